@@ -1,0 +1,2 @@
+DROP TABLE sources;
+DROP TYPE source_kind;

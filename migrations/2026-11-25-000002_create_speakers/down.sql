@@ -1,0 +1,2 @@
+DROP TABLE speakers;
+DROP TYPE speaker_kind;

@@ -1,0 +1,2 @@
+DROP TABLE quotes;
+DROP TYPE quote_kind;

@@ -1,0 +1,2 @@
+DROP TABLE claims;
+DROP TYPE claim_qualifier;

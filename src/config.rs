@@ -1,0 +1,57 @@
+//! Settings from flags and environment variables (`ATTEST_*`, `DATABASE_URL`), checked by
+//! clap before anything starts.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// PostgreSQL to use. Without it, Attest runs its own cluster under --data-dir.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Where the managed local PostgreSQL cluster lives.
+    #[arg(long, env = "ATTEST_DATA_DIR", default_value = ".attest")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// Address to listen on.
+    #[arg(long, env = "ATTEST_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "ATTEST_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub workers: Option<u16>,
+
+    /// Database connections in the pool.
+    #[arg(long, env = "ATTEST_POOL_SIZE", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub pool_size: u16,
+
+    /// How long a request waits for a database connection before answering 503.
+    #[arg(long, env = "ATTEST_POOL_TIMEOUT_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub pool_timeout_ms: u64,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "ATTEST_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024, value_parser = clap::value_parser!(u32).range(1024..))]
+    pub max_body_bytes: u32,
+}
+
+impl ServeArgs {
+    pub fn pool_timeout(&self) -> Duration {
+        Duration::from_millis(self.pool_timeout_ms)
+    }
+
+    pub fn workers(&self) -> usize {
+        self.workers
+            .map(usize::from)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+    }
+}

@@ -1,0 +1,237 @@
+//! Anchors into a source's text, after the W3C Web Annotation model: a TextQuoteSelector
+//! (prefix, exact, suffix) together with a TextPositionSelector (start, end). Positions count
+//! Unicode code points from 0, end exclusive, as the W3C model does.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::FieldError;
+
+/// Characters of context kept on each side when the server fills in prefix/suffix.
+pub const CONTEXT_CHARS: usize = 32;
+
+/// What a client may send: at least the exact text (or nothing, to anchor the record's own
+/// text); positions and context are optional and, when given, must match the source.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnchorInput {
+    pub exact: Option<String>,
+    pub prefix: Option<String>,
+    pub suffix: Option<String>,
+    pub start: Option<u32>,
+    pub end: Option<u32>,
+}
+
+/// A checked anchor: `exact` is found in the source at `start..end`, between `prefix` and `suffix`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Anchor {
+    pub prefix: String,
+    pub exact: String,
+    pub suffix: String,
+    pub start: i32,
+    pub end: i32,
+}
+
+impl Anchor {
+    /// Rebuilds a stored anchor; `None` when the row has none.
+    pub fn from_columns(
+        prefix: Option<String>,
+        exact: Option<String>,
+        suffix: Option<String>,
+        start: Option<i32>,
+        end: Option<i32>,
+    ) -> Option<Self> {
+        Some(Self {
+            prefix: prefix?,
+            exact: exact?,
+            suffix: suffix?,
+            start: start?,
+            end: end?,
+        })
+    }
+}
+
+/// The five anchor columns of a row (all `None` without an anchor).
+pub type AnchorColumns = (Option<String>, Option<String>, Option<String>, Option<i32>, Option<i32>);
+
+impl Anchor {
+    pub fn into_columns(anchor: Option<Self>) -> AnchorColumns {
+        match anchor {
+            Some(a) => (Some(a.prefix), Some(a.exact), Some(a.suffix), Some(a.start), Some(a.end)),
+            None => (None, None, None, None, None),
+        }
+    }
+}
+
+/// Anchors a record's words in its source's text.
+///
+/// `exact` is what must be found (none: the record is not anchored); `input` is what the
+/// client sent. Without an explicit anchor the server anchors the record's own text, and a
+/// miss is reported at `own_text_pointer`; explicit anchors are checked and reported under
+/// `/anchor`. A source without stored text cannot check an explicit anchor.
+pub fn anchor_record(
+    source_text: Option<&str>,
+    exact: Option<&str>,
+    input: Option<&AnchorInput>,
+    own_text_pointer: &str,
+) -> Result<Option<Anchor>, FieldError> {
+    let Some(exact) = exact else { return Ok(None) };
+    match (source_text, input) {
+        (None, None) => Ok(None),
+        (None, Some(_)) => Err(FieldError::new("/anchor", "the source has no stored text to anchor to")),
+        (Some(text), Some(input)) => locate(text, exact, input).map(Some).map_err(|e| e.under("/anchor")),
+        (Some(text), None) => locate(text, exact, &AnchorInput::default())
+            .map(Some)
+            .map_err(|e| FieldError::new(own_text_pointer, e.detail)),
+    }
+}
+
+/// Finds `exact` in `text`, honouring whatever positions and context the client gave.
+/// Errors point into the anchor object (`/exact`, `/start`, ...); callers prefix them.
+pub fn locate(text: &str, exact: &str, input: &AnchorInput) -> Result<Anchor, FieldError> {
+    if exact.is_empty() {
+        return Err(FieldError::new("/exact", "must not be empty"));
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let needle: Vec<char> = exact.chars().collect();
+    let start = match (input.start, input.end) {
+        (Some(start), end) => {
+            let start = start as usize;
+            let expected_end = start + needle.len();
+            if let Some(end) = end.filter(|&end| end as usize != expected_end) {
+                return Err(FieldError::new(
+                    "/end",
+                    format!("must be start + the length of exact in code points ({expected_end}), not {end}"),
+                ));
+            }
+            if expected_end > chars.len() {
+                return Err(FieldError::new(
+                    "/start",
+                    format!("the span {start}..{expected_end} runs past the end of the source text ({} code points)", chars.len()),
+                ));
+            }
+            if chars[start..expected_end] != needle[..] {
+                let found: String = chars[start..expected_end].iter().collect();
+                return Err(FieldError::new(
+                    "/start",
+                    format!("the source text at {start}..{expected_end} is {found:?}, not the exact text"),
+                ));
+            }
+            check_context(&chars, start, expected_end, input)?;
+            start
+        }
+        (None, Some(_)) => return Err(FieldError::new("/end", "end needs start")),
+        (None, None) => search(&chars, &needle, input)?,
+    };
+    let end = start + needle.len();
+    Ok(Anchor {
+        prefix: input
+            .prefix
+            .clone()
+            .unwrap_or_else(|| chars[start.saturating_sub(CONTEXT_CHARS)..start].iter().collect()),
+        exact: exact.to_owned(),
+        suffix: input
+            .suffix
+            .clone()
+            .unwrap_or_else(|| chars[end..(end + CONTEXT_CHARS).min(chars.len())].iter().collect()),
+        start: to_i32(start)?,
+        end: to_i32(end)?,
+    })
+}
+
+fn to_i32(position: usize) -> Result<i32, FieldError> {
+    i32::try_from(position).map_err(|_| FieldError::new("/start", "position out of range"))
+}
+
+/// The one place where `needle` occurs with matching context; zero or several is an error.
+fn search(chars: &[char], needle: &[char], input: &AnchorInput) -> Result<usize, FieldError> {
+    let occurrences: Vec<usize> = (0..=chars.len().saturating_sub(needle.len()))
+        .filter(|&i| chars.len() >= needle.len() && chars[i..i + needle.len()] == *needle)
+        .collect();
+    if occurrences.is_empty() {
+        return Err(FieldError::new("/exact", "is not in the source text"));
+    }
+    let matching: Vec<usize> = occurrences
+        .iter()
+        .copied()
+        .filter(|&i| check_context(chars, i, i + needle.len(), input).is_ok())
+        .collect();
+    match matching.as_slice() {
+        [only] => Ok(*only),
+        [] => Err(FieldError::new(
+            "/prefix",
+            "the exact text is in the source, but never between this prefix and suffix",
+        )),
+        many => Err(FieldError::new(
+            "/exact",
+            format!(
+                "occurs {} times in the source text (at code points {}); add prefix/suffix or start to choose one",
+                many.len(),
+                many.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")
+            ),
+        )),
+    }
+}
+
+fn check_context(chars: &[char], start: usize, end: usize, input: &AnchorInput) -> Result<(), FieldError> {
+    if let Some(prefix) = &input.prefix {
+        let prefix: Vec<char> = prefix.chars().collect();
+        if prefix.len() > start || chars[start - prefix.len()..start] != prefix[..] {
+            return Err(FieldError::new("/prefix", "does not match the source text before the exact text"));
+        }
+    }
+    if let Some(suffix) = &input.suffix {
+        let suffix: Vec<char> = suffix.chars().collect();
+        if end + suffix.len() > chars.len() || chars[end..end + suffix.len()] != suffix[..] {
+            return Err(FieldError::new("/suffix", "does not match the source text after the exact text"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "«Nothing is agreed until everything is agreed,» says a senior official. «Nothing is agreed,» he repeated.";
+
+    fn input() -> AnchorInput {
+        AnchorInput::default()
+    }
+
+    #[test]
+    fn finds_a_unique_quote_and_fills_context_in_code_points() {
+        let anchor = locate(TEXT, "he repeated", &input()).unwrap();
+        assert_eq!(anchor.start, 92);
+        assert_eq!(anchor.end, 103);
+        let chars: Vec<char> = TEXT.chars().collect();
+        assert_eq!(chars[92..103].iter().collect::<String>(), "he repeated");
+        assert!(anchor.prefix.ends_with("agreed,» "));
+        assert_eq!(anchor.suffix, ".");
+    }
+
+    #[test]
+    fn ambiguous_text_needs_context_or_position() {
+        let error = locate(TEXT, "Nothing is agreed", &input()).unwrap_err();
+        assert_eq!(error.pointer, "/exact");
+        assert!(error.detail.contains("occurs 2 times"), "{}", error.detail);
+
+        let with_suffix = AnchorInput { suffix: Some(",»".into()), ..input() };
+        assert_eq!(locate(TEXT, "Nothing is agreed", &with_suffix).unwrap().start, 73);
+        let with_start = AnchorInput { start: Some(1), ..input() };
+        assert_eq!(locate(TEXT, "Nothing is agreed", &with_start).unwrap().end, 18);
+    }
+
+    #[test]
+    fn wrong_place_or_context_is_rejected() {
+        let wrong_start = AnchorInput { start: Some(2), ..input() };
+        assert_eq!(locate(TEXT, "Nothing", &wrong_start).unwrap_err().pointer, "/start");
+        let wrong_end = AnchorInput { start: Some(1), end: Some(5), ..input() };
+        assert_eq!(locate(TEXT, "Nothing", &wrong_end).unwrap_err().pointer, "/end");
+        let past_end = AnchorInput { start: Some(500), ..input() };
+        assert_eq!(locate(TEXT, "Nothing", &past_end).unwrap_err().pointer, "/start");
+        let wrong_prefix = AnchorInput { prefix: Some("xyz".into()), ..input() };
+        assert_eq!(locate(TEXT, "he repeated", &wrong_prefix).unwrap_err().pointer, "/prefix");
+        assert_eq!(locate(TEXT, "not there", &input()).unwrap_err().pointer, "/exact");
+        assert_eq!(locate("short", "much longer than the text", &input()).unwrap_err().pointer, "/exact");
+    }
+}

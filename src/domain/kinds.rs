@@ -1,0 +1,60 @@
+//! The closed vocabularies of the data model, shared by the API (snake_case JSON strings)
+//! and the database (PostgreSQL enums of the same names).
+
+use diesel_derive_enum::DbEnum;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, DbEnum)]
+#[serde(rename_all = "snake_case")]
+#[ExistingTypePath = "crate::schema::sql_types::SourceKind"]
+pub enum SourceKind {
+    Article,
+    Transcript,
+    SocialPost,
+    PressRelease,
+    Dataset,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, DbEnum)]
+#[serde(rename_all = "snake_case")]
+#[ExistingTypePath = "crate::schema::sql_types::SpeakerKind"]
+pub enum SpeakerKind {
+    Person,
+    Organisation,
+    Anonymous,
+    Group,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, DbEnum)]
+#[serde(rename_all = "snake_case")]
+#[ExistingTypePath = "crate::schema::sql_types::QuoteKind"]
+pub enum QuoteKind {
+    /// The speaker's exact words, in quotation marks.
+    Direct,
+    /// A fragment of the speaker's words inside the reporter's sentence.
+    Partial,
+    /// Reported speech: a paraphrase, not the speaker's words.
+    Indirect,
+}
+
+impl QuoteKind {
+    /// Direct and partial quotes are the speaker's words, so they must appear in the source.
+    pub fn is_verbatim(self) -> bool {
+        matches!(self, Self::Direct | Self::Partial)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, DbEnum)]
+#[serde(rename_all = "snake_case")]
+#[ExistingTypePath = "crate::schema::sql_types::ClaimQualifier"]
+pub enum ClaimQualifier {
+    Exact,
+    Approximately,
+    MoreThan,
+    AtLeast,
+    LessThan,
+    AtMost,
+    Almost,
+    /// Between `lower_bound` and `upper_bound`.
+    Range,
+}

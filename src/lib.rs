@@ -1,0 +1,11 @@
+//! Attest: a fact-tracking database server for attributed quotes, numeric claims, their
+//! sources and what reviewers concluded.
+
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod models;
+pub mod routes;
+pub mod schema;
+pub mod startup;

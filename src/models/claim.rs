@@ -1,0 +1,203 @@
+use bigdecimal::BigDecimal;
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::references::References;
+use super::{Page, PageRequest};
+use crate::domain::anchor::{Anchor, anchor_record};
+use crate::domain::claim::{ClaimDraft, ClaimedAmount, TimeReference};
+use crate::domain::kinds::ClaimQualifier;
+use crate::error::FieldError;
+use crate::schema::claims;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = claims, check_for_backend(diesel::pg::Pg))]
+pub struct Claim {
+    pub id: Uuid,
+    pub source_id: Uuid,
+    pub claimant_id: Option<Uuid>,
+    pub statement: String,
+    pub metric: String,
+    pub qualifier: ClaimQualifier,
+    pub value: Option<BigDecimal>,
+    pub lower_bound: Option<BigDecimal>,
+    pub upper_bound: Option<BigDecimal>,
+    pub unit: Option<String>,
+    pub as_of: Option<NaiveDate>,
+    pub period_start: Option<NaiveDate>,
+    pub period_end: Option<NaiveDate>,
+    pub place: Option<String>,
+    pub anchor_prefix: Option<String>,
+    pub anchor_exact: Option<String>,
+    pub anchor_suffix: Option<String>,
+    pub anchor_start: Option<i32>,
+    pub anchor_end: Option<i32>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl Claim {
+    pub fn anchor(&self) -> Option<Anchor> {
+        Anchor::from_columns(
+            self.anchor_prefix.clone(),
+            self.anchor_exact.clone(),
+            self.anchor_suffix.clone(),
+            self.anchor_start,
+            self.anchor_end,
+        )
+    }
+}
+
+/// The fields a client sets, with the anchor checked. `source_id` is set at insert only.
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = claims, treat_none_as_null = true)]
+pub struct ClaimFields {
+    pub claimant_id: Option<Uuid>,
+    pub statement: String,
+    pub metric: String,
+    pub qualifier: ClaimQualifier,
+    pub value: Option<BigDecimal>,
+    pub lower_bound: Option<BigDecimal>,
+    pub upper_bound: Option<BigDecimal>,
+    pub unit: Option<String>,
+    pub as_of: Option<NaiveDate>,
+    pub period_start: Option<NaiveDate>,
+    pub period_end: Option<NaiveDate>,
+    pub place: Option<String>,
+    pub anchor_prefix: Option<String>,
+    pub anchor_exact: Option<String>,
+    pub anchor_suffix: Option<String>,
+    pub anchor_start: Option<i32>,
+    pub anchor_end: Option<i32>,
+}
+
+impl ClaimFields {
+    /// Checks the draft's references and anchors it in its source's text.
+    pub fn resolve(draft: ClaimDraft, references: &References) -> Result<(Uuid, Self), FieldError> {
+        let source_text = references.source_text(draft.source_id)?;
+        if let Some(claimant) = draft.claimant_id {
+            references.check_speaker(claimant, "/claimant_id")?;
+        }
+        let anchor = anchor_record(source_text, draft.anchor_exact(), draft.anchor.as_ref(), "/statement")?;
+        let (anchor_prefix, anchor_exact, anchor_suffix, anchor_start, anchor_end) = Anchor::into_columns(anchor);
+        let (qualifier, value, lower_bound, upper_bound) = match draft.amount {
+            ClaimedAmount::Value(qualifier, value) => (qualifier, Some(value), None, None),
+            ClaimedAmount::Range { lower, upper } => (ClaimQualifier::Range, None, Some(lower), Some(upper)),
+        };
+        let (as_of, period_start, period_end) = match draft.time {
+            TimeReference::Unstated => (None, None, None),
+            TimeReference::AsOf(date) => (Some(date), None, None),
+            TimeReference::Period { start, end } => (None, start, end),
+        };
+        Ok((
+            draft.source_id,
+            Self {
+                claimant_id: draft.claimant_id,
+                statement: draft.statement.into_inner(),
+                metric: draft.metric.into_inner(),
+                qualifier,
+                value,
+                lower_bound,
+                upper_bound,
+                unit: draft.unit.map(|u| u.into_inner()),
+                as_of,
+                period_start,
+                period_end,
+                place: draft.place.map(|p| p.into_inner()),
+                anchor_prefix,
+                anchor_exact,
+                anchor_suffix,
+                anchor_start,
+                anchor_end,
+            },
+        ))
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct ClaimFilter {
+    pub source_id: Option<Uuid>,
+    pub claimant_id: Option<Uuid>,
+    pub qualifier: Option<ClaimQualifier>,
+    /// Case-insensitive exact metric.
+    pub metric: Option<String>,
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, rows: Vec<(Uuid, ClaimFields)>) -> QueryResult<Vec<Claim>> {
+    let rows: Vec<_> = rows
+        .into_iter()
+        .map(|(source_id, fields)| (claims::id.eq(Uuid::now_v7()), claims::source_id.eq(source_id), fields))
+        .collect();
+    diesel::insert_into(claims::table)
+        .values(rows)
+        .returning(Claim::as_returning())
+        .get_results(conn)
+        .await
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Claim> {
+    claims::table
+        .find(id)
+        .filter(claims::deleted_at.is_null())
+        .select(Claim::as_select())
+        .first(conn)
+        .await
+}
+
+pub async fn list(conn: &mut AsyncPgConnection, filter: &ClaimFilter, page: PageRequest) -> QueryResult<Page<Claim>> {
+    let mut query = claims::table
+        .filter(claims::deleted_at.is_null())
+        .select(Claim::as_select())
+        .order(claims::id)
+        .limit(page.limit + 1)
+        .into_boxed();
+    if let Some(after) = page.after {
+        query = query.filter(claims::id.gt(after));
+    }
+    if let Some(source_id) = filter.source_id {
+        query = query.filter(claims::source_id.eq(source_id));
+    }
+    if let Some(claimant_id) = filter.claimant_id {
+        query = query.filter(claims::claimant_id.eq(claimant_id));
+    }
+    if let Some(qualifier) = filter.qualifier {
+        query = query.filter(claims::qualifier.eq(qualifier));
+    }
+    if let Some(metric) = &filter.metric {
+        query = query.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(metric) = lower(").bind::<diesel::sql_types::Text, _>(metric.clone()).sql(")"));
+    }
+    Ok(Page::from_overfetch(query.load(conn).await?, page.limit))
+}
+
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    expected_version: i32,
+    changes: ClaimFields,
+) -> QueryResult<Option<Claim>> {
+    diesel::update(claims::table)
+        .filter(claims::id.eq(id))
+        .filter(claims::version.eq(expected_version))
+        .filter(claims::deleted_at.is_null())
+        .set((changes, claims::version.eq(claims::version + 1), claims::updated_at.eq(diesel::dsl::now)))
+        .returning(Claim::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+pub async fn soft_delete(conn: &mut AsyncPgConnection, id: Uuid, expected_version: i32) -> QueryResult<Option<Claim>> {
+    diesel::update(claims::table)
+        .filter(claims::id.eq(id))
+        .filter(claims::version.eq(expected_version))
+        .filter(claims::deleted_at.is_null())
+        .set((claims::deleted_at.eq(diesel::dsl::now), claims::version.eq(claims::version + 1)))
+        .returning(Claim::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}

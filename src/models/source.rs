@@ -1,0 +1,179 @@
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::{Page, PageRequest};
+use crate::domain::kinds::SourceKind;
+use crate::domain::source::{Snapshot, SourceDraft};
+use crate::schema::sources;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = sources, check_for_backend(diesel::pg::Pg))]
+pub struct Source {
+    pub id: Uuid,
+    pub url: String,
+    pub canonical_url: Option<String>,
+    pub title: Option<String>,
+    pub publisher: Option<String>,
+    pub author: Option<String>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub retrieved_at: DateTime<Utc>,
+    pub language: Option<String>,
+    pub kind: SourceKind,
+    pub content: Option<String>,
+    pub content_sha256: Option<String>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// The fields a client sets, for inserts and updates alike. The snapshot is set once, at
+/// insert: the text that was read is what quotes are anchored to.
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = sources, treat_none_as_null = true)]
+pub struct SourceFields {
+    pub url: String,
+    pub canonical_url: Option<String>,
+    pub title: Option<String>,
+    pub publisher: Option<String>,
+    pub author: Option<String>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub retrieved_at: DateTime<Utc>,
+    pub language: Option<String>,
+    pub kind: SourceKind,
+}
+
+impl SourceFields {
+    pub fn from_draft(draft: SourceDraft) -> (Self, Option<Snapshot>) {
+        let fields = Self {
+            url: draft.url.into_inner(),
+            canonical_url: draft.canonical_url.map(|u| u.into_inner()),
+            title: draft.title.map(|t| t.into_inner()),
+            publisher: draft.publisher.map(|t| t.into_inner()),
+            author: draft.author.map(|t| t.into_inner()),
+            published_at: draft.published_at,
+            retrieved_at: draft.retrieved_at.unwrap_or_else(Utc::now),
+            language: draft.language.map(|l| l.into_inner()),
+            kind: draft.kind,
+        };
+        (fields, draft.content)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct SourceFilter {
+    pub url: Option<String>,
+    pub publisher: Option<String>,
+    pub kind: Option<SourceKind>,
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, rows: Vec<(SourceFields, Option<Snapshot>)>) -> QueryResult<Vec<Source>> {
+    let rows: Vec<_> = rows
+        .into_iter()
+        .map(|(fields, snapshot)| {
+            let (content, sha256) = snapshot.map(|s| (s.text.into_inner(), s.sha256)).unzip();
+            (
+                sources::id.eq(Uuid::now_v7()),
+                sources::content.eq(content),
+                sources::content_sha256.eq(sha256),
+                fields,
+            )
+        })
+        .collect();
+    diesel::insert_into(sources::table)
+        .values(rows)
+        .returning(Source::as_returning())
+        .get_results(conn)
+        .await
+}
+
+/// A live (not deleted) source.
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Source> {
+    sources::table
+        .find(id)
+        .filter(sources::deleted_at.is_null())
+        .select(Source::as_select())
+        .first(conn)
+        .await
+}
+
+/// The live sources among `ids`.
+pub async fn find_many(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<Source>> {
+    sources::table
+        .filter(sources::id.eq_any(ids))
+        .filter(sources::deleted_at.is_null())
+        .select(Source::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn list(conn: &mut AsyncPgConnection, filter: &SourceFilter, page: PageRequest) -> QueryResult<Page<Source>> {
+    let mut query = sources::table
+        .filter(sources::deleted_at.is_null())
+        .select(Source::as_select())
+        .order(sources::id)
+        .limit(page.limit + 1)
+        .into_boxed();
+    if let Some(after) = page.after {
+        query = query.filter(sources::id.gt(after));
+    }
+    if let Some(url) = &filter.url {
+        query = query.filter(sources::url.eq(url));
+    }
+    if let Some(publisher) = &filter.publisher {
+        query = query.filter(sources::publisher.eq(publisher));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(sources::kind.eq(kind));
+    }
+    Ok(Page::from_overfetch(query.load(conn).await?, page.limit))
+}
+
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    expected_version: i32,
+    changes: SourceFields,
+) -> QueryResult<Option<Source>> {
+    diesel::update(sources::table)
+        .filter(sources::id.eq(id))
+        .filter(sources::version.eq(expected_version))
+        .filter(sources::deleted_at.is_null())
+        .set((changes, sources::version.eq(sources::version + 1), sources::updated_at.eq(diesel::dsl::now)))
+        .returning(Source::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+pub async fn soft_delete(conn: &mut AsyncPgConnection, id: Uuid, expected_version: i32) -> QueryResult<Option<Source>> {
+    diesel::update(sources::table)
+        .filter(sources::id.eq(id))
+        .filter(sources::version.eq(expected_version))
+        .filter(sources::deleted_at.is_null())
+        .set((sources::deleted_at.eq(diesel::dsl::now), sources::version.eq(sources::version + 1)))
+        .returning(Source::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Live quotes and claims read from this source; a source they cite cannot be deleted.
+pub async fn live_references(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<i64> {
+    use crate::schema::{claims, quotes};
+    let quotes: i64 = quotes::table
+        .filter(quotes::source_id.eq(id))
+        .filter(quotes::deleted_at.is_null())
+        .count()
+        .get_result(conn)
+        .await?;
+    let claims: i64 = claims::table
+        .filter(claims::source_id.eq(id))
+        .filter(claims::deleted_at.is_null())
+        .count()
+        .get_result(conn)
+        .await?;
+    Ok(quotes + claims)
+}

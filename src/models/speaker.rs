@@ -1,0 +1,154 @@
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::{Page, PageRequest};
+use crate::domain::kinds::SpeakerKind;
+use crate::domain::speaker::SpeakerDraft;
+use crate::schema::speakers;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = speakers, check_for_backend(diesel::pg::Pg))]
+pub struct Speaker {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: SpeakerKind,
+    pub description: Option<String>,
+    /// Never holds NULL elements (a CHECK constraint); PostgreSQL arrays just can't say so.
+    pub aliases: Vec<Option<String>>,
+    pub wikidata_qid: Option<String>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// The fields a client sets, for inserts and updates alike.
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = speakers, treat_none_as_null = true)]
+pub struct SpeakerFields {
+    pub name: String,
+    pub kind: SpeakerKind,
+    pub description: Option<String>,
+    pub aliases: Vec<String>,
+    pub wikidata_qid: Option<String>,
+}
+
+impl From<SpeakerDraft> for SpeakerFields {
+    fn from(draft: SpeakerDraft) -> Self {
+        Self {
+            name: draft.name.into_inner(),
+            kind: draft.kind,
+            description: draft.description.map(|d| d.into_inner()),
+            aliases: draft.aliases.into_iter().map(|a| a.into_inner()).collect(),
+            wikidata_qid: draft.wikidata_qid.map(|q| q.into_inner()),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct SpeakerFilter {
+    /// Case-insensitive prefix of the name.
+    pub name: Option<String>,
+    pub kind: Option<SpeakerKind>,
+    pub wikidata_qid: Option<String>,
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, rows: Vec<SpeakerFields>) -> QueryResult<Vec<Speaker>> {
+    let rows: Vec<_> = rows.into_iter().map(|fields| (speakers::id.eq(Uuid::now_v7()), fields)).collect();
+    diesel::insert_into(speakers::table)
+        .values(rows)
+        .returning(Speaker::as_returning())
+        .get_results(conn)
+        .await
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Speaker> {
+    speakers::table
+        .find(id)
+        .filter(speakers::deleted_at.is_null())
+        .select(Speaker::as_select())
+        .first(conn)
+        .await
+}
+
+/// The ids among `ids` that name live speakers.
+pub async fn live_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<Uuid>> {
+    speakers::table
+        .filter(speakers::id.eq_any(ids))
+        .filter(speakers::deleted_at.is_null())
+        .select(speakers::id)
+        .load(conn)
+        .await
+}
+
+pub async fn list(conn: &mut AsyncPgConnection, filter: &SpeakerFilter, page: PageRequest) -> QueryResult<Page<Speaker>> {
+    let mut query = speakers::table
+        .filter(speakers::deleted_at.is_null())
+        .select(Speaker::as_select())
+        .order(speakers::id)
+        .limit(page.limit + 1)
+        .into_boxed();
+    if let Some(after) = page.after {
+        query = query.filter(speakers::id.gt(after));
+    }
+    if let Some(name) = &filter.name {
+        let pattern = format!("{}%", name.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        query = query.filter(speakers::name.ilike(pattern));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(speakers::kind.eq(kind));
+    }
+    if let Some(qid) = &filter.wikidata_qid {
+        query = query.filter(speakers::wikidata_qid.eq(qid));
+    }
+    Ok(Page::from_overfetch(query.load(conn).await?, page.limit))
+}
+
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    expected_version: i32,
+    changes: SpeakerFields,
+) -> QueryResult<Option<Speaker>> {
+    diesel::update(speakers::table)
+        .filter(speakers::id.eq(id))
+        .filter(speakers::version.eq(expected_version))
+        .filter(speakers::deleted_at.is_null())
+        .set((changes, speakers::version.eq(speakers::version + 1), speakers::updated_at.eq(diesel::dsl::now)))
+        .returning(Speaker::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+pub async fn soft_delete(conn: &mut AsyncPgConnection, id: Uuid, expected_version: i32) -> QueryResult<Option<Speaker>> {
+    diesel::update(speakers::table)
+        .filter(speakers::id.eq(id))
+        .filter(speakers::version.eq(expected_version))
+        .filter(speakers::deleted_at.is_null())
+        .set((speakers::deleted_at.eq(diesel::dsl::now), speakers::version.eq(speakers::version + 1)))
+        .returning(Speaker::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Live quotes and claims attributed to this speaker; such a speaker cannot be deleted.
+pub async fn live_references(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<i64> {
+    use crate::schema::{claims, quotes};
+    let quotes: i64 = quotes::table
+        .filter(quotes::speaker_id.eq(id))
+        .filter(quotes::deleted_at.is_null())
+        .count()
+        .get_result(conn)
+        .await?;
+    let claims: i64 = claims::table
+        .filter(claims::claimant_id.eq(id))
+        .filter(claims::deleted_at.is_null())
+        .count()
+        .get_result(conn)
+        .await?;
+    Ok(quotes + claims)
+}
