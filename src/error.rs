@@ -110,7 +110,12 @@ struct Problem<'a> {
     errors: &'a [FieldError],
 }
 
-pub fn problem_response(status: StatusCode, slug: &str, detail: String, errors: &[FieldError]) -> HttpResponse {
+pub fn problem_response(
+    status: StatusCode,
+    slug: &str,
+    detail: String,
+    errors: &[FieldError],
+) -> HttpResponse {
     let problem = Problem {
         kind: format!("urn:attest:problem:{slug}"),
         title: status.canonical_reason().unwrap_or("Error"),
@@ -126,7 +131,9 @@ pub fn problem_response(status: StatusCode, slug: &str, detail: String, errors: 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::InvalidBody(_) | Self::MalformedJson(_) | Self::BadParameter(_) => StatusCode::BAD_REQUEST,
+            Self::InvalidBody(_) | Self::MalformedJson(_) | Self::BadParameter(_) => {
+                StatusCode::BAD_REQUEST
+            }
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -161,7 +168,11 @@ impl ResponseError for ApiError {
         let headers = response.headers_mut();
         match self {
             Self::MethodNotAllowed(allowed) => {
-                let allow = allowed.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+                let allow = allowed
+                    .iter()
+                    .map(Method::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 if let Ok(value) = HeaderValue::from_str(&allow) {
                     headers.insert(header::ALLOW, value);
                 }
@@ -169,7 +180,9 @@ impl ResponseError for ApiError {
             Self::Unavailable => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
-            Self::PreconditionFailed { current: Some(current) } => {
+            Self::PreconditionFailed {
+                current: Some(current),
+            } => {
                 if let Ok(value) = HeaderValue::from_str(&crate::routes::common::etag(*current)) {
                     headers.insert(header::ETAG, value);
                 }
@@ -188,19 +201,21 @@ impl From<DieselError> for ApiError {
             DieselError::DatabaseError(kind, info) => {
                 let constraint = info.constraint_name().unwrap_or_default();
                 match kind {
-                    DatabaseErrorKind::UniqueViolation => {
-                        Self::Conflict(format!("a record with the same key already exists ({constraint})"))
-                    }
+                    DatabaseErrorKind::UniqueViolation => Self::Conflict(format!(
+                        "a record with the same key already exists ({constraint})"
+                    )),
                     DatabaseErrorKind::ForeignKeyViolation => Self::validation(
-                        format!("/{}", column_of_constraint(info.table_name().unwrap_or_default(), constraint)),
+                        format!(
+                            "/{}",
+                            column_of_constraint(info.table_name().unwrap_or_default(), constraint)
+                        ),
                         "refers to a record that does not exist",
                     ),
                     DatabaseErrorKind::CheckViolation | DatabaseErrorKind::NotNullViolation => {
                         Self::validation("", format!("violates the rule {constraint}"))
                     }
-                    DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::SerializationFailure => {
-                        Self::Unavailable
-                    }
+                    DatabaseErrorKind::ClosedConnection
+                    | DatabaseErrorKind::SerializationFailure => Self::Unavailable,
                     _ => Self::internal(&error),
                 }
             }
@@ -236,7 +251,9 @@ pub fn problem_for_plain_errors<B: MessageBody + 'static>(
         .get(header::CONTENT_TYPE)
         .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
     if is_problem {
-        return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
+        return Ok(ErrorHandlerResponse::Response(
+            response.map_into_left_body(),
+        ));
     }
     let status = response.status();
     let detail = response
@@ -264,8 +281,14 @@ mod tests {
 
     #[test]
     fn constraint_names_map_to_columns() {
-        assert_eq!(column_of_constraint("quotes", "quotes_source_id_fkey"), "source_id");
-        assert_eq!(column_of_constraint("claims", "claims_claimant_id_fkey"), "claimant_id");
+        assert_eq!(
+            column_of_constraint("quotes", "quotes_source_id_fkey"),
+            "source_id"
+        );
+        assert_eq!(
+            column_of_constraint("claims", "claims_claimant_id_fkey"),
+            "claimant_id"
+        );
         assert_eq!(column_of_constraint("claims", "odd"), "odd");
     }
 }

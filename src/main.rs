@@ -28,14 +28,20 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .json()
-        .with_env_filter(EnvFilter::try_from_env("ATTEST_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_env("ATTEST_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .init();
     match Cli::parse().command {
         Command::Serve(args) => serve(args).await,
         Command::Migrate(args) => {
             let (url, _cluster) = database(&args).await?;
             let applied = db::migrate(&url).await?;
-            println!("applied {} migration(s): {}", applied.len(), applied.join(", "));
+            println!(
+                "applied {} migration(s): {}",
+                applied.len(),
+                applied.join(", ")
+            );
             Ok(())
         }
     }
@@ -57,7 +63,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let applied = db::migrate(&url).await?;
     tracing::info!(applied = applied.len(), "migrations are current");
     let pool = db::build_pool(&url, args.pool_size.into(), args.pool_timeout())?;
-    let listener = TcpListener::bind(args.bind).with_context(|| format!("binding {}", args.bind))?;
+    let listener =
+        TcpListener::bind(args.bind).with_context(|| format!("binding {}", args.bind))?;
     tracing::info!(address = %listener.local_addr()?, "attest is listening");
     let settings = HttpSettings {
         workers: args.workers(),

@@ -21,7 +21,11 @@ pub struct HttpSettings {
     pub max_body_bytes: usize,
 }
 
-pub fn run(listener: TcpListener, pool: DbPool, settings: &HttpSettings) -> std::io::Result<Server> {
+pub fn run(
+    listener: TcpListener,
+    pool: DbPool,
+    settings: &HttpSettings,
+) -> std::io::Result<Server> {
     let state = web::Data::new(AppState {
         pool,
         max_body_bytes: settings.max_body_bytes,

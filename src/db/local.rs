@@ -69,7 +69,8 @@ impl LocalCluster {
             self.init()?;
         }
         self.write_settings()?;
-        if self.pgdata.join("postmaster.pid").exists() && self.pg_ctl(["status"])?.status.success() {
+        if self.pgdata.join("postmaster.pid").exists() && self.pg_ctl(["status"])?.status.success()
+        {
             bail!(
                 "a PostgreSQL server is already running on {} (another `attest serve`?); stop it with: pg_ctl -D {} stop",
                 self.pgdata.display(),
@@ -106,13 +107,24 @@ impl LocalCluster {
         std::fs::create_dir_all(&self.pgdata)?;
         std::fs::set_permissions(&self.pgdata, std::fs::Permissions::from_mode(0o700))?;
         if let Some(user) = &self.run_as {
-            chown(&self.pgdata, Some(user.uid.as_raw()), Some(user.gid.as_raw()))?;
+            chown(
+                &self.pgdata,
+                Some(user.uid.as_raw()),
+                Some(user.gid.as_raw()),
+            )?;
         }
         let output = self
             .command("initdb")
             .arg("--pgdata")
             .arg(&self.pgdata)
-            .args(["--username", SUPERUSER, "--auth", "trust", "--encoding", "UTF8"])
+            .args([
+                "--username",
+                SUPERUSER,
+                "--auth",
+                "trust",
+                "--encoding",
+                "UTF8",
+            ])
             .args(["--locale", "C.UTF-8", "--no-instructions"])
             .output()
             .context("running initdb")?;
@@ -132,7 +144,10 @@ impl LocalCluster {
 
     /// Settings rewritten at every start, so a moved data directory keeps working.
     fn write_settings(&self) -> anyhow::Result<()> {
-        let socket_dir = self.pgdata.to_str().context("the data directory path is not UTF-8")?;
+        let socket_dir = self
+            .pgdata
+            .to_str()
+            .context("the data directory path is not UTF-8")?;
         let mut settings = format!(
             "listen_addresses = ''\nunix_socket_directories = '{}'\nunix_socket_permissions = 0700\nport = {PORT}\nmax_connections = 200\n",
             socket_dir.replace('\'', "''")
@@ -200,14 +215,22 @@ impl RunningCluster {
 
     /// Fast shutdown: open sessions are ended, then the cluster stops cleanly. Idempotent.
     pub fn stop(&self) -> anyhow::Result<()> {
-        let mut stopped = self.stopped.lock().unwrap_or_else(|poison| poison.into_inner());
+        let mut stopped = self
+            .stopped
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         if *stopped {
             return Ok(());
         }
-        let output = self.cluster.pg_ctl(["stop", "-m", "fast", "-w", "-t", "60"])?;
+        let output = self
+            .cluster
+            .pg_ctl(["stop", "-m", "fast", "-w", "-t", "60"])?;
         *stopped = true;
         if !output.status.success() {
-            bail!("pg_ctl stop failed: {}", String::from_utf8_lossy(&output.stderr));
+            bail!(
+                "pg_ctl stop failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
         }
         tracing::info!("local PostgreSQL stopped");
         Ok(())

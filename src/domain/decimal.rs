@@ -2,7 +2,7 @@
 
 use std::str::FromStr;
 
-use bigdecimal::BigDecimal;
+use bigdecimal::{BigDecimal, Zero};
 use serde::{Deserialize, Deserializer};
 
 /// Digits allowed on either side of the decimal point. Generous for any real-world count or
@@ -20,7 +20,8 @@ impl ExactDecimal {
                 "must be a finite decimal number such as \"300000\" or \"1.5\" (got {text:?})"
             ));
         }
-        let value = BigDecimal::from_str(text).map_err(|e| format!("is not a decimal number ({e})"))?;
+        let value =
+            BigDecimal::from_str(text).map_err(|e| format!("is not a decimal number ({e})"))?;
         let fraction_digits = value.fractional_digit_count().max(0);
         let integer_digits = value.digits() as i64 - value.fractional_digit_count();
         if fraction_digits > MAX_FRACTION_DIGITS || integer_digits > MAX_INTEGER_DIGITS {
@@ -28,7 +29,7 @@ impl ExactDecimal {
                 "must have at most {MAX_INTEGER_DIGITS} digits before and {MAX_FRACTION_DIGITS} after the decimal point"
             ));
         }
-        if text.starts_with('-') && value == BigDecimal::from(0) {
+        if text.starts_with('-') && value.is_zero() {
             return Err("negative zero is not a value; send 0".into());
         }
         Ok(Self(value))
@@ -101,15 +102,41 @@ mod tests {
     #[test]
     fn keeps_every_digit() {
         let value = ExactDecimal::parse("300000.000000000000000001").unwrap();
-        assert_eq!(to_plain_string(&value.into_inner()), "300000.000000000000000001");
-        assert_eq!(to_plain_string(&ExactDecimal::parse("1.50").unwrap().into_inner()), "1.50");
-        assert_eq!(to_plain_string(&ExactDecimal::parse("1.5e6").unwrap().into_inner()), "1500000");
+        assert_eq!(
+            to_plain_string(&value.into_inner()),
+            "300000.000000000000000001"
+        );
+        assert_eq!(
+            to_plain_string(&ExactDecimal::parse("1.50").unwrap().into_inner()),
+            "1.50"
+        );
+        assert_eq!(
+            to_plain_string(&ExactDecimal::parse("1.5e6").unwrap().into_inner()),
+            "1500000"
+        );
     }
 
     #[test]
     fn refuses_what_is_not_a_finite_bounded_decimal() {
-        for bad in ["NaN", "Infinity", "-Infinity", "1e400", "", " 1", "+1", ".5", "1.", "0x10", "-0", "-0.0", "1,000"] {
-            assert!(ExactDecimal::parse(bad).is_err(), "{bad:?} should be refused");
+        for bad in [
+            "NaN",
+            "Infinity",
+            "-Infinity",
+            "1e400",
+            "",
+            " 1",
+            "+1",
+            ".5",
+            "1.",
+            "0x10",
+            "-0",
+            "-0.0",
+            "1,000",
+        ] {
+            assert!(
+                ExactDecimal::parse(bad).is_err(),
+                "{bad:?} should be refused"
+            );
         }
         assert!(ExactDecimal::parse("-12.5").is_ok());
         assert!(ExactDecimal::parse("0").is_ok());

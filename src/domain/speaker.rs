@@ -59,13 +59,18 @@ impl TryFrom<SpeakerInput> for SpeakerDraft {
 
     fn try_from(input: SpeakerInput) -> Result<Self, FieldError> {
         if input.aliases.len() > MAX_ALIASES {
-            return Err(FieldError::new("/aliases", format!("must have at most {MAX_ALIASES} entries")));
+            return Err(FieldError::new(
+                "/aliases",
+                format!("must have at most {MAX_ALIASES} entries"),
+            ));
         }
         let aliases = input
             .aliases
             .into_iter()
             .enumerate()
-            .map(|(i, alias)| Text::label(alias).map_err(|e| FieldError::new(format!("/aliases/{i}"), e)))
+            .map(|(i, alias)| {
+                Text::label(alias).map_err(|e| FieldError::new(format!("/aliases/{i}"), e))
+            })
             .collect::<Result<_, _>>()?;
         Ok(Self {
             name: Text::label(input.name).map_err(at("/name"))?,

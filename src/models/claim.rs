@@ -82,11 +82,19 @@ impl ClaimFields {
         if let Some(claimant) = draft.claimant_id {
             references.check_speaker(claimant, "/claimant_id")?;
         }
-        let anchor = anchor_record(source_text, draft.anchor_exact(), draft.anchor.as_ref(), "/statement")?;
-        let (anchor_prefix, anchor_exact, anchor_suffix, anchor_start, anchor_end) = Anchor::into_columns(anchor);
+        let anchor = anchor_record(
+            source_text,
+            draft.anchor_exact(),
+            draft.anchor.as_ref(),
+            "/statement",
+        )?;
+        let (anchor_prefix, anchor_exact, anchor_suffix, anchor_start, anchor_end) =
+            Anchor::into_columns(anchor);
         let (qualifier, value, lower_bound, upper_bound) = match draft.amount {
             ClaimedAmount::Value(qualifier, value) => (qualifier, Some(value), None, None),
-            ClaimedAmount::Range { lower, upper } => (ClaimQualifier::Range, None, Some(lower), Some(upper)),
+            ClaimedAmount::Range { lower, upper } => {
+                (ClaimQualifier::Range, None, Some(lower), Some(upper))
+            }
         };
         let (as_of, period_start, period_end) = match draft.time {
             TimeReference::Unstated => (None, None, None),
@@ -127,10 +135,19 @@ pub struct ClaimFilter {
     pub metric: Option<String>,
 }
 
-pub async fn insert(conn: &mut AsyncPgConnection, rows: Vec<(Uuid, ClaimFields)>) -> QueryResult<Vec<Claim>> {
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    rows: Vec<(Uuid, ClaimFields)>,
+) -> QueryResult<Vec<Claim>> {
     let rows: Vec<_> = rows
         .into_iter()
-        .map(|(source_id, fields)| (claims::id.eq(Uuid::now_v7()), claims::source_id.eq(source_id), fields))
+        .map(|(source_id, fields)| {
+            (
+                claims::id.eq(Uuid::now_v7()),
+                claims::source_id.eq(source_id),
+                fields,
+            )
+        })
         .collect();
     diesel::insert_into(claims::table)
         .values(rows)
@@ -148,7 +165,11 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Claim> 
         .await
 }
 
-pub async fn list(conn: &mut AsyncPgConnection, filter: &ClaimFilter, page: PageRequest) -> QueryResult<Page<Claim>> {
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    filter: &ClaimFilter,
+    page: PageRequest,
+) -> QueryResult<Page<Claim>> {
     let mut query = claims::table
         .filter(claims::deleted_at.is_null())
         .select(Claim::as_select())
@@ -168,7 +189,11 @@ pub async fn list(conn: &mut AsyncPgConnection, filter: &ClaimFilter, page: Page
         query = query.filter(claims::qualifier.eq(qualifier));
     }
     if let Some(metric) = &filter.metric {
-        query = query.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(metric) = lower(").bind::<diesel::sql_types::Text, _>(metric.clone()).sql(")"));
+        query = query.filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(metric) = lower(")
+                .bind::<diesel::sql_types::Text, _>(metric.clone())
+                .sql(")"),
+        );
     }
     Ok(Page::from_overfetch(query.load(conn).await?, page.limit))
 }
@@ -183,19 +208,30 @@ pub async fn update(
         .filter(claims::id.eq(id))
         .filter(claims::version.eq(expected_version))
         .filter(claims::deleted_at.is_null())
-        .set((changes, claims::version.eq(claims::version + 1), claims::updated_at.eq(diesel::dsl::now)))
+        .set((
+            changes,
+            claims::version.eq(claims::version + 1),
+            claims::updated_at.eq(diesel::dsl::now),
+        ))
         .returning(Claim::as_returning())
         .get_result(conn)
         .await
         .optional()
 }
 
-pub async fn soft_delete(conn: &mut AsyncPgConnection, id: Uuid, expected_version: i32) -> QueryResult<Option<Claim>> {
+pub async fn soft_delete(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    expected_version: i32,
+) -> QueryResult<Option<Claim>> {
     diesel::update(claims::table)
         .filter(claims::id.eq(id))
         .filter(claims::version.eq(expected_version))
         .filter(claims::deleted_at.is_null())
-        .set((claims::deleted_at.eq(diesel::dsl::now), claims::version.eq(claims::version + 1)))
+        .set((
+            claims::deleted_at.eq(diesel::dsl::now),
+            claims::version.eq(claims::version + 1),
+        ))
         .returning(Claim::as_returning())
         .get_result(conn)
         .await

@@ -68,7 +68,12 @@ impl QuoteFields {
     pub fn resolve(draft: QuoteDraft, references: &References) -> Result<(Uuid, Self), FieldError> {
         let source_text = references.source_text(draft.source_id)?;
         references.check_speaker(draft.speaker_id, "/speaker_id")?;
-        let anchor = anchor_record(source_text, draft.anchor_exact(), draft.anchor.as_ref(), "/text")?;
+        let anchor = anchor_record(
+            source_text,
+            draft.anchor_exact(),
+            draft.anchor.as_ref(),
+            "/text",
+        )?;
         let (prefix, exact, suffix, start, end) = Anchor::into_columns(anchor);
         Ok((
             draft.source_id,
@@ -96,10 +101,19 @@ pub struct QuoteFilter {
     pub kind: Option<QuoteKind>,
 }
 
-pub async fn insert(conn: &mut AsyncPgConnection, rows: Vec<(Uuid, QuoteFields)>) -> QueryResult<Vec<Quote>> {
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    rows: Vec<(Uuid, QuoteFields)>,
+) -> QueryResult<Vec<Quote>> {
     let rows: Vec<_> = rows
         .into_iter()
-        .map(|(source_id, fields)| (quotes::id.eq(Uuid::now_v7()), quotes::source_id.eq(source_id), fields))
+        .map(|(source_id, fields)| {
+            (
+                quotes::id.eq(Uuid::now_v7()),
+                quotes::source_id.eq(source_id),
+                fields,
+            )
+        })
         .collect();
     diesel::insert_into(quotes::table)
         .values(rows)
@@ -117,7 +131,11 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Quote> 
         .await
 }
 
-pub async fn list(conn: &mut AsyncPgConnection, filter: &QuoteFilter, page: PageRequest) -> QueryResult<Page<Quote>> {
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    filter: &QuoteFilter,
+    page: PageRequest,
+) -> QueryResult<Page<Quote>> {
     let mut query = quotes::table
         .filter(quotes::deleted_at.is_null())
         .select(Quote::as_select())
@@ -149,19 +167,30 @@ pub async fn update(
         .filter(quotes::id.eq(id))
         .filter(quotes::version.eq(expected_version))
         .filter(quotes::deleted_at.is_null())
-        .set((changes, quotes::version.eq(quotes::version + 1), quotes::updated_at.eq(diesel::dsl::now)))
+        .set((
+            changes,
+            quotes::version.eq(quotes::version + 1),
+            quotes::updated_at.eq(diesel::dsl::now),
+        ))
         .returning(Quote::as_returning())
         .get_result(conn)
         .await
         .optional()
 }
 
-pub async fn soft_delete(conn: &mut AsyncPgConnection, id: Uuid, expected_version: i32) -> QueryResult<Option<Quote>> {
+pub async fn soft_delete(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    expected_version: i32,
+) -> QueryResult<Option<Quote>> {
     diesel::update(quotes::table)
         .filter(quotes::id.eq(id))
         .filter(quotes::version.eq(expected_version))
         .filter(quotes::deleted_at.is_null())
-        .set((quotes::deleted_at.eq(diesel::dsl::now), quotes::version.eq(quotes::version + 1)))
+        .set((
+            quotes::deleted_at.eq(diesel::dsl::now),
+            quotes::version.eq(quotes::version + 1),
+        ))
         .returning(Quote::as_returning())
         .get_result(conn)
         .await

@@ -69,7 +69,10 @@ pub struct SourceFilter {
     pub kind: Option<SourceKind>,
 }
 
-pub async fn insert(conn: &mut AsyncPgConnection, rows: Vec<(SourceFields, Option<Snapshot>)>) -> QueryResult<Vec<Source>> {
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    rows: Vec<(SourceFields, Option<Snapshot>)>,
+) -> QueryResult<Vec<Source>> {
     let rows: Vec<_> = rows
         .into_iter()
         .map(|(fields, snapshot)| {
@@ -109,7 +112,11 @@ pub async fn find_many(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResul
         .await
 }
 
-pub async fn list(conn: &mut AsyncPgConnection, filter: &SourceFilter, page: PageRequest) -> QueryResult<Page<Source>> {
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    filter: &SourceFilter,
+    page: PageRequest,
+) -> QueryResult<Page<Source>> {
     let mut query = sources::table
         .filter(sources::deleted_at.is_null())
         .select(Source::as_select())
@@ -141,19 +148,30 @@ pub async fn update(
         .filter(sources::id.eq(id))
         .filter(sources::version.eq(expected_version))
         .filter(sources::deleted_at.is_null())
-        .set((changes, sources::version.eq(sources::version + 1), sources::updated_at.eq(diesel::dsl::now)))
+        .set((
+            changes,
+            sources::version.eq(sources::version + 1),
+            sources::updated_at.eq(diesel::dsl::now),
+        ))
         .returning(Source::as_returning())
         .get_result(conn)
         .await
         .optional()
 }
 
-pub async fn soft_delete(conn: &mut AsyncPgConnection, id: Uuid, expected_version: i32) -> QueryResult<Option<Source>> {
+pub async fn soft_delete(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    expected_version: i32,
+) -> QueryResult<Option<Source>> {
     diesel::update(sources::table)
         .filter(sources::id.eq(id))
         .filter(sources::version.eq(expected_version))
         .filter(sources::deleted_at.is_null())
-        .set((sources::deleted_at.eq(diesel::dsl::now), sources::version.eq(sources::version + 1)))
+        .set((
+            sources::deleted_at.eq(diesel::dsl::now),
+            sources::version.eq(sources::version + 1),
+        ))
         .returning(Source::as_returning())
         .get_result(conn)
         .await

@@ -55,8 +55,14 @@ pub struct SpeakerFilter {
     pub wikidata_qid: Option<String>,
 }
 
-pub async fn insert(conn: &mut AsyncPgConnection, rows: Vec<SpeakerFields>) -> QueryResult<Vec<Speaker>> {
-    let rows: Vec<_> = rows.into_iter().map(|fields| (speakers::id.eq(Uuid::now_v7()), fields)).collect();
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    rows: Vec<SpeakerFields>,
+) -> QueryResult<Vec<Speaker>> {
+    let rows: Vec<_> = rows
+        .into_iter()
+        .map(|fields| (speakers::id.eq(Uuid::now_v7()), fields))
+        .collect();
     diesel::insert_into(speakers::table)
         .values(rows)
         .returning(Speaker::as_returning())
@@ -83,7 +89,11 @@ pub async fn live_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult
         .await
 }
 
-pub async fn list(conn: &mut AsyncPgConnection, filter: &SpeakerFilter, page: PageRequest) -> QueryResult<Page<Speaker>> {
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    filter: &SpeakerFilter,
+    page: PageRequest,
+) -> QueryResult<Page<Speaker>> {
     let mut query = speakers::table
         .filter(speakers::deleted_at.is_null())
         .select(Speaker::as_select())
@@ -94,7 +104,12 @@ pub async fn list(conn: &mut AsyncPgConnection, filter: &SpeakerFilter, page: Pa
         query = query.filter(speakers::id.gt(after));
     }
     if let Some(name) = &filter.name {
-        let pattern = format!("{}%", name.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let pattern = format!(
+            "{}%",
+            name.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
         query = query.filter(speakers::name.ilike(pattern));
     }
     if let Some(kind) = filter.kind {
@@ -116,19 +131,30 @@ pub async fn update(
         .filter(speakers::id.eq(id))
         .filter(speakers::version.eq(expected_version))
         .filter(speakers::deleted_at.is_null())
-        .set((changes, speakers::version.eq(speakers::version + 1), speakers::updated_at.eq(diesel::dsl::now)))
+        .set((
+            changes,
+            speakers::version.eq(speakers::version + 1),
+            speakers::updated_at.eq(diesel::dsl::now),
+        ))
         .returning(Speaker::as_returning())
         .get_result(conn)
         .await
         .optional()
 }
 
-pub async fn soft_delete(conn: &mut AsyncPgConnection, id: Uuid, expected_version: i32) -> QueryResult<Option<Speaker>> {
+pub async fn soft_delete(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    expected_version: i32,
+) -> QueryResult<Option<Speaker>> {
     diesel::update(speakers::table)
         .filter(speakers::id.eq(id))
         .filter(speakers::version.eq(expected_version))
         .filter(speakers::deleted_at.is_null())
-        .set((speakers::deleted_at.eq(diesel::dsl::now), speakers::version.eq(speakers::version + 1)))
+        .set((
+            speakers::deleted_at.eq(diesel::dsl::now),
+            speakers::version.eq(speakers::version + 1),
+        ))
         .returning(Speaker::as_returning())
         .get_result(conn)
         .await

@@ -6,7 +6,10 @@ use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::common::{Batch, Created, IfMatch, JsonBody, Listed, Tagged, each_item, editable, merge_patch, page_request, written};
+use super::common::{
+    Batch, Created, IfMatch, JsonBody, Listed, Tagged, each_item, editable, merge_patch,
+    page_request, written,
+};
 use crate::domain::anchor::Anchor;
 use crate::domain::claim::{ClaimDraft, ClaimInput};
 use crate::domain::decimal::to_plain_string;
@@ -83,28 +86,47 @@ async fn resolve_all(
         drafts.iter().filter_map(|d| d.claimant_id),
     )
     .await?;
-    each_item(drafts, batch, |draft| ClaimFields::resolve(draft, &references))
+    each_item(drafts, batch, |draft| {
+        ClaimFields::resolve(draft, &references)
+    })
 }
 
-async fn create_all(state: &AppState, inputs: Vec<ClaimInput>, batch: bool) -> Result<Vec<Claim>, ApiError> {
+async fn create_all(
+    state: &AppState,
+    inputs: Vec<ClaimInput>,
+    batch: bool,
+) -> Result<Vec<Claim>, ApiError> {
     let mut conn = state.conn().await?;
     let rows = resolve_all(&mut conn, inputs, batch).await?;
     Ok(claim::insert(&mut conn, rows).await?)
 }
 
-pub async fn create(state: web::Data<AppState>, body: JsonBody<ClaimInput>) -> Result<Tagged<ClaimView>, ApiError> {
+pub async fn create(
+    state: web::Data<AppState>,
+    body: JsonBody<ClaimInput>,
+) -> Result<Tagged<ClaimView>, ApiError> {
     let row = create_all(&state, vec![body.0], false).await?.remove(0);
-    Ok(Tagged::created(format!("/claims/{}", row.id), row.version, row.into()))
+    Ok(Tagged::created(
+        format!("/claims/{}", row.id),
+        row.version,
+        row.into(),
+    ))
 }
 
-pub async fn create_batch(state: web::Data<AppState>, body: JsonBody<Batch<ClaimInput>>) -> Result<Created<ClaimView>, ApiError> {
+pub async fn create_batch(
+    state: web::Data<AppState>,
+    body: JsonBody<Batch<ClaimInput>>,
+) -> Result<Created<ClaimView>, ApiError> {
     let rows = create_all(&state, body.0.items, true).await?;
     Ok(Created {
         items: rows.into_iter().map(ClaimView::from).collect(),
     })
 }
 
-pub async fn get(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<Tagged<ClaimView>, ApiError> {
+pub async fn get(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<Tagged<ClaimView>, ApiError> {
     Ok(tagged(claim::find(&mut *state.conn().await?, *id).await?))
 }
 
@@ -119,7 +141,10 @@ pub struct ListQuery {
     cursor: Option<String>,
 }
 
-pub async fn list(state: web::Data<AppState>, query: web::Query<ListQuery>) -> Result<Listed<ClaimView>, ApiError> {
+pub async fn list(
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<Listed<ClaimView>, ApiError> {
     let query = query.into_inner();
     let page = page_request(query.limit, query.cursor.as_deref())?;
     let filter = ClaimFilter {
@@ -141,12 +166,22 @@ pub async fn update(
     let mut conn = state.conn().await?;
     let current = claim::find(&mut conn, *id).await?;
     let version = if_match.version_to_replace(current.version)?;
-    let input: ClaimInput = merge_patch(editable(ClaimView::from(current), READ_ONLY)?, patch.0, FIXED)?;
+    let input: ClaimInput = merge_patch(
+        editable(ClaimView::from(current), READ_ONLY)?,
+        patch.0,
+        FIXED,
+    )?;
     let (_, fields) = resolve_all(&mut conn, vec![input], false).await?.remove(0);
-    Ok(tagged(written(claim::update(&mut conn, *id, version, fields).await?)?))
+    Ok(tagged(written(
+        claim::update(&mut conn, *id, version, fields).await?,
+    )?))
 }
 
-pub async fn delete(state: web::Data<AppState>, id: web::Path<Uuid>, if_match: IfMatch) -> Result<HttpResponse, ApiError> {
+pub async fn delete(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
     let current = claim::find(&mut conn, *id).await?;
     let version = if_match.version_to_replace(current.version)?;

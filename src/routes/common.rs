@@ -5,8 +5,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder, web};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -64,9 +64,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 
 fn check_json_media_type(req: &HttpRequest) -> Result<(), ApiError> {
     let unsupported = || {
-        ApiError::UnsupportedMediaType("the request body must be JSON (Content-Type: application/json)".into())
+        ApiError::UnsupportedMediaType(
+            "the request body must be JSON (Content-Type: application/json)".into(),
+        )
     };
-    let mime = req.mime_type().map_err(|_| unsupported())?.ok_or_else(unsupported)?;
+    let mime = req
+        .mime_type()
+        .map_err(|_| unsupported())?
+        .ok_or_else(unsupported)?;
     let is_json = mime.type_() == mime::APPLICATION
         && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON));
     if is_json { Ok(()) } else { Err(unsupported()) }
@@ -77,7 +82,9 @@ fn body_error(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError 
     use serde_json::error::Category;
     match error.inner().classify() {
         Category::Data => ApiError::InvalidBody(vec![field_error(error.path(), error.inner())]),
-        Category::Syntax | Category::Eof | Category::Io => ApiError::MalformedJson(error.inner().to_string()),
+        Category::Syntax | Category::Eof | Category::Io => {
+            ApiError::MalformedJson(error.inner().to_string())
+        }
     }
 }
 
@@ -95,7 +102,11 @@ fn field_error(path: &serde_path_to_error::Path, error: &serde_json::Error) -> F
         .collect();
     // serde names a missing or unknown field only in its message: point at the field itself.
     let message = error.to_string();
-    let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned();
     for marker in ["missing field `", "unknown field `"] {
         if let Some(rest) = message.strip_prefix(marker)
             && let Some(name) = rest.split('`').next()
@@ -110,9 +121,8 @@ fn field_error(path: &serde_path_to_error::Path, error: &serde_json::Error) -> F
 
 /// Deserialises a JSON value already in memory (a merged patch) the same way as a body.
 pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(value).map_err(|error| {
-        ApiError::InvalidBody(vec![field_error(error.path(), error.inner())])
-    })
+    serde_path_to_error::deserialize(value)
+        .map_err(|error| ApiError::InvalidBody(vec![field_error(error.path(), error.inner())]))
 }
 
 /// The strong ETag of a record version.
@@ -133,7 +143,9 @@ impl IfMatch {
         match self {
             Self::Any => Ok(current),
             Self::Versions(versions) if versions.contains(&current) => Ok(current),
-            Self::Versions(_) => Err(ApiError::PreconditionFailed { current: Some(current) }),
+            Self::Versions(_) => Err(ApiError::PreconditionFailed {
+                current: Some(current),
+            }),
         }
     }
 }
@@ -149,7 +161,11 @@ impl FromRequest for IfMatch {
 
 fn parse_if_match(value: Option<&HeaderValue>) -> Result<IfMatch, ApiError> {
     let value = value.ok_or(ApiError::PreconditionRequired)?;
-    let bad = || ApiError::BadParameter("If-Match must hold the ETag returned by a read, such as \"3\"".into());
+    let bad = || {
+        ApiError::BadParameter(
+            "If-Match must hold the ETag returned by a read, such as \"3\"".into(),
+        )
+    };
     let text = value.to_str().map_err(|_| bad())?.trim();
     if text == "*" {
         return Ok(IfMatch::Any);
@@ -236,12 +252,18 @@ pub fn each_item<I, O>(
     mut check: impl FnMut(I) -> Result<O, FieldError>,
 ) -> Result<Vec<O>, ApiError> {
     if batch && items.is_empty() {
-        return Err(ApiError::validation("/items", "must hold at least one item"));
+        return Err(ApiError::validation(
+            "/items",
+            "must hold at least one item",
+        ));
     }
     if items.len() > MAX_BATCH_ITEMS {
         return Err(ApiError::validation(
             "/items",
-            format!("must hold at most {MAX_BATCH_ITEMS} items (got {})", items.len()),
+            format!(
+                "must hold at most {MAX_BATCH_ITEMS} items (got {})",
+                items.len()
+            ),
         ));
     }
     items
@@ -249,7 +271,11 @@ pub fn each_item<I, O>(
         .enumerate()
         .map(|(i, item)| {
             check(item).map_err(|error| {
-                let error = if batch { error.under(&format!("/items/{i}")) } else { error };
+                let error = if batch {
+                    error.under(&format!("/items/{i}"))
+                } else {
+                    error
+                };
                 ApiError::Validation(vec![error])
             })
         })
@@ -291,7 +317,10 @@ impl<T: Serialize> Responder for Listed<T> {
                 }
             }
             query.append_pair("cursor", cursor);
-            response.insert_header((header::LINK, format!("<{}?{}>; rel=\"next\"", req.path(), query.finish())));
+            response.insert_header((
+                header::LINK,
+                format!("<{}?{}>; rel=\"next\"", req.path(), query.finish()),
+            ));
         }
         response.json(self)
     }
@@ -301,10 +330,15 @@ impl<T: Serialize> Responder for Listed<T> {
 pub fn page_request(limit: Option<i64>, cursor: Option<&str>) -> Result<PageRequest, ApiError> {
     let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
     if !(1..=MAX_PAGE_SIZE).contains(&limit) {
-        return Err(ApiError::BadParameter(format!("limit must be between 1 and {MAX_PAGE_SIZE}")));
+        return Err(ApiError::BadParameter(format!(
+            "limit must be between 1 and {MAX_PAGE_SIZE}"
+        )));
     }
     let after = cursor
-        .map(|c| Uuid::try_parse(c).map_err(|_| ApiError::BadParameter("cursor is not one this server issued".into())))
+        .map(|c| {
+            Uuid::try_parse(c)
+                .map_err(|_| ApiError::BadParameter("cursor is not one this server issued".into()))
+        })
         .transpose()?;
     Ok(PageRequest { after, limit })
 }
@@ -312,17 +346,29 @@ pub fn page_request(limit: Option<i64>, cursor: Option<&str>) -> Result<PageRequ
 /// Applies a JSON Merge Patch (RFC 7396) to the record's current editable fields and reads
 /// the result as a full input, so an update is validated exactly like a create.
 /// `fixed` fields may be repeated unchanged but not changed.
-pub fn merge_patch<T: DeserializeOwned>(current: Value, patch: Value, fixed: &[&str]) -> Result<T, ApiError> {
+pub fn merge_patch<T: DeserializeOwned>(
+    current: Value,
+    patch: Value,
+    fixed: &[&str],
+) -> Result<T, ApiError> {
     let Value::Object(patch) = patch else {
-        return Err(ApiError::InvalidBody(vec![FieldError::new("", "a merge patch must be a JSON object")]));
+        return Err(ApiError::InvalidBody(vec![FieldError::new(
+            "",
+            "a merge patch must be a JSON object",
+        )]));
     };
     let Value::Object(mut document) = current else {
-        return Err(ApiError::internal("a record did not serialise to an object"));
+        return Err(ApiError::internal(
+            "a record did not serialise to an object",
+        ));
     };
     for (key, value) in patch {
         if fixed.contains(&key.as_str()) {
             if document.get(&key) != Some(&value) {
-                return Err(ApiError::validation(format!("/{key}"), "cannot be changed after creation"));
+                return Err(ApiError::validation(
+                    format!("/{key}"),
+                    "cannot be changed after creation",
+                ));
             }
             continue;
         }
@@ -382,9 +428,14 @@ mod tests {
 
     #[test]
     fn if_match_parsing() {
-        assert!(matches!(parse_if_match(None), Err(ApiError::PreconditionRequired)));
+        assert!(matches!(
+            parse_if_match(None),
+            Err(ApiError::PreconditionRequired)
+        ));
         let header = HeaderValue::from_static("\"3\", \"4\"");
-        assert!(matches!(parse_if_match(Some(&header)), Ok(IfMatch::Versions(v)) if v == vec![3, 4]));
+        assert!(
+            matches!(parse_if_match(Some(&header)), Ok(IfMatch::Versions(v)) if v == vec![3, 4])
+        );
         let weak = HeaderValue::from_static("W/\"3\"");
         assert!(parse_if_match(Some(&weak)).is_err());
         let any = HeaderValue::from_static("*");

@@ -21,7 +21,11 @@ pub struct Endpoint {
 
 impl Endpoint {
     fn new(method: Method, path: &'static str, route: fn() -> Route) -> Self {
-        Self { method, path, route }
+        Self {
+            method,
+            path,
+            route,
+        }
     }
 }
 
@@ -32,28 +36,48 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new(M::GET, "/readyz", || web::route().to(health::readyz)),
         Endpoint::new(M::POST, "/sources", || web::route().to(sources::create)),
         Endpoint::new(M::GET, "/sources", || web::route().to(sources::list)),
-        Endpoint::new(M::POST, "/sources/batch", || web::route().to(sources::create_batch)),
+        Endpoint::new(M::POST, "/sources/batch", || {
+            web::route().to(sources::create_batch)
+        }),
         Endpoint::new(M::GET, "/sources/{id}", || web::route().to(sources::get)),
-        Endpoint::new(M::PATCH, "/sources/{id}", || web::route().to(sources::update)),
-        Endpoint::new(M::DELETE, "/sources/{id}", || web::route().to(sources::delete)),
+        Endpoint::new(M::PATCH, "/sources/{id}", || {
+            web::route().to(sources::update)
+        }),
+        Endpoint::new(M::DELETE, "/sources/{id}", || {
+            web::route().to(sources::delete)
+        }),
         Endpoint::new(M::POST, "/speakers", || web::route().to(speakers::create)),
         Endpoint::new(M::GET, "/speakers", || web::route().to(speakers::list)),
-        Endpoint::new(M::POST, "/speakers/batch", || web::route().to(speakers::create_batch)),
+        Endpoint::new(M::POST, "/speakers/batch", || {
+            web::route().to(speakers::create_batch)
+        }),
         Endpoint::new(M::GET, "/speakers/{id}", || web::route().to(speakers::get)),
-        Endpoint::new(M::PATCH, "/speakers/{id}", || web::route().to(speakers::update)),
-        Endpoint::new(M::DELETE, "/speakers/{id}", || web::route().to(speakers::delete)),
+        Endpoint::new(M::PATCH, "/speakers/{id}", || {
+            web::route().to(speakers::update)
+        }),
+        Endpoint::new(M::DELETE, "/speakers/{id}", || {
+            web::route().to(speakers::delete)
+        }),
         Endpoint::new(M::POST, "/quotes", || web::route().to(quotes::create)),
         Endpoint::new(M::GET, "/quotes", || web::route().to(quotes::list)),
-        Endpoint::new(M::POST, "/quotes/batch", || web::route().to(quotes::create_batch)),
+        Endpoint::new(M::POST, "/quotes/batch", || {
+            web::route().to(quotes::create_batch)
+        }),
         Endpoint::new(M::GET, "/quotes/{id}", || web::route().to(quotes::get)),
         Endpoint::new(M::PATCH, "/quotes/{id}", || web::route().to(quotes::update)),
-        Endpoint::new(M::DELETE, "/quotes/{id}", || web::route().to(quotes::delete)),
+        Endpoint::new(M::DELETE, "/quotes/{id}", || {
+            web::route().to(quotes::delete)
+        }),
         Endpoint::new(M::POST, "/claims", || web::route().to(claims::create)),
         Endpoint::new(M::GET, "/claims", || web::route().to(claims::list)),
-        Endpoint::new(M::POST, "/claims/batch", || web::route().to(claims::create_batch)),
+        Endpoint::new(M::POST, "/claims/batch", || {
+            web::route().to(claims::create_batch)
+        }),
         Endpoint::new(M::GET, "/claims/{id}", || web::route().to(claims::get)),
         Endpoint::new(M::PATCH, "/claims/{id}", || web::route().to(claims::update)),
-        Endpoint::new(M::DELETE, "/claims/{id}", || web::route().to(claims::delete)),
+        Endpoint::new(M::DELETE, "/claims/{id}", || {
+            web::route().to(claims::delete)
+        }),
     ]
 }
 

@@ -6,7 +6,10 @@ use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::common::{Batch, Created, IfMatch, JsonBody, Listed, Tagged, each_item, editable, merge_patch, page_request, written};
+use super::common::{
+    Batch, Created, IfMatch, JsonBody, Listed, Tagged, each_item, editable, merge_patch,
+    page_request, written,
+};
 use crate::domain::anchor::Anchor;
 use crate::domain::kinds::QuoteKind;
 use crate::domain::quote::{QuoteDraft, QuoteInput};
@@ -71,28 +74,47 @@ async fn resolve_all(
         drafts.iter().map(|d| d.speaker_id),
     )
     .await?;
-    each_item(drafts, batch, |draft| QuoteFields::resolve(draft, &references))
+    each_item(drafts, batch, |draft| {
+        QuoteFields::resolve(draft, &references)
+    })
 }
 
-async fn create_all(state: &AppState, inputs: Vec<QuoteInput>, batch: bool) -> Result<Vec<Quote>, ApiError> {
+async fn create_all(
+    state: &AppState,
+    inputs: Vec<QuoteInput>,
+    batch: bool,
+) -> Result<Vec<Quote>, ApiError> {
     let mut conn = state.conn().await?;
     let rows = resolve_all(&mut conn, inputs, batch).await?;
     Ok(quote::insert(&mut conn, rows).await?)
 }
 
-pub async fn create(state: web::Data<AppState>, body: JsonBody<QuoteInput>) -> Result<Tagged<QuoteView>, ApiError> {
+pub async fn create(
+    state: web::Data<AppState>,
+    body: JsonBody<QuoteInput>,
+) -> Result<Tagged<QuoteView>, ApiError> {
     let row = create_all(&state, vec![body.0], false).await?.remove(0);
-    Ok(Tagged::created(format!("/quotes/{}", row.id), row.version, row.into()))
+    Ok(Tagged::created(
+        format!("/quotes/{}", row.id),
+        row.version,
+        row.into(),
+    ))
 }
 
-pub async fn create_batch(state: web::Data<AppState>, body: JsonBody<Batch<QuoteInput>>) -> Result<Created<QuoteView>, ApiError> {
+pub async fn create_batch(
+    state: web::Data<AppState>,
+    body: JsonBody<Batch<QuoteInput>>,
+) -> Result<Created<QuoteView>, ApiError> {
     let rows = create_all(&state, body.0.items, true).await?;
     Ok(Created {
         items: rows.into_iter().map(QuoteView::from).collect(),
     })
 }
 
-pub async fn get(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<Tagged<QuoteView>, ApiError> {
+pub async fn get(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<Tagged<QuoteView>, ApiError> {
     Ok(tagged(quote::find(&mut *state.conn().await?, *id).await?))
 }
 
@@ -106,7 +128,10 @@ pub struct ListQuery {
     cursor: Option<String>,
 }
 
-pub async fn list(state: web::Data<AppState>, query: web::Query<ListQuery>) -> Result<Listed<QuoteView>, ApiError> {
+pub async fn list(
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<Listed<QuoteView>, ApiError> {
     let query = query.into_inner();
     let page = page_request(query.limit, query.cursor.as_deref())?;
     let filter = QuoteFilter {
@@ -127,12 +152,22 @@ pub async fn update(
     let mut conn = state.conn().await?;
     let current = quote::find(&mut conn, *id).await?;
     let version = if_match.version_to_replace(current.version)?;
-    let input: QuoteInput = merge_patch(editable(QuoteView::from(current), READ_ONLY)?, patch.0, FIXED)?;
+    let input: QuoteInput = merge_patch(
+        editable(QuoteView::from(current), READ_ONLY)?,
+        patch.0,
+        FIXED,
+    )?;
     let (_, fields) = resolve_all(&mut conn, vec![input], false).await?.remove(0);
-    Ok(tagged(written(quote::update(&mut conn, *id, version, fields).await?)?))
+    Ok(tagged(written(
+        quote::update(&mut conn, *id, version, fields).await?,
+    )?))
 }
 
-pub async fn delete(state: web::Data<AppState>, id: web::Path<Uuid>, if_match: IfMatch) -> Result<HttpResponse, ApiError> {
+pub async fn delete(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
     let current = quote::find(&mut conn, *id).await?;
     let version = if_match.version_to_replace(current.version)?;

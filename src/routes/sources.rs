@@ -5,7 +5,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::common::{Batch, Created, IfMatch, JsonBody, Listed, Tagged, each_item, editable, merge_patch, page_request, written};
+use super::common::{
+    Batch, Created, IfMatch, JsonBody, Listed, Tagged, each_item, editable, merge_patch,
+    page_request, written,
+};
 use crate::domain::kinds::SourceKind;
 use crate::domain::source::{SourceDraft, SourceInput};
 use crate::error::ApiError;
@@ -53,7 +56,13 @@ impl From<Source> for SourceView {
     }
 }
 
-const READ_ONLY: &[&str] = &["id", "content_sha256", "version", "created_at", "updated_at"];
+const READ_ONLY: &[&str] = &[
+    "id",
+    "content_sha256",
+    "version",
+    "created_at",
+    "updated_at",
+];
 /// The snapshot is what quotes are anchored to; a different text is a different source.
 const FIXED: &[&str] = &["content"];
 
@@ -61,16 +70,27 @@ fn tagged(row: Source) -> Tagged<SourceView> {
     Tagged::ok(row.version, row.into())
 }
 
-async fn create_all(state: &AppState, inputs: Vec<SourceInput>, batch: bool) -> Result<Vec<Source>, ApiError> {
+async fn create_all(
+    state: &AppState,
+    inputs: Vec<SourceInput>,
+    batch: bool,
+) -> Result<Vec<Source>, ApiError> {
     let rows = each_item(inputs, batch, |input| {
         SourceDraft::try_from(input).map(SourceFields::from_draft)
     })?;
     Ok(source::insert(&mut *state.conn().await?, rows).await?)
 }
 
-pub async fn create(state: web::Data<AppState>, body: JsonBody<SourceInput>) -> Result<Tagged<SourceView>, ApiError> {
+pub async fn create(
+    state: web::Data<AppState>,
+    body: JsonBody<SourceInput>,
+) -> Result<Tagged<SourceView>, ApiError> {
     let row = create_all(&state, vec![body.0], false).await?.remove(0);
-    Ok(Tagged::created(format!("/sources/{}", row.id), row.version, row.into()))
+    Ok(Tagged::created(
+        format!("/sources/{}", row.id),
+        row.version,
+        row.into(),
+    ))
 }
 
 pub async fn create_batch(
@@ -83,7 +103,10 @@ pub async fn create_batch(
     })
 }
 
-pub async fn get(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<Tagged<SourceView>, ApiError> {
+pub async fn get(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<Tagged<SourceView>, ApiError> {
     Ok(tagged(source::find(&mut *state.conn().await?, *id).await?))
 }
 
@@ -97,7 +120,10 @@ pub struct ListQuery {
     cursor: Option<String>,
 }
 
-pub async fn list(state: web::Data<AppState>, query: web::Query<ListQuery>) -> Result<Listed<SourceView>, ApiError> {
+pub async fn list(
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<Listed<SourceView>, ApiError> {
     let query = query.into_inner();
     let page = page_request(query.limit, query.cursor.as_deref())?;
     let filter = SourceFilter {
@@ -118,13 +144,23 @@ pub async fn update(
     let mut conn = state.conn().await?;
     let current = source::find(&mut conn, *id).await?;
     let version = if_match.version_to_replace(current.version)?;
-    let input: SourceInput = merge_patch(editable(SourceView::from(current), READ_ONLY)?, patch.0, FIXED)?;
+    let input: SourceInput = merge_patch(
+        editable(SourceView::from(current), READ_ONLY)?,
+        patch.0,
+        FIXED,
+    )?;
     let draft = SourceDraft::try_from(input).map_err(|e| ApiError::Validation(vec![e]))?;
     let (fields, _) = SourceFields::from_draft(draft);
-    Ok(tagged(written(source::update(&mut conn, *id, version, fields).await?)?))
+    Ok(tagged(written(
+        source::update(&mut conn, *id, version, fields).await?,
+    )?))
 }
 
-pub async fn delete(state: web::Data<AppState>, id: web::Path<Uuid>, if_match: IfMatch) -> Result<HttpResponse, ApiError> {
+pub async fn delete(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
     let current = source::find(&mut conn, *id).await?;
     let version = if_match.version_to_replace(current.version)?;

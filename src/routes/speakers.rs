@@ -5,7 +5,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::common::{Batch, Created, IfMatch, JsonBody, Listed, Tagged, each_item, editable, merge_patch, page_request, written};
+use super::common::{
+    Batch, Created, IfMatch, JsonBody, Listed, Tagged, each_item, editable, merge_patch,
+    page_request, written,
+};
 use crate::domain::kinds::SpeakerKind;
 use crate::domain::speaker::{SpeakerDraft, SpeakerInput};
 use crate::error::ApiError;
@@ -47,14 +50,27 @@ fn tagged(row: Speaker) -> Tagged<SpeakerView> {
     Tagged::ok(row.version, row.into())
 }
 
-async fn create_all(state: &AppState, inputs: Vec<SpeakerInput>, batch: bool) -> Result<Vec<Speaker>, ApiError> {
-    let rows = each_item(inputs, batch, |input| SpeakerDraft::try_from(input).map(SpeakerFields::from))?;
+async fn create_all(
+    state: &AppState,
+    inputs: Vec<SpeakerInput>,
+    batch: bool,
+) -> Result<Vec<Speaker>, ApiError> {
+    let rows = each_item(inputs, batch, |input| {
+        SpeakerDraft::try_from(input).map(SpeakerFields::from)
+    })?;
     Ok(speaker::insert(&mut *state.conn().await?, rows).await?)
 }
 
-pub async fn create(state: web::Data<AppState>, body: JsonBody<SpeakerInput>) -> Result<Tagged<SpeakerView>, ApiError> {
+pub async fn create(
+    state: web::Data<AppState>,
+    body: JsonBody<SpeakerInput>,
+) -> Result<Tagged<SpeakerView>, ApiError> {
     let row = create_all(&state, vec![body.0], false).await?.remove(0);
-    Ok(Tagged::created(format!("/speakers/{}", row.id), row.version, row.into()))
+    Ok(Tagged::created(
+        format!("/speakers/{}", row.id),
+        row.version,
+        row.into(),
+    ))
 }
 
 pub async fn create_batch(
@@ -67,7 +83,10 @@ pub async fn create_batch(
     })
 }
 
-pub async fn get(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<Tagged<SpeakerView>, ApiError> {
+pub async fn get(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<Tagged<SpeakerView>, ApiError> {
     Ok(tagged(speaker::find(&mut *state.conn().await?, *id).await?))
 }
 
@@ -81,7 +100,10 @@ pub struct ListQuery {
     cursor: Option<String>,
 }
 
-pub async fn list(state: web::Data<AppState>, query: web::Query<ListQuery>) -> Result<Listed<SpeakerView>, ApiError> {
+pub async fn list(
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<Listed<SpeakerView>, ApiError> {
     let query = query.into_inner();
     let page = page_request(query.limit, query.cursor.as_deref())?;
     let filter = SpeakerFilter {
@@ -102,12 +124,24 @@ pub async fn update(
     let mut conn = state.conn().await?;
     let current = speaker::find(&mut conn, *id).await?;
     let version = if_match.version_to_replace(current.version)?;
-    let input: SpeakerInput = merge_patch(editable(SpeakerView::from(current), READ_ONLY)?, patch.0, &[])?;
-    let fields = SpeakerDraft::try_from(input).map_err(|e| ApiError::Validation(vec![e]))?.into();
-    Ok(tagged(written(speaker::update(&mut conn, *id, version, fields).await?)?))
+    let input: SpeakerInput = merge_patch(
+        editable(SpeakerView::from(current), READ_ONLY)?,
+        patch.0,
+        &[],
+    )?;
+    let fields = SpeakerDraft::try_from(input)
+        .map_err(|e| ApiError::Validation(vec![e]))?
+        .into();
+    Ok(tagged(written(
+        speaker::update(&mut conn, *id, version, fields).await?,
+    )?))
 }
 
-pub async fn delete(state: web::Data<AppState>, id: web::Path<Uuid>, if_match: IfMatch) -> Result<HttpResponse, ApiError> {
+pub async fn delete(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
     let current = speaker::find(&mut conn, *id).await?;
     let version = if_match.version_to_replace(current.version)?;

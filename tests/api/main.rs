@@ -1,1 +1,12 @@
+//! The integration tests: one binary, a real PostgreSQL cluster for the whole run (started by
+//! the same code as `attest serve`'s embedded default), a fresh database cloned from a
+//! migrated template for every test, and the real server over real HTTP.
 
+mod claims;
+mod contract;
+mod errors;
+mod helpers;
+mod migrations;
+mod quotes;
+mod sources;
+mod speakers;

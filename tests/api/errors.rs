@@ -1,0 +1,135 @@
+//! Every failure the HTTP layer can produce is problem+json with the matching status.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::{MAX_BODY_BYTES, TestApp, pointer, problem};
+
+#[tokio::test]
+async fn unknown_routes_and_methods() {
+    let app = TestApp::spawn().await;
+    problem(app.get("/nothing/here").await, StatusCode::NOT_FOUND).await;
+    let response = app.request(Method::PUT, "/sources").send().await.unwrap();
+    assert_eq!(response.headers()["allow"], "POST, GET");
+    problem(response, StatusCode::METHOD_NOT_ALLOWED).await;
+    let response = app
+        .request(Method::POST, "/quotes/0192f0c0-0000-7000-8000-000000000000")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["allow"], "GET, PATCH, DELETE");
+    problem(response, StatusCode::METHOD_NOT_ALLOWED).await;
+}
+
+#[tokio::test]
+async fn malformed_ids_and_missing_records() {
+    let app = TestApp::spawn().await;
+    problem(app.get("/claims/not-a-uuid").await, StatusCode::BAD_REQUEST).await;
+    problem(
+        app.get("/claims/0192f0c0-0000-7000-8000-000000000000")
+            .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn bodies_must_be_json_of_the_right_shape_and_size() {
+    let app = TestApp::spawn().await;
+    let send = |content_type: Option<&'static str>, body: Vec<u8>| {
+        let mut request = app.request(Method::POST, "/speakers").body(body);
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        request.send()
+    };
+    let valid = br#"{"name": "Ana Ruiz", "kind": "person"}"#.to_vec();
+    problem(
+        send(None, valid.clone()).await.unwrap(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+    )
+    .await;
+    problem(
+        send(Some("text/plain"), valid.clone()).await.unwrap(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+    )
+    .await;
+    problem(
+        send(Some("application/json"), b"{\"name\": ".to_vec())
+            .await
+            .unwrap(),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    problem(
+        send(Some("application/json"), b"{} {}".to_vec())
+            .await
+            .unwrap(),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    problem(
+        send(Some("application/json"), b"[1, 2]".to_vec())
+            .await
+            .unwrap(),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    problem(
+        send(Some("application/json"), vec![0xff, 0xfe])
+            .await
+            .unwrap(),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    let nested = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    problem(
+        send(Some("application/json"), nested.into_bytes())
+            .await
+            .unwrap(),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+
+    // No mass assignment: a field the API does not take is refused, and named.
+    let extra =
+        br#"{"name": "Ana Ruiz", "kind": "person", "id": "0192f0c0-0000-7000-8000-000000000000"}"#
+            .to_vec();
+    let problem_doc = problem(
+        send(Some("application/json"), extra).await.unwrap(),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(pointer(&problem_doc), "/id");
+
+    let huge = json!({"name": "x".repeat(MAX_BODY_BYTES), "kind": "person"});
+    let problem_doc = problem(
+        app.post("/speakers", &huge).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+    )
+    .await;
+    assert!(
+        problem_doc["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&MAX_BODY_BYTES.to_string())
+    );
+
+    assert!(
+        send(Some("application/json; charset=utf-8"), valid)
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
+    assert_eq!(app.count("speakers").await, 1);
+}
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = TestApp::spawn().await;
+    let healthz: serde_json::Value = app.get("/healthz").await.json().await.unwrap();
+    assert_eq!(healthz["status"], "ok");
+    let readyz: serde_json::Value = app.get("/readyz").await.json().await.unwrap();
+    assert_eq!(readyz["status"], "ready");
+}

@@ -1,0 +1,209 @@
+//! The test harness: one cluster per run, one database per test, one server per test.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use attest::db::{self, local};
+use attest::startup::{self, HttpSettings};
+use reqwest::{Client, Method, Response, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+const TEMPLATE: &str = "attest_template";
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+struct TestCluster {
+    cluster: local::RunningCluster,
+    root: PathBuf,
+}
+
+static CLUSTER: OnceLock<TestCluster> = OnceLock::new();
+
+/// Stops the cluster and removes its files when the test binary exits.
+extern "C" fn stop_cluster() {
+    if let Some(test) = CLUSTER.get() {
+        let _ = test.cluster.stop();
+        let _ = std::fs::remove_dir_all(&test.root);
+    }
+}
+
+fn cluster() -> &'static local::RunningCluster {
+    &CLUSTER
+        .get_or_init(|| {
+            let root = std::env::temp_dir().join(format!("attest-test-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&root);
+            let cluster = local::LocalCluster::new(&root, false)
+                .and_then(local::LocalCluster::start)
+                .expect("starting the test PostgreSQL cluster");
+            let admin = cluster.url("postgres");
+            let template = cluster.url(TEMPLATE);
+            // Its own thread and runtime: the caller may be inside a test's runtime.
+            std::thread::spawn(move || {
+                tokio::runtime::Runtime::new().unwrap().block_on(async {
+                    db::create_database(&admin, TEMPLATE, None).await.unwrap();
+                    db::migrate(&template).await.unwrap();
+                })
+            })
+            .join()
+            .expect("migrating the template database");
+            // SAFETY: registering a plain extern "C" fn with no captured state.
+            unsafe { libc::atexit(stop_cluster) };
+            TestCluster { cluster, root }
+        })
+        .cluster
+}
+
+/// A fresh database (a copy of the migrated template) with no server.
+pub async fn fresh_database() -> String {
+    let cluster = cluster();
+    let name = format!("test_{}", Uuid::new_v4().simple());
+    db::create_database(&cluster.url("postgres"), &name, Some(TEMPLATE))
+        .await
+        .expect("cloning the template database");
+    cluster.url(&name)
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub database_url: String,
+    pub client: Client,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        let database_url = fresh_database().await;
+        let pool = db::build_pool(&database_url, 4, Duration::from_secs(5)).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let settings = HttpSettings {
+            workers: 1,
+            max_body_bytes: MAX_BODY_BYTES,
+        };
+        let server = startup::run(listener, pool, &settings).unwrap();
+        tokio::spawn(server);
+        Self {
+            address,
+            database_url,
+            client: Client::new(),
+        }
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.address))
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.request(Method::GET, path).send().await.unwrap()
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        self.request(Method::POST, path)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn patch(&self, path: &str, etag: &str, body: &Value) -> Response {
+        self.request(Method::PATCH, path)
+            .header("if-match", etag)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn delete(&self, path: &str, etag: &str) -> Response {
+        self.request(Method::DELETE, path)
+            .header("if-match", etag)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// POSTs and expects 201; returns the created record.
+    pub async fn create(&self, path: &str, body: Value) -> Value {
+        let response = self.post(path, &body).await;
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "POST {path} {body}: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    pub async fn source(&self, content: &str) -> Value {
+        self.create(
+            "/sources",
+            json!({"url": "https://news.example/report", "kind": "article", "publisher": "Example Wire", "content": content}),
+        )
+        .await
+    }
+
+    pub async fn speaker(&self, name: &str) -> Value {
+        self.create("/speakers", json!({"name": name, "kind": "person"}))
+            .await
+    }
+
+    /// Rows in `table`, deleted or not, read straight from the database.
+    pub async fn count(&self, table: &str) -> i64 {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = db::connect(&self.database_url).await.unwrap();
+        let count: Count = diesel::sql_query(format!("SELECT count(*) AS n FROM {table}"))
+            .get_result(&mut conn)
+            .await
+            .unwrap();
+        count.n
+    }
+}
+
+/// Asserts a problem+json answer with `status`; returns the problem document.
+pub async fn problem(response: Response, status: StatusCode) -> Value {
+    let actual = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let body = response.text().await.unwrap();
+    assert_eq!(actual, status, "body: {body}");
+    assert_eq!(content_type, "application/problem+json", "body: {body}");
+    let problem: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(problem["status"], status.as_u16(), "{problem}");
+    assert!(
+        problem["type"]
+            .as_str()
+            .unwrap()
+            .starts_with("urn:attest:problem:")
+    );
+    assert!(!problem["detail"].as_str().unwrap().is_empty());
+    problem
+}
+
+/// The JSON Pointer of the first field error in a problem.
+pub fn pointer(problem: &Value) -> &str {
+    problem["errors"][0]["pointer"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no field error in {problem}"))
+}
+
+pub async fn json(response: Response, status: StatusCode) -> Value {
+    let actual = response.status();
+    let body = response.text().await.unwrap();
+    assert_eq!(actual, status, "body: {body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+pub fn etag(record: &Value) -> String {
+    format!("\"{}\"", record["version"])
+}
+
+pub fn id(record: &Value) -> &str {
+    record["id"].as_str().unwrap()
+}
