@@ -156,29 +156,12 @@ pub async fn insert(
         .await
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Claim> {
-    claims::table
-        .find(id)
-        .filter(claims::deleted_at.is_null())
-        .select(Claim::as_select())
-        .first(conn)
-        .await
-}
-
 pub async fn list(
     conn: &mut AsyncPgConnection,
     filter: &ClaimFilter,
     page: PageRequest,
 ) -> QueryResult<Page<Claim>> {
-    let mut query = claims::table
-        .filter(claims::deleted_at.is_null())
-        .select(Claim::as_select())
-        .order(claims::id)
-        .limit(page.limit + 1)
-        .into_boxed();
-    if let Some(after) = page.after {
-        query = query.filter(claims::id.gt(after));
-    }
+    let mut query = page_query(page);
     if let Some(source_id) = filter.source_id {
         query = query.filter(claims::source_id.eq(source_id));
     }
@@ -189,51 +172,9 @@ pub async fn list(
         query = query.filter(claims::qualifier.eq(qualifier));
     }
     if let Some(metric) = &filter.metric {
-        query = query.filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(metric) = lower(")
-                .bind::<diesel::sql_types::Text, _>(metric.clone())
-                .sql(")"),
-        );
+        query = query.filter(super::lower(claims::metric).eq(super::lower(metric.clone())));
     }
     Ok(Page::from_overfetch(query.load(conn).await?, page.limit))
 }
 
-pub async fn update(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    expected_version: i32,
-    changes: ClaimFields,
-) -> QueryResult<Option<Claim>> {
-    diesel::update(claims::table)
-        .filter(claims::id.eq(id))
-        .filter(claims::version.eq(expected_version))
-        .filter(claims::deleted_at.is_null())
-        .set((
-            changes,
-            claims::version.eq(claims::version + 1),
-            claims::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning(Claim::as_returning())
-        .get_result(conn)
-        .await
-        .optional()
-}
-
-pub async fn soft_delete(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    expected_version: i32,
-) -> QueryResult<Option<Claim>> {
-    diesel::update(claims::table)
-        .filter(claims::id.eq(id))
-        .filter(claims::version.eq(expected_version))
-        .filter(claims::deleted_at.is_null())
-        .set((
-            claims::deleted_at.eq(diesel::dsl::now),
-            claims::version.eq(claims::version + 1),
-        ))
-        .returning(Claim::as_returning())
-        .get_result(conn)
-        .await
-        .optional()
-}
+super::versioned_queries!(claims, Claim, ClaimFields);

@@ -7,7 +7,13 @@ pub mod references;
 pub mod source;
 pub mod speaker;
 
+use diesel::sql_types::Text;
 use uuid::Uuid;
+
+diesel::define_sql_function! {
+    /// PostgreSQL's lower(), for case-insensitive matches that use `lower(column)` indexes.
+    fn lower(text: Text) -> Text;
+}
 
 /// Keyset pagination: rows after `after` in id order (ids are UUIDv7, so creation order).
 /// Rows inserted while a client pages appear at the end, never shifting earlier pages.
@@ -30,3 +36,98 @@ impl<T> Page<T> {
         Self { rows, has_more }
     }
 }
+
+/// A stored row with an id and a version (its ETag).
+pub trait Versioned {
+    fn id(&self) -> Uuid;
+    fn version(&self) -> i32;
+}
+
+/// The queries every versioned, soft-deleted table shares: read a live row, and update or
+/// delete it only at the version the client read (optimistic concurrency). A write that
+/// finds no live row at that version returns `None`.
+macro_rules! versioned_queries {
+    ($table:ident, $row:ty, $changes:ty) => {
+        /// Live rows after the page's cursor, in id order, one more than the page holds.
+        fn page_query(
+            page: $crate::models::PageRequest,
+        ) -> $table::BoxedQuery<
+            'static,
+            diesel::pg::Pg,
+            diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<$row, diesel::pg::Pg>>,
+        > {
+            let query = $table::table
+                .filter($table::deleted_at.is_null())
+                .select(<$row>::as_select())
+                .order($table::id)
+                .limit(page.limit + 1)
+                .into_boxed();
+            match page.after {
+                Some(after) => query.filter($table::id.gt(after)),
+                None => query,
+            }
+        }
+
+        impl $crate::models::Versioned for $row {
+            fn id(&self) -> Uuid {
+                self.id
+            }
+
+            fn version(&self) -> i32 {
+                self.version
+            }
+        }
+
+        /// A live (not deleted) row.
+        pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<$row> {
+            $table::table
+                .find(id)
+                .filter($table::deleted_at.is_null())
+                .select(<$row>::as_select())
+                .first(conn)
+                .await
+        }
+
+        pub async fn update(
+            conn: &mut AsyncPgConnection,
+            id: Uuid,
+            expected_version: i32,
+            changes: $changes,
+        ) -> QueryResult<Option<$row>> {
+            diesel::update($table::table)
+                .filter($table::id.eq(id))
+                .filter($table::version.eq(expected_version))
+                .filter($table::deleted_at.is_null())
+                .set((
+                    changes,
+                    $table::version.eq($table::version + 1),
+                    $table::updated_at.eq(diesel::dsl::now),
+                ))
+                .returning(<$row>::as_returning())
+                .get_result(conn)
+                .await
+                .optional()
+        }
+
+        /// Marks the row deleted; it stays in the table for history.
+        pub async fn soft_delete(
+            conn: &mut AsyncPgConnection,
+            id: Uuid,
+            expected_version: i32,
+        ) -> QueryResult<Option<$row>> {
+            diesel::update($table::table)
+                .filter($table::id.eq(id))
+                .filter($table::version.eq(expected_version))
+                .filter($table::deleted_at.is_null())
+                .set((
+                    $table::deleted_at.eq(diesel::dsl::now),
+                    $table::version.eq($table::version + 1),
+                ))
+                .returning(<$row>::as_returning())
+                .get_result(conn)
+                .await
+                .optional()
+        }
+    };
+}
+pub(crate) use versioned_queries;

@@ -122,29 +122,12 @@ pub async fn insert(
         .await
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Quote> {
-    quotes::table
-        .find(id)
-        .filter(quotes::deleted_at.is_null())
-        .select(Quote::as_select())
-        .first(conn)
-        .await
-}
-
 pub async fn list(
     conn: &mut AsyncPgConnection,
     filter: &QuoteFilter,
     page: PageRequest,
 ) -> QueryResult<Page<Quote>> {
-    let mut query = quotes::table
-        .filter(quotes::deleted_at.is_null())
-        .select(Quote::as_select())
-        .order(quotes::id)
-        .limit(page.limit + 1)
-        .into_boxed();
-    if let Some(after) = page.after {
-        query = query.filter(quotes::id.gt(after));
-    }
+    let mut query = page_query(page);
     if let Some(source_id) = filter.source_id {
         query = query.filter(quotes::source_id.eq(source_id));
     }
@@ -157,42 +140,4 @@ pub async fn list(
     Ok(Page::from_overfetch(query.load(conn).await?, page.limit))
 }
 
-pub async fn update(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    expected_version: i32,
-    changes: QuoteFields,
-) -> QueryResult<Option<Quote>> {
-    diesel::update(quotes::table)
-        .filter(quotes::id.eq(id))
-        .filter(quotes::version.eq(expected_version))
-        .filter(quotes::deleted_at.is_null())
-        .set((
-            changes,
-            quotes::version.eq(quotes::version + 1),
-            quotes::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning(Quote::as_returning())
-        .get_result(conn)
-        .await
-        .optional()
-}
-
-pub async fn soft_delete(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    expected_version: i32,
-) -> QueryResult<Option<Quote>> {
-    diesel::update(quotes::table)
-        .filter(quotes::id.eq(id))
-        .filter(quotes::version.eq(expected_version))
-        .filter(quotes::deleted_at.is_null())
-        .set((
-            quotes::deleted_at.eq(diesel::dsl::now),
-            quotes::version.eq(quotes::version + 1),
-        ))
-        .returning(Quote::as_returning())
-        .get_result(conn)
-        .await
-        .optional()
-}
+super::versioned_queries!(quotes, Quote, QuoteFields);

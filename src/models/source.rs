@@ -92,16 +92,6 @@ pub async fn insert(
         .await
 }
 
-/// A live (not deleted) source.
-pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Source> {
-    sources::table
-        .find(id)
-        .filter(sources::deleted_at.is_null())
-        .select(Source::as_select())
-        .first(conn)
-        .await
-}
-
 /// The live sources among `ids`.
 pub async fn find_many(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<Source>> {
     sources::table
@@ -117,15 +107,7 @@ pub async fn list(
     filter: &SourceFilter,
     page: PageRequest,
 ) -> QueryResult<Page<Source>> {
-    let mut query = sources::table
-        .filter(sources::deleted_at.is_null())
-        .select(Source::as_select())
-        .order(sources::id)
-        .limit(page.limit + 1)
-        .into_boxed();
-    if let Some(after) = page.after {
-        query = query.filter(sources::id.gt(after));
-    }
+    let mut query = page_query(page);
     if let Some(url) = &filter.url {
         query = query.filter(sources::url.eq(url));
     }
@@ -136,46 +118,6 @@ pub async fn list(
         query = query.filter(sources::kind.eq(kind));
     }
     Ok(Page::from_overfetch(query.load(conn).await?, page.limit))
-}
-
-pub async fn update(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    expected_version: i32,
-    changes: SourceFields,
-) -> QueryResult<Option<Source>> {
-    diesel::update(sources::table)
-        .filter(sources::id.eq(id))
-        .filter(sources::version.eq(expected_version))
-        .filter(sources::deleted_at.is_null())
-        .set((
-            changes,
-            sources::version.eq(sources::version + 1),
-            sources::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning(Source::as_returning())
-        .get_result(conn)
-        .await
-        .optional()
-}
-
-pub async fn soft_delete(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    expected_version: i32,
-) -> QueryResult<Option<Source>> {
-    diesel::update(sources::table)
-        .filter(sources::id.eq(id))
-        .filter(sources::version.eq(expected_version))
-        .filter(sources::deleted_at.is_null())
-        .set((
-            sources::deleted_at.eq(diesel::dsl::now),
-            sources::version.eq(sources::version + 1),
-        ))
-        .returning(Source::as_returning())
-        .get_result(conn)
-        .await
-        .optional()
 }
 
 /// Live quotes and claims read from this source; a source they cite cannot be deleted.
@@ -195,3 +137,5 @@ pub async fn live_references(conn: &mut AsyncPgConnection, id: Uuid) -> QueryRes
         .await?;
     Ok(quotes + claims)
 }
+
+super::versioned_queries!(sources, Source, SourceFields);

@@ -70,15 +70,6 @@ pub async fn insert(
         .await
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Speaker> {
-    speakers::table
-        .find(id)
-        .filter(speakers::deleted_at.is_null())
-        .select(Speaker::as_select())
-        .first(conn)
-        .await
-}
-
 /// The ids among `ids` that name live speakers.
 pub async fn live_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<Uuid>> {
     speakers::table
@@ -94,15 +85,7 @@ pub async fn list(
     filter: &SpeakerFilter,
     page: PageRequest,
 ) -> QueryResult<Page<Speaker>> {
-    let mut query = speakers::table
-        .filter(speakers::deleted_at.is_null())
-        .select(Speaker::as_select())
-        .order(speakers::id)
-        .limit(page.limit + 1)
-        .into_boxed();
-    if let Some(after) = page.after {
-        query = query.filter(speakers::id.gt(after));
-    }
+    let mut query = page_query(page);
     if let Some(name) = &filter.name {
         let pattern = format!(
             "{}%",
@@ -119,46 +102,6 @@ pub async fn list(
         query = query.filter(speakers::wikidata_qid.eq(qid));
     }
     Ok(Page::from_overfetch(query.load(conn).await?, page.limit))
-}
-
-pub async fn update(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    expected_version: i32,
-    changes: SpeakerFields,
-) -> QueryResult<Option<Speaker>> {
-    diesel::update(speakers::table)
-        .filter(speakers::id.eq(id))
-        .filter(speakers::version.eq(expected_version))
-        .filter(speakers::deleted_at.is_null())
-        .set((
-            changes,
-            speakers::version.eq(speakers::version + 1),
-            speakers::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning(Speaker::as_returning())
-        .get_result(conn)
-        .await
-        .optional()
-}
-
-pub async fn soft_delete(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    expected_version: i32,
-) -> QueryResult<Option<Speaker>> {
-    diesel::update(speakers::table)
-        .filter(speakers::id.eq(id))
-        .filter(speakers::version.eq(expected_version))
-        .filter(speakers::deleted_at.is_null())
-        .set((
-            speakers::deleted_at.eq(diesel::dsl::now),
-            speakers::version.eq(speakers::version + 1),
-        ))
-        .returning(Speaker::as_returning())
-        .get_result(conn)
-        .await
-        .optional()
 }
 
 /// Live quotes and claims attributed to this speaker; such a speaker cannot be deleted.
@@ -178,3 +121,5 @@ pub async fn live_references(conn: &mut AsyncPgConnection, id: Uuid) -> QueryRes
         .await?;
     Ok(quotes + claims)
 }
+
+super::versioned_queries!(speakers, Speaker, SpeakerFields);

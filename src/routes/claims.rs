@@ -1,23 +1,21 @@
 //! `/claims`: numeric assertions, with exact values.
 
-use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
+use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::common::{
-    Batch, Created, IfMatch, JsonBody, Listed, Tagged, each_item, editable, merge_patch,
-    page_request, written,
-};
+use super::common::{each_item, page_request};
+use super::resource::Resource;
 use crate::domain::anchor::Anchor;
 use crate::domain::claim::{ClaimDraft, ClaimInput};
 use crate::domain::decimal::to_plain_string;
 use crate::domain::kinds::ClaimQualifier;
 use crate::error::ApiError;
+use crate::models::Page;
 use crate::models::claim::{self, Claim, ClaimFields, ClaimFilter};
 use crate::models::references::References;
-use crate::startup::AppState;
 
 /// Values go out as strings of digits so that no client parses them into a float.
 #[derive(Serialize)]
@@ -67,72 +65,9 @@ impl From<Claim> for ClaimView {
     }
 }
 
-const READ_ONLY: &[&str] = &["id", "version", "created_at", "updated_at"];
-const FIXED: &[&str] = &["source_id"];
-
-fn tagged(row: Claim) -> Tagged<ClaimView> {
-    Tagged::ok(row.version, row.into())
-}
-
-async fn resolve_all(
-    conn: &mut AsyncPgConnection,
-    inputs: Vec<ClaimInput>,
-    batch: bool,
-) -> Result<Vec<(Uuid, ClaimFields)>, ApiError> {
-    let drafts = each_item(inputs, batch, ClaimDraft::try_from)?;
-    let references = References::load(
-        conn,
-        drafts.iter().map(|d| d.source_id),
-        drafts.iter().filter_map(|d| d.claimant_id),
-    )
-    .await?;
-    each_item(drafts, batch, |draft| {
-        ClaimFields::resolve(draft, &references)
-    })
-}
-
-async fn create_all(
-    state: &AppState,
-    inputs: Vec<ClaimInput>,
-    batch: bool,
-) -> Result<Vec<Claim>, ApiError> {
-    let mut conn = state.conn().await?;
-    let rows = resolve_all(&mut conn, inputs, batch).await?;
-    Ok(claim::insert(&mut conn, rows).await?)
-}
-
-pub async fn create(
-    state: web::Data<AppState>,
-    body: JsonBody<ClaimInput>,
-) -> Result<Tagged<ClaimView>, ApiError> {
-    let row = create_all(&state, vec![body.0], false).await?.remove(0);
-    Ok(Tagged::created(
-        format!("/claims/{}", row.id),
-        row.version,
-        row.into(),
-    ))
-}
-
-pub async fn create_batch(
-    state: web::Data<AppState>,
-    body: JsonBody<Batch<ClaimInput>>,
-) -> Result<Created<ClaimView>, ApiError> {
-    let rows = create_all(&state, body.0.items, true).await?;
-    Ok(Created {
-        items: rows.into_iter().map(ClaimView::from).collect(),
-    })
-}
-
-pub async fn get(
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> Result<Tagged<ClaimView>, ApiError> {
-    Ok(tagged(claim::find(&mut *state.conn().await?, *id).await?))
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ListQuery {
+pub struct ClaimQuery {
     source_id: Option<Uuid>,
     claimant_id: Option<Uuid>,
     qualifier: Option<ClaimQualifier>,
@@ -141,50 +76,79 @@ pub struct ListQuery {
     cursor: Option<String>,
 }
 
-pub async fn list(
-    state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
-) -> Result<Listed<ClaimView>, ApiError> {
-    let query = query.into_inner();
-    let page = page_request(query.limit, query.cursor.as_deref())?;
-    let filter = ClaimFilter {
-        source_id: query.source_id,
-        claimant_id: query.claimant_id,
-        qualifier: query.qualifier,
-        metric: query.metric,
-    };
-    let rows = claim::list(&mut *state.conn().await?, &filter, page).await?;
-    Ok(Listed::from_page(rows, ClaimView::from, |row| row.id))
-}
+pub struct Claims;
 
-pub async fn update(
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
-    patch: JsonBody<serde_json::Value>,
-) -> Result<Tagged<ClaimView>, ApiError> {
-    let mut conn = state.conn().await?;
-    let current = claim::find(&mut conn, *id).await?;
-    let version = if_match.version_to_replace(current.version)?;
-    let input: ClaimInput = merge_patch(
-        editable(ClaimView::from(current), READ_ONLY)?,
-        patch.0,
-        FIXED,
-    )?;
-    let (_, fields) = resolve_all(&mut conn, vec![input], false).await?.remove(0);
-    Ok(tagged(written(
-        claim::update(&mut conn, *id, version, fields).await?,
-    )?))
-}
+impl Resource for Claims {
+    const COLLECTION: &'static str = "claims";
+    const READ_ONLY: &'static [&'static str] = &["id", "version", "created_at", "updated_at"];
+    const FIXED: &'static [&'static str] = &["source_id"];
 
-pub async fn delete(
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
-) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.conn().await?;
-    let current = claim::find(&mut conn, *id).await?;
-    let version = if_match.version_to_replace(current.version)?;
-    written(claim::soft_delete(&mut conn, *id, version).await?)?;
-    Ok(HttpResponse::NoContent().finish())
+    type Row = Claim;
+    type View = ClaimView;
+    type Input = ClaimInput;
+    type Fields = (Uuid, ClaimFields);
+    type Query = ClaimQuery;
+
+    async fn prepare(
+        conn: &mut AsyncPgConnection,
+        inputs: Vec<ClaimInput>,
+        batch: bool,
+    ) -> Result<Vec<Self::Fields>, ApiError> {
+        let drafts = each_item(inputs, batch, ClaimDraft::try_from)?;
+        let references = References::load(
+            conn,
+            drafts.iter().map(|d| d.source_id),
+            drafts.iter().filter_map(|d| d.claimant_id),
+        )
+        .await?;
+        each_item(drafts, batch, |draft| {
+            ClaimFields::resolve(draft, &references)
+        })
+    }
+
+    async fn insert(
+        conn: &mut AsyncPgConnection,
+        rows: Vec<Self::Fields>,
+    ) -> QueryResult<Vec<Claim>> {
+        claim::insert(conn, rows).await
+    }
+
+    async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Claim> {
+        claim::find(conn, id).await
+    }
+
+    async fn list(
+        conn: &mut AsyncPgConnection,
+        query: ClaimQuery,
+    ) -> Result<Page<Claim>, ApiError> {
+        let page = page_request(query.limit, query.cursor.as_deref())?;
+        let filter = ClaimFilter {
+            source_id: query.source_id,
+            claimant_id: query.claimant_id,
+            qualifier: query.qualifier,
+            metric: query.metric,
+        };
+        Ok(claim::list(conn, &filter, page).await?)
+    }
+
+    async fn update(
+        conn: &mut AsyncPgConnection,
+        id: Uuid,
+        version: i32,
+        (_, fields): Self::Fields,
+    ) -> QueryResult<Option<Claim>> {
+        claim::update(conn, id, version, fields).await
+    }
+
+    async fn soft_delete(
+        conn: &mut AsyncPgConnection,
+        id: Uuid,
+        version: i32,
+    ) -> QueryResult<Option<Claim>> {
+        claim::soft_delete(conn, id, version).await
+    }
+
+    async fn check_deletable(_: &mut AsyncPgConnection, _: Uuid) -> Result<(), ApiError> {
+        Ok(())
+    }
 }

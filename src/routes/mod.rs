@@ -5,6 +5,7 @@ pub mod claims;
 pub mod common;
 pub mod health;
 pub mod quotes;
+pub mod resource;
 pub mod sources;
 pub mod speakers;
 
@@ -12,6 +13,7 @@ use actix_web::http::Method;
 use actix_web::{Route, web};
 
 use crate::error::ApiError;
+use resource::Resource;
 
 pub struct Endpoint {
     pub method: Method,
@@ -31,53 +33,35 @@ impl Endpoint {
 
 pub fn endpoints() -> Vec<Endpoint> {
     use Method as M;
-    vec![
+    let mut table = vec![
         Endpoint::new(M::GET, "/healthz", || web::route().to(health::healthz)),
         Endpoint::new(M::GET, "/readyz", || web::route().to(health::readyz)),
-        Endpoint::new(M::POST, "/sources", || web::route().to(sources::create)),
-        Endpoint::new(M::GET, "/sources", || web::route().to(sources::list)),
-        Endpoint::new(M::POST, "/sources/batch", || {
-            web::route().to(sources::create_batch)
+    ];
+    table.extend(crud::<sources::Sources>());
+    table.extend(crud::<speakers::Speakers>());
+    table.extend(crud::<quotes::Quotes>());
+    table.extend(crud::<claims::Claims>());
+    table
+}
+
+/// The six operations of a stored resource, on `/{collection}`, `/{collection}/batch` and
+/// `/{collection}/{id}`.
+fn crud<R: Resource>() -> Vec<Endpoint> {
+    use Method as M;
+    let collection: &'static str = Box::leak(format!("/{}", R::COLLECTION).into_boxed_str());
+    let batch: &'static str = Box::leak(format!("/{}/batch", R::COLLECTION).into_boxed_str());
+    let item: &'static str = Box::leak(format!("/{}/{{id}}", R::COLLECTION).into_boxed_str());
+    vec![
+        Endpoint::new(M::POST, collection, || {
+            web::route().to(resource::create::<R>)
         }),
-        Endpoint::new(M::GET, "/sources/{id}", || web::route().to(sources::get)),
-        Endpoint::new(M::PATCH, "/sources/{id}", || {
-            web::route().to(sources::update)
+        Endpoint::new(M::GET, collection, || web::route().to(resource::list::<R>)),
+        Endpoint::new(M::POST, batch, || {
+            web::route().to(resource::create_batch::<R>)
         }),
-        Endpoint::new(M::DELETE, "/sources/{id}", || {
-            web::route().to(sources::delete)
-        }),
-        Endpoint::new(M::POST, "/speakers", || web::route().to(speakers::create)),
-        Endpoint::new(M::GET, "/speakers", || web::route().to(speakers::list)),
-        Endpoint::new(M::POST, "/speakers/batch", || {
-            web::route().to(speakers::create_batch)
-        }),
-        Endpoint::new(M::GET, "/speakers/{id}", || web::route().to(speakers::get)),
-        Endpoint::new(M::PATCH, "/speakers/{id}", || {
-            web::route().to(speakers::update)
-        }),
-        Endpoint::new(M::DELETE, "/speakers/{id}", || {
-            web::route().to(speakers::delete)
-        }),
-        Endpoint::new(M::POST, "/quotes", || web::route().to(quotes::create)),
-        Endpoint::new(M::GET, "/quotes", || web::route().to(quotes::list)),
-        Endpoint::new(M::POST, "/quotes/batch", || {
-            web::route().to(quotes::create_batch)
-        }),
-        Endpoint::new(M::GET, "/quotes/{id}", || web::route().to(quotes::get)),
-        Endpoint::new(M::PATCH, "/quotes/{id}", || web::route().to(quotes::update)),
-        Endpoint::new(M::DELETE, "/quotes/{id}", || {
-            web::route().to(quotes::delete)
-        }),
-        Endpoint::new(M::POST, "/claims", || web::route().to(claims::create)),
-        Endpoint::new(M::GET, "/claims", || web::route().to(claims::list)),
-        Endpoint::new(M::POST, "/claims/batch", || {
-            web::route().to(claims::create_batch)
-        }),
-        Endpoint::new(M::GET, "/claims/{id}", || web::route().to(claims::get)),
-        Endpoint::new(M::PATCH, "/claims/{id}", || web::route().to(claims::update)),
-        Endpoint::new(M::DELETE, "/claims/{id}", || {
-            web::route().to(claims::delete)
-        }),
+        Endpoint::new(M::GET, item, || web::route().to(resource::get::<R>)),
+        Endpoint::new(M::PATCH, item, || web::route().to(resource::update::<R>)),
+        Endpoint::new(M::DELETE, item, || web::route().to(resource::delete::<R>)),
     ]
 }
 

@@ -1,22 +1,20 @@
 //! `/quotes`: words attributed to a speaker, anchored in the source they were read in.
 
-use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
+use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::common::{
-    Batch, Created, IfMatch, JsonBody, Listed, Tagged, each_item, editable, merge_patch,
-    page_request, written,
-};
+use super::common::{each_item, page_request};
+use super::resource::Resource;
 use crate::domain::anchor::Anchor;
 use crate::domain::kinds::QuoteKind;
 use crate::domain::quote::{QuoteDraft, QuoteInput};
 use crate::error::ApiError;
+use crate::models::Page;
 use crate::models::quote::{self, Quote, QuoteFields, QuoteFilter};
 use crate::models::references::References;
-use crate::startup::AppState;
 
 #[derive(Serialize)]
 pub struct QuoteView {
@@ -53,74 +51,9 @@ impl From<Quote> for QuoteView {
     }
 }
 
-const READ_ONLY: &[&str] = &["id", "version", "created_at", "updated_at"];
-/// A quote stays in the source it was read in; the same words elsewhere are another quote.
-const FIXED: &[&str] = &["source_id"];
-
-fn tagged(row: Quote) -> Tagged<QuoteView> {
-    Tagged::ok(row.version, row.into())
-}
-
-/// Validates every draft, checks what it refers to and anchors it in its source's text.
-async fn resolve_all(
-    conn: &mut AsyncPgConnection,
-    inputs: Vec<QuoteInput>,
-    batch: bool,
-) -> Result<Vec<(Uuid, QuoteFields)>, ApiError> {
-    let drafts = each_item(inputs, batch, QuoteDraft::try_from)?;
-    let references = References::load(
-        conn,
-        drafts.iter().map(|d| d.source_id),
-        drafts.iter().map(|d| d.speaker_id),
-    )
-    .await?;
-    each_item(drafts, batch, |draft| {
-        QuoteFields::resolve(draft, &references)
-    })
-}
-
-async fn create_all(
-    state: &AppState,
-    inputs: Vec<QuoteInput>,
-    batch: bool,
-) -> Result<Vec<Quote>, ApiError> {
-    let mut conn = state.conn().await?;
-    let rows = resolve_all(&mut conn, inputs, batch).await?;
-    Ok(quote::insert(&mut conn, rows).await?)
-}
-
-pub async fn create(
-    state: web::Data<AppState>,
-    body: JsonBody<QuoteInput>,
-) -> Result<Tagged<QuoteView>, ApiError> {
-    let row = create_all(&state, vec![body.0], false).await?.remove(0);
-    Ok(Tagged::created(
-        format!("/quotes/{}", row.id),
-        row.version,
-        row.into(),
-    ))
-}
-
-pub async fn create_batch(
-    state: web::Data<AppState>,
-    body: JsonBody<Batch<QuoteInput>>,
-) -> Result<Created<QuoteView>, ApiError> {
-    let rows = create_all(&state, body.0.items, true).await?;
-    Ok(Created {
-        items: rows.into_iter().map(QuoteView::from).collect(),
-    })
-}
-
-pub async fn get(
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> Result<Tagged<QuoteView>, ApiError> {
-    Ok(tagged(quote::find(&mut *state.conn().await?, *id).await?))
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ListQuery {
+pub struct QuoteQuery {
     source_id: Option<Uuid>,
     speaker_id: Option<Uuid>,
     kind: Option<QuoteKind>,
@@ -128,49 +61,80 @@ pub struct ListQuery {
     cursor: Option<String>,
 }
 
-pub async fn list(
-    state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
-) -> Result<Listed<QuoteView>, ApiError> {
-    let query = query.into_inner();
-    let page = page_request(query.limit, query.cursor.as_deref())?;
-    let filter = QuoteFilter {
-        source_id: query.source_id,
-        speaker_id: query.speaker_id,
-        kind: query.kind,
-    };
-    let rows = quote::list(&mut *state.conn().await?, &filter, page).await?;
-    Ok(Listed::from_page(rows, QuoteView::from, |row| row.id))
-}
+pub struct Quotes;
 
-pub async fn update(
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
-    patch: JsonBody<serde_json::Value>,
-) -> Result<Tagged<QuoteView>, ApiError> {
-    let mut conn = state.conn().await?;
-    let current = quote::find(&mut conn, *id).await?;
-    let version = if_match.version_to_replace(current.version)?;
-    let input: QuoteInput = merge_patch(
-        editable(QuoteView::from(current), READ_ONLY)?,
-        patch.0,
-        FIXED,
-    )?;
-    let (_, fields) = resolve_all(&mut conn, vec![input], false).await?.remove(0);
-    Ok(tagged(written(
-        quote::update(&mut conn, *id, version, fields).await?,
-    )?))
-}
+impl Resource for Quotes {
+    const COLLECTION: &'static str = "quotes";
+    const READ_ONLY: &'static [&'static str] = &["id", "version", "created_at", "updated_at"];
+    /// A quote stays in the source it was read in; the same words elsewhere are another quote.
+    const FIXED: &'static [&'static str] = &["source_id"];
 
-pub async fn delete(
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
-) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.conn().await?;
-    let current = quote::find(&mut conn, *id).await?;
-    let version = if_match.version_to_replace(current.version)?;
-    written(quote::soft_delete(&mut conn, *id, version).await?)?;
-    Ok(HttpResponse::NoContent().finish())
+    type Row = Quote;
+    type View = QuoteView;
+    type Input = QuoteInput;
+    type Fields = (Uuid, QuoteFields);
+    type Query = QuoteQuery;
+
+    /// Validates every draft, checks what it refers to and anchors it in its source's text.
+    async fn prepare(
+        conn: &mut AsyncPgConnection,
+        inputs: Vec<QuoteInput>,
+        batch: bool,
+    ) -> Result<Vec<Self::Fields>, ApiError> {
+        let drafts = each_item(inputs, batch, QuoteDraft::try_from)?;
+        let references = References::load(
+            conn,
+            drafts.iter().map(|d| d.source_id),
+            drafts.iter().map(|d| d.speaker_id),
+        )
+        .await?;
+        each_item(drafts, batch, |draft| {
+            QuoteFields::resolve(draft, &references)
+        })
+    }
+
+    async fn insert(
+        conn: &mut AsyncPgConnection,
+        rows: Vec<Self::Fields>,
+    ) -> QueryResult<Vec<Quote>> {
+        quote::insert(conn, rows).await
+    }
+
+    async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Quote> {
+        quote::find(conn, id).await
+    }
+
+    async fn list(
+        conn: &mut AsyncPgConnection,
+        query: QuoteQuery,
+    ) -> Result<Page<Quote>, ApiError> {
+        let page = page_request(query.limit, query.cursor.as_deref())?;
+        let filter = QuoteFilter {
+            source_id: query.source_id,
+            speaker_id: query.speaker_id,
+            kind: query.kind,
+        };
+        Ok(quote::list(conn, &filter, page).await?)
+    }
+
+    async fn update(
+        conn: &mut AsyncPgConnection,
+        id: Uuid,
+        version: i32,
+        (_, fields): Self::Fields,
+    ) -> QueryResult<Option<Quote>> {
+        quote::update(conn, id, version, fields).await
+    }
+
+    async fn soft_delete(
+        conn: &mut AsyncPgConnection,
+        id: Uuid,
+        version: i32,
+    ) -> QueryResult<Option<Quote>> {
+        quote::soft_delete(conn, id, version).await
+    }
+
+    async fn check_deletable(_: &mut AsyncPgConnection, _: Uuid) -> Result<(), ApiError> {
+        Ok(())
+    }
 }

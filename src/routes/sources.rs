@@ -1,19 +1,18 @@
 //! `/sources`: where words and numbers were read.
 
-use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
+use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::common::{
-    Batch, Created, IfMatch, JsonBody, Listed, Tagged, each_item, editable, merge_patch,
-    page_request, written,
-};
+use super::common::{each_item, page_request};
+use super::resource::Resource;
 use crate::domain::kinds::SourceKind;
-use crate::domain::source::{SourceDraft, SourceInput};
+use crate::domain::source::{Snapshot, SourceDraft, SourceInput};
 use crate::error::ApiError;
+use crate::models::Page;
 use crate::models::source::{self, Source, SourceFields, SourceFilter};
-use crate::startup::AppState;
 
 #[derive(Serialize)]
 pub struct SourceView {
@@ -56,63 +55,9 @@ impl From<Source> for SourceView {
     }
 }
 
-const READ_ONLY: &[&str] = &[
-    "id",
-    "content_sha256",
-    "version",
-    "created_at",
-    "updated_at",
-];
-/// The snapshot is what quotes are anchored to; a different text is a different source.
-const FIXED: &[&str] = &["content"];
-
-fn tagged(row: Source) -> Tagged<SourceView> {
-    Tagged::ok(row.version, row.into())
-}
-
-async fn create_all(
-    state: &AppState,
-    inputs: Vec<SourceInput>,
-    batch: bool,
-) -> Result<Vec<Source>, ApiError> {
-    let rows = each_item(inputs, batch, |input| {
-        SourceDraft::try_from(input).map(SourceFields::from_draft)
-    })?;
-    Ok(source::insert(&mut *state.conn().await?, rows).await?)
-}
-
-pub async fn create(
-    state: web::Data<AppState>,
-    body: JsonBody<SourceInput>,
-) -> Result<Tagged<SourceView>, ApiError> {
-    let row = create_all(&state, vec![body.0], false).await?.remove(0);
-    Ok(Tagged::created(
-        format!("/sources/{}", row.id),
-        row.version,
-        row.into(),
-    ))
-}
-
-pub async fn create_batch(
-    state: web::Data<AppState>,
-    body: JsonBody<Batch<SourceInput>>,
-) -> Result<Created<SourceView>, ApiError> {
-    let rows = create_all(&state, body.0.items, true).await?;
-    Ok(Created {
-        items: rows.into_iter().map(SourceView::from).collect(),
-    })
-}
-
-pub async fn get(
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> Result<Tagged<SourceView>, ApiError> {
-    Ok(tagged(source::find(&mut *state.conn().await?, *id).await?))
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ListQuery {
+pub struct SourceQuery {
     url: Option<String>,
     publisher: Option<String>,
     kind: Option<SourceKind>,
@@ -120,56 +65,83 @@ pub struct ListQuery {
     cursor: Option<String>,
 }
 
-pub async fn list(
-    state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
-) -> Result<Listed<SourceView>, ApiError> {
-    let query = query.into_inner();
-    let page = page_request(query.limit, query.cursor.as_deref())?;
-    let filter = SourceFilter {
-        url: query.url,
-        publisher: query.publisher,
-        kind: query.kind,
-    };
-    let rows = source::list(&mut *state.conn().await?, &filter, page).await?;
-    Ok(Listed::from_page(rows, SourceView::from, |row| row.id))
-}
+pub struct Sources;
 
-pub async fn update(
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
-    patch: JsonBody<serde_json::Value>,
-) -> Result<Tagged<SourceView>, ApiError> {
-    let mut conn = state.conn().await?;
-    let current = source::find(&mut conn, *id).await?;
-    let version = if_match.version_to_replace(current.version)?;
-    let input: SourceInput = merge_patch(
-        editable(SourceView::from(current), READ_ONLY)?,
-        patch.0,
-        FIXED,
-    )?;
-    let draft = SourceDraft::try_from(input).map_err(|e| ApiError::Validation(vec![e]))?;
-    let (fields, _) = SourceFields::from_draft(draft);
-    Ok(tagged(written(
-        source::update(&mut conn, *id, version, fields).await?,
-    )?))
-}
+impl Resource for Sources {
+    const COLLECTION: &'static str = "sources";
+    const READ_ONLY: &'static [&'static str] = &[
+        "id",
+        "content_sha256",
+        "version",
+        "created_at",
+        "updated_at",
+    ];
+    /// The snapshot is what quotes are anchored to; a different text is a different source.
+    const FIXED: &'static [&'static str] = &["content"];
 
-pub async fn delete(
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
-) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.conn().await?;
-    let current = source::find(&mut conn, *id).await?;
-    let version = if_match.version_to_replace(current.version)?;
-    let cited = source::live_references(&mut conn, *id).await?;
-    if cited > 0 {
-        return Err(ApiError::Conflict(format!(
-            "{cited} quotes and claims cite this source; delete them first"
-        )));
+    type Row = Source;
+    type View = SourceView;
+    type Input = SourceInput;
+    type Fields = (SourceFields, Option<Snapshot>);
+    type Query = SourceQuery;
+
+    async fn prepare(
+        _: &mut AsyncPgConnection,
+        inputs: Vec<SourceInput>,
+        batch: bool,
+    ) -> Result<Vec<Self::Fields>, ApiError> {
+        each_item(inputs, batch, |input| {
+            SourceDraft::try_from(input).map(SourceFields::from_draft)
+        })
     }
-    written(source::soft_delete(&mut conn, *id, version).await?)?;
-    Ok(HttpResponse::NoContent().finish())
+
+    async fn insert(
+        conn: &mut AsyncPgConnection,
+        rows: Vec<Self::Fields>,
+    ) -> QueryResult<Vec<Source>> {
+        source::insert(conn, rows).await
+    }
+
+    async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Source> {
+        source::find(conn, id).await
+    }
+
+    async fn list(
+        conn: &mut AsyncPgConnection,
+        query: SourceQuery,
+    ) -> Result<Page<Source>, ApiError> {
+        let page = page_request(query.limit, query.cursor.as_deref())?;
+        let filter = SourceFilter {
+            url: query.url,
+            publisher: query.publisher,
+            kind: query.kind,
+        };
+        Ok(source::list(conn, &filter, page).await?)
+    }
+
+    async fn update(
+        conn: &mut AsyncPgConnection,
+        id: Uuid,
+        version: i32,
+        (fields, _): Self::Fields,
+    ) -> QueryResult<Option<Source>> {
+        source::update(conn, id, version, fields).await
+    }
+
+    async fn soft_delete(
+        conn: &mut AsyncPgConnection,
+        id: Uuid,
+        version: i32,
+    ) -> QueryResult<Option<Source>> {
+        source::soft_delete(conn, id, version).await
+    }
+
+    async fn check_deletable(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), ApiError> {
+        match source::live_references(conn, id).await? {
+            0 => Ok(()),
+            cited => Err(ApiError::Conflict(format!(
+                "{cited} quotes and claims cite this source; delete them first"
+            ))),
+        }
+    }
 }

@@ -1,19 +1,18 @@
 //! `/speakers`: who said it.
 
-use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
+use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::common::{
-    Batch, Created, IfMatch, JsonBody, Listed, Tagged, each_item, editable, merge_patch,
-    page_request, written,
-};
+use super::common::{each_item, page_request};
+use super::resource::Resource;
 use crate::domain::kinds::SpeakerKind;
 use crate::domain::speaker::{SpeakerDraft, SpeakerInput};
 use crate::error::ApiError;
+use crate::models::Page;
 use crate::models::speaker::{self, Speaker, SpeakerFields, SpeakerFilter};
-use crate::startup::AppState;
 
 #[derive(Serialize)]
 pub struct SpeakerView {
@@ -44,55 +43,9 @@ impl From<Speaker> for SpeakerView {
     }
 }
 
-const READ_ONLY: &[&str] = &["id", "version", "created_at", "updated_at"];
-
-fn tagged(row: Speaker) -> Tagged<SpeakerView> {
-    Tagged::ok(row.version, row.into())
-}
-
-async fn create_all(
-    state: &AppState,
-    inputs: Vec<SpeakerInput>,
-    batch: bool,
-) -> Result<Vec<Speaker>, ApiError> {
-    let rows = each_item(inputs, batch, |input| {
-        SpeakerDraft::try_from(input).map(SpeakerFields::from)
-    })?;
-    Ok(speaker::insert(&mut *state.conn().await?, rows).await?)
-}
-
-pub async fn create(
-    state: web::Data<AppState>,
-    body: JsonBody<SpeakerInput>,
-) -> Result<Tagged<SpeakerView>, ApiError> {
-    let row = create_all(&state, vec![body.0], false).await?.remove(0);
-    Ok(Tagged::created(
-        format!("/speakers/{}", row.id),
-        row.version,
-        row.into(),
-    ))
-}
-
-pub async fn create_batch(
-    state: web::Data<AppState>,
-    body: JsonBody<Batch<SpeakerInput>>,
-) -> Result<Created<SpeakerView>, ApiError> {
-    let rows = create_all(&state, body.0.items, true).await?;
-    Ok(Created {
-        items: rows.into_iter().map(SpeakerView::from).collect(),
-    })
-}
-
-pub async fn get(
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> Result<Tagged<SpeakerView>, ApiError> {
-    Ok(tagged(speaker::find(&mut *state.conn().await?, *id).await?))
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ListQuery {
+pub struct SpeakerQuery {
     name: Option<String>,
     kind: Option<SpeakerKind>,
     wikidata_qid: Option<String>,
@@ -100,57 +53,76 @@ pub struct ListQuery {
     cursor: Option<String>,
 }
 
-pub async fn list(
-    state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
-) -> Result<Listed<SpeakerView>, ApiError> {
-    let query = query.into_inner();
-    let page = page_request(query.limit, query.cursor.as_deref())?;
-    let filter = SpeakerFilter {
-        name: query.name,
-        kind: query.kind,
-        wikidata_qid: query.wikidata_qid,
-    };
-    let rows = speaker::list(&mut *state.conn().await?, &filter, page).await?;
-    Ok(Listed::from_page(rows, SpeakerView::from, |row| row.id))
-}
+pub struct Speakers;
 
-pub async fn update(
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
-    patch: JsonBody<serde_json::Value>,
-) -> Result<Tagged<SpeakerView>, ApiError> {
-    let mut conn = state.conn().await?;
-    let current = speaker::find(&mut conn, *id).await?;
-    let version = if_match.version_to_replace(current.version)?;
-    let input: SpeakerInput = merge_patch(
-        editable(SpeakerView::from(current), READ_ONLY)?,
-        patch.0,
-        &[],
-    )?;
-    let fields = SpeakerDraft::try_from(input)
-        .map_err(|e| ApiError::Validation(vec![e]))?
-        .into();
-    Ok(tagged(written(
-        speaker::update(&mut conn, *id, version, fields).await?,
-    )?))
-}
+impl Resource for Speakers {
+    const COLLECTION: &'static str = "speakers";
+    const READ_ONLY: &'static [&'static str] = &["id", "version", "created_at", "updated_at"];
+    const FIXED: &'static [&'static str] = &[];
 
-pub async fn delete(
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
-) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.conn().await?;
-    let current = speaker::find(&mut conn, *id).await?;
-    let version = if_match.version_to_replace(current.version)?;
-    let cited = speaker::live_references(&mut conn, *id).await?;
-    if cited > 0 {
-        return Err(ApiError::Conflict(format!(
-            "{cited} quotes and claims are attributed to this speaker; delete or reattribute them first"
-        )));
+    type Row = Speaker;
+    type View = SpeakerView;
+    type Input = SpeakerInput;
+    type Fields = SpeakerFields;
+    type Query = SpeakerQuery;
+
+    async fn prepare(
+        _: &mut AsyncPgConnection,
+        inputs: Vec<SpeakerInput>,
+        batch: bool,
+    ) -> Result<Vec<SpeakerFields>, ApiError> {
+        each_item(inputs, batch, |input| {
+            SpeakerDraft::try_from(input).map(SpeakerFields::from)
+        })
     }
-    written(speaker::soft_delete(&mut conn, *id, version).await?)?;
-    Ok(HttpResponse::NoContent().finish())
+
+    async fn insert(
+        conn: &mut AsyncPgConnection,
+        rows: Vec<SpeakerFields>,
+    ) -> QueryResult<Vec<Speaker>> {
+        speaker::insert(conn, rows).await
+    }
+
+    async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Speaker> {
+        speaker::find(conn, id).await
+    }
+
+    async fn list(
+        conn: &mut AsyncPgConnection,
+        query: SpeakerQuery,
+    ) -> Result<Page<Speaker>, ApiError> {
+        let page = page_request(query.limit, query.cursor.as_deref())?;
+        let filter = SpeakerFilter {
+            name: query.name,
+            kind: query.kind,
+            wikidata_qid: query.wikidata_qid,
+        };
+        Ok(speaker::list(conn, &filter, page).await?)
+    }
+
+    async fn update(
+        conn: &mut AsyncPgConnection,
+        id: Uuid,
+        version: i32,
+        fields: SpeakerFields,
+    ) -> QueryResult<Option<Speaker>> {
+        speaker::update(conn, id, version, fields).await
+    }
+
+    async fn soft_delete(
+        conn: &mut AsyncPgConnection,
+        id: Uuid,
+        version: i32,
+    ) -> QueryResult<Option<Speaker>> {
+        speaker::soft_delete(conn, id, version).await
+    }
+
+    async fn check_deletable(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), ApiError> {
+        match speaker::live_references(conn, id).await? {
+            0 => Ok(()),
+            cited => Err(ApiError::Conflict(format!(
+                "{cited} quotes and claims are attributed to this speaker; delete or reattribute them first"
+            ))),
+        }
+    }
 }
