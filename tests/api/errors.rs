@@ -133,3 +133,24 @@ async fn health_and_readiness() {
     let readyz: serde_json::Value = app.get("/readyz").await.json().await.unwrap();
     assert_eq!(readyz["status"], "ready");
 }
+
+#[tokio::test]
+async fn a_lost_database_answers_503_with_retry_after_not_500() {
+    let app =
+        TestApp::spawn_on("host=/nonexistent port=5432 user=attest dbname=attest".into()).await;
+    for path in [
+        "/readyz",
+        "/sources",
+        "/claims/0192f0c0-0000-7000-8000-000000000000",
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.headers()["retry-after"], "1");
+        problem(response, StatusCode::SERVICE_UNAVAILABLE).await;
+    }
+    let healthz = app.get("/healthz").await;
+    assert_eq!(
+        healthz.status(),
+        StatusCode::OK,
+        "the process itself is alive"
+    );
+}

@@ -73,8 +73,12 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> Self {
-        let database_url = fresh_database().await;
-        let pool = db::build_pool(&database_url, 4, Duration::from_secs(5)).unwrap();
+        Self::spawn_on(fresh_database().await).await
+    }
+
+    /// A server on `database_url`, which may be unreachable on purpose.
+    pub async fn spawn_on(database_url: String) -> Self {
+        let pool = db::build_pool(&database_url, 4, Duration::from_secs(2)).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         let settings = HttpSettings {
