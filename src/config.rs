@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use clap::Args;
 
+use crate::auth::jwt::KeyRing;
+use crate::domain::kinds::Role;
+
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
     /// PostgreSQL to use. Without it, Attest runs its own cluster under --data-dir.
@@ -39,12 +42,32 @@ pub struct ServeArgs {
     #[arg(long, env = "ATTEST_POOL_TIMEOUT_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
     pub pool_timeout_ms: u64,
 
+    /// Let anonymous callers read (lists, records, review history). Writes always need a
+    /// signed-in caller.
+    #[arg(long, env = "ATTEST_PUBLIC_READ", default_value_t = false)]
+    pub public_read: bool,
+
+    /// JWT signing keys, `kid=hex,kid2=hex` (at least 32 bytes each); the first signs, all
+    /// verify. Default: one key generated and kept in <data-dir>/jwt-keys.
+    #[arg(long, env = "ATTEST_JWT_KEYS", hide_env_values = true)]
+    pub jwt_keys: Option<String>,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "ATTEST_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024, value_parser = clap::value_parser!(u32).range(1024..))]
     pub max_body_bytes: u32,
 }
 
 impl ServeArgs {
+    pub fn key_ring(&self) -> anyhow::Result<KeyRing> {
+        match &self.jwt_keys {
+            Some(spec) => KeyRing::parse(spec),
+            None => {
+                std::fs::create_dir_all(&self.database.data_dir)?;
+                KeyRing::load_or_create(&self.database.data_dir.join("jwt-keys"))
+            }
+        }
+    }
+
     pub fn pool_timeout(&self) -> Duration {
         Duration::from_millis(self.pool_timeout_ms)
     }
@@ -53,5 +76,44 @@ impl ServeArgs {
         self.workers
             .map(usize::from)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UserAddArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    #[arg(long)]
+    pub email: String,
+
+    #[arg(long)]
+    pub name: String,
+
+    #[arg(long, value_enum)]
+    pub role: RoleArg,
+
+    /// Read the password from standard input (one line); it is never taken as an argument.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// Roles as the command line spells them.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum RoleArg {
+    Submitter,
+    Reviewer,
+    Editor,
+    Admin,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Submitter => Role::Submitter,
+            RoleArg::Reviewer => Role::Reviewer,
+            RoleArg::Editor => Role::Editor,
+            RoleArg::Admin => Role::Admin,
+        }
     }
 }

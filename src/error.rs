@@ -50,6 +50,12 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// No credentials, or credentials that are not valid (401 with `WWW-Authenticate`).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A known caller without the right (403).
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     NotFound(String),
     #[error("method not allowed")]
@@ -87,6 +93,8 @@ impl ApiError {
             Self::BadParameter(_) => "bad-parameter",
             Self::UnsupportedMediaType(_) => "unsupported-media-type",
             Self::PayloadTooLarge { .. } => "payload-too-large",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not-found",
             Self::MethodNotAllowed(_) => "method-not-allowed",
             Self::Conflict(_) => "conflict",
@@ -137,6 +145,8 @@ impl ResponseError for ApiError {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -179,6 +189,12 @@ impl ResponseError for ApiError {
             }
             Self::Unavailable => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            Self::Unauthorized(_) => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"attest\""),
+                );
             }
             Self::PreconditionFailed {
                 current: Some(current),

@@ -1,6 +1,7 @@
 //! Attest: a fact-tracking database server for attributed quotes, numeric claims, their
 //! sources and what reviewers concluded.
 
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -1,9 +1,10 @@
-//! The `attest` command: `serve` and `migrate`.
+//! The `attest` command: `serve`, `migrate` and `user add`.
 
+use std::io::BufRead;
 use std::net::TcpListener;
 
-use anyhow::Context;
-use attest::config::{DatabaseArgs, ServeArgs};
+use anyhow::{Context, bail};
+use attest::config::{DatabaseArgs, ServeArgs, UserAddArgs};
 use attest::db::{self, local};
 use attest::startup::{self, HttpSettings};
 use clap::{Parser, Subcommand};
@@ -22,12 +23,22 @@ enum Command {
     Serve(ServeArgs),
     /// Apply pending migrations and exit.
     Migrate(DatabaseArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user (the first admin, typically).
+    Add(UserAddArgs),
 }
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .json()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             EnvFilter::try_from_env("ATTEST_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
         )
@@ -35,7 +46,7 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve(args) => serve(args).await,
         Command::Migrate(args) => {
-            let (url, _cluster) = database(&args).await?;
+            let (url, _cluster) = database(&args, false).await?;
             let applied = db::migrate(&url).await?;
             println!(
                 "applied {} migration(s): {}",
@@ -44,34 +55,85 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::User(UserCommand::Add(args)) => add_user(args).await,
     }
 }
 
-/// The database to use, starting the managed local cluster when no URL is given. The
-/// returned cluster stops when dropped.
-async fn database(args: &DatabaseArgs) -> anyhow::Result<(String, Option<local::RunningCluster>)> {
+/// The database to use, starting the managed local cluster when no URL is given (or, for
+/// one-off commands, attaching to the one a running server owns). A cluster this process
+/// started stops when the returned handle is dropped.
+async fn database(
+    args: &DatabaseArgs,
+    serving: bool,
+) -> anyhow::Result<(String, Option<local::RunningCluster>)> {
     if let Some(url) = &args.database_url {
         return Ok((url.clone(), None));
     }
-    let cluster = local::LocalCluster::new(&args.data_dir, true)?.start()?;
+    let cluster = local::LocalCluster::new(&args.data_dir, true)?;
+    let cluster = if serving {
+        cluster.start()?
+    } else {
+        cluster.start_or_attach()?
+    };
     db::create_database(&cluster.url("postgres"), local::DATABASE, None).await?;
     Ok((cluster.url(local::DATABASE), Some(cluster)))
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let (url, cluster) = database(&args.database).await?;
+    let keys = args.key_ring()?;
+    let (url, cluster) = database(&args.database, true).await?;
     let applied = db::migrate(&url).await?;
     tracing::info!(applied = applied.len(), "migrations are current");
     let pool = db::build_pool(&url, args.pool_size.into(), args.pool_timeout())?;
     let listener =
         TcpListener::bind(args.bind).with_context(|| format!("binding {}", args.bind))?;
-    tracing::info!(address = %listener.local_addr()?, "attest is listening");
+    tracing::info!(address = %listener.local_addr()?, public_read = args.public_read, "attest is listening");
     let settings = HttpSettings {
         workers: args.workers(),
         max_body_bytes: args.max_body_bytes as usize,
+        public_read: args.public_read,
     };
     // Runs until SIGINT/SIGTERM, after in-flight requests finish.
-    let served = startup::run(listener, pool, &settings)?.await;
+    let served = startup::run(listener, pool, keys, &settings)?.await;
     drop(cluster);
     served.context("serving HTTP")
+}
+
+async fn add_user(args: UserAddArgs) -> anyhow::Result<()> {
+    let password = if args.password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\n', '\r']).to_owned()
+    } else {
+        bail!(
+            "give the password on standard input with --password-stdin (it is never taken as an argument)"
+        );
+    };
+    let (url, _cluster) = database(&args.database, false).await?;
+    db::migrate(&url).await?;
+    let mut conn = db::connect(&url).await?;
+    let user = attest::routes::users::add_user(
+        &mut conn,
+        &args.email,
+        args.name,
+        args.role.into(),
+        password,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}: {}", problem_detail(&e)))?;
+    println!("created {:?} {} ({})", user.role, user.email, user.id);
+    Ok(())
+}
+
+/// The field-level reasons behind an API error, for the command line.
+fn problem_detail(error: &attest::error::ApiError) -> String {
+    match error {
+        attest::error::ApiError::Validation(errors)
+        | attest::error::ApiError::InvalidBody(errors) => errors
+            .iter()
+            .map(|e| format!("{} {}", e.pointer.trim_start_matches('/'), e.detail))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
 }

@@ -10,17 +10,44 @@ pub mod sql_types {
     pub struct QuoteKind;
 
     #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "review_status"))]
+    pub struct ReviewStatus;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "source_kind"))]
     pub struct SourceKind;
 
     #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "speaker_kind"))]
     pub struct SpeakerKind;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "user_role"))]
+    pub struct UserRole;
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::UserRole;
+
+    api_keys (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        name -> Text,
+        role -> UserRole,
+        prefix -> Text,
+        secret_sha256 -> Text,
+        created_by -> Uuid,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
 }
 
 diesel::table! {
     use diesel::sql_types::*;
     use super::sql_types::ClaimQualifier;
+    use super::sql_types::ReviewStatus;
 
     claims (id) {
         id -> Uuid,
@@ -46,12 +73,16 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
+        status -> ReviewStatus,
+        assignee_id -> Nullable<Uuid>,
     }
 }
 
 diesel::table! {
     use diesel::sql_types::*;
     use super::sql_types::QuoteKind;
+    use super::sql_types::ReviewStatus;
 
     quotes (id) {
         id -> Uuid,
@@ -71,6 +102,51 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
+        status -> ReviewStatus,
+        assignee_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        family_id -> Uuid,
+        token_sha256 -> Text,
+        issued_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    review_evidence (id) {
+        id -> Uuid,
+        review_id -> Uuid,
+        position -> Int4,
+        source_id -> Nullable<Uuid>,
+        url -> Nullable<Text>,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::ReviewStatus;
+
+    reviews (id) {
+        id -> Uuid,
+        quote_id -> Nullable<Uuid>,
+        claim_id -> Nullable<Uuid>,
+        reviewer_id -> Uuid,
+        status -> ReviewStatus,
+        rating_value -> Nullable<Int2>,
+        rating_label -> Nullable<Text>,
+        rationale -> Nullable<Text>,
+        item_version -> Int4,
+        created_at -> Timestamptz,
     }
 }
 
@@ -95,6 +171,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
     }
 }
 
@@ -113,6 +190,25 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::UserRole;
+
+    users (id) {
+        id -> Uuid,
+        email -> Text,
+        display_name -> Text,
+        role -> UserRole,
+        password_hash -> Text,
+        token_generation -> Int4,
+        disabled_at -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -120,5 +216,23 @@ diesel::joinable!(claims -> sources (source_id));
 diesel::joinable!(claims -> speakers (claimant_id));
 diesel::joinable!(quotes -> sources (source_id));
 diesel::joinable!(quotes -> speakers (speaker_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(review_evidence -> reviews (review_id));
+diesel::joinable!(review_evidence -> sources (source_id));
+diesel::joinable!(reviews -> claims (claim_id));
+diesel::joinable!(reviews -> quotes (quote_id));
+diesel::joinable!(reviews -> users (reviewer_id));
+diesel::joinable!(sources -> users (created_by));
+diesel::joinable!(speakers -> users (created_by));
 
-diesel::allow_tables_to_appear_in_same_query!(claims, quotes, sources, speakers,);
+diesel::allow_tables_to_appear_in_same_query!(
+    api_keys,
+    claims,
+    quotes,
+    refresh_tokens,
+    review_evidence,
+    reviews,
+    sources,
+    speakers,
+    users,
+);

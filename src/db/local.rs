@@ -63,14 +63,32 @@ impl LocalCluster {
         Ok(cluster)
     }
 
+    fn is_running(&self) -> anyhow::Result<bool> {
+        Ok(
+            self.pgdata.join("postmaster.pid").exists()
+                && self.pg_ctl(["status"])?.status.success(),
+        )
+    }
+
+    /// For one-off commands (`attest user add`, `attest migrate`): use the cluster a running
+    /// `attest serve` owns, or start it for the command's duration.
+    pub fn start_or_attach(self) -> anyhow::Result<RunningCluster> {
+        if self.pgdata.join("PG_VERSION").exists() && self.is_running()? {
+            return Ok(RunningCluster {
+                cluster: self,
+                stopped: Mutex::new(true),
+            });
+        }
+        self.start()
+    }
+
     /// initdb on first use, then start the server and wait until it accepts connections.
     pub fn start(self) -> anyhow::Result<RunningCluster> {
         if !self.pgdata.join("PG_VERSION").exists() {
             self.init()?;
         }
         self.write_settings()?;
-        if self.pgdata.join("postmaster.pid").exists() && self.pg_ctl(["status"])?.status.success()
-        {
+        if self.is_running()? {
             bail!(
                 "a PostgreSQL server is already running on {} (another `attest serve`?); stop it with: pg_ctl -D {} stop",
                 self.pgdata.display(),
@@ -192,7 +210,8 @@ impl LocalCluster {
     }
 }
 
-/// A started cluster; it is stopped when dropped (or by `stop`).
+/// A started cluster; it is stopped when dropped (or by `stop`), unless it was only
+/// attached to.
 pub struct RunningCluster {
     cluster: LocalCluster,
     stopped: Mutex<bool>,

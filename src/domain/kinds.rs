@@ -58,3 +58,45 @@ pub enum ClaimQualifier {
     /// Between `lower_bound` and `upper_bound`.
     Range,
 }
+
+/// What a user (or an API key) may do; each role may do everything the ones below it may.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, DbEnum,
+)]
+#[serde(rename_all = "snake_case")]
+#[ExistingTypePath = "crate::schema::sql_types::UserRole"]
+pub enum Role {
+    /// Creates sources, speakers, quotes and claims; changes only its own.
+    Submitter,
+    /// Claims review work and records verdicts.
+    Reviewer,
+    /// Resolves disputes, overrides verdicts, retracts.
+    Editor,
+    /// Manages users and API keys.
+    Admin,
+}
+
+/// Where a quote or claim stands; its latest review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, DbEnum)]
+#[serde(rename_all = "snake_case")]
+#[ExistingTypePath = "crate::schema::sql_types::ReviewStatus"]
+pub enum ReviewStatus {
+    Unreviewed,
+    InReview,
+    Verified,
+    Disputed,
+    False,
+    Misleading,
+    Unverifiable,
+    Retracted,
+}
+
+impl ReviewStatus {
+    /// A reviewer's conclusion about the item (as opposed to workflow states).
+    pub fn is_verdict(self) -> bool {
+        matches!(
+            self,
+            Self::Verified | Self::Disputed | Self::False | Self::Misleading | Self::Unverifiable
+        )
+    }
+}

@@ -6,6 +6,7 @@ pub mod claim;
 pub mod decimal;
 pub mod kinds;
 pub mod quote;
+pub mod review;
 pub mod source;
 pub mod speaker;
 pub mod text;

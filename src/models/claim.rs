@@ -8,7 +8,7 @@ use super::references::References;
 use super::{Page, PageRequest};
 use crate::domain::anchor::{Anchor, anchor_record};
 use crate::domain::claim::{ClaimDraft, ClaimedAmount, TimeReference};
-use crate::domain::kinds::ClaimQualifier;
+use crate::domain::kinds::{ClaimQualifier, ReviewStatus};
 use crate::error::FieldError;
 use crate::schema::claims;
 
@@ -38,6 +38,9 @@ pub struct Claim {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
+    pub created_by: Option<Uuid>,
+    pub status: ReviewStatus,
+    pub assignee_id: Option<Uuid>,
 }
 
 impl Claim {
@@ -129,6 +132,8 @@ impl ClaimFields {
 #[derive(Debug, Default)]
 pub struct ClaimFilter {
     pub source_id: Option<Uuid>,
+    pub status: Option<ReviewStatus>,
+    pub assignee_id: Option<Uuid>,
     pub claimant_id: Option<Uuid>,
     pub qualifier: Option<ClaimQualifier>,
     /// Case-insensitive exact metric.
@@ -138,6 +143,7 @@ pub struct ClaimFilter {
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     rows: Vec<(Uuid, ClaimFields)>,
+    created_by: Uuid,
 ) -> QueryResult<Vec<Claim>> {
     let rows: Vec<_> = rows
         .into_iter()
@@ -145,6 +151,7 @@ pub async fn insert(
             (
                 claims::id.eq(Uuid::now_v7()),
                 claims::source_id.eq(source_id),
+                claims::created_by.eq(created_by),
                 fields,
             )
         })
@@ -164,6 +171,12 @@ pub async fn list(
     let mut query = page_query(page);
     if let Some(source_id) = filter.source_id {
         query = query.filter(claims::source_id.eq(source_id));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(claims::status.eq(status));
+    }
+    if let Some(assignee_id) = filter.assignee_id {
+        query = query.filter(claims::assignee_id.eq(assignee_id));
     }
     if let Some(claimant_id) = filter.claimant_id {
         query = query.filter(claims::claimant_id.eq(claimant_id));

@@ -1,11 +1,15 @@
 //! One file per table: the row (`Queryable`), the insert (`Insertable`), the update
 //! (`AsChangeset`) and the queries, as plain async functions on a connection.
 
+pub mod api_key;
 pub mod claim;
 pub mod quote;
 pub mod references;
+pub mod refresh_token;
+pub mod review;
 pub mod source;
 pub mod speaker;
+pub mod user;
 
 use diesel::sql_types::Text;
 use uuid::Uuid;
@@ -41,6 +45,8 @@ impl<T> Page<T> {
 pub trait Versioned {
     fn id(&self) -> Uuid;
     fn version(&self) -> i32;
+    /// The user who submitted it (none for rows older than accounts).
+    fn created_by(&self) -> Option<Uuid>;
 }
 
 /// The queries every versioned, soft-deleted table shares: read a live row, and update or
@@ -75,6 +81,10 @@ macro_rules! versioned_queries {
 
             fn version(&self) -> i32 {
                 self.version
+            }
+
+            fn created_by(&self) -> Option<Uuid> {
+                self.created_by
             }
         }
 

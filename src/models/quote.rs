@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::references::References;
 use super::{Page, PageRequest};
 use crate::domain::anchor::{Anchor, anchor_record};
-use crate::domain::kinds::QuoteKind;
+use crate::domain::kinds::{QuoteKind, ReviewStatus};
 use crate::domain::quote::QuoteDraft;
 use crate::error::FieldError;
 use crate::schema::quotes;
@@ -31,6 +31,9 @@ pub struct Quote {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
+    pub created_by: Option<Uuid>,
+    pub status: ReviewStatus,
+    pub assignee_id: Option<Uuid>,
 }
 
 impl Quote {
@@ -97,6 +100,8 @@ impl QuoteFields {
 #[derive(Debug, Default)]
 pub struct QuoteFilter {
     pub source_id: Option<Uuid>,
+    pub status: Option<ReviewStatus>,
+    pub assignee_id: Option<Uuid>,
     pub speaker_id: Option<Uuid>,
     pub kind: Option<QuoteKind>,
 }
@@ -104,6 +109,7 @@ pub struct QuoteFilter {
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     rows: Vec<(Uuid, QuoteFields)>,
+    created_by: Uuid,
 ) -> QueryResult<Vec<Quote>> {
     let rows: Vec<_> = rows
         .into_iter()
@@ -111,6 +117,7 @@ pub async fn insert(
             (
                 quotes::id.eq(Uuid::now_v7()),
                 quotes::source_id.eq(source_id),
+                quotes::created_by.eq(created_by),
                 fields,
             )
         })
@@ -130,6 +137,12 @@ pub async fn list(
     let mut query = page_query(page);
     if let Some(source_id) = filter.source_id {
         query = query.filter(quotes::source_id.eq(source_id));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(quotes::status.eq(status));
+    }
+    if let Some(assignee_id) = filter.assignee_id {
+        query = query.filter(quotes::assignee_id.eq(assignee_id));
     }
     if let Some(speaker_id) = filter.speaker_id {
         query = query.filter(quotes::speaker_id.eq(speaker_id));

@@ -27,6 +27,7 @@ pub struct Source {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
+    pub created_by: Option<Uuid>,
 }
 
 /// The fields a client sets, for inserts and updates alike. The snapshot is set once, at
@@ -72,6 +73,7 @@ pub struct SourceFilter {
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     rows: Vec<(SourceFields, Option<Snapshot>)>,
+    created_by: Uuid,
 ) -> QueryResult<Vec<Source>> {
     let rows: Vec<_> = rows
         .into_iter()
@@ -81,6 +83,7 @@ pub async fn insert(
                 sources::id.eq(Uuid::now_v7()),
                 sources::content.eq(content),
                 sources::content_sha256.eq(sha256),
+                sources::created_by.eq(created_by),
                 fields,
             )
         })

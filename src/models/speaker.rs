@@ -22,6 +22,7 @@ pub struct Speaker {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
+    pub created_by: Option<Uuid>,
 }
 
 /// The fields a client sets, for inserts and updates alike.
@@ -58,10 +59,17 @@ pub struct SpeakerFilter {
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     rows: Vec<SpeakerFields>,
+    created_by: Uuid,
 ) -> QueryResult<Vec<Speaker>> {
     let rows: Vec<_> = rows
         .into_iter()
-        .map(|fields| (speakers::id.eq(Uuid::now_v7()), fields))
+        .map(|fields| {
+            (
+                speakers::id.eq(Uuid::now_v7()),
+                speakers::created_by.eq(created_by),
+                fields,
+            )
+        })
         .collect();
     diesel::insert_into(speakers::table)
         .values(rows)

@@ -8,14 +8,17 @@ use uuid::Uuid;
 
 use super::common::{each_item, page_request};
 use super::resource::Resource;
+use super::reviews::Reviewable;
 use crate::domain::anchor::Anchor;
 use crate::domain::claim::{ClaimDraft, ClaimInput};
 use crate::domain::decimal::to_plain_string;
-use crate::domain::kinds::ClaimQualifier;
+use crate::domain::kinds::{ClaimQualifier, ReviewStatus};
+use crate::domain::review::ItemState;
 use crate::error::ApiError;
 use crate::models::Page;
 use crate::models::claim::{self, Claim, ClaimFields, ClaimFilter};
 use crate::models::references::References;
+use crate::models::review::Item;
 
 /// Values go out as strings of digits so that no client parses them into a float.
 #[derive(Serialize)]
@@ -35,6 +38,9 @@ pub struct ClaimView {
     period_end: Option<NaiveDate>,
     place: Option<String>,
     anchor: Option<Anchor>,
+    status: ReviewStatus,
+    assignee_id: Option<Uuid>,
+    created_by: Option<Uuid>,
     version: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -58,6 +64,9 @@ impl From<Claim> for ClaimView {
             period_start: row.period_start,
             period_end: row.period_end,
             place: row.place,
+            status: row.status,
+            assignee_id: row.assignee_id,
+            created_by: row.created_by,
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -69,6 +78,8 @@ impl From<Claim> for ClaimView {
 #[serde(deny_unknown_fields)]
 pub struct ClaimQuery {
     source_id: Option<Uuid>,
+    status: Option<ReviewStatus>,
+    assignee_id: Option<Uuid>,
     claimant_id: Option<Uuid>,
     qualifier: Option<ClaimQualifier>,
     metric: Option<String>,
@@ -80,7 +91,15 @@ pub struct Claims;
 
 impl Resource for Claims {
     const COLLECTION: &'static str = "claims";
-    const READ_ONLY: &'static [&'static str] = &["id", "version", "created_at", "updated_at"];
+    const READ_ONLY: &'static [&'static str] = &[
+        "id",
+        "version",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "status",
+        "assignee_id",
+    ];
     const FIXED: &'static [&'static str] = &["source_id"];
 
     type Row = Claim;
@@ -109,8 +128,9 @@ impl Resource for Claims {
     async fn insert(
         conn: &mut AsyncPgConnection,
         rows: Vec<Self::Fields>,
+        created_by: Uuid,
     ) -> QueryResult<Vec<Claim>> {
-        claim::insert(conn, rows).await
+        claim::insert(conn, rows, created_by).await
     }
 
     async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Claim> {
@@ -124,6 +144,8 @@ impl Resource for Claims {
         let page = page_request(query.limit, query.cursor.as_deref())?;
         let filter = ClaimFilter {
             source_id: query.source_id,
+            status: query.status,
+            assignee_id: query.assignee_id,
             claimant_id: query.claimant_id,
             qualifier: query.qualifier,
             metric: query.metric,
@@ -150,5 +172,22 @@ impl Resource for Claims {
 
     async fn check_deletable(_: &mut AsyncPgConnection, _: Uuid) -> Result<(), ApiError> {
         Ok(())
+    }
+
+    fn under_review(row: &Claim) -> bool {
+        row.status != ReviewStatus::Unreviewed
+    }
+}
+
+impl Reviewable for Claims {
+    fn item(id: Uuid) -> Item {
+        Item::Claim(id)
+    }
+
+    fn state(row: &Claim) -> ItemState {
+        ItemState {
+            status: row.status,
+            assignee: row.assignee_id,
+        }
     }
 }

@@ -1,83 +1,180 @@
-//! The route table: every endpoint of the API, in one list that the router is built from
-//! and that the OpenAPI contract test compares with `openapi.yaml`.
+//! The route table: every endpoint of the API with who may call it, in one list that the
+//! router and the access middleware are built from, and that the contract test compares
+//! with `openapi.yaml`.
 
+pub mod api_keys;
+pub mod auth;
 pub mod claims;
 pub mod common;
 pub mod health;
 pub mod quotes;
 pub mod resource;
+pub mod reviews;
 pub mod sources;
 pub mod speakers;
+pub mod users;
+
+use std::collections::HashSet;
 
 use actix_web::http::Method;
+use actix_web::middleware::from_fn;
 use actix_web::{Route, web};
 
+use crate::auth::{Access, AccessTable, enforce_access};
+use crate::domain::kinds::Role;
 use crate::error::ApiError;
 use resource::Resource;
+use reviews::Reviewable;
 
 pub struct Endpoint {
     pub method: Method,
-    pub path: &'static str,
+    pub path: String,
+    pub access: Access,
     route: fn() -> Route,
 }
 
-impl Endpoint {
-    fn new(method: Method, path: &'static str, route: fn() -> Route) -> Self {
-        Self {
-            method,
-            path,
-            route,
-        }
+fn endpoint(
+    method: Method,
+    path: impl Into<String>,
+    access: Access,
+    route: fn() -> Route,
+) -> Endpoint {
+    Endpoint {
+        method,
+        path: path.into(),
+        access,
+        route,
     }
 }
 
 pub fn endpoints() -> Vec<Endpoint> {
+    use Access::Public;
     use Method as M;
+    let admin = Access::Role(Role::Admin);
+    let signed_in = Access::Role(Role::Submitter);
     let mut table = vec![
-        Endpoint::new(M::GET, "/healthz", || web::route().to(health::healthz)),
-        Endpoint::new(M::GET, "/readyz", || web::route().to(health::readyz)),
+        endpoint(M::GET, "/healthz", Public, || {
+            web::route().to(health::healthz)
+        }),
+        endpoint(M::GET, "/readyz", Public, || {
+            web::route().to(health::readyz)
+        }),
+        endpoint(M::POST, "/auth/token", Public, || {
+            web::route().to(auth::token)
+        }),
+        endpoint(M::POST, "/auth/refresh", Public, || {
+            web::route().to(auth::refresh)
+        }),
+        endpoint(M::GET, "/me", signed_in, || web::route().to(auth::me)),
+        endpoint(M::POST, "/me/password", signed_in, || {
+            web::route().to(auth::change_password)
+        }),
+        endpoint(M::POST, "/users", admin, || web::route().to(users::create)),
+        endpoint(M::GET, "/users", admin, || web::route().to(users::list)),
+        endpoint(M::GET, "/users/{id}", admin, || web::route().to(users::get)),
+        endpoint(M::PATCH, "/users/{id}", admin, || {
+            web::route().to(users::update)
+        }),
+        endpoint(M::POST, "/api-keys", admin, || {
+            web::route().to(api_keys::create)
+        }),
+        endpoint(M::GET, "/api-keys", admin, || {
+            web::route().to(api_keys::list)
+        }),
+        endpoint(M::DELETE, "/api-keys/{id}", admin, || {
+            web::route().to(api_keys::revoke)
+        }),
+        endpoint(
+            M::GET,
+            "/review-queue",
+            Access::Role(Role::Reviewer),
+            || web::route().to(reviews::queue),
+        ),
     ];
     table.extend(crud::<sources::Sources>());
     table.extend(crud::<speakers::Speakers>());
     table.extend(crud::<quotes::Quotes>());
+    table.extend(reviewed::<quotes::Quotes>());
     table.extend(crud::<claims::Claims>());
+    table.extend(reviewed::<claims::Claims>());
     table
 }
 
 /// The six operations of a stored resource, on `/{collection}`, `/{collection}/batch` and
-/// `/{collection}/{id}`.
+/// `/{collection}/{id}`: anyone who may read reads; submitters write (their own records).
 fn crud<R: Resource>() -> Vec<Endpoint> {
     use Method as M;
-    let collection: &'static str = Box::leak(format!("/{}", R::COLLECTION).into_boxed_str());
-    let batch: &'static str = Box::leak(format!("/{}/batch", R::COLLECTION).into_boxed_str());
-    let item: &'static str = Box::leak(format!("/{}/{{id}}", R::COLLECTION).into_boxed_str());
+    let submitter = Access::Role(Role::Submitter);
+    let collection = format!("/{}", R::COLLECTION);
+    let batch = format!("/{}/batch", R::COLLECTION);
+    let item = format!("/{}/{{id}}", R::COLLECTION);
     vec![
-        Endpoint::new(M::POST, collection, || {
+        endpoint(M::POST, &collection, submitter, || {
             web::route().to(resource::create::<R>)
         }),
-        Endpoint::new(M::GET, collection, || web::route().to(resource::list::<R>)),
-        Endpoint::new(M::POST, batch, || {
+        endpoint(M::GET, &collection, Access::Read, || {
+            web::route().to(resource::list::<R>)
+        }),
+        endpoint(M::POST, batch, submitter, || {
             web::route().to(resource::create_batch::<R>)
         }),
-        Endpoint::new(M::GET, item, || web::route().to(resource::get::<R>)),
-        Endpoint::new(M::PATCH, item, || web::route().to(resource::update::<R>)),
-        Endpoint::new(M::DELETE, item, || web::route().to(resource::delete::<R>)),
+        endpoint(M::GET, &item, Access::Read, || {
+            web::route().to(resource::get::<R>)
+        }),
+        endpoint(M::PATCH, &item, submitter, || {
+            web::route().to(resource::update::<R>)
+        }),
+        endpoint(M::DELETE, item, submitter, || {
+            web::route().to(resource::delete::<R>)
+        }),
     ]
 }
 
+/// The review history of a reviewable resource, and recording a review.
+fn reviewed<R: Reviewable>() -> Vec<Endpoint> {
+    let path = format!("/{}/{{id}}/reviews", R::COLLECTION);
+    vec![
+        endpoint(Method::POST, &path, Access::Role(Role::Reviewer), || {
+            web::route().to(reviews::create::<R>)
+        }),
+        endpoint(Method::GET, path, Access::Read, || {
+            web::route().to(reviews::history::<R>)
+        }),
+    ]
+}
+
+/// Who may call each (method, path pattern), for the access middleware.
+pub fn access_table() -> AccessTable {
+    let mut table = AccessTable::default();
+    for endpoint in endpoints() {
+        table
+            .0
+            .entry(endpoint.path)
+            .or_default()
+            .insert(endpoint.method, endpoint.access);
+    }
+    table
+}
+
 /// Registers the table: one resource per path, so a known path with an unknown method
-/// answers 405 with `Allow`, not 404.
+/// answers 405 with `Allow`, not 404. Every resource runs the access middleware.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let endpoints = endpoints();
-    let mut paths: Vec<&'static str> = endpoints.iter().map(|e| e.path).collect();
-    paths.dedup();
+    let mut seen = HashSet::new();
+    let paths: Vec<String> = endpoints
+        .iter()
+        .filter(|e| seen.insert(e.path.clone()))
+        .map(|e| e.path.clone())
+        .collect();
     for path in paths {
         let here: Vec<&Endpoint> = endpoints.iter().filter(|e| e.path == path).collect();
         let allowed: Vec<Method> = here.iter().map(|e| e.method.clone()).collect();
-        let mut resource = web::resource(path).default_service(web::to(move || {
-            let allowed = allowed.clone();
-            async move { Err::<actix_web::HttpResponse, _>(ApiError::MethodNotAllowed(allowed)) }
-        }));
+        let mut resource = web::resource(path)
+            .wrap(from_fn(enforce_access))
+            .default_service(web::to(move || {
+                let allowed = allowed.clone();
+                async move { Err::<actix_web::HttpResponse, _>(ApiError::MethodNotAllowed(allowed)) }
+            }));
         for endpoint in here {
             resource = resource.route((endpoint.route)().method(endpoint.method.clone()));
         }

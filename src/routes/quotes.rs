@@ -8,13 +8,16 @@ use uuid::Uuid;
 
 use super::common::{each_item, page_request};
 use super::resource::Resource;
+use super::reviews::Reviewable;
 use crate::domain::anchor::Anchor;
-use crate::domain::kinds::QuoteKind;
+use crate::domain::kinds::{QuoteKind, ReviewStatus};
 use crate::domain::quote::{QuoteDraft, QuoteInput};
+use crate::domain::review::ItemState;
 use crate::error::ApiError;
 use crate::models::Page;
 use crate::models::quote::{self, Quote, QuoteFields, QuoteFilter};
 use crate::models::references::References;
+use crate::models::review::Item;
 
 #[derive(Serialize)]
 pub struct QuoteView {
@@ -27,6 +30,9 @@ pub struct QuoteView {
     relayed_by: Option<String>,
     said_at: Option<DateTime<Utc>>,
     language: Option<String>,
+    status: ReviewStatus,
+    assignee_id: Option<Uuid>,
+    created_by: Option<Uuid>,
     version: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -44,6 +50,9 @@ impl From<Quote> for QuoteView {
             relayed_by: row.relayed_by,
             said_at: row.said_at,
             language: row.language,
+            status: row.status,
+            assignee_id: row.assignee_id,
+            created_by: row.created_by,
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -55,6 +64,8 @@ impl From<Quote> for QuoteView {
 #[serde(deny_unknown_fields)]
 pub struct QuoteQuery {
     source_id: Option<Uuid>,
+    status: Option<ReviewStatus>,
+    assignee_id: Option<Uuid>,
     speaker_id: Option<Uuid>,
     kind: Option<QuoteKind>,
     limit: Option<i64>,
@@ -65,7 +76,15 @@ pub struct Quotes;
 
 impl Resource for Quotes {
     const COLLECTION: &'static str = "quotes";
-    const READ_ONLY: &'static [&'static str] = &["id", "version", "created_at", "updated_at"];
+    const READ_ONLY: &'static [&'static str] = &[
+        "id",
+        "version",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "status",
+        "assignee_id",
+    ];
     /// A quote stays in the source it was read in; the same words elsewhere are another quote.
     const FIXED: &'static [&'static str] = &["source_id"];
 
@@ -96,8 +115,9 @@ impl Resource for Quotes {
     async fn insert(
         conn: &mut AsyncPgConnection,
         rows: Vec<Self::Fields>,
+        created_by: Uuid,
     ) -> QueryResult<Vec<Quote>> {
-        quote::insert(conn, rows).await
+        quote::insert(conn, rows, created_by).await
     }
 
     async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Quote> {
@@ -111,6 +131,8 @@ impl Resource for Quotes {
         let page = page_request(query.limit, query.cursor.as_deref())?;
         let filter = QuoteFilter {
             source_id: query.source_id,
+            status: query.status,
+            assignee_id: query.assignee_id,
             speaker_id: query.speaker_id,
             kind: query.kind,
         };
@@ -136,5 +158,22 @@ impl Resource for Quotes {
 
     async fn check_deletable(_: &mut AsyncPgConnection, _: Uuid) -> Result<(), ApiError> {
         Ok(())
+    }
+
+    fn under_review(row: &Quote) -> bool {
+        row.status != ReviewStatus::Unreviewed
+    }
+}
+
+impl Reviewable for Quotes {
+    fn item(id: Uuid) -> Item {
+        Item::Quote(id)
+    }
+
+    fn state(row: &Quote) -> ItemState {
+        ItemState {
+            status: row.status,
+            assignee: row.assignee_id,
+        }
     }
 }

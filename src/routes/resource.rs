@@ -11,6 +11,8 @@ use uuid::Uuid;
 use super::common::{
     Batch, Created, IfMatch, JsonBody, Listed, Tagged, editable, merge_patch, written,
 };
+use crate::auth::{Caller, Principal};
+use crate::domain::kinds::Role;
 use crate::error::ApiError;
 use crate::models::{Page, Versioned};
 use crate::startup::AppState;
@@ -45,6 +47,7 @@ pub trait Resource: 'static {
     async fn insert(
         conn: &mut AsyncPgConnection,
         rows: Vec<Self::Fields>,
+        created_by: Uuid,
     ) -> QueryResult<Vec<Self::Row>>;
     async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Self::Row>;
     async fn list(
@@ -64,6 +67,26 @@ pub trait Resource: 'static {
     ) -> QueryResult<Option<Self::Row>>;
     /// Refuses to delete a record others still cite.
     async fn check_deletable(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), ApiError>;
+    /// Whether reviewers have started on the record (then only editors change it).
+    fn under_review(_row: &Self::Row) -> bool {
+        false
+    }
+}
+
+/// Submitters change only what they submitted; once reviewers have started on a record,
+/// only editors change it, so a verdict never silently covers different words.
+fn check_may_change<R: Resource>(caller: &Principal, row: &R::Row) -> Result<(), ApiError> {
+    if !caller.at_least(Role::Reviewer) && row.created_by() != Some(caller.user_id) {
+        return Err(ApiError::Forbidden(
+            "submitters may change only what they submitted".into(),
+        ));
+    }
+    if R::under_review(row) && !caller.at_least(Role::Editor) {
+        return Err(ApiError::Forbidden(
+            "this record is under review; only an editor may change it now".into(),
+        ));
+    }
+    Ok(())
 }
 
 fn tagged<R: Resource>(row: R::Row) -> Tagged<R::View> {
@@ -72,20 +95,22 @@ fn tagged<R: Resource>(row: R::Row) -> Tagged<R::View> {
 
 async fn create_all<R: Resource>(
     state: &AppState,
+    caller: Principal,
     inputs: Vec<R::Input>,
     batch: bool,
 ) -> Result<Vec<R::Row>, ApiError> {
     let mut conn = state.conn().await?;
     let rows = R::prepare(&mut conn, inputs, batch).await?;
     // One multi-row INSERT: a batch is stored whole or not at all.
-    Ok(R::insert(&mut conn, rows).await?)
+    Ok(R::insert(&mut conn, rows, caller.user_id).await?)
 }
 
 pub async fn create<R: Resource>(
     state: web::Data<AppState>,
+    Caller(caller): Caller,
     body: JsonBody<R::Input>,
 ) -> Result<Tagged<R::View>, ApiError> {
-    let row = create_all::<R>(&state, vec![body.0], false)
+    let row = create_all::<R>(&state, caller, vec![body.0], false)
         .await?
         .pop()
         .ok_or_else(|| ApiError::internal("an insert returned no row"))?;
@@ -95,9 +120,10 @@ pub async fn create<R: Resource>(
 
 pub async fn create_batch<R: Resource>(
     state: web::Data<AppState>,
+    Caller(caller): Caller,
     body: JsonBody<Batch<R::Input>>,
 ) -> Result<Created<R::View>, ApiError> {
-    let rows = create_all::<R>(&state, body.0.items, true).await?;
+    let rows = create_all::<R>(&state, caller, body.0.items, true).await?;
     Ok(Created {
         items: rows.into_iter().map(R::View::from).collect(),
     })
@@ -121,12 +147,14 @@ pub async fn list<R: Resource>(
 /// A JSON Merge Patch over the record's editable fields, validated exactly like a create.
 pub async fn update<R: Resource>(
     state: web::Data<AppState>,
+    Caller(caller): Caller,
     id: web::Path<Uuid>,
     if_match: IfMatch,
     patch: JsonBody<serde_json::Value>,
 ) -> Result<Tagged<R::View>, ApiError> {
     let mut conn = state.conn().await?;
     let current = R::find(&mut conn, *id).await?;
+    check_may_change::<R>(&caller, &current)?;
     let version = if_match.version_to_replace(current.version())?;
     let current = editable(R::View::from(current), R::READ_ONLY)?;
     let input: R::Input = merge_patch(current, patch.0, R::FIXED)?;
@@ -141,11 +169,13 @@ pub async fn update<R: Resource>(
 
 pub async fn delete<R: Resource>(
     state: web::Data<AppState>,
+    Caller(caller): Caller,
     id: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
     let current = R::find(&mut conn, *id).await?;
+    check_may_change::<R>(&caller, &current)?;
     let version = if_match.version_to_replace(current.version())?;
     R::check_deletable(&mut conn, *id).await?;
     written(R::soft_delete(&mut conn, *id, version).await?)?;

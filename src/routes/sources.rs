@@ -28,6 +28,7 @@ pub struct SourceView {
     kind: SourceKind,
     content: Option<String>,
     content_sha256: Option<String>,
+    created_by: Option<Uuid>,
     version: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -48,6 +49,7 @@ impl From<Source> for SourceView {
             kind: row.kind,
             content: row.content,
             content_sha256: row.content_sha256,
+            created_by: row.created_by,
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -75,6 +77,7 @@ impl Resource for Sources {
         "version",
         "created_at",
         "updated_at",
+        "created_by",
     ];
     /// The snapshot is what quotes are anchored to; a different text is a different source.
     const FIXED: &'static [&'static str] = &["content"];
@@ -98,8 +101,9 @@ impl Resource for Sources {
     async fn insert(
         conn: &mut AsyncPgConnection,
         rows: Vec<Self::Fields>,
+        created_by: Uuid,
     ) -> QueryResult<Vec<Source>> {
-        source::insert(conn, rows).await
+        source::insert(conn, rows, created_by).await
     }
 
     async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Source> {

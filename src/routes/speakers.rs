@@ -22,6 +22,7 @@ pub struct SpeakerView {
     description: Option<String>,
     aliases: Vec<String>,
     wikidata_qid: Option<String>,
+    created_by: Option<Uuid>,
     version: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -36,6 +37,7 @@ impl From<Speaker> for SpeakerView {
             description: row.description,
             aliases: row.aliases.into_iter().flatten().collect(),
             wikidata_qid: row.wikidata_qid,
+            created_by: row.created_by,
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -57,7 +59,8 @@ pub struct Speakers;
 
 impl Resource for Speakers {
     const COLLECTION: &'static str = "speakers";
-    const READ_ONLY: &'static [&'static str] = &["id", "version", "created_at", "updated_at"];
+    const READ_ONLY: &'static [&'static str] =
+        &["id", "version", "created_at", "updated_at", "created_by"];
     const FIXED: &'static [&'static str] = &[];
 
     type Row = Speaker;
@@ -79,8 +82,9 @@ impl Resource for Speakers {
     async fn insert(
         conn: &mut AsyncPgConnection,
         rows: Vec<SpeakerFields>,
+        created_by: Uuid,
     ) -> QueryResult<Vec<Speaker>> {
-        speaker::insert(conn, rows).await
+        speaker::insert(conn, rows, created_by).await
     }
 
     async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Speaker> {

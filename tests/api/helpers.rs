@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use attest::auth::jwt::KeyRing;
 use attest::db::{self, local};
+use attest::domain::kinds::Role;
+use attest::models::user::NewUser;
 use attest::startup::{self, HttpSettings};
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::{Value, json};
@@ -65,38 +68,142 @@ pub async fn fresh_database() -> String {
     cluster.url(&name)
 }
 
+/// A user of the test database, with a valid access token.
+pub struct TestUser {
+    pub id: Uuid,
+    pub email: String,
+    pub token: String,
+}
+
+/// The password of every test user.
+pub const PASSWORD: &str = "correct horse battery staple";
+
 pub struct TestApp {
     pub address: String,
     pub database_url: String,
     pub client: Client,
+    pub keys: KeyRing,
+    pub admin: TestUser,
+    pub editor: TestUser,
+    pub reviewer: TestUser,
+    pub submitter: TestUser,
+    /// The token the plain helpers (`get`, `post`, ...) send: the submitter's.
+    token: String,
+}
+
+/// One argon2 hash of PASSWORD for the whole run: hashing is slow on purpose.
+fn password_hash() -> String {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| {
+        use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+        let params = argon2::Params::new(19 * 1024, 2, 1, None).unwrap();
+        argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+            .hash_password(PASSWORD.as_bytes(), &SaltString::generate(&mut OsRng))
+            .unwrap()
+            .to_string()
+    })
+    .clone()
+}
+
+pub fn test_keys() -> KeyRing {
+    KeyRing::parse(&format!("test={}", "5a".repeat(32))).unwrap()
+}
+
+async fn add_user(database_url: &str, keys: &KeyRing, role: Role) -> TestUser {
+    let mut conn = db::connect(database_url).await.unwrap();
+    let email = format!("{role:?}@news.example").to_lowercase();
+    let new = NewUser {
+        id: Uuid::now_v7(),
+        email: email.clone(),
+        display_name: format!("Test {role:?}"),
+        role,
+        password_hash: password_hash(),
+    };
+    let user = attest::models::user::insert(&mut conn, new).await.unwrap();
+    TestUser {
+        id: user.id,
+        email,
+        token: keys.issue(user.id, user.token_generation).unwrap(),
+    }
 }
 
 impl TestApp {
     pub async fn spawn() -> Self {
-        Self::spawn_on(fresh_database().await).await
+        Self::start(fresh_database().await, false).await
     }
 
-    /// A server on `database_url`, which may be unreachable on purpose.
+    /// A server with anonymous reading allowed.
+    pub async fn spawn_public() -> Self {
+        Self::start(fresh_database().await, true).await
+    }
+
+    /// A server on `database_url`, which may be unreachable on purpose (then it has no users).
     pub async fn spawn_on(database_url: String) -> Self {
+        Self::start(database_url, false).await
+    }
+
+    async fn start(database_url: String, public_read: bool) -> Self {
         let pool = db::build_pool(&database_url, 4, Duration::from_secs(2)).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         let settings = HttpSettings {
             workers: 1,
             max_body_bytes: MAX_BODY_BYTES,
+            public_read,
         };
-        let server = startup::run(listener, pool, &settings).unwrap();
+        let keys = test_keys();
+        let server = startup::run(listener, pool, keys.clone(), &settings).unwrap();
         tokio::spawn(server);
+        let reachable = db::connect(&database_url).await.is_ok();
+        let user = async |role| {
+            if reachable {
+                add_user(&database_url, &keys, role).await
+            } else {
+                TestUser {
+                    id: Uuid::nil(),
+                    email: String::new(),
+                    token: keys.issue(Uuid::nil(), 1).unwrap(),
+                }
+            }
+        };
+        let (admin, editor, reviewer, submitter) = (
+            user(Role::Admin).await,
+            user(Role::Editor).await,
+            user(Role::Reviewer).await,
+            user(Role::Submitter).await,
+        );
         Self {
             address,
-            database_url,
             client: Client::new(),
+            token: submitter.token.clone(),
+            database_url,
+            keys,
+            admin,
+            editor,
+            reviewer,
+            submitter,
         }
     }
 
+    /// A request with `token` as the bearer credential (none if `None`).
+    pub fn request_as(
+        &self,
+        token: Option<&str>,
+        method: Method,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
+        let request = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    /// A request as the submitter.
     pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        self.client
-            .request(method, format!("{}{path}", self.address))
+        self.request_as(Some(&self.token), method, path)
     }
 
     pub async fn get(&self, path: &str) -> Response {

@@ -1,0 +1,12 @@
+DROP TABLE review_evidence;
+DROP TABLE reviews;
+DROP FUNCTION refuse_history_rewrite();
+DROP INDEX claims_status_idx;
+DROP INDEX quotes_status_idx;
+ALTER TABLE claims DROP COLUMN assignee_id, DROP COLUMN status;
+ALTER TABLE quotes DROP COLUMN assignee_id, DROP COLUMN status;
+DROP TYPE review_status;
+ALTER TABLE claims   DROP COLUMN created_by;
+ALTER TABLE quotes   DROP COLUMN created_by;
+ALTER TABLE speakers DROP COLUMN created_by;
+ALTER TABLE sources  DROP COLUMN created_by;

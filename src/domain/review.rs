@@ -1,0 +1,289 @@
+//! A review as submitted, and the rules of the verification workflow.
+
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::at;
+use super::kinds::{ReviewStatus, Role};
+use super::text::{MAX_LABEL_CHARS, MAX_PASSAGE_CHARS, Text, WebUrl};
+use crate::error::FieldError;
+
+pub const MAX_EVIDENCE: usize = 50;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatingInput {
+    pub value: i16,
+    pub label: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceInput {
+    #[serde(default)]
+    pub source_id: Option<Uuid>,
+    #[serde(default)]
+    pub url: Option<String>,
+    pub note: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewInput {
+    pub status: ReviewStatus,
+    #[serde(default)]
+    pub rating: Option<RatingInput>,
+    #[serde(default)]
+    pub rationale: Option<String>,
+    #[serde(default)]
+    pub evidence: Vec<EvidenceInput>,
+}
+
+/// A rating on the ClaimReview scale: 1 (worst) to 5 (best), with its label ("False").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rating {
+    pub value: i16,
+    pub label: Text,
+}
+
+pub const WORST_RATING: i16 = 1;
+pub const BEST_RATING: i16 = 5;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EvidenceTarget {
+    Source(Uuid),
+    Url(WebUrl),
+}
+
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    pub target: EvidenceTarget,
+    pub note: Text,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReviewDraft {
+    pub status: ReviewStatus,
+    pub rating: Option<Rating>,
+    pub rationale: Option<Text>,
+    pub evidence: Vec<Evidence>,
+}
+
+impl TryFrom<ReviewInput> for ReviewDraft {
+    type Error = FieldError;
+
+    fn try_from(input: ReviewInput) -> Result<Self, FieldError> {
+        let rating = input
+            .rating
+            .map(|rating| {
+                if !(WORST_RATING..=BEST_RATING).contains(&rating.value) {
+                    return Err(FieldError::new(
+                        "/rating/value",
+                        format!("must be from {WORST_RATING} (worst) to {BEST_RATING} (best)"),
+                    ));
+                }
+                Ok(Rating {
+                    value: rating.value,
+                    label: Text::label(rating.label).map_err(at("/rating/label"))?,
+                })
+            })
+            .transpose()?;
+        if input.status.is_verdict() && rating.is_none() && input.rationale.is_none() {
+            return Err(FieldError::new(
+                "/rationale",
+                "a verdict needs a rationale or a rating",
+            ));
+        }
+        if input.evidence.len() > MAX_EVIDENCE {
+            return Err(FieldError::new(
+                "/evidence",
+                format!("must have at most {MAX_EVIDENCE} entries"),
+            ));
+        }
+        let evidence = input
+            .evidence
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let here = |field: &str| format!("/evidence/{i}{field}");
+                let target = match (item.source_id, item.url) {
+                    (Some(id), None) => EvidenceTarget::Source(id),
+                    (None, Some(url)) => EvidenceTarget::Url(
+                        WebUrl::parse(url).map_err(|e| FieldError::new(here("/url"), e))?,
+                    ),
+                    _ => return Err(FieldError::new(here(""), "give either source_id or url")),
+                };
+                let note = Text::exact(item.note, MAX_LABEL_CHARS)
+                    .map_err(|e| FieldError::new(here("/note"), e))?;
+                Ok(Evidence { target, note })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            status: input.status,
+            rating,
+            rationale: input
+                .rationale
+                .map(|r| Text::exact(r, MAX_PASSAGE_CHARS))
+                .transpose()
+                .map_err(at("/rationale"))?,
+            evidence,
+        })
+    }
+}
+
+/// Where an item stands before a review, and who stands behind that.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemState {
+    pub status: ReviewStatus,
+    pub assignee: Option<Uuid>,
+}
+
+/// Why a transition is refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The role may never do this (403).
+    Forbidden(&'static str),
+    /// Not allowed from the item's current state (409).
+    Conflict(&'static str),
+}
+
+/// The verification workflow. Reviewers claim items (`in_review`, assigned to them), record
+/// verdicts on items they hold (or that no one holds), and release them (`unreviewed`); a
+/// reviewer may flag someone else's verdict as `disputed`. Editors may do anything, and only
+/// editors retract or change a retracted item.
+pub fn check_transition(
+    actor: Uuid,
+    role: Role,
+    item: ItemState,
+    to: ReviewStatus,
+) -> Result<(), Refusal> {
+    use ReviewStatus::*;
+    if role < Role::Reviewer {
+        return Err(Refusal::Forbidden("reviewing needs the reviewer role"));
+    }
+    if to == item.status && to != InReview {
+        return Err(Refusal::Conflict("the item already has this status"));
+    }
+    let editor = role >= Role::Editor;
+    if to == Retracted || item.status == Retracted {
+        return if editor {
+            Ok(())
+        } else {
+            Err(Refusal::Forbidden(
+                "only an editor may retract, or change a retracted item",
+            ))
+        };
+    }
+    if editor {
+        return Ok(());
+    }
+    let held_by_other = item.status == InReview && item.assignee.is_some_and(|a| a != actor);
+    match to {
+        InReview if held_by_other => Err(Refusal::Conflict("another reviewer holds this item")),
+        InReview if item.status == InReview => Err(Refusal::Conflict("you already hold this item")),
+        Unreviewed if item.status != InReview => Err(Refusal::Conflict(
+            "only an item under review can be released",
+        )),
+        Unreviewed if held_by_other => Err(Refusal::Conflict("another reviewer holds this item")),
+        _ if held_by_other => Err(Refusal::Conflict("another reviewer holds this item")),
+        // Overturning another's verdict is an editor's call; a reviewer can flag it as disputed.
+        Verified | False | Misleading | Unverifiable if item.status.is_verdict() => {
+            Err(Refusal::Forbidden(
+                "changing a verdict needs an editor; a reviewer may mark it disputed",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Who holds the item after the transition: the claimant while in review, nobody once
+/// released, and whoever recorded the latest decision after that.
+pub fn assignee_after(actor: Uuid, to: ReviewStatus) -> Option<Uuid> {
+    (to != ReviewStatus::Unreviewed).then_some(actor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ReviewStatus::*;
+
+    fn state(status: ReviewStatus, assignee: Option<Uuid>) -> ItemState {
+        ItemState { status, assignee }
+    }
+
+    #[test]
+    fn submitters_never_review() {
+        let me = Uuid::now_v7();
+        assert!(matches!(
+            check_transition(me, Role::Submitter, state(Unreviewed, None), InReview),
+            Err(Refusal::Forbidden(_))
+        ));
+    }
+
+    #[test]
+    fn reviewers_claim_decide_and_release() {
+        let (me, other) = (Uuid::now_v7(), Uuid::now_v7());
+        assert_eq!(
+            check_transition(me, Role::Reviewer, state(Unreviewed, None), InReview),
+            Ok(())
+        );
+        assert_eq!(
+            check_transition(me, Role::Reviewer, state(InReview, Some(me)), Verified),
+            Ok(())
+        );
+        assert_eq!(
+            check_transition(me, Role::Reviewer, state(InReview, Some(me)), Unreviewed),
+            Ok(())
+        );
+        assert!(matches!(
+            check_transition(me, Role::Reviewer, state(InReview, Some(other)), False),
+            Err(Refusal::Conflict(_))
+        ));
+        assert!(matches!(
+            check_transition(me, Role::Reviewer, state(InReview, Some(other)), InReview),
+            Err(Refusal::Conflict(_))
+        ));
+        assert_eq!(
+            check_transition(me, Role::Reviewer, state(Verified, Some(other)), Disputed),
+            Ok(())
+        );
+        assert!(matches!(
+            check_transition(me, Role::Reviewer, state(Verified, Some(other)), False),
+            Err(Refusal::Forbidden(_))
+        ));
+    }
+
+    #[test]
+    fn only_editors_retract() {
+        let me = Uuid::now_v7();
+        assert!(matches!(
+            check_transition(me, Role::Reviewer, state(Verified, None), Retracted),
+            Err(Refusal::Forbidden(_))
+        ));
+        assert!(matches!(
+            check_transition(me, Role::Reviewer, state(Retracted, None), InReview),
+            Err(Refusal::Forbidden(_))
+        ));
+        assert_eq!(
+            check_transition(me, Role::Editor, state(Verified, None), Retracted),
+            Ok(())
+        );
+        assert_eq!(
+            check_transition(
+                me,
+                Role::Editor,
+                state(InReview, Some(Uuid::now_v7())),
+                False
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn assignment_follows_the_workflow() {
+        let me = Uuid::now_v7();
+        assert_eq!(assignee_after(me, InReview), Some(me));
+        assert_eq!(assignee_after(me, Unreviewed), None);
+        assert_eq!(assignee_after(me, Verified), Some(me));
+    }
+}

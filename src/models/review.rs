@@ -1,0 +1,256 @@
+//! Reviews: append-only verdicts on quotes and claims, and the review queue.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::{Page, PageRequest};
+use crate::domain::kinds::ReviewStatus;
+use crate::domain::review::{EvidenceTarget, ReviewDraft};
+use crate::schema::{claims, quotes, review_evidence, reviews};
+
+/// The reviewable item a review is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Item {
+    Quote(Uuid),
+    Claim(Uuid),
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = reviews, check_for_backend(diesel::pg::Pg))]
+pub struct Review {
+    pub id: Uuid,
+    pub quote_id: Option<Uuid>,
+    pub claim_id: Option<Uuid>,
+    pub reviewer_id: Uuid,
+    pub status: ReviewStatus,
+    pub rating_value: Option<i16>,
+    pub rating_label: Option<String>,
+    pub rationale: Option<String>,
+    pub item_version: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Associations)]
+#[diesel(table_name = review_evidence, belongs_to(Review), check_for_backend(diesel::pg::Pg))]
+pub struct ReviewEvidence {
+    pub id: Uuid,
+    pub review_id: Uuid,
+    pub position: i32,
+    pub source_id: Option<Uuid>,
+    pub url: Option<String>,
+    pub note: String,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = reviews)]
+struct NewReview {
+    id: Uuid,
+    quote_id: Option<Uuid>,
+    claim_id: Option<Uuid>,
+    reviewer_id: Uuid,
+    status: ReviewStatus,
+    rating_value: Option<i16>,
+    rating_label: Option<String>,
+    rationale: Option<String>,
+    item_version: i32,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = review_evidence)]
+struct NewEvidence {
+    id: Uuid,
+    review_id: Uuid,
+    position: i32,
+    source_id: Option<Uuid>,
+    url: Option<String>,
+    note: String,
+}
+
+/// Sets the item's status and assignee if it is still at `expected_version`; the new version.
+async fn advance_item(
+    conn: &mut AsyncPgConnection,
+    item: Item,
+    expected_version: i32,
+    status: ReviewStatus,
+    assignee: Option<Uuid>,
+) -> QueryResult<Option<i32>> {
+    match item {
+        Item::Quote(id) => diesel::update(quotes::table)
+            .filter(quotes::id.eq(id))
+            .filter(quotes::version.eq(expected_version))
+            .filter(quotes::deleted_at.is_null())
+            .set((
+                quotes::status.eq(status),
+                quotes::assignee_id.eq(assignee),
+                quotes::version.eq(quotes::version + 1),
+                quotes::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(quotes::version)
+            .get_result(conn)
+            .await
+            .optional(),
+        Item::Claim(id) => diesel::update(claims::table)
+            .filter(claims::id.eq(id))
+            .filter(claims::version.eq(expected_version))
+            .filter(claims::deleted_at.is_null())
+            .set((
+                claims::status.eq(status),
+                claims::assignee_id.eq(assignee),
+                claims::version.eq(claims::version + 1),
+                claims::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(claims::version)
+            .get_result(conn)
+            .await
+            .optional(),
+    }
+}
+
+/// Appends a review and moves the item to its status, in one transaction, only if the item
+/// is still at `expected_version`. `None`: someone else changed it first; nothing was written.
+pub async fn record(
+    conn: &mut AsyncPgConnection,
+    item: Item,
+    expected_version: i32,
+    reviewer: Uuid,
+    assignee: Option<Uuid>,
+    draft: ReviewDraft,
+) -> QueryResult<Option<(Review, Vec<ReviewEvidence>)>> {
+    conn.transaction(async move |conn| {
+        let Some(item_version) =
+            advance_item(conn, item, expected_version, draft.status, assignee).await?
+        else {
+            return Ok(None);
+        };
+        let (quote_id, claim_id) = match item {
+            Item::Quote(id) => (Some(id), None),
+            Item::Claim(id) => (None, Some(id)),
+        };
+        let review_id = Uuid::now_v7();
+        let (rating_value, rating_label) = draft
+            .rating
+            .map(|r| (r.value, r.label.into_inner()))
+            .unzip();
+        let review = diesel::insert_into(reviews::table)
+            .values(NewReview {
+                id: review_id,
+                quote_id,
+                claim_id,
+                reviewer_id: reviewer,
+                status: draft.status,
+                rating_value,
+                rating_label,
+                rationale: draft.rationale.map(|r| r.into_inner()),
+                item_version,
+            })
+            .returning(Review::as_returning())
+            .get_result(conn)
+            .await?;
+        let evidence: Vec<NewEvidence> = draft
+            .evidence
+            .into_iter()
+            .zip(0..)
+            .map(|(evidence, position)| {
+                let (source_id, url) = match evidence.target {
+                    EvidenceTarget::Source(id) => (Some(id), None),
+                    EvidenceTarget::Url(url) => (None, Some(url.into_inner())),
+                };
+                NewEvidence {
+                    id: Uuid::now_v7(),
+                    review_id,
+                    position,
+                    source_id,
+                    url,
+                    note: evidence.note.into_inner(),
+                }
+            })
+            .collect();
+        let evidence = diesel::insert_into(review_evidence::table)
+            .values(evidence)
+            .returning(ReviewEvidence::as_returning())
+            .get_results(conn)
+            .await?;
+        Ok(Some((review, evidence)))
+    })
+    .await
+}
+
+/// Every review of an item, oldest first, with its evidence.
+pub async fn history(
+    conn: &mut AsyncPgConnection,
+    item: Item,
+) -> QueryResult<Vec<(Review, Vec<ReviewEvidence>)>> {
+    let query = reviews::table
+        .select(Review::as_select())
+        .order((reviews::created_at, reviews::id));
+    let found: Vec<Review> = match item {
+        Item::Quote(id) => query.filter(reviews::quote_id.eq(id)).load(conn).await?,
+        Item::Claim(id) => query.filter(reviews::claim_id.eq(id)).load(conn).await?,
+    };
+    let evidence: Vec<ReviewEvidence> = ReviewEvidence::belonging_to(&found)
+        .select(ReviewEvidence::as_select())
+        .order(review_evidence::position)
+        .load(conn)
+        .await?;
+    Ok(evidence
+        .grouped_by(&found)
+        .into_iter()
+        .zip(found)
+        .map(|(e, r)| (r, e))
+        .collect())
+}
+
+/// One entry of the review queue.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct QueueEntry {
+    #[diesel(sql_type = Text)]
+    pub item_type: String,
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = crate::schema::sql_types::ReviewStatus)]
+    pub status: ReviewStatus,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub assignee_id: Option<Uuid>,
+    #[diesel(sql_type = Text)]
+    pub summary: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+}
+
+pub struct QueueFilter {
+    pub statuses: Vec<ReviewStatus>,
+    pub assignee: Option<Uuid>,
+    pub quotes: bool,
+    pub claims: bool,
+}
+
+/// Quotes and claims in the given statuses, oldest first (UUIDv7 ids order by creation).
+pub async fn queue(
+    conn: &mut AsyncPgConnection,
+    filter: &QueueFilter,
+    page: PageRequest,
+) -> QueryResult<Page<QueueEntry>> {
+    let rows = diesel::sql_query(
+        "SELECT * FROM (
+             SELECT 'quote' AS item_type, id, status, assignee_id, text AS summary, created_at
+               FROM quotes WHERE $5 AND deleted_at IS NULL AND status = ANY($1)
+                 AND ($2::uuid IS NULL OR assignee_id = $2) AND ($3::uuid IS NULL OR id > $3)
+             UNION ALL
+             SELECT 'claim', id, status, assignee_id, statement, created_at
+               FROM claims WHERE $6 AND deleted_at IS NULL AND status = ANY($1)
+                 AND ($2::uuid IS NULL OR assignee_id = $2) AND ($3::uuid IS NULL OR id > $3)
+         ) AS waiting ORDER BY id LIMIT $4",
+    )
+    .bind::<Array<crate::schema::sql_types::ReviewStatus>, _>(&filter.statuses)
+    .bind::<Nullable<SqlUuid>, _>(filter.assignee)
+    .bind::<Nullable<SqlUuid>, _>(page.after)
+    .bind::<BigInt, _>(page.limit + 1)
+    .bind::<diesel::sql_types::Bool, _>(filter.quotes)
+    .bind::<diesel::sql_types::Bool, _>(filter.claims)
+    .load(conn)
+    .await?;
+    Ok(Page::from_overfetch(rows, page.limit))
+}

@@ -1,0 +1,112 @@
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::{Page, PageRequest, lower};
+use crate::domain::kinds::Role;
+use crate::schema::users;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub token_generation: i32,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password_hash: String,
+}
+
+/// An admin's change to a user. A new password or role also bumps the token generation,
+/// which ends every access token issued before.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges {
+    pub display_name: Option<String>,
+    pub role: Option<Role>,
+    pub password_hash: Option<String>,
+    pub disabled_at: Option<Option<DateTime<Utc>>>,
+}
+
+impl UserChanges {
+    pub fn ends_sessions(&self) -> bool {
+        self.role.is_some()
+            || self.password_hash.is_some()
+            || matches!(self.disabled_at, Some(Some(_)))
+    }
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, user: NewUser) -> QueryResult<User> {
+    diesel::insert_into(users::table)
+        .values(user)
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<User> {
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .await
+}
+
+pub async fn find_by_email(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(lower(users::email).eq(lower(email.to_owned())))
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn list(conn: &mut AsyncPgConnection, page: PageRequest) -> QueryResult<Page<User>> {
+    let mut query = users::table
+        .select(User::as_select())
+        .order(users::id)
+        .limit(page.limit + 1)
+        .into_boxed();
+    if let Some(after) = page.after {
+        query = query.filter(users::id.gt(after));
+    }
+    Ok(Page::from_overfetch(query.load(conn).await?, page.limit))
+}
+
+/// Applies `changes` if the user is still at `expected_version`.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    expected_version: i32,
+    changes: UserChanges,
+) -> QueryResult<Option<User>> {
+    let generation_bump = i32::from(changes.ends_sessions());
+    diesel::update(users::table)
+        .filter(users::id.eq(id))
+        .filter(users::version.eq(expected_version))
+        .set((
+            changes,
+            users::token_generation.eq(users::token_generation + generation_bump),
+            users::version.eq(users::version + 1),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}

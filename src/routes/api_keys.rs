@@ -1,0 +1,135 @@
+//! `/api-keys`: credentials for machine clients, created by admins and shown once.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::common::{JsonBody, Listed, page_request};
+use crate::auth::secret::{random_hex, sha256_hex};
+use crate::auth::{API_KEY_PREFIX, Caller};
+use crate::domain::kinds::Role;
+use crate::domain::text::Text;
+use crate::error::ApiError;
+use crate::models::api_key::{self, ApiKey, NewApiKey};
+use crate::models::user;
+use crate::startup::AppState;
+
+#[derive(Serialize)]
+pub struct ApiKeyView {
+    id: Uuid,
+    user_id: Uuid,
+    name: String,
+    role: Role,
+    prefix: String,
+    created_by: Uuid,
+    created_at: DateTime<Utc>,
+    last_used_at: Option<DateTime<Utc>>,
+    revoked: bool,
+}
+
+impl From<ApiKey> for ApiKeyView {
+    fn from(row: ApiKey) -> Self {
+        Self {
+            id: row.id,
+            user_id: row.user_id,
+            name: row.name,
+            role: row.role,
+            prefix: row.prefix,
+            created_by: row.created_by,
+            created_at: row.created_at,
+            last_used_at: row.last_used_at,
+            revoked: row.revoked_at.is_some(),
+        }
+    }
+}
+
+/// The new key, with its secret: the only time it is shown.
+#[derive(Serialize)]
+pub struct NewKeyView {
+    #[serde(flatten)]
+    key: ApiKeyView,
+    secret: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeyInput {
+    name: String,
+    user_id: Uuid,
+    role: Role,
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    Caller(caller): Caller,
+    body: JsonBody<ApiKeyInput>,
+) -> Result<HttpResponse, ApiError> {
+    let ApiKeyInput {
+        name,
+        user_id,
+        role,
+    } = body.0;
+    let name = Text::label(name).map_err(|e| ApiError::validation("/name", e))?;
+    let mut conn = state.conn().await?;
+    let owner = user::find(&mut conn, user_id)
+        .await
+        .map_err(|_| ApiError::validation("/user_id", format!("no user {user_id}")))?;
+    if role > owner.role {
+        return Err(ApiError::validation(
+            "/role",
+            "a key cannot have more rights than its user",
+        ));
+    }
+    let prefix = random_hex(6);
+    let secret = format!("{API_KEY_PREFIX}{prefix}_{}", random_hex(32));
+    let key = api_key::insert(
+        &mut conn,
+        NewApiKey {
+            id: Uuid::now_v7(),
+            user_id,
+            name: name.into_inner(),
+            role,
+            prefix,
+            secret_sha256: sha256_hex(&secret),
+            created_by: caller.user_id,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api-keys/{}", key.id)))
+        .insert_header(("Cache-Control", "no-store"))
+        .json(NewKeyView {
+            key: key.into(),
+            secret,
+        }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<Listed<ApiKeyView>, ApiError> {
+    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let rows = api_key::list(&mut *state.conn().await?, page).await?;
+    Ok(Listed::from_page(rows, ApiKeyView::from, |row| row.id))
+}
+
+/// Revokes a key at once; it is kept (revoked) for the record.
+pub async fn revoke(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.conn().await?;
+    api_key::find(&mut conn, *id).await?;
+    api_key::revoke(&mut conn, *id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("the key is already revoked".into()))?;
+    Ok(HttpResponse::NoContent().finish())
+}
