@@ -2,11 +2,14 @@
 //! the same code as `attest serve`'s embedded default), a fresh database cloned from a
 //! migrated template for every test, and the real server over real HTTP.
 
+mod access;
+mod auth;
 mod claims;
 mod contract;
 mod errors;
 mod helpers;
 mod migrations;
 mod quotes;
+mod reviews;
 mod sources;
 mod speakers;

@@ -1,0 +1,394 @@
+//! The verification workflow: append-only reviews, enforced transitions, the queue, and no
+//! lost updates.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, TestUser, etag, id, json, pointer, problem};
+
+async fn claim(app: &TestApp) -> Value {
+    let source = app.source("More than 12,000 homes have lost power.").await;
+    app.create(
+        "/claims",
+        json!({"source_id": id(&source), "statement": "More than 12,000 homes have lost power.",
+               "metric": "homes without power", "qualifier": "more_than", "value": "12000", "unit": "homes"}),
+    )
+    .await
+}
+
+async fn review(
+    app: &TestApp,
+    user: &TestUser,
+    claim_id: &str,
+    if_match: Option<&str>,
+    body: Value,
+) -> reqwest::Response {
+    let mut request = app
+        .request_as(
+            Some(&user.token),
+            Method::POST,
+            &format!("/claims/{claim_id}/reviews"),
+        )
+        .json(&body);
+    if let Some(if_match) = if_match {
+        request = request.header("if-match", if_match);
+    }
+    request.send().await.unwrap()
+}
+
+async fn current(app: &TestApp, claim_id: &str) -> Value {
+    json(
+        app.get(&format!("/claims/{claim_id}")).await,
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn fifty_concurrent_reviews_against_one_version_store_exactly_one() {
+    let app = TestApp::spawn().await;
+    let claim = claim(&app).await;
+    let claim_id = id(&claim).to_owned();
+    let if_match = etag(&claim);
+    let body = json!({"status": "in_review"});
+    let attempts = (0..50).map(|_| {
+        review(
+            &app,
+            &app.reviewer,
+            &claim_id,
+            Some(&if_match),
+            body.clone(),
+        )
+    });
+    let statuses: Vec<StatusCode> = futures_util::future::join_all(attempts)
+        .await
+        .into_iter()
+        .map(|response| response.status())
+        .collect();
+    let created = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
+    let stale = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::PRECONDITION_FAILED)
+        .count();
+    assert_eq!((created, stale), (1, 49), "{statuses:?}");
+    let history = json(
+        app.get(&format!("/claims/{claim_id}/reviews")).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(history.as_array().unwrap().len(), 1);
+    assert_eq!(current(&app, &claim_id).await["version"], 2);
+}
+
+#[tokio::test]
+async fn a_review_needs_the_current_etag_and_changes_nothing_without_it() {
+    let app = TestApp::spawn().await;
+    let claim = claim(&app).await;
+    let claim_id = id(&claim);
+    problem(
+        review(
+            &app,
+            &app.reviewer,
+            claim_id,
+            None,
+            json!({"status": "in_review"}),
+        )
+        .await,
+        StatusCode::PRECONDITION_REQUIRED,
+    )
+    .await;
+    problem(
+        review(
+            &app,
+            &app.reviewer,
+            claim_id,
+            Some("\"7\""),
+            json!({"status": "in_review"}),
+        )
+        .await,
+        StatusCode::PRECONDITION_FAILED,
+    )
+    .await;
+    let after = current(&app, claim_id).await;
+    assert_eq!(
+        (after["status"].clone(), after["version"].clone()),
+        (json!("unreviewed"), json!(1))
+    );
+    assert_eq!(app.count("reviews").await, 0);
+}
+
+#[tokio::test]
+async fn the_workflow_claim_decide_dispute_retract() {
+    let app = TestApp::spawn().await;
+    let claim = claim(&app).await;
+    let claim_id = id(&claim);
+    let evidence_source = app
+        .source("Grid operator statement: 12,430 homes without power.")
+        .await;
+
+    // Submitters never review.
+    problem(
+        review(
+            &app,
+            &app.submitter,
+            claim_id,
+            Some(&etag(&claim)),
+            json!({"status": "in_review"}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+
+    // A reviewer claims it: in review, assigned to them.
+    let claimed = review(
+        &app,
+        &app.reviewer,
+        claim_id,
+        Some(&etag(&claim)),
+        json!({"status": "in_review"}),
+    )
+    .await;
+    assert_eq!(claimed.headers()["etag"], "\"2\"");
+    json(claimed, StatusCode::CREATED).await;
+    let held = current(&app, claim_id).await;
+    assert_eq!(
+        (held["status"].clone(), held["assignee_id"].clone()),
+        (json!("in_review"), json!(app.reviewer.id))
+    );
+
+    // While it is under review its submitter can no longer edit it.
+    problem(
+        app.patch(
+            &format!("/claims/{claim_id}"),
+            &etag(&held),
+            &json!({"unit": "households"}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+
+    // A verdict needs reasons; bad evidence is named.
+    let no_reason = review(
+        &app,
+        &app.reviewer,
+        claim_id,
+        Some(&etag(&held)),
+        json!({"status": "verified"}),
+    )
+    .await;
+    assert_eq!(
+        pointer(&problem(no_reason, StatusCode::UNPROCESSABLE_ENTITY).await),
+        "/rationale"
+    );
+    let bad_rating = review(
+        &app,
+        &app.reviewer,
+        claim_id,
+        Some(&etag(&held)),
+        json!({"status": "verified", "rating": {"value": 9, "label": "True"}}),
+    )
+    .await;
+    assert_eq!(
+        pointer(&problem(bad_rating, StatusCode::UNPROCESSABLE_ENTITY).await),
+        "/rating/value"
+    );
+    let missing_source = review(&app, &app.reviewer, claim_id, Some(&etag(&held)),
+        json!({"status": "verified", "rationale": "r", "evidence": [{"source_id": "0192f0c0-0000-7000-8000-000000000000", "note": "n"}]})).await;
+    assert_eq!(
+        pointer(&problem(missing_source, StatusCode::UNPROCESSABLE_ENTITY).await),
+        "/evidence/0/source_id"
+    );
+
+    let verdict = json!({
+        "status": "verified",
+        "rating": {"value": 5, "label": "True"},
+        "rationale": "The grid operator's own count is higher than 12,000.",
+        "evidence": [
+            {"source_id": id(&evidence_source), "note": "operator statement"},
+            {"url": "https://grid.example/outages", "note": "live outage map"}
+        ]
+    });
+    let decided = json(
+        review(&app, &app.reviewer, claim_id, Some(&etag(&held)), verdict).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(
+        decided["rating"],
+        json!({"value": 5, "label": "True", "best": 5, "worst": 1})
+    );
+    assert_eq!(
+        decided["evidence"][1]["url"],
+        "https://grid.example/outages"
+    );
+    let verified = current(&app, claim_id).await;
+    assert_eq!(verified["status"], "verified");
+
+    // Another reviewer cannot overturn it, only flag it; retraction is an editor's.
+    let overturn = review(
+        &app,
+        &app.editor,
+        claim_id,
+        Some(&etag(&verified)),
+        json!({"status": "in_review"}),
+    )
+    .await;
+    assert_eq!(overturn.status(), StatusCode::CREATED, "editors may reopen");
+    let reopened = current(&app, claim_id).await;
+    problem(
+        review(
+            &app,
+            &app.reviewer,
+            claim_id,
+            Some(&etag(&reopened)),
+            json!({"status": "false", "rationale": "r"}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    problem(
+        review(
+            &app,
+            &app.reviewer,
+            claim_id,
+            Some(&etag(&reopened)),
+            json!({"status": "retracted", "rationale": "r"}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let retracted = review(
+        &app,
+        &app.editor,
+        claim_id,
+        Some(&etag(&reopened)),
+        json!({"status": "retracted", "rationale": "source withdrawn"}),
+    )
+    .await;
+    assert_eq!(retracted.status(), StatusCode::CREATED);
+
+    let history = json(
+        app.get(&format!("/claims/{claim_id}/reviews")).await,
+        StatusCode::OK,
+    )
+    .await;
+    let statuses: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["in_review", "verified", "in_review", "retracted"]
+    );
+    assert_eq!(current(&app, claim_id).await["status"], "retracted");
+}
+
+#[tokio::test]
+async fn reviews_are_append_only_in_the_database() {
+    use diesel_async::RunQueryDsl;
+    let app = TestApp::spawn().await;
+    let claim = claim(&app).await;
+    json(
+        review(
+            &app,
+            &app.reviewer,
+            id(&claim),
+            Some(&etag(&claim)),
+            json!({"status": "in_review"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let mut conn = attest::db::connect(&app.database_url).await.unwrap();
+    let update = diesel::sql_query("UPDATE reviews SET status = 'verified'")
+        .execute(&mut conn)
+        .await;
+    assert!(update.unwrap_err().to_string().contains("append-only"));
+    let delete = diesel::sql_query("DELETE FROM reviews")
+        .execute(&mut conn)
+        .await;
+    assert!(delete.is_err());
+    assert_eq!(app.count("reviews").await, 1);
+}
+
+#[tokio::test]
+async fn the_queue_lists_waiting_items_oldest_first() {
+    let app = TestApp::spawn().await;
+    let first = claim(&app).await;
+    let second = claim(&app).await;
+    let source = app.source("«The river has already risen.»").await;
+    let speaker = app.speaker("The mayor").await;
+    let quote = app
+        .create("/quotes", json!({"source_id": id(&source), "speaker_id": id(&speaker), "kind": "direct", "text": "The river has already risen."}))
+        .await;
+    json(
+        review(
+            &app,
+            &app.reviewer,
+            id(&second),
+            Some(&etag(&second)),
+            json!({"status": "in_review"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+
+    let queue = |query: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .request_as(
+                    Some(&app.reviewer.token),
+                    Method::GET,
+                    &format!("/review-queue{query}"),
+                )
+                .send()
+                .await
+                .unwrap();
+            json(response, StatusCode::OK).await
+        }
+    };
+    let all = queue("").await;
+    let ids: Vec<&str> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [id(&first), id(&second), id(&quote)]);
+    assert_eq!(all["items"][2]["type"], "quote");
+
+    let mine = queue("?assignee=me").await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+    assert_eq!(mine["items"][0]["id"], second["id"]);
+    let waiting = queue("?status=unreviewed&type=claim").await;
+    assert_eq!(waiting["items"].as_array().unwrap().len(), 1);
+    assert_eq!(waiting["items"][0]["id"], first["id"]);
+    let paged = queue("?limit=2").await;
+    assert_eq!(paged["items"].as_array().unwrap().len(), 2);
+    assert!(paged["next_cursor"].is_string());
+
+    let bad = app
+        .request_as(
+            Some(&app.reviewer.token),
+            Method::GET,
+            "/review-queue?status=done",
+        )
+        .send()
+        .await
+        .unwrap();
+    problem(bad, StatusCode::BAD_REQUEST).await;
+    let listed = json(app.get("/claims?status=in_review").await, StatusCode::OK).await;
+    assert_eq!(listed["items"][0]["id"], second["id"]);
+}
