@@ -114,6 +114,7 @@ async fn add_user(args: UserAddArgs) -> anyhow::Result<()> {
     let mut conn = db::connect(&url).await?;
     let user = attest::routes::users::add_user(
         &mut conn,
+        None,
         &args.email,
         args.name,
         args.role.into(),

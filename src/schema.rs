@@ -45,6 +45,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_events (seq) {
+        seq -> Int8,
+        id -> Uuid,
+        occurred_at -> Timestamptz,
+        actor_id -> Nullable<Uuid>,
+        api_key_id -> Nullable<Uuid>,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Uuid,
+        before -> Nullable<Jsonb>,
+        after -> Nullable<Jsonb>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
     use diesel::sql_types::*;
     use super::sql_types::ClaimQualifier;
     use super::sql_types::ReviewStatus;
@@ -105,6 +122,7 @@ diesel::table! {
         created_by -> Nullable<Uuid>,
         status -> ReviewStatus,
         assignee_id -> Nullable<Uuid>,
+        canonical_quote_id -> Nullable<Uuid>,
     }
 }
 
@@ -172,6 +190,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
         created_by -> Nullable<Uuid>,
+        supersedes_id -> Nullable<Uuid>,
     }
 }
 
@@ -227,6 +246,7 @@ diesel::joinable!(speakers -> users (created_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
+    audit_events,
     claims,
     quotes,
     refresh_tokens,

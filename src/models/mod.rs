@@ -2,6 +2,7 @@
 //! (`AsChangeset`) and the queries, as plain async functions on a connection.
 
 pub mod api_key;
+pub mod audit;
 pub mod claim;
 pub mod quote;
 pub mod references;

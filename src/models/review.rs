@@ -4,9 +4,12 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde::Serialize;
 use uuid::Uuid;
 
+use super::audit::{self, Change};
 use super::{Page, PageRequest};
+use crate::auth::Principal;
 use crate::domain::kinds::ReviewStatus;
 use crate::domain::review::{EvidenceTarget, ReviewDraft};
 use crate::schema::{claims, quotes, review_evidence, reviews};
@@ -18,7 +21,7 @@ pub enum Item {
     Claim(Uuid),
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
 #[diesel(table_name = reviews, check_for_backend(diesel::pg::Pg))]
 pub struct Review {
     pub id: Uuid,
@@ -33,7 +36,7 @@ pub struct Review {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Associations)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Associations, Serialize)]
 #[diesel(table_name = review_evidence, belongs_to(Review), check_for_backend(diesel::pg::Pg))]
 pub struct ReviewEvidence {
     pub id: Uuid,
@@ -67,6 +70,14 @@ struct NewEvidence {
     source_id: Option<Uuid>,
     url: Option<String>,
     note: String,
+}
+
+/// The review state of an item, as the audit trail records it.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ItemSnapshot {
+    pub status: ReviewStatus,
+    pub assignee_id: Option<Uuid>,
+    pub version: i32,
 }
 
 /// Sets the item's status and assignee if it is still at `expected_version`; the new version.
@@ -115,10 +126,12 @@ pub async fn record(
     conn: &mut AsyncPgConnection,
     item: Item,
     expected_version: i32,
-    reviewer: Uuid,
+    reviewer: &Principal,
+    before: ItemSnapshot,
     assignee: Option<Uuid>,
     draft: ReviewDraft,
 ) -> QueryResult<Option<(Review, Vec<ReviewEvidence>)>> {
+    let reviewer = *reviewer;
     conn.transaction(async move |conn| {
         let Some(item_version) =
             advance_item(conn, item, expected_version, draft.status, assignee).await?
@@ -139,7 +152,7 @@ pub async fn record(
                 id: review_id,
                 quote_id,
                 claim_id,
-                reviewer_id: reviewer,
+                reviewer_id: reviewer.user_id,
                 status: draft.status,
                 rating_value,
                 rating_label,
@@ -173,6 +186,29 @@ pub async fn record(
             .returning(ReviewEvidence::as_returning())
             .get_results(conn)
             .await?;
+        let (entity_type, entity_id) = match item {
+            Item::Quote(id) => ("quote", id),
+            Item::Claim(id) => ("claim", id),
+        };
+        let after = ItemSnapshot {
+            status: review.status,
+            assignee_id: assignee,
+            version: item_version,
+        };
+        audit::append(
+            conn,
+            Change {
+                actor: Some(&reviewer),
+                action: "review",
+                entity_type,
+                entity_id,
+                before: Some(serde_json::json!({ "item": before })),
+                after: Some(
+                    serde_json::json!({ "item": after, "review": &review, "evidence": &evidence }),
+                ),
+            },
+        )
+        .await?;
         Ok(Some((review, evidence)))
     })
     .await

@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -12,6 +13,7 @@ use crate::domain::kinds::Role;
 use crate::domain::text::Text;
 use crate::error::ApiError;
 use crate::models::api_key::{self, ApiKey, NewApiKey};
+use crate::models::audit::{self, Change};
 use crate::models::user;
 use crate::startup::AppState;
 
@@ -83,19 +85,35 @@ pub async fn create(
     }
     let prefix = random_hex(6);
     let secret = format!("{API_KEY_PREFIX}{prefix}_{}", random_hex(32));
-    let key = api_key::insert(
-        &mut conn,
-        NewApiKey {
-            id: Uuid::now_v7(),
-            user_id,
-            name: name.into_inner(),
-            role,
-            prefix,
-            secret_sha256: sha256_hex(&secret),
-            created_by: caller.user_id,
-        },
-    )
-    .await?;
+    let new = NewApiKey {
+        id: Uuid::now_v7(),
+        user_id,
+        name: name.into_inner(),
+        role,
+        prefix,
+        secret_sha256: sha256_hex(&secret),
+        created_by: caller.user_id,
+    };
+    let key = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            let key = api_key::insert(conn, new).await?;
+            let after =
+                serde_json::to_value(ApiKeyView::from(key.clone())).map_err(ApiError::internal)?;
+            audit::append(
+                conn,
+                Change {
+                    actor: Some(&caller),
+                    action: "create",
+                    entity_type: "api_key",
+                    entity_id: key.id,
+                    before: None,
+                    after: Some(after),
+                },
+            )
+            .await?;
+            Ok(key)
+        })
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api-keys/{}", key.id)))
         .insert_header(("Cache-Control", "no-store"))
@@ -124,12 +142,32 @@ pub async fn list(
 /// Revokes a key at once; it is kept (revoked) for the record.
 pub async fn revoke(
     state: web::Data<AppState>,
+    Caller(caller): Caller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
+    let id = *id;
     let mut conn = state.conn().await?;
-    api_key::find(&mut conn, *id).await?;
-    api_key::revoke(&mut conn, *id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("the key is already revoked".into()))?;
+    let before = serde_json::to_value(ApiKeyView::from(api_key::find(&mut conn, id).await?))
+        .map_err(ApiError::internal)?;
+    conn.transaction::<_, ApiError, _>(async move |conn| {
+        let revoked = api_key::revoke(conn, id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound("the key is already revoked".into()))?;
+        let after = serde_json::to_value(ApiKeyView::from(revoked)).map_err(ApiError::internal)?;
+        audit::append(
+            conn,
+            Change {
+                actor: Some(&caller),
+                action: "revoke",
+                entity_type: "api_key",
+                entity_id: id,
+                before: Some(before),
+                after: Some(after),
+            },
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -14,6 +14,7 @@ use crate::auth::jwt::ACCESS_TOKEN_SECONDS;
 use crate::auth::secret::{random_hex, sha256_hex};
 use crate::auth::{Caller, password};
 use crate::error::ApiError;
+use crate::models::audit::{self, Change};
 use crate::models::refresh_token::{self, NewRefreshToken};
 use crate::models::user::{self, User, UserChanges};
 use crate::startup::AppState;
@@ -189,7 +190,26 @@ pub async fn change_password(
         password_hash: Some(password::hash(new_password).await?),
         ..UserChanges::default()
     };
-    super::common::written(user::update(&mut conn, current.id, current.version, changes).await?)?;
-    refresh_token::revoke_user(&mut conn, current.id).await?;
+    conn.transaction::<_, ApiError, _>(async move |conn| {
+        let updated = super::common::written(
+            user::update(conn, current.id, current.version, changes).await?,
+        )?;
+        refresh_token::revoke_user(conn, current.id).await?;
+        // The hash itself never enters the trail; only that the password changed.
+        audit::append(
+            conn,
+            Change {
+                actor: Some(&caller),
+                action: "change_password",
+                entity_type: "user",
+                entity_id: current.id,
+                before: Some(serde_json::json!({ "version": current.version })),
+                after: Some(serde_json::json!({ "version": updated.version })),
+            },
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

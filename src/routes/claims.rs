@@ -91,6 +91,7 @@ pub struct Claims;
 
 impl Resource for Claims {
     const COLLECTION: &'static str = "claims";
+    const ENTITY: &'static str = "claim";
     const READ_ONLY: &'static [&'static str] = &[
         "id",
         "version",

@@ -399,11 +399,16 @@ fn merge_value(target: &mut Value, patch: Value) {
     }
 }
 
-/// Removes the fields the server owns (ids, versions, timestamps, hashes) from a view.
-pub fn editable(view: impl Serialize, read_only: &[&str]) -> Result<Value, ApiError> {
-    let mut value = serde_json::to_value(view).map_err(ApiError::internal)?;
-    if let Value::Object(object) = &mut value {
-        object.retain(|key, _| !read_only.contains(&key.as_str()));
+/// The view's fields that a client may edit: the ones the server owns are removed.
+pub fn editable(view: &Value, read_only: &[&str]) -> Result<Value, ApiError> {
+    let mut value = view.clone();
+    match &mut value {
+        Value::Object(object) => object.retain(|key, _| !read_only.contains(&key.as_str())),
+        _ => {
+            return Err(ApiError::internal(
+                "a record did not serialise to an object",
+            ));
+        }
     }
     Ok(value)
 }

@@ -76,6 +76,7 @@ pub struct Quotes;
 
 impl Resource for Quotes {
     const COLLECTION: &'static str = "quotes";
+    const ENTITY: &'static str = "quote";
     const READ_ONLY: &'static [&'static str] = &[
         "id",
         "version",

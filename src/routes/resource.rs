@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, web};
 use diesel::QueryResult;
-use diesel_async::AsyncPgConnection;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
@@ -14,59 +14,64 @@ use super::common::{
 use crate::auth::{Caller, Principal};
 use crate::domain::kinds::Role;
 use crate::error::ApiError;
+use crate::models::audit::{self, Change};
 use crate::models::{Page, Versioned};
 use crate::startup::AppState;
 
 /// One REST resource: its wire types, and how its rows are prepared, stored and read.
-// Actix runs each worker's handlers on a single-threaded runtime, so these futures need not
-// be `Send`; the lint's concern does not apply to this crate-internal trait.
-#[allow(async_fn_in_trait)]
+/// The writes return `Send` futures so that they can run inside a transaction.
 pub trait Resource: 'static {
     /// The collection's path segment, e.g. `"quotes"`.
     const COLLECTION: &'static str;
+    /// The entity name in the audit trail, e.g. `"quote"`.
+    const ENTITY: &'static str;
     /// View fields the server owns; a patch naming them is refused as an unknown field.
     const READ_ONLY: &'static [&'static str];
     /// Fields set at creation that an update may repeat but not change.
     const FIXED: &'static [&'static str];
 
-    type Row: Versioned;
-    type View: Serialize + From<Self::Row>;
+    type Row: Versioned + Clone + Send;
+    type View: Serialize + From<Self::Row> + Send;
     /// A create body; an update is merged into the current record and read as one too.
     type Input: DeserializeOwned + 'static;
     /// A checked row, ready to insert (or to update with).
-    type Fields;
+    type Fields: Send;
     /// The list's query string: filters, `limit` and `cursor`.
     type Query: DeserializeOwned + 'static;
 
     /// Validates inputs (and what they refer to); errors point at `/items/N/...` in a batch.
-    async fn prepare(
+    fn prepare(
         conn: &mut AsyncPgConnection,
         inputs: Vec<Self::Input>,
         batch: bool,
-    ) -> Result<Vec<Self::Fields>, ApiError>;
-    async fn insert(
+    ) -> impl Future<Output = Result<Vec<Self::Fields>, ApiError>>;
+    fn insert(
         conn: &mut AsyncPgConnection,
         rows: Vec<Self::Fields>,
         created_by: Uuid,
-    ) -> QueryResult<Vec<Self::Row>>;
-    async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Self::Row>;
-    async fn list(
+    ) -> impl Future<Output = QueryResult<Vec<Self::Row>>> + Send;
+    fn find(conn: &mut AsyncPgConnection, id: Uuid)
+    -> impl Future<Output = QueryResult<Self::Row>>;
+    fn list(
         conn: &mut AsyncPgConnection,
         query: Self::Query,
-    ) -> Result<Page<Self::Row>, ApiError>;
-    async fn update(
+    ) -> impl Future<Output = Result<Page<Self::Row>, ApiError>>;
+    fn update(
         conn: &mut AsyncPgConnection,
         id: Uuid,
         version: i32,
         fields: Self::Fields,
-    ) -> QueryResult<Option<Self::Row>>;
-    async fn soft_delete(
+    ) -> impl Future<Output = QueryResult<Option<Self::Row>>> + Send;
+    fn soft_delete(
         conn: &mut AsyncPgConnection,
         id: Uuid,
         version: i32,
-    ) -> QueryResult<Option<Self::Row>>;
+    ) -> impl Future<Output = QueryResult<Option<Self::Row>>> + Send;
     /// Refuses to delete a record others still cite.
-    async fn check_deletable(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), ApiError>;
+    fn check_deletable(
+        conn: &mut AsyncPgConnection,
+        id: Uuid,
+    ) -> impl Future<Output = Result<(), ApiError>>;
     /// Whether reviewers have started on the record (then only editors change it).
     fn under_review(_row: &Self::Row) -> bool {
         false
@@ -89,8 +94,12 @@ fn check_may_change<R: Resource>(caller: &Principal, row: &R::Row) -> Result<(),
     Ok(())
 }
 
-fn tagged<R: Resource>(row: R::Row) -> Tagged<R::View> {
-    Tagged::ok(row.version(), row.into())
+/// The record as the API shows it, for responses and the audit trail.
+fn snapshot<R: Resource>(row: R::Row) -> Result<(i32, R::View, serde_json::Value), ApiError> {
+    let version = row.version();
+    let view = R::View::from(row);
+    let json = serde_json::to_value(&view).map_err(ApiError::internal)?;
+    Ok((version, view, json))
 }
 
 async fn create_all<R: Resource>(
@@ -98,11 +107,32 @@ async fn create_all<R: Resource>(
     caller: Principal,
     inputs: Vec<R::Input>,
     batch: bool,
-) -> Result<Vec<R::Row>, ApiError> {
+) -> Result<Vec<(Uuid, i32, R::View)>, ApiError> {
     let mut conn = state.conn().await?;
     let rows = R::prepare(&mut conn, inputs, batch).await?;
-    // One multi-row INSERT: a batch is stored whole or not at all.
-    Ok(R::insert(&mut conn, rows, caller.user_id).await?)
+    // One transaction: every row and its audit event, or nothing.
+    conn.transaction::<_, ApiError, _>(async move |conn| {
+        let mut created = Vec::new();
+        for row in R::insert(conn, rows, caller.user_id).await? {
+            let id = row.id();
+            let (version, view, after) = snapshot::<R>(row)?;
+            audit::append(
+                conn,
+                Change {
+                    actor: Some(&caller),
+                    action: "create",
+                    entity_type: R::ENTITY,
+                    entity_id: id,
+                    before: None,
+                    after: Some(after),
+                },
+            )
+            .await?;
+            created.push((id, version, view));
+        }
+        Ok(created)
+    })
+    .await
 }
 
 pub async fn create<R: Resource>(
@@ -110,12 +140,15 @@ pub async fn create<R: Resource>(
     Caller(caller): Caller,
     body: JsonBody<R::Input>,
 ) -> Result<Tagged<R::View>, ApiError> {
-    let row = create_all::<R>(&state, caller, vec![body.0], false)
+    let (id, version, view) = create_all::<R>(&state, caller, vec![body.0], false)
         .await?
         .pop()
         .ok_or_else(|| ApiError::internal("an insert returned no row"))?;
-    let location = format!("/{}/{}", R::COLLECTION, row.id());
-    Ok(Tagged::created(location, row.version(), row.into()))
+    Ok(Tagged::created(
+        format!("/{}/{id}", R::COLLECTION),
+        version,
+        view,
+    ))
 }
 
 pub async fn create_batch<R: Resource>(
@@ -123,9 +156,9 @@ pub async fn create_batch<R: Resource>(
     Caller(caller): Caller,
     body: JsonBody<Batch<R::Input>>,
 ) -> Result<Created<R::View>, ApiError> {
-    let rows = create_all::<R>(&state, caller, body.0.items, true).await?;
+    let created = create_all::<R>(&state, caller, body.0.items, true).await?;
     Ok(Created {
-        items: rows.into_iter().map(R::View::from).collect(),
+        items: created.into_iter().map(|(_, _, view)| view).collect(),
     })
 }
 
@@ -133,7 +166,8 @@ pub async fn get<R: Resource>(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<Tagged<R::View>, ApiError> {
-    Ok(tagged::<R>(R::find(&mut *state.conn().await?, *id).await?))
+    let row = R::find(&mut *state.conn().await?, *id).await?;
+    Ok(Tagged::ok(row.version(), row.into()))
 }
 
 pub async fn list<R: Resource>(
@@ -152,19 +186,38 @@ pub async fn update<R: Resource>(
     if_match: IfMatch,
     patch: JsonBody<serde_json::Value>,
 ) -> Result<Tagged<R::View>, ApiError> {
+    let id = *id;
     let mut conn = state.conn().await?;
-    let current = R::find(&mut conn, *id).await?;
+    let current = R::find(&mut conn, id).await?;
     check_may_change::<R>(&caller, &current)?;
     let version = if_match.version_to_replace(current.version())?;
-    let current = editable(R::View::from(current), R::READ_ONLY)?;
-    let input: R::Input = merge_patch(current, patch.0, R::FIXED)?;
+    let (_, _, before) = snapshot::<R>(current)?;
+    let editable_now = editable(&before, R::READ_ONLY)?;
+    let input: R::Input = merge_patch(editable_now, patch.0, R::FIXED)?;
     let fields = R::prepare(&mut conn, vec![input], false)
         .await?
         .pop()
         .ok_or_else(|| ApiError::internal("a prepared update vanished"))?;
-    Ok(tagged::<R>(written(
-        R::update(&mut conn, *id, version, fields).await?,
-    )?))
+    let (version, view) = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            let row = written(R::update(conn, id, version, fields).await?)?;
+            let (version, view, after) = snapshot::<R>(row)?;
+            audit::append(
+                conn,
+                Change {
+                    actor: Some(&caller),
+                    action: "update",
+                    entity_type: R::ENTITY,
+                    entity_id: id,
+                    before: Some(before),
+                    after: Some(after),
+                },
+            )
+            .await?;
+            Ok((version, view))
+        })
+        .await?;
+    Ok(Tagged::ok(version, view))
 }
 
 pub async fn delete<R: Resource>(
@@ -173,11 +226,29 @@ pub async fn delete<R: Resource>(
     id: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
+    let id = *id;
     let mut conn = state.conn().await?;
-    let current = R::find(&mut conn, *id).await?;
+    let current = R::find(&mut conn, id).await?;
     check_may_change::<R>(&caller, &current)?;
     let version = if_match.version_to_replace(current.version())?;
-    R::check_deletable(&mut conn, *id).await?;
-    written(R::soft_delete(&mut conn, *id, version).await?)?;
+    R::check_deletable(&mut conn, id).await?;
+    let (_, _, before) = snapshot::<R>(current)?;
+    conn.transaction::<_, ApiError, _>(async move |conn| {
+        written(R::soft_delete(conn, id, version).await?)?;
+        audit::append(
+            conn,
+            Change {
+                actor: Some(&caller),
+                action: "delete",
+                entity_type: R::ENTITY,
+                entity_id: id,
+                before: Some(before),
+                after: None,
+            },
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

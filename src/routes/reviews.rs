@@ -14,7 +14,9 @@ use crate::domain::review::{
     assignee_after, check_transition,
 };
 use crate::error::{ApiError, FieldError};
-use crate::models::review::{self, Item, QueueEntry, QueueFilter, Review, ReviewEvidence};
+use crate::models::review::{
+    self, Item, ItemSnapshot, QueueEntry, QueueFilter, Review, ReviewEvidence,
+};
 use crate::models::{Versioned, source};
 use crate::startup::AppState;
 
@@ -109,11 +111,17 @@ pub async fn create<R: Reviewable>(
     })?;
     check_evidence_sources(&mut conn, &draft).await?;
     let assignee = assignee_after(caller.user_id, draft.status);
+    let before = ItemSnapshot {
+        status: item.status,
+        assignee_id: item.assignee,
+        version,
+    };
     let recorded = review::record(
         &mut conn,
         R::item(*id),
         version,
-        caller.user_id,
+        &caller,
+        before,
         assignee,
         draft,
     )

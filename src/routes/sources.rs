@@ -71,6 +71,7 @@ pub struct Sources;
 
 impl Resource for Sources {
     const COLLECTION: &'static str = "sources";
+    const ENTITY: &'static str = "source";
     const READ_ONLY: &'static [&'static str] = &[
         "id",
         "content_sha256",

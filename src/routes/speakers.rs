@@ -59,6 +59,7 @@ pub struct Speakers;
 
 impl Resource for Speakers {
     const COLLECTION: &'static str = "speakers";
+    const ENTITY: &'static str = "speaker";
     const READ_ONLY: &'static [&'static str] =
         &["id", "version", "created_at", "updated_at", "created_by"];
     const FIXED: &'static [&'static str] = &[];

@@ -2,14 +2,16 @@
 
 use actix_web::web;
 use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::common::{IfMatch, JsonBody, Listed, Tagged, page_request, written};
-use crate::auth::{Caller, password};
+use crate::auth::{Caller, Principal, password};
 use crate::domain::kinds::Role;
 use crate::domain::text::Text;
 use crate::error::ApiError;
+use crate::models::audit::{self, Change};
 use crate::models::refresh_token;
 use crate::models::user::{self, NewUser, User, UserChanges};
 use crate::startup::AppState;
@@ -82,6 +84,7 @@ pub fn parse_email(email: &str) -> Result<String, String> {
 /// Creates an account; shared with `attest user add`.
 pub async fn add_user(
     conn: &mut diesel_async::AsyncPgConnection,
+    actor: Option<Principal>,
     email: &str,
     display_name: String,
     role: Role,
@@ -99,11 +102,33 @@ pub async fn add_user(
         role,
         password_hash,
     };
-    Ok(user::insert(conn, new).await?)
+    conn.transaction::<_, ApiError, _>(async move |conn| {
+        let created = user::insert(conn, new).await?;
+        audit::append(
+            conn,
+            Change {
+                actor: actor.as_ref(),
+                action: "create",
+                entity_type: "user",
+                entity_id: created.id,
+                before: None,
+                after: Some(view_json(&created)?),
+            },
+        )
+        .await?;
+        Ok(created)
+    })
+    .await
+}
+
+/// A user as the audit trail records it: the API's view, never the password hash.
+fn view_json(user: &User) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(UserView::from(user.clone())).map_err(ApiError::internal)
 }
 
 pub async fn create(
     state: web::Data<AppState>,
+    Caller(caller): Caller,
     body: JsonBody<UserInput>,
 ) -> Result<Tagged<UserView>, ApiError> {
     let UserInput {
@@ -114,6 +139,7 @@ pub async fn create(
     } = body.0;
     let created = add_user(
         &mut *state.conn().await?,
+        Some(caller),
         &email,
         display_name,
         role,
@@ -191,10 +217,28 @@ pub async fn update(
         disabled_at: patch.disabled.map(|disabled| disabled.then(Utc::now)),
     };
     let ends_sessions = changes.ends_sessions();
-    let updated = written(user::update(&mut conn, current.id, version, changes).await?)?;
-    if ends_sessions {
-        refresh_token::revoke_user(&mut conn, updated.id).await?;
-    }
+    let before = view_json(&current)?;
+    let updated = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            let updated = written(user::update(conn, current.id, version, changes).await?)?;
+            if ends_sessions {
+                refresh_token::revoke_user(conn, updated.id).await?;
+            }
+            audit::append(
+                conn,
+                Change {
+                    actor: Some(&caller),
+                    action: "update",
+                    entity_type: "user",
+                    entity_id: updated.id,
+                    before: Some(before),
+                    after: Some(view_json(&updated)?),
+                },
+            )
+            .await?;
+            Ok(updated)
+        })
+        .await?;
     Ok(Tagged::ok(updated.version, updated.into()))
 }
 
