@@ -16,7 +16,7 @@ use crate::schema::audit_events;
 /// The hash before the first event.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 /// Serialises audit writers (an arbitrary, fixed advisory-lock key: "attest" in ASCII).
-const AUDIT_LOCK: i64 = 0x0061_7474_6573_74;
+const AUDIT_LOCK: i64 = 0x0000_6174_7465_7374;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = audit_events, check_for_backend(diesel::pg::Pg))]
