@@ -20,10 +20,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
-        Self {
-            pointer: pointer.into(),
-            detail: detail.into(),
-        }
+        Self { pointer: pointer.into(), detail: detail.into() }
     }
 
     /// The same error seen from an enclosing document, e.g. item 3 of a batch.
@@ -139,9 +136,7 @@ pub fn problem_response(
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::InvalidBody(_) | Self::MalformedJson(_) | Self::BadParameter(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            Self::InvalidBody(_) | Self::MalformedJson(_) | Self::BadParameter(_) => StatusCode::BAD_REQUEST,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -178,11 +173,7 @@ impl ResponseError for ApiError {
         let headers = response.headers_mut();
         match self {
             Self::MethodNotAllowed(allowed) => {
-                let allow = allowed
-                    .iter()
-                    .map(Method::as_str)
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let allow = allowed.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
                 if let Ok(value) = HeaderValue::from_str(&allow) {
                     headers.insert(header::ALLOW, value);
                 }
@@ -191,14 +182,9 @@ impl ResponseError for ApiError {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             Self::Unauthorized(_) => {
-                headers.insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer realm=\"attest\""),
-                );
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"attest\""));
             }
-            Self::PreconditionFailed {
-                current: Some(current),
-            } => {
+            Self::PreconditionFailed { current: Some(current) } => {
                 if let Ok(value) = HeaderValue::from_str(&crate::routes::common::etag(*current)) {
                     headers.insert(header::ETAG, value);
                 }
@@ -217,9 +203,9 @@ impl From<DieselError> for ApiError {
             DieselError::DatabaseError(kind, info) => {
                 let constraint = info.constraint_name().unwrap_or_default();
                 match kind {
-                    DatabaseErrorKind::UniqueViolation => Self::Conflict(format!(
-                        "a record with the same key already exists ({constraint})"
-                    )),
+                    DatabaseErrorKind::UniqueViolation => {
+                        Self::Conflict(format!("a record with the same key already exists ({constraint})"))
+                    }
                     DatabaseErrorKind::ForeignKeyViolation => Self::validation(
                         format!(
                             "/{}",
@@ -230,8 +216,9 @@ impl From<DieselError> for ApiError {
                     DatabaseErrorKind::CheckViolation | DatabaseErrorKind::NotNullViolation => {
                         Self::validation("", format!("violates the rule {constraint}"))
                     }
-                    DatabaseErrorKind::ClosedConnection
-                    | DatabaseErrorKind::SerializationFailure => Self::Unavailable,
+                    DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::SerializationFailure => {
+                        Self::Unavailable
+                    }
                     _ => Self::internal(&error),
                 }
             }
@@ -242,10 +229,8 @@ impl From<DieselError> for ApiError {
 
 /// `quotes_source_id_fkey` on table `quotes` names the column `source_id`.
 fn column_of_constraint<'a>(table: &str, constraint: &'a str) -> &'a str {
-    let without_table = constraint
-        .strip_prefix(table)
-        .and_then(|rest| rest.strip_prefix('_'))
-        .unwrap_or(constraint);
+    let without_table =
+        constraint.strip_prefix(table).and_then(|rest| rest.strip_prefix('_')).unwrap_or(constraint);
     without_table.strip_suffix("_fkey").unwrap_or(without_table)
 }
 
@@ -267,9 +252,7 @@ pub fn problem_for_plain_errors<B: MessageBody + 'static>(
         .get(header::CONTENT_TYPE)
         .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
     if is_problem {
-        return Ok(ErrorHandlerResponse::Response(
-            response.map_into_left_body(),
-        ));
+        return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
     }
     let status = response.status();
     let detail = response
@@ -286,9 +269,7 @@ pub fn problem_for_plain_errors<B: MessageBody + 'static>(
         }
     }
     let problem: HttpResponse<BoxBody> = problem;
-    Ok(ErrorHandlerResponse::Response(
-        ServiceResponse::new(request, problem).map_into_right_body::<B>(),
-    ))
+    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(request, problem).map_into_right_body::<B>()))
 }
 
 #[cfg(test)]
@@ -297,14 +278,8 @@ mod tests {
 
     #[test]
     fn constraint_names_map_to_columns() {
-        assert_eq!(
-            column_of_constraint("quotes", "quotes_source_id_fkey"),
-            "source_id"
-        );
-        assert_eq!(
-            column_of_constraint("claims", "claims_claimant_id_fkey"),
-            "claimant_id"
-        );
+        assert_eq!(column_of_constraint("quotes", "quotes_source_id_fkey"), "source_id");
+        assert_eq!(column_of_constraint("claims", "claims_claimant_id_fkey"), "claimant_id");
         assert_eq!(column_of_constraint("claims", "odd"), "odd");
     }
 }

@@ -26,6 +26,16 @@ enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Check the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain; report the first broken event and the head hash. Exits 1 if
+    /// the trail was tampered with.
+    Verify(DatabaseArgs),
 }
 
 #[derive(Subcommand)]
@@ -39,23 +49,18 @@ async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .json()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            EnvFilter::try_from_env("ATTEST_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
-        )
+        .with_env_filter(EnvFilter::try_from_env("ATTEST_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
     match Cli::parse().command {
         Command::Serve(args) => serve(args).await,
         Command::Migrate(args) => {
             let (url, _cluster) = database(&args, false).await?;
             let applied = db::migrate(&url).await?;
-            println!(
-                "applied {} migration(s): {}",
-                applied.len(),
-                applied.join(", ")
-            );
+            println!("applied {} migration(s): {}", applied.len(), applied.join(", "));
             Ok(())
         }
         Command::User(UserCommand::Add(args)) => add_user(args).await,
+        Command::Audit(AuditCommand::Verify(args)) => verify_audit(args).await,
     }
 }
 
@@ -70,11 +75,7 @@ async fn database(
         return Ok((url.clone(), None));
     }
     let cluster = local::LocalCluster::new(&args.data_dir, true)?;
-    let cluster = if serving {
-        cluster.start()?
-    } else {
-        cluster.start_or_attach()?
-    };
+    let cluster = if serving { cluster.start()? } else { cluster.start_or_attach()? };
     db::create_database(&cluster.url("postgres"), local::DATABASE, None).await?;
     Ok((cluster.url(local::DATABASE), Some(cluster)))
 }
@@ -85,8 +86,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let applied = db::migrate(&url).await?;
     tracing::info!(applied = applied.len(), "migrations are current");
     let pool = db::build_pool(&url, args.pool_size.into(), args.pool_timeout())?;
-    let listener =
-        TcpListener::bind(args.bind).with_context(|| format!("binding {}", args.bind))?;
+    let listener = TcpListener::bind(args.bind).with_context(|| format!("binding {}", args.bind))?;
     tracing::info!(address = %listener.local_addr()?, public_read = args.public_read, "attest is listening");
     let settings = HttpSettings {
         workers: args.workers(),
@@ -105,23 +105,15 @@ async fn add_user(args: UserAddArgs) -> anyhow::Result<()> {
         std::io::stdin().lock().read_line(&mut line)?;
         line.trim_end_matches(['\n', '\r']).to_owned()
     } else {
-        bail!(
-            "give the password on standard input with --password-stdin (it is never taken as an argument)"
-        );
+        bail!("give the password on standard input with --password-stdin (it is never taken as an argument)");
     };
     let (url, _cluster) = database(&args.database, false).await?;
     db::migrate(&url).await?;
     let mut conn = db::connect(&url).await?;
-    let user = attest::routes::users::add_user(
-        &mut conn,
-        None,
-        &args.email,
-        args.name,
-        args.role.into(),
-        password,
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}: {}", problem_detail(&e)))?;
+    let user =
+        attest::routes::users::add_user(&mut conn, None, &args.email, args.name, args.role.into(), password)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}: {}", problem_detail(&e)))?;
     println!("created {:?} {} ({})", user.role, user.email, user.id);
     Ok(())
 }
@@ -129,12 +121,29 @@ async fn add_user(args: UserAddArgs) -> anyhow::Result<()> {
 /// The field-level reasons behind an API error, for the command line.
 fn problem_detail(error: &attest::error::ApiError) -> String {
     match error {
-        attest::error::ApiError::Validation(errors)
-        | attest::error::ApiError::InvalidBody(errors) => errors
+        attest::error::ApiError::Validation(errors) | attest::error::ApiError::InvalidBody(errors) => errors
             .iter()
             .map(|e| format!("{} {}", e.pointer.trim_start_matches('/'), e.detail))
             .collect::<Vec<_>>()
             .join("; "),
         other => other.to_string(),
+    }
+}
+
+async fn verify_audit(args: DatabaseArgs) -> anyhow::Result<()> {
+    let (url, _cluster) = database(&args, false).await?;
+    let mut conn = db::connect(&url).await?;
+    let report = attest::models::audit::verify(&mut conn).await?;
+    println!("events verified: {}", report.events);
+    println!("head hash: {}", report.head_hash);
+    match report.first_broken {
+        None => {
+            println!("the audit trail is intact");
+            Ok(())
+        }
+        Some(broken) => {
+            println!("BROKEN at event {} ({}): {}", broken.seq, broken.id, broken.reason);
+            std::process::exit(1);
+        }
     }
 }

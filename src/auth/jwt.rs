@@ -7,9 +7,7 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use chrono::Utc;
-use jsonwebtoken::{
-    Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
-};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -57,9 +55,7 @@ impl KeyRing {
         let mut signing_kid = None;
         let mut keys = HashMap::new();
         for entry in spec.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-            let (kid, secret) = entry
-                .split_once('=')
-                .context("each key is kid=hex-secret")?;
+            let (kid, secret) = entry.split_once('=').context("each key is kid=hex-secret")?;
             let secret = hex::decode(secret.trim()).context("a key secret must be hex")?;
             if secret.len() < MIN_KEY_BYTES {
                 bail!("key {kid}: secrets must be at least {MIN_KEY_BYTES} bytes");
@@ -85,16 +81,11 @@ impl KeyRing {
                 .and_then(|mut file| file.write_all(spec.as_bytes()))
                 .with_context(|| format!("writing {}", path.display()))?;
         }
-        let spec =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let spec = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         Self::parse(&spec)
     }
 
-    pub fn issue(
-        &self,
-        user: Uuid,
-        token_generation: i32,
-    ) -> Result<String, jsonwebtoken::errors::Error> {
+    pub fn issue(&self, user: Uuid, token_generation: i32) -> Result<String, jsonwebtoken::errors::Error> {
         let now = Utc::now().timestamp();
         let claims = AccessClaims {
             sub: user,
@@ -106,11 +97,7 @@ impl KeyRing {
         };
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(self.signing_kid.clone());
-        encode(
-            &header,
-            &claims,
-            &EncodingKey::from_secret(&self.keys[&self.signing_kid]),
-        )
+        encode(&header, &claims, &EncodingKey::from_secret(&self.keys[&self.signing_kid]))
     }
 
     /// Strict validation: HS256 only, a known `kid`, and `exp`, `iat`, `sub`, `iss`, `aud`
@@ -121,10 +108,7 @@ impl KeyRing {
             return Err(format!("algorithm {:?} is not accepted", header.alg));
         }
         let kid = header.kid.ok_or("no kid")?;
-        let key = self
-            .keys
-            .get(&kid)
-            .ok_or_else(|| format!("unknown kid {kid}"))?;
+        let key = self.keys.get(&kid).ok_or_else(|| format!("unknown kid {kid}"))?;
         let mut validation = Validation::new(Algorithm::HS256);
         validation.algorithms = vec![Algorithm::HS256];
         validation.set_issuer(&[ISSUER]);

@@ -62,9 +62,8 @@ pub async fn enforce_access(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let access = {
-        let table = req
-            .app_data::<web::Data<AccessTable>>()
-            .ok_or_else(|| ApiError::internal("no access table"))?;
+        let table =
+            req.app_data::<web::Data<AccessTable>>().ok_or_else(|| ApiError::internal("no access table"))?;
         let pattern = req.match_pattern().unwrap_or_default();
         // Fail closed: a routed path must have rules, or nobody gets in.
         let rules = table
@@ -87,9 +86,7 @@ pub async fn enforce_access(
         match (access, principal) {
             (Access::Public, _) => {}
             (Access::Read, None) if !state.public_read => {
-                return Err(
-                    ApiError::Unauthorized("reading needs a signed-in caller".into()).into(),
-                );
+                return Err(ApiError::Unauthorized("reading needs a signed-in caller".into()).into());
             }
             (Access::Read, _) => {}
             (Access::Role(_), None) => {
@@ -126,9 +123,7 @@ async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Option<Prin
     let mut conn = state.conn().await?;
     if let Some(rest) = credential.strip_prefix(API_KEY_PREFIX) {
         let (prefix, _) = rest.split_once('_').ok_or_else(invalid)?;
-        let (key, owner) = api_key::find_live_by_prefix(&mut conn, prefix)
-            .await?
-            .ok_or_else(invalid)?;
+        let (key, owner) = api_key::find_live_by_prefix(&mut conn, prefix).await?.ok_or_else(invalid)?;
         if key.secret_sha256 != secret::sha256_hex(credential) || owner.disabled_at.is_some() {
             return Err(invalid());
         }
@@ -143,20 +138,11 @@ async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Option<Prin
         tracing::info!(%reason, "access token refused");
         invalid()
     })?;
-    let user = user::find(&mut conn, claims.sub)
-        .await
-        .optional()?
-        .ok_or_else(invalid)?;
+    let user = user::find(&mut conn, claims.sub).await.optional()?.ok_or_else(invalid)?;
     if user.disabled_at.is_some() || user.token_generation != claims.tgen {
-        return Err(ApiError::Unauthorized(
-            "the token is no longer valid; sign in again".into(),
-        ));
+        return Err(ApiError::Unauthorized("the token is no longer valid; sign in again".into()));
     }
-    Ok(Some(Principal {
-        user_id: user.id,
-        role: user.role,
-        api_key: None,
-    }))
+    Ok(Some(Principal { user_id: user.id, role: user.role, api_key: None }))
 }
 
 /// The signed-in caller; only on routes whose access rule requires one.

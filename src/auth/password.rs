@@ -31,9 +31,7 @@ pub fn check_strength(password: &str) -> Result<(), String> {
 pub async fn hash(password: String) -> Result<String, ApiError> {
     actix_web::web::block(move || {
         let salt = SaltString::generate(&mut OsRng);
-        hasher()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|hash| hash.to_string())
+        hasher().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string())
     })
     .await
     .map_err(ApiError::internal)?
@@ -45,11 +43,7 @@ pub async fn hash(password: String) -> Result<String, ApiError> {
 pub async fn verify(password: String, stored: String) -> Result<bool, ApiError> {
     actix_web::web::block(move || {
         PasswordHash::new(&stored)
-            .map(|parsed| {
-                hasher()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
+            .map(|parsed| hasher().verify_password(password.as_bytes(), &parsed).is_ok())
             .unwrap_or(false)
     })
     .await
@@ -76,20 +70,10 @@ mod tests {
     #[test]
     fn hashes_are_argon2id_with_owasp_parameters() {
         let salt = SaltString::generate(&mut OsRng);
-        let hash = hasher()
-            .hash_password(b"correct horse battery", &salt)
-            .unwrap()
-            .to_string();
-        assert!(
-            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-            "{hash}"
-        );
+        let hash = hasher().hash_password(b"correct horse battery", &salt).unwrap().to_string();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
         let parsed = PasswordHash::new(&hash).unwrap();
-        assert!(
-            hasher()
-                .verify_password(b"correct horse battery", &parsed)
-                .is_ok()
-        );
+        assert!(hasher().verify_password(b"correct horse battery", &parsed).is_ok());
         assert!(hasher().verify_password(b"wrong", &parsed).is_err());
     }
 

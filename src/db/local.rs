@@ -47,12 +47,7 @@ impl LocalCluster {
         } else {
             None
         };
-        let cluster = Self {
-            pgdata: root.join("pgdata"),
-            bindir: find_bindir()?,
-            run_as,
-            durable,
-        };
+        let cluster = Self { pgdata: root.join("pgdata"), bindir: find_bindir()?, run_as, durable };
         let socket = cluster.pgdata.join(format!(".s.PGSQL.{PORT}"));
         if socket.as_os_str().len() > MAX_SOCKET_PATH {
             bail!(
@@ -64,20 +59,14 @@ impl LocalCluster {
     }
 
     fn is_running(&self) -> anyhow::Result<bool> {
-        Ok(
-            self.pgdata.join("postmaster.pid").exists()
-                && self.pg_ctl(["status"])?.status.success(),
-        )
+        Ok(self.pgdata.join("postmaster.pid").exists() && self.pg_ctl(["status"])?.status.success())
     }
 
     /// For one-off commands (`attest user add`, `attest migrate`): use the cluster a running
     /// `attest serve` owns, or start it for the command's duration.
     pub fn start_or_attach(self) -> anyhow::Result<RunningCluster> {
         if self.pgdata.join("PG_VERSION").exists() && self.is_running()? {
-            return Ok(RunningCluster {
-                cluster: self,
-                stopped: Mutex::new(true),
-            });
+            return Ok(RunningCluster { cluster: self, stopped: Mutex::new(true) });
         }
         self.start()
     }
@@ -115,34 +104,20 @@ impl LocalCluster {
             );
         }
         tracing::info!(data_dir = %self.pgdata.display(), "local PostgreSQL started");
-        Ok(RunningCluster {
-            cluster: self,
-            stopped: Mutex::new(false),
-        })
+        Ok(RunningCluster { cluster: self, stopped: Mutex::new(false) })
     }
 
     fn init(&self) -> anyhow::Result<()> {
         std::fs::create_dir_all(&self.pgdata)?;
         std::fs::set_permissions(&self.pgdata, std::fs::Permissions::from_mode(0o700))?;
         if let Some(user) = &self.run_as {
-            chown(
-                &self.pgdata,
-                Some(user.uid.as_raw()),
-                Some(user.gid.as_raw()),
-            )?;
+            chown(&self.pgdata, Some(user.uid.as_raw()), Some(user.gid.as_raw()))?;
         }
         let output = self
             .command("initdb")
             .arg("--pgdata")
             .arg(&self.pgdata)
-            .args([
-                "--username",
-                SUPERUSER,
-                "--auth",
-                "trust",
-                "--encoding",
-                "UTF8",
-            ])
+            .args(["--username", SUPERUSER, "--auth", "trust", "--encoding", "UTF8"])
             .args(["--locale", "C.UTF-8", "--no-instructions"])
             .output()
             .context("running initdb")?;
@@ -162,10 +137,7 @@ impl LocalCluster {
 
     /// Settings rewritten at every start, so a moved data directory keeps working.
     fn write_settings(&self) -> anyhow::Result<()> {
-        let socket_dir = self
-            .pgdata
-            .to_str()
-            .context("the data directory path is not UTF-8")?;
+        let socket_dir = self.pgdata.to_str().context("the data directory path is not UTF-8")?;
         let mut settings = format!(
             "listen_addresses = ''\nunix_socket_directories = '{}'\nunix_socket_permissions = 0700\nport = {PORT}\nmax_connections = 200\n",
             socket_dir.replace('\'', "''")
@@ -201,12 +173,7 @@ impl LocalCluster {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        self.command("pg_ctl")
-            .arg("-D")
-            .arg(&self.pgdata)
-            .args(args)
-            .output()
-            .context("running pg_ctl")
+        self.command("pg_ctl").arg("-D").arg(&self.pgdata).args(args).output().context("running pg_ctl")
     }
 }
 
@@ -234,22 +201,14 @@ impl RunningCluster {
 
     /// Fast shutdown: open sessions are ended, then the cluster stops cleanly. Idempotent.
     pub fn stop(&self) -> anyhow::Result<()> {
-        let mut stopped = self
-            .stopped
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
+        let mut stopped = self.stopped.lock().unwrap_or_else(|poison| poison.into_inner());
         if *stopped {
             return Ok(());
         }
-        let output = self
-            .cluster
-            .pg_ctl(["stop", "-m", "fast", "-w", "-t", "60"])?;
+        let output = self.cluster.pg_ctl(["stop", "-m", "fast", "-w", "-t", "60"])?;
         *stopped = true;
         if !output.status.success() {
-            bail!(
-                "pg_ctl stop failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
+            bail!("pg_ctl stop failed: {}", String::from_utf8_lossy(&output.stderr));
         }
         tracing::info!("local PostgreSQL stopped");
         Ok(())

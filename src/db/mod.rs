@@ -21,11 +21,7 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 /// A pool whose waiters give up after `wait_timeout`, so a starved pool or a lost database
 /// turns into a quick 503 rather than a hung request.
-pub fn build_pool(
-    database_url: &str,
-    max_size: usize,
-    wait_timeout: Duration,
-) -> anyhow::Result<DbPool> {
+pub fn build_pool(database_url: &str, max_size: usize, wait_timeout: Duration) -> anyhow::Result<DbPool> {
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
     Pool::builder(manager)
         .max_size(max_size)
@@ -79,11 +75,7 @@ pub async fn revert_all(database_url: &str) -> anyhow::Result<usize> {
 }
 
 /// Creates `name` (optionally as a copy of `template`) unless it exists.
-pub async fn create_database(
-    admin_url: &str,
-    name: &str,
-    template: Option<&str>,
-) -> anyhow::Result<()> {
+pub async fn create_database(admin_url: &str, name: &str, template: Option<&str>) -> anyhow::Result<()> {
     let quoted = |ident: &str| format!("\"{}\"", ident.replace('"', "\"\""));
     let mut statement = format!("CREATE DATABASE {}", quoted(name));
     if let Some(template) = template {
@@ -96,16 +88,13 @@ pub async fn create_database(
             #[diesel(sql_type = diesel::sql_types::Bool)]
             exists: bool,
         }
-        let found: Exists = diesel::sql_query(
-            "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists",
-        )
-        .bind::<diesel::sql_types::Text, _>(&name)
-        .get_result(connection)
-        .context("looking up the database")?;
+        let found: Exists =
+            diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
+                .bind::<diesel::sql_types::Text, _>(&name)
+                .get_result(connection)
+                .context("looking up the database")?;
         if !found.exists {
-            connection
-                .batch_execute(&statement)
-                .context("creating the database")?;
+            connection.batch_execute(&statement).context("creating the database")?;
         }
         Ok(())
     })
@@ -114,7 +103,5 @@ pub async fn create_database(
 
 /// One connection outside the pool (tests and CLI checks).
 pub async fn connect(database_url: &str) -> anyhow::Result<AsyncPgConnection> {
-    AsyncPgConnection::establish(database_url)
-        .await
-        .context("connecting to the database")
+    AsyncPgConnection::establish(database_url).await.context("connecting to the database")
 }

@@ -40,35 +40,17 @@ impl Anchor {
         start: Option<i32>,
         end: Option<i32>,
     ) -> Option<Self> {
-        Some(Self {
-            prefix: prefix?,
-            exact: exact?,
-            suffix: suffix?,
-            start: start?,
-            end: end?,
-        })
+        Some(Self { prefix: prefix?, exact: exact?, suffix: suffix?, start: start?, end: end? })
     }
 }
 
 /// The five anchor columns of a row (all `None` without an anchor).
-pub type AnchorColumns = (
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<i32>,
-    Option<i32>,
-);
+pub type AnchorColumns = (Option<String>, Option<String>, Option<String>, Option<i32>, Option<i32>);
 
 impl Anchor {
     pub fn into_columns(anchor: Option<Self>) -> AnchorColumns {
         match anchor {
-            Some(a) => (
-                Some(a.prefix),
-                Some(a.exact),
-                Some(a.suffix),
-                Some(a.start),
-                Some(a.end),
-            ),
+            Some(a) => (Some(a.prefix), Some(a.exact), Some(a.suffix), Some(a.start), Some(a.end)),
             None => (None, None, None, None, None),
         }
     }
@@ -89,13 +71,8 @@ pub fn anchor_record(
     let Some(exact) = exact else { return Ok(None) };
     match (source_text, input) {
         (None, None) => Ok(None),
-        (None, Some(_)) => Err(FieldError::new(
-            "/anchor",
-            "the source has no stored text to anchor to",
-        )),
-        (Some(text), Some(input)) => locate(text, exact, input)
-            .map(Some)
-            .map_err(|e| e.under("/anchor")),
+        (None, Some(_)) => Err(FieldError::new("/anchor", "the source has no stored text to anchor to")),
+        (Some(text), Some(input)) => locate(text, exact, input).map(Some).map_err(|e| e.under("/anchor")),
         (Some(text), None) => locate(text, exact, &AnchorInput::default())
             .map(Some)
             .map_err(|e| FieldError::new(own_text_pointer, e.detail)),
@@ -117,9 +94,7 @@ pub fn locate(text: &str, exact: &str, input: &AnchorInput) -> Result<Anchor, Fi
             if let Some(end) = end.filter(|&end| end as usize != expected_end) {
                 return Err(FieldError::new(
                     "/end",
-                    format!(
-                        "must be start + the length of exact in code points ({expected_end}), not {end}"
-                    ),
+                    format!("must be start + the length of exact in code points ({expected_end}), not {end}"),
                 ));
             }
             if expected_end > chars.len() {
@@ -135,9 +110,7 @@ pub fn locate(text: &str, exact: &str, input: &AnchorInput) -> Result<Anchor, Fi
                 let found: String = chars[start..expected_end].iter().collect();
                 return Err(FieldError::new(
                     "/start",
-                    format!(
-                        "the source text at {start}..{expected_end} is {found:?}, not the exact text"
-                    ),
+                    format!("the source text at {start}..{expected_end} is {found:?}, not the exact text"),
                 ));
             }
             check_context(&chars, start, expected_end, input)?;
@@ -148,17 +121,15 @@ pub fn locate(text: &str, exact: &str, input: &AnchorInput) -> Result<Anchor, Fi
     };
     let end = start + needle.len();
     Ok(Anchor {
-        prefix: input.prefix.clone().unwrap_or_else(|| {
-            chars[start.saturating_sub(CONTEXT_CHARS)..start]
-                .iter()
-                .collect()
-        }),
+        prefix: input
+            .prefix
+            .clone()
+            .unwrap_or_else(|| chars[start.saturating_sub(CONTEXT_CHARS)..start].iter().collect()),
         exact: exact.to_owned(),
-        suffix: input.suffix.clone().unwrap_or_else(|| {
-            chars[end..(end + CONTEXT_CHARS).min(chars.len())]
-                .iter()
-                .collect()
-        }),
+        suffix: input
+            .suffix
+            .clone()
+            .unwrap_or_else(|| chars[end..(end + CONTEXT_CHARS).min(chars.len())].iter().collect()),
         start: to_i32(start)?,
         end: to_i32(end)?,
     })
@@ -192,37 +163,23 @@ fn search(chars: &[char], needle: &[char], input: &AnchorInput) -> Result<usize,
             format!(
                 "occurs {} times in the source text (at code points {}); add prefix/suffix or start to choose one",
                 many.len(),
-                many.iter()
-                    .map(usize::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                many.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")
             ),
         )),
     }
 }
 
-fn check_context(
-    chars: &[char],
-    start: usize,
-    end: usize,
-    input: &AnchorInput,
-) -> Result<(), FieldError> {
+fn check_context(chars: &[char], start: usize, end: usize, input: &AnchorInput) -> Result<(), FieldError> {
     if let Some(prefix) = &input.prefix {
         let prefix: Vec<char> = prefix.chars().collect();
         if prefix.len() > start || chars[start - prefix.len()..start] != prefix[..] {
-            return Err(FieldError::new(
-                "/prefix",
-                "does not match the source text before the exact text",
-            ));
+            return Err(FieldError::new("/prefix", "does not match the source text before the exact text"));
         }
     }
     if let Some(suffix) = &input.suffix {
         let suffix: Vec<char> = suffix.chars().collect();
         if end + suffix.len() > chars.len() || chars[end..end + suffix.len()] != suffix[..] {
-            return Err(FieldError::new(
-                "/suffix",
-                "does not match the source text after the exact text",
-            ));
+            return Err(FieldError::new("/suffix", "does not match the source text after the exact text"));
         }
     }
     Ok(())
@@ -255,72 +212,23 @@ mod tests {
         assert_eq!(error.pointer, "/exact");
         assert!(error.detail.contains("occurs 2 times"), "{}", error.detail);
 
-        let with_suffix = AnchorInput {
-            suffix: Some(",»".into()),
-            ..input()
-        };
-        assert_eq!(
-            locate(TEXT, "Nothing is agreed", &with_suffix)
-                .unwrap()
-                .start,
-            73
-        );
-        let with_start = AnchorInput {
-            start: Some(1),
-            ..input()
-        };
-        assert_eq!(
-            locate(TEXT, "Nothing is agreed", &with_start).unwrap().end,
-            18
-        );
+        let with_suffix = AnchorInput { suffix: Some(",»".into()), ..input() };
+        assert_eq!(locate(TEXT, "Nothing is agreed", &with_suffix).unwrap().start, 73);
+        let with_start = AnchorInput { start: Some(1), ..input() };
+        assert_eq!(locate(TEXT, "Nothing is agreed", &with_start).unwrap().end, 18);
     }
 
     #[test]
     fn wrong_place_or_context_is_rejected() {
-        let wrong_start = AnchorInput {
-            start: Some(2),
-            ..input()
-        };
-        assert_eq!(
-            locate(TEXT, "Nothing", &wrong_start).unwrap_err().pointer,
-            "/start"
-        );
-        let wrong_end = AnchorInput {
-            start: Some(1),
-            end: Some(5),
-            ..input()
-        };
-        assert_eq!(
-            locate(TEXT, "Nothing", &wrong_end).unwrap_err().pointer,
-            "/end"
-        );
-        let past_end = AnchorInput {
-            start: Some(500),
-            ..input()
-        };
-        assert_eq!(
-            locate(TEXT, "Nothing", &past_end).unwrap_err().pointer,
-            "/start"
-        );
-        let wrong_prefix = AnchorInput {
-            prefix: Some("xyz".into()),
-            ..input()
-        };
-        assert_eq!(
-            locate(TEXT, "he repeated", &wrong_prefix)
-                .unwrap_err()
-                .pointer,
-            "/prefix"
-        );
-        assert_eq!(
-            locate(TEXT, "not there", &input()).unwrap_err().pointer,
-            "/exact"
-        );
-        assert_eq!(
-            locate("short", "much longer than the text", &input())
-                .unwrap_err()
-                .pointer,
-            "/exact"
-        );
+        let wrong_start = AnchorInput { start: Some(2), ..input() };
+        assert_eq!(locate(TEXT, "Nothing", &wrong_start).unwrap_err().pointer, "/start");
+        let wrong_end = AnchorInput { start: Some(1), end: Some(5), ..input() };
+        assert_eq!(locate(TEXT, "Nothing", &wrong_end).unwrap_err().pointer, "/end");
+        let past_end = AnchorInput { start: Some(500), ..input() };
+        assert_eq!(locate(TEXT, "Nothing", &past_end).unwrap_err().pointer, "/start");
+        let wrong_prefix = AnchorInput { prefix: Some("xyz".into()), ..input() };
+        assert_eq!(locate(TEXT, "he repeated", &wrong_prefix).unwrap_err().pointer, "/prefix");
+        assert_eq!(locate(TEXT, "not there", &input()).unwrap_err().pointer, "/exact");
+        assert_eq!(locate("short", "much longer than the text", &input()).unwrap_err().pointer, "/exact");
     }
 }

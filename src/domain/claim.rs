@@ -45,10 +45,7 @@ pub struct ClaimInput {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClaimedAmount {
     Value(ClaimQualifier, BigDecimal),
-    Range {
-        lower: BigDecimal,
-        upper: BigDecimal,
-    },
+    Range { lower: BigDecimal, upper: BigDecimal },
 }
 
 /// When the number holds: at a date, over a period (either end may be open), or unstated.
@@ -56,10 +53,7 @@ pub enum ClaimedAmount {
 pub enum TimeReference {
     Unstated,
     AsOf(NaiveDate),
-    Period {
-        start: Option<NaiveDate>,
-        end: Option<NaiveDate>,
-    },
+    Period { start: Option<NaiveDate>, end: Option<NaiveDate> },
 }
 
 #[derive(Debug, Clone)]
@@ -84,17 +78,11 @@ impl ClaimDraft {
 }
 
 fn decimal(value: DecimalText, pointer: &str) -> Result<BigDecimal, FieldError> {
-    ExactDecimal::parse(&value.0)
-        .map(ExactDecimal::into_inner)
-        .map_err(at(pointer))
+    ExactDecimal::parse(&value.0).map(ExactDecimal::into_inner).map_err(at(pointer))
 }
 
 fn amount(input: &mut ClaimInput) -> Result<ClaimedAmount, FieldError> {
-    let (value, lower, upper) = (
-        input.value.take(),
-        input.lower_bound.take(),
-        input.upper_bound.take(),
-    );
+    let (value, lower, upper) = (input.value.take(), input.lower_bound.take(), input.upper_bound.take());
     if input.qualifier == ClaimQualifier::Range {
         if value.is_some() {
             return Err(FieldError::new(
@@ -111,45 +99,27 @@ fn amount(input: &mut ClaimInput) -> Result<ClaimedAmount, FieldError> {
             "/upper_bound",
         )?;
         if lower > upper {
-            return Err(FieldError::new(
-                "/upper_bound",
-                "must not be less than lower_bound",
-            ));
+            return Err(FieldError::new("/upper_bound", "must not be less than lower_bound"));
         }
         return Ok(ClaimedAmount::Range { lower, upper });
     }
     if lower.is_some() || upper.is_some() {
-        let pointer = if lower.is_some() {
-            "/lower_bound"
-        } else {
-            "/upper_bound"
-        };
-        return Err(FieldError::new(
-            pointer,
-            "is only for the qualifier \"range\"",
-        ));
+        let pointer = if lower.is_some() { "/lower_bound" } else { "/upper_bound" };
+        return Err(FieldError::new(pointer, "is only for the qualifier \"range\""));
     }
-    let value = value.ok_or_else(|| {
-        FieldError::new("/value", "is required unless the qualifier is \"range\"")
-    })?;
-    Ok(ClaimedAmount::Value(
-        input.qualifier,
-        decimal(value, "/value")?,
-    ))
+    let value =
+        value.ok_or_else(|| FieldError::new("/value", "is required unless the qualifier is \"range\""))?;
+    Ok(ClaimedAmount::Value(input.qualifier, decimal(value, "/value")?))
 }
 
 fn time_reference(input: &ClaimInput) -> Result<TimeReference, FieldError> {
     match (input.as_of, input.period_start, input.period_end) {
         (None, None, None) => Ok(TimeReference::Unstated),
         (Some(date), None, None) => Ok(TimeReference::AsOf(date)),
-        (Some(_), _, _) => Err(FieldError::new(
-            "/as_of",
-            "give either as_of or a period, not both",
-        )),
-        (None, Some(start), Some(end)) if start > end => Err(FieldError::new(
-            "/period_end",
-            "must not be before period_start",
-        )),
+        (Some(_), _, _) => Err(FieldError::new("/as_of", "give either as_of or a period, not both")),
+        (None, Some(start), Some(end)) if start > end => {
+            Err(FieldError::new("/period_end", "must not be before period_start"))
+        }
         (None, start, end) => Ok(TimeReference::Period { start, end }),
     }
 }

@@ -20,8 +20,7 @@ impl ExactDecimal {
                 "must be a finite decimal number such as \"300000\" or \"1.5\" (got {text:?})"
             ));
         }
-        let value =
-            BigDecimal::from_str(text).map_err(|e| format!("is not a decimal number ({e})"))?;
+        let value = BigDecimal::from_str(text).map_err(|e| format!("is not a decimal number ({e})"))?;
         let fraction_digits = value.fractional_digit_count().max(0);
         let integer_digits = value.digits() as i64 - value.fractional_digit_count();
         if fraction_digits > MAX_FRACTION_DIGITS || integer_digits > MAX_INTEGER_DIGITS {
@@ -102,18 +101,9 @@ mod tests {
     #[test]
     fn keeps_every_digit() {
         let value = ExactDecimal::parse("300000.000000000000000001").unwrap();
-        assert_eq!(
-            to_plain_string(&value.into_inner()),
-            "300000.000000000000000001"
-        );
-        assert_eq!(
-            to_plain_string(&ExactDecimal::parse("1.50").unwrap().into_inner()),
-            "1.50"
-        );
-        assert_eq!(
-            to_plain_string(&ExactDecimal::parse("1.5e6").unwrap().into_inner()),
-            "1500000"
-        );
+        assert_eq!(to_plain_string(&value.into_inner()), "300000.000000000000000001");
+        assert_eq!(to_plain_string(&ExactDecimal::parse("1.50").unwrap().into_inner()), "1.50");
+        assert_eq!(to_plain_string(&ExactDecimal::parse("1.5e6").unwrap().into_inner()), "1500000");
     }
 
     #[test]
@@ -133,10 +123,7 @@ mod tests {
             "-0.0",
             "1,000",
         ] {
-            assert!(
-                ExactDecimal::parse(bad).is_err(),
-                "{bad:?} should be refused"
-            );
+            assert!(ExactDecimal::parse(bad).is_err(), "{bad:?} should be refused");
         }
         assert!(ExactDecimal::parse("-12.5").is_ok());
         assert!(ExactDecimal::parse("0").is_ok());

@@ -60,9 +60,7 @@ pub enum ClaimQualifier {
 }
 
 /// What a user (or an API key) may do; each role may do everything the ones below it may.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, DbEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, DbEnum)]
 #[serde(rename_all = "snake_case")]
 #[ExistingTypePath = "crate::schema::sql_types::UserRole"]
 pub enum Role {
@@ -94,9 +92,6 @@ pub enum ReviewStatus {
 impl ReviewStatus {
     /// A reviewer's conclusion about the item (as opposed to workflow states).
     pub fn is_verdict(self) -> bool {
-        matches!(
-            self,
-            Self::Verified | Self::Disputed | Self::False | Self::Misleading | Self::Unverifiable
-        )
+        matches!(self, Self::Verified | Self::Disputed | Self::False | Self::Misleading | Self::Unverifiable)
     }
 }

@@ -44,15 +44,8 @@ impl QuoteDraft {
     /// The words the anchor must find: the quote itself for verbatim kinds, the reported
     /// sentence (`anchor.exact`) for indirect speech.
     pub fn anchor_exact(&self) -> Option<&str> {
-        let given = self
-            .anchor
-            .as_ref()
-            .and_then(|anchor| anchor.exact.as_deref());
-        if self.kind.is_verbatim() {
-            Some(self.text.as_str())
-        } else {
-            given
-        }
+        let given = self.anchor.as_ref().and_then(|anchor| anchor.exact.as_deref());
+        if self.kind.is_verbatim() { Some(self.text.as_str()) } else { given }
     }
 }
 
@@ -61,10 +54,7 @@ impl TryFrom<QuoteInput> for QuoteDraft {
 
     fn try_from(input: QuoteInput) -> Result<Self, FieldError> {
         let text = Text::exact(input.text, MAX_PASSAGE_CHARS).map_err(at("/text"))?;
-        let given_exact = input
-            .anchor
-            .as_ref()
-            .and_then(|anchor| anchor.exact.as_deref());
+        let given_exact = input.anchor.as_ref().and_then(|anchor| anchor.exact.as_deref());
         match given_exact {
             Some(exact) if input.kind.is_verbatim() && exact != text.as_str() => {
                 return Err(FieldError::new(

@@ -89,16 +89,10 @@ impl TryFrom<ReviewInput> for ReviewDraft {
             })
             .transpose()?;
         if input.status.is_verdict() && rating.is_none() && input.rationale.is_none() {
-            return Err(FieldError::new(
-                "/rationale",
-                "a verdict needs a rationale or a rating",
-            ));
+            return Err(FieldError::new("/rationale", "a verdict needs a rationale or a rating"));
         }
         if input.evidence.len() > MAX_EVIDENCE {
-            return Err(FieldError::new(
-                "/evidence",
-                format!("must have at most {MAX_EVIDENCE} entries"),
-            ));
+            return Err(FieldError::new("/evidence", format!("must have at most {MAX_EVIDENCE} entries")));
         }
         let evidence = input
             .evidence
@@ -108,13 +102,13 @@ impl TryFrom<ReviewInput> for ReviewDraft {
                 let here = |field: &str| format!("/evidence/{i}{field}");
                 let target = match (item.source_id, item.url) {
                     (Some(id), None) => EvidenceTarget::Source(id),
-                    (None, Some(url)) => EvidenceTarget::Url(
-                        WebUrl::parse(url).map_err(|e| FieldError::new(here("/url"), e))?,
-                    ),
+                    (None, Some(url)) => {
+                        EvidenceTarget::Url(WebUrl::parse(url).map_err(|e| FieldError::new(here("/url"), e))?)
+                    }
                     _ => return Err(FieldError::new(here(""), "give either source_id or url")),
                 };
-                let note = Text::exact(item.note, MAX_LABEL_CHARS)
-                    .map_err(|e| FieldError::new(here("/note"), e))?;
+                let note =
+                    Text::exact(item.note, MAX_LABEL_CHARS).map_err(|e| FieldError::new(here("/note"), e))?;
                 Ok(Evidence { target, note })
             })
             .collect::<Result<_, _>>()?;
@@ -151,12 +145,7 @@ pub enum Refusal {
 /// verdicts on items they hold (or that no one holds), and release them (`unreviewed`); a
 /// reviewer may flag someone else's verdict as `disputed`. Editors may do anything, and only
 /// editors retract or change a retracted item.
-pub fn check_transition(
-    actor: Uuid,
-    role: Role,
-    item: ItemState,
-    to: ReviewStatus,
-) -> Result<(), Refusal> {
+pub fn check_transition(actor: Uuid, role: Role, item: ItemState, to: ReviewStatus) -> Result<(), Refusal> {
     use ReviewStatus::*;
     if role < Role::Reviewer {
         return Err(Refusal::Forbidden("reviewing needs the reviewer role"));
@@ -169,9 +158,7 @@ pub fn check_transition(
         return if editor {
             Ok(())
         } else {
-            Err(Refusal::Forbidden(
-                "only an editor may retract, or change a retracted item",
-            ))
+            Err(Refusal::Forbidden("only an editor may retract, or change a retracted item"))
         };
     }
     if editor {
@@ -181,16 +168,14 @@ pub fn check_transition(
     match to {
         InReview if held_by_other => Err(Refusal::Conflict("another reviewer holds this item")),
         InReview if item.status == InReview => Err(Refusal::Conflict("you already hold this item")),
-        Unreviewed if item.status != InReview => Err(Refusal::Conflict(
-            "only an item under review can be released",
-        )),
+        Unreviewed if item.status != InReview => {
+            Err(Refusal::Conflict("only an item under review can be released"))
+        }
         Unreviewed if held_by_other => Err(Refusal::Conflict("another reviewer holds this item")),
         _ if held_by_other => Err(Refusal::Conflict("another reviewer holds this item")),
         // Overturning another's verdict is an editor's call; a reviewer can flag it as disputed.
         Verified | False | Misleading | Unverifiable if item.status.is_verdict() => {
-            Err(Refusal::Forbidden(
-                "changing a verdict needs an editor; a reviewer may mark it disputed",
-            ))
+            Err(Refusal::Forbidden("changing a verdict needs an editor; a reviewer may mark it disputed"))
         }
         _ => Ok(()),
     }
@@ -223,18 +208,9 @@ mod tests {
     #[test]
     fn reviewers_claim_decide_and_release() {
         let (me, other) = (Uuid::now_v7(), Uuid::now_v7());
-        assert_eq!(
-            check_transition(me, Role::Reviewer, state(Unreviewed, None), InReview),
-            Ok(())
-        );
-        assert_eq!(
-            check_transition(me, Role::Reviewer, state(InReview, Some(me)), Verified),
-            Ok(())
-        );
-        assert_eq!(
-            check_transition(me, Role::Reviewer, state(InReview, Some(me)), Unreviewed),
-            Ok(())
-        );
+        assert_eq!(check_transition(me, Role::Reviewer, state(Unreviewed, None), InReview), Ok(()));
+        assert_eq!(check_transition(me, Role::Reviewer, state(InReview, Some(me)), Verified), Ok(()));
+        assert_eq!(check_transition(me, Role::Reviewer, state(InReview, Some(me)), Unreviewed), Ok(()));
         assert!(matches!(
             check_transition(me, Role::Reviewer, state(InReview, Some(other)), False),
             Err(Refusal::Conflict(_))
@@ -243,10 +219,7 @@ mod tests {
             check_transition(me, Role::Reviewer, state(InReview, Some(other)), InReview),
             Err(Refusal::Conflict(_))
         ));
-        assert_eq!(
-            check_transition(me, Role::Reviewer, state(Verified, Some(other)), Disputed),
-            Ok(())
-        );
+        assert_eq!(check_transition(me, Role::Reviewer, state(Verified, Some(other)), Disputed), Ok(()));
         assert!(matches!(
             check_transition(me, Role::Reviewer, state(Verified, Some(other)), False),
             Err(Refusal::Forbidden(_))
@@ -264,19 +237,8 @@ mod tests {
             check_transition(me, Role::Reviewer, state(Retracted, None), InReview),
             Err(Refusal::Forbidden(_))
         ));
-        assert_eq!(
-            check_transition(me, Role::Editor, state(Verified, None), Retracted),
-            Ok(())
-        );
-        assert_eq!(
-            check_transition(
-                me,
-                Role::Editor,
-                state(InReview, Some(Uuid::now_v7())),
-                False
-            ),
-            Ok(())
-        );
+        assert_eq!(check_transition(me, Role::Editor, state(Verified, None), Retracted), Ok(()));
+        assert_eq!(check_transition(me, Role::Editor, state(InReview, Some(Uuid::now_v7())), False), Ok(()));
     }
 
     #[test]

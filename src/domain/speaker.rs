@@ -33,11 +33,7 @@ impl WikidataQid {
             && digits.len() <= 12
             && !digits.starts_with('0')
             && digits.chars().all(|c| c.is_ascii_digit());
-        if valid {
-            Ok(Self(value))
-        } else {
-            Err("must be a Wikidata item id such as \"Q42\"".into())
-        }
+        if valid { Ok(Self(value)) } else { Err("must be a Wikidata item id such as \"Q42\"".into()) }
     }
 
     pub fn into_inner(self) -> String {
@@ -59,18 +55,13 @@ impl TryFrom<SpeakerInput> for SpeakerDraft {
 
     fn try_from(input: SpeakerInput) -> Result<Self, FieldError> {
         if input.aliases.len() > MAX_ALIASES {
-            return Err(FieldError::new(
-                "/aliases",
-                format!("must have at most {MAX_ALIASES} entries"),
-            ));
+            return Err(FieldError::new("/aliases", format!("must have at most {MAX_ALIASES} entries")));
         }
         let aliases = input
             .aliases
             .into_iter()
             .enumerate()
-            .map(|(i, alias)| {
-                Text::label(alias).map_err(|e| FieldError::new(format!("/aliases/{i}"), e))
-            })
+            .map(|(i, alias)| Text::label(alias).map_err(|e| FieldError::new(format!("/aliases/{i}"), e)))
             .collect::<Result<_, _>>()?;
         Ok(Self {
             name: Text::label(input.name).map_err(at("/name"))?,

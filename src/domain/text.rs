@@ -21,18 +21,10 @@ impl Text {
         }
         let chars = value.chars().count();
         if chars > max_chars {
-            return Err(format!(
-                "must be at most {max_chars} characters (got {chars})"
-            ));
+            return Err(format!("must be at most {max_chars} characters (got {chars})"));
         }
-        if let Some(bad) = value
-            .chars()
-            .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-        {
-            return Err(format!(
-                "must not contain the control character U+{:04X}",
-                bad as u32
-            ));
+        if let Some(bad) = value.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+            return Err(format!("must not contain the control character U+{:04X}", bad as u32));
         }
         Ok(Self(value))
     }
@@ -69,10 +61,9 @@ impl LanguageTag {
     pub fn parse(value: String) -> Result<Self, String> {
         let mut subtags = value.split('-');
         let primary = subtags.next().unwrap_or_default();
-        let primary_ok =
-            (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_alphabetic());
-        let rest_ok = subtags
-            .all(|s| (1..=8).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric()));
+        let primary_ok = (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_alphabetic());
+        let rest_ok =
+            subtags.all(|s| (1..=8).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric()));
         if !primary_ok || !rest_ok || value.len() > 35 {
             return Err("must be a BCP 47 language tag such as \"en\" or \"fr-CH\"".into());
         }
@@ -120,27 +111,18 @@ mod tests {
 
     #[test]
     fn text_keeps_exact_bytes_and_rejects_blank_and_controls() {
-        assert_eq!(
-            Text::exact(" «Oui» ".into(), 10).unwrap().as_str(),
-            " «Oui» "
-        );
+        assert_eq!(Text::exact(" «Oui» ".into(), 10).unwrap().as_str(), " «Oui» ");
         assert!(Text::exact("  \n".into(), 10).is_err());
         assert!(Text::exact("a\u{0}b".into(), 10).is_err());
         assert!(Text::exact("abcdef".into(), 5).is_err());
         assert!(Text::exact("line\nbreak\ttab".into(), 50).is_ok());
         assert!(Text::exact("\u{200F}שלום\u{0301}".into(), 50).is_ok());
-        assert_eq!(
-            Text::label("  Ana Ruiz ".into()).unwrap().as_str(),
-            "Ana Ruiz"
-        );
+        assert_eq!(Text::label("  Ana Ruiz ".into()).unwrap().as_str(), "Ana Ruiz");
     }
 
     #[test]
     fn language_tags() {
-        assert_eq!(
-            LanguageTag::parse("EN-gb".into()).unwrap().into_inner(),
-            "en-gb"
-        );
+        assert_eq!(LanguageTag::parse("EN-gb".into()).unwrap().into_inner(), "en-gb");
         assert!(LanguageTag::parse("zh-Hant-TW".into()).is_ok());
         for bad in ["", "e", "english", "en_GB", "en-", "12"] {
             assert!(LanguageTag::parse(bad.into()).is_err(), "{bad}");
@@ -150,12 +132,7 @@ mod tests {
     #[test]
     fn urls_must_be_web_urls() {
         assert!(WebUrl::parse("https://example.org/a?b=c".into()).is_ok());
-        for bad in [
-            "example.org",
-            "ftp://example.org/x",
-            "javascript:alert(1)",
-            "https://",
-        ] {
+        for bad in ["example.org", "ftp://example.org/x", "javascript:alert(1)", "https://"] {
             assert!(WebUrl::parse(bad.into()).is_err(), "{bad}");
         }
     }

@@ -36,11 +36,7 @@ pub struct NewApiKey {
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, key: NewApiKey) -> QueryResult<ApiKey> {
-    diesel::insert_into(api_keys::table)
-        .values(key)
-        .returning(ApiKey::as_returning())
-        .get_result(conn)
-        .await
+    diesel::insert_into(api_keys::table).values(key).returning(ApiKey::as_returning()).get_result(conn).await
 }
 
 /// A live key by its public prefix, with the user it acts for.
@@ -61,9 +57,7 @@ pub async fn find_live_by_prefix(
 /// Records use, at most once a minute per key, so busy clients do not write on every call.
 pub async fn touch(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
     let a_minute_ago = Utc::now() - chrono::Duration::minutes(1);
-    let stale = api_keys::last_used_at
-        .is_null()
-        .or(api_keys::last_used_at.lt(a_minute_ago));
+    let stale = api_keys::last_used_at.is_null().or(api_keys::last_used_at.lt(a_minute_ago));
     diesel::update(api_keys::table.filter(api_keys::id.eq(id)).filter(stale))
         .set(api_keys::last_used_at.eq(diesel::dsl::now))
         .execute(conn)
@@ -72,19 +66,12 @@ pub async fn touch(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<ApiKey> {
-    api_keys::table
-        .find(id)
-        .select(ApiKey::as_select())
-        .first(conn)
-        .await
+    api_keys::table.find(id).select(ApiKey::as_select()).first(conn).await
 }
 
 pub async fn list(conn: &mut AsyncPgConnection, page: PageRequest) -> QueryResult<Page<ApiKey>> {
-    let mut query = api_keys::table
-        .select(ApiKey::as_select())
-        .order(api_keys::id)
-        .limit(page.limit + 1)
-        .into_boxed();
+    let mut query =
+        api_keys::table.select(ApiKey::as_select()).order(api_keys::id).limit(page.limit + 1).into_boxed();
     if let Some(after) = page.after {
         query = query.filter(api_keys::id.gt(after));
     }
@@ -92,14 +79,10 @@ pub async fn list(conn: &mut AsyncPgConnection, page: PageRequest) -> QueryResul
 }
 
 pub async fn revoke(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<ApiKey>> {
-    diesel::update(
-        api_keys::table
-            .filter(api_keys::id.eq(id))
-            .filter(api_keys::revoked_at.is_null()),
-    )
-    .set(api_keys::revoked_at.eq(diesel::dsl::now))
-    .returning(ApiKey::as_returning())
-    .get_result(conn)
-    .await
-    .optional()
+    diesel::update(api_keys::table.filter(api_keys::id.eq(id)).filter(api_keys::revoked_at.is_null()))
+        .set(api_keys::revoked_at.eq(diesel::dsl::now))
+        .returning(ApiKey::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
 }

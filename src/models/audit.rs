@@ -60,11 +60,7 @@ impl AuditEvent {
         field(self.prev_hash.as_bytes());
         field(&self.seq.to_be_bytes());
         field(self.id.as_bytes());
-        field(
-            self.occurred_at
-                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-                .as_bytes(),
-        );
+        field(self.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true).as_bytes());
         field(uuid(self.actor_id).as_bytes());
         field(uuid(self.api_key_id).as_bytes());
         field(self.action.as_bytes());
@@ -87,10 +83,7 @@ struct Head {
 /// Appends one event. Must run inside the change's transaction: it takes a transaction-level
 /// lock so that writers append one after another and the chain stays a single line.
 pub async fn append(conn: &mut AsyncPgConnection, change: Change<'_>) -> QueryResult<AuditEvent> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-        .bind::<BigInt, _>(AUDIT_LOCK)
-        .execute(conn)
-        .await?;
+    diesel::sql_query("SELECT pg_advisory_xact_lock($1)").bind::<BigInt, _>(AUDIT_LOCK).execute(conn).await?;
     let head: Option<Head> =
         diesel::sql_query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
             .get_result(conn)
@@ -198,10 +191,7 @@ pub async fn verify(conn: &mut AsyncPgConnection) -> QueryResult<Verification> {
         let done = (batch.len() as i64) < BATCH;
         for event in batch {
             let reason = if event.seq != expected_seq {
-                Some(format!(
-                    "expected event {expected_seq}, found {} (an event is missing)",
-                    event.seq
-                ))
+                Some(format!("expected event {expected_seq}, found {} (an event is missing)", event.seq))
             } else if event.prev_hash != expected_prev {
                 Some("its prev_hash is not the previous event's hash".to_owned())
             } else if event.compute_hash() != event.hash {
@@ -213,11 +203,7 @@ pub async fn verify(conn: &mut AsyncPgConnection) -> QueryResult<Verification> {
                 return Ok(Verification {
                     events,
                     head_hash: expected_prev,
-                    first_broken: Some(BrokenEvent {
-                        seq: event.seq,
-                        id: event.id,
-                        reason,
-                    }),
+                    first_broken: Some(BrokenEvent { seq: event.seq, id: event.id, reason }),
                 });
             }
             events += 1;
@@ -225,11 +211,7 @@ pub async fn verify(conn: &mut AsyncPgConnection) -> QueryResult<Verification> {
             expected_prev = event.hash;
         }
         if done {
-            return Ok(Verification {
-                events,
-                head_hash: expected_prev,
-                first_broken: None,
-            });
+            return Ok(Verification { events, head_hash: expected_prev, first_broken: None });
         }
     }
 }

@@ -85,19 +85,12 @@ impl ClaimFields {
         if let Some(claimant) = draft.claimant_id {
             references.check_speaker(claimant, "/claimant_id")?;
         }
-        let anchor = anchor_record(
-            source_text,
-            draft.anchor_exact(),
-            draft.anchor.as_ref(),
-            "/statement",
-        )?;
+        let anchor = anchor_record(source_text, draft.anchor_exact(), draft.anchor.as_ref(), "/statement")?;
         let (anchor_prefix, anchor_exact, anchor_suffix, anchor_start, anchor_end) =
             Anchor::into_columns(anchor);
         let (qualifier, value, lower_bound, upper_bound) = match draft.amount {
             ClaimedAmount::Value(qualifier, value) => (qualifier, Some(value), None, None),
-            ClaimedAmount::Range { lower, upper } => {
-                (ClaimQualifier::Range, None, Some(lower), Some(upper))
-            }
+            ClaimedAmount::Range { lower, upper } => (ClaimQualifier::Range, None, Some(lower), Some(upper)),
         };
         let (as_of, period_start, period_end) = match draft.time {
             TimeReference::Unstated => (None, None, None),
@@ -156,11 +149,7 @@ pub async fn insert(
             )
         })
         .collect();
-    diesel::insert_into(claims::table)
-        .values(rows)
-        .returning(Claim::as_returning())
-        .get_results(conn)
-        .await
+    diesel::insert_into(claims::table).values(rows).returning(Claim::as_returning()).get_results(conn).await
 }
 
 pub async fn list(

@@ -130,10 +130,7 @@ macro_rules! versioned_queries {
                 .filter($table::id.eq(id))
                 .filter($table::version.eq(expected_version))
                 .filter($table::deleted_at.is_null())
-                .set((
-                    $table::deleted_at.eq(diesel::dsl::now),
-                    $table::version.eq($table::version + 1),
-                ))
+                .set(($table::deleted_at.eq(diesel::dsl::now), $table::version.eq($table::version + 1)))
                 .returning(<$row>::as_returning())
                 .get_result(conn)
                 .await

@@ -34,6 +34,8 @@ pub struct Quote {
     pub created_by: Option<Uuid>,
     pub status: ReviewStatus,
     pub assignee_id: Option<Uuid>,
+    /// The canonical quote of the utterance this is a report of (none: it is canonical).
+    pub canonical_quote_id: Option<Uuid>,
 }
 
 impl Quote {
@@ -71,12 +73,7 @@ impl QuoteFields {
     pub fn resolve(draft: QuoteDraft, references: &References) -> Result<(Uuid, Self), FieldError> {
         let source_text = references.source_text(draft.source_id)?;
         references.check_speaker(draft.speaker_id, "/speaker_id")?;
-        let anchor = anchor_record(
-            source_text,
-            draft.anchor_exact(),
-            draft.anchor.as_ref(),
-            "/text",
-        )?;
+        let anchor = anchor_record(source_text, draft.anchor_exact(), draft.anchor.as_ref(), "/text")?;
         let (prefix, exact, suffix, start, end) = Anchor::into_columns(anchor);
         Ok((
             draft.source_id,
@@ -122,11 +119,7 @@ pub async fn insert(
             )
         })
         .collect();
-    diesel::insert_into(quotes::table)
-        .values(rows)
-        .returning(Quote::as_returning())
-        .get_results(conn)
-        .await
+    diesel::insert_into(quotes::table).values(rows).returning(Quote::as_returning()).get_results(conn).await
 }
 
 pub async fn list(
@@ -154,3 +147,109 @@ pub async fn list(
 }
 
 super::versioned_queries!(quotes, Quote, QuoteFields);
+
+/// A quote whose wording resembles another's, with the trigram similarity (0 to 1).
+#[derive(Debug, Clone, diesel::QueryableByName)]
+pub struct Lookalike {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub speaker_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
+    pub canonical_quote_id: Option<Uuid>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub text: String,
+    #[diesel(sql_type = diesel::sql_types::Float)]
+    pub similarity: f32,
+}
+
+/// Live quotes whose text is at least `min_similarity` like `text` (pg_trgm, using the
+/// trigram index), most alike first; only `speaker`'s when given.
+pub async fn lookalikes(
+    conn: &mut AsyncPgConnection,
+    text: &str,
+    speaker: Option<Uuid>,
+    exclude: Uuid,
+    min_similarity: f32,
+    limit: i64,
+) -> QueryResult<Vec<Lookalike>> {
+    use diesel::sql_types::{BigInt, Float, Nullable, Text, Uuid as SqlUuid};
+    diesel::sql_query(
+        "SELECT id, speaker_id, canonical_quote_id, text, similarity(text, $1) AS similarity
+           FROM quotes
+          WHERE text % $1 AND similarity(text, $1) >= $4 AND deleted_at IS NULL AND id <> $3
+            AND ($2::uuid IS NULL OR speaker_id = $2)
+          ORDER BY similarity DESC, id
+          LIMIT $5",
+    )
+    .bind::<Text, _>(text)
+    .bind::<Nullable<SqlUuid>, _>(speaker)
+    .bind::<SqlUuid, _>(exclude)
+    .bind::<Float, _>(min_similarity)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await
+}
+
+/// The canonical quote of `quote`'s cluster (itself when it is not a variant).
+pub fn root_of(quote: &Quote) -> Uuid {
+    quote.canonical_quote_id.unwrap_or(quote.id)
+}
+
+/// Every live quote of the cluster rooted at `root`, with its source and speaker.
+pub async fn cluster(
+    conn: &mut AsyncPgConnection,
+    root: Uuid,
+) -> QueryResult<Vec<(Quote, super::source::Source, super::speaker::Speaker)>> {
+    use crate::schema::{sources, speakers};
+    quotes::table
+        .inner_join(sources::table.on(sources::id.eq(quotes::source_id)))
+        .inner_join(speakers::table.on(speakers::id.eq(quotes::speaker_id)))
+        .filter(quotes::id.eq(root).or(quotes::canonical_quote_id.eq(root)))
+        .filter(quotes::deleted_at.is_null())
+        .select((
+            Quote::as_select(),
+            super::source::Source::as_select(),
+            super::speaker::Speaker::as_select(),
+        ))
+        .load(conn)
+        .await
+}
+
+/// Links `id` (at `expected_version`) into the cluster of `root`, or out of any (`None`).
+pub async fn set_canonical(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    expected_version: i32,
+    root: Option<Uuid>,
+) -> QueryResult<Option<Quote>> {
+    diesel::update(quotes::table)
+        .filter(quotes::id.eq(id))
+        .filter(quotes::version.eq(expected_version))
+        .filter(quotes::deleted_at.is_null())
+        .set((
+            quotes::canonical_quote_id.eq(root),
+            quotes::version.eq(quotes::version + 1),
+            quotes::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(Quote::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Moves every variant of `old_root` under `new_root` (two clusters merge into one).
+pub async fn repoint_variants(
+    conn: &mut AsyncPgConnection,
+    old_root: Uuid,
+    new_root: Uuid,
+) -> QueryResult<usize> {
+    diesel::update(quotes::table.filter(quotes::canonical_quote_id.eq(old_root)))
+        .set((
+            quotes::canonical_quote_id.eq(new_root),
+            quotes::version.eq(quotes::version + 1),
+            quotes::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await
+}

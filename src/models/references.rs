@@ -21,29 +21,15 @@ impl References {
         source_ids: impl IntoIterator<Item = Uuid>,
         speaker_ids: impl IntoIterator<Item = Uuid>,
     ) -> QueryResult<Self> {
-        let source_ids: Vec<Uuid> = source_ids
-            .into_iter()
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        let speaker_ids: Vec<Uuid> = speaker_ids
-            .into_iter()
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
+        let source_ids: Vec<Uuid> = source_ids.into_iter().collect::<HashSet<_>>().into_iter().collect();
+        let speaker_ids: Vec<Uuid> = speaker_ids.into_iter().collect::<HashSet<_>>().into_iter().collect();
         let source_texts = source::find_many(conn, &source_ids)
             .await?
             .into_iter()
             .map(|row| (row.id, row.content))
             .collect();
-        let live_speakers = speaker::live_ids(conn, &speaker_ids)
-            .await?
-            .into_iter()
-            .collect();
-        Ok(Self {
-            source_texts,
-            live_speakers,
-        })
+        let live_speakers = speaker::live_ids(conn, &speaker_ids).await?.into_iter().collect();
+        Ok(Self { source_texts, live_speakers })
     }
 
     /// The source's stored text (`None` when it has none); an error if there is no such source.

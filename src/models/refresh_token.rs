@@ -29,11 +29,7 @@ pub struct NewRefreshToken {
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, token: NewRefreshToken) -> QueryResult<()> {
-    diesel::insert_into(refresh_tokens::table)
-        .values(token)
-        .execute(conn)
-        .await
-        .map(drop)
+    diesel::insert_into(refresh_tokens::table).values(token).execute(conn).await.map(drop)
 }
 
 /// The token with this digest, locked until the transaction ends, so two concurrent uses

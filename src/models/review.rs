@@ -133,8 +133,7 @@ pub async fn record(
 ) -> QueryResult<Option<(Review, Vec<ReviewEvidence>)>> {
     let reviewer = *reviewer;
     conn.transaction(async move |conn| {
-        let Some(item_version) =
-            advance_item(conn, item, expected_version, draft.status, assignee).await?
+        let Some(item_version) = advance_item(conn, item, expected_version, draft.status, assignee).await?
         else {
             return Ok(None);
         };
@@ -143,10 +142,7 @@ pub async fn record(
             Item::Claim(id) => (None, Some(id)),
         };
         let review_id = Uuid::now_v7();
-        let (rating_value, rating_label) = draft
-            .rating
-            .map(|r| (r.value, r.label.into_inner()))
-            .unzip();
+        let (rating_value, rating_label) = draft.rating.map(|r| (r.value, r.label.into_inner())).unzip();
         let review = diesel::insert_into(reviews::table)
             .values(NewReview {
                 id: review_id,
@@ -190,11 +186,7 @@ pub async fn record(
             Item::Quote(id) => ("quote", id),
             Item::Claim(id) => ("claim", id),
         };
-        let after = ItemSnapshot {
-            status: review.status,
-            assignee_id: assignee,
-            version: item_version,
-        };
+        let after = ItemSnapshot { status: review.status, assignee_id: assignee, version: item_version };
         audit::append(
             conn,
             Change {
@@ -203,9 +195,7 @@ pub async fn record(
                 entity_type,
                 entity_id,
                 before: Some(serde_json::json!({ "item": before })),
-                after: Some(
-                    serde_json::json!({ "item": after, "review": &review, "evidence": &evidence }),
-                ),
+                after: Some(serde_json::json!({ "item": after, "review": &review, "evidence": &evidence })),
             },
         )
         .await?;
@@ -219,9 +209,7 @@ pub async fn history(
     conn: &mut AsyncPgConnection,
     item: Item,
 ) -> QueryResult<Vec<(Review, Vec<ReviewEvidence>)>> {
-    let query = reviews::table
-        .select(Review::as_select())
-        .order((reviews::created_at, reviews::id));
+    let query = reviews::table.select(Review::as_select()).order((reviews::created_at, reviews::id));
     let found: Vec<Review> = match item {
         Item::Quote(id) => query.filter(reviews::quote_id.eq(id)).load(conn).await?,
         Item::Claim(id) => query.filter(reviews::claim_id.eq(id)).load(conn).await?,
@@ -231,12 +219,7 @@ pub async fn history(
         .order(review_evidence::position)
         .load(conn)
         .await?;
-    Ok(evidence
-        .grouped_by(&found)
-        .into_iter()
-        .zip(found)
-        .map(|(e, r)| (r, e))
-        .collect())
+    Ok(evidence.grouped_by(&found).into_iter().zip(found).map(|(e, r)| (r, e)).collect())
 }
 
 /// One entry of the review queue.

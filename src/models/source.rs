@@ -28,6 +28,7 @@ pub struct Source {
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
     pub created_by: Option<Uuid>,
+    pub supersedes_id: Option<Uuid>,
 }
 
 /// The fields a client sets, for inserts and updates alike. The snapshot is set once, at
@@ -70,28 +71,57 @@ pub struct SourceFilter {
     pub kind: Option<SourceKind>,
 }
 
+/// A source ready to insert: its fields, the text read, and the earlier snapshot of the same
+/// URL that this one supersedes.
+pub struct NewSource {
+    pub fields: SourceFields,
+    pub snapshot: Option<Snapshot>,
+    pub supersedes_id: Option<Uuid>,
+}
+
 pub async fn insert(
     conn: &mut AsyncPgConnection,
-    rows: Vec<(SourceFields, Option<Snapshot>)>,
+    rows: Vec<NewSource>,
     created_by: Uuid,
 ) -> QueryResult<Vec<Source>> {
     let rows: Vec<_> = rows
         .into_iter()
-        .map(|(fields, snapshot)| {
-            let (content, sha256) = snapshot.map(|s| (s.text.into_inner(), s.sha256)).unzip();
+        .map(|new| {
+            let (content, sha256) = new.snapshot.map(|s| (s.text.into_inner(), s.sha256)).unzip();
             (
                 sources::id.eq(Uuid::now_v7()),
                 sources::content.eq(content),
                 sources::content_sha256.eq(sha256),
+                sources::supersedes_id.eq(new.supersedes_id),
                 sources::created_by.eq(created_by),
-                fields,
+                new.fields,
             )
         })
         .collect();
-    diesel::insert_into(sources::table)
-        .values(rows)
-        .returning(Source::as_returning())
-        .get_results(conn)
+    diesel::insert_into(sources::table).values(rows).returning(Source::as_returning()).get_results(conn).await
+}
+
+/// The latest live snapshot (with text) of `url`.
+pub async fn latest_snapshot(conn: &mut AsyncPgConnection, url: &str) -> QueryResult<Option<Source>> {
+    sources::table
+        .filter(sources::url.eq(url))
+        .filter(sources::content_sha256.is_not_null())
+        .filter(sources::deleted_at.is_null())
+        .order((sources::retrieved_at.desc(), sources::id.desc()))
+        .select(Source::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Every live snapshot of `url`, oldest first.
+pub async fn versions(conn: &mut AsyncPgConnection, url: &str) -> QueryResult<Vec<Source>> {
+    sources::table
+        .filter(sources::url.eq(url))
+        .filter(sources::deleted_at.is_null())
+        .order((sources::retrieved_at, sources::id))
+        .select(Source::as_select())
+        .load(conn)
         .await
 }
 

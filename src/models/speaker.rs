@@ -63,13 +63,7 @@ pub async fn insert(
 ) -> QueryResult<Vec<Speaker>> {
     let rows: Vec<_> = rows
         .into_iter()
-        .map(|fields| {
-            (
-                speakers::id.eq(Uuid::now_v7()),
-                speakers::created_by.eq(created_by),
-                fields,
-            )
-        })
+        .map(|fields| (speakers::id.eq(Uuid::now_v7()), speakers::created_by.eq(created_by), fields))
         .collect();
     diesel::insert_into(speakers::table)
         .values(rows)
@@ -95,12 +89,7 @@ pub async fn list(
 ) -> QueryResult<Page<Speaker>> {
     let mut query = page_query(page);
     if let Some(name) = &filter.name {
-        let pattern = format!(
-            "{}%",
-            name.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let pattern = format!("{}%", name.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
         query = query.filter(speakers::name.ilike(pattern));
     }
     if let Some(kind) = filter.kind {

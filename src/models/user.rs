@@ -45,26 +45,16 @@ pub struct UserChanges {
 
 impl UserChanges {
     pub fn ends_sessions(&self) -> bool {
-        self.role.is_some()
-            || self.password_hash.is_some()
-            || matches!(self.disabled_at, Some(Some(_)))
+        self.role.is_some() || self.password_hash.is_some() || matches!(self.disabled_at, Some(Some(_)))
     }
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, user: NewUser) -> QueryResult<User> {
-    diesel::insert_into(users::table)
-        .values(user)
-        .returning(User::as_returning())
-        .get_result(conn)
-        .await
+    diesel::insert_into(users::table).values(user).returning(User::as_returning()).get_result(conn).await
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<User> {
-    users::table
-        .find(id)
-        .select(User::as_select())
-        .first(conn)
-        .await
+    users::table.find(id).select(User::as_select()).first(conn).await
 }
 
 pub async fn find_by_email(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<Option<User>> {
@@ -77,11 +67,8 @@ pub async fn find_by_email(conn: &mut AsyncPgConnection, email: &str) -> QueryRe
 }
 
 pub async fn list(conn: &mut AsyncPgConnection, page: PageRequest) -> QueryResult<Page<User>> {
-    let mut query = users::table
-        .select(User::as_select())
-        .order(users::id)
-        .limit(page.limit + 1)
-        .into_boxed();
+    let mut query =
+        users::table.select(User::as_select()).order(users::id).limit(page.limit + 1).into_boxed();
     if let Some(after) = page.after {
         query = query.filter(users::id.gt(after));
     }

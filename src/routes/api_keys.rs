@@ -67,21 +67,14 @@ pub async fn create(
     Caller(caller): Caller,
     body: JsonBody<ApiKeyInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let ApiKeyInput {
-        name,
-        user_id,
-        role,
-    } = body.0;
+    let ApiKeyInput { name, user_id, role } = body.0;
     let name = Text::label(name).map_err(|e| ApiError::validation("/name", e))?;
     let mut conn = state.conn().await?;
     let owner = user::find(&mut conn, user_id)
         .await
         .map_err(|_| ApiError::validation("/user_id", format!("no user {user_id}")))?;
     if role > owner.role {
-        return Err(ApiError::validation(
-            "/role",
-            "a key cannot have more rights than its user",
-        ));
+        return Err(ApiError::validation("/role", "a key cannot have more rights than its user"));
     }
     let prefix = random_hex(6);
     let secret = format!("{API_KEY_PREFIX}{prefix}_{}", random_hex(32));
@@ -97,8 +90,7 @@ pub async fn create(
     let key = conn
         .transaction::<_, ApiError, _>(async move |conn| {
             let key = api_key::insert(conn, new).await?;
-            let after =
-                serde_json::to_value(ApiKeyView::from(key.clone())).map_err(ApiError::internal)?;
+            let after = serde_json::to_value(ApiKeyView::from(key.clone())).map_err(ApiError::internal)?;
             audit::append(
                 conn,
                 Change {
@@ -117,10 +109,7 @@ pub async fn create(
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api-keys/{}", key.id)))
         .insert_header(("Cache-Control", "no-store"))
-        .json(NewKeyView {
-            key: key.into(),
-            secret,
-        }))
+        .json(NewKeyView { key: key.into(), secret }))
 }
 
 #[derive(Deserialize)]

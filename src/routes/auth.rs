@@ -56,10 +56,7 @@ async fn issue_tokens(
     user: &User,
     family: Uuid,
 ) -> Result<HttpResponse, ApiError> {
-    let access_token = state
-        .keys
-        .issue(user.id, user.token_generation)
-        .map_err(ApiError::internal)?;
+    let access_token = state.keys.issue(user.id, user.token_generation).map_err(ApiError::internal)?;
     let refresh_token = format!("{REFRESH_TOKEN_PREFIX}{}", random_hex(32));
     refresh_token::insert(
         conn,
@@ -72,15 +69,13 @@ async fn issue_tokens(
         },
     )
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(TokenResponse {
-            access_token,
-            token_type: "Bearer",
-            expires_in: ACCESS_TOKEN_SECONDS,
-            refresh_token,
-            refresh_expires_in: REFRESH_TOKEN_DAYS * 86_400,
-        }))
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: ACCESS_TOKEN_SECONDS,
+        refresh_token,
+        refresh_expires_in: REFRESH_TOKEN_DAYS * 86_400,
+    }))
 }
 
 pub async fn token(
@@ -91,14 +86,10 @@ pub async fn token(
     let mut conn = state.conn().await?;
     let found = user::find_by_email(&mut conn, &email).await?;
     // Unknown emails cost the same hash as known ones, so timing does not reveal accounts.
-    let stored = found.as_ref().map_or_else(
-        || password::decoy_hash().to_owned(),
-        |u| u.password_hash.clone(),
-    );
+    let stored =
+        found.as_ref().map_or_else(|| password::decoy_hash().to_owned(), |u| u.password_hash.clone());
     let matches = password::verify(password, stored).await?;
-    let user = found
-        .filter(|u| matches && u.disabled_at.is_none())
-        .ok_or_else(wrong_credentials)?;
+    let user = found.filter(|u| matches && u.disabled_at.is_none()).ok_or_else(wrong_credentials)?;
     issue_tokens(&state, &mut conn, &user, Uuid::now_v7()).await
 }
 
@@ -146,10 +137,7 @@ pub async fn refresh(
     }
 }
 
-pub async fn me(
-    state: web::Data<AppState>,
-    Caller(caller): Caller,
-) -> Result<web::Json<UserView>, ApiError> {
+pub async fn me(state: web::Data<AppState>, Caller(caller): Caller) -> Result<web::Json<UserView>, ApiError> {
     let user = user::find(&mut *state.conn().await?, caller.user_id).await?;
     Ok(web::Json(user.into()))
 }
@@ -168,32 +156,20 @@ pub async fn change_password(
     body: JsonBody<PasswordChange>,
 ) -> Result<HttpResponse, ApiError> {
     if caller.api_key.is_some() {
-        return Err(ApiError::Forbidden(
-            "an API key cannot change its user's password".into(),
-        ));
+        return Err(ApiError::Forbidden("an API key cannot change its user's password".into()));
     }
-    let PasswordChange {
-        current_password,
-        new_password,
-    } = body.0;
-    password::check_strength(&new_password)
-        .map_err(|e| ApiError::validation("/new_password", e))?;
+    let PasswordChange { current_password, new_password } = body.0;
+    password::check_strength(&new_password).map_err(|e| ApiError::validation("/new_password", e))?;
     let mut conn = state.conn().await?;
     let current = user::find(&mut conn, caller.user_id).await?;
     if !password::verify(current_password, current.password_hash.clone()).await? {
-        return Err(ApiError::validation(
-            "/current_password",
-            "is not your current password",
-        ));
+        return Err(ApiError::validation("/current_password", "is not your current password"));
     }
-    let changes = UserChanges {
-        password_hash: Some(password::hash(new_password).await?),
-        ..UserChanges::default()
-    };
+    let changes =
+        UserChanges { password_hash: Some(password::hash(new_password).await?), ..UserChanges::default() };
     conn.transaction::<_, ApiError, _>(async move |conn| {
-        let updated = super::common::written(
-            user::update(conn, current.id, current.version, changes).await?,
-        )?;
+        let updated =
+            super::common::written(user::update(conn, current.id, current.version, changes).await?)?;
         refresh_token::revoke_user(conn, current.id).await?;
         // The hash itself never enters the trail; only that the password changed.
         audit::append(

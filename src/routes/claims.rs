@@ -92,15 +92,8 @@ pub struct Claims;
 impl Resource for Claims {
     const COLLECTION: &'static str = "claims";
     const ENTITY: &'static str = "claim";
-    const READ_ONLY: &'static [&'static str] = &[
-        "id",
-        "version",
-        "created_at",
-        "updated_at",
-        "created_by",
-        "status",
-        "assignee_id",
-    ];
+    const READ_ONLY: &'static [&'static str] =
+        &["id", "version", "created_at", "updated_at", "created_by", "status", "assignee_id"];
     const FIXED: &'static [&'static str] = &["source_id"];
 
     type Row = Claim;
@@ -113,6 +106,7 @@ impl Resource for Claims {
         conn: &mut AsyncPgConnection,
         inputs: Vec<ClaimInput>,
         batch: bool,
+        _: Option<Uuid>,
     ) -> Result<Vec<Self::Fields>, ApiError> {
         let drafts = each_item(inputs, batch, ClaimDraft::try_from)?;
         let references = References::load(
@@ -121,9 +115,7 @@ impl Resource for Claims {
             drafts.iter().filter_map(|d| d.claimant_id),
         )
         .await?;
-        each_item(drafts, batch, |draft| {
-            ClaimFields::resolve(draft, &references)
-        })
+        each_item(drafts, batch, |draft| ClaimFields::resolve(draft, &references))
     }
 
     async fn insert(
@@ -138,10 +130,7 @@ impl Resource for Claims {
         claim::find(conn, id).await
     }
 
-    async fn list(
-        conn: &mut AsyncPgConnection,
-        query: ClaimQuery,
-    ) -> Result<Page<Claim>, ApiError> {
+    async fn list(conn: &mut AsyncPgConnection, query: ClaimQuery) -> Result<Page<Claim>, ApiError> {
         let page = page_request(query.limit, query.cursor.as_deref())?;
         let filter = ClaimFilter {
             source_id: query.source_id,
@@ -163,11 +152,7 @@ impl Resource for Claims {
         claim::update(conn, id, version, fields).await
     }
 
-    async fn soft_delete(
-        conn: &mut AsyncPgConnection,
-        id: Uuid,
-        version: i32,
-    ) -> QueryResult<Option<Claim>> {
+    async fn soft_delete(conn: &mut AsyncPgConnection, id: Uuid, version: i32) -> QueryResult<Option<Claim>> {
         claim::soft_delete(conn, id, version).await
     }
 
@@ -186,9 +171,6 @@ impl Reviewable for Claims {
     }
 
     fn state(row: &Claim) -> ItemState {
-        ItemState {
-            status: row.status,
-            assignee: row.assignee_id,
-        }
+        ItemState { status: row.status, assignee: row.assignee_id }
     }
 }

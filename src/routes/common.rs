@@ -39,9 +39,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let media_type = check_json_media_type(req);
-        let limit = req
-            .app_data::<web::Data<AppState>>()
-            .map_or(0, |state| state.max_body_bytes);
+        let limit = req.app_data::<web::Data<AppState>>().map_or(0, |state| state.max_body_bytes);
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             media_type?;
@@ -54,9 +52,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             })?;
             let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
             let value = serde_path_to_error::deserialize(&mut deserializer).map_err(body_error)?;
-            deserializer
-                .end()
-                .map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+            deserializer.end().map_err(|e| ApiError::MalformedJson(e.to_string()))?;
             Ok(Self(value))
         })
     }
@@ -68,10 +64,7 @@ fn check_json_media_type(req: &HttpRequest) -> Result<(), ApiError> {
             "the request body must be JSON (Content-Type: application/json)".into(),
         )
     };
-    let mime = req
-        .mime_type()
-        .map_err(|_| unsupported())?
-        .ok_or_else(unsupported)?;
+    let mime = req.mime_type().map_err(|_| unsupported())?.ok_or_else(unsupported)?;
     let is_json = mime.type_() == mime::APPLICATION
         && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON));
     if is_json { Ok(()) } else { Err(unsupported()) }
@@ -82,9 +75,7 @@ fn body_error(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError 
     use serde_json::error::Category;
     match error.inner().classify() {
         Category::Data => ApiError::InvalidBody(vec![field_error(error.path(), error.inner())]),
-        Category::Syntax | Category::Eof | Category::Io => {
-            ApiError::MalformedJson(error.inner().to_string())
-        }
+        Category::Syntax | Category::Eof | Category::Io => ApiError::MalformedJson(error.inner().to_string()),
     }
 }
 
@@ -102,11 +93,7 @@ fn field_error(path: &serde_path_to_error::Path, error: &serde_json::Error) -> F
         .collect();
     // serde names a missing or unknown field only in its message: point at the field itself.
     let message = error.to_string();
-    let message = message
-        .split(" at line ")
-        .next()
-        .unwrap_or(&message)
-        .to_owned();
+    let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
     for marker in ["missing field `", "unknown field `"] {
         if let Some(rest) = message.strip_prefix(marker)
             && let Some(name) = rest.split('`').next()
@@ -143,9 +130,7 @@ impl IfMatch {
         match self {
             Self::Any => Ok(current),
             Self::Versions(versions) if versions.contains(&current) => Ok(current),
-            Self::Versions(_) => Err(ApiError::PreconditionFailed {
-                current: Some(current),
-            }),
+            Self::Versions(_) => Err(ApiError::PreconditionFailed { current: Some(current) }),
         }
     }
 }
@@ -161,11 +146,8 @@ impl FromRequest for IfMatch {
 
 fn parse_if_match(value: Option<&HeaderValue>) -> Result<IfMatch, ApiError> {
     let value = value.ok_or(ApiError::PreconditionRequired)?;
-    let bad = || {
-        ApiError::BadParameter(
-            "If-Match must hold the ETag returned by a read, such as \"3\"".into(),
-        )
-    };
+    let bad =
+        || ApiError::BadParameter("If-Match must hold the ETag returned by a read, such as \"3\"".into());
     let text = value.to_str().map_err(|_| bad())?.trim();
     if text == "*" {
         return Ok(IfMatch::Any);
@@ -193,21 +175,11 @@ pub struct Tagged<T> {
 
 impl<T> Tagged<T> {
     pub fn ok(version: i32, body: T) -> Self {
-        Self {
-            status: StatusCode::OK,
-            version,
-            location: None,
-            body,
-        }
+        Self { status: StatusCode::OK, version, location: None, body }
     }
 
     pub fn created(location: String, version: i32, body: T) -> Self {
-        Self {
-            status: StatusCode::CREATED,
-            version,
-            location: Some(location),
-            body,
-        }
+        Self { status: StatusCode::CREATED, version, location: Some(location), body }
     }
 }
 
@@ -252,18 +224,12 @@ pub fn each_item<I, O>(
     mut check: impl FnMut(I) -> Result<O, FieldError>,
 ) -> Result<Vec<O>, ApiError> {
     if batch && items.is_empty() {
-        return Err(ApiError::validation(
-            "/items",
-            "must hold at least one item",
-        ));
+        return Err(ApiError::validation("/items", "must hold at least one item"));
     }
     if items.len() > MAX_BATCH_ITEMS {
         return Err(ApiError::validation(
             "/items",
-            format!(
-                "must hold at most {MAX_BATCH_ITEMS} items (got {})",
-                items.len()
-            ),
+            format!("must hold at most {MAX_BATCH_ITEMS} items (got {})", items.len()),
         ));
     }
     items
@@ -271,11 +237,7 @@ pub fn each_item<I, O>(
         .enumerate()
         .map(|(i, item)| {
             check(item).map_err(|error| {
-                let error = if batch {
-                    error.under(&format!("/items/{i}"))
-                } else {
-                    error
-                };
+                let error = if batch { error.under(&format!("/items/{i}")) } else { error };
                 ApiError::Validation(vec![error])
             })
         })
@@ -292,15 +254,9 @@ pub struct Listed<T> {
 
 impl<T> Listed<T> {
     pub fn from_page<R>(page: Page<R>, view: impl Fn(R) -> T, id: impl Fn(&R) -> Uuid) -> Self {
-        let next_cursor = if page.has_more {
-            page.rows.last().map(|row| id(row).simple().to_string())
-        } else {
-            None
-        };
-        Self {
-            items: page.rows.into_iter().map(view).collect(),
-            next_cursor,
-        }
+        let next_cursor =
+            if page.has_more { page.rows.last().map(|row| id(row).simple().to_string()) } else { None };
+        Self { items: page.rows.into_iter().map(view).collect(), next_cursor }
     }
 }
 
@@ -317,10 +273,8 @@ impl<T: Serialize> Responder for Listed<T> {
                 }
             }
             query.append_pair("cursor", cursor);
-            response.insert_header((
-                header::LINK,
-                format!("<{}?{}>; rel=\"next\"", req.path(), query.finish()),
-            ));
+            response
+                .insert_header((header::LINK, format!("<{}?{}>; rel=\"next\"", req.path(), query.finish())));
         }
         response.json(self)
     }
@@ -330,9 +284,7 @@ impl<T: Serialize> Responder for Listed<T> {
 pub fn page_request(limit: Option<i64>, cursor: Option<&str>) -> Result<PageRequest, ApiError> {
     let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
     if !(1..=MAX_PAGE_SIZE).contains(&limit) {
-        return Err(ApiError::BadParameter(format!(
-            "limit must be between 1 and {MAX_PAGE_SIZE}"
-        )));
+        return Err(ApiError::BadParameter(format!("limit must be between 1 and {MAX_PAGE_SIZE}")));
     }
     let after = cursor
         .map(|c| {
@@ -346,29 +298,17 @@ pub fn page_request(limit: Option<i64>, cursor: Option<&str>) -> Result<PageRequ
 /// Applies a JSON Merge Patch (RFC 7396) to the record's current editable fields and reads
 /// the result as a full input, so an update is validated exactly like a create.
 /// `fixed` fields may be repeated unchanged but not changed.
-pub fn merge_patch<T: DeserializeOwned>(
-    current: Value,
-    patch: Value,
-    fixed: &[&str],
-) -> Result<T, ApiError> {
+pub fn merge_patch<T: DeserializeOwned>(current: Value, patch: Value, fixed: &[&str]) -> Result<T, ApiError> {
     let Value::Object(patch) = patch else {
-        return Err(ApiError::InvalidBody(vec![FieldError::new(
-            "",
-            "a merge patch must be a JSON object",
-        )]));
+        return Err(ApiError::InvalidBody(vec![FieldError::new("", "a merge patch must be a JSON object")]));
     };
     let Value::Object(mut document) = current else {
-        return Err(ApiError::internal(
-            "a record did not serialise to an object",
-        ));
+        return Err(ApiError::internal("a record did not serialise to an object"));
     };
     for (key, value) in patch {
         if fixed.contains(&key.as_str()) {
             if document.get(&key) != Some(&value) {
-                return Err(ApiError::validation(
-                    format!("/{key}"),
-                    "cannot be changed after creation",
-                ));
+                return Err(ApiError::validation(format!("/{key}"), "cannot be changed after creation"));
             }
             continue;
         }
@@ -405,9 +345,7 @@ pub fn editable(view: &Value, read_only: &[&str]) -> Result<Value, ApiError> {
     match &mut value {
         Value::Object(object) => object.retain(|key, _| !read_only.contains(&key.as_str())),
         _ => {
-            return Err(ApiError::internal(
-                "a record did not serialise to an object",
-            ));
+            return Err(ApiError::internal("a record did not serialise to an object"));
         }
     }
     Ok(value)
@@ -433,14 +371,9 @@ mod tests {
 
     #[test]
     fn if_match_parsing() {
-        assert!(matches!(
-            parse_if_match(None),
-            Err(ApiError::PreconditionRequired)
-        ));
+        assert!(matches!(parse_if_match(None), Err(ApiError::PreconditionRequired)));
         let header = HeaderValue::from_static("\"3\", \"4\"");
-        assert!(
-            matches!(parse_if_match(Some(&header)), Ok(IfMatch::Versions(v)) if v == vec![3, 4])
-        );
+        assert!(matches!(parse_if_match(Some(&header)), Ok(IfMatch::Versions(v)) if v == vec![3, 4]));
         let weak = HeaderValue::from_static("W/\"3\"");
         assert!(parse_if_match(Some(&weak)).is_err());
         let any = HeaderValue::from_static("*");

@@ -3,10 +3,12 @@
 //! with `openapi.yaml`.
 
 pub mod api_keys;
+pub mod audit;
 pub mod auth;
 pub mod claims;
 pub mod common;
 pub mod health;
+pub mod provenance;
 pub mod quotes;
 pub mod resource;
 pub mod reviews;
@@ -33,18 +35,8 @@ pub struct Endpoint {
     route: fn() -> Route,
 }
 
-fn endpoint(
-    method: Method,
-    path: impl Into<String>,
-    access: Access,
-    route: fn() -> Route,
-) -> Endpoint {
-    Endpoint {
-        method,
-        path: path.into(),
-        access,
-        route,
-    }
+fn endpoint(method: Method, path: impl Into<String>, access: Access, route: fn() -> Route) -> Endpoint {
+    Endpoint { method, path: path.into(), access, route }
 }
 
 pub fn endpoints() -> Vec<Endpoint> {
@@ -53,44 +45,24 @@ pub fn endpoints() -> Vec<Endpoint> {
     let admin = Access::Role(Role::Admin);
     let signed_in = Access::Role(Role::Submitter);
     let mut table = vec![
-        endpoint(M::GET, "/healthz", Public, || {
-            web::route().to(health::healthz)
-        }),
-        endpoint(M::GET, "/readyz", Public, || {
-            web::route().to(health::readyz)
-        }),
-        endpoint(M::POST, "/auth/token", Public, || {
-            web::route().to(auth::token)
-        }),
-        endpoint(M::POST, "/auth/refresh", Public, || {
-            web::route().to(auth::refresh)
-        }),
+        endpoint(M::GET, "/healthz", Public, || web::route().to(health::healthz)),
+        endpoint(M::GET, "/readyz", Public, || web::route().to(health::readyz)),
+        endpoint(M::POST, "/auth/token", Public, || web::route().to(auth::token)),
+        endpoint(M::POST, "/auth/refresh", Public, || web::route().to(auth::refresh)),
         endpoint(M::GET, "/me", signed_in, || web::route().to(auth::me)),
-        endpoint(M::POST, "/me/password", signed_in, || {
-            web::route().to(auth::change_password)
-        }),
+        endpoint(M::POST, "/me/password", signed_in, || web::route().to(auth::change_password)),
         endpoint(M::POST, "/users", admin, || web::route().to(users::create)),
         endpoint(M::GET, "/users", admin, || web::route().to(users::list)),
         endpoint(M::GET, "/users/{id}", admin, || web::route().to(users::get)),
-        endpoint(M::PATCH, "/users/{id}", admin, || {
-            web::route().to(users::update)
-        }),
-        endpoint(M::POST, "/api-keys", admin, || {
-            web::route().to(api_keys::create)
-        }),
-        endpoint(M::GET, "/api-keys", admin, || {
-            web::route().to(api_keys::list)
-        }),
-        endpoint(M::DELETE, "/api-keys/{id}", admin, || {
-            web::route().to(api_keys::revoke)
-        }),
-        endpoint(
-            M::GET,
-            "/review-queue",
-            Access::Role(Role::Reviewer),
-            || web::route().to(reviews::queue),
-        ),
+        endpoint(M::PATCH, "/users/{id}", admin, || web::route().to(users::update)),
+        endpoint(M::POST, "/api-keys", admin, || web::route().to(api_keys::create)),
+        endpoint(M::GET, "/api-keys", admin, || web::route().to(api_keys::list)),
+        endpoint(M::DELETE, "/api-keys/{id}", admin, || web::route().to(api_keys::revoke)),
+        endpoint(M::GET, "/audit", Access::Read, || web::route().to(audit::list)),
+        endpoint(M::GET, "/audit/verify", admin, || web::route().to(audit::verify)),
+        endpoint(M::GET, "/review-queue", Access::Role(Role::Reviewer), || web::route().to(reviews::queue)),
     ];
+    table.extend(provenance_routes());
     table.extend(crud::<sources::Sources>());
     table.extend(crud::<speakers::Speakers>());
     table.extend(crud::<quotes::Quotes>());
@@ -98,6 +70,23 @@ pub fn endpoints() -> Vec<Endpoint> {
     table.extend(crud::<claims::Claims>());
     table.extend(reviewed::<claims::Claims>());
     table
+}
+
+/// Variants, provenance and source snapshots.
+fn provenance_routes() -> Vec<Endpoint> {
+    use Method as M;
+    let reviewer = Access::Role(Role::Reviewer);
+    vec![
+        endpoint(M::GET, "/sources/{id}/versions", Access::Read, || {
+            web::route().to(provenance::source_versions)
+        }),
+        endpoint(M::GET, "/quotes/{id}/similar", Access::Read, || web::route().to(provenance::similar)),
+        endpoint(M::GET, "/quotes/{id}/provenance", Access::Read, || web::route().to(provenance::provenance)),
+        endpoint(M::POST, "/quotes/{id}/variant-of", reviewer, || web::route().to(provenance::link_variant)),
+        endpoint(M::DELETE, "/quotes/{id}/variant-of", reviewer, || {
+            web::route().to(provenance::unlink_variant)
+        }),
+    ]
 }
 
 /// The six operations of a stored resource, on `/{collection}`, `/{collection}/batch` and
@@ -109,37 +98,23 @@ fn crud<R: Resource>() -> Vec<Endpoint> {
     let batch = format!("/{}/batch", R::COLLECTION);
     let item = format!("/{}/{{id}}", R::COLLECTION);
     vec![
-        endpoint(M::POST, &collection, submitter, || {
-            web::route().to(resource::create::<R>)
-        }),
-        endpoint(M::GET, &collection, Access::Read, || {
-            web::route().to(resource::list::<R>)
-        }),
-        endpoint(M::POST, batch, submitter, || {
-            web::route().to(resource::create_batch::<R>)
-        }),
-        endpoint(M::GET, &item, Access::Read, || {
-            web::route().to(resource::get::<R>)
-        }),
-        endpoint(M::PATCH, &item, submitter, || {
-            web::route().to(resource::update::<R>)
-        }),
-        endpoint(M::DELETE, item, submitter, || {
-            web::route().to(resource::delete::<R>)
-        }),
+        endpoint(M::POST, &collection, submitter, || web::route().to(resource::create::<R>)),
+        endpoint(M::GET, &collection, Access::Read, || web::route().to(resource::list::<R>)),
+        endpoint(M::POST, batch, submitter, || web::route().to(resource::create_batch::<R>)),
+        endpoint(M::GET, &item, Access::Read, || web::route().to(resource::get::<R>)),
+        endpoint(M::PATCH, &item, submitter, || web::route().to(resource::update::<R>)),
+        endpoint(M::DELETE, item, submitter, || web::route().to(resource::delete::<R>)),
     ]
 }
 
-/// The review history of a reviewable resource, and recording a review.
+/// The review history of a reviewable resource, recording a review, and its audit history.
 fn reviewed<R: Reviewable>() -> Vec<Endpoint> {
     let path = format!("/{}/{{id}}/reviews", R::COLLECTION);
+    let history = format!("/{}/{{id}}/history", R::COLLECTION);
     vec![
-        endpoint(Method::POST, &path, Access::Role(Role::Reviewer), || {
-            web::route().to(reviews::create::<R>)
-        }),
-        endpoint(Method::GET, path, Access::Read, || {
-            web::route().to(reviews::history::<R>)
-        }),
+        endpoint(Method::GET, history, Access::Read, || web::route().to(audit::history::<R>)),
+        endpoint(Method::POST, &path, Access::Role(Role::Reviewer), || web::route().to(reviews::create::<R>)),
+        endpoint(Method::GET, path, Access::Read, || web::route().to(reviews::history::<R>)),
     ]
 }
 
@@ -147,11 +122,7 @@ fn reviewed<R: Reviewable>() -> Vec<Endpoint> {
 pub fn access_table() -> AccessTable {
     let mut table = AccessTable::default();
     for endpoint in endpoints() {
-        table
-            .0
-            .entry(endpoint.path)
-            .or_default()
-            .insert(endpoint.method, endpoint.access);
+        table.0.entry(endpoint.path).or_default().insert(endpoint.method, endpoint.access);
     }
     table
 }
@@ -161,17 +132,13 @@ pub fn access_table() -> AccessTable {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let endpoints = endpoints();
     let mut seen = HashSet::new();
-    let paths: Vec<String> = endpoints
-        .iter()
-        .filter(|e| seen.insert(e.path.clone()))
-        .map(|e| e.path.clone())
-        .collect();
+    let paths: Vec<String> =
+        endpoints.iter().filter(|e| seen.insert(e.path.clone())).map(|e| e.path.clone()).collect();
     for path in paths {
         let here: Vec<&Endpoint> = endpoints.iter().filter(|e| e.path == path).collect();
         let allowed: Vec<Method> = here.iter().map(|e| e.method.clone()).collect();
-        let mut resource = web::resource(path)
-            .wrap(from_fn(enforce_access))
-            .default_service(web::to(move || {
+        let mut resource =
+            web::resource(path).wrap(from_fn(enforce_access)).default_service(web::to(move || {
                 let allowed = allowed.clone();
                 async move { Err::<actix_web::HttpResponse, _>(ApiError::MethodNotAllowed(allowed)) }
             }));

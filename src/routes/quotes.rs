@@ -32,6 +32,8 @@ pub struct QuoteView {
     language: Option<String>,
     status: ReviewStatus,
     assignee_id: Option<Uuid>,
+    /// The canonical quote of the utterance this reports (none: it is canonical).
+    canonical_quote_id: Option<Uuid>,
     created_by: Option<Uuid>,
     version: i32,
     created_at: DateTime<Utc>,
@@ -52,6 +54,7 @@ impl From<Quote> for QuoteView {
             language: row.language,
             status: row.status,
             assignee_id: row.assignee_id,
+            canonical_quote_id: row.canonical_quote_id,
             created_by: row.created_by,
             version: row.version,
             created_at: row.created_at,
@@ -85,6 +88,7 @@ impl Resource for Quotes {
         "created_by",
         "status",
         "assignee_id",
+        "canonical_quote_id",
     ];
     /// A quote stays in the source it was read in; the same words elsewhere are another quote.
     const FIXED: &'static [&'static str] = &["source_id"];
@@ -100,17 +104,13 @@ impl Resource for Quotes {
         conn: &mut AsyncPgConnection,
         inputs: Vec<QuoteInput>,
         batch: bool,
+        _: Option<Uuid>,
     ) -> Result<Vec<Self::Fields>, ApiError> {
         let drafts = each_item(inputs, batch, QuoteDraft::try_from)?;
-        let references = References::load(
-            conn,
-            drafts.iter().map(|d| d.source_id),
-            drafts.iter().map(|d| d.speaker_id),
-        )
-        .await?;
-        each_item(drafts, batch, |draft| {
-            QuoteFields::resolve(draft, &references)
-        })
+        let references =
+            References::load(conn, drafts.iter().map(|d| d.source_id), drafts.iter().map(|d| d.speaker_id))
+                .await?;
+        each_item(drafts, batch, |draft| QuoteFields::resolve(draft, &references))
     }
 
     async fn insert(
@@ -125,10 +125,7 @@ impl Resource for Quotes {
         quote::find(conn, id).await
     }
 
-    async fn list(
-        conn: &mut AsyncPgConnection,
-        query: QuoteQuery,
-    ) -> Result<Page<Quote>, ApiError> {
+    async fn list(conn: &mut AsyncPgConnection, query: QuoteQuery) -> Result<Page<Quote>, ApiError> {
         let page = page_request(query.limit, query.cursor.as_deref())?;
         let filter = QuoteFilter {
             source_id: query.source_id,
@@ -149,11 +146,7 @@ impl Resource for Quotes {
         quote::update(conn, id, version, fields).await
     }
 
-    async fn soft_delete(
-        conn: &mut AsyncPgConnection,
-        id: Uuid,
-        version: i32,
-    ) -> QueryResult<Option<Quote>> {
+    async fn soft_delete(conn: &mut AsyncPgConnection, id: Uuid, version: i32) -> QueryResult<Option<Quote>> {
         quote::soft_delete(conn, id, version).await
     }
 
@@ -172,9 +165,6 @@ impl Reviewable for Quotes {
     }
 
     fn state(row: &Quote) -> ItemState {
-        ItemState {
-            status: row.status,
-            assignee: row.assignee_id,
-        }
+        ItemState { status: row.status, assignee: row.assignee_id }
     }
 }

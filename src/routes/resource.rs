@@ -8,9 +8,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use super::common::{
-    Batch, Created, IfMatch, JsonBody, Listed, Tagged, editable, merge_patch, written,
-};
+use super::common::{Batch, Created, IfMatch, JsonBody, Listed, Tagged, editable, merge_patch, written};
 use crate::auth::{Caller, Principal};
 use crate::domain::kinds::Role;
 use crate::error::ApiError;
@@ -40,18 +38,19 @@ pub trait Resource: 'static {
     type Query: DeserializeOwned + 'static;
 
     /// Validates inputs (and what they refer to); errors point at `/items/N/...` in a batch.
+    /// `updating` names the record an update is for.
     fn prepare(
         conn: &mut AsyncPgConnection,
         inputs: Vec<Self::Input>,
         batch: bool,
+        updating: Option<Uuid>,
     ) -> impl Future<Output = Result<Vec<Self::Fields>, ApiError>>;
     fn insert(
         conn: &mut AsyncPgConnection,
         rows: Vec<Self::Fields>,
         created_by: Uuid,
     ) -> impl Future<Output = QueryResult<Vec<Self::Row>>> + Send;
-    fn find(conn: &mut AsyncPgConnection, id: Uuid)
-    -> impl Future<Output = QueryResult<Self::Row>>;
+    fn find(conn: &mut AsyncPgConnection, id: Uuid) -> impl Future<Output = QueryResult<Self::Row>>;
     fn list(
         conn: &mut AsyncPgConnection,
         query: Self::Query,
@@ -68,10 +67,7 @@ pub trait Resource: 'static {
         version: i32,
     ) -> impl Future<Output = QueryResult<Option<Self::Row>>> + Send;
     /// Refuses to delete a record others still cite.
-    fn check_deletable(
-        conn: &mut AsyncPgConnection,
-        id: Uuid,
-    ) -> impl Future<Output = Result<(), ApiError>>;
+    fn check_deletable(conn: &mut AsyncPgConnection, id: Uuid) -> impl Future<Output = Result<(), ApiError>>;
     /// Whether reviewers have started on the record (then only editors change it).
     fn under_review(_row: &Self::Row) -> bool {
         false
@@ -82,9 +78,7 @@ pub trait Resource: 'static {
 /// only editors change it, so a verdict never silently covers different words.
 fn check_may_change<R: Resource>(caller: &Principal, row: &R::Row) -> Result<(), ApiError> {
     if !caller.at_least(Role::Reviewer) && row.created_by() != Some(caller.user_id) {
-        return Err(ApiError::Forbidden(
-            "submitters may change only what they submitted".into(),
-        ));
+        return Err(ApiError::Forbidden("submitters may change only what they submitted".into()));
     }
     if R::under_review(row) && !caller.at_least(Role::Editor) {
         return Err(ApiError::Forbidden(
@@ -109,7 +103,7 @@ async fn create_all<R: Resource>(
     batch: bool,
 ) -> Result<Vec<(Uuid, i32, R::View)>, ApiError> {
     let mut conn = state.conn().await?;
-    let rows = R::prepare(&mut conn, inputs, batch).await?;
+    let rows = R::prepare(&mut conn, inputs, batch, None).await?;
     // One transaction: every row and its audit event, or nothing.
     conn.transaction::<_, ApiError, _>(async move |conn| {
         let mut created = Vec::new();
@@ -144,11 +138,7 @@ pub async fn create<R: Resource>(
         .await?
         .pop()
         .ok_or_else(|| ApiError::internal("an insert returned no row"))?;
-    Ok(Tagged::created(
-        format!("/{}/{id}", R::COLLECTION),
-        version,
-        view,
-    ))
+    Ok(Tagged::created(format!("/{}/{id}", R::COLLECTION), version, view))
 }
 
 pub async fn create_batch<R: Resource>(
@@ -157,9 +147,7 @@ pub async fn create_batch<R: Resource>(
     body: JsonBody<Batch<R::Input>>,
 ) -> Result<Created<R::View>, ApiError> {
     let created = create_all::<R>(&state, caller, body.0.items, true).await?;
-    Ok(Created {
-        items: created.into_iter().map(|(_, _, view)| view).collect(),
-    })
+    Ok(Created { items: created.into_iter().map(|(_, _, view)| view).collect() })
 }
 
 pub async fn get<R: Resource>(
@@ -194,7 +182,7 @@ pub async fn update<R: Resource>(
     let (_, _, before) = snapshot::<R>(current)?;
     let editable_now = editable(&before, R::READ_ONLY)?;
     let input: R::Input = merge_patch(editable_now, patch.0, R::FIXED)?;
-    let fields = R::prepare(&mut conn, vec![input], false)
+    let fields = R::prepare(&mut conn, vec![input], false, Some(id))
         .await?
         .pop()
         .ok_or_else(|| ApiError::internal("a prepared update vanished"))?;

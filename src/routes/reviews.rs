@@ -10,13 +10,11 @@ use super::resource::Resource;
 use crate::auth::Caller;
 use crate::domain::kinds::ReviewStatus;
 use crate::domain::review::{
-    BEST_RATING, EvidenceTarget, ItemState, Refusal, ReviewDraft, ReviewInput, WORST_RATING,
-    assignee_after, check_transition,
+    BEST_RATING, EvidenceTarget, ItemState, Refusal, ReviewDraft, ReviewInput, WORST_RATING, assignee_after,
+    check_transition,
 };
 use crate::error::{ApiError, FieldError};
-use crate::models::review::{
-    self, Item, ItemSnapshot, QueueEntry, QueueFilter, Review, ReviewEvidence,
-};
+use crate::models::review::{self, Item, ItemSnapshot, QueueEntry, QueueFilter, Review, ReviewEvidence};
 use crate::models::{Versioned, source};
 use crate::startup::AppState;
 
@@ -58,15 +56,12 @@ pub struct ReviewView {
 
 impl From<(Review, Vec<ReviewEvidence>)> for ReviewView {
     fn from((review, evidence): (Review, Vec<ReviewEvidence>)) -> Self {
-        let rating = review
-            .rating_value
-            .zip(review.rating_label)
-            .map(|(value, label)| RatingView {
-                value,
-                label,
-                best: BEST_RATING,
-                worst: WORST_RATING,
-            });
+        let rating = review.rating_value.zip(review.rating_label).map(|(value, label)| RatingView {
+            value,
+            label,
+            best: BEST_RATING,
+            worst: WORST_RATING,
+        });
         Self {
             id: review.id,
             quote_id: review.quote_id,
@@ -77,11 +72,7 @@ impl From<(Review, Vec<ReviewEvidence>)> for ReviewView {
             rationale: review.rationale,
             evidence: evidence
                 .into_iter()
-                .map(|e| EvidenceView {
-                    source_id: e.source_id,
-                    url: e.url,
-                    note: e.note,
-                })
+                .map(|e| EvidenceView { source_id: e.source_id, url: e.url, note: e.note })
                 .collect(),
             item_version: review.item_version,
             created_at: review.created_at,
@@ -103,30 +94,16 @@ pub async fn create<R: Reviewable>(
     let current = R::find(&mut conn, *id).await?;
     let version = if_match.version_to_replace(current.version())?;
     let item = R::state(&current);
-    check_transition(caller.user_id, caller.role, item, draft.status).map_err(|refusal| {
-        match refusal {
-            Refusal::Forbidden(why) => ApiError::Forbidden(why.into()),
-            Refusal::Conflict(why) => ApiError::Conflict(why.into()),
-        }
+    check_transition(caller.user_id, caller.role, item, draft.status).map_err(|refusal| match refusal {
+        Refusal::Forbidden(why) => ApiError::Forbidden(why.into()),
+        Refusal::Conflict(why) => ApiError::Conflict(why.into()),
     })?;
     check_evidence_sources(&mut conn, &draft).await?;
     let assignee = assignee_after(caller.user_id, draft.status);
-    let before = ItemSnapshot {
-        status: item.status,
-        assignee_id: item.assignee,
-        version,
-    };
-    let recorded = review::record(
-        &mut conn,
-        R::item(*id),
-        version,
-        &caller,
-        before,
-        assignee,
-        draft,
-    )
-    .await?
-    .ok_or(ApiError::PreconditionFailed { current: None })?;
+    let before = ItemSnapshot { status: item.status, assignee_id: item.assignee, version };
+    let recorded = review::record(&mut conn, R::item(*id), version, &caller, before, assignee, draft)
+        .await?
+        .ok_or(ApiError::PreconditionFailed { current: None })?;
     let item_version = recorded.0.item_version;
     let location = format!("/{}/{}/reviews", R::COLLECTION, id);
     Ok(Tagged::created(location, item_version, recorded.into()))
@@ -147,11 +124,7 @@ async fn check_evidence_sources(
         })
         .collect();
     let ids: Vec<Uuid> = cited.iter().map(|(_, id)| *id).collect();
-    let found: Vec<Uuid> = source::find_many(conn, &ids)
-        .await?
-        .into_iter()
-        .map(|s| s.id)
-        .collect();
+    let found: Vec<Uuid> = source::find_many(conn, &ids).await?.into_iter().map(|s| s.id).collect();
     match cited.iter().find(|(_, id)| !found.contains(id)) {
         Some((i, id)) => Err(ApiError::Validation(vec![FieldError::new(
             format!("/evidence/{i}/source_id"),
@@ -169,9 +142,7 @@ pub async fn history<R: Reviewable>(
     let mut conn = state.conn().await?;
     R::find(&mut conn, *id).await?;
     let reviews = review::history(&mut conn, R::item(*id)).await?;
-    Ok(web::Json(
-        reviews.into_iter().map(ReviewView::from).collect(),
-    ))
+    Ok(web::Json(reviews.into_iter().map(ReviewView::from).collect()))
 }
 
 #[derive(Serialize)]
@@ -225,30 +196,23 @@ pub async fn queue(
             .split(',')
             .map(|s| serde_json::from_value(serde_json::Value::String(s.trim().to_owned())))
             .collect::<Result<_, _>>()
-            .map_err(|_| {
-                ApiError::BadParameter(format!("status must list review statuses, got {list:?}"))
-            })?,
+            .map_err(|_| ApiError::BadParameter(format!("status must list review statuses, got {list:?}")))?,
     };
-    let assignee =
-        match query.assignee.as_deref() {
-            None => None,
-            Some("me") => Some(caller.user_id),
-            Some(id) => Some(Uuid::try_parse(id).map_err(|_| {
-                ApiError::BadParameter("assignee must be a user id or \"me\"".into())
-            })?),
-        };
+    let assignee = match query.assignee.as_deref() {
+        None => None,
+        Some("me") => Some(caller.user_id),
+        Some(id) => Some(
+            Uuid::try_parse(id)
+                .map_err(|_| ApiError::BadParameter("assignee must be a user id or \"me\"".into()))?,
+        ),
+    };
     let (quotes, claims) = match query.item_type.as_deref() {
         None => (true, true),
         Some("quote") => (true, false),
         Some("claim") => (false, true),
         Some(_) => return Err(ApiError::BadParameter("type must be quote or claim".into())),
     };
-    let filter = QueueFilter {
-        statuses,
-        assignee,
-        quotes,
-        claims,
-    };
+    let filter = QueueFilter { statuses, assignee, quotes, claims };
     let rows = review::queue(&mut *state.conn().await?, &filter, page).await?;
     Ok(Listed::from_page(rows, QueueView::from, |row| row.id))
 }

@@ -9,10 +9,10 @@ use uuid::Uuid;
 use super::common::{each_item, page_request};
 use super::resource::Resource;
 use crate::domain::kinds::SourceKind;
-use crate::domain::source::{Snapshot, SourceDraft, SourceInput};
+use crate::domain::source::{SourceDraft, SourceInput};
 use crate::error::ApiError;
 use crate::models::Page;
-use crate::models::source::{self, Source, SourceFields, SourceFilter};
+use crate::models::source::{self, NewSource, Source, SourceFields, SourceFilter};
 
 #[derive(Serialize)]
 pub struct SourceView {
@@ -28,6 +28,8 @@ pub struct SourceView {
     kind: SourceKind,
     content: Option<String>,
     content_sha256: Option<String>,
+    /// The earlier snapshot of the same URL that this one supersedes.
+    supersedes_id: Option<Uuid>,
     created_by: Option<Uuid>,
     version: i32,
     created_at: DateTime<Utc>,
@@ -49,6 +51,7 @@ impl From<Source> for SourceView {
             kind: row.kind,
             content: row.content,
             content_sha256: row.content_sha256,
+            supersedes_id: row.supersedes_id,
             created_by: row.created_by,
             version: row.version,
             created_at: row.created_at,
@@ -72,31 +75,46 @@ pub struct Sources;
 impl Resource for Sources {
     const COLLECTION: &'static str = "sources";
     const ENTITY: &'static str = "source";
-    const READ_ONLY: &'static [&'static str] = &[
-        "id",
-        "content_sha256",
-        "version",
-        "created_at",
-        "updated_at",
-        "created_by",
-    ];
+    const READ_ONLY: &'static [&'static str] =
+        &["id", "content_sha256", "supersedes_id", "version", "created_at", "updated_at", "created_by"];
     /// The snapshot is what quotes are anchored to; a different text is a different source.
     const FIXED: &'static [&'static str] = &["content"];
 
     type Row = Source;
     type View = SourceView;
     type Input = SourceInput;
-    type Fields = (SourceFields, Option<Snapshot>);
+    type Fields = NewSource;
     type Query = SourceQuery;
 
+    /// A new text for a URL already stored becomes a new version that supersedes the
+    /// latest one; the very same text again is refused as a duplicate.
     async fn prepare(
-        _: &mut AsyncPgConnection,
+        conn: &mut AsyncPgConnection,
         inputs: Vec<SourceInput>,
         batch: bool,
-    ) -> Result<Vec<Self::Fields>, ApiError> {
-        each_item(inputs, batch, |input| {
-            SourceDraft::try_from(input).map(SourceFields::from_draft)
-        })
+        updating: Option<Uuid>,
+    ) -> Result<Vec<NewSource>, ApiError> {
+        let drafts =
+            each_item(inputs, batch, |input| SourceDraft::try_from(input).map(SourceFields::from_draft))?;
+        let mut prepared = Vec::with_capacity(drafts.len());
+        for (i, (fields, snapshot)) in drafts.into_iter().enumerate() {
+            let latest = match (&snapshot, updating) {
+                (Some(_), None) => source::latest_snapshot(conn, &fields.url).await?,
+                _ => None,
+            };
+            if let (Some(latest), Some(snapshot)) = (&latest, &snapshot)
+                && latest.content_sha256.as_deref() == Some(snapshot.sha256.as_str())
+            {
+                let item = if batch { format!("item {i}: ") } else { String::new() };
+                return Err(ApiError::Conflict(format!(
+                    "{item}this exact text of {} is already stored as source {}",
+                    fields.url, latest.id
+                )));
+            }
+            let supersedes_id = latest.map(|l| l.id);
+            prepared.push(NewSource { fields, snapshot, supersedes_id });
+        }
+        Ok(prepared)
     }
 
     async fn insert(
@@ -111,16 +129,9 @@ impl Resource for Sources {
         source::find(conn, id).await
     }
 
-    async fn list(
-        conn: &mut AsyncPgConnection,
-        query: SourceQuery,
-    ) -> Result<Page<Source>, ApiError> {
+    async fn list(conn: &mut AsyncPgConnection, query: SourceQuery) -> Result<Page<Source>, ApiError> {
         let page = page_request(query.limit, query.cursor.as_deref())?;
-        let filter = SourceFilter {
-            url: query.url,
-            publisher: query.publisher,
-            kind: query.kind,
-        };
+        let filter = SourceFilter { url: query.url, publisher: query.publisher, kind: query.kind };
         Ok(source::list(conn, &filter, page).await?)
     }
 
@@ -128,9 +139,9 @@ impl Resource for Sources {
         conn: &mut AsyncPgConnection,
         id: Uuid,
         version: i32,
-        (fields, _): Self::Fields,
+        new: NewSource,
     ) -> QueryResult<Option<Source>> {
-        source::update(conn, id, version, fields).await
+        source::update(conn, id, version, new.fields).await
     }
 
     async fn soft_delete(

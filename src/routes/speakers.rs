@@ -60,8 +60,7 @@ pub struct Speakers;
 impl Resource for Speakers {
     const COLLECTION: &'static str = "speakers";
     const ENTITY: &'static str = "speaker";
-    const READ_ONLY: &'static [&'static str] =
-        &["id", "version", "created_at", "updated_at", "created_by"];
+    const READ_ONLY: &'static [&'static str] = &["id", "version", "created_at", "updated_at", "created_by"];
     const FIXED: &'static [&'static str] = &[];
 
     type Row = Speaker;
@@ -74,10 +73,9 @@ impl Resource for Speakers {
         _: &mut AsyncPgConnection,
         inputs: Vec<SpeakerInput>,
         batch: bool,
+        _: Option<Uuid>,
     ) -> Result<Vec<SpeakerFields>, ApiError> {
-        each_item(inputs, batch, |input| {
-            SpeakerDraft::try_from(input).map(SpeakerFields::from)
-        })
+        each_item(inputs, batch, |input| SpeakerDraft::try_from(input).map(SpeakerFields::from))
     }
 
     async fn insert(
@@ -92,16 +90,9 @@ impl Resource for Speakers {
         speaker::find(conn, id).await
     }
 
-    async fn list(
-        conn: &mut AsyncPgConnection,
-        query: SpeakerQuery,
-    ) -> Result<Page<Speaker>, ApiError> {
+    async fn list(conn: &mut AsyncPgConnection, query: SpeakerQuery) -> Result<Page<Speaker>, ApiError> {
         let page = page_request(query.limit, query.cursor.as_deref())?;
-        let filter = SpeakerFilter {
-            name: query.name,
-            kind: query.kind,
-            wikidata_qid: query.wikidata_qid,
-        };
+        let filter = SpeakerFilter { name: query.name, kind: query.kind, wikidata_qid: query.wikidata_qid };
         Ok(speaker::list(conn, &filter, page).await?)
     }
 

@@ -74,11 +74,7 @@ pub fn parse_email(email: &str) -> Result<String, String> {
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
         });
-    if valid {
-        Ok(email.to_owned())
-    } else {
-        Err("must be an email address".into())
-    }
+    if valid { Ok(email.to_owned()) } else { Err("must be an email address".into()) }
 }
 
 /// Creates an account; shared with `attest user add`.
@@ -91,17 +87,11 @@ pub async fn add_user(
     new_password: String,
 ) -> Result<User, ApiError> {
     let email = parse_email(email).map_err(|e| ApiError::validation("/email", e))?;
-    let display_name =
-        Text::label(display_name).map_err(|e| ApiError::validation("/display_name", e))?;
+    let display_name = Text::label(display_name).map_err(|e| ApiError::validation("/display_name", e))?;
     password::check_strength(&new_password).map_err(|e| ApiError::validation("/password", e))?;
     let password_hash = password::hash(new_password).await?;
-    let new = NewUser {
-        id: Uuid::now_v7(),
-        email,
-        display_name: display_name.into_inner(),
-        role,
-        password_hash,
-    };
+    let new =
+        NewUser { id: Uuid::now_v7(), email, display_name: display_name.into_inner(), role, password_hash };
     conn.transaction::<_, ApiError, _>(async move |conn| {
         let created = user::insert(conn, new).await?;
         audit::append(
@@ -131,26 +121,10 @@ pub async fn create(
     Caller(caller): Caller,
     body: JsonBody<UserInput>,
 ) -> Result<Tagged<UserView>, ApiError> {
-    let UserInput {
-        email,
-        display_name,
-        role,
-        password,
-    } = body.0;
-    let created = add_user(
-        &mut *state.conn().await?,
-        Some(caller),
-        &email,
-        display_name,
-        role,
-        password,
-    )
-    .await?;
-    Ok(Tagged::created(
-        format!("/users/{}", created.id),
-        created.version,
-        created.into(),
-    ))
+    let UserInput { email, display_name, role, password } = body.0;
+    let created =
+        add_user(&mut *state.conn().await?, Some(caller), &email, display_name, role, password).await?;
+    Ok(Tagged::created(format!("/users/{}", created.id), created.version, created.into()))
 }
 
 #[derive(Deserialize)]
@@ -169,10 +143,7 @@ pub async fn list(
     Ok(Listed::from_page(rows, UserView::from, |row| row.id))
 }
 
-pub async fn get(
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> Result<Tagged<UserView>, ApiError> {
+pub async fn get(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<Tagged<UserView>, ApiError> {
     let found = user::find(&mut *state.conn().await?, *id).await?;
     Ok(Tagged::ok(found.version, found.into()))
 }
@@ -192,10 +163,7 @@ pub async fn update(
     if current.id == caller.user_id
         && (patch.role.is_some_and(|r| r < Role::Admin) || patch.disabled == Some(true))
     {
-        return Err(ApiError::validation(
-            "/role",
-            "an admin cannot demote or disable themselves",
-        ));
+        return Err(ApiError::validation("/role", "an admin cannot demote or disable themselves"));
     }
     let display_name = patch
         .display_name
@@ -204,8 +172,7 @@ pub async fn update(
         .map_err(|e| ApiError::validation("/display_name", e))?;
     let password_hash = match patch.password {
         Some(new_password) => {
-            password::check_strength(&new_password)
-                .map_err(|e| ApiError::validation("/password", e))?;
+            password::check_strength(&new_password).map_err(|e| ApiError::validation("/password", e))?;
             Some(password::hash(new_password).await?)
         }
         None => None,
@@ -248,17 +215,8 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(
-            parse_email(" ana@news.example ").unwrap(),
-            "ana@news.example"
-        );
-        for bad in [
-            "ana",
-            "@news.example",
-            "ana@news",
-            "a na@news.example",
-            "ana@.example",
-        ] {
+        assert_eq!(parse_email(" ana@news.example ").unwrap(), "ana@news.example");
+        for bad in ["ana", "@news.example", "ana@news", "a na@news.example", "ana@.example"] {
             assert!(parse_email(bad).is_err(), "{bad}");
         }
     }

@@ -13,22 +13,13 @@ async fn every_route_refuses_callers_below_its_role() {
     for endpoint in attest::routes::endpoints() {
         let path = endpoint.path.replace("{id}", nil);
         let method = Method::from_bytes(endpoint.method.as_str().as_bytes()).unwrap();
-        let anonymous = app
-            .request_as(None, method.clone(), &path)
-            .json(&json!({}))
-            .send()
-            .await
-            .unwrap();
+        let anonymous = app.request_as(None, method.clone(), &path).json(&json!({})).send().await.unwrap();
         match endpoint.access {
             attest::auth::Access::Public => {
                 assert_ne!(anonymous.status(), StatusCode::UNAUTHORIZED, "{path}")
             }
             _ => {
-                assert_eq!(
-                    anonymous.status(),
-                    StatusCode::UNAUTHORIZED,
-                    "{method} {path} anonymously"
-                );
+                assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED, "{method} {path} anonymously");
                 problem(anonymous, StatusCode::UNAUTHORIZED).await;
             }
         }
@@ -45,11 +36,7 @@ async fn every_route_refuses_callers_below_its_role() {
                     .send()
                     .await
                     .unwrap();
-                assert_eq!(
-                    response.status(),
-                    StatusCode::FORBIDDEN,
-                    "{method} {path} as {role:?}"
-                );
+                assert_eq!(response.status(), StatusCode::FORBIDDEN, "{method} {path} as {role:?}");
                 problem(response, StatusCode::FORBIDDEN).await;
             }
         }
@@ -60,17 +47,9 @@ async fn every_route_refuses_callers_below_its_role() {
 async fn anonymous_reading_is_a_deployment_switch_and_never_covers_writes() {
     let app = TestApp::spawn_public().await;
     let source = app.source("Text.").await;
-    let read = app
-        .request_as(None, Method::GET, &format!("/sources/{}", id(&source)))
-        .send()
-        .await
-        .unwrap();
+    let read = app.request_as(None, Method::GET, &format!("/sources/{}", id(&source))).send().await.unwrap();
     assert_eq!(read.status(), StatusCode::OK);
-    let listed = app
-        .request_as(None, Method::GET, "/quotes")
-        .send()
-        .await
-        .unwrap();
+    let listed = app.request_as(None, Method::GET, "/quotes").send().await.unwrap();
     assert_eq!(listed.status(), StatusCode::OK);
     let write = app
         .request_as(None, Method::POST, "/sources")
@@ -79,11 +58,7 @@ async fn anonymous_reading_is_a_deployment_switch_and_never_covers_writes() {
         .await
         .unwrap();
     problem(write, StatusCode::UNAUTHORIZED).await;
-    let bad_token = app
-        .request_as(Some("nonsense"), Method::GET, "/quotes")
-        .send()
-        .await
-        .unwrap();
+    let bad_token = app.request_as(Some("nonsense"), Method::GET, "/quotes").send().await.unwrap();
     problem(bad_token, StatusCode::UNAUTHORIZED).await;
 }
 
@@ -103,10 +78,7 @@ async fn second_submitter(app: &TestApp) -> String {
         .send()
         .await
         .unwrap();
-    json(tokens, StatusCode::OK).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    json(tokens, StatusCode::OK).await["access_token"].as_str().unwrap().to_owned()
 }
 
 async fn quote(app: &TestApp) -> Value {
@@ -145,16 +117,8 @@ async fn submitters_change_only_their_own_records() {
     assert_eq!(unchanged["version"], 1);
 
     // The owner may; so may a reviewer (before review starts).
-    json(
-        app.patch(
-            &path,
-            &etag(&quote),
-            &json!({"relayed_by": "state television"}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    json(app.patch(&path, &etag(&quote), &json!({"relayed_by": "state television"})).await, StatusCode::OK)
+        .await;
 }
 
 #[tokio::test]
@@ -162,36 +126,18 @@ async fn reviewer_only_fields_are_refused_in_any_body() {
     let app = TestApp::spawn().await;
     let quote = quote(&app).await;
     let source_id = quote["source_id"].as_str().unwrap();
-    for field in [
-        "status",
-        "assignee_id",
-        "version",
-        "created_by",
-        "reviewer_id",
-    ] {
+    for field in ["status", "assignee_id", "version", "created_by", "reviewer_id"] {
         let mut body = json!({"source_id": source_id, "statement": "s", "metric": "m", "qualifier": "exact", "value": "1"});
         body[field] = json!("verified");
         let refused = problem(app.post("/claims", &body).await, StatusCode::BAD_REQUEST).await;
         assert_eq!(pointer(&refused), format!("/{field}"));
-        let patched = app
-            .patch(
-                &format!("/quotes/{}", id(&quote)),
-                &etag(&quote),
-                &json!({ field: "verified" }),
-            )
-            .await;
-        assert_eq!(
-            pointer(&problem(patched, StatusCode::BAD_REQUEST).await),
-            format!("/{field}")
-        );
+        let patched =
+            app.patch(&format!("/quotes/{}", id(&quote)), &etag(&quote), &json!({ field: "verified" })).await;
+        assert_eq!(pointer(&problem(patched, StatusCode::BAD_REQUEST).await), format!("/{field}"));
     }
     assert_eq!(app.count("claims").await, 0);
     assert_eq!(
-        json(
-            app.get(&format!("/quotes/{}", id(&quote))).await,
-            StatusCode::OK
-        )
-        .await["status"],
+        json(app.get(&format!("/quotes/{}", id(&quote))).await, StatusCode::OK).await["status"],
         "unreviewed"
     );
 }
@@ -206,10 +152,7 @@ async fn api_keys_are_shown_once_stored_hashed_scoped_and_revocable() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        pointer(&problem(too_strong, StatusCode::UNPROCESSABLE_ENTITY).await),
-        "/role"
-    );
+    assert_eq!(pointer(&problem(too_strong, StatusCode::UNPROCESSABLE_ENTITY).await), "/role");
 
     let created = app
         .request_as(admin, Method::POST, "/api-keys")
@@ -228,59 +171,25 @@ async fn api_keys_are_shown_once_stored_hashed_scoped_and_revocable() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        json(source, StatusCode::CREATED).await["created_by"],
-        app.submitter.id.to_string()
-    );
-    let review_attempt = app
-        .request_as(Some(&secret), Method::GET, "/review-queue")
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(json(source, StatusCode::CREATED).await["created_by"], app.submitter.id.to_string());
+    let review_attempt = app.request_as(Some(&secret), Method::GET, "/review-queue").send().await.unwrap();
     problem(review_attempt, StatusCode::FORBIDDEN).await;
 
-    let listed = json(
-        app.request_as(admin, Method::GET, "/api-keys")
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::OK,
-    )
-    .await;
+    let listed =
+        json(app.request_as(admin, Method::GET, "/api-keys").send().await.unwrap(), StatusCode::OK).await;
     let listed_text = listed.to_string();
-    assert!(
-        !listed_text.contains(&secret[20..]),
-        "no secret in listings"
-    );
-    assert!(
-        listed["items"][0]["last_used_at"].is_string(),
-        "use is recorded"
-    );
+    assert!(!listed_text.contains(&secret[20..]), "no secret in listings");
+    assert!(listed["items"][0]["last_used_at"].is_string(), "use is recorded");
 
     // Same prefix, different secret: refused.
     let last = if secret.ends_with('0') { "1" } else { "0" };
     let tampered = format!("{}{last}", &secret[..secret.len() - 1]);
-    let tampered = app
-        .request_as(Some(&tampered), Method::GET, "/sources")
-        .send()
-        .await
-        .unwrap();
+    let tampered = app.request_as(Some(&tampered), Method::GET, "/sources").send().await.unwrap();
     problem(tampered, StatusCode::UNAUTHORIZED).await;
 
-    let revoked = app
-        .request_as(
-            admin,
-            Method::DELETE,
-            &format!("/api-keys/{}", id(&created)),
-        )
-        .send()
-        .await
-        .unwrap();
+    let revoked =
+        app.request_as(admin, Method::DELETE, &format!("/api-keys/{}", id(&created))).send().await.unwrap();
     assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
-    let after = app
-        .request_as(Some(&secret), Method::GET, "/sources")
-        .send()
-        .await
-        .unwrap();
+    let after = app.request_as(Some(&secret), Method::GET, "/sources").send().await.unwrap();
     problem(after, StatusCode::UNAUTHORIZED).await;
 }

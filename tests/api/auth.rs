@@ -13,12 +13,7 @@ const TEST_SECRET: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5
 fn sign(claims: &Value, kid: &str, secret_hex: &str) -> String {
     let mut header = Header::new(Algorithm::HS256);
     header.kid = Some(kid.into());
-    encode(
-        &header,
-        claims,
-        &EncodingKey::from_secret(&hex::decode(secret_hex).unwrap()),
-    )
-    .unwrap()
+    encode(&header, claims, &EncodingKey::from_secret(&hex::decode(secret_hex).unwrap())).unwrap()
 }
 
 fn b64(value: &Value) -> String {
@@ -27,10 +22,7 @@ fn b64(value: &Value) -> String {
 }
 
 async fn me(app: &TestApp, token: &str) -> reqwest::Response {
-    app.request_as(Some(token), Method::GET, "/me")
-        .send()
-        .await
-        .unwrap()
+    app.request_as(Some(token), Method::GET, "/me").send().await.unwrap()
 }
 
 #[tokio::test]
@@ -38,11 +30,9 @@ async fn forged_expired_and_incomplete_tokens_are_refused() {
     let app = TestApp::spawn().await;
     let now = Utc::now().timestamp();
     let sub = app.reviewer.id.to_string();
-    let good = json!({"sub": sub, "iss": "attest", "aud": "attest-api", "iat": now, "exp": now + 600, "tgen": 1});
-    assert_eq!(
-        me(&app, &sign(&good, "test", TEST_SECRET)).await.status(),
-        StatusCode::OK
-    );
+    let good =
+        json!({"sub": sub, "iss": "attest", "aud": "attest-api", "iat": now, "exp": now + 600, "tgen": 1});
+    assert_eq!(me(&app, &sign(&good, "test", TEST_SECRET)).await.status(), StatusCode::OK);
 
     let without = |field: &str| {
         let mut claims = good.clone();
@@ -56,11 +46,7 @@ async fn forged_expired_and_incomplete_tokens_are_refused() {
     exp_as_string["exp"] = json!((now + 600).to_string());
     let mut wrong_audience = good.clone();
     wrong_audience["aud"] = json!("someone-else");
-    let alg_none = format!(
-        "{}.{}.",
-        b64(&json!({"alg": "none", "typ": "JWT", "kid": "test"})),
-        b64(&good)
-    );
+    let alg_none = format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT", "kid": "test"})), b64(&good));
     let cases = [
         ("alg none", alg_none),
         ("another key", sign(&good, "test", &"77".repeat(32))),
@@ -77,21 +63,10 @@ async fn forged_expired_and_incomplete_tokens_are_refused() {
     for (case, token) in cases {
         let response = me(&app, &token).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{case}");
-        assert!(
-            response.headers()["www-authenticate"]
-                .to_str()
-                .unwrap()
-                .starts_with("Bearer"),
-            "{case}"
-        );
+        assert!(response.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"), "{case}");
         problem(response, StatusCode::UNAUTHORIZED).await;
     }
-    let basic = app
-        .request_as(None, Method::GET, "/me")
-        .basic_auth("a", Some("b"))
-        .send()
-        .await
-        .unwrap();
+    let basic = app.request_as(None, Method::GET, "/me").basic_auth("a", Some("b")).send().await.unwrap();
     problem(basic, StatusCode::UNAUTHORIZED).await;
 }
 
@@ -103,11 +78,7 @@ async fn signing_in_and_refreshing_rotates_tokens_and_catches_replays() {
             .json(&json!({"email": app.reviewer.email, "password": password}))
             .send()
     };
-    let wrong = problem(
-        sign_in("not the password").await.unwrap(),
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
+    let wrong = problem(sign_in("not the password").await.unwrap(), StatusCode::UNAUTHORIZED).await;
     let unknown = app
         .request_as(None, Method::POST, "/auth/token")
         .json(&json!({"email": "nobody@news.example", "password": PASSWORD}))
@@ -115,58 +86,32 @@ async fn signing_in_and_refreshing_rotates_tokens_and_catches_replays() {
         .await
         .unwrap();
     let unknown = problem(unknown, StatusCode::UNAUTHORIZED).await;
-    assert_eq!(
-        wrong["detail"], unknown["detail"],
-        "no hint whether the account exists"
-    );
+    assert_eq!(wrong["detail"], unknown["detail"], "no hint whether the account exists");
 
     let response = sign_in(PASSWORD).await.unwrap();
     assert_eq!(response.headers()["cache-control"], "no-store");
     let tokens = json(response, StatusCode::OK).await;
     assert_eq!(tokens["token_type"], "Bearer");
-    let profile = json(
-        me(&app, tokens["access_token"].as_str().unwrap()).await,
-        StatusCode::OK,
-    )
-    .await;
+    let profile = json(me(&app, tokens["access_token"].as_str().unwrap()).await, StatusCode::OK).await;
     assert_eq!(profile["role"], "reviewer");
     assert!(profile.get("password_hash").is_none());
 
     let refresh = |token: Value| {
-        app.request_as(None, Method::POST, "/auth/refresh")
-            .json(&json!({ "refresh_token": token }))
-            .send()
+        app.request_as(None, Method::POST, "/auth/refresh").json(&json!({ "refresh_token": token })).send()
     };
     let first = tokens["refresh_token"].clone();
     let rotated = json(refresh(first.clone()).await.unwrap(), StatusCode::OK).await;
     assert_ne!(rotated["refresh_token"], first);
-    assert_eq!(
-        me(&app, rotated["access_token"].as_str().unwrap())
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(me(&app, rotated["access_token"].as_str().unwrap()).await.status(), StatusCode::OK);
 
     // The first token again: a replay. It fails, and the whole family is revoked with it.
     problem(refresh(first).await.unwrap(), StatusCode::UNAUTHORIZED).await;
-    problem(
-        refresh(rotated["refresh_token"].clone()).await.unwrap(),
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
-    problem(
-        refresh(json!("rt_made_up")).await.unwrap(),
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
+    problem(refresh(rotated["refresh_token"].clone()).await.unwrap(), StatusCode::UNAUTHORIZED).await;
+    problem(refresh(json!("rt_made_up")).await.unwrap(), StatusCode::UNAUTHORIZED).await;
 
     // Another sign-in is another family, unaffected.
     let other = json(sign_in(PASSWORD).await.unwrap(), StatusCode::OK).await;
-    json(
-        refresh(other["refresh_token"].clone()).await.unwrap(),
-        StatusCode::OK,
-    )
-    .await;
+    json(refresh(other["refresh_token"].clone()).await.unwrap(), StatusCode::OK).await;
 }
 
 #[tokio::test]
@@ -180,19 +125,12 @@ async fn a_password_or_role_change_ends_earlier_tokens() {
         .await
         .unwrap();
     assert_eq!(changed.status(), StatusCode::NO_CONTENT);
-    problem(
-        me(&app, &app.reviewer.token).await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
+    problem(me(&app, &app.reviewer.token).await, StatusCode::UNAUTHORIZED).await;
 
     // An admin changes the editor's role: the editor's token stops working.
     let path = format!("/users/{}", app.editor.id);
     let editor = json(
-        app.request_as(Some(&app.admin.token), Method::GET, &path)
-            .send()
-            .await
-            .unwrap(),
+        app.request_as(Some(&app.admin.token), Method::GET, &path).send().await.unwrap(),
         StatusCode::OK,
     )
     .await;
@@ -215,15 +153,10 @@ async fn a_password_or_role_change_ends_earlier_tokens() {
     problem(weak, StatusCode::UNPROCESSABLE_ENTITY).await;
     let wrong = app
         .request_as(Some(&app.submitter.token), Method::POST, "/me/password")
-        .json(
-            &json!({"current_password": "not it at all", "new_password": "a brand new passphrase"}),
-        )
+        .json(&json!({"current_password": "not it at all", "new_password": "a brand new passphrase"}))
         .send()
         .await
         .unwrap();
     problem(wrong, StatusCode::UNPROCESSABLE_ENTITY).await;
-    assert_eq!(
-        me(&app, &app.submitter.token).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(me(&app, &app.submitter.token).await.status(), StatusCode::OK);
 }

@@ -5,13 +5,10 @@ use std::collections::BTreeSet;
 
 use serde_yaml_ng::Value;
 
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 fn spec() -> Value {
-    let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml")).unwrap();
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml")).unwrap();
     serde_yaml_ng::from_str(&text).unwrap()
 }
 
@@ -38,14 +35,8 @@ fn the_router_and_the_spec_list_the_same_operations() {
         .collect();
     let undocumented: Vec<_> = routed.difference(&documented).collect();
     let unrouted: Vec<_> = documented.difference(&routed).collect();
-    assert!(
-        undocumented.is_empty(),
-        "routes missing from openapi.yaml: {undocumented:?}"
-    );
-    assert!(
-        unrouted.is_empty(),
-        "operations in openapi.yaml with no route: {unrouted:?}"
-    );
+    assert!(undocumented.is_empty(), "routes missing from openapi.yaml: {undocumented:?}");
+    assert!(unrouted.is_empty(), "operations in openapi.yaml with no route: {unrouted:?}");
 }
 
 #[test]
@@ -61,15 +52,10 @@ fn every_operation_documents_its_errors_as_problem_json() {
             let errors: Vec<_> = documented
                 .iter()
                 .filter(|(status, _)| {
-                    status
-                        .as_str()
-                        .is_some_and(|s| s.starts_with('4') || s.starts_with('5'))
+                    status.as_str().is_some_and(|s| s.starts_with('4') || s.starts_with('5'))
                 })
                 .collect();
-            assert!(
-                !errors.is_empty(),
-                "{method:?} {path:?} documents no error response"
-            );
+            assert!(!errors.is_empty(), "{method:?} {path:?} documents no error response");
             for (status, response) in errors {
                 let response = match response["$ref"].as_str() {
                     Some(reference) => &responses[reference.rsplit('/').next().unwrap()],

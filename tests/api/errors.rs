@@ -12,11 +12,8 @@ async fn unknown_routes_and_methods() {
     let response = app.request(Method::PUT, "/sources").send().await.unwrap();
     assert_eq!(response.headers()["allow"], "POST, GET");
     problem(response, StatusCode::METHOD_NOT_ALLOWED).await;
-    let response = app
-        .request(Method::POST, "/quotes/0192f0c0-0000-7000-8000-000000000000")
-        .send()
-        .await
-        .unwrap();
+    let response =
+        app.request(Method::POST, "/quotes/0192f0c0-0000-7000-8000-000000000000").send().await.unwrap();
     assert_eq!(response.headers()["allow"], "GET, PATCH, DELETE");
     problem(response, StatusCode::METHOD_NOT_ALLOWED).await;
 }
@@ -25,12 +22,7 @@ async fn unknown_routes_and_methods() {
 async fn malformed_ids_and_missing_records() {
     let app = TestApp::spawn().await;
     problem(app.get("/claims/not-a-uuid").await, StatusCode::BAD_REQUEST).await;
-    problem(
-        app.get("/claims/0192f0c0-0000-7000-8000-000000000000")
-            .await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+    problem(app.get("/claims/0192f0c0-0000-7000-8000-000000000000").await, StatusCode::NOT_FOUND).await;
 }
 
 #[tokio::test]
@@ -44,84 +36,29 @@ async fn bodies_must_be_json_of_the_right_shape_and_size() {
         request.send()
     };
     let valid = br#"{"name": "Ana Ruiz", "kind": "person"}"#.to_vec();
-    problem(
-        send(None, valid.clone()).await.unwrap(),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-    )
-    .await;
-    problem(
-        send(Some("text/plain"), valid.clone()).await.unwrap(),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-    )
-    .await;
-    problem(
-        send(Some("application/json"), b"{\"name\": ".to_vec())
-            .await
-            .unwrap(),
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
-    problem(
-        send(Some("application/json"), b"{} {}".to_vec())
-            .await
-            .unwrap(),
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
-    problem(
-        send(Some("application/json"), b"[1, 2]".to_vec())
-            .await
-            .unwrap(),
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
-    problem(
-        send(Some("application/json"), vec![0xff, 0xfe])
-            .await
-            .unwrap(),
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
+    problem(send(None, valid.clone()).await.unwrap(), StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
+    problem(send(Some("text/plain"), valid.clone()).await.unwrap(), StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
+    problem(send(Some("application/json"), b"{\"name\": ".to_vec()).await.unwrap(), StatusCode::BAD_REQUEST)
+        .await;
+    problem(send(Some("application/json"), b"{} {}".to_vec()).await.unwrap(), StatusCode::BAD_REQUEST).await;
+    problem(send(Some("application/json"), b"[1, 2]".to_vec()).await.unwrap(), StatusCode::BAD_REQUEST).await;
+    problem(send(Some("application/json"), vec![0xff, 0xfe]).await.unwrap(), StatusCode::BAD_REQUEST).await;
     let nested = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-    problem(
-        send(Some("application/json"), nested.into_bytes())
-            .await
-            .unwrap(),
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
+    problem(send(Some("application/json"), nested.into_bytes()).await.unwrap(), StatusCode::BAD_REQUEST)
+        .await;
 
     // No mass assignment: a field the API does not take is refused, and named.
     let extra =
-        br#"{"name": "Ana Ruiz", "kind": "person", "id": "0192f0c0-0000-7000-8000-000000000000"}"#
-            .to_vec();
-    let problem_doc = problem(
-        send(Some("application/json"), extra).await.unwrap(),
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
+        br#"{"name": "Ana Ruiz", "kind": "person", "id": "0192f0c0-0000-7000-8000-000000000000"}"#.to_vec();
+    let problem_doc =
+        problem(send(Some("application/json"), extra).await.unwrap(), StatusCode::BAD_REQUEST).await;
     assert_eq!(pointer(&problem_doc), "/id");
 
     let huge = json!({"name": "x".repeat(MAX_BODY_BYTES), "kind": "person"});
-    let problem_doc = problem(
-        app.post("/speakers", &huge).await,
-        StatusCode::PAYLOAD_TOO_LARGE,
-    )
-    .await;
-    assert!(
-        problem_doc["detail"]
-            .as_str()
-            .unwrap()
-            .contains(&MAX_BODY_BYTES.to_string())
-    );
+    let problem_doc = problem(app.post("/speakers", &huge).await, StatusCode::PAYLOAD_TOO_LARGE).await;
+    assert!(problem_doc["detail"].as_str().unwrap().contains(&MAX_BODY_BYTES.to_string()));
 
-    assert!(
-        send(Some("application/json; charset=utf-8"), valid)
-            .await
-            .unwrap()
-            .status()
-            .is_success()
-    );
+    assert!(send(Some("application/json; charset=utf-8"), valid).await.unwrap().status().is_success());
     assert_eq!(app.count("speakers").await, 1);
 }
 
@@ -136,21 +73,12 @@ async fn health_and_readiness() {
 
 #[tokio::test]
 async fn a_lost_database_answers_503_with_retry_after_not_500() {
-    let app =
-        TestApp::spawn_on("host=/nonexistent port=5432 user=attest dbname=attest".into()).await;
-    for path in [
-        "/readyz",
-        "/sources",
-        "/claims/0192f0c0-0000-7000-8000-000000000000",
-    ] {
+    let app = TestApp::spawn_on("host=/nonexistent port=5432 user=attest dbname=attest".into()).await;
+    for path in ["/readyz", "/sources", "/claims/0192f0c0-0000-7000-8000-000000000000"] {
         let response = app.get(path).await;
         assert_eq!(response.headers()["retry-after"], "1");
         problem(response, StatusCode::SERVICE_UNAVAILABLE).await;
     }
     let healthz = app.get("/healthz").await;
-    assert_eq!(
-        healthz.status(),
-        StatusCode::OK,
-        "the process itself is alive"
-    );
+    assert_eq!(healthz.status(), StatusCode::OK, "the process itself is alive");
 }

@@ -119,11 +119,7 @@ async fn add_user(database_url: &str, keys: &KeyRing, role: Role) -> TestUser {
         password_hash: password_hash(),
     };
     let user = attest::models::user::insert(&mut conn, new).await.unwrap();
-    TestUser {
-        id: user.id,
-        email,
-        token: keys.issue(user.id, user.token_generation).unwrap(),
-    }
+    TestUser { id: user.id, email, token: keys.issue(user.id, user.token_generation).unwrap() }
 }
 
 impl TestApp {
@@ -145,11 +141,7 @@ impl TestApp {
         let pool = db::build_pool(&database_url, 4, Duration::from_secs(2)).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
-        let settings = HttpSettings {
-            workers: 1,
-            max_body_bytes: MAX_BODY_BYTES,
-            public_read,
-        };
+        let settings = HttpSettings { workers: 1, max_body_bytes: MAX_BODY_BYTES, public_read };
         let keys = test_keys();
         let server = startup::run(listener, pool, keys.clone(), &settings).unwrap();
         tokio::spawn(server);
@@ -158,11 +150,7 @@ impl TestApp {
             if reachable {
                 add_user(&database_url, &keys, role).await
             } else {
-                TestUser {
-                    id: Uuid::nil(),
-                    email: String::new(),
-                    token: keys.issue(Uuid::nil(), 1).unwrap(),
-                }
+                TestUser { id: Uuid::nil(), email: String::new(), token: keys.issue(Uuid::nil(), 1).unwrap() }
             }
         };
         let (admin, editor, reviewer, submitter) = (
@@ -184,15 +172,8 @@ impl TestApp {
     }
 
     /// A request with `token` as the bearer credential (none if `None`).
-    pub fn request_as(
-        &self,
-        token: Option<&str>,
-        method: Method,
-        path: &str,
-    ) -> reqwest::RequestBuilder {
-        let request = self
-            .client
-            .request(method, format!("{}{path}", self.address));
+    pub fn request_as(&self, token: Option<&str>, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self.client.request(method, format!("{}{path}", self.address));
         match token {
             Some(token) => request.bearer_auth(token),
             None => request,
@@ -209,28 +190,15 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> Response {
-        self.request(Method::POST, path)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+        self.request(Method::POST, path).json(body).send().await.unwrap()
     }
 
     pub async fn patch(&self, path: &str, etag: &str, body: &Value) -> Response {
-        self.request(Method::PATCH, path)
-            .header("if-match", etag)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+        self.request(Method::PATCH, path).header("if-match", etag).json(body).send().await.unwrap()
     }
 
     pub async fn delete(&self, path: &str, etag: &str) -> Response {
-        self.request(Method::DELETE, path)
-            .header("if-match", etag)
-            .send()
-            .await
-            .unwrap()
+        self.request(Method::DELETE, path).header("if-match", etag).send().await.unwrap()
     }
 
     /// POSTs and expects 201; returns the created record.
@@ -245,14 +213,14 @@ impl TestApp {
     pub async fn source(&self, content: &str) -> Value {
         self.create(
             "/sources",
-            json!({"url": "https://news.example/report", "kind": "article", "publisher": "Example Wire", "content": content}),
+            json!({"url": format!("https://news.example/{}", Uuid::now_v7()), "kind": "article",
+                   "publisher": "Example Wire", "content": content}),
         )
         .await
     }
 
     pub async fn speaker(&self, name: &str) -> Value {
-        self.create("/speakers", json!({"name": name, "kind": "person"}))
-            .await
+        self.create("/speakers", json!({"name": name, "kind": "person"})).await
     }
 
     /// Rows in `table`, deleted or not, read straight from the database.
@@ -275,31 +243,21 @@ impl TestApp {
 /// Asserts a problem+json answer with `status`; returns the problem document.
 pub async fn problem(response: Response, status: StatusCode) -> Value {
     let actual = response.status();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
+    let content_type =
+        response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
     let body = response.text().await.unwrap();
     assert_eq!(actual, status, "body: {body}");
     assert_eq!(content_type, "application/problem+json", "body: {body}");
     let problem: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(problem["status"], status.as_u16(), "{problem}");
-    assert!(
-        problem["type"]
-            .as_str()
-            .unwrap()
-            .starts_with("urn:attest:problem:")
-    );
+    assert!(problem["type"].as_str().unwrap().starts_with("urn:attest:problem:"));
     assert!(!problem["detail"].as_str().unwrap().is_empty());
     problem
 }
 
 /// The JSON Pointer of the first field error in a problem.
 pub fn pointer(problem: &Value) -> &str {
-    problem["errors"][0]["pointer"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no field error in {problem}"))
+    problem["errors"][0]["pointer"].as_str().unwrap_or_else(|| panic!("no field error in {problem}"))
 }
 
 pub async fn json(response: Response, status: StatusCode) -> Value {

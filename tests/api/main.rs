@@ -3,12 +3,14 @@
 //! migrated template for every test, and the real server over real HTTP.
 
 mod access;
+mod audit;
 mod auth;
 mod claims;
 mod contract;
 mod errors;
 mod helpers;
 mod migrations;
+mod provenance;
 mod quotes;
 mod reviews;
 mod sources;

@@ -27,16 +27,10 @@ async fn every_migration_goes_down_and_up_again() {
     let before = application_tables(&url).await;
     assert!(before >= 4, "the template has the tables ({before})");
 
-    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
-        .unwrap()
-        .count();
+    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")).unwrap().count();
     let reverted = attest::db::revert_all(&url).await.unwrap();
     assert_eq!(reverted, migrations);
-    assert_eq!(
-        application_tables(&url).await,
-        0,
-        "down.sql leaves nothing behind"
-    );
+    assert_eq!(application_tables(&url).await, 0, "down.sql leaves nothing behind");
 
     let applied = attest::db::migrate(&url).await.unwrap();
     assert_eq!(applied.len(), reverted);

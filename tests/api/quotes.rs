@@ -12,10 +12,7 @@ async fn setup(app: &TestApp) -> (Value, Value) {
 }
 
 fn code_points(text: &str, start: u64, end: u64) -> String {
-    text.chars()
-        .skip(start as usize)
-        .take((end - start) as usize)
-        .collect()
+    text.chars().skip(start as usize).take((end - start) as usize).collect()
 }
 
 #[tokio::test]
@@ -35,20 +32,12 @@ async fn the_server_anchors_a_direct_quote_in_the_source_text() {
     assert_eq!(anchor["prefix"], "«");
     assert!(anchor["suffix"].as_str().unwrap().starts_with("» he said"));
     assert_eq!(
-        code_points(
-            REPORT,
-            anchor["start"].as_u64().unwrap(),
-            anchor["end"].as_u64().unwrap()
-        ),
+        code_points(REPORT, anchor["start"].as_u64().unwrap(), anchor["end"].as_u64().unwrap()),
         "This is a test of seriousness,"
     );
     assert_eq!(quote["relayed_by"], "state television");
 
-    let read = json(
-        app.get(&format!("/quotes/{}", id(&quote))).await,
-        StatusCode::OK,
-    )
-    .await;
+    let read = json(app.get(&format!("/quotes/{}", id(&quote))).await, StatusCode::OK).await;
     assert_eq!(read, quote);
 }
 
@@ -68,27 +57,14 @@ async fn an_anchor_that_is_not_where_the_text_is_is_rejected() {
     for (anchor, field) in cases {
         let mut body = base.clone();
         body["anchor"] = anchor.clone();
-        let problem = problem(
-            app.post("/quotes", &body).await,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        let problem = problem(app.post("/quotes", &body).await, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(pointer(&problem), field, "{anchor}: {problem}");
     }
     let mut missing = base.clone();
     missing["text"] = json!("The river has already fallen.");
-    let problem = problem(
-        app.post("/quotes", &missing).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem = problem(app.post("/quotes", &missing).await, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(pointer(&problem), "/text");
-    assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("not in the source text")
-    );
+    assert!(problem["detail"].as_str().unwrap().contains("not in the source text"));
     assert_eq!(app.count("quotes").await, 0);
 
     // The right position is accepted and kept.
@@ -109,28 +85,13 @@ async fn repeated_words_need_context_to_be_anchored() {
     let (source, speaker) = setup(&app).await;
     let body = json!({"source_id": id(&source), "speaker_id": id(&speaker), "kind": "direct",
                       "text": "We expect more tonight,"});
-    let problem = problem(
-        app.post("/quotes", &body).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
-    assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("occurs 2 times"),
-        "{problem}"
-    );
+    let problem = problem(app.post("/quotes", &body).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(problem["detail"].as_str().unwrap().contains("occurs 2 times"), "{problem}");
 
     let mut with_context = body.clone();
     with_context["anchor"] = json!({"suffix": "» the mayor"});
     let quote = app.create("/quotes", with_context).await;
-    assert!(
-        quote["anchor"]["prefix"]
-            .as_str()
-            .unwrap()
-            .ends_with("she added. «")
-    );
+    assert!(quote["anchor"]["prefix"].as_str().unwrap().ends_with("she added. «"));
 }
 
 #[tokio::test]
@@ -141,51 +102,30 @@ async fn indirect_speech_is_anchored_to_the_reported_sentence() {
                       "text": "It is unclear whether talks will resume.",
                       "anchor": {"exact": "said on Monday it was unclear whether talks would resume"}});
     let quote = app.create("/quotes", body.clone()).await;
-    assert_eq!(
-        quote["anchor"]["exact"],
-        "said on Monday it was unclear whether talks would resume"
-    );
+    assert_eq!(quote["anchor"]["exact"], "said on Monday it was unclear whether talks would resume");
 
     // Without an anchor, a paraphrase is stored unanchored.
     let mut unanchored = body.clone();
     unanchored.as_object_mut().unwrap().remove("anchor");
-    assert_eq!(
-        app.create("/quotes", unanchored).await["anchor"],
-        Value::Null
-    );
+    assert_eq!(app.create("/quotes", unanchored).await["anchor"], Value::Null);
 
     let mut no_exact = body.clone();
     no_exact["anchor"] = json!({"start": 3});
-    let problem = problem(
-        app.post("/quotes", &no_exact).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem = problem(app.post("/quotes", &no_exact).await, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(pointer(&problem), "/anchor/exact");
 }
 
 #[tokio::test]
 async fn a_source_without_text_takes_quotes_but_not_anchors() {
     let app = TestApp::spawn().await;
-    let source = app
-        .create(
-            "/sources",
-            json!({"url": "https://tv.example/clip", "kind": "transcript"}),
-        )
-        .await;
+    let source =
+        app.create("/sources", json!({"url": "https://tv.example/clip", "kind": "transcript"})).await;
     let speaker = app.speaker("Ana Ruiz").await;
     let body = json!({"source_id": id(&source), "speaker_id": id(&speaker), "kind": "direct", "text": "We will not sign."});
-    assert_eq!(
-        app.create("/quotes", body.clone()).await["anchor"],
-        Value::Null
-    );
+    assert_eq!(app.create("/quotes", body.clone()).await["anchor"], Value::Null);
     let mut anchored = body;
     anchored["anchor"] = json!({"start": 0});
-    let problem = problem(
-        app.post("/quotes", &anchored).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem = problem(app.post("/quotes", &anchored).await, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(pointer(&problem), "/anchor");
 }
 
@@ -195,19 +135,10 @@ async fn references_must_exist() {
     let (source, speaker) = setup(&app).await;
     let nobody = "0192f0c0-0000-7000-8000-000000000000";
     let body = json!({"source_id": id(&source), "speaker_id": nobody, "kind": "direct", "text": "The river has already risen."});
-    let problem_doc = problem(
-        app.post("/quotes", &body).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem_doc = problem(app.post("/quotes", &body).await, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(pointer(&problem_doc), "/speaker_id");
-    let body =
-        json!({"source_id": nobody, "speaker_id": id(&speaker), "kind": "direct", "text": "x"});
-    let problem_doc = problem(
-        app.post("/quotes", &body).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let body = json!({"source_id": nobody, "speaker_id": id(&speaker), "kind": "direct", "text": "x"});
+    let problem_doc = problem(app.post("/quotes", &body).await, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(pointer(&problem_doc), "/source_id");
     let body = json!({"source_id": "not-a-uuid", "speaker_id": id(&speaker), "kind": "direct", "text": "x"});
     let problem_doc = problem(app.post("/quotes", &body).await, StatusCode::BAD_REQUEST).await;
@@ -221,31 +152,19 @@ async fn a_batch_with_one_bad_item_stores_nothing_and_names_the_item() {
     let good = json!({"source_id": id(&source), "speaker_id": id(&speaker), "kind": "direct", "text": "The river has already risen."});
     let mut bad = good.clone();
     bad["text"] = json!("Words nobody said.");
-    let response = app
-        .post(
-            "/quotes/batch",
-            &json!({"items": [good.clone(), good.clone(), bad]}),
-        )
-        .await;
+    let response = app.post("/quotes/batch", &json!({"items": [good.clone(), good.clone(), bad]})).await;
     let problem_doc = problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(pointer(&problem_doc), "/items/2/text");
     assert_eq!(app.count("quotes").await, 0);
 
     let mut wrong_kind = good.clone();
     wrong_kind["kind"] = json!("rumour");
-    let response = app
-        .post(
-            "/quotes/batch",
-            &json!({"items": [good.clone(), wrong_kind]}),
-        )
-        .await;
+    let response = app.post("/quotes/batch", &json!({"items": [good.clone(), wrong_kind]})).await;
     let problem_doc = problem(response, StatusCode::BAD_REQUEST).await;
     assert_eq!(pointer(&problem_doc), "/items/1/kind");
     assert_eq!(app.count("quotes").await, 0);
 
-    let created = app
-        .create("/quotes/batch", json!({"items": [good.clone(), good]}))
-        .await;
+    let created = app.create("/quotes/batch", json!({"items": [good.clone(), good]})).await;
     assert_eq!(created["items"].as_array().unwrap().len(), 2);
     assert_eq!(app.count("quotes").await, 2);
 }
@@ -253,11 +172,9 @@ async fn a_batch_with_one_bad_item_stores_nothing_and_names_the_item() {
 #[tokio::test]
 async fn batches_have_limits() {
     let app = TestApp::spawn().await;
-    let problem_doc = problem(
-        app.post("/quotes/batch", &json!({"items": []})).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
+    let problem_doc =
+        problem(app.post("/quotes/batch", &json!({"items": []})).await, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
     assert_eq!(pointer(&problem_doc), "/items");
     let item = json!({"source_id": "0192f0c0-0000-7000-8000-000000000000", "speaker_id": "0192f0c0-0000-7000-8000-000000000000", "kind": "direct", "text": "x"});
     let items: Vec<Value> = std::iter::repeat_n(item, 1001).collect();
@@ -267,12 +184,7 @@ async fn batches_have_limits() {
     )
     .await;
     assert_eq!(pointer(&problem_doc), "/items");
-    assert!(
-        problem_doc["detail"]
-            .as_str()
-            .unwrap()
-            .contains("at most 1000")
-    );
+    assert!(problem_doc["detail"].as_str().unwrap().contains("at most 1000"));
 }
 
 #[tokio::test]
@@ -280,34 +192,21 @@ async fn quotes_are_listed_by_source_and_speaker() {
     let app = TestApp::spawn().await;
     let (source, ruiz) = setup(&app).await;
     let mayor = app.speaker("The mayor").await;
-    for (speaker, text) in [
-        (&ruiz, "The river has already risen."),
-        (&mayor, "This is a test of seriousness,"),
-    ] {
-        app.create("/quotes", json!({"source_id": id(&source), "speaker_id": id(speaker), "kind": "direct", "text": text}))
-            .await;
+    for (speaker, text) in
+        [(&ruiz, "The river has already risen."), (&mayor, "This is a test of seriousness,")]
+    {
+        app.create(
+            "/quotes",
+            json!({"source_id": id(&source), "speaker_id": id(speaker), "kind": "direct", "text": text}),
+        )
+        .await;
     }
-    let by_mayor = json(
-        app.get(&format!("/quotes?speaker_id={}", id(&mayor))).await,
-        StatusCode::OK,
-    )
-    .await;
+    let by_mayor = json(app.get(&format!("/quotes?speaker_id={}", id(&mayor))).await, StatusCode::OK).await;
     assert_eq!(by_mayor["items"].as_array().unwrap().len(), 1);
-    assert_eq!(
-        by_mayor["items"][0]["text"],
-        "This is a test of seriousness,"
-    );
-    let by_source = json(
-        app.get(&format!("/quotes?source_id={}", id(&source))).await,
-        StatusCode::OK,
-    )
-    .await;
+    assert_eq!(by_mayor["items"][0]["text"], "This is a test of seriousness,");
+    let by_source = json(app.get(&format!("/quotes?source_id={}", id(&source))).await, StatusCode::OK).await;
     assert_eq!(by_source["items"].as_array().unwrap().len(), 2);
-    problem(
-        app.get("/quotes?speaker_id=42").await,
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
+    problem(app.get("/quotes?speaker_id=42").await, StatusCode::BAD_REQUEST).await;
 }
 
 #[tokio::test]
@@ -321,23 +220,14 @@ async fn an_edit_is_re_anchored_and_cannot_move_the_quote_to_another_source() {
 
     // New words with the old anchor do not match: the client must re-anchor.
     let problem_doc = problem(
-        app.patch(
-            &path,
-            &etag(&quote),
-            &json!({"text": "This is a test of seriousness,"}),
-        )
-        .await,
+        app.patch(&path, &etag(&quote), &json!({"text": "This is a test of seriousness,"})).await,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
     assert_eq!(pointer(&problem_doc), "/anchor/exact");
     let updated = json(
-        app.patch(
-            &path,
-            &etag(&quote),
-            &json!({"text": "This is a test of seriousness,", "anchor": null}),
-        )
-        .await,
+        app.patch(&path, &etag(&quote), &json!({"text": "This is a test of seriousness,", "anchor": null}))
+            .await,
         StatusCode::OK,
     )
     .await;
@@ -345,15 +235,13 @@ async fn an_edit_is_re_anchored_and_cannot_move_the_quote_to_another_source() {
 
     let other = app.source("Another text.").await;
     let problem_doc = problem(
-        app.patch(&path, &etag(&updated), &json!({"source_id": id(&other)}))
-            .await,
+        app.patch(&path, &etag(&updated), &json!({"source_id": id(&other)})).await,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
     assert_eq!(pointer(&problem_doc), "/source_id");
     let problem_doc = problem(
-        app.patch(&path, &etag(&updated), &json!({"status": "verified"}))
-            .await,
+        app.patch(&path, &etag(&updated), &json!({"status": "verified"})).await,
         StatusCode::BAD_REQUEST,
     )
     .await;

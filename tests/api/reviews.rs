@@ -23,13 +23,8 @@ async fn review(
     if_match: Option<&str>,
     body: Value,
 ) -> reqwest::Response {
-    let mut request = app
-        .request_as(
-            Some(&user.token),
-            Method::POST,
-            &format!("/claims/{claim_id}/reviews"),
-        )
-        .json(&body);
+    let mut request =
+        app.request_as(Some(&user.token), Method::POST, &format!("/claims/{claim_id}/reviews")).json(&body);
     if let Some(if_match) = if_match {
         request = request.header("if-match", if_match);
     }
@@ -37,11 +32,7 @@ async fn review(
 }
 
 async fn current(app: &TestApp, claim_id: &str) -> Value {
-    json(
-        app.get(&format!("/claims/{claim_id}")).await,
-        StatusCode::OK,
-    )
-    .await
+    json(app.get(&format!("/claims/{claim_id}")).await, StatusCode::OK).await
 }
 
 #[tokio::test]
@@ -51,34 +42,16 @@ async fn fifty_concurrent_reviews_against_one_version_store_exactly_one() {
     let claim_id = id(&claim).to_owned();
     let if_match = etag(&claim);
     let body = json!({"status": "in_review"});
-    let attempts = (0..50).map(|_| {
-        review(
-            &app,
-            &app.reviewer,
-            &claim_id,
-            Some(&if_match),
-            body.clone(),
-        )
-    });
+    let attempts = (0..50).map(|_| review(&app, &app.reviewer, &claim_id, Some(&if_match), body.clone()));
     let statuses: Vec<StatusCode> = futures_util::future::join_all(attempts)
         .await
         .into_iter()
         .map(|response| response.status())
         .collect();
-    let created = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::CREATED)
-        .count();
-    let stale = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::PRECONDITION_FAILED)
-        .count();
+    let created = statuses.iter().filter(|s| **s == StatusCode::CREATED).count();
+    let stale = statuses.iter().filter(|s| **s == StatusCode::PRECONDITION_FAILED).count();
     assert_eq!((created, stale), (1, 49), "{statuses:?}");
-    let history = json(
-        app.get(&format!("/claims/{claim_id}/reviews")).await,
-        StatusCode::OK,
-    )
-    .await;
+    let history = json(app.get(&format!("/claims/{claim_id}/reviews")).await, StatusCode::OK).await;
     assert_eq!(history.as_array().unwrap().len(), 1);
     assert_eq!(current(&app, &claim_id).await["version"], 2);
 }
@@ -89,34 +62,17 @@ async fn a_review_needs_the_current_etag_and_changes_nothing_without_it() {
     let claim = claim(&app).await;
     let claim_id = id(&claim);
     problem(
-        review(
-            &app,
-            &app.reviewer,
-            claim_id,
-            None,
-            json!({"status": "in_review"}),
-        )
-        .await,
+        review(&app, &app.reviewer, claim_id, None, json!({"status": "in_review"})).await,
         StatusCode::PRECONDITION_REQUIRED,
     )
     .await;
     problem(
-        review(
-            &app,
-            &app.reviewer,
-            claim_id,
-            Some("\"7\""),
-            json!({"status": "in_review"}),
-        )
-        .await,
+        review(&app, &app.reviewer, claim_id, Some("\"7\""), json!({"status": "in_review"})).await,
         StatusCode::PRECONDITION_FAILED,
     )
     .await;
     let after = current(&app, claim_id).await;
-    assert_eq!(
-        (after["status"].clone(), after["version"].clone()),
-        (json!("unreviewed"), json!(1))
-    );
+    assert_eq!((after["status"].clone(), after["version"].clone()), (json!("unreviewed"), json!(1)));
     assert_eq!(app.count("reviews").await, 0);
 }
 
@@ -125,33 +81,18 @@ async fn the_workflow_claim_decide_dispute_retract() {
     let app = TestApp::spawn().await;
     let claim = claim(&app).await;
     let claim_id = id(&claim);
-    let evidence_source = app
-        .source("Grid operator statement: 12,430 homes without power.")
-        .await;
+    let evidence_source = app.source("Grid operator statement: 12,430 homes without power.").await;
 
     // Submitters never review.
     problem(
-        review(
-            &app,
-            &app.submitter,
-            claim_id,
-            Some(&etag(&claim)),
-            json!({"status": "in_review"}),
-        )
-        .await,
+        review(&app, &app.submitter, claim_id, Some(&etag(&claim)), json!({"status": "in_review"})).await,
         StatusCode::FORBIDDEN,
     )
     .await;
 
     // A reviewer claims it: in review, assigned to them.
-    let claimed = review(
-        &app,
-        &app.reviewer,
-        claim_id,
-        Some(&etag(&claim)),
-        json!({"status": "in_review"}),
-    )
-    .await;
+    let claimed =
+        review(&app, &app.reviewer, claim_id, Some(&etag(&claim)), json!({"status": "in_review"})).await;
     assert_eq!(claimed.headers()["etag"], "\"2\"");
     json(claimed, StatusCode::CREATED).await;
     let held = current(&app, claim_id).await;
@@ -162,29 +103,15 @@ async fn the_workflow_claim_decide_dispute_retract() {
 
     // While it is under review its submitter can no longer edit it.
     problem(
-        app.patch(
-            &format!("/claims/{claim_id}"),
-            &etag(&held),
-            &json!({"unit": "households"}),
-        )
-        .await,
+        app.patch(&format!("/claims/{claim_id}"), &etag(&held), &json!({"unit": "households"})).await,
         StatusCode::FORBIDDEN,
     )
     .await;
 
     // A verdict needs reasons; bad evidence is named.
-    let no_reason = review(
-        &app,
-        &app.reviewer,
-        claim_id,
-        Some(&etag(&held)),
-        json!({"status": "verified"}),
-    )
-    .await;
-    assert_eq!(
-        pointer(&problem(no_reason, StatusCode::UNPROCESSABLE_ENTITY).await),
-        "/rationale"
-    );
+    let no_reason =
+        review(&app, &app.reviewer, claim_id, Some(&etag(&held)), json!({"status": "verified"})).await;
+    assert_eq!(pointer(&problem(no_reason, StatusCode::UNPROCESSABLE_ENTITY).await), "/rationale");
     let bad_rating = review(
         &app,
         &app.reviewer,
@@ -193,10 +120,7 @@ async fn the_workflow_claim_decide_dispute_retract() {
         json!({"status": "verified", "rating": {"value": 9, "label": "True"}}),
     )
     .await;
-    assert_eq!(
-        pointer(&problem(bad_rating, StatusCode::UNPROCESSABLE_ENTITY).await),
-        "/rating/value"
-    );
+    assert_eq!(pointer(&problem(bad_rating, StatusCode::UNPROCESSABLE_ENTITY).await), "/rating/value");
     let missing_source = review(&app, &app.reviewer, claim_id, Some(&etag(&held)),
         json!({"status": "verified", "rationale": "r", "evidence": [{"source_id": "0192f0c0-0000-7000-8000-000000000000", "note": "n"}]})).await;
     assert_eq!(
@@ -213,31 +137,17 @@ async fn the_workflow_claim_decide_dispute_retract() {
             {"url": "https://grid.example/outages", "note": "live outage map"}
         ]
     });
-    let decided = json(
-        review(&app, &app.reviewer, claim_id, Some(&etag(&held)), verdict).await,
-        StatusCode::CREATED,
-    )
-    .await;
-    assert_eq!(
-        decided["rating"],
-        json!({"value": 5, "label": "True", "best": 5, "worst": 1})
-    );
-    assert_eq!(
-        decided["evidence"][1]["url"],
-        "https://grid.example/outages"
-    );
+    let decided =
+        json(review(&app, &app.reviewer, claim_id, Some(&etag(&held)), verdict).await, StatusCode::CREATED)
+            .await;
+    assert_eq!(decided["rating"], json!({"value": 5, "label": "True", "best": 5, "worst": 1}));
+    assert_eq!(decided["evidence"][1]["url"], "https://grid.example/outages");
     let verified = current(&app, claim_id).await;
     assert_eq!(verified["status"], "verified");
 
     // Another reviewer cannot overturn it, only flag it; retraction is an editor's.
-    let overturn = review(
-        &app,
-        &app.editor,
-        claim_id,
-        Some(&etag(&verified)),
-        json!({"status": "in_review"}),
-    )
-    .await;
+    let overturn =
+        review(&app, &app.editor, claim_id, Some(&etag(&verified)), json!({"status": "in_review"})).await;
     assert_eq!(overturn.status(), StatusCode::CREATED, "editors may reopen");
     let reopened = current(&app, claim_id).await;
     problem(
@@ -274,21 +184,10 @@ async fn the_workflow_claim_decide_dispute_retract() {
     .await;
     assert_eq!(retracted.status(), StatusCode::CREATED);
 
-    let history = json(
-        app.get(&format!("/claims/{claim_id}/reviews")).await,
-        StatusCode::OK,
-    )
-    .await;
-    let statuses: Vec<&str> = history
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["status"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        statuses,
-        ["in_review", "verified", "in_review", "retracted"]
-    );
+    let history = json(app.get(&format!("/claims/{claim_id}/reviews")).await, StatusCode::OK).await;
+    let statuses: Vec<&str> =
+        history.as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["in_review", "verified", "in_review", "retracted"]);
     assert_eq!(current(&app, claim_id).await["status"], "retracted");
 }
 
@@ -298,25 +197,14 @@ async fn reviews_are_append_only_in_the_database() {
     let app = TestApp::spawn().await;
     let claim = claim(&app).await;
     json(
-        review(
-            &app,
-            &app.reviewer,
-            id(&claim),
-            Some(&etag(&claim)),
-            json!({"status": "in_review"}),
-        )
-        .await,
+        review(&app, &app.reviewer, id(&claim), Some(&etag(&claim)), json!({"status": "in_review"})).await,
         StatusCode::CREATED,
     )
     .await;
     let mut conn = attest::db::connect(&app.database_url).await.unwrap();
-    let update = diesel::sql_query("UPDATE reviews SET status = 'verified'")
-        .execute(&mut conn)
-        .await;
+    let update = diesel::sql_query("UPDATE reviews SET status = 'verified'").execute(&mut conn).await;
     assert!(update.unwrap_err().to_string().contains("append-only"));
-    let delete = diesel::sql_query("DELETE FROM reviews")
-        .execute(&mut conn)
-        .await;
+    let delete = diesel::sql_query("DELETE FROM reviews").execute(&mut conn).await;
     assert!(delete.is_err());
     assert_eq!(app.count("reviews").await, 1);
 }
@@ -332,14 +220,7 @@ async fn the_queue_lists_waiting_items_oldest_first() {
         .create("/quotes", json!({"source_id": id(&source), "speaker_id": id(&speaker), "kind": "direct", "text": "The river has already risen."}))
         .await;
     json(
-        review(
-            &app,
-            &app.reviewer,
-            id(&second),
-            Some(&etag(&second)),
-            json!({"status": "in_review"}),
-        )
-        .await,
+        review(&app, &app.reviewer, id(&second), Some(&etag(&second)), json!({"status": "in_review"})).await,
         StatusCode::CREATED,
     )
     .await;
@@ -348,11 +229,7 @@ async fn the_queue_lists_waiting_items_oldest_first() {
         let app = &app;
         async move {
             let response = app
-                .request_as(
-                    Some(&app.reviewer.token),
-                    Method::GET,
-                    &format!("/review-queue{query}"),
-                )
+                .request_as(Some(&app.reviewer.token), Method::GET, &format!("/review-queue{query}"))
                 .send()
                 .await
                 .unwrap();
@@ -360,12 +237,7 @@ async fn the_queue_lists_waiting_items_oldest_first() {
         }
     };
     let all = queue("").await;
-    let ids: Vec<&str> = all["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = all["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
     assert_eq!(ids, [id(&first), id(&second), id(&quote)]);
     assert_eq!(all["items"][2]["type"], "quote");
 
@@ -380,11 +252,7 @@ async fn the_queue_lists_waiting_items_oldest_first() {
     assert!(paged["next_cursor"].is_string());
 
     let bad = app
-        .request_as(
-            Some(&app.reviewer.token),
-            Method::GET,
-            "/review-queue?status=done",
-        )
+        .request_as(Some(&app.reviewer.token), Method::GET, "/review-queue?status=done")
         .send()
         .await
         .unwrap();

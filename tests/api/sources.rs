@@ -3,8 +3,7 @@ use serde_json::json;
 
 use crate::helpers::{TestApp, etag, id, json, pointer, problem};
 
-const ARTICLE: &str =
-    "«Nothing is agreed until everything is agreed,» says a senior European official.";
+const ARTICLE: &str = "«Nothing is agreed until everything is agreed,» says a senior European official.";
 
 #[tokio::test]
 async fn a_source_is_stored_with_the_sha256_of_its_text_and_read_back() {
@@ -24,10 +23,7 @@ async fn a_source_is_stored_with_the_sha256_of_its_text_and_read_back() {
             }),
         )
         .await;
-    assert_eq!(
-        created["content_sha256"],
-        "a9fea65b47bef1ee66d3d609b27553796d5b431c9b673924ee903d965f0cdbe8"
-    );
+    assert_eq!(created["content_sha256"], "a9fea65b47bef1ee66d3d609b27553796d5b431c9b673924ee903d965f0cdbe8");
     assert_eq!(created["version"], 1);
 
     let response = app.get(&format!("/sources/{}", id(&created))).await;
@@ -41,28 +37,12 @@ async fn invalid_fields_are_named() {
     let app = TestApp::spawn().await;
     for (body, field) in [
         (json!({"url": "not a url", "kind": "article"}), "/url"),
-        (
-            json!({"url": "ftp://x.example/a", "kind": "article"}),
-            "/url",
-        ),
-        (
-            json!({"url": "https://x.example", "kind": "article", "language": "english"}),
-            "/language",
-        ),
-        (
-            json!({"url": "https://x.example", "kind": "article", "title": "   "}),
-            "/title",
-        ),
-        (
-            json!({"url": "https://x.example", "kind": "article", "content": "a\u{0}b"}),
-            "/content",
-        ),
+        (json!({"url": "ftp://x.example/a", "kind": "article"}), "/url"),
+        (json!({"url": "https://x.example", "kind": "article", "language": "english"}), "/language"),
+        (json!({"url": "https://x.example", "kind": "article", "title": "   "}), "/title"),
+        (json!({"url": "https://x.example", "kind": "article", "content": "a\u{0}b"}), "/content"),
     ] {
-        let problem = problem(
-            app.post("/sources", &body).await,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        let problem = problem(app.post("/sources", &body).await, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(pointer(&problem), field, "{body}");
     }
     for (body, field) in [
@@ -86,12 +66,7 @@ async fn metadata_can_be_patched_but_the_snapshot_cannot() {
     let path = format!("/sources/{}", id(&source));
 
     let updated = json(
-        app.patch(
-            &path,
-            &etag(&source),
-            &json!({"title": "Corrected title", "author": null}),
-        )
-        .await,
+        app.patch(&path, &etag(&source), &json!({"title": "Corrected title", "author": null})).await,
         StatusCode::OK,
     )
     .await;
@@ -101,20 +76,14 @@ async fn metadata_can_be_patched_but_the_snapshot_cannot() {
     assert_eq!(updated["content"], ARTICLE);
 
     let changed_text = problem(
-        app.patch(
-            &path,
-            &etag(&updated),
-            &json!({"content": "Something else."}),
-        )
-        .await,
+        app.patch(&path, &etag(&updated), &json!({"content": "Something else."})).await,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
     assert_eq!(pointer(&changed_text), "/content");
 
     let read_only = problem(
-        app.patch(&path, &etag(&updated), &json!({"content_sha256": "00"}))
-            .await,
+        app.patch(&path, &etag(&updated), &json!({"content_sha256": "00"})).await,
         StatusCode::BAD_REQUEST,
     )
     .await;
@@ -136,17 +105,10 @@ async fn lists_filter_and_page_with_a_cursor_and_link_header() {
     let first = json(first, StatusCode::OK).await;
     assert_eq!(first["items"].as_array().unwrap().len(), 2);
     let cursor = first["next_cursor"].as_str().unwrap();
-    assert!(
-        link.contains(&format!("cursor={cursor}")) && link.ends_with("rel=\"next\""),
-        "{link}"
-    );
+    assert!(link.contains(&format!("cursor={cursor}")) && link.ends_with("rel=\"next\""), "{link}");
     assert!(link.contains("publisher=Wire+A"), "{link}");
 
-    let second = app
-        .get(&format!(
-            "/sources?publisher=Wire%20A&limit=2&cursor={cursor}"
-        ))
-        .await;
+    let second = app.get(&format!("/sources?publisher=Wire%20A&limit=2&cursor={cursor}")).await;
     assert!(second.headers().get("link").is_none());
     let second = json(second, StatusCode::OK).await;
     assert_eq!(second["items"].as_array().unwrap().len(), 1);
@@ -154,16 +116,8 @@ async fn lists_filter_and_page_with_a_cursor_and_link_header() {
 
     problem(app.get("/sources?limit=501").await, StatusCode::BAD_REQUEST).await;
     problem(app.get("/sources?limit=0").await, StatusCode::BAD_REQUEST).await;
-    problem(
-        app.get("/sources?cursor=nonsense").await,
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
-    problem(
-        app.get("/sources?colour=red").await,
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
+    problem(app.get("/sources?cursor=nonsense").await, StatusCode::BAD_REQUEST).await;
+    problem(app.get("/sources?colour=red").await, StatusCode::BAD_REQUEST).await;
 }
 
 #[tokio::test]
@@ -179,15 +133,9 @@ async fn a_cited_source_cannot_be_deleted_until_its_quotes_are() {
         )
         .await;
     let path = format!("/sources/{}", id(&source));
-    problem(
-        app.delete(&path, &etag(&source)).await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    problem(app.delete(&path, &etag(&source)).await, StatusCode::CONFLICT).await;
 
-    let deleted = app
-        .delete(&format!("/quotes/{}", id(&quote)), &etag(&quote))
-        .await;
+    let deleted = app.delete(&format!("/quotes/{}", id(&quote)), &etag(&quote)).await;
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
     let deleted = app.delete(&path, &etag(&source)).await;
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
@@ -199,12 +147,9 @@ async fn a_cited_source_cannot_be_deleted_until_its_quotes_are() {
 #[tokio::test]
 async fn a_batch_is_stored_whole() {
     let app = TestApp::spawn().await;
-    let items: Vec<_> = (0..3)
-        .map(|i| json!({"url": format!("https://x.example/{i}"), "kind": "press_release"}))
-        .collect();
-    let created = app
-        .create("/sources/batch", json!({ "items": items }))
-        .await;
+    let items: Vec<_> =
+        (0..3).map(|i| json!({"url": format!("https://x.example/{i}"), "kind": "press_release"})).collect();
+    let created = app.create("/sources/batch", json!({ "items": items })).await;
     assert_eq!(created["items"].as_array().unwrap().len(), 3);
     assert_eq!(created["items"][2]["url"], "https://x.example/2");
     assert_eq!(app.count("sources").await, 3);

@@ -14,21 +14,12 @@ async fn speakers_hold_roles_aliases_and_wikidata_ids() {
         )
         .await;
     assert_eq!(envoy["aliases"], json!(["G. Pedersen"]));
-    let anonymous = app
-        .create(
-            "/speakers",
-            json!({"name": "A Western diplomat", "kind": "anonymous"}),
-        )
-        .await;
+    let anonymous = app.create("/speakers", json!({"name": "A Western diplomat", "kind": "anonymous"})).await;
     assert_eq!(anonymous["kind"], "anonymous");
 
     // One live speaker per Wikidata item.
     problem(
-        app.post(
-            "/speakers",
-            &json!({"name": "Someone", "kind": "person", "wikidata_qid": "Q123456"}),
-        )
-        .await,
+        app.post("/speakers", &json!({"name": "Someone", "kind": "person", "wikidata_qid": "Q123456"})).await,
         StatusCode::CONFLICT,
     )
     .await;
@@ -47,29 +38,16 @@ async fn speakers_hold_roles_aliases_and_wikidata_ids() {
 async fn invalid_speakers_are_refused_with_the_field() {
     let app = TestApp::spawn().await;
     for (body, field) in [
-        (
-            json!({"name": "X", "kind": "person", "wikidata_qid": "42"}),
-            "/wikidata_qid",
-        ),
-        (
-            json!({"name": "X", "kind": "person", "aliases": ["ok", " "]}),
-            "/aliases/1",
-        ),
+        (json!({"name": "X", "kind": "person", "wikidata_qid": "42"}), "/wikidata_qid"),
+        (json!({"name": "X", "kind": "person", "aliases": ["ok", " "]}), "/aliases/1"),
         (json!({"name": "", "kind": "person"}), "/name"),
     ] {
-        let problem = problem(
-            app.post("/speakers", &body).await,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        let problem = problem(app.post("/speakers", &body).await, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(pointer(&problem), field);
     }
-    let problem = problem(
-        app.post("/speakers", &json!({"name": "X", "kind": "robot"}))
-            .await,
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
+    let problem =
+        problem(app.post("/speakers", &json!({"name": "X", "kind": "robot"})).await, StatusCode::BAD_REQUEST)
+            .await;
     assert_eq!(pointer(&problem), "/kind");
     assert_eq!(app.count("speakers").await, 0);
 }
@@ -89,45 +67,22 @@ async fn writes_need_the_current_etag() {
     problem(missing, StatusCode::PRECONDITION_REQUIRED).await;
 
     let updated = json(
-        app.patch(
-            &path,
-            &etag(&speaker),
-            &json!({"description": "the ministry's chief negotiator"}),
-        )
-        .await,
+        app.patch(&path, &etag(&speaker), &json!({"description": "the ministry's chief negotiator"})).await,
         StatusCode::OK,
     )
     .await;
     assert_eq!(updated["version"], 2);
 
     // A write based on the first read is refused, and changes nothing.
-    let stale = app
-        .patch(
-            &path,
-            &etag(&speaker),
-            &json!({"description": "overwritten"}),
-        )
-        .await;
+    let stale = app.patch(&path, &etag(&speaker), &json!({"description": "overwritten"})).await;
     assert_eq!(stale.headers()["etag"], "\"2\"");
     problem(stale, StatusCode::PRECONDITION_FAILED).await;
-    problem(
-        app.delete(&path, &etag(&speaker)).await,
-        StatusCode::PRECONDITION_FAILED,
-    )
-    .await;
+    problem(app.delete(&path, &etag(&speaker)).await, StatusCode::PRECONDITION_FAILED).await;
     let read = json(app.get(&path).await, StatusCode::OK).await;
     assert_eq!(read["description"], "the ministry's chief negotiator");
 
-    problem(
-        app.patch(&path, "W/\"2\"", &json!({})).await,
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
+    problem(app.patch(&path, "W/\"2\"", &json!({})).await, StatusCode::BAD_REQUEST).await;
     let deleted = app.delete(&path, "\"2\"").await;
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
-    problem(
-        app.patch(&path, "\"3\"", &json!({})).await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+    problem(app.patch(&path, "\"3\"", &json!({})).await, StatusCode::NOT_FOUND).await;
 }
