@@ -34,6 +34,11 @@ CREATE INDEX sources_supersedes_id_idx ON sources (supersedes_id);
 ALTER TABLE quotes ADD COLUMN canonical_quote_id uuid REFERENCES quotes (id);
 CREATE INDEX quotes_canonical_quote_id_idx ON quotes (canonical_quote_id);
 
--- Similar wording, for proposing variants: trigram similarity with a GIN index.
+-- Similar wording, by trigram similarity (pg_trgm). Variant proposals look within one
+-- speaker's quotes, nearest first: a GiST index on (speaker, text) answers that by
+-- nearest-neighbour search (btree_gist lets GiST index the speaker id). Looking across
+-- speakers for the same words uses a GIN index with a high similarity threshold.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE EXTENSION IF NOT EXISTS btree_gist;
+CREATE INDEX quotes_speaker_text_trgm_idx ON quotes USING gist (speaker_id, text gist_trgm_ops (siglen = 256));
 CREATE INDEX quotes_text_trgm_idx ON quotes USING gin (text gin_trgm_ops);

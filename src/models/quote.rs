@@ -163,31 +163,69 @@ pub struct Lookalike {
     pub similarity: f32,
 }
 
-/// Live quotes whose text is at least `min_similarity` like `text` (pg_trgm, using the
-/// trigram index), most alike first; only `speaker`'s when given.
-pub async fn lookalikes(
+/// Live quotes of `speaker` worded like `text` (trigram similarity at least
+/// `min_similarity`), most alike first: a nearest-neighbour search in the speaker's part of
+/// the (speaker, text) GiST index, so its cost does not grow with the table.
+pub async fn lookalikes_of_speaker(
     conn: &mut AsyncPgConnection,
     text: &str,
-    speaker: Option<Uuid>,
+    speaker: Uuid,
     exclude: Uuid,
     min_similarity: f32,
     limit: i64,
 ) -> QueryResult<Vec<Lookalike>> {
-    use diesel::sql_types::{BigInt, Float, Nullable, Text, Uuid as SqlUuid};
+    use diesel::sql_types::{BigInt, Float, Text, Uuid as SqlUuid};
     diesel::sql_query(
-        "SELECT id, speaker_id, canonical_quote_id, text, similarity(text, $1) AS similarity
-           FROM quotes
-          WHERE text % $1 AND similarity(text, $1) >= $4 AND deleted_at IS NULL AND id <> $3
-            AND ($2::uuid IS NULL OR speaker_id = $2)
-          ORDER BY similarity DESC, id
-          LIMIT $5",
+        "SELECT * FROM (
+             SELECT id, speaker_id, canonical_quote_id, text, similarity(text, $1) AS similarity
+               FROM quotes
+              WHERE speaker_id = $2 AND deleted_at IS NULL AND id <> $3
+              ORDER BY text <-> $1
+              LIMIT $5
+         ) AS nearest
+         WHERE similarity >= $4
+         ORDER BY similarity DESC, id",
     )
     .bind::<Text, _>(text)
-    .bind::<Nullable<SqlUuid>, _>(speaker)
+    .bind::<SqlUuid, _>(speaker)
     .bind::<SqlUuid, _>(exclude)
     .bind::<Float, _>(min_similarity)
     .bind::<BigInt, _>(limit)
     .load(conn)
+    .await
+}
+
+/// Live quotes by anyone worded like `text`, at least `min_similarity` alike (meant for high
+/// thresholds: the GIN index then rules out nearly every row by itself).
+pub async fn lookalikes_anywhere(
+    conn: &mut AsyncPgConnection,
+    text: &str,
+    exclude: Uuid,
+    min_similarity: f32,
+    limit: i64,
+) -> QueryResult<Vec<Lookalike>> {
+    use diesel::sql_types::{BigInt, Float, Text, Uuid as SqlUuid};
+    use diesel_async::AsyncConnection;
+    let text = text.to_owned();
+    conn.transaction(async move |conn| {
+        // `%` compares against this threshold, and the index uses it to prune.
+        diesel::sql_query("SELECT set_config('pg_trgm.similarity_threshold', $1::text, true)")
+            .bind::<Float, _>(min_similarity)
+            .execute(conn)
+            .await?;
+        diesel::sql_query(
+            "SELECT id, speaker_id, canonical_quote_id, text, similarity(text, $1) AS similarity
+               FROM quotes
+              WHERE text % $1 AND deleted_at IS NULL AND id <> $2
+              ORDER BY similarity DESC, id
+              LIMIT $3",
+        )
+        .bind::<Text, _>(&text)
+        .bind::<SqlUuid, _>(exclude)
+        .bind::<BigInt, _>(limit)
+        .load(conn)
+        .await
+    })
     .await
 }
 

@@ -55,10 +55,10 @@ pub async fn similar(
     let mut conn = state.conn().await?;
     let current = quote::find(&mut conn, *id).await?;
     let root = quote::root_of(&current);
-    let found = quote::lookalikes(
+    let found = quote::lookalikes_of_speaker(
         &mut conn,
         &current.text,
-        Some(current.speaker_id),
+        current.speaker_id,
         current.id,
         VARIANT_SIMILARITY,
         MAX_PROPOSALS,
@@ -231,7 +231,7 @@ pub async fn provenance(
     let speakers: BTreeSet<Uuid> = members.iter().map(|(q, _, _)| q.speaker_id).collect();
     let in_cluster: BTreeSet<Uuid> = members.iter().map(|(q, _, _)| q.id).collect();
     let lookalikes: Vec<LookalikeView> =
-        quote::lookalikes(&mut conn, &first_text, None, root, MISATTRIBUTION_SIMILARITY, MAX_PROPOSALS)
+        quote::lookalikes_anywhere(&mut conn, &first_text, root, MISATTRIBUTION_SIMILARITY, MAX_PROPOSALS)
             .await?
             .into_iter()
             .filter(|l| !in_cluster.contains(&l.id) && !speakers.contains(&l.speaker_id))
