@@ -22,6 +22,10 @@ pub mod sql_types {
     pub struct SpeakerKind;
 
     #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "tsvector", schema = "pg_catalog"))]
+    pub struct Tsvector;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "user_role"))]
     pub struct UserRole;
 }
@@ -65,6 +69,7 @@ diesel::table! {
     use diesel::sql_types::*;
     use super::sql_types::ClaimQualifier;
     use super::sql_types::ReviewStatus;
+    use super::sql_types::Tsvector;
 
     claims (id) {
         id -> Uuid,
@@ -93,6 +98,9 @@ diesel::table! {
         created_by -> Nullable<Uuid>,
         status -> ReviewStatus,
         assignee_id -> Nullable<Uuid>,
+        language -> Nullable<Text>,
+        search_vector -> Nullable<Tsvector>,
+        reviewed_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -100,6 +108,7 @@ diesel::table! {
     use diesel::sql_types::*;
     use super::sql_types::QuoteKind;
     use super::sql_types::ReviewStatus;
+    use super::sql_types::Tsvector;
 
     quotes (id) {
         id -> Uuid,
@@ -123,6 +132,8 @@ diesel::table! {
         status -> ReviewStatus,
         assignee_id -> Nullable<Uuid>,
         canonical_quote_id -> Nullable<Uuid>,
+        search_vector -> Nullable<Tsvector>,
+        reviewed_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -171,6 +182,7 @@ diesel::table! {
 diesel::table! {
     use diesel::sql_types::*;
     use super::sql_types::SourceKind;
+    use super::sql_types::Tsvector;
 
     sources (id) {
         id -> Uuid,
@@ -191,6 +203,7 @@ diesel::table! {
         deleted_at -> Nullable<Timestamptz>,
         created_by -> Nullable<Uuid>,
         supersedes_id -> Nullable<Uuid>,
+        search_vector -> Nullable<Tsvector>,
     }
 }
 

@@ -9,7 +9,7 @@ use super::anchor::AnchorInput;
 use super::at;
 use super::decimal::{DecimalText, ExactDecimal};
 use super::kinds::ClaimQualifier;
-use super::text::{MAX_PASSAGE_CHARS, Text};
+use super::text::{LanguageTag, MAX_PASSAGE_CHARS, Text};
 use crate::error::FieldError;
 
 #[derive(Debug, Deserialize)]
@@ -39,6 +39,8 @@ pub struct ClaimInput {
     pub place: Option<String>,
     #[serde(default)]
     pub anchor: Option<AnchorInput>,
+    #[serde(default)]
+    pub language: Option<String>,
 }
 
 /// The number asserted: one value with its qualifier, or a range.
@@ -67,6 +69,7 @@ pub struct ClaimDraft {
     pub time: TimeReference,
     pub place: Option<Text>,
     pub anchor: Option<AnchorInput>,
+    pub language: Option<LanguageTag>,
 }
 
 impl ClaimDraft {
@@ -140,6 +143,7 @@ impl TryFrom<ClaimInput> for ClaimDraft {
             time,
             place: Text::optional_label(input.place).map_err(at("/place"))?,
             anchor: input.anchor,
+            language: LanguageTag::optional(input.language).map_err(at("/language"))?,
         })
     }
 }

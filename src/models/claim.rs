@@ -41,6 +41,8 @@ pub struct Claim {
     pub created_by: Option<Uuid>,
     pub status: ReviewStatus,
     pub assignee_id: Option<Uuid>,
+    pub language: Option<String>,
+    pub reviewed_at: Option<DateTime<Utc>>,
 }
 
 impl Claim {
@@ -76,6 +78,7 @@ pub struct ClaimFields {
     pub anchor_suffix: Option<String>,
     pub anchor_start: Option<i32>,
     pub anchor_end: Option<i32>,
+    pub language: Option<String>,
 }
 
 impl ClaimFields {
@@ -117,20 +120,35 @@ impl ClaimFields {
                 anchor_suffix,
                 anchor_start,
                 anchor_end,
+                language: draft.language.map(|l| l.into_inner()),
             },
         ))
     }
 }
 
-#[derive(Debug, Default)]
+/// A list's query string: filters, then the page.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ClaimFilter {
     pub source_id: Option<Uuid>,
-    pub status: Option<ReviewStatus>,
-    pub assignee_id: Option<Uuid>,
     pub claimant_id: Option<Uuid>,
     pub qualifier: Option<ClaimQualifier>,
     /// Case-insensitive exact metric.
     pub metric: Option<String>,
+    pub status: Option<ReviewStatus>,
+    /// The reviewer holding the claim, or who decided it last.
+    pub assignee_id: Option<Uuid>,
+    pub publisher: Option<String>,
+    pub published_from: Option<DateTime<Utc>>,
+    pub published_to: Option<DateTime<Utc>>,
+    pub reviewed_from: Option<DateTime<Utc>>,
+    pub reviewed_to: Option<DateTime<Utc>>,
+    pub language: Option<String>,
+    /// Page size (see `routes::common::page_request`).
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+    /// `created_at` or `-created_at`.
+    pub sort: Option<String>,
 }
 
 pub async fn insert(
@@ -157,6 +175,7 @@ pub async fn list(
     filter: &ClaimFilter,
     page: PageRequest,
 ) -> QueryResult<Page<Claim>> {
+    use crate::schema::sources;
     let mut query = page_query(page);
     if let Some(source_id) = filter.source_id {
         query = query.filter(claims::source_id.eq(source_id));
@@ -166,6 +185,29 @@ pub async fn list(
     }
     if let Some(assignee_id) = filter.assignee_id {
         query = query.filter(claims::assignee_id.eq(assignee_id));
+    }
+    if let Some(language) = &filter.language {
+        query = query.filter(claims::language.eq(language));
+    }
+    if let Some(from) = filter.reviewed_from {
+        query = query.filter(claims::reviewed_at.ge(from));
+    }
+    if let Some(to) = filter.reviewed_to {
+        query = query.filter(claims::reviewed_at.lt(to));
+    }
+    // Source-side filters, as one subquery on sources.
+    if filter.publisher.is_some() || filter.published_from.is_some() || filter.published_to.is_some() {
+        let mut cited = sources::table.select(sources::id).into_boxed();
+        if let Some(publisher) = &filter.publisher {
+            cited = cited.filter(sources::publisher.eq(publisher.clone()));
+        }
+        if let Some(from) = filter.published_from {
+            cited = cited.filter(sources::published_at.ge(from));
+        }
+        if let Some(to) = filter.published_to {
+            cited = cited.filter(sources::published_at.lt(to));
+        }
+        query = query.filter(claims::source_id.eq_any(cited));
     }
     if let Some(claimant_id) = filter.claimant_id {
         query = query.filter(claims::claimant_id.eq(claimant_id));

@@ -8,6 +8,7 @@ pub mod quote;
 pub mod references;
 pub mod refresh_token;
 pub mod review;
+pub mod search;
 pub mod source;
 pub mod speaker;
 pub mod user;
@@ -26,6 +27,8 @@ diesel::define_sql_function! {
 pub struct PageRequest {
     pub after: Option<Uuid>,
     pub limit: i64,
+    /// Newest first instead of oldest first.
+    pub newest_first: bool,
 }
 
 /// A page of rows, fetched with one extra row to know whether another page follows.
@@ -63,16 +66,16 @@ macro_rules! versioned_queries {
             diesel::pg::Pg,
             diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<$row, diesel::pg::Pg>>,
         > {
-            let query = $table::table
-                .filter($table::deleted_at.is_null())
-                .select(<$row>::as_select())
-                .order($table::id)
-                .limit(page.limit + 1)
-                .into_boxed();
-            match page.after {
-                Some(after) => query.filter($table::id.gt(after)),
-                None => query,
-            }
+            let query =
+                $table::table.filter($table::deleted_at.is_null()).select(<$row>::as_select()).into_boxed();
+            let query = match (page.after, page.newest_first) {
+                (Some(after), false) => query.filter($table::id.gt(after)),
+                (Some(after), true) => query.filter($table::id.lt(after)),
+                (None, _) => query,
+            };
+            let query =
+                if page.newest_first { query.order($table::id.desc()) } else { query.order($table::id) };
+            query.limit(page.limit + 1)
         }
 
         impl $crate::models::Versioned for $row {

@@ -36,6 +36,7 @@ pub struct Quote {
     pub assignee_id: Option<Uuid>,
     /// The canonical quote of the utterance this is a report of (none: it is canonical).
     pub canonical_quote_id: Option<Uuid>,
+    pub reviewed_at: Option<DateTime<Utc>>,
 }
 
 impl Quote {
@@ -94,13 +95,27 @@ impl QuoteFields {
     }
 }
 
-#[derive(Debug, Default)]
+/// A list's query string: filters, then the page.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct QuoteFilter {
     pub source_id: Option<Uuid>,
-    pub status: Option<ReviewStatus>,
-    pub assignee_id: Option<Uuid>,
     pub speaker_id: Option<Uuid>,
     pub kind: Option<QuoteKind>,
+    pub status: Option<ReviewStatus>,
+    /// The reviewer holding the quote, or who decided it last.
+    pub assignee_id: Option<Uuid>,
+    pub publisher: Option<String>,
+    pub published_from: Option<DateTime<Utc>>,
+    pub published_to: Option<DateTime<Utc>>,
+    pub reviewed_from: Option<DateTime<Utc>>,
+    pub reviewed_to: Option<DateTime<Utc>>,
+    pub language: Option<String>,
+    /// Page size (see `routes::common::page_request`).
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+    /// `created_at` or `-created_at`.
+    pub sort: Option<String>,
 }
 
 pub async fn insert(
@@ -127,6 +142,7 @@ pub async fn list(
     filter: &QuoteFilter,
     page: PageRequest,
 ) -> QueryResult<Page<Quote>> {
+    use crate::schema::sources;
     let mut query = page_query(page);
     if let Some(source_id) = filter.source_id {
         query = query.filter(quotes::source_id.eq(source_id));
@@ -136,6 +152,29 @@ pub async fn list(
     }
     if let Some(assignee_id) = filter.assignee_id {
         query = query.filter(quotes::assignee_id.eq(assignee_id));
+    }
+    if let Some(language) = &filter.language {
+        query = query.filter(quotes::language.eq(language));
+    }
+    if let Some(from) = filter.reviewed_from {
+        query = query.filter(quotes::reviewed_at.ge(from));
+    }
+    if let Some(to) = filter.reviewed_to {
+        query = query.filter(quotes::reviewed_at.lt(to));
+    }
+    // Source-side filters, as one subquery on sources.
+    if filter.publisher.is_some() || filter.published_from.is_some() || filter.published_to.is_some() {
+        let mut cited = sources::table.select(sources::id).into_boxed();
+        if let Some(publisher) = &filter.publisher {
+            cited = cited.filter(sources::publisher.eq(publisher.clone()));
+        }
+        if let Some(from) = filter.published_from {
+            cited = cited.filter(sources::published_at.ge(from));
+        }
+        if let Some(to) = filter.published_to {
+            cited = cited.filter(sources::published_at.lt(to));
+        }
+        query = query.filter(quotes::source_id.eq_any(cited));
     }
     if let Some(speaker_id) = filter.speaker_id {
         query = query.filter(quotes::speaker_id.eq(speaker_id));

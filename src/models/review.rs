@@ -96,6 +96,7 @@ async fn advance_item(
             .set((
                 quotes::status.eq(status),
                 quotes::assignee_id.eq(assignee),
+                quotes::reviewed_at.eq(diesel::dsl::now),
                 quotes::version.eq(quotes::version + 1),
                 quotes::updated_at.eq(diesel::dsl::now),
             ))
@@ -110,6 +111,7 @@ async fn advance_item(
             .set((
                 claims::status.eq(status),
                 claims::assignee_id.eq(assignee),
+                claims::reviewed_at.eq(diesel::dsl::now),
                 claims::version.eq(claims::version + 1),
                 claims::updated_at.eq(diesel::dsl::now),
             ))
@@ -272,4 +274,45 @@ pub async fn queue(
     .load(conn)
     .await?;
     Ok(Page::from_overfetch(rows, page.limit))
+}
+
+/// An item whose latest verdict was recorded in the feed's window.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ReviewedItem {
+    #[diesel(sql_type = Text)]
+    pub item_type: String,
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Timestamptz)]
+    pub reviewed_at: DateTime<Utc>,
+}
+
+/// Quotes and claims with a verdict recorded at or after `since`, in review order, after
+/// the cursor `(reviewed_at, id)`.
+pub async fn reviewed_since(
+    conn: &mut AsyncPgConnection,
+    since: DateTime<Utc>,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<ReviewedItem>> {
+    diesel::sql_query(
+        "SELECT * FROM (
+             SELECT 'quote' AS item_type, id, reviewed_at FROM quotes
+              WHERE deleted_at IS NULL AND reviewed_at >= $1
+                AND status IN ('verified', 'disputed', 'false', 'misleading', 'unverifiable')
+             UNION ALL
+             SELECT 'claim', id, reviewed_at FROM claims
+              WHERE deleted_at IS NULL AND reviewed_at >= $1
+                AND status IN ('verified', 'disputed', 'false', 'misleading', 'unverifiable')
+         ) AS reviewed
+         WHERE $2::timestamptz IS NULL OR (reviewed_at, id) > ($2, $3)
+         ORDER BY reviewed_at, id
+         LIMIT $4",
+    )
+    .bind::<Timestamptz, _>(since)
+    .bind::<Nullable<Timestamptz>, _>(after.map(|a| a.0))
+    .bind::<Nullable<SqlUuid>, _>(after.map(|a| a.1))
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await
 }

@@ -64,11 +64,21 @@ impl SourceFields {
     }
 }
 
-#[derive(Debug, Default)]
+/// A list's query string: filters, then the page.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SourceFilter {
     pub url: Option<String>,
     pub publisher: Option<String>,
     pub kind: Option<SourceKind>,
+    pub language: Option<String>,
+    pub published_from: Option<DateTime<Utc>>,
+    pub published_to: Option<DateTime<Utc>>,
+    /// Page size (see `routes::common::page_request`).
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+    /// `created_at` or `-created_at`.
+    pub sort: Option<String>,
 }
 
 /// A source ready to insert: its fields, the text read, and the earlier snapshot of the same
@@ -149,6 +159,15 @@ pub async fn list(
     }
     if let Some(kind) = filter.kind {
         query = query.filter(sources::kind.eq(kind));
+    }
+    if let Some(language) = &filter.language {
+        query = query.filter(sources::language.eq(language));
+    }
+    if let Some(from) = filter.published_from {
+        query = query.filter(sources::published_at.ge(from));
+    }
+    if let Some(to) = filter.published_to {
+        query = query.filter(sources::published_at.lt(to));
     }
     Ok(Page::from_overfetch(query.load(conn).await?, page.limit))
 }

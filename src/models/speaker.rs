@@ -48,12 +48,19 @@ impl From<SpeakerDraft> for SpeakerFields {
     }
 }
 
-#[derive(Debug, Default)]
+/// A list's query string: filters, then the page.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SpeakerFilter {
     /// Case-insensitive prefix of the name.
     pub name: Option<String>,
     pub kind: Option<SpeakerKind>,
     pub wikidata_qid: Option<String>,
+    /// Page size (see `routes::common::page_request`).
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+    /// `created_at` or `-created_at`.
+    pub sort: Option<String>,
 }
 
 pub async fn insert(

@@ -123,7 +123,7 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<Listed<ApiKeyView>, ApiError> {
-    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let page = page_request(query.limit, query.cursor.as_deref(), None)?;
     let rows = api_key::list(&mut *state.conn().await?, page).await?;
     Ok(Listed::from_page(rows, ApiKeyView::from, |row| row.id))
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::common::{each_item, page_request};
@@ -15,10 +15,10 @@ use crate::domain::decimal::to_plain_string;
 use crate::domain::kinds::{ClaimQualifier, ReviewStatus};
 use crate::domain::review::ItemState;
 use crate::error::ApiError;
-use crate::models::Page;
 use crate::models::claim::{self, Claim, ClaimFields, ClaimFilter};
 use crate::models::references::References;
 use crate::models::review::Item;
+use crate::models::{Page, PageRequest};
 
 /// Values go out as strings of digits so that no client parses them into a float.
 #[derive(Serialize)]
@@ -38,6 +38,9 @@ pub struct ClaimView {
     period_end: Option<NaiveDate>,
     place: Option<String>,
     anchor: Option<Anchor>,
+    language: Option<String>,
+    /// When the latest review was recorded.
+    reviewed_at: Option<DateTime<Utc>>,
     status: ReviewStatus,
     assignee_id: Option<Uuid>,
     created_by: Option<Uuid>,
@@ -50,6 +53,8 @@ impl From<Claim> for ClaimView {
     fn from(row: Claim) -> Self {
         Self {
             anchor: row.anchor(),
+            language: row.language.clone(),
+            reviewed_at: row.reviewed_at,
             id: row.id,
             source_id: row.source_id,
             claimant_id: row.claimant_id,
@@ -74,33 +79,20 @@ impl From<Claim> for ClaimView {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ClaimQuery {
-    source_id: Option<Uuid>,
-    status: Option<ReviewStatus>,
-    assignee_id: Option<Uuid>,
-    claimant_id: Option<Uuid>,
-    qualifier: Option<ClaimQualifier>,
-    metric: Option<String>,
-    limit: Option<i64>,
-    cursor: Option<String>,
-}
-
 pub struct Claims;
 
 impl Resource for Claims {
     const COLLECTION: &'static str = "claims";
     const ENTITY: &'static str = "claim";
     const READ_ONLY: &'static [&'static str] =
-        &["id", "version", "created_at", "updated_at", "created_by", "status", "assignee_id"];
+        &["id", "version", "created_at", "updated_at", "created_by", "status", "assignee_id", "reviewed_at"];
     const FIXED: &'static [&'static str] = &["source_id"];
 
     type Row = Claim;
     type View = ClaimView;
     type Input = ClaimInput;
     type Fields = (Uuid, ClaimFields);
-    type Query = ClaimQuery;
+    type Query = ClaimFilter;
 
     async fn prepare(
         conn: &mut AsyncPgConnection,
@@ -130,17 +122,16 @@ impl Resource for Claims {
         claim::find(conn, id).await
     }
 
-    async fn list(conn: &mut AsyncPgConnection, query: ClaimQuery) -> Result<Page<Claim>, ApiError> {
-        let page = page_request(query.limit, query.cursor.as_deref())?;
-        let filter = ClaimFilter {
-            source_id: query.source_id,
-            status: query.status,
-            assignee_id: query.assignee_id,
-            claimant_id: query.claimant_id,
-            qualifier: query.qualifier,
-            metric: query.metric,
-        };
-        Ok(claim::list(conn, &filter, page).await?)
+    fn page(query: &ClaimFilter) -> Result<PageRequest, ApiError> {
+        page_request(query.limit, query.cursor.as_deref(), query.sort.as_deref())
+    }
+
+    async fn list(
+        conn: &mut AsyncPgConnection,
+        query: &ClaimFilter,
+        page: PageRequest,
+    ) -> Result<Page<Claim>, ApiError> {
+        Ok(claim::list(conn, query, page).await?)
     }
 
     async fn update(

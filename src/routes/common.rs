@@ -281,7 +281,21 @@ impl<T: Serialize> Responder for Listed<T> {
 }
 
 /// `limit` and `cursor` as given in a list's query string.
-pub fn page_request(limit: Option<i64>, cursor: Option<&str>) -> Result<PageRequest, ApiError> {
+/// `sort` is `created_at` (oldest first, the default) or `-created_at` (newest first).
+pub fn page_request(
+    limit: Option<i64>,
+    cursor: Option<&str>,
+    sort: Option<&str>,
+) -> Result<PageRequest, ApiError> {
+    let newest_first = match sort {
+        None | Some("created_at") => false,
+        Some("-created_at") => true,
+        Some(other) => {
+            return Err(ApiError::BadParameter(format!(
+                "sort must be created_at or -created_at, not {other:?}"
+            )));
+        }
+    };
     let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
     if !(1..=MAX_PAGE_SIZE).contains(&limit) {
         return Err(ApiError::BadParameter(format!("limit must be between 1 and {MAX_PAGE_SIZE}")));
@@ -292,7 +306,7 @@ pub fn page_request(limit: Option<i64>, cursor: Option<&str>) -> Result<PageRequ
                 .map_err(|_| ApiError::BadParameter("cursor is not one this server issued".into()))
         })
         .transpose()?;
-    Ok(PageRequest { after, limit })
+    Ok(PageRequest { after, limit, newest_first })
 }
 
 /// Applies a JSON Merge Patch (RFC 7396) to the record's current editable fields and reads

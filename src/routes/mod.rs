@@ -5,6 +5,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod claimreview;
 pub mod claims;
 pub mod common;
 pub mod health;
@@ -12,6 +13,7 @@ pub mod provenance;
 pub mod quotes;
 pub mod resource;
 pub mod reviews;
+pub mod search;
 pub mod sources;
 pub mod speakers;
 pub mod users;
@@ -58,6 +60,14 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::POST, "/api-keys", admin, || web::route().to(api_keys::create)),
         endpoint(M::GET, "/api-keys", admin, || web::route().to(api_keys::list)),
         endpoint(M::DELETE, "/api-keys/{id}", admin, || web::route().to(api_keys::revoke)),
+        endpoint(M::GET, "/search", Access::Read, || web::route().to(search::search)),
+        endpoint(M::GET, "/claimreview", Access::Read, || web::route().to(claimreview::feed)),
+        endpoint(M::GET, "/claims/{id}/claimreview", Access::Read, || {
+            web::route().to(claimreview::for_claim)
+        }),
+        endpoint(M::GET, "/quotes/{id}/claimreview", Access::Read, || {
+            web::route().to(claimreview::for_quote)
+        }),
         endpoint(M::GET, "/audit", Access::Read, || web::route().to(audit::list)),
         endpoint(M::GET, "/audit/verify", admin, || web::route().to(audit::verify)),
         endpoint(M::GET, "/review-queue", Access::Role(Role::Reviewer), || web::route().to(reviews::queue)),
@@ -96,11 +106,13 @@ fn crud<R: Resource>() -> Vec<Endpoint> {
     let submitter = Access::Role(Role::Submitter);
     let collection = format!("/{}", R::COLLECTION);
     let batch = format!("/{}/batch", R::COLLECTION);
+    let export = format!("/{}/export", R::COLLECTION);
     let item = format!("/{}/{{id}}", R::COLLECTION);
     vec![
         endpoint(M::POST, &collection, submitter, || web::route().to(resource::create::<R>)),
         endpoint(M::GET, &collection, Access::Read, || web::route().to(resource::list::<R>)),
         endpoint(M::POST, batch, submitter, || web::route().to(resource::create_batch::<R>)),
+        endpoint(M::GET, export, Access::Read, || web::route().to(resource::export::<R>)),
         endpoint(M::GET, &item, Access::Read, || web::route().to(resource::get::<R>)),
         endpoint(M::PATCH, &item, submitter, || web::route().to(resource::update::<R>)),
         endpoint(M::DELETE, item, submitter, || web::route().to(resource::delete::<R>)),

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::common::{each_item, page_request};
@@ -14,10 +14,10 @@ use crate::domain::kinds::{QuoteKind, ReviewStatus};
 use crate::domain::quote::{QuoteDraft, QuoteInput};
 use crate::domain::review::ItemState;
 use crate::error::ApiError;
-use crate::models::Page;
 use crate::models::quote::{self, Quote, QuoteFields, QuoteFilter};
 use crate::models::references::References;
 use crate::models::review::Item;
+use crate::models::{Page, PageRequest};
 
 #[derive(Serialize)]
 pub struct QuoteView {
@@ -34,6 +34,8 @@ pub struct QuoteView {
     assignee_id: Option<Uuid>,
     /// The canonical quote of the utterance this reports (none: it is canonical).
     canonical_quote_id: Option<Uuid>,
+    /// When the latest review was recorded.
+    reviewed_at: Option<DateTime<Utc>>,
     created_by: Option<Uuid>,
     version: i32,
     created_at: DateTime<Utc>,
@@ -55,24 +57,13 @@ impl From<Quote> for QuoteView {
             status: row.status,
             assignee_id: row.assignee_id,
             canonical_quote_id: row.canonical_quote_id,
+            reviewed_at: row.reviewed_at,
             created_by: row.created_by,
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
     }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct QuoteQuery {
-    source_id: Option<Uuid>,
-    status: Option<ReviewStatus>,
-    assignee_id: Option<Uuid>,
-    speaker_id: Option<Uuid>,
-    kind: Option<QuoteKind>,
-    limit: Option<i64>,
-    cursor: Option<String>,
 }
 
 pub struct Quotes;
@@ -89,6 +80,7 @@ impl Resource for Quotes {
         "status",
         "assignee_id",
         "canonical_quote_id",
+        "reviewed_at",
     ];
     /// A quote stays in the source it was read in; the same words elsewhere are another quote.
     const FIXED: &'static [&'static str] = &["source_id"];
@@ -97,7 +89,7 @@ impl Resource for Quotes {
     type View = QuoteView;
     type Input = QuoteInput;
     type Fields = (Uuid, QuoteFields);
-    type Query = QuoteQuery;
+    type Query = QuoteFilter;
 
     /// Validates every draft, checks what it refers to and anchors it in its source's text.
     async fn prepare(
@@ -125,16 +117,16 @@ impl Resource for Quotes {
         quote::find(conn, id).await
     }
 
-    async fn list(conn: &mut AsyncPgConnection, query: QuoteQuery) -> Result<Page<Quote>, ApiError> {
-        let page = page_request(query.limit, query.cursor.as_deref())?;
-        let filter = QuoteFilter {
-            source_id: query.source_id,
-            status: query.status,
-            assignee_id: query.assignee_id,
-            speaker_id: query.speaker_id,
-            kind: query.kind,
-        };
-        Ok(quote::list(conn, &filter, page).await?)
+    fn page(query: &QuoteFilter) -> Result<PageRequest, ApiError> {
+        page_request(query.limit, query.cursor.as_deref(), query.sort.as_deref())
+    }
+
+    async fn list(
+        conn: &mut AsyncPgConnection,
+        query: &QuoteFilter,
+        page: PageRequest,
+    ) -> Result<Page<Quote>, ApiError> {
+        Ok(quote::list(conn, query, page).await?)
     }
 
     async fn update(

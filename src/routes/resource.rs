@@ -13,7 +13,7 @@ use crate::auth::{Caller, Principal};
 use crate::domain::kinds::Role;
 use crate::error::ApiError;
 use crate::models::audit::{self, Change};
-use crate::models::{Page, Versioned};
+use crate::models::{Page, PageRequest, Versioned};
 use crate::startup::AppState;
 
 /// One REST resource: its wire types, and how its rows are prepared, stored and read.
@@ -51,9 +51,12 @@ pub trait Resource: 'static {
         created_by: Uuid,
     ) -> impl Future<Output = QueryResult<Vec<Self::Row>>> + Send;
     fn find(conn: &mut AsyncPgConnection, id: Uuid) -> impl Future<Output = QueryResult<Self::Row>>;
+    /// The page the list's query string asks for.
+    fn page(query: &Self::Query) -> Result<PageRequest, ApiError>;
     fn list(
         conn: &mut AsyncPgConnection,
-        query: Self::Query,
+        query: &Self::Query,
+        page: PageRequest,
     ) -> impl Future<Output = Result<Page<Self::Row>, ApiError>>;
     fn update(
         conn: &mut AsyncPgConnection,
@@ -162,7 +165,8 @@ pub async fn list<R: Resource>(
     state: web::Data<AppState>,
     query: web::Query<R::Query>,
 ) -> Result<Listed<R::View>, ApiError> {
-    let page = R::list(&mut *state.conn().await?, query.into_inner()).await?;
+    let page = R::page(&query)?;
+    let page = R::list(&mut *state.conn().await?, &query, page).await?;
     Ok(Listed::from_page(page, R::View::from, R::Row::id))
 }
 
@@ -239,4 +243,77 @@ pub async fn delete<R: Resource>(
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Rows fetched per round trip while exporting.
+const EXPORT_BATCH: i64 = 1000;
+
+/// The filtered list as CSV, streamed: pages are read and written one at a time, so memory
+/// stays flat however many rows match. Columns are the record's fields (`id` first, then
+/// alphabetical); nested values are written as JSON.
+pub async fn export<R: Resource>(
+    state: web::Data<AppState>,
+    query: web::Query<R::Query>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let mut page = R::page(&query)?;
+    page.limit = EXPORT_BATCH;
+    let mut conn = state.conn().await?;
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<web::Bytes, ApiError>>(4);
+    actix_web::rt::spawn(async move {
+        let mut columns: Option<Vec<String>> = None;
+        loop {
+            let batch = match R::list(&mut conn, &query, page).await {
+                Ok(batch) => batch,
+                Err(error) => {
+                    let _ = sender.send(Err(error)).await;
+                    return;
+                }
+            };
+            page.after = batch.rows.last().map(Versioned::id);
+            let chunk = csv_chunk::<R>(batch.rows, &mut columns);
+            // A closed channel means the client went away: stop reading.
+            if sender.send(chunk).await.is_err() || !batch.has_more {
+                return;
+            }
+        }
+    });
+    let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (chunk, receiver))
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}.csv\"", R::COLLECTION),
+        ))
+        .streaming(body))
+}
+
+/// CSV lines for `rows`; the header comes with the first batch.
+fn csv_chunk<R: Resource>(
+    rows: Vec<R::Row>,
+    columns: &mut Option<Vec<String>>,
+) -> Result<web::Bytes, ApiError> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        let serde_json::Value::Object(record) =
+            serde_json::to_value(R::View::from(row)).map_err(ApiError::internal)?
+        else {
+            return Err(ApiError::internal("a record did not serialise to an object"));
+        };
+        if columns.is_none() {
+            let mut names: Vec<String> = record.keys().filter(|k| *k != "id").cloned().collect();
+            names.insert(0, "id".to_owned());
+            writer.write_record(&names).map_err(ApiError::internal)?;
+            *columns = Some(names);
+        }
+        let cells = columns.iter().flatten().map(|name| match record.get(name) {
+            None | Some(serde_json::Value::Null) => String::new(),
+            Some(serde_json::Value::String(text)) => text.clone(),
+            Some(other) => other.to_string(),
+        });
+        writer.write_record(cells).map_err(ApiError::internal)?;
+    }
+    writer.into_inner().map(web::Bytes::from).map_err(ApiError::internal)
 }

@@ -189,7 +189,7 @@ pub async fn queue(
     query: web::Query<QueueQuery>,
 ) -> Result<Listed<QueueView>, ApiError> {
     let query = query.into_inner();
-    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let page = page_request(query.limit, query.cursor.as_deref(), None)?;
     let statuses = match query.status.as_deref() {
         None => vec![ReviewStatus::Unreviewed, ReviewStatus::InReview],
         Some(list) => list

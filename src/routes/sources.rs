@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::common::{each_item, page_request};
@@ -11,8 +11,8 @@ use super::resource::Resource;
 use crate::domain::kinds::SourceKind;
 use crate::domain::source::{SourceDraft, SourceInput};
 use crate::error::ApiError;
-use crate::models::Page;
 use crate::models::source::{self, NewSource, Source, SourceFields, SourceFilter};
+use crate::models::{Page, PageRequest};
 
 #[derive(Serialize)]
 pub struct SourceView {
@@ -60,16 +60,6 @@ impl From<Source> for SourceView {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SourceQuery {
-    url: Option<String>,
-    publisher: Option<String>,
-    kind: Option<SourceKind>,
-    limit: Option<i64>,
-    cursor: Option<String>,
-}
-
 pub struct Sources;
 
 impl Resource for Sources {
@@ -84,7 +74,7 @@ impl Resource for Sources {
     type View = SourceView;
     type Input = SourceInput;
     type Fields = NewSource;
-    type Query = SourceQuery;
+    type Query = SourceFilter;
 
     /// A new text for a URL already stored becomes a new version that supersedes the
     /// latest one; the very same text again is refused as a duplicate.
@@ -129,10 +119,16 @@ impl Resource for Sources {
         source::find(conn, id).await
     }
 
-    async fn list(conn: &mut AsyncPgConnection, query: SourceQuery) -> Result<Page<Source>, ApiError> {
-        let page = page_request(query.limit, query.cursor.as_deref())?;
-        let filter = SourceFilter { url: query.url, publisher: query.publisher, kind: query.kind };
-        Ok(source::list(conn, &filter, page).await?)
+    fn page(query: &SourceFilter) -> Result<PageRequest, ApiError> {
+        page_request(query.limit, query.cursor.as_deref(), query.sort.as_deref())
+    }
+
+    async fn list(
+        conn: &mut AsyncPgConnection,
+        query: &SourceFilter,
+        page: PageRequest,
+    ) -> Result<Page<Source>, ApiError> {
+        Ok(source::list(conn, query, page).await?)
     }
 
     async fn update(

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::common::{each_item, page_request};
@@ -11,8 +11,8 @@ use super::resource::Resource;
 use crate::domain::kinds::SpeakerKind;
 use crate::domain::speaker::{SpeakerDraft, SpeakerInput};
 use crate::error::ApiError;
-use crate::models::Page;
 use crate::models::speaker::{self, Speaker, SpeakerFields, SpeakerFilter};
+use crate::models::{Page, PageRequest};
 
 #[derive(Serialize)]
 pub struct SpeakerView {
@@ -45,16 +45,6 @@ impl From<Speaker> for SpeakerView {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SpeakerQuery {
-    name: Option<String>,
-    kind: Option<SpeakerKind>,
-    wikidata_qid: Option<String>,
-    limit: Option<i64>,
-    cursor: Option<String>,
-}
-
 pub struct Speakers;
 
 impl Resource for Speakers {
@@ -67,7 +57,7 @@ impl Resource for Speakers {
     type View = SpeakerView;
     type Input = SpeakerInput;
     type Fields = SpeakerFields;
-    type Query = SpeakerQuery;
+    type Query = SpeakerFilter;
 
     async fn prepare(
         _: &mut AsyncPgConnection,
@@ -90,10 +80,16 @@ impl Resource for Speakers {
         speaker::find(conn, id).await
     }
 
-    async fn list(conn: &mut AsyncPgConnection, query: SpeakerQuery) -> Result<Page<Speaker>, ApiError> {
-        let page = page_request(query.limit, query.cursor.as_deref())?;
-        let filter = SpeakerFilter { name: query.name, kind: query.kind, wikidata_qid: query.wikidata_qid };
-        Ok(speaker::list(conn, &filter, page).await?)
+    fn page(query: &SpeakerFilter) -> Result<PageRequest, ApiError> {
+        page_request(query.limit, query.cursor.as_deref(), query.sort.as_deref())
+    }
+
+    async fn list(
+        conn: &mut AsyncPgConnection,
+        query: &SpeakerFilter,
+        page: PageRequest,
+    ) -> Result<Page<Speaker>, ApiError> {
+        Ok(speaker::list(conn, query, page).await?)
     }
 
     async fn update(

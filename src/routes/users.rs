@@ -138,7 +138,7 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<Listed<UserView>, ApiError> {
-    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let page = page_request(query.limit, query.cursor.as_deref(), None)?;
     let rows = user::list(&mut *state.conn().await?, page).await?;
     Ok(Listed::from_page(rows, UserView::from, |row| row.id))
 }

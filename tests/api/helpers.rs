@@ -138,7 +138,7 @@ impl TestApp {
     }
 
     async fn start(database_url: String, public_read: bool) -> Self {
-        let pool = db::build_pool(&database_url, 4, Duration::from_secs(2)).unwrap();
+        let pool = db::build_pool(&database_url, 4, Duration::from_secs(10)).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         let settings = HttpSettings { workers: 1, max_body_bytes: MAX_BODY_BYTES, public_read };

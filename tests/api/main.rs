@@ -13,5 +13,6 @@ mod migrations;
 mod provenance;
 mod quotes;
 mod reviews;
+mod search;
 mod sources;
 mod speakers;

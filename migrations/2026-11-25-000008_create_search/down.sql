@@ -1,0 +1,10 @@
+DROP INDEX sources_published_at_idx;
+DROP INDEX claims_reviewed_at_idx;
+DROP INDEX quotes_reviewed_at_idx;
+ALTER TABLE claims DROP COLUMN reviewed_at;
+ALTER TABLE quotes DROP COLUMN reviewed_at;
+ALTER TABLE sources DROP COLUMN search_vector;
+ALTER TABLE claims DROP COLUMN search_vector;
+ALTER TABLE quotes DROP COLUMN search_vector;
+ALTER TABLE claims DROP COLUMN language;
+DROP FUNCTION attest_search_config(text);

@@ -1,0 +1,160 @@
+//! Full-text search over quotes, claims and sources: PostgreSQL tsvector columns with GIN
+//! indexes, stemmed in each record's language, ranked, with highlighted snippets.
+
+use chrono::{DateTime, Utc};
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::domain::kinds::ReviewStatus;
+
+/// The text search configurations a query is parsed in. A record is indexed in its own
+/// language's configuration; the query, in all of them at once (OR), so one GIN lookup finds
+/// records in any language, and an inflected word still meets its stem.
+const CONFIGS: &[&str] = &[
+    "simple",
+    "english",
+    "french",
+    "german",
+    "spanish",
+    "italian",
+    "portuguese",
+    "dutch",
+    "russian",
+    "swedish",
+    "danish",
+    "norwegian",
+    "finnish",
+    "turkish",
+    "romanian",
+    "hungarian",
+    "arabic",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchType {
+    Quote,
+    Claim,
+    Source,
+}
+
+#[derive(Debug, Default)]
+pub struct SearchFilter {
+    pub speaker_id: Option<Uuid>,
+    pub source_id: Option<Uuid>,
+    pub publisher: Option<String>,
+    pub language: Option<String>,
+    pub status: Option<ReviewStatus>,
+    pub published_from: Option<DateTime<Utc>>,
+    pub published_to: Option<DateTime<Utc>>,
+}
+
+/// Where the previous page ended: its last rank and id.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchCursor {
+    pub rank: f64,
+    pub id: Uuid,
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Hit {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Double)]
+    pub rank: f64,
+    /// The matching passage, matches wrapped in `<mark>` and `</mark>`.
+    #[diesel(sql_type = Text)]
+    pub snippet: String,
+    #[diesel(sql_type = Text)]
+    pub text: String,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub speaker_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub source_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub publisher: Option<String>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// Per type: the table, its text, speaker, source and status expressions.
+fn shape(kind: SearchType) -> (&'static str, &'static str, &'static str, &'static str, &'static str) {
+    match kind {
+        SearchType::Quote => ("quotes r", "r.text", "r.speaker_id", "r.source_id", "r.status::text"),
+        SearchType::Claim => ("claims r", "r.statement", "r.claimant_id", "r.source_id", "r.status::text"),
+        SearchType::Source => (
+            "sources r",
+            "coalesce(r.title, '') || ' — ' || coalesce(r.content, '')",
+            "NULL::uuid",
+            "r.id",
+            "NULL::text",
+        ),
+    }
+}
+
+/// Ranked matches for `q` (web search syntax: words, "quoted phrases", -exclusions, or).
+/// Records containing the query's exact words in order rank above all others.
+pub async fn search(
+    conn: &mut AsyncPgConnection,
+    kind: SearchType,
+    q: &str,
+    filter: &SearchFilter,
+    after: Option<SearchCursor>,
+    limit: i64,
+) -> diesel::QueryResult<Vec<Hit>> {
+    let (table, text, speaker, source, status) = shape(kind);
+    let tsquery = CONFIGS
+        .iter()
+        .map(|config| format!("websearch_to_tsquery('{config}', $1)"))
+        .collect::<Vec<_>>()
+        .join(" || ");
+    let sql = format!(
+        "WITH query AS (SELECT ({tsquery}) AS tsq, lower(btrim(replace($1, '\"', ''))) AS phrase),
+         hits AS (
+             SELECT r.id,
+                    (ts_rank_cd(r.search_vector, query.tsq, 32)
+                      + CASE WHEN query.phrase <> '' AND strpos(lower({text}), query.phrase) > 0 THEN 1 ELSE 0 END
+                    )::float8 AS rank,
+                    ts_headline(attest_search_config(r.language), left({text}, 20000), query.tsq,
+                                'StartSel=<mark>, StopSel=</mark>, MaxWords=40, MinWords=12, MaxFragments=2') AS snippet,
+                    left({text}, 2000) AS text,
+                    {speaker} AS speaker_id,
+                    {source} AS source_id,
+                    s.publisher, s.published_at
+               FROM {table}
+               JOIN sources s ON s.id = {source}
+               CROSS JOIN query
+              WHERE r.search_vector @@ query.tsq AND r.deleted_at IS NULL
+                AND ($2::uuid IS NULL OR {speaker} = $2)
+                AND ($3::uuid IS NULL OR {source} = $3)
+                AND ($4::text IS NULL OR s.publisher = $4)
+                AND ($5::text IS NULL OR r.language = $5)
+                AND ($6::text IS NULL OR {status} = $6)
+                AND ($7::timestamptz IS NULL OR s.published_at >= $7)
+                AND ($8::timestamptz IS NULL OR s.published_at < $8)
+         )
+         SELECT * FROM hits
+          WHERE $9::float8 IS NULL OR rank < $9 OR (rank = $9 AND id > $10)
+          ORDER BY rank DESC, id
+          LIMIT $11"
+    );
+    let status = filter.status.map(|s| {
+        serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    });
+    diesel::sql_query(sql)
+        .bind::<Text, _>(q)
+        .bind::<Nullable<SqlUuid>, _>(filter.speaker_id)
+        .bind::<Nullable<SqlUuid>, _>(filter.source_id)
+        .bind::<Nullable<Text>, _>(filter.publisher.as_deref())
+        .bind::<Nullable<Text>, _>(filter.language.as_deref())
+        .bind::<Nullable<Text>, _>(status)
+        .bind::<Nullable<Timestamptz>, _>(filter.published_from)
+        .bind::<Nullable<Timestamptz>, _>(filter.published_to)
+        .bind::<Nullable<Double>, _>(after.map(|c| c.rank))
+        .bind::<Nullable<SqlUuid>, _>(after.map(|c| c.id))
+        .bind::<BigInt, _>(limit)
+        .load(conn)
+        .await
+}

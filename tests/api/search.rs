@@ -1,0 +1,279 @@
+//! Finding and sharing: full-text search, filtered lists with stable cursors, ClaimReview
+//! JSON-LD and CSV exports.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, etag, id, json, problem};
+
+async fn quote_in(app: &TestApp, speaker: &Value, text: &str, language: &str) -> Value {
+    let source = app.source(&format!("«{text}»")).await;
+    app.create(
+        "/quotes",
+        json!({"source_id": id(&source), "speaker_id": id(speaker), "kind": "direct", "text": text, "language": language}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_exact_phrase_ranks_first_and_snippets_are_highlighted() {
+    let app = TestApp::spawn().await;
+    let envoy = app.speaker("The envoy").await;
+    let scattered = quote_in(
+        &app,
+        &envoy,
+        "We will see whether the talks resume; the resumption of talks will take time",
+        "en",
+    )
+    .await;
+    let exact = quote_in(&app, &envoy, "The talks will resume next week in Geneva", "en").await;
+    let unrelated = quote_in(&app, &envoy, "The river has already risen", "en").await;
+    let found = json(app.get("/search?q=talks%20will%20resume&type=quote").await, StatusCode::OK).await;
+    let ids: Vec<&str> =
+        found["items"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.first(), Some(&id(&exact)), "{found}");
+    assert!(ids.contains(&id(&scattered)));
+    assert!(!ids.contains(&id(&unrelated)));
+    let snippet = found["items"][0]["snippet"].as_str().unwrap();
+    assert!(snippet.contains("<mark>talks</mark>"), "{snippet}");
+
+    // Stemming in the record's language: French plural and singular meet.
+    let french = quote_in(&app, &envoy, "Les négociations reprendront lundi", "fr").await;
+    let found = json(app.get("/search?q=n%C3%A9gociation&type=quote").await, StatusCode::OK).await;
+    assert_eq!(found["items"][0]["id"], french["id"], "{found}");
+
+    problem(app.get("/search?q=").await, StatusCode::BAD_REQUEST).await;
+    problem(app.get("/search?q=x&type=tweet").await, StatusCode::BAD_REQUEST).await;
+    problem(app.get("/search?q=x&cursor=zzz").await, StatusCode::BAD_REQUEST).await;
+}
+
+#[tokio::test]
+async fn search_filters_combine_and_page_by_rank() {
+    let app = TestApp::spawn().await;
+    let minister = app.speaker("The minister").await;
+    let mayor = app.speaker("The mayor").await;
+    for n in 0..5 {
+        quote_in(&app, &minister, &format!("Power will be restored in district {n}"), "en").await;
+    }
+    let mayors = quote_in(&app, &mayor, "Power will be restored by Friday", "en").await;
+    let by_mayor =
+        json(app.get(&format!("/search?q=power%20restored&speaker_id={}", id(&mayor))).await, StatusCode::OK)
+            .await;
+    assert_eq!(by_mayor["items"].as_array().unwrap().len(), 1);
+    assert_eq!(by_mayor["items"][0]["id"], mayors["id"]);
+    let verified = json(app.get("/search?q=power&status=verified").await, StatusCode::OK).await;
+    assert_eq!(verified["items"].as_array().unwrap().len(), 0);
+
+    let mut seen = Vec::new();
+    let mut path = "/search?q=power%20restored&limit=2".to_owned();
+    loop {
+        let page = json(app.get(&path).await, StatusCode::OK).await;
+        seen.extend(page["items"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_owned()));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/search?q=power%20restored&limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    let unique: std::collections::BTreeSet<_> = seen.iter().collect();
+    assert_eq!((seen.len(), unique.len()), (6, 6));
+
+    // Claims and sources are searchable too.
+    let source = app.source("The port authority says 12,000 containers are waiting.").await;
+    app.create(
+        "/claims",
+        json!({"source_id": id(&source), "statement": "12,000 containers are waiting",
+        "metric": "containers waiting at the port", "qualifier": "exact", "value": 12000}),
+    )
+    .await;
+    let claims = json(app.get("/search?q=containers&type=claim").await, StatusCode::OK).await;
+    assert_eq!(claims["items"].as_array().unwrap().len(), 1);
+    let sources = json(app.get("/search?q=%22port%20authority%22&type=source").await, StatusCode::OK).await;
+    assert_eq!(sources["items"][0]["id"], source["id"]);
+}
+
+#[tokio::test]
+async fn list_filters_combine() {
+    let app = TestApp::spawn().await;
+    let wire = |publisher: &str, published: &str| {
+        json!({"url": format!("https://{}.example/{published}", publisher.to_lowercase()), "kind": "article",
+               "publisher": publisher, "published_at": published, "content": "More than 300,000 people"})
+    };
+    let early_a = app.create("/sources", wire("Alpha", "2026-01-10T00:00:00Z")).await;
+    let late_a = app.create("/sources", wire("Alpha", "2026-06-10T00:00:00Z")).await;
+    let late_b = app.create("/sources", wire("Beta", "2026-06-11T00:00:00Z")).await;
+    let claim = |source: &Value, metric: &str| {
+        json!({"source_id": id(source), "statement": "More than 300,000 people", "metric": metric,
+               "qualifier": "more_than", "value": 300000})
+    };
+    let c1 = app.create("/claims", claim(&early_a, "people killed")).await;
+    let c2 = app.create("/claims", claim(&late_a, "people killed")).await;
+    let c3 = app.create("/claims", claim(&late_b, "people killed")).await;
+    app.create("/claims", claim(&late_a, "people displaced")).await;
+
+    let listed = |query: String| {
+        let app = &app;
+        async move {
+            let page = json(app.get(&format!("/claims?{query}")).await, StatusCode::OK).await;
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed("publisher=Alpha&metric=people%20killed".into()).await, [id(&c1), id(&c2)]);
+    assert_eq!(
+        listed("publisher=Alpha&metric=people%20killed&published_from=2026-03-01T00:00:00Z".into()).await,
+        [id(&c2)]
+    );
+    assert_eq!(
+        listed("metric=people%20killed&published_from=2026-03-01T00:00:00Z&sort=-created_at".into()).await,
+        [id(&c3), id(&c2)]
+    );
+
+    // Reviewed claims, by status and review time.
+    let reviewed = app
+        .request_as(Some(&app.reviewer.token), Method::POST, &format!("/claims/{}/reviews", id(&c2)))
+        .header("if-match", etag(&c2))
+        .json(&json!({"status": "verified", "rationale": "Matches the UN figure."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reviewed.status(), StatusCode::CREATED);
+    assert_eq!(listed("status=verified&publisher=Alpha".into()).await, [id(&c2)]);
+    assert_eq!(listed("reviewed_from=2000-01-01T00:00:00Z".into()).await, [id(&c2)]);
+    assert_eq!(listed("status=verified&publisher=Beta".into()).await, Vec::<String>::new());
+    problem(app.get("/claims?sort=value").await, StatusCode::BAD_REQUEST).await;
+    problem(app.get("/claims?published_from=yesterday").await, StatusCode::BAD_REQUEST).await;
+}
+
+#[tokio::test]
+async fn paging_while_rows_are_inserted_neither_skips_nor_repeats() {
+    let app = TestApp::spawn().await;
+    let mut expected = Vec::new();
+    for n in 0..10 {
+        expected.push(
+            app.create("/speakers", json!({"name": format!("Speaker {n}"), "kind": "person"})).await["id"]
+                .clone(),
+        );
+    }
+    let mut seen: Vec<Value> = Vec::new();
+    let mut path = "/speakers?limit=3".to_owned();
+    let mut inserted = 0;
+    loop {
+        let response = app.get(&path).await;
+        let link = response.headers().get("link").map(|l| l.to_str().unwrap().to_owned());
+        let page = json(response, StatusCode::OK).await;
+        seen.extend(page["items"].as_array().unwrap().iter().map(|s| s["id"].clone()));
+        // Someone adds speakers between our page reads.
+        app.create("/speakers", json!({"name": format!("Late {inserted}"), "kind": "person"})).await;
+        inserted += 1;
+        match link {
+            Some(link) => path = link.trim_start_matches('<').split('>').next().unwrap().to_owned(),
+            None => break,
+        }
+        assert!(inserted < 50, "paging never ends");
+    }
+    let unique: std::collections::BTreeSet<String> = seen.iter().map(|v| v.to_string()).collect();
+    assert_eq!(unique.len(), seen.len(), "a row was repeated");
+    for id in &expected {
+        assert!(seen.contains(id), "{id} was skipped");
+    }
+}
+
+#[tokio::test]
+async fn claimreview_json_ld_carries_every_field() {
+    let app = TestApp::spawn().await;
+    let envoy = app
+        .create("/speakers", json!({"name": "Geir Pedersen", "kind": "person", "description": "UN Syria envoy", "wikidata_qid": "Q123"}))
+        .await;
+    let source = app
+        .create(
+            "/sources",
+            json!({"url": "https://wire.example/syria", "kind": "article", "title": "Envoy on the war",
+            "publisher": "Example Wire", "published_at": "2026-03-15T09:00:00Z",
+            "content": "More than 300,000 civilians have been killed, the envoy said."}),
+        )
+        .await;
+    let claim = app
+        .create("/claims", json!({"source_id": id(&source), "claimant_id": id(&envoy),
+            "statement": "More than 300,000 civilians have been killed", "metric": "civilians killed in the Syrian conflict",
+            "qualifier": "more_than", "value": 300000, "unit": "people", "anchor": {}}))
+        .await;
+    let path = format!("/claims/{}/claimreview", id(&claim));
+    problem(app.get(&path).await, StatusCode::NOT_FOUND).await;
+
+    let review = app
+        .request_as(Some(&app.reviewer.token), Method::POST, &format!("/claims/{}/reviews", id(&claim)))
+        .header("if-match", etag(&claim))
+        .json(&json!({"status": "verified", "rating": {"value": 4, "label": "Mostly true"}, "rationale": "UN OHCHR count."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(review.status(), StatusCode::CREATED);
+
+    let response = app.get(&path).await;
+    assert_eq!(response.headers()["content-type"], "application/ld+json");
+    let doc: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    assert_eq!(doc["@context"], "https://schema.org");
+    assert_eq!(doc["@type"], "ClaimReview");
+    assert_eq!(doc["claimReviewed"], "More than 300,000 civilians have been killed");
+    assert!(doc["url"].as_str().unwrap().ends_with(&path));
+    assert!(doc["datePublished"].is_string());
+    assert_eq!(doc["author"]["@type"], "Organization");
+    let item = &doc["itemReviewed"];
+    assert_eq!(item["@type"], "Claim");
+    assert_eq!(
+        item["author"],
+        json!({"@type": "Person", "name": "Geir Pedersen", "jobTitle": "UN Syria envoy", "sameAs": "https://www.wikidata.org/wiki/Q123"})
+    );
+    assert_eq!(item["firstAppearance"]["url"], "https://wire.example/syria");
+    assert_eq!(item["firstAppearance"]["publisher"]["name"], "Example Wire");
+    assert_eq!(item["appearance"][0]["headline"], "Envoy on the war");
+    assert_eq!(
+        doc["reviewRating"],
+        json!({"@type": "Rating", "ratingValue": 4, "bestRating": 5, "worstRating": 1, "alternateName": "Mostly true"})
+    );
+
+    // The feed of everything reviewed since a time.
+    let feed = app.get("/claimreview?since=2000-01-01T00:00:00Z").await;
+    assert_eq!(feed.headers()["content-type"], "application/ld+json");
+    let feed: Value = feed.json().await.unwrap();
+    assert_eq!(feed["@graph"].as_array().unwrap().len(), 1);
+    assert_eq!(feed["@graph"][0]["claimReviewed"], doc["claimReviewed"]);
+    let later: Value = app.get("/claimreview?since=2999-01-01T00:00:00Z").await.json().await.unwrap();
+    assert_eq!(later["@graph"].as_array().unwrap().len(), 0);
+    problem(app.get("/claimreview").await, StatusCode::BAD_REQUEST).await;
+}
+
+#[tokio::test]
+async fn csv_exports_stream_the_filtered_list() {
+    let app = TestApp::spawn().await;
+    let source = app.source("Figures.").await;
+    let items: Vec<Value> = (0..1200)
+        .map(|n| json!({"source_id": id(&source), "statement": format!("Statement, \"{n}\""), "metric": if n % 2 == 0 { "even" } else { "odd" },
+                         "qualifier": "exact", "value": format!("{n}.5")}))
+        .collect();
+    for chunk in items.chunks(600) {
+        app.create("/claims/batch", json!({ "items": chunk })).await;
+    }
+    let response = app.get("/claims/export?metric=even").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(response.headers()["content-disposition"].to_str().unwrap().contains("claims.csv"));
+    let body = response.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(&headers[0], "id");
+    let value_column = headers.iter().position(|h| h == "value").unwrap();
+    let statement_column = headers.iter().position(|h| h == "statement").unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 600, "every even claim, across export batches");
+    assert_eq!(&rows[0][value_column], "0.5");
+    assert_eq!(&rows[0][statement_column], "Statement, \"0\"");
+    assert_eq!(&rows[599][value_column], "1198.5");
+    problem(app.get("/claims/export?colour=red").await, StatusCode::BAD_REQUEST).await;
+    let anonymous = app.request_as(None, Method::GET, "/claims/export").send().await.unwrap();
+    problem(anonymous, StatusCode::UNAUTHORIZED).await;
+}
