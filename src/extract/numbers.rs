@@ -1,0 +1,380 @@
+//! Numeric claims: numbers in digits, with separators, scale words or spelled out, their
+//! qualifier ("more than", "almost") and the thing counted.
+
+use std::str::FromStr;
+
+use bigdecimal::BigDecimal;
+
+use crate::domain::kinds::ClaimQualifier;
+
+/// A number found in the text, with what it counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Number {
+    /// Code-point offsets of the whole expression, qualifier included.
+    pub start: usize,
+    pub end: usize,
+    pub value: BigDecimal,
+    pub qualifier: ClaimQualifier,
+    pub unit: Option<String>,
+}
+
+/// A word of the text, with its code-point offsets.
+#[derive(Debug, Clone)]
+struct Token {
+    text: String,
+    start: usize,
+    end: usize,
+}
+
+/// Words and single punctuation marks; `12,000`, `1.5bn`, `$2` and `45-year-old` stay whole.
+fn tokenize(chars: &[char]) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        if c.is_alphanumeric() || matches!(c, '$' | '€' | '£') {
+            i += 1;
+            while i < chars.len() {
+                let c = chars[i];
+                let joins = matches!(c, ',' | '.' | '-' | '\'' | '’')
+                    && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric())
+                    && chars[i - 1].is_alphanumeric()
+                    && (c != ',' || chars[i - 1].is_ascii_digit());
+                if c.is_alphanumeric() || joins {
+                    i += 1;
+                } else {
+                    break;
+                }
+            }
+        } else {
+            i += 1;
+        }
+        tokens.push(Token { text: chars[start..i].iter().collect(), start, end: i });
+    }
+    tokens
+}
+
+const SMALL: [&str; 20] = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+];
+const TENS: [&str; 10] =
+    ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+fn word_value(word: &str) -> Option<u64> {
+    let word = word.to_lowercase();
+    if let Some(n) = SMALL.iter().position(|w| *w == word) {
+        return Some(n as u64);
+    }
+    if let Some(n) = TENS.iter().position(|w| !w.is_empty() && *w == word) {
+        return Some(n as u64 * 10);
+    }
+    // twenty-five
+    let (tens, ones) = word.split_once('-')?;
+    let tens = TENS.iter().position(|w| !w.is_empty() && *w == tens)? as u64 * 10;
+    let ones = SMALL.iter().position(|w| *w == ones).filter(|n| (1..10).contains(n))? as u64;
+    Some(tens + ones)
+}
+
+fn scale(word: &str) -> Option<u64> {
+    match word.to_lowercase().as_str() {
+        "hundred" => Some(100),
+        "thousand" => Some(1_000),
+        "million" | "mln" => Some(1_000_000),
+        "billion" | "bn" => Some(1_000_000_000),
+        "trillion" => Some(1_000_000_000_000),
+        _ => None,
+    }
+}
+
+/// `12,000`, `1.5`, `300000.5`: digits with optional thousands separators and decimals.
+fn digits_value(text: &str) -> Option<BigDecimal> {
+    let valid_grouping = match text.split_once('.') {
+        Some((int, frac)) => groups_ok(int) && frac.chars().all(|c| c.is_ascii_digit()) && !frac.is_empty(),
+        None => groups_ok(text),
+    };
+    if !valid_grouping {
+        return None;
+    }
+    BigDecimal::from_str(&text.replace(',', "")).ok()
+}
+
+fn groups_ok(int: &str) -> bool {
+    let groups: Vec<&str> = int.split(',').collect();
+    !groups[0].is_empty()
+        && groups[0].len() <= if groups.len() > 1 { 3 } else { usize::MAX }
+        && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_digit()))
+        && groups[1..].iter().all(|g| g.len() == 3)
+}
+
+/// The qualifier the words before a number give it, and how many words that took.
+fn qualifier_before(tokens: &[Token], at: usize) -> (ClaimQualifier, usize) {
+    let word = |back: usize| {
+        at.checked_sub(back).and_then(|i| tokens.get(i)).map(|t| t.text.to_lowercase()).unwrap_or_default()
+    };
+    let (one, two) = (word(1), format!("{} {}", word(2), word(1)));
+    let three = format!("{} {}", word(3), two);
+    match three.as_str() {
+        "no more than" => return (ClaimQualifier::AtMost, 3),
+        "an estimated" => return (ClaimQualifier::Approximately, 2),
+        _ => {}
+    }
+    match two.as_str() {
+        "more than" | "upwards of" => return (ClaimQualifier::MoreThan, 2),
+        "at least" => return (ClaimQualifier::AtLeast, 2),
+        "less than" | "fewer than" => return (ClaimQualifier::LessThan, 2),
+        "up to" | "at most" => return (ClaimQualifier::AtMost, 2),
+        "an estimated" => return (ClaimQualifier::Approximately, 2),
+        _ => {}
+    }
+    match one.as_str() {
+        "over" => (ClaimQualifier::MoreThan, 1),
+        "under" => (ClaimQualifier::LessThan, 1),
+        "almost" | "nearly" => (ClaimQualifier::Almost, 1),
+        "about" | "around" | "roughly" | "some" | "approximately" | "approx" | "estimated" => {
+            (ClaimQualifier::Approximately, 1)
+        }
+        _ => (ClaimQualifier::Exact, 0),
+    }
+}
+
+/// The counted noun after a number (and its scale word), lower-cased.
+fn unit_at(tokens: &[Token], at: usize) -> Option<String> {
+    let token = tokens.get(at)?;
+    let text = token.text.to_lowercase();
+    match text.as_str() {
+        "%" | "percent" => return Some("percent".into()),
+        "per" if tokens.get(at + 1).is_some_and(|t| t.text.eq_ignore_ascii_case("cent")) => {
+            return Some("percent".into());
+        }
+        _ => {}
+    }
+    let is_word = text.chars().next().is_some_and(char::is_alphabetic)
+        && text.chars().all(|c| c.is_alphabetic() || c == '-');
+    let function_word = matches!(
+        text.as_str(),
+        "of" | "and"
+            | "or"
+            | "to"
+            | "in"
+            | "on"
+            | "at"
+            | "by"
+            | "for"
+            | "the"
+            | "a"
+            | "an"
+            | "was"
+            | "were"
+            | "is"
+            | "are"
+            | "had"
+            | "have"
+            | "has"
+            | "said"
+            | "says"
+            | "from"
+            | "with"
+            | "than"
+    );
+    (is_word && !function_word).then_some(text)
+}
+
+fn is_month(token: Option<&Token>) -> bool {
+    token.is_some_and(|t| MONTHS.contains(&t.text.to_lowercase().as_str()))
+}
+
+/// Every numeric claim in the text.
+pub fn find(chars: &[char]) -> Vec<Number> {
+    let tokens = tokenize(chars);
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let token = &tokens[i];
+        let lower = token.text.to_lowercase();
+        // The numeral itself: digits (maybe with a currency sign or a scale suffix) or words.
+        let (currency, body) = match lower.chars().next() {
+            Some('$') => (Some("dollars"), &lower[1..]),
+            Some('€') => (Some("euros"), &lower['€'.len_utf8()..]),
+            Some('£') => (Some("pounds"), &lower['£'.len_utf8()..]),
+            _ => (None, lower.as_str()),
+        };
+        let suffix_scale = ["bn", "m", "k"].iter().find_map(|s| {
+            body.strip_suffix(s)
+                .filter(|b| b.chars().last().is_some_and(|c| c.is_ascii_digit()))
+                .map(|b| (b, *s))
+        });
+        let (numeral, mut multiplier) = match suffix_scale {
+            Some((digits, "bn")) => (digits, 1_000_000_000u64),
+            Some((digits, "m")) => (digits, 1_000_000),
+            Some((digits, _)) => (digits, 1_000),
+            None => (body, 1),
+        };
+        let mut value = if numeral.starts_with(|c: char| c.is_ascii_digit()) {
+            digits_value(numeral)
+        } else if lower == "dozen" && i > 0 && tokens[i - 1].text.eq_ignore_ascii_case("a") {
+            Some(BigDecimal::from(12))
+        } else {
+            word_value(&lower)
+                .filter(|v| *v != 1 || tokens.get(i + 1).is_some_and(|t| scale(&t.text).is_some()))
+                .map(BigDecimal::from)
+        };
+        let Some(mut number) = value.take() else {
+            i += 1;
+            continue;
+        };
+        // Not facts: years, dates, times, ages written as "45-year-old", parts of names.
+        let next = tokens.get(i + 1);
+        let previous = i.checked_sub(1).and_then(|p| tokens.get(p));
+        let is_year = numeral.len() == 4
+            && !numeral.contains([',', '.'])
+            && (1800..=2100).contains(&numeral.parse::<u32>().unwrap_or(0));
+        let is_date = is_month(next) || is_month(previous);
+        let is_time = next.is_some_and(|t| t.text == ":") || previous.is_some_and(|t| t.text == ":");
+        let attached_letters = numeral.chars().any(char::is_alphabetic)
+            && suffix_scale.is_none()
+            && currency.is_none()
+            && !numeral.chars().all(char::is_alphabetic);
+        let in_name = previous.is_some_and(|p| {
+            p.text.chars().next().is_some_and(char::is_uppercase)
+                && p.text.len() > 1
+                && !matches!(
+                    p.text.as_str(),
+                    "More"
+                        | "Some"
+                        | "About"
+                        | "Almost"
+                        | "Nearly"
+                        | "Over"
+                        | "Up"
+                        | "At"
+                        | "Around"
+                        | "Roughly"
+                        | "Less"
+                        | "Fewer"
+                        | "Under"
+                        | "An"
+                )
+        }) && numeral.starts_with(|c: char| c.is_ascii_digit())
+            && currency.is_none();
+        if (is_year && currency.is_none() && unit_at(&tokens, i + 1).is_none())
+            || is_date
+            || is_time
+            || attached_letters
+            || lower.contains("-year-old")
+            || in_name
+        {
+            i += 1;
+            continue;
+        }
+        // Scale words: "1.5 million", "three hundred thousand".
+        let mut j = i + 1;
+        while let Some(factor) = tokens.get(j).and_then(|t| scale(&t.text)) {
+            multiplier = multiplier.saturating_mul(factor);
+            j += 1;
+        }
+        number *= BigDecimal::from(multiplier);
+        let (qualifier, qualifier_words) =
+            qualifier_before(&tokens, if lower == "dozen" { i - 1 } else { i });
+        let first = if lower == "dozen" { i - 1 } else { i } - qualifier_words;
+        let unit = match currency {
+            Some(currency) => Some(currency.to_owned()),
+            None => unit_at(&tokens, j),
+        };
+        let last = if unit.is_some() && currency.is_none() {
+            if tokens[j].text.eq_ignore_ascii_case("per") { j + 1 } else { j }
+        } else {
+            j - 1
+        };
+        found.push(Number {
+            start: tokens[first].start,
+            end: tokens[last.min(tokens.len() - 1)].end,
+            value: number.normalized(),
+            qualifier,
+            unit,
+        });
+        i = j;
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(text: &str) -> Vec<(String, ClaimQualifier, Option<String>)> {
+        let chars: Vec<char> = text.chars().collect();
+        find(&chars).into_iter().map(|n| (n.value.to_plain_string(), n.qualifier, n.unit)).collect()
+    }
+
+    fn claim(value: &str, qualifier: ClaimQualifier, unit: &str) -> (String, ClaimQualifier, Option<String>) {
+        (value.into(), qualifier, Some(unit.into()))
+    }
+
+    #[test]
+    fn digits_scales_and_qualifiers() {
+        use ClaimQualifier::*;
+        assert_eq!(
+            claims(
+                "More than 12,000 homes have lost power and 1.5 million people were told to stay indoors."
+            ),
+            [claim("12000", MoreThan, "homes"), claim("1500000", Exact, "people")]
+        );
+        assert_eq!(claims("in almost four years of drought"), [claim("4", Almost, "years")]);
+        assert_eq!(
+            claims("It cost $2 million, or 1.5bn euros"),
+            [claim("2000000", Exact, "dollars"), claim("1500000000", Exact, "euros")]
+        );
+        assert_eq!(
+            claims("at least a dozen boats and up to 30% of fields"),
+            [claim("12", AtLeast, "boats"), claim("30", AtMost, "percent")]
+        );
+        assert_eq!(claims("some three hundred families"), [claim("300", Approximately, "families")]);
+    }
+
+    #[test]
+    fn dates_years_times_ages_and_names_are_not_claims() {
+        assert!(
+            claims("The truce was signed on 14 March 2026 at 10:30 by the 45-year-old leader on Route 66.")
+                .is_empty()
+        );
+        assert!(claims("the G20 summit and COVID-19").is_empty());
+    }
+}
