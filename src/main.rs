@@ -29,6 +29,11 @@ enum Command {
     /// Check the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Extract quotes and numeric claims from an article file and print them as a table.
+    Ingest {
+        /// A plain-text article (UTF-8).
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -61,6 +66,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::User(UserCommand::Add(args)) => add_user(args).await,
         Command::Audit(AuditCommand::Verify(args)) => verify_audit(args).await,
+        Command::Ingest { file } => ingest(&file),
     }
 }
 
@@ -146,4 +152,45 @@ async fn verify_audit(args: DatabaseArgs) -> anyhow::Result<()> {
             std::process::exit(1);
         }
     }
+}
+
+/// Prints what the extractor finds in `file`: quotes with their speakers, then claims.
+fn ingest(file: &std::path::Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let found = attest::extract::extract(&text);
+    let cut = |s: &str, n: usize| {
+        let short: String = s.chars().take(n).collect();
+        if s.chars().count() > n { format!("{short}…") } else { short }
+    };
+    println!("{:<9} {:>6} {:<28} {:<58} {:>4}", "KIND", "AT", "SPEAKER", "QUOTE", "CONF");
+    for q in &found.quotes {
+        let speaker = q.speaker.as_ref().map_or("?".to_owned(), |s| s.name.clone());
+        let relay = q.relayed_by.as_ref().map(|r| format!(" (via {r})")).unwrap_or_default();
+        println!(
+            "{:<9} {:>6} {:<28} {:<58} {:>4.2}",
+            label(q.kind),
+            q.start,
+            cut(&format!("{speaker}{relay}"), 28),
+            cut(&q.text, 58),
+            q.confidence
+        );
+    }
+    println!();
+    println!("{:<14} {:>18} {:<12} {:<40}", "QUALIFIER", "VALUE", "UNIT", "METRIC");
+    for c in &found.claims {
+        println!(
+            "{:<14} {:>18} {:<12} {:<40}",
+            label(c.qualifier),
+            c.value,
+            c.unit.as_deref().unwrap_or("-"),
+            cut(&c.metric, 40)
+        );
+    }
+    println!("\n{} quotes, {} numeric claims", found.quotes.len(), found.claims.len());
+    Ok(())
+}
+
+/// An enum as the API spells it ("more_than").
+fn label(value: impl serde::Serialize) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }

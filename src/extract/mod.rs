@@ -335,11 +335,23 @@ pub fn extract(article: &str) -> Extraction {
     };
     let mut resolver = Resolver { known: Vec::new(), last: None };
     let mut extraction = Extraction::default();
-    // Walk sentences in order, so pronouns resolve to the speaker named most recently.
+    let paragraph_of =
+        |at: usize| (0..at).filter(|&i| chars[i] == '\n' && is_paragraph_break(&chars, i)).count();
+    // Quotes with no attribution of their own wait for the next attributed quote of their
+    // paragraph; a quote continuing the previous one (same paragraph, or reopened after a
+    // paragraph break) takes its speaker.
     let mut pending: Vec<usize> = Vec::new();
+    let mut previous: Option<(usize, Option<usize>, Option<SpeakerCandidate>)> = None;
     for &(s_start, s_end) in &spans {
         let in_sentence: Vec<&quotes::Quoted> =
             quoted.iter().filter(|q| q.open_mark >= s_start && q.open_mark < s_end).collect();
+        let paragraph = paragraph_of(s_start);
+        if pending.first().is_some_and(|&p| paragraph_of(extraction.quotes[p].start) != paragraph) {
+            for p in pending.drain(..) {
+                extraction.quotes[p].speaker = resolver.last.clone();
+                extraction.quotes[p].confidence = if resolver.last.is_some() { 0.5 } else { 0.2 };
+            }
+        }
         if in_sentence.is_empty() {
             let sentence = text(&chars, s_start, s_end);
             if let Some((subject, clause, offset)) = indirect(&sentence)
@@ -370,9 +382,16 @@ pub fn extract(article: &str) -> Extraction {
         };
         let phrase = phrase
             .or_else(|| in_sentence.iter().any(|q| is_partial(&chars, q)).then(partial_subject).flatten());
-        let speaker = phrase.and_then(|p| resolver.resolve(&p));
+        let mut speaker = phrase.and_then(|p| resolver.resolve(&p));
+        let mut confidence = if speaker.is_some() { 0.9 } else { 0.4 };
+        let continues = previous.as_ref().is_some_and(|(paragraph_before, close, _)| {
+            *paragraph_before == paragraph || (close.is_none() && *paragraph_before + 1 == paragraph)
+        });
+        if speaker.is_none() && continues {
+            speaker = previous.as_ref().and_then(|(_, _, s)| s.clone());
+            confidence = 0.7;
+        }
         let relayed_by = relay(&after).or_else(|| relay(&before));
-        let confidence = if speaker.is_some() { 0.9 } else { 0.4 };
         for q in &in_sentence {
             extraction.quotes.push(QuoteCandidate {
                 text: text(&chars, q.start, q.end),
@@ -384,8 +403,6 @@ pub fn extract(article: &str) -> Extraction {
                 confidence,
             });
         }
-        // Quotes standing alone take the speaker of the next attributed quote, or of the
-        // quote they continue.
         let index = extraction.quotes.len() - in_sentence.len();
         if speaker.is_some() {
             for p in pending.drain(..) {
@@ -395,6 +412,7 @@ pub fn extract(article: &str) -> Extraction {
         } else {
             pending.extend(index..extraction.quotes.len());
         }
+        previous = Some((paragraph, last.close_mark, speaker));
     }
     for p in pending {
         extraction.quotes[p].speaker = resolver.last.clone();
@@ -404,7 +422,7 @@ pub fn extract(article: &str) -> Extraction {
 
     for number in numbers::find(&chars) {
         let (s_start, s_end) = sentence_of(number.start);
-        let metric: String = chars[number.end..s_end]
+        let metric: String = chars[number.end.min(s_end)..s_end]
             .iter()
             .collect::<String>()
             .split([',', '.', ';', ':', '»', '”', '"'])
@@ -439,6 +457,30 @@ pub fn extract(article: &str) -> Extraction {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Any text at all, and offsets that always cut it at character boundaries.
+        #[test]
+        fn never_panics_on_any_text(text in "\\PC*") {
+            let found = extract(&text);
+            let chars: Vec<char> = text.chars().collect();
+            for q in &found.quotes {
+                prop_assert!(q.start <= q.end && q.end <= chars.len());
+            }
+            for c in &found.claims {
+                prop_assert!(c.start <= c.end && c.end <= chars.len());
+            }
+        }
+
+        /// Text made of the characters the extractor cares about, densely.
+        #[test]
+        fn never_panics_on_quote_heavy_text(text in "[«»“”‘’\"'„‹›a-zA-Z0-9 ,.:;!?\n%$€£-]{0,400}") {
+            let _ = extract(&text);
+        }
+    }
 
     fn speaker(q: &QuoteCandidate) -> &str {
         q.speaker.as_ref().map_or("", |s| s.name.as_str())

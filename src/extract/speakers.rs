@@ -228,20 +228,36 @@ pub fn is_pronoun(word: &str) -> bool {
     PRONOUNS.contains(&word)
 }
 
-/// Splits "Ana Ruiz, the ministry's chief negotiator," into the name and the role.
+/// Reads a subject with an apposition either way round: "Ana Ruiz, the ministry's chief
+/// negotiator," and "the ministry's chief negotiator, Ana Ruiz,". Leading phrases that are not
+/// speakers ("By Sunday evening, police") are dropped.
 pub fn with_apposition(phrase: &str) -> Option<SpeakerMention> {
-    let phrase = phrase.trim().trim_end_matches(',');
-    match phrase.split_once(',') {
-        Some((name, role)) => {
-            let mut speaker = mention(name)?;
-            let role = role.trim().trim_end_matches(',').trim();
-            if speaker.kind == SpeakerKind::Person && !role.is_empty() {
-                speaker.role = Some(role.trim_start_matches("the ").to_owned());
+    let parts: Vec<&str> = phrase.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+    let person =
+        |part: &str| mention(part).filter(|m| m.kind == SpeakerKind::Person && !starts_with_article(part));
+    let role = |part: &str| {
+        let part = part.trim_start_matches("the ").trim_start_matches("a ").trim_start_matches("an ");
+        (!part.starts_with("who ")).then(|| part.to_owned())
+    };
+    match parts.as_slice() {
+        [] => None,
+        [only] => mention(only),
+        [first, second, ..] => {
+            if let Some(mut name) = person(first) {
+                name.role = role(second);
+                Some(name)
+            } else if let Some(mut name) = person(second) {
+                name.role = role(first);
+                Some(name)
+            } else {
+                parts.last().and_then(|last| mention(last))
             }
-            Some(speaker)
         }
-        None => mention(phrase),
     }
+}
+
+fn starts_with_article(phrase: &str) -> bool {
+    phrase.split_whitespace().next().is_some_and(|w| ARTICLES.contains(&w))
 }
 
 #[cfg(test)]

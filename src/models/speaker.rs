@@ -127,3 +127,20 @@ pub async fn live_references(conn: &mut AsyncPgConnection, id: Uuid) -> QueryRes
 }
 
 super::versioned_queries!(speakers, Speaker, SpeakerFields);
+
+/// A live speaker with exactly this name (any case) and kind, the oldest if several.
+pub async fn find_by_name(
+    conn: &mut AsyncPgConnection,
+    name: &str,
+    kind: SpeakerKind,
+) -> QueryResult<Option<Speaker>> {
+    speakers::table
+        .filter(super::lower(speakers::name).eq(super::lower(name.to_owned())))
+        .filter(speakers::kind.eq(kind))
+        .filter(speakers::deleted_at.is_null())
+        .order(speakers::id)
+        .select(Speaker::as_select())
+        .first(conn)
+        .await
+        .optional()
+}

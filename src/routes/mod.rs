@@ -8,6 +8,7 @@ pub mod auth;
 pub mod claimreview;
 pub mod claims;
 pub mod common;
+pub mod extract;
 pub mod health;
 pub mod provenance;
 pub mod quotes;
@@ -87,6 +88,12 @@ fn provenance_routes() -> Vec<Endpoint> {
     use Method as M;
     let reviewer = Access::Role(Role::Reviewer);
     vec![
+        endpoint(M::POST, "/sources/{id}/extract", Access::Role(Role::Submitter), || {
+            web::route().to(extract::propose)
+        }),
+        endpoint(M::POST, "/sources/{id}/candidates/accept", Access::Role(Role::Submitter), || {
+            web::route().to(extract::accept)
+        }),
         endpoint(M::GET, "/sources/{id}/versions", Access::Read, || {
             web::route().to(provenance::source_versions)
         }),

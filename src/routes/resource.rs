@@ -31,7 +31,7 @@ pub trait Resource: 'static {
     type Row: Versioned + Clone + Send;
     type View: Serialize + From<Self::Row> + Send;
     /// A create body; an update is merged into the current record and read as one too.
-    type Input: DeserializeOwned + 'static;
+    type Input: DeserializeOwned + Send + 'static;
     /// A checked row, ready to insert (or to update with).
     type Fields: Send;
     /// The list's query string: filters, `limit` and `cursor`.
@@ -44,7 +44,7 @@ pub trait Resource: 'static {
         inputs: Vec<Self::Input>,
         batch: bool,
         updating: Option<Uuid>,
-    ) -> impl Future<Output = Result<Vec<Self::Fields>, ApiError>>;
+    ) -> impl Future<Output = Result<Vec<Self::Fields>, ApiError>> + Send;
     fn insert(
         conn: &mut AsyncPgConnection,
         rows: Vec<Self::Fields>,
@@ -99,6 +99,33 @@ fn snapshot<R: Resource>(row: R::Row) -> Result<(i32, R::View, serde_json::Value
     Ok((version, view, json))
 }
 
+/// Inserts prepared rows with one audit event each. Runs inside the caller's transaction.
+pub async fn insert_audited<R: Resource>(
+    conn: &mut AsyncPgConnection,
+    caller: &Principal,
+    rows: Vec<R::Fields>,
+) -> Result<Vec<(Uuid, i32, R::View)>, ApiError> {
+    let mut created = Vec::new();
+    for row in R::insert(conn, rows, caller.user_id).await? {
+        let id = row.id();
+        let (version, view, after) = snapshot::<R>(row)?;
+        audit::append(
+            conn,
+            Change {
+                actor: Some(caller),
+                action: "create",
+                entity_type: R::ENTITY,
+                entity_id: id,
+                before: None,
+                after: Some(after),
+            },
+        )
+        .await?;
+        created.push((id, version, view));
+    }
+    Ok(created)
+}
+
 async fn create_all<R: Resource>(
     state: &AppState,
     caller: Principal,
@@ -108,28 +135,7 @@ async fn create_all<R: Resource>(
     let mut conn = state.conn().await?;
     let rows = R::prepare(&mut conn, inputs, batch, None).await?;
     // One transaction: every row and its audit event, or nothing.
-    conn.transaction::<_, ApiError, _>(async move |conn| {
-        let mut created = Vec::new();
-        for row in R::insert(conn, rows, caller.user_id).await? {
-            let id = row.id();
-            let (version, view, after) = snapshot::<R>(row)?;
-            audit::append(
-                conn,
-                Change {
-                    actor: Some(&caller),
-                    action: "create",
-                    entity_type: R::ENTITY,
-                    entity_id: id,
-                    before: None,
-                    after: Some(after),
-                },
-            )
-            .await?;
-            created.push((id, version, view));
-        }
-        Ok(created)
-    })
-    .await
+    conn.transaction::<_, ApiError, _>(async move |conn| insert_audited::<R>(conn, &caller, rows).await).await
 }
 
 pub async fn create<R: Resource>(

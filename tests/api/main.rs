@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod claims;
 mod contract;
+mod corpus;
 mod errors;
 mod helpers;
 mod migrations;
