@@ -68,17 +68,17 @@ const ABBREVIATIONS: &[&str] =
 const OPENERS: &[char] = &['«', '“', '"', '‘', '‹', '„'];
 
 fn is_paragraph_break(chars: &[char], i: usize) -> bool {
-    chars[i] == '\n' && {
-        let rest = &chars[i + 1..];
-        let gap: Vec<&char> = rest.iter().take_while(|c| c.is_whitespace()).collect();
-        gap.contains(&&'\n')
-    }
+    chars[i] == '\n' && chars[i + 1..].iter().take_while(|c| c.is_whitespace()).any(|c| *c == '\n')
 }
 
 /// Sentence spans, never breaking inside a quotation.
 fn sentences(chars: &[char], quoted: &[quotes::Quoted]) -> Vec<(usize, usize)> {
     let mut inside = vec![false; chars.len()];
+    let mut closing: Vec<Option<&quotes::Quoted>> = vec![None; chars.len()];
     for q in quoted {
+        if let Some(mark) = q.close_mark {
+            closing[mark] = Some(q);
+        }
         for flag in &mut inside[q.open_mark..q.close_mark.unwrap_or(q.end)] {
             *flag = true;
         }
@@ -112,7 +112,7 @@ fn sentences(chars: &[char], quoted: &[quotes::Quoted]) -> Vec<(usize, usize)> {
             if !abbreviation && next_starts_sentence(i + 1) {
                 end = Some(i + 1);
             }
-        } else if let Some(q) = quoted.iter().find(|q| q.close_mark == Some(i))
+        } else if let Some(q) = closing[i]
             && matches!(chars[q.end.saturating_sub(1)], '.' | '!' | '?')
             && next_starts_sentence(i + 1)
         {
@@ -330,13 +330,15 @@ pub fn extract(article: &str) -> Extraction {
     let chars: Vec<char> = article.chars().collect();
     let quoted = quotes::find(&chars);
     let spans = sentences(&chars, &quoted);
+    // Spans are in order: the last one starting at or before `at`.
     let sentence_of = |at: usize| {
-        spans.iter().copied().find(|(s, e)| (*s..(*e).max(s + 1)).contains(&at)).unwrap_or((0, chars.len()))
+        let i = spans.partition_point(|(s, _)| *s <= at);
+        i.checked_sub(1).map_or((0, chars.len()), |i| spans[i])
     };
     let mut resolver = Resolver { known: Vec::new(), last: None };
     let mut extraction = Extraction::default();
-    let paragraph_of =
-        |at: usize| (0..at).filter(|&i| chars[i] == '\n' && is_paragraph_break(&chars, i)).count();
+    let breaks: Vec<usize> = (0..chars.len()).filter(|&i| is_paragraph_break(&chars, i)).collect();
+    let paragraph_of = |at: usize| breaks.partition_point(|&b| b < at);
     // Quotes with no attribution of their own wait for the next attributed quote of their
     // paragraph; a quote continuing the previous one (same paragraph, or reopened after a
     // paragraph break) takes its speaker.

@@ -38,11 +38,9 @@ fn can_open_straight(chars: &[char], i: usize) -> bool {
     i == 0 || !is_word(chars[i - 1])
 }
 
-/// A blank line ends a paragraph.
+/// A blank line ends a paragraph: another line break before any visible character.
 fn paragraph_break_at(chars: &[char], i: usize) -> bool {
-    chars[i] == '\n'
-        && chars[i + 1..].iter().take_while(|c| **c != '\n').all(|c| c.is_whitespace())
-        && chars[i + 1..].contains(&'\n')
+    chars[i] == '\n' && chars[i + 1..].iter().take_while(|c| c.is_whitespace()).any(|c| *c == '\n')
 }
 
 /// Every quoted passage, outermost only (a quote inside a quote is part of the outer text).
