@@ -52,6 +52,11 @@ pub struct ServeArgs {
     #[arg(long, env = "ATTEST_JWT_KEYS", hide_env_values = true)]
     pub jwt_keys: Option<String>,
 
+    /// Browser origins allowed to call the API (CORS), comma-separated, e.g.
+    /// `https://desk.example.org`. None by default; a wildcard is not accepted.
+    #[arg(long, env = "ATTEST_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+    pub cors_origins: Vec<String>,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "ATTEST_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024, value_parser = clap::value_parser!(u32).range(1024..))]
     pub max_body_bytes: u32,
@@ -116,4 +121,14 @@ impl From<RoleArg> for Role {
             RoleArg::Admin => Role::Admin,
         }
     }
+}
+
+/// An origin: scheme, host and optional port, nothing else (no wildcard, no path).
+fn parse_origin(value: &str) -> Result<String, String> {
+    let url = url::Url::parse(value.trim()).map_err(|e| format!("{value:?} is not an origin: {e}"))?;
+    let origin = url.origin().ascii_serialization();
+    if !matches!(url.scheme(), "http" | "https") || origin == "null" || url.path() != "/" {
+        return Err(format!("{value:?} is not an origin such as https://desk.example.org"));
+    }
+    Ok(origin)
 }

@@ -98,6 +98,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         workers: args.workers(),
         max_body_bytes: args.max_body_bytes as usize,
         public_read: args.public_read,
+        cors_origins: args.cors_origins.clone(),
     };
     // Runs until SIGINT/SIGTERM, after in-flight requests finish.
     let served = startup::run(listener, pool, keys, &settings)?.await;

@@ -3,10 +3,15 @@
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
-use actix_web::middleware::ErrorHandlers;
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::http::header;
+use actix_web::middleware::{DefaultHeaders, ErrorHandlers};
 use actix_web::{App, HttpServer, web};
 
 use crate::auth::jwt::KeyRing;
+use crate::auth::throttle::Throttle;
 use crate::db::DbPool;
 use crate::error::{ApiError, problem_for_plain_errors};
 use crate::routes;
@@ -18,12 +23,41 @@ pub struct AppState {
     /// Whether anonymous callers may read.
     pub public_read: bool,
     pub max_body_bytes: usize,
+    pub throttle: Throttle,
 }
 
 pub struct HttpSettings {
     pub workers: usize,
     pub max_body_bytes: usize,
     pub public_read: bool,
+    /// Browser origins allowed to call the API (CORS); none by default.
+    pub cors_origins: Vec<String>,
+}
+
+/// How long a client may take to send a request's headers.
+const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Headers every answer carries: no sniffing, no framing, no referrer, nothing to run.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"))
+        .add(("Cross-Origin-Resource-Policy", "same-origin"))
+}
+
+/// CORS for the configured origins only; credentials are allowed only for those origins,
+/// never for a wildcard.
+fn cors(origins: &[String]) -> Cors {
+    origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::ACCEPT])
+        .expose_headers([header::ETAG, header::LINK, header::LOCATION, header::RETRY_AFTER])
+        .supports_credentials()
+        .max_age(3600)
 }
 
 pub fn run(
@@ -37,7 +71,9 @@ pub fn run(
         keys,
         public_read: settings.public_read,
         max_body_bytes: settings.max_body_bytes,
+        throttle: Throttle::default(),
     });
+    let cors_origins = settings.cors_origins.clone();
     let access = web::Data::new(routes::access_table());
     let max_body_bytes = settings.max_body_bytes;
     let server = HttpServer::new(move || {
@@ -52,11 +88,14 @@ pub fn run(
                 ApiError::BadParameter(format!("invalid query string: {error}")).into()
             }))
             .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
+            .wrap(cors(&cors_origins))
+            .wrap(security_headers())
             .wrap(tracing_actix_web::TracingLogger::default())
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
     })
     .workers(settings.workers)
+    .client_request_timeout(CLIENT_REQUEST_TIMEOUT)
     .listen(listener)?
     .run();
     Ok(server)

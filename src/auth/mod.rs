@@ -5,6 +5,7 @@
 pub mod jwt;
 pub mod password;
 pub mod secret;
+pub mod throttle;
 
 use std::collections::HashMap;
 use std::future::{Ready, ready};

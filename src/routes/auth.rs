@@ -2,7 +2,7 @@
 //! caller's own account.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{Duration, Utc};
 use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
@@ -80,16 +80,26 @@ async fn issue_tokens(
 
 pub async fn token(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: JsonBody<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let TokenRequest { email, password } = body.0;
+    // Failures count per account and per client address, so neither one account nor one
+    // client can keep guessing.
+    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let keys = [format!("email:{}", email.trim().to_lowercase()), format!("ip:{address}")];
+    state.throttle.check(&keys)?;
     let mut conn = state.conn().await?;
     let found = user::find_by_email(&mut conn, &email).await?;
     // Unknown emails cost the same hash as known ones, so timing does not reveal accounts.
     let stored =
         found.as_ref().map_or_else(|| password::decoy_hash().to_owned(), |u| u.password_hash.clone());
     let matches = password::verify(password, stored).await?;
-    let user = found.filter(|u| matches && u.disabled_at.is_none()).ok_or_else(wrong_credentials)?;
+    let Some(user) = found.filter(|u| matches && u.disabled_at.is_none()) else {
+        state.throttle.record_failure(&keys);
+        return Err(wrong_credentials());
+    };
+    state.throttle.record_success(&keys[..1]);
     issue_tokens(&state, &mut conn, &user, Uuid::now_v7()).await
 }
 

@@ -141,7 +141,12 @@ impl TestApp {
         let pool = db::build_pool(&database_url, 4, Duration::from_secs(10)).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
-        let settings = HttpSettings { workers: 1, max_body_bytes: MAX_BODY_BYTES, public_read };
+        let settings = HttpSettings {
+            workers: 1,
+            max_body_bytes: MAX_BODY_BYTES,
+            public_read,
+            cors_origins: vec!["https://desk.example.org".into()],
+        };
         let keys = test_keys();
         let server = startup::run(listener, pool, keys.clone(), &settings).unwrap();
         tokio::spawn(server);

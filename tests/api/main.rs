@@ -3,6 +3,7 @@
 //! migrated template for every test, and the real server over real HTTP.
 
 mod access;
+mod attacks;
 mod audit;
 mod auth;
 mod claims;
