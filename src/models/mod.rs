@@ -142,3 +142,46 @@ macro_rules! versioned_queries {
     };
 }
 pub(crate) use versioned_queries;
+
+/// The list filters quotes and claims share (review status and reviewer, language, review
+/// dates, and their source's publisher and publication dates), applied to `$query`.
+macro_rules! reviewable_filters {
+    ($table:ident, $filter:expr, $query:ident) => {{
+        use $crate::schema::sources;
+        let filter = $filter;
+        if let Some(source_id) = filter.source_id {
+            $query = $query.filter($table::source_id.eq(source_id));
+        }
+        if let Some(status) = filter.status {
+            $query = $query.filter($table::status.eq(status));
+        }
+        if let Some(assignee_id) = filter.assignee_id {
+            $query = $query.filter($table::assignee_id.eq(assignee_id));
+        }
+        if let Some(language) = &filter.language {
+            $query = $query.filter($table::language.eq(language.clone()));
+        }
+        if let Some(from) = filter.reviewed_from {
+            $query = $query.filter($table::reviewed_at.ge(from));
+        }
+        if let Some(to) = filter.reviewed_to {
+            $query = $query.filter($table::reviewed_at.lt(to));
+        }
+        // Source-side filters, as one subquery on sources.
+        if filter.publisher.is_some() || filter.published_from.is_some() || filter.published_to.is_some() {
+            let mut cited = sources::table.select(sources::id).into_boxed();
+            if let Some(publisher) = &filter.publisher {
+                cited = cited.filter(sources::publisher.eq(publisher.clone()));
+            }
+            if let Some(from) = filter.published_from {
+                cited = cited.filter(sources::published_at.ge(from));
+            }
+            if let Some(to) = filter.published_to {
+                cited = cited.filter(sources::published_at.lt(to));
+            }
+            $query = $query.filter($table::source_id.eq_any(cited));
+        }
+        $query
+    }};
+}
+pub(crate) use reviewable_filters;

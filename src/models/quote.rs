@@ -142,40 +142,8 @@ pub async fn list(
     filter: &QuoteFilter,
     page: PageRequest,
 ) -> QueryResult<Page<Quote>> {
-    use crate::schema::sources;
     let mut query = page_query(page);
-    if let Some(source_id) = filter.source_id {
-        query = query.filter(quotes::source_id.eq(source_id));
-    }
-    if let Some(status) = filter.status {
-        query = query.filter(quotes::status.eq(status));
-    }
-    if let Some(assignee_id) = filter.assignee_id {
-        query = query.filter(quotes::assignee_id.eq(assignee_id));
-    }
-    if let Some(language) = &filter.language {
-        query = query.filter(quotes::language.eq(language));
-    }
-    if let Some(from) = filter.reviewed_from {
-        query = query.filter(quotes::reviewed_at.ge(from));
-    }
-    if let Some(to) = filter.reviewed_to {
-        query = query.filter(quotes::reviewed_at.lt(to));
-    }
-    // Source-side filters, as one subquery on sources.
-    if filter.publisher.is_some() || filter.published_from.is_some() || filter.published_to.is_some() {
-        let mut cited = sources::table.select(sources::id).into_boxed();
-        if let Some(publisher) = &filter.publisher {
-            cited = cited.filter(sources::publisher.eq(publisher.clone()));
-        }
-        if let Some(from) = filter.published_from {
-            cited = cited.filter(sources::published_at.ge(from));
-        }
-        if let Some(to) = filter.published_to {
-            cited = cited.filter(sources::published_at.lt(to));
-        }
-        query = query.filter(quotes::source_id.eq_any(cited));
-    }
+    query = super::reviewable_filters!(quotes, filter, query);
     if let Some(speaker_id) = filter.speaker_id {
         query = query.filter(quotes::speaker_id.eq(speaker_id));
     }
