@@ -6,7 +6,7 @@ use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::common::{JsonBody, Listed, page_request};
+use super::common::{JsonBody, Listed, PageQuery};
 use crate::auth::secret::{random_hex, sha256_hex};
 use crate::auth::{API_KEY_PREFIX, Caller};
 use crate::domain::kinds::Role;
@@ -112,18 +112,11 @@ pub async fn create(
         .json(NewKeyView { key: key.into(), secret }))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListQuery {
-    limit: Option<i64>,
-    cursor: Option<String>,
-}
-
 pub async fn list(
     state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<Listed<ApiKeyView>, ApiError> {
-    let page = page_request(query.limit, query.cursor.as_deref(), None)?;
+    let page = query.page()?;
     let rows = api_key::list(&mut *state.conn().await?, page).await?;
     Ok(Listed::from_page(rows, ApiKeyView::from, |row| row.id))
 }

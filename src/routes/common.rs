@@ -281,6 +281,20 @@ impl<T: Serialize> Responder for Listed<T> {
 }
 
 /// `limit` and `cursor` as given in a list's query string.
+/// The query string of a list with no filters: just the page.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub fn page(&self) -> Result<PageRequest, ApiError> {
+        page_request(self.limit, self.cursor.as_deref(), None)
+    }
+}
+
 /// `sort` is `created_at` (oldest first, the default) or `-created_at` (newest first).
 pub fn page_request(
     limit: Option<i64>,

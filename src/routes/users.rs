@@ -6,7 +6,7 @@ use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::common::{IfMatch, JsonBody, Listed, Tagged, page_request, written};
+use super::common::{IfMatch, JsonBody, Listed, PageQuery, Tagged, written};
 use crate::auth::{Caller, Principal, password};
 use crate::domain::kinds::Role;
 use crate::domain::text::Text;
@@ -127,18 +127,11 @@ pub async fn create(
     Ok(Tagged::created(format!("/users/{}", created.id), created.version, created.into()))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListQuery {
-    limit: Option<i64>,
-    cursor: Option<String>,
-}
-
 pub async fn list(
     state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<Listed<UserView>, ApiError> {
-    let page = page_request(query.limit, query.cursor.as_deref(), None)?;
+    let page = query.page()?;
     let rows = user::list(&mut *state.conn().await?, page).await?;
     Ok(Listed::from_page(rows, UserView::from, |row| row.id))
 }
