@@ -47,6 +47,19 @@ fn security_headers() -> DefaultHeaders {
         .add(("Cross-Origin-Resource-Policy", "same-origin"))
 }
 
+/// Query strings never carry NUL or other control characters: PostgreSQL text cannot hold
+/// NUL, and no filter needs them. Refused up front with 400.
+async fn reject_control_characters(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let decoded = url::form_urlencoded::parse(req.query_string().as_bytes());
+    if decoded.into_iter().any(|(k, v)| k.chars().chain(v.chars()).any(char::is_control)) {
+        return Err(ApiError::BadParameter("the query string holds a control character".into()).into());
+    }
+    next.call(req).await
+}
+
 /// CORS for the configured origins only; credentials are allowed only for those origins,
 /// never for a wildcard.
 fn cors(origins: &[String]) -> Cors {
@@ -87,6 +100,7 @@ pub fn run(
             .app_data(web::QueryConfig::default().error_handler(|error, _| {
                 ApiError::BadParameter(format!("invalid query string: {error}")).into()
             }))
+            .wrap(actix_web::middleware::from_fn(reject_control_characters))
             .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
             .wrap(cors(&cors_origins))
             .wrap(security_headers())

@@ -17,7 +17,9 @@ pub struct AnchorInput {
     pub exact: Option<String>,
     pub prefix: Option<String>,
     pub suffix: Option<String>,
+    #[serde(default, deserialize_with = "super::integral_option")]
     pub start: Option<u32>,
+    #[serde(default, deserialize_with = "super::integral_option")]
     pub end: Option<u32>,
 }
 

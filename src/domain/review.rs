@@ -13,6 +13,7 @@ pub const MAX_EVIDENCE: usize = 50;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RatingInput {
+    #[serde(deserialize_with = "super::integral")]
     pub value: i16,
     pub label: String,
 }

@@ -122,7 +122,7 @@ async fn verdict(conn: &mut AsyncPgConnection, item: Item) -> Result<Review, Api
     let latest = review::history(conn, item).await?.pop().map(|(review, _)| review);
     latest
         .filter(|r| r.status.is_verdict())
-        .ok_or_else(|| ApiError::NotFound("this item has no published verdict".into()))
+        .ok_or_else(|| ApiError::Conflict("this item has no published verdict yet".into()))
 }
 
 /// Earliest published first, unknown dates last.

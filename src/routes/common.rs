@@ -50,6 +50,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                     ApiError::BadParameter(format!("could not read the request body: {error}"))
                 }
             })?;
+            // Every body of this API is a JSON object; refuse arrays and scalars up front, before
+            // anything else (If-Match, lookups) is looked at.
+            if bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b != b'{') {
+                return Err(ApiError::InvalidBody(vec![FieldError::new(
+                    "",
+                    "the body must be a JSON object",
+                )]));
+            }
             let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
             let value = serde_path_to_error::deserialize(&mut deserializer).map_err(body_error)?;
             deserializer.end().map_err(|e| ApiError::MalformedJson(e.to_string()))?;
@@ -155,11 +163,10 @@ fn parse_if_match(value: Option<&HeaderValue>) -> Result<IfMatch, ApiError> {
     text.split(',')
         .map(|tag| {
             let tag = tag.trim();
-            // Weak tags never match for If-Match (RFC 9110 §13.1.1); ours are strong.
-            tag.strip_prefix('"')
-                .and_then(|t| t.strip_suffix('"'))
-                .and_then(|t| t.parse::<i32>().ok())
-                .ok_or_else(bad)
+            // Weak tags never match for If-Match (RFC 9110 §13.1.1); ours are strong. A bare
+            // version number is taken as the tag it names.
+            let bare = tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(tag);
+            bare.parse::<i32>().ok().filter(|_| !tag.starts_with("W/")).ok_or_else(bad)
         })
         .collect::<Result<_, _>>()
         .map(IfMatch::Versions)

@@ -114,6 +114,7 @@ pub struct SpeakerChoice {
 pub struct AcceptedQuote {
     text: String,
     kind: QuoteKind,
+    #[serde(deserialize_with = "crate::domain::integral")]
     start: u32,
     speaker: SpeakerChoice,
     #[serde(default)]
@@ -124,6 +125,7 @@ pub struct AcceptedQuote {
 #[serde(deny_unknown_fields)]
 pub struct AcceptedClaim {
     statement: String,
+    #[serde(deserialize_with = "crate::domain::integral")]
     statement_start: u32,
     value: DecimalText,
     qualifier: ClaimQualifier,

@@ -188,14 +188,16 @@ pub async fn update<R: Resource>(
     let mut conn = state.conn().await?;
     let current = R::find(&mut conn, id).await?;
     check_may_change::<R>(&caller, &current)?;
-    let version = if_match.version_to_replace(current.version())?;
+    let current_version = current.version();
     let (_, _, before) = snapshot::<R>(current)?;
     let editable_now = editable(&before, R::READ_ONLY)?;
+    // The change is checked first; only a valid change is then held against the version.
     let input: R::Input = merge_patch(editable_now, patch.0, R::FIXED)?;
     let fields = R::prepare(&mut conn, vec![input], false, Some(id))
         .await?
         .pop()
         .ok_or_else(|| ApiError::internal("a prepared update vanished"))?;
+    let version = if_match.version_to_replace(current_version)?;
     let (version, view) = conn
         .transaction::<_, ApiError, _>(async move |conn| {
             let row = written(R::update(conn, id, version, fields).await?)?;
@@ -265,16 +267,22 @@ pub async fn export<R: Resource>(
     let mut page = R::page(&query)?;
     page.limit = EXPORT_BATCH;
     let mut conn = state.conn().await?;
+    // The first page is read before answering, so a bad filter still gets a proper error.
+    let first = R::list(&mut conn, &query, page).await?;
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<web::Bytes, ApiError>>(4);
     actix_web::rt::spawn(async move {
         let mut columns: Option<Vec<String>> = None;
+        let mut next = Some(first);
         loop {
-            let batch = match R::list(&mut conn, &query, page).await {
-                Ok(batch) => batch,
-                Err(error) => {
-                    let _ = sender.send(Err(error)).await;
-                    return;
-                }
+            let batch = match next.take() {
+                Some(batch) => batch,
+                None => match R::list(&mut conn, &query, page).await {
+                    Ok(batch) => batch,
+                    Err(error) => {
+                        let _ = sender.send(Err(error)).await;
+                        return;
+                    }
+                },
             };
             page.after = batch.rows.last().map(Versioned::id);
             let chunk = csv_chunk::<R>(batch.rows, &mut columns);

@@ -152,7 +152,6 @@ pub async fn update(
     let patch = body.0;
     let mut conn = state.conn().await?;
     let current = user::find(&mut conn, *id).await?;
-    let version = if_match.version_to_replace(current.version)?;
     if current.id == caller.user_id
         && (patch.role.is_some_and(|r| r < Role::Admin) || patch.disabled == Some(true))
     {
@@ -170,6 +169,8 @@ pub async fn update(
         }
         None => None,
     };
+    // The change is checked first; only a valid change is then held against the version.
+    let version = if_match.version_to_replace(current.version)?;
     let changes = UserChanges {
         display_name: display_name.map(Text::into_inner),
         role: patch.role.filter(|role| *role != current.role),

@@ -132,7 +132,7 @@ async fn api4_sizes_are_capped_and_slow_clients_cut_off() {
     problem(app.get("/claims?limit=100000").await, StatusCode::BAD_REQUEST).await;
     let huge = json!({"name": "x".repeat(crate::helpers::MAX_BODY_BYTES + 1), "kind": "person"});
     problem(app.post("/speakers", &huge).await, StatusCode::PAYLOAD_TOO_LARGE).await;
-    let deep = format!("{}1{}", "[".repeat(5_000), "]".repeat(5_000));
+    let deep = format!("{{\"name\": {}1{}}}", "[".repeat(5_000), "]".repeat(5_000));
     let response = app
         .request(Method::POST, "/speakers")
         .header("content-type", "application/json")

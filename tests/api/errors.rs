@@ -43,7 +43,7 @@ async fn bodies_must_be_json_of_the_right_shape_and_size() {
     problem(send(Some("application/json"), b"{} {}".to_vec()).await.unwrap(), StatusCode::BAD_REQUEST).await;
     problem(send(Some("application/json"), b"[1, 2]".to_vec()).await.unwrap(), StatusCode::BAD_REQUEST).await;
     problem(send(Some("application/json"), vec![0xff, 0xfe]).await.unwrap(), StatusCode::BAD_REQUEST).await;
-    let nested = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let nested = format!("{}1{}", "{\"a\":".repeat(10_000), "}".repeat(10_000));
     problem(send(Some("application/json"), nested.into_bytes()).await.unwrap(), StatusCode::BAD_REQUEST)
         .await;
 
@@ -81,4 +81,17 @@ async fn a_lost_database_answers_503_with_retry_after_not_500() {
     }
     let healthz = app.get("/healthz").await;
     assert_eq!(healthz.status(), StatusCode::OK, "the process itself is alive");
+}
+
+#[tokio::test]
+async fn control_characters_in_filters_are_refused_not_sent_to_the_database() {
+    let app = TestApp::spawn().await;
+    for path in
+        ["/claims?language=%00", "/claims/export?metric=a%00b", "/search?q=x%07", "/speakers?name=%1B"]
+    {
+        problem(app.get(path).await, StatusCode::BAD_REQUEST).await;
+    }
+    // A filter the database rejects on its own still answers with a problem, never a cut stream.
+    let response = app.get("/quotes/export?source_id=0192f0c0-0000-7000-8000-000000000000").await;
+    assert_eq!(response.status(), StatusCode::OK);
 }

@@ -202,7 +202,7 @@ async fn claimreview_json_ld_carries_every_field() {
             "qualifier": "more_than", "value": 300000, "unit": "people", "anchor": {}}))
         .await;
     let path = format!("/claims/{}/claimreview", id(&claim));
-    problem(app.get(&path).await, StatusCode::NOT_FOUND).await;
+    problem(app.get(&path).await, StatusCode::CONFLICT).await;
 
     let review = app
         .request_as(Some(&app.reviewer.token), Method::POST, &format!("/claims/{}/reviews", id(&claim)))
