@@ -62,8 +62,8 @@ pub async fn list(
         }
         Some(t) => Some(t),
         None if !admin => {
-            return Err(ApiError::BadParameter(
-                "entity_type is required (admins may read the whole trail)".into(),
+            return Err(ApiError::Forbidden(
+                "reading the whole trail is for admins; name an entity_type".into(),
             ));
         }
         None => None,
