@@ -117,9 +117,6 @@ pub async fn search(
                     (ts_rank_cd(r.search_vector, query.tsq, 32)
                       + CASE WHEN query.phrase <> '' AND strpos(lower({text}), query.phrase) > 0 THEN 1 ELSE 0 END
                     )::float8 AS rank,
-                    ts_headline(attest_search_config(r.language), left({text}, 20000), query.tsq,
-                                'StartSel=<mark>, StopSel=</mark>, MaxWords=40, MinWords=12, MaxFragments=2') AS snippet,
-                    left({text}, 2000) AS text,
                     {speaker} AS speaker_id,
                     {source} AS source_id,
                     s.publisher, s.published_at
@@ -134,11 +131,23 @@ pub async fn search(
                 AND ($6::text IS NULL OR {status} = $6)
                 AND ($7::timestamptz IS NULL OR s.published_at >= $7)
                 AND ($8::timestamptz IS NULL OR s.published_at < $8)
+         ),
+         page AS (
+             SELECT * FROM hits
+              WHERE $9::float8 IS NULL OR rank < $9 OR (rank = $9 AND id > $10)
+              ORDER BY rank DESC, id
+              LIMIT $11
          )
-         SELECT * FROM hits
-          WHERE $9::float8 IS NULL OR rank < $9 OR (rank = $9 AND id > $10)
-          ORDER BY rank DESC, id
-          LIMIT $11"
+         -- Snippets only for the page: ts_headline is the costly part of a search.
+         SELECT page.id, page.rank,
+                ts_headline(attest_search_config(r.language), left({text}, 20000), query.tsq,
+                            'StartSel=<mark>, StopSel=</mark>, MaxWords=40, MinWords=12, MaxFragments=2') AS snippet,
+                left({text}, 2000) AS text,
+                page.speaker_id, page.source_id, page.publisher, page.published_at
+           FROM page
+           JOIN {table} ON r.id = page.id
+           CROSS JOIN query
+          ORDER BY page.rank DESC, page.id"
     );
     let status = filter.status.map(|s| {
         serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
