@@ -224,12 +224,19 @@ impl From<DieselError> for ApiError {
                         Self::validation("", format!("violates the rule {constraint}"))
                     }
                     DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::SerializationFailure => {
+                        crate::metrics::DATABASE_ERRORS.inc();
                         Self::Unavailable
                     }
-                    _ => Self::internal(&error),
+                    _ => {
+                        crate::metrics::DATABASE_ERRORS.inc();
+                        Self::internal(&error)
+                    }
                 }
             }
-            _ => Self::internal(&error),
+            _ => {
+                crate::metrics::DATABASE_ERRORS.inc();
+                Self::internal(&error)
+            }
         }
     }
 }
@@ -244,6 +251,7 @@ fn column_of_constraint<'a>(table: &str, constraint: &'a str) -> &'a str {
 impl From<crate::db::PoolError> for ApiError {
     fn from(error: crate::db::PoolError) -> Self {
         tracing::warn!(%error, "no database connection");
+        crate::metrics::DATABASE_ERRORS.inc();
         Self::Unavailable
     }
 }

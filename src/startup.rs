@@ -14,6 +14,7 @@ use crate::auth::jwt::KeyRing;
 use crate::auth::throttle::Throttle;
 use crate::db::DbPool;
 use crate::error::{ApiError, problem_for_plain_errors};
+use crate::metrics::Metrics;
 use crate::routes;
 
 /// What every handler can reach.
@@ -24,6 +25,7 @@ pub struct AppState {
     pub public_read: bool,
     pub max_body_bytes: usize,
     pub throttle: Throttle,
+    pub metrics: Metrics,
 }
 
 pub struct HttpSettings {
@@ -85,6 +87,7 @@ pub fn run(
         public_read: settings.public_read,
         max_body_bytes: settings.max_body_bytes,
         throttle: Throttle::default(),
+        metrics: Metrics::default(),
     });
     let cors_origins = settings.cors_origins.clone();
     let access = web::Data::new(routes::access_table());
@@ -104,6 +107,7 @@ pub fn run(
             .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
             .wrap(cors(&cors_origins))
             .wrap(security_headers())
+            .wrap(actix_web::middleware::from_fn(crate::metrics::record))
             .wrap(tracing_actix_web::TracingLogger::default())
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))

@@ -50,6 +50,7 @@ pub fn endpoints() -> Vec<Endpoint> {
     let mut table = vec![
         endpoint(M::GET, "/healthz", Public, || web::route().to(health::healthz)),
         endpoint(M::GET, "/readyz", Public, || web::route().to(health::readyz)),
+        endpoint(M::GET, "/metrics", Public, || web::route().to(crate::metrics::render)),
         endpoint(M::POST, "/auth/token", Public, || web::route().to(auth::token)),
         endpoint(M::POST, "/auth/refresh", Public, || web::route().to(auth::refresh)),
         endpoint(M::GET, "/me", signed_in, || web::route().to(auth::me)),

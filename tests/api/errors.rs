@@ -95,3 +95,25 @@ async fn control_characters_in_filters_are_refused_not_sent_to_the_database() {
     let response = app.get("/quotes/export?source_id=0192f0c0-0000-7000-8000-000000000000").await;
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_answers_carry_a_request_id() {
+    let app = TestApp::spawn().await;
+    let first = app.get("/healthz").await;
+    let id = first.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    let second = app.get("/healthz").await;
+    assert_ne!(second.headers()["x-request-id"].to_str().unwrap(), id);
+    app.get("/claims/0192f0c0-0000-7000-8000-000000000000").await;
+    let metrics = app.request_as(None, reqwest::Method::GET, "/metrics").send().await.unwrap();
+    assert!(metrics.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    let text = metrics.text().await.unwrap();
+    assert!(
+        text.contains(r#"attest_http_requests_total{method="GET",route="/healthz",status="200"} 2"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"route="/claims/{id}",status="404""#), "by route pattern, not path: {text}");
+    assert!(text.contains("attest_http_request_duration_seconds_bucket"));
+    assert!(text.contains("attest_db_pool_connections"));
+    assert!(text.contains("attest_database_errors_total"));
+}

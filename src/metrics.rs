@@ -1,0 +1,112 @@
+//! Prometheus metrics: requests and their latency by route and status, the connection pool,
+//! and database errors. `GET /metrics` renders them in the text exposition format.
+
+use std::sync::LazyLock;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpResponse, web};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
+
+use crate::startup::AppState;
+
+/// Database failures (lost connections, pool timeouts, unexpected errors), across the process.
+pub static DATABASE_ERRORS: LazyLock<IntCounter> = LazyLock::new(|| {
+    IntCounter::new(
+        "attest_database_errors_total",
+        "Database errors: lost connections, pool timeouts, failed queries",
+    )
+    .expect("a valid metric")
+});
+
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    pool_size: IntGauge,
+    pool_available: IntGauge,
+    pool_waiting: IntGauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new("attest_http_requests_total", "HTTP requests answered, by route and status"),
+            &["method", "route", "status"],
+        )
+        .expect("a valid metric");
+        let latency = HistogramVec::new(
+            HistogramOpts::new("attest_http_request_duration_seconds", "Time to answer, by route")
+                .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0]),
+            &["method", "route"],
+        )
+        .expect("a valid metric");
+        let pool_size =
+            IntGauge::new("attest_db_pool_connections", "Connections in the pool").expect("a valid metric");
+        let pool_available = IntGauge::new("attest_db_pool_idle_connections", "Idle connections in the pool")
+            .expect("a valid metric");
+        let pool_waiting =
+            IntGauge::new("attest_db_pool_waiting_requests", "Requests waiting for a connection")
+                .expect("a valid metric");
+        for collector in [
+            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(latency.clone()),
+            Box::new(pool_size.clone()),
+            Box::new(pool_available.clone()),
+            Box::new(pool_waiting.clone()),
+            Box::new(DATABASE_ERRORS.clone()),
+        ] {
+            registry.register(collector).expect("metric names are unique");
+        }
+        Self { registry, requests, latency, pool_size, pool_available, pool_waiting }
+    }
+}
+
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Counts and times every answer by its route pattern (not its path: ids would explode the
+/// label set), and returns the request's id in `X-Request-Id`.
+pub async fn record(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let mut response = next.call(req).await?;
+    let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+    if let Some(state) = state {
+        let status = response.status().as_u16().to_string();
+        state.metrics.requests.with_label_values(&[method.as_str(), route.as_str(), status.as_str()]).inc();
+        state
+            .metrics
+            .latency
+            .with_label_values(&[method.as_str(), route.as_str()])
+            .observe(started.elapsed().as_secs_f64());
+    }
+    let id = response.request().extensions().get::<tracing_actix_web::RequestId>().map(ToString::to_string);
+    if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        response.headers_mut().insert(REQUEST_ID.clone(), value);
+    }
+    Ok(response)
+}
+
+/// `GET /metrics`, in the Prometheus text format.
+pub async fn render(state: web::Data<AppState>) -> Result<HttpResponse, crate::error::ApiError> {
+    let status = state.pool.status();
+    state.metrics.pool_size.set(status.size as i64);
+    state.metrics.pool_available.set(status.available as i64);
+    state.metrics.pool_waiting.set(status.waiting as i64);
+    let mut buffer = Vec::new();
+    let encoder = TextEncoder::new();
+    encoder
+        .encode(&state.metrics.registry.gather(), &mut buffer)
+        .map_err(crate::error::ApiError::internal)?;
+    Ok(HttpResponse::Ok().content_type(encoder.format_type()).body(buffer))
+}
