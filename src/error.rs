@@ -67,6 +67,9 @@ pub enum ApiError {
     TooManyRequests { retry_after: u64 },
     #[error("the database is unavailable; try again shortly")]
     Unavailable,
+    /// Up, but not ready to serve (503 with `Retry-After`).
+    #[error("{0}")]
+    NotReady(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -101,6 +104,7 @@ impl ApiError {
             Self::PreconditionRequired => "precondition-required",
             Self::TooManyRequests { .. } => "too-many-requests",
             Self::Unavailable => "unavailable",
+            Self::NotReady(_) => "not-ready",
             Self::Internal(_) => "internal-error",
         }
     }
@@ -151,7 +155,7 @@ impl ResponseError for ApiError {
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -182,7 +186,7 @@ impl ResponseError for ApiError {
                     headers.insert(header::ALLOW, value);
                 }
             }
-            Self::Unavailable => {
+            Self::Unavailable | Self::NotReady(_) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             Self::TooManyRequests { retry_after } => {

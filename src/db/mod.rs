@@ -19,6 +19,15 @@ pub type PoolError = diesel_async::pooled_connection::deadpool::PoolError;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
+/// The version of the newest embedded migration, as diesel records it once applied.
+pub fn latest_migration() -> String {
+    use diesel::migration::MigrationSource;
+    MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS)
+        .ok()
+        .and_then(|all| all.iter().map(|m| m.name().version().to_string()).max())
+        .unwrap_or_default()
+}
+
 /// A pool whose waiters give up after `wait_timeout`, so a starved pool or a lost database
 /// turns into a quick 503 rather than a hung request.
 pub fn build_pool(database_url: &str, max_size: usize, wait_timeout: Duration) -> anyhow::Result<DbPool> {

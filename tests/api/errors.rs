@@ -117,3 +117,15 @@ async fn metrics_count_requests_by_route_and_answers_carry_a_request_id() {
     assert!(text.contains("attest_db_pool_connections"));
     assert!(text.contains("attest_database_errors_total"));
 }
+
+#[tokio::test]
+async fn readiness_needs_the_schema_this_build_expects() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+    attest::db::revert_all(&app.database_url).await.unwrap();
+    let response = app.request_as(None, reqwest::Method::GET, "/readyz").send().await.unwrap();
+    assert_eq!(response.headers()["retry-after"], "1");
+    problem(response, StatusCode::SERVICE_UNAVAILABLE).await;
+    attest::db::migrate(&app.database_url).await.unwrap();
+    assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+}
