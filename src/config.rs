@@ -26,6 +26,18 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
 
+    /// Streaming replicas of DATABASE_URL, comma-separated. Reads that tolerate lag (records,
+    /// lists, exports, search) go to them; writes, and reads that carry the `Attest-Lsn` of a
+    /// write the replica has not replayed yet, go to the primary.
+    #[arg(
+        long,
+        env = "ATTEST_DATABASE_REPLICA_URLS",
+        value_delimiter = ',',
+        hide_env_values = true,
+        requires = "database_url"
+    )]
+    pub database_replica_urls: Vec<String>,
+
     /// Address to listen on.
     #[arg(long, env = "ATTEST_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,

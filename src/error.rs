@@ -227,7 +227,16 @@ impl From<DieselError> for ApiError {
                     DatabaseErrorKind::CheckViolation | DatabaseErrorKind::NotNullViolation => {
                         Self::validation("", format!("violates the rule {constraint}"))
                     }
-                    DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::SerializationFailure => {
+                    DatabaseErrorKind::ClosedConnection
+                    | DatabaseErrorKind::UnableToSendCommand
+                    | DatabaseErrorKind::SerializationFailure
+                    | DatabaseErrorKind::ReadOnlyTransaction => {
+                        crate::metrics::DATABASE_ERRORS.inc();
+                        Self::Unavailable
+                    }
+                    // The server going away mid-query (SQLSTATE class 57, "operator
+                    // intervention"), which diesel reports only by its message.
+                    _ if is_server_going_away(info.message()) => {
                         crate::metrics::DATABASE_ERRORS.inc();
                         Self::Unavailable
                     }
@@ -243,6 +252,12 @@ impl From<DieselError> for ApiError {
             }
         }
     }
+}
+
+fn is_server_going_away(message: &str) -> bool {
+    ["terminating connection", "the database system is", "canceling statement due to conflict with recovery"]
+        .iter()
+        .any(|prefix| message.starts_with(prefix))
 }
 
 /// `quotes_source_id_fkey` on table `quotes` names the column `source_id`.

@@ -89,11 +89,27 @@ async fn database(
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let keys = args.key_ring()?;
     let (url, cluster) = database(&args.database, true).await?;
-    let applied = db::migrate(&url).await?;
-    tracing::info!(applied = applied.len(), "migrations are current");
-    let pool = db::build_pool(&url, args.pool_size.into(), args.pool_timeout())?;
+    match db::migrate(&url).await {
+        Ok(applied) => tracing::info!(applied = applied.len(), "migrations are current"),
+        // An external database may come up after us: serve 503 until it does, not crash-loop.
+        Err(error) if cluster.is_none() => {
+            tracing::warn!(error = %format!("{error:#}"), "the database is not reachable yet; retrying in the background");
+            actix_web::rt::spawn(migrate_when_reachable(url.clone()));
+        }
+        Err(error) => return Err(error),
+    }
+    let pool_of = |url: &str| db::build_pool(url, args.pool_size.into(), args.pool_timeout());
+    let database = db::Database {
+        primary: pool_of(&url)?,
+        replicas: args.database_replica_urls.iter().map(|url| pool_of(url)).collect::<anyhow::Result<_>>()?,
+    };
     let listener = TcpListener::bind(args.bind).with_context(|| format!("binding {}", args.bind))?;
-    tracing::info!(address = %listener.local_addr()?, public_read = args.public_read, "attest is listening");
+    tracing::info!(
+        address = %listener.local_addr()?,
+        public_read = args.public_read,
+        replicas = args.database_replica_urls.len(),
+        "attest is listening"
+    );
     let settings = HttpSettings {
         workers: args.workers(),
         max_body_bytes: args.max_body_bytes as usize,
@@ -101,9 +117,27 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         cors_origins: args.cors_origins.clone(),
     };
     // Runs until SIGINT/SIGTERM, after in-flight requests finish.
-    let served = startup::run(listener, pool, keys, &settings)?.await;
+    let served = startup::run(listener, database, keys, &settings)?.await;
     drop(cluster);
     served.context("serving HTTP")
+}
+
+/// Applies the migrations once the database answers, retrying with a capped backoff.
+async fn migrate_when_reachable(url: String) {
+    let mut delay = std::time::Duration::from_millis(250);
+    loop {
+        actix_web::rt::time::sleep(delay).await;
+        match db::migrate(&url).await {
+            Ok(applied) => {
+                tracing::info!(applied = applied.len(), "the database is reachable; migrations are current");
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(error = %format!("{error:#}"), "the database is still not reachable")
+            }
+        }
+        delay = (delay * 2).min(std::time::Duration::from_secs(5));
+    }
 }
 
 async fn add_user(args: UserAddArgs) -> anyhow::Result<()> {

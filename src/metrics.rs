@@ -70,14 +70,43 @@ impl Default for Metrics {
 
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The caller's own `X-Request-Id`, when it is a sane one (1 to 128 letters, digits and
+/// `-_.:`), so a request can be followed from the client or a proxy through our logs.
+pub fn incoming_request_id(request: &ServiceRequest) -> Option<&str> {
+    let id = request.headers().get(&REQUEST_ID)?.to_str().ok()?;
+    let sane = (1..=128).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+    sane.then_some(id)
+}
+
+/// The root span of every request's log lines: tracing-actix-web's own, plus the caller's
+/// request id when it sent one.
+pub struct RequestSpan;
+
+impl tracing_actix_web::RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &ServiceRequest) -> tracing::Span {
+        let client_request_id = incoming_request_id(request).unwrap_or_default();
+        tracing_actix_web::root_span!(request, client_request_id)
+    }
+
+    fn on_request_end<B: MessageBody>(
+        span: tracing::Span,
+        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
+    ) {
+        tracing_actix_web::DefaultRootSpanBuilder::on_request_end(span, outcome);
+    }
+}
+
 /// Counts and times every answer by its route pattern (not its path: ids would explode the
-/// label set), and returns the request's id in `X-Request-Id`.
+/// label set), and returns the request's id in `X-Request-Id`: the caller's own if it sent a sane one,
+/// else the one generated for the logs.
 pub async fn record(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = req.method().to_string();
+    let client_id = incoming_request_id(&req).map(str::to_owned);
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let mut response = next.call(req).await?;
     let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".into());
@@ -90,7 +119,9 @@ pub async fn record(
             .with_label_values(&[method.as_str(), route.as_str()])
             .observe(started.elapsed().as_secs_f64());
     }
-    let id = response.request().extensions().get::<tracing_actix_web::RequestId>().map(ToString::to_string);
+    let id = client_id.or_else(|| {
+        response.request().extensions().get::<tracing_actix_web::RequestId>().map(ToString::to_string)
+    });
     if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
         response.headers_mut().insert(REQUEST_ID.clone(), value);
     }
@@ -99,7 +130,7 @@ pub async fn record(
 
 /// `GET /metrics`, in the Prometheus text format.
 pub async fn render(state: web::Data<AppState>) -> Result<HttpResponse, crate::error::ApiError> {
-    let status = state.pool.status();
+    let status = state.database.primary.status();
     state.metrics.pool_size.set(status.size as i64);
     state.metrics.pool_available.set(status.available as i64);
     state.metrics.pool_waiting.set(status.waiting as i64);

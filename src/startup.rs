@@ -12,14 +12,19 @@ use actix_web::{App, HttpServer, web};
 
 use crate::auth::jwt::KeyRing;
 use crate::auth::throttle::Throttle;
-use crate::db::DbPool;
+use crate::db::Database;
 use crate::error::{ApiError, problem_for_plain_errors};
 use crate::metrics::Metrics;
 use crate::routes;
 
 /// What every handler can reach.
 pub struct AppState {
-    pub pool: DbPool,
+    pub database: Database,
+    /// Set once the primary is seen at this build's latest migration; until then requests
+    /// answer 503 rather than query a schema that is not there yet.
+    pub schema_ready: std::sync::atomic::AtomicBool,
+    /// Where the next lag-tolerant read starts looking among the replicas (round robin).
+    pub next_replica: std::sync::atomic::AtomicUsize,
     pub keys: KeyRing,
     /// Whether anonymous callers may read.
     pub public_read: bool,
@@ -69,20 +74,34 @@ fn cors(origins: &[String]) -> Cors {
         .iter()
         .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
         .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
-        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::ACCEPT])
-        .expose_headers([header::ETAG, header::LINK, header::LOCATION, header::RETRY_AFTER])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::ACCEPT,
+            crate::routes::common::WAL_POSITION_HEADER.clone(),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LINK,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            crate::routes::common::WAL_POSITION_HEADER.clone(),
+        ])
         .supports_credentials()
         .max_age(3600)
 }
 
 pub fn run(
     listener: TcpListener,
-    pool: DbPool,
+    database: Database,
     keys: KeyRing,
     settings: &HttpSettings,
 ) -> std::io::Result<Server> {
     let state = web::Data::new(AppState {
-        pool,
+        database,
+        schema_ready: false.into(),
+        next_replica: 0.into(),
         keys,
         public_read: settings.public_read,
         max_body_bytes: settings.max_body_bytes,
@@ -104,11 +123,12 @@ pub fn run(
                 ApiError::BadParameter(format!("invalid query string: {error}")).into()
             }))
             .wrap(actix_web::middleware::from_fn(reject_control_characters))
+            .wrap(actix_web::middleware::from_fn(crate::routes::common::stamp_write_position))
             .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
             .wrap(cors(&cors_origins))
             .wrap(security_headers())
             .wrap(actix_web::middleware::from_fn(crate::metrics::record))
-            .wrap(tracing_actix_web::TracingLogger::default())
+            .wrap(tracing_actix_web::TracingLogger::<crate::metrics::RequestSpan>::new())
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
     })

@@ -224,7 +224,7 @@ impl Drop for RunningCluster {
 }
 
 /// `pg_config --bindir`, else the newest /usr/lib/postgresql/*/bin.
-fn find_bindir() -> anyhow::Result<PathBuf> {
+pub fn find_bindir() -> anyhow::Result<PathBuf> {
     if let Ok(output) = Command::new("pg_config").arg("--bindir").output()
         && output.status.success()
     {

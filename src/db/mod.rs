@@ -17,6 +17,20 @@ pub type DbPool = Pool<AsyncPgConnection>;
 pub type DbConn = Object<AsyncPgConnection>;
 pub type PoolError = diesel_async::pooled_connection::deadpool::PoolError;
 
+/// The primary, which takes every write, and any streaming replicas, which take the reads
+/// that tolerate replication lag.
+pub struct Database {
+    pub primary: DbPool,
+    pub replicas: Vec<DbPool>,
+}
+
+impl Database {
+    /// A single PostgreSQL server, no replicas.
+    pub fn primary_only(primary: DbPool) -> Self {
+        Self { primary, replicas: Vec::new() }
+    }
+}
+
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 /// The version of the newest embedded migration, as diesel records it once applied.
@@ -26,6 +40,71 @@ pub fn latest_migration() -> String {
         .ok()
         .and_then(|all| all.iter().map(|m| m.name().version().to_string()).max())
         .unwrap_or_default()
+}
+
+/// Whether the database has this build's latest migration applied.
+pub async fn schema_is_current(conn: &mut AsyncPgConnection) -> Result<bool, diesel::result::Error> {
+    #[derive(diesel::QueryableByName)]
+    struct Latest {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        version: Option<String>,
+    }
+    let query = diesel::sql_query("SELECT max(version) AS version FROM __diesel_schema_migrations");
+    let applied: Latest = diesel_async::RunQueryDsl::get_result(query, conn).await?;
+    Ok(applied.version.as_deref() == Some(latest_migration().as_str()))
+}
+
+/// A position in PostgreSQL's write-ahead log (`pg_lsn`, written `16/B374D848`): what a
+/// replica must have replayed before it may answer a client that wrote up to there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct WalPosition(u64);
+
+impl std::str::FromStr for WalPosition {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Self, ()> {
+        let (high, low) = text.trim().split_once('/').ok_or(())?;
+        let part =
+            |hex: &str| if hex.len() <= 8 { u32::from_str_radix(hex, 16).map_err(|_| ()) } else { Err(()) };
+        Ok(Self((u64::from(part(high)?) << 32) | u64::from(part(low)?)))
+    }
+}
+
+impl std::fmt::Display for WalPosition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:X}/{:X}", self.0 >> 32, self.0 & 0xFFFF_FFFF)
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Position {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    lsn: Option<String>,
+}
+
+/// The primary's current WAL insert position: every transaction committed before the call
+/// is at or before it (the write position is not enough: with asynchronous commit, a commit
+/// record may be inserted but not yet written).
+pub async fn current_wal_position(
+    conn: &mut AsyncPgConnection,
+) -> Result<Option<WalPosition>, diesel::result::Error> {
+    let query = diesel::sql_query("SELECT pg_current_wal_insert_lsn()::text AS lsn");
+    let position: Position = diesel_async::RunQueryDsl::get_result(query, conn).await?;
+    Ok(position.lsn.and_then(|lsn| lsn.parse().ok()))
+}
+
+/// Whether the server behind `conn` has replayed the WAL up to `wanted`. A server that is
+/// not in recovery (a primary, or a promoted replica) has everything it committed.
+pub async fn has_replayed(
+    conn: &mut AsyncPgConnection,
+    wanted: WalPosition,
+) -> Result<bool, diesel::result::Error> {
+    let query = diesel::sql_query("SELECT pg_last_wal_replay_lsn()::text AS lsn");
+    let replayed: Position = diesel_async::RunQueryDsl::get_result(query, conn).await?;
+    Ok(match replayed.lsn {
+        None => true,
+        Some(lsn) => lsn.parse::<WalPosition>().is_ok_and(|replayed| replayed >= wanted),
+    })
 }
 
 /// A pool whose waiters give up after `wait_timeout`, so a starved pool or a lost database
@@ -113,4 +192,21 @@ pub async fn create_database(admin_url: &str, name: &str, template: Option<&str>
 /// One connection outside the pool (tests and CLI checks).
 pub async fn connect(database_url: &str) -> anyhow::Result<AsyncPgConnection> {
     AsyncPgConnection::establish(database_url).await.context("connecting to the database")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WalPosition;
+
+    #[test]
+    fn wal_positions_read_and_order_like_pg_lsn() {
+        let low: WalPosition = "0/3000108".parse().unwrap();
+        let high: WalPosition = "1/0".parse().unwrap();
+        assert!(low < high);
+        assert_eq!(low.to_string(), "0/3000108");
+        assert_eq!("16/B374D848".parse::<WalPosition>().unwrap().to_string(), "16/B374D848");
+        for bad in ["", "0", "0/", "/1", "g/1", "0/1/2", "123456789/0", "-1/0"] {
+            assert!(bad.parse::<WalPosition>().is_err(), "{bad:?} was accepted");
+        }
+    }
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::common::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use super::common::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Reader};
 use crate::domain::kinds::{ReviewStatus, SpeakerKind};
 use crate::domain::review::{BEST_RATING, WORST_RATING};
 use crate::error::ApiError;
@@ -170,19 +170,19 @@ fn json_ld(document: Value) -> HttpResponse {
 }
 
 pub async fn for_claim(
-    state: web::Data<AppState>,
+    reader: Reader,
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(json_ld(claim_document(&mut *state.conn().await?, &base_url(&req), *id).await?))
+    Ok(json_ld(claim_document(&mut *reader.conn().await?, &base_url(&req), *id).await?))
 }
 
 pub async fn for_quote(
-    state: web::Data<AppState>,
+    reader: Reader,
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(json_ld(quote_document(&mut *state.conn().await?, &base_url(&req), *id).await?))
+    Ok(json_ld(quote_document(&mut *reader.conn().await?, &base_url(&req), *id).await?))
 }
 
 #[derive(Deserialize)]

@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::db::DbConn;
+use std::sync::atomic::Ordering;
+
+use crate::db::{DbConn, WalPosition};
 use crate::error::{ApiError, FieldError};
 use crate::models::{Page, PageRequest};
 use crate::startup::AppState;
@@ -24,9 +26,99 @@ pub const DEFAULT_PAGE_SIZE: i64 = 50;
 pub const MAX_PAGE_SIZE: i64 = 500;
 
 impl AppState {
+    /// A connection to the primary: for writes, and for reads that must see the latest state.
     pub async fn conn(&self) -> Result<DbConn, ApiError> {
-        Ok(self.pool.get().await?)
+        let mut conn = self.database.primary.get().await?;
+        if !self.schema_ready.load(Ordering::Relaxed) {
+            if !crate::db::schema_is_current(&mut conn).await? {
+                return Err(ApiError::NotReady("the database schema is being brought up to date".into()));
+            }
+            self.schema_ready.store(true, Ordering::Relaxed);
+        }
+        Ok(conn)
     }
+
+    /// A connection for a read that tolerates replication lag: the next replica that
+    /// answers and has replayed `after` (the caller's last write, when it says), else the
+    /// primary. A replica that is down or behind costs a fallback, never an error.
+    pub async fn read_conn(&self, after: Option<WalPosition>) -> Result<DbConn, ApiError> {
+        let replicas = &self.database.replicas;
+        let first = self.next_replica.fetch_add(1, Ordering::Relaxed);
+        for offset in 0..replicas.len() {
+            let Ok(mut conn) = replicas[(first + offset) % replicas.len()].get().await else { continue };
+            let caught_up = match after {
+                None => true,
+                Some(wanted) => crate::db::has_replayed(&mut conn, wanted).await.unwrap_or(false),
+            };
+            if caught_up && self.schema_ready.load(Ordering::Relaxed) {
+                return Ok(conn);
+            }
+        }
+        self.conn().await
+    }
+}
+
+/// The header that carries a WAL position: on the answer to a write when replicas are
+/// configured, and on a later read that must see that write (read-your-writes).
+pub static WAL_POSITION_HEADER: header::HeaderName = header::HeaderName::from_static("attest-lsn");
+
+/// Where a read that tolerates replication lag gets its connection (see
+/// `AppState::read_conn`). A request carrying `Attest-Lsn` is served by a node that has
+/// replayed that position; an unreadable value is taken as "latest", which only the primary
+/// is sure to have.
+pub struct Reader {
+    state: web::Data<AppState>,
+    after: Option<Option<WalPosition>>,
+}
+
+impl Reader {
+    pub async fn conn(&self) -> Result<DbConn, ApiError> {
+        match self.after {
+            Some(None) => self.state.conn().await,
+            Some(Some(position)) => self.state.read_conn(Some(position)).await,
+            None => self.state.read_conn(None).await,
+        }
+    }
+}
+
+impl FromRequest for Reader {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let after = req
+            .headers()
+            .get(&WAL_POSITION_HEADER)
+            .map(|value| value.to_str().ok().and_then(|text| text.parse::<WalPosition>().ok()));
+        std::future::ready(
+            req.app_data::<web::Data<AppState>>()
+                .cloned()
+                .map(|state| Self { state, after })
+                .ok_or_else(|| ApiError::internal("the application state is missing")),
+        )
+    }
+}
+
+/// With replicas, the answer to a successful write carries the primary's WAL position in
+/// `Attest-Lsn`, for the client to send back on reads that must see the write.
+pub async fn stamp_write_position(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let writes = !req.method().is_safe();
+    let mut response = next.call(req).await?;
+    if let Some(state) = state
+        && writes
+        && !state.database.replicas.is_empty()
+        && response.status().is_success()
+        && let Ok(mut conn) = state.database.primary.get().await
+        && let Ok(Some(position)) = crate::db::current_wal_position(&mut conn).await
+        && let Ok(value) = HeaderValue::from_str(&position.to_string())
+    {
+        response.headers_mut().insert(WAL_POSITION_HEADER.clone(), value);
+    }
+    Ok(response)
 }
 
 /// A JSON request body, deserialised with a JSON Pointer to whatever field is wrong.

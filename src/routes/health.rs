@@ -1,7 +1,6 @@
 //! Liveness and readiness probes for load balancers and orchestrators.
 
 use actix_web::web;
-use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
 use crate::error::ApiError;
@@ -19,16 +18,8 @@ pub async fn healthz() -> web::Json<Health> {
 
 /// The database answers through the pool, and its schema is the one this build expects.
 pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiError> {
-    #[derive(diesel::QueryableByName)]
-    struct Latest {
-        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-        version: Option<String>,
-    }
-    let mut conn = state.conn().await?;
-    let applied: Latest = diesel::sql_query("SELECT max(version) AS version FROM __diesel_schema_migrations")
-        .get_result(&mut conn)
-        .await?;
-    if applied.version.as_deref() != Some(crate::db::latest_migration().as_str()) {
+    let mut conn = state.database.primary.get().await?;
+    if !crate::db::schema_is_current(&mut conn).await? {
         return Err(ApiError::NotReady("the database schema is not at this build's latest migration".into()));
     }
     Ok(web::Json(Health { status: "ready" }))

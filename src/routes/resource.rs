@@ -8,7 +8,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use super::common::{Batch, Created, IfMatch, JsonBody, Listed, Tagged, editable, merge_patch, written};
+use super::common::{
+    Batch, Created, IfMatch, JsonBody, Listed, Reader, Tagged, editable, merge_patch, written,
+};
 use crate::auth::{Caller, Principal};
 use crate::domain::kinds::Role;
 use crate::error::ApiError;
@@ -159,20 +161,17 @@ pub async fn create_batch<R: Resource>(
     Ok(Created { items: created.into_iter().map(|(_, _, view)| view).collect() })
 }
 
-pub async fn get<R: Resource>(
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> Result<Tagged<R::View>, ApiError> {
-    let row = R::find(&mut *state.conn().await?, *id).await?;
+pub async fn get<R: Resource>(reader: Reader, id: web::Path<Uuid>) -> Result<Tagged<R::View>, ApiError> {
+    let row = R::find(&mut *reader.conn().await?, *id).await?;
     Ok(Tagged::ok(row.version(), row.into()))
 }
 
 pub async fn list<R: Resource>(
-    state: web::Data<AppState>,
+    reader: Reader,
     query: web::Query<R::Query>,
 ) -> Result<Listed<R::View>, ApiError> {
     let page = R::page(&query)?;
-    let page = R::list(&mut *state.conn().await?, &query, page).await?;
+    let page = R::list(&mut *reader.conn().await?, &query, page).await?;
     Ok(Listed::from_page(page, R::View::from, R::Row::id))
 }
 
@@ -260,13 +259,13 @@ const EXPORT_BATCH: i64 = 1000;
 /// stays flat however many rows match. Columns are the record's fields (`id` first, then
 /// alphabetical); nested values are written as JSON.
 pub async fn export<R: Resource>(
-    state: web::Data<AppState>,
+    reader: Reader,
     query: web::Query<R::Query>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let mut page = R::page(&query)?;
     page.limit = EXPORT_BATCH;
-    let mut conn = state.conn().await?;
+    let mut conn = reader.conn().await?;
     // The first page is read before answering, so a bad filter still gets a proper error.
     let first = R::list(&mut conn, &query, page).await?;
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<web::Bytes, ApiError>>(4);

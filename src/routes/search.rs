@@ -5,11 +5,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::common::{DEFAULT_PAGE_SIZE, Listed, MAX_PAGE_SIZE};
+use super::common::{DEFAULT_PAGE_SIZE, Listed, MAX_PAGE_SIZE, Reader};
 use crate::domain::kinds::ReviewStatus;
 use crate::error::ApiError;
 use crate::models::search::{self, Hit, SearchCursor, SearchFilter, SearchType};
-use crate::startup::AppState;
 
 const MAX_QUERY_CHARS: usize = 500;
 
@@ -50,10 +49,7 @@ fn parse_cursor(cursor: &str) -> Result<SearchCursor, ApiError> {
     Ok(SearchCursor { rank: rank.parse().map_err(|_| bad())?, id: Uuid::try_parse(id).map_err(|_| bad())? })
 }
 
-pub async fn search(
-    state: web::Data<AppState>,
-    query: web::Query<SearchQuery>,
-) -> Result<Listed<HitView>, ApiError> {
+pub async fn search(reader: Reader, query: web::Query<SearchQuery>) -> Result<Listed<HitView>, ApiError> {
     let query = query.into_inner();
     let q = query.q.trim();
     if q.is_empty() || q.chars().count() > MAX_QUERY_CHARS || q.contains('\0') {
@@ -74,7 +70,7 @@ pub async fn search(
         published_from: query.published_from,
         published_to: query.published_to,
     };
-    let mut hits = search::search(&mut *state.conn().await?, kind, q, &filter, after, limit + 1).await?;
+    let mut hits = search::search(&mut *reader.conn().await?, kind, q, &filter, after, limit + 1).await?;
     let has_more = hits.len() as i64 > limit;
     hits.truncate(limit as usize);
     let next_cursor = has_more.then(|| hits.last().map(|h| format!("{}_{}", h.rank, h.id))).flatten();

@@ -104,12 +104,21 @@ async fn metrics_count_requests_by_route_and_answers_carry_a_request_id() {
     assert_eq!(id.len(), 36, "a UUID: {id}");
     let second = app.get("/healthz").await;
     assert_ne!(second.headers()["x-request-id"].to_str().unwrap(), id);
+    // A caller's own sane id is kept, so a request can be followed across services; anything
+    // else (too long, or with characters that could forge log lines) is replaced.
+    let traced = app.request(reqwest::Method::GET, "/healthz").header("X-Request-Id", "lb-7f3a.42:retry_1");
+    assert_eq!(traced.send().await.unwrap().headers()["x-request-id"], "lb-7f3a.42:retry_1");
+    for insane in ["a b", "x".repeat(129).as_str(), "id\"quote"] {
+        let replaced = app.request(reqwest::Method::GET, "/healthz").header("X-Request-Id", insane);
+        let echoed = replaced.send().await.unwrap().headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert_eq!(echoed.len(), 36, "{insane:?} was kept as {echoed:?}");
+    }
     app.get("/claims/0192f0c0-0000-7000-8000-000000000000").await;
     let metrics = app.request_as(None, reqwest::Method::GET, "/metrics").send().await.unwrap();
     assert!(metrics.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
     let text = metrics.text().await.unwrap();
     assert!(
-        text.contains(r#"attest_http_requests_total{method="GET",route="/healthz",status="200"} 2"#),
+        text.contains(r#"attest_http_requests_total{method="GET",route="/healthz",status="200"} 6"#),
         "{text}"
     );
     assert!(text.contains(r#"route="/claims/{id}",status="404""#), "by route pattern, not path: {text}");

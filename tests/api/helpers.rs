@@ -148,7 +148,8 @@ impl TestApp {
             cors_origins: vec!["https://desk.example.org".into()],
         };
         let keys = test_keys();
-        let server = startup::run(listener, pool, keys.clone(), &settings).unwrap();
+        let server =
+            startup::run(listener, db::Database::primary_only(pool), keys.clone(), &settings).unwrap();
         tokio::spawn(server);
         let reachable = db::connect(&database_url).await.is_ok();
         let user = async |role| {
