@@ -20,7 +20,7 @@ CREATE TABLE bench_probe AS
   FROM (SELECT id, text, speaker_id FROM quotes ORDER BY random() LIMIT $PROBES) AS sample;
 -- Each probe gets three reported variants (a word dropped, a word added, a word changed).
 INSERT INTO quotes (id, source_id, speaker_id, text, kind)
-  SELECT gen_random_uuid(), (SELECT id FROM bench_sources WHERE n = 1 + v), p.speaker_id,
+  SELECT gen_random_uuid(), (SELECT id FROM sources ORDER BY id OFFSET v LIMIT 1), p.speaker_id,
          CASE v WHEN 1 THEN regexp_replace(p.text, '^\S+ ', '')
                 WHEN 2 THEN p.text || ' indeed'
                 ELSE regexp_replace(p.text, ' \S+$', ' tonight') END,

@@ -69,6 +69,12 @@ pub struct ServeArgs {
     #[arg(long, env = "ATTEST_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
     pub cors_origins: Vec<String>,
 
+    /// How long a verified caller (token or API key) is remembered, in milliseconds; 0 checks
+    /// the database on every request. Ending a caller's access takes effect at once on the
+    /// server that did it, and within this time on the others.
+    #[arg(long, env = "ATTEST_AUTH_CACHE_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub auth_cache_ms: u64,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "ATTEST_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024, value_parser = clap::value_parser!(u32).range(1024..))]
     pub max_body_bytes: u32,

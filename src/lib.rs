@@ -7,6 +7,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod generate;
 pub mod metrics;
 pub mod models;
 pub mod routes;

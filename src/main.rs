@@ -29,6 +29,15 @@ enum Command {
     /// Check the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Fill the database with synthetic data for benchmarks and demos (SCALE 1.0: 1,000,000
+    /// quotes and claims, 100,000 sources, 50,000 speakers, a third reviewed). Re-running with a
+    /// larger scale adds the difference.
+    Generate {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+    },
     /// Extract quotes and numeric claims from an article file and print them as a table.
     Ingest {
         /// A plain-text article (UTF-8).
@@ -66,6 +75,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::User(UserCommand::Add(args)) => add_user(args).await,
         Command::Audit(AuditCommand::Verify(args)) => verify_audit(args).await,
+        Command::Generate { database, scale } => generate(&database, scale).await,
         Command::Ingest { file } => ingest(&file),
     }
 }
@@ -115,6 +125,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         max_body_bytes: args.max_body_bytes as usize,
         public_read: args.public_read,
         cors_origins: args.cors_origins.clone(),
+        auth_cache_ttl: std::time::Duration::from_millis(args.auth_cache_ms),
     };
     // Runs until SIGINT/SIGTERM, after in-flight requests finish.
     let served = startup::run(listener, database, keys, &settings)?.await;
@@ -187,6 +198,30 @@ async fn verify_audit(args: DatabaseArgs) -> anyhow::Result<()> {
             std::process::exit(1);
         }
     }
+}
+
+async fn generate(args: &DatabaseArgs, scale: f64) -> anyhow::Result<()> {
+    if !(scale > 0.0 && scale <= 100.0) {
+        bail!("--scale must be above 0 and at most 100");
+    }
+    let (url, _cluster) = database(args, false).await?;
+    db::migrate(&url).await?;
+    let mut conn = db::connect(&url).await?;
+    let volumes = attest::generate::Volumes::at_scale(scale);
+    // A real hash of a password nobody keeps: generated reviewers exist but cannot sign in.
+    let unknown = uuid::Uuid::now_v7().to_string();
+    let hash = attest::auth::password::hash(unknown).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let started = std::time::Instant::now();
+    attest::generate::generate(&mut conn, &volumes, &hash).await?;
+    println!(
+        "generated up to {} sources, {} speakers, {} quotes, {} claims in {:.1} s",
+        volumes.sources,
+        volumes.speakers,
+        volumes.quotes,
+        volumes.claims,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// Prints what the extractor finds in `file`: quotes with their speakers, then claims.

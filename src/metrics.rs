@@ -79,20 +79,38 @@ pub fn incoming_request_id(request: &ServiceRequest) -> Option<&str> {
     sane.then_some(id)
 }
 
-/// The root span of every request's log lines: tracing-actix-web's own, plus the caller's
-/// request id when it sent one.
+/// The root span of every request's log lines: method, path, the generated request id and
+/// the caller's own, then the route pattern and status once answered. (tracing-actix-web's
+/// own span looks the route up again when the request starts: a second pass through the
+/// router on every request.)
 pub struct RequestSpan;
 
 impl tracing_actix_web::RootSpanBuilder for RequestSpan {
     fn on_request_start(request: &ServiceRequest) -> tracing::Span {
-        let client_request_id = incoming_request_id(request).unwrap_or_default();
-        tracing_actix_web::root_span!(request, client_request_id)
+        let request_id = request.extensions().get::<tracing_actix_web::RequestId>().copied();
+        tracing::info_span!(
+            "HTTP request",
+            http.method = %request.method(),
+            http.target = %request.path(),
+            http.route = tracing::field::Empty,
+            http.status_code = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+            exception.message = tracing::field::Empty,
+            exception.details = tracing::field::Empty,
+            request_id = request_id.map(tracing::field::display),
+            client_request_id = incoming_request_id(request).unwrap_or_default(),
+        )
     }
 
     fn on_request_end<B: MessageBody>(
         span: tracing::Span,
         outcome: &Result<ServiceResponse<B>, actix_web::Error>,
     ) {
+        if let Ok(response) = outcome
+            && let Some(route) = response.request().extensions().get::<crate::auth::MatchedRoute>()
+        {
+            span.record("http.route", &*route.0);
+        }
         tracing_actix_web::DefaultRootSpanBuilder::on_request_end(span, outcome);
     }
 }
@@ -109,7 +127,11 @@ pub async fn record(
     let client_id = incoming_request_id(&req).map(str::to_owned);
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let mut response = next.call(req).await?;
-    let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+    let route = response
+        .request()
+        .extensions()
+        .get::<crate::auth::MatchedRoute>()
+        .map_or_else(|| "unmatched".to_owned(), |matched| matched.0.to_string());
     if let Some(state) = state {
         let status = response.status().as_u16().to_string();
         state.metrics.requests.with_label_values(&[method.as_str(), route.as_str(), status.as_str()]).inc();

@@ -10,6 +10,7 @@ use actix_web::http::header;
 use actix_web::middleware::{DefaultHeaders, ErrorHandlers};
 use actix_web::{App, HttpServer, web};
 
+use crate::auth::cache::PrincipalCache;
 use crate::auth::jwt::KeyRing;
 use crate::auth::throttle::Throttle;
 use crate::db::Database;
@@ -30,6 +31,7 @@ pub struct AppState {
     pub public_read: bool,
     pub max_body_bytes: usize,
     pub throttle: Throttle,
+    pub principals: PrincipalCache,
     pub metrics: Metrics,
 }
 
@@ -39,6 +41,8 @@ pub struct HttpSettings {
     pub public_read: bool,
     /// Browser origins allowed to call the API (CORS); none by default.
     pub cors_origins: Vec<String>,
+    /// How long a verified caller is remembered (see `auth::cache`).
+    pub auth_cache_ttl: Duration,
 }
 
 /// How long a client may take to send a request's headers.
@@ -106,15 +110,14 @@ pub fn run(
         public_read: settings.public_read,
         max_body_bytes: settings.max_body_bytes,
         throttle: Throttle::default(),
+        principals: PrincipalCache::new(settings.auth_cache_ttl),
         metrics: Metrics::default(),
     });
     let cors_origins = settings.cors_origins.clone();
-    let access = web::Data::new(routes::access_table());
     let max_body_bytes = settings.max_body_bytes;
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
-            .app_data(access.clone())
             .app_data(web::PayloadConfig::new(max_body_bytes))
             .app_data(web::PathConfig::default().error_handler(|error, _| {
                 ApiError::BadParameter(format!("invalid path: {error}; ids are UUIDs")).into()

@@ -2,6 +2,7 @@
 //! API keys for machines) are checked once per request by a middleware that also enforces
 //! the route table's access rule, before any handler runs.
 
+pub mod cache;
 pub mod jwt;
 pub mod password;
 pub mod secret;
@@ -22,6 +23,7 @@ use crate::domain::kinds::Role;
 use crate::error::ApiError;
 use crate::models::{api_key, user};
 use crate::startup::AppState;
+use cache::Credential;
 
 /// API keys read `atk_<prefix>_<secret>`; the prefix finds the key, the secret proves it.
 pub const API_KEY_PREFIX: &str = "atk_";
@@ -52,28 +54,27 @@ impl Principal {
     }
 }
 
-/// Each route pattern of the route table, with the access rule of each of its methods.
-#[derive(Default)]
-pub struct AccessTable(pub HashMap<String, HashMap<Method, Access>>);
+/// One route pattern of the route table, with the access rule of each of its methods; every
+/// resource's access middleware holds its own, so no request looks its route up again.
+pub struct RouteRules {
+    pub pattern: std::rc::Rc<str>,
+    pub methods: HashMap<Method, Access>,
+}
+
+/// The route pattern a request matched (`/claims/{id}`), left in its extensions for metrics.
+#[derive(Clone)]
+pub struct MatchedRoute(pub std::rc::Rc<str>);
 
 /// Runs on every routed request: authenticates the caller (if any credentials were sent)
 /// and applies the route's access rule. The principal is left in the request extensions.
 pub async fn enforce_access(
+    route: std::rc::Rc<RouteRules>,
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let access = {
-        let table =
-            req.app_data::<web::Data<AccessTable>>().ok_or_else(|| ApiError::internal("no access table"))?;
-        let pattern = req.match_pattern().unwrap_or_default();
-        // Fail closed: a routed path must have rules, or nobody gets in.
-        let rules = table
-            .0
-            .get(&pattern)
-            .ok_or_else(|| ApiError::internal(format!("no access rule for {pattern}")))?;
-        // No rule for this method: one the path does not have; the 405 handler answers.
-        rules.get(req.method()).copied()
-    };
+    req.extensions_mut().insert(MatchedRoute(route.pattern.clone()));
+    // No rule for this method: one the path does not have; the 405 handler answers.
+    let access = route.methods.get(req.method()).copied();
     if let Some(access) = access {
         let state = req
             .app_data::<web::Data<AppState>>()
@@ -121,29 +122,41 @@ async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Option<Prin
         return Err(ApiError::Unauthorized("use the Bearer scheme".into()));
     }
     let credential = credential.trim();
-    let mut conn = state.conn().await?;
     if let Some(rest) = credential.strip_prefix(API_KEY_PREFIX) {
         let (prefix, _) = rest.split_once('_').ok_or_else(invalid)?;
+        let secret_sha256 = secret::sha256_hex(credential);
+        let cached = Credential::ApiKey { secret_sha256: secret_sha256.clone() };
+        if let Some(principal) = state.principals.get(&cached) {
+            return Ok(Some(principal));
+        }
+        let mut conn = state.conn().await?;
         let (key, owner) = api_key::find_live_by_prefix(&mut conn, prefix).await?.ok_or_else(invalid)?;
-        if key.secret_sha256 != secret::sha256_hex(credential) || owner.disabled_at.is_some() {
+        if key.secret_sha256 != secret_sha256 || owner.disabled_at.is_some() {
             return Err(invalid());
         }
+        // Touched when checked, so `last_used_at` is as fresh as the cache allows.
         api_key::touch(&mut conn, key.id).await?;
-        return Ok(Some(Principal {
-            user_id: owner.id,
-            role: key.role.min(owner.role),
-            api_key: Some(key.id),
-        }));
+        let principal =
+            Principal { user_id: owner.id, role: key.role.min(owner.role), api_key: Some(key.id) };
+        state.principals.put(cached, principal);
+        return Ok(Some(principal));
     }
     let claims = state.keys.verify(credential).map_err(|reason| {
         tracing::info!(%reason, "access token refused");
         invalid()
     })?;
-    let user = user::find(&mut conn, claims.sub).await.optional()?.ok_or_else(invalid)?;
+    let cached = Credential::Token { user_id: claims.sub, generation: claims.tgen };
+    if let Some(principal) = state.principals.get(&cached) {
+        return Ok(Some(principal));
+    }
+    // Checked only once the signature is: a forged token costs no database round trip.
+    let user = user::find(&mut *state.conn().await?, claims.sub).await.optional()?.ok_or_else(invalid)?;
     if user.disabled_at.is_some() || user.token_generation != claims.tgen {
         return Err(ApiError::Unauthorized("the token is no longer valid; sign in again".into()));
     }
-    Ok(Some(Principal { user_id: user.id, role: user.role, api_key: None }))
+    let principal = Principal { user_id: user.id, role: user.role, api_key: None };
+    state.principals.put(cached, principal);
+    Ok(Some(principal))
 }
 
 /// The signed-in caller; only on routes whose access rule requires one.

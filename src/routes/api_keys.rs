@@ -151,5 +151,6 @@ pub async fn revoke(
         Ok(())
     })
     .await?;
+    state.principals.forget_api_key(id);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -197,5 +197,6 @@ pub async fn change_password(
         Ok(())
     })
     .await?;
+    state.principals.forget_user(caller.user_id);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -20,12 +20,13 @@ pub mod speakers;
 pub mod users;
 
 use std::collections::HashSet;
+use std::rc::Rc;
 
 use actix_web::http::Method;
 use actix_web::middleware::from_fn;
 use actix_web::{Route, web};
 
-use crate::auth::{Access, AccessTable, enforce_access};
+use crate::auth::{Access, RouteRules, enforce_access};
 use crate::domain::kinds::Role;
 use crate::error::ApiError;
 use resource::Resource;
@@ -138,35 +139,50 @@ fn reviewed<R: Reviewable>() -> Vec<Endpoint> {
     ]
 }
 
-/// Who may call each (method, path pattern), for the access middleware.
-pub fn access_table() -> AccessTable {
-    let mut table = AccessTable::default();
-    for endpoint in endpoints() {
-        table.0.entry(endpoint.path).or_default().insert(endpoint.method, endpoint.access);
-    }
-    table
-}
-
 /// Registers the table: one resource per path, so a known path with an unknown method
-/// answers 405 with `Allow`, not 404. Every resource runs the access middleware.
+/// answers 405 with `Allow`, not 404. Every resource runs the access middleware with its own
+/// rules. Resources are grouped in one scope per first path segment, so the router compares
+/// a static prefix before it tries the few patterns under it.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let endpoints = endpoints();
     let mut seen = HashSet::new();
     let paths: Vec<String> =
         endpoints.iter().filter(|e| seen.insert(e.path.clone())).map(|e| e.path.clone()).collect();
+    let mut scopes: Vec<(String, actix_web::Scope)> = Vec::new();
     for path in paths {
         let here: Vec<&Endpoint> = endpoints.iter().filter(|e| e.path == path).collect();
         let allowed: Vec<Method> = here.iter().map(|e| e.method.clone()).collect();
-        let mut resource =
-            web::resource(path).wrap(from_fn(enforce_access)).default_service(web::to(move || {
+        let rules = Rc::new(RouteRules {
+            pattern: path.as_str().into(),
+            methods: here.iter().map(|e| (e.method.clone(), e.access)).collect(),
+        });
+        let (prefix, rest) = split_first_segment(&path);
+        let mut resource = web::resource(rest)
+            .wrap(from_fn(move |req, next| enforce_access(rules.clone(), req, next)))
+            .default_service(web::to(move || {
                 let allowed = allowed.clone();
                 async move { Err::<actix_web::HttpResponse, _>(ApiError::MethodNotAllowed(allowed)) }
             }));
         for endpoint in here {
             resource = resource.route((endpoint.route)().method(endpoint.method.clone()));
         }
-        cfg.service(resource);
+        match scopes.iter().position(|(p, _)| p == prefix) {
+            Some(i) => {
+                let (p, scope) = scopes.remove(i);
+                scopes.insert(i, (p, scope.service(resource)));
+            }
+            None => scopes.push((prefix.to_owned(), web::scope(prefix).service(resource))),
+        }
     }
+    for (_, scope) in scopes {
+        cfg.service(scope.default_service(web::to(not_found)));
+    }
+}
+
+/// `/claims/{id}/reviews` → (`/claims`, `/{id}/reviews`); `/search` → (`/search`, ``).
+fn split_first_segment(path: &str) -> (&str, &str) {
+    let end = path[1..].find('/').map_or(path.len(), |i| i + 1);
+    path.split_at(end)
 }
 
 /// Any path not in the table.

@@ -200,6 +200,9 @@ pub async fn update(
             Ok(updated)
         })
         .await?;
+    if ends_sessions {
+        state.principals.forget_user(updated.id);
+    }
     Ok(Tagged::ok(updated.version, updated.into()))
 }
 

@@ -160,3 +160,18 @@ async fn a_password_or_role_change_ends_earlier_tokens() {
     problem(wrong, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(me(&app, &app.submitter.token).await.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_change_made_through_another_server_ends_tokens_within_the_cache_time() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    // Checked once: this server now remembers the caller for up to a second.
+    assert_eq!(me(&app, &app.reviewer.token).await.status(), StatusCode::OK);
+    // Another server ends the reviewer's tokens (here: straight in the shared database).
+    let mut conn = attest::db::connect(&app.database_url).await.unwrap();
+    let bump =
+        format!("UPDATE users SET token_generation = token_generation + 1 WHERE id = '{}'", app.reviewer.id);
+    conn.batch_execute(&bump).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    problem(me(&app, &app.reviewer.token).await, StatusCode::UNAUTHORIZED).await;
+}

@@ -146,6 +146,7 @@ impl TestApp {
             max_body_bytes: MAX_BODY_BYTES,
             public_read,
             cors_origins: vec!["https://desk.example.org".into()],
+            auth_cache_ttl: Duration::from_secs(1),
         };
         let keys = test_keys();
         let server =

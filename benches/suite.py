@@ -1,0 +1,407 @@
+#!/usr/bin/env python3
+"""The benchmark suite (issue: performance). One run, one machine, side by side with PostgreSQL.
+
+Starts `attest serve` (release build) on a throwaway data directory with its own PostgreSQL,
+fills it with `attest generate`, and measures over loopback:
+
+  B1 read by id      GET /claims/{id}, closed loop, against `pgbench -S -M prepared` on the
+                     same cluster with the same client count; then latency at a constant rate.
+  B2 batch ingest    POST /claims/batch of 1,000 claims, against COPY of the same rows.
+  B3 list page       a filtered, cursor-paged GET /claims at 10,000 and at 1,000,000 rows.
+  B4 search          GET /search at 10,000 and at 1,000,000 quotes.
+  B5 review write    POST /claims/{id}/reviews with If-Match, each on a distinct item: closed
+                     loop (wrk) for throughput, then latency at a constant rate.
+
+Latency figures come from constant-rate runs measured from each request's intended start
+(oha -q with --latency-correction, or the script's own scheduler for B5), so a slow answer
+cannot hide the requests queued behind it. The server's resident memory is sampled every 50 ms.
+It prints one table and writes the same as JSON (--out), so two runs can be compared.
+
+Usage: benches/suite.py [--scale 1.0] [--clients 16] [--seconds 20] [--out FILE]
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / "target" / "release" / "attest"
+EMAIL, PASSWORD = "bench@bench.example", "bench passphrase 12345"
+
+
+def sh(*args, **kwargs):
+    return subprocess.run(args, check=True, text=True, capture_output=True, **kwargs).stdout
+
+
+def ensure_tools():
+    """wrk and pgbench from Debian, oha from crates.io: installed when missing."""
+    missing = [p for p, tool in (("wrk", "wrk"), ("postgresql-contrib", "pgbench")) if not shutil.which(tool)]
+    if missing:
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True)
+    if not shutil.which("oha"):
+        subprocess.run(["cargo", "install", "oha", "--locked", "--version", "1.16.0"], check=True)
+
+
+class Server:
+    def __init__(self, work: Path, port: int):
+        self.work, self.port = work, port
+        self.base = f"http://127.0.0.1:{port}"
+        env = dict(os.environ, ATTEST_LOG="warn")
+        env.pop("DATABASE_URL", None)
+        self.log = open(work / "serve.log", "w")
+        self.process = subprocess.Popen(
+            [BIN, "serve", "--data-dir", work, "--bind", f"127.0.0.1:{port}"], env=env, stderr=self.log
+        )
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(self.base + "/readyz", timeout=1)
+                break
+            except Exception:
+                time.sleep(0.2)
+        else:
+            sys.exit("attest serve did not become ready; see " + str(work / "serve.log"))
+        self.socket_dir = str(work / "pgdata")
+        add = subprocess.run(
+            [BIN, "user", "add", "--data-dir", work, "--email", EMAIL, "--name", "Bench", "--role", "admin",
+             "--password-stdin"], input=PASSWORD + "\n", text=True, capture_output=True, env=env)
+        if add.returncode != 0:
+            sys.exit(add.stderr)
+        self.token = self.call("POST", "/auth/token", {"email": EMAIL, "password": PASSWORD})["access_token"]
+
+    def call(self, method, path, body=None, headers=None):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        request.add_header("content-type", "application/json")
+        if getattr(self, "token", None):
+            request.add_header("authorization", "Bearer " + self.token)
+        for key, value in (headers or {}).items():
+            request.add_header(key, value)
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read() or b"null")
+
+    def psql(self, sql, database="attest"):
+        return sh("psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", self.socket_dir, "-U", "attest",
+                  "-d", database, "-c", sql)
+
+    def stop(self):
+        self.process.send_signal(2)
+        self.process.wait(timeout=120)
+
+
+class Memory:
+    """Samples the server's VmRSS every 50 ms; `peak()` since the last `reset()`."""
+
+    def __init__(self, pid):
+        self.pid, self.current_peak, self.overall_peak = pid, 0, 0
+        threading.Thread(target=self.run, daemon=True).start()
+
+    def run(self):
+        while True:
+            try:
+                text = Path(f"/proc/{self.pid}/status").read_text()
+            except OSError:
+                return
+            kib = int(re.search(r"VmRSS:\s+(\d+)", text).group(1))
+            self.current_peak = max(self.current_peak, kib)
+            self.overall_peak = max(self.overall_peak, kib)
+            time.sleep(0.05)
+
+    def reset(self):
+        self.current_peak = 0
+
+    def peak_mib(self):
+        return round(self.current_peak / 1024, 1)
+
+
+def oha(urls_file, token, seconds, clients, rate=None, method="GET", body=None):
+    args = ["oha", "--no-tui", "--output-format", "json", "-z", f"{seconds}s", "-c", str(clients),
+            "--urls-from-file", urls_file, "-H", f"Authorization: Bearer {token}"]
+    if rate:
+        args += ["-q", str(rate), "--latency-correction"]
+    if body:
+        args += ["-m", method, "-D", body, "-H", "Content-Type: application/json"]
+    result = json.loads(sh(*args))
+    latency = result.get("latencyPercentiles", {})
+    statuses = result.get("statusCodeDistribution", {})
+    return {
+        "rps": round(result["summary"]["requestsPerSec"], 1),
+        "p50_ms": ms(latency.get("p50")),
+        "p99_ms": ms(latency.get("p99")),
+        "p99_9_ms": ms(latency.get("p99.9")),
+        "statuses": statuses,
+        "errors": result.get("errorDistribution", {}),
+    }
+
+
+def ms(seconds):
+    return None if seconds is None else round(seconds * 1000, 2)
+
+
+def write_urls(path, urls):
+    Path(path).write_text("".join(u + "\n" for u in urls))
+    return path
+
+
+def list_urls(server):
+    """Filtered, cursor-paged claim lists: common metrics and verdicts, pages 1 to 5."""
+    urls = []
+    for query in ["metric=inflation", "metric=deaths", "metric=turnout", "status=verified",
+                  "status=misleading", "qualifier=range", "metric=emissions&status=false"]:
+        path = f"/claims?{query}&limit=50"
+        for _ in range(5):
+            urls.append(server.base + path)
+            page = server.call("GET", path)
+            if not page.get("next_cursor"):
+                break
+            path = f"/claims?{query}&limit=50&cursor={page['next_cursor']}"
+    return urls
+
+
+def search_urls(server, count=200):
+    """Two words from the quotes' own text (so as skewed as the corpus): common and rare pairs."""
+    texts = server.psql(f"SELECT text FROM quotes TABLESAMPLE SYSTEM (5) LIMIT {count}").splitlines()
+    urls = []
+    for text in texts:
+        words = text.split()
+        a, b = random.choice(words), random.choice(words)
+        urls.append(f"{server.base}/search?type=quote&limit=20&q={a}+{b}")
+    return urls
+
+
+def pgbench(server, clients, seconds):
+    if not server.psql("SELECT 1 FROM pg_database WHERE datname = 'pgbench'", "postgres").strip():
+        server.psql("CREATE DATABASE pgbench", "postgres")
+        sh("pgbench", "-i", "-q", "-s", "10", "-h", server.socket_dir, "-U", "attest", "pgbench")
+    out = sh("pgbench", "-S", "-M", "prepared", "-c", str(clients), "-j", "2", "-T", str(seconds), "-h",
+             server.socket_dir, "-U", "attest", "pgbench")
+    return float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", out).group(1))
+
+
+def batch_body(server, path, rows=1000):
+    sources = server.psql("SELECT id FROM sources ORDER BY random() LIMIT 50").split()
+    items = [{
+        "source_id": sources[i % len(sources)],
+        "statement": f"The ministry said {i * 37 % 9973} people were displaced in the region by the floods.",
+        "metric": "displaced people",
+        "qualifier": "approximately" if i % 4 == 0 else "exact",
+        "value": str(i * 37 % 9973),
+        "unit": "people",
+        "as_of": "2026-11-20",
+        "language": "en",
+    } for i in range(rows)]
+    Path(path).write_text(json.dumps({"items": items}))
+    return items
+
+
+def copy_rate(server, items, repeat):
+    """COPY of the same rows (fresh ids), `repeat` times over: rows per second."""
+    csv_path = Path(server.work) / "claims.csv"
+    with open(csv_path, "w") as out:
+        for _ in range(repeat):
+            for item in items:
+                out.write(",".join([str(uuid.uuid4()), item["source_id"], '"' + item["statement"] + '"',
+                                    item["metric"], item["qualifier"], item["value"], item["unit"],
+                                    item["as_of"], item["language"]]) + "\n")
+    os.chmod(server.work, 0o755)
+    os.chmod(csv_path, 0o644)
+    started = time.monotonic()
+    server.psql(f"\\copy claims (id, source_id, statement, metric, qualifier, value, unit, as_of, language) "
+                f"FROM '{csv_path}' CSV")
+    return len(items) * repeat / (time.monotonic() - started)
+
+
+def wrk_reviews(server, ids, clients, seconds):
+    """Closed loop: every thread walks its own slice of unreviewed claims, once each."""
+    script = Path(server.work) / "reviews.lua"
+    ids_file = Path(server.work) / "review-ids.txt"
+    ids_file.write_text("\n".join(ids) + "\n")
+    script.write_text(f"""
+local ids, counter, threads = {{}}, 0, {{}}
+for line in io.lines("{ids_file}") do ids[#ids + 1] = line end
+function setup(thread) counter = counter + 1; thread:set("offset", counter); table.insert(threads, thread) end
+function init(args) n = 0 end
+function request()
+  local i = offset + n * 2
+  n = n + 1
+  return wrk.format("POST", "/claims/" .. ids[i] .. "/reviews",
+    {{["Authorization"] = "Bearer {server.token}", ["Content-Type"] = "application/json", ["If-Match"] = '"1"'}},
+    '{{"status":"verified","rationale":"Matches the statistics office release."}}')
+end
+function response(status) if status ~= 201 and status ~= 200 then bad = (bad or 0) + 1 end end
+function done(summary, latency, requests)
+  io.write(string.format("JSON {{\\"requests\\":%d,\\"p50\\":%d,\\"p99\\":%d,\\"p999\\":%d,\\"non2xx\\":%d}}\\n",
+    summary.requests, latency:percentile(50), latency:percentile(99), latency:percentile(99.9),
+    summary.errors.status))
+end
+""")
+    out = sh("wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "-s", str(script), server.base)
+    data = json.loads(re.search(r"JSON (.*)", out).group(1))
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    return {"rps": rps, "p50_ms": data["p50"] / 1000, "p99_ms": data["p99"] / 1000,
+            "p99_9_ms": data["p999"] / 1000, "requests": data["requests"], "non_2xx": data["non2xx"]}
+
+
+async def constant_rate_reviews(server, ids, rate, seconds, connections=16):
+    """Reviews sent on a fixed schedule; latency counts from each request's scheduled time."""
+    host, port = "127.0.0.1", server.port
+    schedule = asyncio.Queue()
+    latencies, failures = [], 0
+    start = time.monotonic() + 0.2
+    for i, item in enumerate(ids[: int(rate * seconds)]):
+        schedule.put_nowait((start + i / rate, item))
+
+    async def worker():
+        nonlocal failures
+        reader, writer = await asyncio.open_connection(host, port)
+        while not schedule.empty():
+            due, item = schedule.get_nowait()
+            await asyncio.sleep(max(0, due - time.monotonic()))
+            body = b'{"status":"verified","rationale":"Matches the statistics office release."}'
+            writer.write(
+                f"POST /claims/{item}/reviews HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {server.token}\r\n"
+                f"Content-Type: application/json\r\nIf-Match: \"1\"\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+                + body)
+            await writer.drain()
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(re.search(rb"(?i)content-length: (\d+)", head).group(1))
+            await reader.readexactly(length)
+            latencies.append(time.monotonic() - due)
+            if not head.startswith(b"HTTP/1.1 201"):
+                failures += 1
+        writer.close()
+
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    latencies.sort()
+    pick = lambda q: round(latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000, 2)
+    return {"rate": rate, "requests": len(latencies), "p50_ms": pick(0.5), "p99_ms": pick(0.99),
+            "p99_9_ms": pick(0.999), "non_2xx": failures}
+
+
+def table(results):
+    lines = [f"{'benchmark':<34} {'figure':>14} {'p50 ms':>9} {'p99 ms':>9} {'p99.9 ms':>9} {'RSS MiB':>8}"]
+    for name, r in results.items():
+        figure = r.get("figure", "")
+        lines.append(f"{name:<34} {figure:>14} {fmt(r.get('p50_ms')):>9} {fmt(r.get('p99_ms')):>9} "
+                     f"{fmt(r.get('p99_9_ms')):>9} {fmt(r.get('rss_peak_mib')):>8}")
+    return "\n".join(lines)
+
+
+def fmt(value):
+    return "" if value is None else f"{value:g}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 1,000,000 quotes and claims")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--rate", type=int, default=100, help="requests/s of the B3 and B4 latency runs")
+    parser.add_argument("--out", default=str(ROOT / "target" / "bench-results.json"))
+    parser.add_argument("--port", type=int, default=18181)
+    args = parser.parse_args()
+
+    ensure_tools()
+    subprocess.run(["cargo", "build", "--release", "-q"], cwd=ROOT, check=True)
+    work = Path(tempfile.mkdtemp(prefix="attest-suite-", dir="/tmp"))
+    os.chmod(work, 0o755)
+    server = Server(work, args.port)
+    memory = Memory(server.process.pid)
+    results, t, c = {}, args.seconds, args.clients
+
+    def run(name, measure, **extra):
+        memory.reset()
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        result = measure()
+        result.update(extra, rss_peak_mib=memory.peak_mib())
+        results[name] = result
+        return result
+
+    def generate(scale):
+        started = time.monotonic()
+        sh(str(BIN), "generate", "--data-dir", str(work), "--scale", str(scale))
+        counts = server.psql("SELECT (SELECT count(*) FROM quotes), (SELECT count(*) FROM claims), "
+                             "(SELECT count(*) FROM sources), (SELECT count(*) FROM speakers), "
+                             "(SELECT count(*) FROM reviews)").strip().split("|")
+        print(f"generated to scale {scale} in {time.monotonic() - started:.0f} s: quotes, claims, sources, "
+              f"speakers, reviews = {counts}", file=sys.stderr, flush=True)
+        return counts
+
+    try:
+        small = generate(args.scale / 100)
+        lists = write_urls(work / "lists-small.txt", list_urls(server))
+        searches = write_urls(work / "search-small.txt", search_urls(server))
+        b3_small = run(f"B3 list page @{small[1]} claims", lambda: oha(lists, server.token, t, 8, args.rate))
+        b4_small = run(f"B4 search @{small[0]} quotes", lambda: oha(searches, server.token, t, 8, args.rate))
+
+        large = generate(args.scale)
+        lists = write_urls(work / "lists-large.txt", list_urls(server))
+        searches = write_urls(work / "search-large.txt", search_urls(server))
+        b3_large = run(f"B3 list page @{large[1]} claims", lambda: oha(lists, server.token, t, 8, args.rate))
+        b4_large = run(f"B4 search @{large[0]} quotes", lambda: oha(searches, server.token, t, 8, args.rate))
+        for small_r, large_r, key in ((b3_small, b3_large, "B3"), (b4_small, b4_large, "B4")):
+            large_r["figure"] = f"x{large_r['p99_ms'] / small_r['p99_ms']:.2f} p99"
+            small_r["figure"] = f"{small_r['rps']:g} rps"
+
+        ids = server.psql("SELECT id FROM claims ORDER BY random() LIMIT 20000").split()
+        by_id = write_urls(work / "claims.txt", [f"{server.base}/claims/{i}" for i in ids])
+        tps = pgbench(server, c, t)
+        b1 = run("B1 read by id (closed loop)", lambda: oha(by_id, server.token, t, c))
+        b1.update(pgbench_tps=tps, ratio=round(b1["rps"] / tps, 3), figure=f"{b1['rps'] / tps:.2f} x pgbench")
+        b1_rate = max(10, int(b1["rps"] / 2))
+        run(f"B1 read by id @{b1_rate}/s", lambda: oha(by_id, server.token, t, c, b1_rate),
+            figure=f"{b1_rate} rps")
+
+        items = batch_body(server, work / "batch.json")
+        b2 = run("B2 batch ingest (1000/request)",
+                 lambda: oha(write_urls(work / "batch-url.txt", [server.base + "/claims/batch"]), server.token, t,
+                             2, method="POST", body=str(work / "batch.json")))
+        b2["claims_per_s"] = b2["rps"] * 1000
+        b2["copy_rows_per_s"] = round(copy_rate(server, items, 100))
+        b2["ratio"] = round(b2["claims_per_s"] / b2["copy_rows_per_s"], 3)
+        b2["figure"] = f"{b2['ratio']:.2f} x COPY"
+
+        unreviewed = server.psql("SELECT id FROM claims WHERE status = 'unreviewed' AND version = 1 "
+                                 "ORDER BY random() LIMIT 200000").split()
+        half = len(unreviewed) // 2
+        b5 = run("B5 review write (closed loop)", lambda: wrk_reviews(server, unreviewed[:half], c, t))
+        b5["figure"] = f"{b5['rps']:g} rps"
+        b5_rate = max(10, int(b5["rps"] / 2))
+        run(f"B5 review write @{b5_rate}/s",
+            lambda: asyncio.run(constant_rate_reviews(server, unreviewed[half:], b5_rate, t)),
+            figure=f"{b5_rate} rps")
+    finally:
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+    summary = {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "commit": sh("git", "-C", str(ROOT), "rev-parse", "--short", "HEAD").strip(),
+        "cores": os.cpu_count(),
+        "scale": args.scale,
+        "clients": c,
+        "seconds": t,
+        "server_rss_peak_mib": round(memory.overall_peak / 1024, 1),
+        "results": results,
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(summary, indent=2))
+    print(table(results))
+    print(f"server peak RSS over the run: {summary['server_rss_peak_mib']} MiB; JSON in {args.out}")
+
+
+if __name__ == "__main__":
+    main()
