@@ -83,47 +83,75 @@ struct Head {
 /// Appends one event. Must run inside the change's transaction: it takes a transaction-level
 /// lock so that writers append one after another and the chain stays a single line.
 pub async fn append(conn: &mut AsyncPgConnection, change: Change<'_>) -> QueryResult<AuditEvent> {
+    append_all(conn, vec![change]).await?.pop().ok_or(diesel::result::Error::NotFound)
+}
+
+/// Events appended per INSERT: 12 parameters each, well under PostgreSQL's 65,535.
+const INSERT_CHUNK: usize = 1000;
+
+/// Appends one event per change, chained in order, with one lock, one read of the head and
+/// one INSERT per thousand events (a batch of a thousand records costs three round trips,
+/// not three thousand). Must run inside the changes' transaction.
+pub async fn append_all(
+    conn: &mut AsyncPgConnection,
+    changes: Vec<Change<'_>>,
+) -> QueryResult<Vec<AuditEvent>> {
+    if changes.is_empty() {
+        return Ok(Vec::new());
+    }
     diesel::sql_query("SELECT pg_advisory_xact_lock($1)").bind::<BigInt, _>(AUDIT_LOCK).execute(conn).await?;
     let head: Option<Head> =
         diesel::sql_query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
             .get_result(conn)
             .await
             .optional()?;
-    let (prev_seq, prev_hash) = head.map_or((0, GENESIS_HASH.to_owned()), |h| (h.seq, h.hash));
-    let mut event = AuditEvent {
-        seq: prev_seq + 1,
-        id: Uuid::now_v7(),
-        // PostgreSQL keeps microseconds; hash what will be read back.
-        occurred_at: Utc::now().trunc_subsecs(6),
-        actor_id: change.actor.map(|p| p.user_id),
-        api_key_id: change.actor.and_then(|p| p.api_key),
-        action: change.action.to_owned(),
-        entity_type: change.entity_type.to_owned(),
-        entity_id: change.entity_id,
-        before: change.before,
-        after: change.after,
-        prev_hash,
-        hash: String::new(),
-    };
-    event.hash = event.compute_hash();
-    diesel::insert_into(audit_events::table)
-        .values((
-            audit_events::seq.eq(event.seq),
-            audit_events::id.eq(event.id),
-            audit_events::occurred_at.eq(event.occurred_at),
-            audit_events::actor_id.eq(event.actor_id),
-            audit_events::api_key_id.eq(event.api_key_id),
-            audit_events::action.eq(&event.action),
-            audit_events::entity_type.eq(&event.entity_type),
-            audit_events::entity_id.eq(event.entity_id),
-            audit_events::before.eq(&event.before),
-            audit_events::after.eq(&event.after),
-            audit_events::prev_hash.eq(&event.prev_hash),
-            audit_events::hash.eq(&event.hash),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(event)
+    let (mut seq, mut prev_hash) = head.map_or((0, GENESIS_HASH.to_owned()), |h| (h.seq, h.hash));
+    // PostgreSQL keeps microseconds; hash what will be read back.
+    let occurred_at = Utc::now().trunc_subsecs(6);
+    let mut events = Vec::with_capacity(changes.len());
+    for change in changes {
+        seq += 1;
+        let mut event = AuditEvent {
+            seq,
+            id: Uuid::now_v7(),
+            occurred_at,
+            actor_id: change.actor.map(|p| p.user_id),
+            api_key_id: change.actor.and_then(|p| p.api_key),
+            action: change.action.to_owned(),
+            entity_type: change.entity_type.to_owned(),
+            entity_id: change.entity_id,
+            before: change.before,
+            after: change.after,
+            prev_hash,
+            hash: String::new(),
+        };
+        event.hash = event.compute_hash();
+        prev_hash = event.hash.clone();
+        events.push(event);
+    }
+    for chunk in events.chunks(INSERT_CHUNK) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|event| {
+                (
+                    audit_events::seq.eq(event.seq),
+                    audit_events::id.eq(event.id),
+                    audit_events::occurred_at.eq(event.occurred_at),
+                    audit_events::actor_id.eq(event.actor_id),
+                    audit_events::api_key_id.eq(event.api_key_id),
+                    audit_events::action.eq(&event.action),
+                    audit_events::entity_type.eq(&event.entity_type),
+                    audit_events::entity_id.eq(event.entity_id),
+                    audit_events::before.eq(&event.before),
+                    audit_events::after.eq(&event.after),
+                    audit_events::prev_hash.eq(&event.prev_hash),
+                    audit_events::hash.eq(&event.hash),
+                )
+            })
+            .collect();
+        diesel::insert_into(audit_events::table).values(rows).execute(conn).await?;
+    }
+    Ok(events)
 }
 
 #[derive(Debug, Default)]

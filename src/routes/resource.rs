@@ -108,23 +108,21 @@ pub async fn insert_audited<R: Resource>(
     rows: Vec<R::Fields>,
 ) -> Result<Vec<(Uuid, i32, R::View)>, ApiError> {
     let mut created = Vec::new();
+    let mut changes = Vec::new();
     for row in R::insert(conn, rows, caller.user_id).await? {
         let id = row.id();
         let (version, view, after) = snapshot::<R>(row)?;
-        audit::append(
-            conn,
-            Change {
-                actor: Some(caller),
-                action: "create",
-                entity_type: R::ENTITY,
-                entity_id: id,
-                before: None,
-                after: Some(after),
-            },
-        )
-        .await?;
+        changes.push(Change {
+            actor: Some(caller),
+            action: "create",
+            entity_type: R::ENTITY,
+            entity_id: id,
+            before: None,
+            after: Some(after),
+        });
         created.push((id, version, view));
     }
+    audit::append_all(conn, changes).await?;
     Ok(created)
 }
 

@@ -81,6 +81,30 @@ async fn every_write_adds_exactly_one_event() {
 }
 
 #[tokio::test]
+async fn a_batch_adds_one_chained_event_per_record_in_order() {
+    let app = TestApp::spawn().await;
+    let before = events(&app).await;
+    let items: Vec<_> = (0..250).map(|n| json!({"name": format!("Speaker {n}"), "kind": "person"})).collect();
+    let created =
+        json(app.post("/speakers/batch", &json!({ "items": items })).await, StatusCode::CREATED).await;
+    assert_eq!(events(&app).await, before + 250);
+    let trail = app
+        .request_as(Some(&app.admin.token), Method::GET, "/audit?entity_type=speaker&limit=500")
+        .send()
+        .await
+        .unwrap();
+    let trail = json(trail, StatusCode::OK).await;
+    let logged: Vec<&str> =
+        trail["items"].as_array().unwrap().iter().map(|e| e["entity_id"].as_str().unwrap()).collect();
+    let made: Vec<&str> =
+        created["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(logged, made, "one event per record, in the batch's order");
+    let verified = app.request_as(Some(&app.admin.token), Method::GET, "/audit/verify").send().await.unwrap();
+    let verified = json(verified, StatusCode::OK).await;
+    assert_eq!((verified["ok"].clone(), verified["events"].clone()), (json!(true), json!(before + 250)));
+}
+
+#[tokio::test]
 async fn the_trail_refuses_rewrites_and_verify_finds_a_forged_event() {
     let app = TestApp::spawn().await;
     for n in 0..5 {
