@@ -32,6 +32,10 @@ const CONFIGS: &[&str] = &[
     "arabic",
 ];
 
+/// Matches ranked per query, at most: the first this many found (with every filter applied)
+/// are ranked and paged; a query matching more should be made more specific.
+pub const MAX_RANKED: i64 = 2000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SearchType {
@@ -105,32 +109,43 @@ pub async fn search(
     limit: i64,
 ) -> diesel::QueryResult<Vec<Hit>> {
     let (table, text, speaker, source, status) = shape(kind);
-    let tsquery = CONFIGS
+    let tsqueries = CONFIGS
         .iter()
         .map(|config| format!("websearch_to_tsquery('{config}', $1)"))
         .collect::<Vec<_>>()
-        .join(" || ");
+        .join(", ");
     let sql = format!(
-        "WITH query AS (SELECT ({tsquery}) AS tsq, lower(btrim(replace($1, '\"', ''))) AS phrase),
+        "WITH query AS (
+             -- The query in every configuration, each distinct reading once: most words read
+             -- the same in most languages, and ranking costs grow with the query's size.
+             SELECT coalesce((SELECT string_agg(DISTINCT '(' || q::text || ')', ' | ')
+                                FROM unnest(ARRAY[{tsqueries}]) AS q
+                               WHERE numnode(q) > 0), '')::tsquery AS tsq,
+                    lower(btrim(replace($1, '\"', ''))) AS phrase),
          hits AS (
              SELECT r.id,
                     (ts_rank_cd(r.search_vector, query.tsq, 32)
                       + CASE WHEN query.phrase <> '' AND strpos(lower({text}), query.phrase) > 0 THEN 1 ELSE 0 END
                     )::float8 AS rank,
                     {speaker} AS speaker_id,
-                    {source} AS source_id,
-                    s.publisher, s.published_at
+                    {source} AS source_id
                FROM {table}
-               JOIN sources s ON s.id = {source}
                CROSS JOIN query
               WHERE r.search_vector @@ query.tsq AND r.deleted_at IS NULL
                 AND ($2::uuid IS NULL OR {speaker} = $2)
                 AND ($3::uuid IS NULL OR {source} = $3)
-                AND ($4::text IS NULL OR s.publisher = $4)
                 AND ($5::text IS NULL OR r.language = $5)
                 AND ($6::text IS NULL OR {status} = $6)
-                AND ($7::timestamptz IS NULL OR s.published_at >= $7)
-                AND ($8::timestamptz IS NULL OR s.published_at < $8)
+                -- The source is looked at only when a filter needs it.
+                AND (($4::text IS NULL AND $7::timestamptz IS NULL AND $8::timestamptz IS NULL)
+                     OR EXISTS (SELECT 1 FROM sources s
+                                 WHERE s.id = {source}
+                                   AND ($4::text IS NULL OR s.publisher = $4)
+                                   AND ($7::timestamptz IS NULL OR s.published_at >= $7)
+                                   AND ($8::timestamptz IS NULL OR s.published_at < $8)))
+              -- Ranking reads every candidate: cap them, so a query of everyday words costs
+              -- the same at a million records as at ten thousand.
+              LIMIT {MAX_RANKED}
          ),
          page AS (
              SELECT * FROM hits
@@ -143,9 +158,10 @@ pub async fn search(
                 ts_headline(attest_search_config(r.language), left({text}, 20000), query.tsq,
                             'StartSel=<mark>, StopSel=</mark>, MaxWords=40, MinWords=12, MaxFragments=2') AS snippet,
                 left({text}, 2000) AS text,
-                page.speaker_id, page.source_id, page.publisher, page.published_at
+                page.speaker_id, page.source_id, s.publisher, s.published_at
            FROM page
            JOIN {table} ON r.id = page.id
+           JOIN sources s ON s.id = page.source_id
            CROSS JOIN query
           ORDER BY page.rank DESC, page.id"
     );
