@@ -60,9 +60,11 @@ enum UserCommand {
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
+    // Log lines are written by a thread of their own: a request never waits on stderr.
+    let (writer, _flush_on_exit) = tracing_appender::non_blocking(std::io::stderr());
     tracing_subscriber::fmt()
         .json()
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_env_filter(EnvFilter::try_from_env("ATTEST_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
     match Cli::parse().command {

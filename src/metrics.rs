@@ -132,15 +132,26 @@ pub async fn record(
         .extensions()
         .get::<crate::auth::MatchedRoute>()
         .map_or_else(|| "unmatched".to_owned(), |matched| matched.0.to_string());
+    let status = response.status().as_u16();
+    let took = started.elapsed();
     if let Some(state) = state {
-        let status = response.status().as_u16().to_string();
+        let status = status.to_string();
         state.metrics.requests.with_label_values(&[method.as_str(), route.as_str(), status.as_str()]).inc();
         state
             .metrics
             .latency
             .with_label_values(&[method.as_str(), route.as_str()])
-            .observe(started.elapsed().as_secs_f64());
+            .observe(took.as_secs_f64());
     }
+    // The access log: one line per answer, inside the request's span (which carries its ids).
+    // Never the headers, query string or body: they may hold credentials.
+    tracing::info!(
+        http.method = %method,
+        http.route = %route,
+        http.status_code = status,
+        duration_ms = took.as_secs_f64() * 1000.0,
+        "answered"
+    );
     let id = client_id.or_else(|| {
         response.request().extensions().get::<tracing_actix_web::RequestId>().map(ToString::to_string)
     });

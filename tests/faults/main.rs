@@ -4,6 +4,7 @@
 //! Each test prints what it saw (run with `--nocapture` to read the figures).
 
 mod durability;
+mod logs;
 mod outage;
 mod pool;
 mod replicas;
