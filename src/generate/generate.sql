@@ -81,7 +81,7 @@ INSERT INTO claims (id, source_id, claimant_id, statement, metric, qualifier, va
          pg_temp.gen_text(10 + floor(20 * random())::int),
          CASE WHEN g % 2 = 0
               THEN (ARRAY['unemployment rate', 'inflation', 'deaths', 'GDP growth', 'displaced people',
-                          'budget deficit', 'homicides', 'turnout', 'emissions', 'school enrolment'])[1 + g % 10]
+                          'budget deficit', 'homicides', 'turnout', 'emissions', 'school enrolment'])[1 + (g / 2) % 10]
               ELSE pg_temp.gen_text(2) END,
          (ARRAY['exact', 'exact', 'exact', 'approximately', 'more_than', 'at_least', 'less_than',
                 'almost', 'range', 'exact'])[1 + g % 10]::claim_qualifier,
