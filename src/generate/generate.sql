@@ -37,6 +37,16 @@ BEGIN
   RETURN found;
 END $$;
 
+-- Every third item carries a verdict (its review is written at the end), the others none.
+CREATE FUNCTION pg_temp.gen_review(g bigint, OUT status review_status, OUT version int, OUT reviewed_at timestamptz)
+LANGUAGE sql VOLATILE AS $$
+  SELECT CASE WHEN g % 3 = 0
+              THEN (ARRAY['verified', 'false', 'misleading', 'unverifiable', 'disputed'])[1 + g % 5]
+              ELSE 'unreviewed' END::review_status,
+         CASE WHEN g % 3 = 0 THEN 2 ELSE 1 END,
+         CASE WHEN g % 3 = 0 THEN now() - random() * interval '365 days' END
+$$;
+
 -- Twenty reviewers (they cannot sign in: the hash is of a password nobody knows).
 INSERT INTO users (id, email, display_name, role, password_hash)
   SELECT pg_temp.gen_id(3, g), 'reviewer-' || g || '@generated.example', 'Generated reviewer ' || g,
@@ -66,12 +76,9 @@ INSERT INTO quotes (id, source_id, speaker_id, text, kind, said_at, language, st
          pg_temp.gen_text(8 + floor(30 * random())::int),
          (ARRAY['direct', 'direct', 'direct', 'direct', 'partial', 'indirect'])[1 + g % 6]::quote_kind,
          now() - random() * interval '1095 days', 'en',
-         CASE WHEN g % 3 = 0
-              THEN (ARRAY['verified', 'false', 'misleading', 'unverifiable', 'disputed'])[1 + g % 5]
-              ELSE 'unreviewed' END::review_status,
-         CASE WHEN g % 3 = 0 THEN 2 ELSE 1 END,
-         CASE WHEN g % 3 = 0 THEN now() - random() * interval '365 days' END
-  FROM generate_series((SELECT count(*) FROM quotes) + 1, {quotes}) g;
+         review.status, review.version, review.reviewed_at
+  FROM generate_series((SELECT count(*) FROM quotes) + 1, {quotes}) g
+  CROSS JOIN LATERAL pg_temp.gen_review(g) review;
 
 -- Claims: a few common metrics and a long tail; mostly exact values, some ranges.
 INSERT INTO claims (id, source_id, claimant_id, statement, metric, qualifier, value, lower_bound,
@@ -91,12 +98,9 @@ INSERT INTO claims (id, source_id, claimant_id, statement, metric, qualifier, va
          (ARRAY['percent', 'people', 'USD', 'tonnes', NULL])[1 + g % 5],
          (now() - random() * interval '1095 days')::date,
          CASE WHEN g % 3 = 0 THEN 'Region ' || (g % 40) END, 'en',
-         CASE WHEN g % 3 = 0
-              THEN (ARRAY['verified', 'false', 'misleading', 'unverifiable', 'disputed'])[1 + g % 5]
-              ELSE 'unreviewed' END::review_status,
-         CASE WHEN g % 3 = 0 THEN 2 ELSE 1 END,
-         CASE WHEN g % 3 = 0 THEN now() - random() * interval '365 days' END
-  FROM generate_series((SELECT count(*) FROM claims) + 1, {claims}) g;
+         review.status, review.version, review.reviewed_at
+  FROM generate_series((SELECT count(*) FROM claims) + 1, {claims}) g
+  CROSS JOIN LATERAL pg_temp.gen_review(g) review;
 
 -- The review behind every verdict written above.
 INSERT INTO reviews (id, quote_id, reviewer_id, status, rationale, item_version, created_at)
