@@ -132,10 +132,30 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         cors_origins: args.cors_origins.clone(),
         auth_cache_ttl: std::time::Duration::from_millis(args.auth_cache_ms),
     };
+    let server = startup::run(listener, database, keys, &settings)?;
+    actix_web::rt::spawn(stop_on_signal(server.handle()));
     // Runs until SIGINT/SIGTERM, after in-flight requests finish.
-    let served = startup::run(listener, database, keys, &settings)?.await;
+    let served = server.await;
     drop(cluster);
     served.context("serving HTTP")
+}
+
+/// Ctrl-C (SIGINT) or SIGTERM: stop accepting connections, let in-flight requests finish
+/// (up to 30 s), then return from `serve`, which stops the managed cluster.
+async fn stop_on_signal(server: actix_web::dev::ServerHandle) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut interrupt), Ok(mut terminate)) =
+        (signal(SignalKind::interrupt()), signal(SignalKind::terminate()))
+    else {
+        tracing::error!("cannot listen for SIGINT/SIGTERM; stop the server with SIGKILL");
+        return;
+    };
+    let name = tokio::select! {
+        _ = interrupt.recv() => "SIGINT",
+        _ = terminate.recv() => "SIGTERM",
+    };
+    tracing::info!(signal = name, "stopping: finishing in-flight requests");
+    server.stop(true).await;
 }
 
 /// Applies the migrations once the database answers, retrying with a capped backoff.

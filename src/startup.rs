@@ -137,6 +137,8 @@ pub fn run(
     })
     .workers(settings.workers)
     .client_request_timeout(CLIENT_REQUEST_TIMEOUT)
+    // actix stops at once on SIGINT; `attest serve` handles both signals itself, gracefully.
+    .disable_signals()
     .listen(listener)?
     .run();
     Ok(server)

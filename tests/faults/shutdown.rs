@@ -1,4 +1,4 @@
-//! SIGTERM while requests are in flight: they finish, new connections are refused, and the
+//! SIGTERM or Ctrl-C while requests are in flight: they finish, new connections are refused, and the
 //! embedded PostgreSQL stops cleanly with everything acknowledged on disk.
 
 use std::time::{Duration, Instant};
@@ -29,7 +29,17 @@ async fn half_sent_create(address: &str, token: &str, n: usize) -> (TcpStream, V
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_finishes_in_flight_requests_refuses_new_ones_and_stops_postgres() {
-    let scratch = Scratch::new("sigterm");
+    drains_on(libc::SIGTERM, "sigterm").await;
+}
+
+/// Ctrl-C too: actix alone would drop in-flight requests on SIGINT.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_drains_the_same_way() {
+    drains_on(libc::SIGINT, "sigint").await;
+}
+
+async fn drains_on(signal: i32, name: &str) {
+    let scratch = Scratch::new(name);
     let server = Server::start(&scratch.0, "api", &[]).await;
     server.wait_ready(Duration::from_secs(120)).await;
     let data_dir = [("ATTEST_DATA_DIR", scratch.0.join("api").display().to_string())];
@@ -41,13 +51,13 @@ async fn sigterm_finishes_in_flight_requests_refuses_new_ones_and_stops_postgres
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     let signalled = Instant::now();
-    server.signal(libc::SIGTERM);
+    server.signal(signal);
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     // A new connection is refused now (the process is still up, finishing the others).
     let host = server.address.trim_start_matches("http://").to_owned();
     let refused = TcpStream::connect(&host).await;
-    assert!(refused.is_err(), "a new connection was accepted after SIGTERM");
+    assert!(refused.is_err(), "a new connection was accepted after {name}");
     assert!(std::fs::metadata(format!("/proc/{}", server.child.id())).is_ok());
 
     // The in-flight requests complete normally.
@@ -69,11 +79,11 @@ async fn sigterm_finishes_in_flight_requests_refuses_new_ones_and_stops_postgres
         if let Some(status) = server.child.try_wait().unwrap() {
             break status;
         }
-        assert!(Instant::now() < deadline, "no exit after SIGTERM");
+        assert!(Instant::now() < deadline, "no exit after {name}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     println!(
-        "sigterm: {IN_FLIGHT} in-flight creates answered 201, exit {status} {:?} after the signal",
+        "{name}: {IN_FLIGHT} in-flight creates answered 201, {status} {:?} after the signal",
         signalled.elapsed()
     );
     assert!(status.success(), "exit status {status}: {}", server.log_text());
@@ -88,7 +98,7 @@ async fn sigterm_finishes_in_flight_requests_refuses_new_ones_and_stops_postgres
     for id in &ids {
         let found =
             client.get(format!("{}/sources/{id}", server.address)).bearer_auth(&token).send().await.unwrap();
-        assert_eq!(found.status(), StatusCode::OK, "source {id} acknowledged before SIGTERM is missing");
+        assert_eq!(found.status(), StatusCode::OK, "source {id} acknowledged before {name} is missing");
     }
     server.signal(libc::SIGTERM);
 }
