@@ -115,7 +115,10 @@ class Memory:
                 text = Path(f"/proc/{self.pid}/status").read_text()
             except OSError:
                 return
-            kib = int(re.search(r"VmRSS:\s+(\d+)", text).group(1))
+            found = re.search(r"VmRSS:\s+(\d+)", text)
+            if not found:  # the server is exiting
+                return
+            kib = int(found.group(1))
             self.current_peak = max(self.current_peak, kib)
             self.overall_peak = max(self.overall_peak, kib)
             time.sleep(0.05)
