@@ -143,6 +143,37 @@ macro_rules! versioned_queries {
 }
 pub(crate) use versioned_queries;
 
+/// Declares a reviewable list's query string: its own filters, then those every reviewable
+/// list shares (source, status, reviewer, publication and review dates, language) and the
+/// page. A macro because serde's `flatten` cannot be combined with `deny_unknown_fields`.
+macro_rules! reviewable_filter {
+    ($(#[$meta:meta])* $name:ident { $($(#[$field_meta:meta])* $field:ident: $ty:ty,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Default, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            $($(#[$field_meta])* pub $field: $ty,)*
+            pub source_id: Option<uuid::Uuid>,
+            pub status: Option<$crate::domain::kinds::ReviewStatus>,
+            /// The reviewer holding the item, or who decided it last.
+            pub assignee_id: Option<uuid::Uuid>,
+            pub publisher: Option<String>,
+            pub published_from: Option<chrono::DateTime<chrono::Utc>>,
+            pub published_to: Option<chrono::DateTime<chrono::Utc>>,
+            pub reviewed_from: Option<chrono::DateTime<chrono::Utc>>,
+            pub reviewed_to: Option<chrono::DateTime<chrono::Utc>>,
+            pub language: Option<String>,
+            /// Page size (see `routes::common::page_request`).
+            pub limit: Option<i64>,
+            pub cursor: Option<String>,
+            /// `created_at` or `-created_at`.
+            pub sort: Option<String>,
+        }
+    };
+}
+
+pub(crate) use reviewable_filter;
+
 /// The list filters quotes and claims share (review status and reviewer, language, review
 /// dates, and their source's publisher and publication dates), applied to `$query`.
 macro_rules! reviewable_filters {

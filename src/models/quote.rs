@@ -95,28 +95,13 @@ impl QuoteFields {
     }
 }
 
-/// A list's query string: filters, then the page.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct QuoteFilter {
-    pub source_id: Option<Uuid>,
-    pub speaker_id: Option<Uuid>,
-    pub kind: Option<QuoteKind>,
-    pub status: Option<ReviewStatus>,
-    /// The reviewer holding the quote, or who decided it last.
-    pub assignee_id: Option<Uuid>,
-    pub publisher: Option<String>,
-    pub published_from: Option<DateTime<Utc>>,
-    pub published_to: Option<DateTime<Utc>>,
-    pub reviewed_from: Option<DateTime<Utc>>,
-    pub reviewed_to: Option<DateTime<Utc>>,
-    pub language: Option<String>,
-    /// Page size (see `routes::common::page_request`).
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-    /// `created_at` or `-created_at`.
-    pub sort: Option<String>,
-}
+super::reviewable_filter!(
+    /// A list's query string: filters, then the page.
+    QuoteFilter {
+        speaker_id: Option<Uuid>,
+        kind: Option<QuoteKind>,
+    }
+);
 
 pub async fn insert(
     conn: &mut AsyncPgConnection,
