@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::Ordering;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -12,8 +13,6 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
-
-use std::sync::atomic::Ordering;
 
 use crate::db::{DbConn, WalPosition};
 use crate::error::{ApiError, FieldError};
@@ -43,15 +42,18 @@ impl AppState {
     /// primary. A replica that is down or behind costs a fallback, never an error.
     pub async fn read_conn(&self, after: Option<WalPosition>) -> Result<DbConn, ApiError> {
         let replicas = &self.database.replicas;
-        let first = self.next_replica.fetch_add(1, Ordering::Relaxed);
-        for offset in 0..replicas.len() {
-            let Ok(mut conn) = replicas[(first + offset) % replicas.len()].get().await else { continue };
-            let caught_up = match after {
-                None => true,
-                Some(wanted) => crate::db::has_replayed(&mut conn, wanted).await.unwrap_or(false),
-            };
-            if caught_up && self.schema_ready.load(Ordering::Relaxed) {
-                return Ok(conn);
+        // Until the primary's schema is known to be current, nothing reads anywhere else.
+        if !replicas.is_empty() && self.schema_ready.load(Ordering::Relaxed) {
+            let first = self.next_replica.fetch_add(1, Ordering::Relaxed);
+            for offset in 0..replicas.len() {
+                let Ok(mut conn) = replicas[(first + offset) % replicas.len()].get().await else { continue };
+                let caught_up = match after {
+                    None => true,
+                    Some(wanted) => crate::db::has_replayed(&mut conn, wanted).await.unwrap_or(false),
+                };
+                if caught_up {
+                    return Ok(conn);
+                }
             }
         }
         self.conn().await
@@ -75,8 +77,7 @@ impl Reader {
     pub async fn conn(&self) -> Result<DbConn, ApiError> {
         match self.after {
             Some(None) => self.state.conn().await,
-            Some(Some(position)) => self.state.read_conn(Some(position)).await,
-            None => self.state.read_conn(None).await,
+            after => self.state.read_conn(after.flatten()).await,
         }
     }
 }
