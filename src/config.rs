@@ -46,7 +46,7 @@ pub struct ServeArgs {
     #[arg(long, env = "ATTEST_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub workers: Option<u16>,
 
-    /// Database connections in the pool.
+    /// Database connections to each server (the primary, each replica), split among the workers.
     #[arg(long, env = "ATTEST_POOL_SIZE", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub pool_size: u16,
 

@@ -113,10 +113,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
         Err(error) => return Err(error),
     }
-    let pool_of = |url: &str| db::build_pool(url, args.pool_size.into(), args.pool_timeout());
-    let database = db::Database {
-        primary: pool_of(&url)?,
-        replicas: args.database_replica_urls.iter().map(|url| pool_of(url)).collect::<anyhow::Result<_>>()?,
+    let database = db::DatabaseSettings {
+        primary_url: url,
+        replica_urls: args.database_replica_urls.clone(),
+        pool_size: args.pool_size.into(),
+        wait_timeout: args.pool_timeout(),
     };
     let listener = TcpListener::bind(args.bind).with_context(|| format!("binding {}", args.bind))?;
     tracing::info!(
@@ -132,7 +133,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         cors_origins: args.cors_origins.clone(),
         auth_cache_ttl: std::time::Duration::from_millis(args.auth_cache_ms),
     };
-    let server = startup::run(listener, database, keys, &settings)?;
+    let server = startup::run(listener, &database, keys, &settings)?;
     actix_web::rt::spawn(stop_on_signal(server.handle()));
     // Runs until SIGINT/SIGTERM, after in-flight requests finish.
     let served = server.await;

@@ -163,10 +163,15 @@ pub async fn record(
 
 /// `GET /metrics`, in the Prometheus text format.
 pub async fn render(state: web::Data<AppState>) -> Result<HttpResponse, crate::error::ApiError> {
-    let status = state.database.primary.status();
-    state.metrics.pool_size.set(status.size as i64);
-    state.metrics.pool_available.set(status.available as i64);
-    state.metrics.pool_waiting.set(status.waiting as i64);
+    let (mut size, mut available, mut waiting) = (0, 0, 0);
+    for status in state.primary_pools.iter().map(|pool| pool.status()) {
+        size += status.size;
+        available += status.available;
+        waiting += status.waiting;
+    }
+    state.metrics.pool_size.set(size as i64);
+    state.metrics.pool_available.set(available as i64);
+    state.metrics.pool_waiting.set(waiting as i64);
     let mut buffer = Vec::new();
     let encoder = TextEncoder::new();
     encoder

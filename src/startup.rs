@@ -1,6 +1,8 @@
 //! Builds the application from a bound listener, so tests and `serve` run the same server.
 
 use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use actix_web::dev::Server;
 use std::time::Duration;
@@ -13,26 +15,30 @@ use actix_web::{App, HttpServer, web};
 use crate::auth::cache::PrincipalCache;
 use crate::auth::jwt::KeyRing;
 use crate::auth::throttle::Throttle;
-use crate::db::Database;
+use crate::db::{Database, DatabaseSettings, DbPool};
 use crate::error::{ApiError, problem_for_plain_errors};
 use crate::metrics::Metrics;
 use crate::routes;
 
-/// What every handler can reach.
+/// What every handler can reach: its worker's own database pools, and the rest shared by
+/// all workers.
+#[derive(Clone)]
 pub struct AppState {
     pub database: Database,
+    /// Every worker's primary pool, so `/metrics` counts the server's connections.
+    pub primary_pools: Arc<[DbPool]>,
     /// Set once the primary is seen at this build's latest migration; until then requests
     /// answer 503 rather than query a schema that is not there yet.
-    pub schema_ready: std::sync::atomic::AtomicBool,
+    pub schema_ready: Arc<AtomicBool>,
     /// Where the next lag-tolerant read starts looking among the replicas (round robin).
-    pub next_replica: std::sync::atomic::AtomicUsize,
+    pub next_replica: Arc<AtomicUsize>,
     pub keys: KeyRing,
     /// Whether anonymous callers may read.
     pub public_read: bool,
     pub max_body_bytes: usize,
-    pub throttle: Throttle,
-    pub principals: PrincipalCache,
-    pub metrics: Metrics,
+    pub throttle: Arc<Throttle>,
+    pub principals: Arc<PrincipalCache>,
+    pub metrics: Arc<Metrics>,
 }
 
 pub struct HttpSettings {
@@ -98,24 +104,30 @@ fn cors(origins: &[String]) -> Cors {
 
 pub fn run(
     listener: TcpListener,
-    database: Database,
+    database: &DatabaseSettings,
     keys: KeyRing,
     settings: &HttpSettings,
-) -> std::io::Result<Server> {
-    let state = web::Data::new(AppState {
-        database,
-        schema_ready: false.into(),
-        next_replica: 0.into(),
+) -> anyhow::Result<Server> {
+    let databases = database.pools_per_worker(settings.workers)?;
+    let shared = AppState {
+        database: databases[0].clone(),
+        primary_pools: databases.iter().map(|database| database.primary.clone()).collect(),
+        schema_ready: Arc::default(),
+        next_replica: Arc::default(),
         keys,
         public_read: settings.public_read,
         max_body_bytes: settings.max_body_bytes,
-        throttle: Throttle::default(),
-        principals: PrincipalCache::new(settings.auth_cache_ttl),
-        metrics: Metrics::default(),
-    });
+        throttle: Arc::default(),
+        principals: Arc::new(PrincipalCache::new(settings.auth_cache_ttl)),
+        metrics: Arc::default(),
+    };
     let cors_origins = settings.cors_origins.clone();
     let max_body_bytes = settings.max_body_bytes;
+    // actix calls the factory once on each worker's thread (again if a worker is restarted).
+    let next_worker = Arc::new(AtomicUsize::new(0));
     let server = HttpServer::new(move || {
+        let database = databases[next_worker.fetch_add(1, Ordering::Relaxed) % databases.len()].clone();
+        let state = web::Data::new(AppState { database, ..shared.clone() });
         App::new()
             .app_data(state.clone())
             .app_data(web::PayloadConfig::new(max_body_bytes))

@@ -138,7 +138,12 @@ impl TestApp {
     }
 
     async fn start(database_url: String, public_read: bool) -> Self {
-        let pool = db::build_pool(&database_url, 4, Duration::from_secs(10)).unwrap();
+        let database = db::DatabaseSettings {
+            primary_url: database_url.clone(),
+            replica_urls: Vec::new(),
+            pool_size: 4,
+            wait_timeout: Duration::from_secs(10),
+        };
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         let settings = HttpSettings {
@@ -149,8 +154,7 @@ impl TestApp {
             auth_cache_ttl: Duration::from_secs(1),
         };
         let keys = test_keys();
-        let server =
-            startup::run(listener, db::Database::primary_only(pool), keys.clone(), &settings).unwrap();
+        let server = startup::run(listener, &database, keys.clone(), &settings).unwrap();
         tokio::spawn(server);
         let reachable = db::connect(&database_url).await.is_ok();
         let user = async |role| {

@@ -9,6 +9,7 @@ use reqwest::{Client, StatusCode};
 
 use crate::support::{Answer, Cluster, Scratch, Server, sign_in, source, tally};
 
+/// The server's connections in all: its two workers hold one each.
 const POOL_SIZE: usize = 2;
 const POOL_TIMEOUT: Duration = Duration::from_millis(1000);
 
