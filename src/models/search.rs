@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Double, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -98,6 +98,38 @@ fn shape(kind: SearchType) -> (&'static str, &'static str, &'static str, &'stati
     }
 }
 
+/// The query as PostgreSQL reads it, in every configuration.
+#[derive(QueryableByName)]
+struct Reading {
+    /// Every configuration's reading, ORed, each distinct one once (most words read the same
+    /// in most languages): what a record must match.
+    #[diesel(sql_type = Text)]
+    matching: String,
+    /// One reading per entry of `CONFIGS`, in order: what a record is ranked against, in its
+    /// own language. A language that reads no word of the query (all stopwords) has the
+    /// whole `matching` query instead.
+    #[diesel(sql_type = Array<Text>)]
+    per_config: Vec<String>,
+    /// The query's words as typed, for ranking records that hold them in that order first.
+    #[diesel(sql_type = Text)]
+    phrase: String,
+}
+
+async fn read_query(conn: &mut AsyncPgConnection, q: &str) -> diesel::QueryResult<Reading> {
+    let query = "WITH readings AS (
+                     SELECT n, websearch_to_tsquery(config::regconfig, $1) AS q
+                       FROM unnest($2::text[]) WITH ORDINALITY AS c(config, n)),
+                 matching AS (
+                     SELECT coalesce(string_agg(DISTINCT '(' || q::text || ')', ' | '), '') AS q
+                       FROM readings WHERE numnode(q) > 0)
+                 SELECT matching.q AS matching,
+                        (SELECT array_agg(CASE WHEN numnode(q) > 0 THEN q::text ELSE matching.q END ORDER BY n)
+                           FROM readings) AS per_config,
+                        lower(btrim(replace($1, '\"', ''))) AS phrase
+                   FROM matching";
+    diesel::sql_query(query).bind::<Text, _>(q).bind::<Array<Text>, _>(CONFIGS).get_result(conn).await
+}
+
 /// Ranked matches for `q` (web search syntax: words, "quoted phrases", -exclusions, or).
 /// Records containing the query's exact words in order rank above all others.
 pub async fn search(
@@ -109,29 +141,24 @@ pub async fn search(
     limit: i64,
 ) -> diesel::QueryResult<Vec<Hit>> {
     let (table, text, speaker, source, status) = shape(kind);
-    let tsqueries = CONFIGS
-        .iter()
-        .map(|config| format!("websearch_to_tsquery('{config}', $1)"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let reading = read_query(conn, q).await?;
+    // The readings are parameters, not computed in the statement, so the planner plans for
+    // them: words in most records are found faster by reading the table in order until
+    // enough match than by building the index's bitmap of every match. A record is ranked
+    // against its own language's reading only: ranking costs grow with the query's size.
+    let configs = format!("'{{{}}}'::regconfig[]", CONFIGS.join(","));
     let sql = format!(
-        "WITH query AS (
-             -- The query in every configuration, each distinct reading once: most words read
-             -- the same in most languages, and ranking costs grow with the query's size.
-             SELECT coalesce((SELECT string_agg(DISTINCT '(' || q::text || ')', ' | ')
-                                FROM unnest(ARRAY[{tsqueries}]) AS q
-                               WHERE numnode(q) > 0), '')::tsquery AS tsq,
-                    lower(btrim(replace($1, '\"', ''))) AS phrase),
-         hits AS (
+        "WITH hits AS (
              SELECT r.id,
-                    (ts_rank_cd(r.search_vector, query.tsq, 32)
-                      + CASE WHEN query.phrase <> '' AND strpos(lower({text}), query.phrase) > 0 THEN 1 ELSE 0 END
+                    (ts_rank_cd(r.search_vector,
+                                ($13::text[]::tsquery[])[array_position({configs}, attest_search_config(r.language))],
+                                32)
+                      + CASE WHEN $12 <> '' AND strpos(lower({text}), $12) > 0 THEN 1 ELSE 0 END
                     )::float8 AS rank,
                     {speaker} AS speaker_id,
                     {source} AS source_id
                FROM {table}
-               CROSS JOIN query
-              WHERE r.search_vector @@ query.tsq AND r.deleted_at IS NULL
+              WHERE r.search_vector @@ $1::tsquery AND r.deleted_at IS NULL
                 AND ($2::uuid IS NULL OR {speaker} = $2)
                 AND ($3::uuid IS NULL OR {source} = $3)
                 AND ($5::text IS NULL OR r.language = $5)
@@ -155,21 +182,20 @@ pub async fn search(
          )
          -- Snippets only for the page: ts_headline is the costly part of a search.
          SELECT page.id, page.rank,
-                ts_headline(attest_search_config(r.language), left({text}, 20000), query.tsq,
+                ts_headline(attest_search_config(r.language), left({text}, 20000), $1::tsquery,
                             'StartSel=<mark>, StopSel=</mark>, MaxWords=40, MinWords=12, MaxFragments=2') AS snippet,
                 left({text}, 2000) AS text,
                 page.speaker_id, page.source_id, s.publisher, s.published_at
            FROM page
            JOIN {table} ON r.id = page.id
            JOIN sources s ON s.id = page.source_id
-           CROSS JOIN query
           ORDER BY page.rank DESC, page.id"
     );
     let status = filter.status.map(|s| {
         serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
     });
     diesel::sql_query(sql)
-        .bind::<Text, _>(q)
+        .bind::<Text, _>(&reading.matching)
         .bind::<Nullable<SqlUuid>, _>(filter.speaker_id)
         .bind::<Nullable<SqlUuid>, _>(filter.source_id)
         .bind::<Nullable<Text>, _>(filter.publisher.as_deref())
@@ -180,6 +206,8 @@ pub async fn search(
         .bind::<Nullable<Double>, _>(after.map(|c| c.rank))
         .bind::<Nullable<SqlUuid>, _>(after.map(|c| c.id))
         .bind::<BigInt, _>(limit)
+        .bind::<Text, _>(&reading.phrase)
+        .bind::<Array<Text>, _>(&reading.per_config)
         .load(conn)
         .await
 }

@@ -41,6 +41,8 @@ async fn an_exact_phrase_ranks_first_and_snippets_are_highlighted() {
     let french = quote_in(&app, &envoy, "Les négociations reprendront lundi", "fr").await;
     let found = json(app.get("/search?q=n%C3%A9gociation&type=quote").await, StatusCode::OK).await;
     assert_eq!(found["items"][0]["id"], french["id"], "{found}");
+    // Ranked against the French reading of the query, the one its words were indexed in.
+    assert!(found["items"][0]["rank"].as_f64().unwrap() > 0.0, "{found}");
 
     problem(app.get("/search?q=").await, StatusCode::BAD_REQUEST).await;
     problem(app.get("/search?q=x&type=tweet").await, StatusCode::BAD_REQUEST).await;
