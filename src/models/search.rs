@@ -142,6 +142,10 @@ pub async fn search(
 ) -> diesel::QueryResult<Vec<Hit>> {
     let (table, text, speaker, source, status) = shape(kind);
     let reading = read_query(conn, q).await?;
+    if reading.matching.is_empty() {
+        // No word of the query survives in any language (punctuation, stopwords only).
+        return Ok(Vec::new());
+    }
     // The readings are parameters, not computed in the statement, so the planner plans for
     // them: words in most records are found faster by reading the table in order until
     // enough match than by building the index's bitmap of every match. A record is ranked

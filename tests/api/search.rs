@@ -44,6 +44,10 @@ async fn an_exact_phrase_ranks_first_and_snippets_are_highlighted() {
     // Ranked against the French reading of the query, the one its words were indexed in.
     assert!(found["items"][0]["rank"].as_f64().unwrap() > 0.0, "{found}");
 
+    // Nothing left to look for in any language: an empty page, not an error.
+    let nothing = json(app.get("/search?q=%21%3F%20-&type=quote").await, StatusCode::OK).await;
+    assert_eq!(nothing["items"], json!([]), "{nothing}");
+
     problem(app.get("/search?q=").await, StatusCode::BAD_REQUEST).await;
     problem(app.get("/search?q=x&type=tweet").await, StatusCode::BAD_REQUEST).await;
     problem(app.get("/search?q=x&cursor=zzz").await, StatusCode::BAD_REQUEST).await;
