@@ -6,6 +6,7 @@ fills it with `attest generate`, and measures over loopback:
 
   B1 read by id      GET /claims/{id}, closed loop, against `pgbench -S -M prepared` on the
                      same cluster with the same client count; then latency at a constant rate.
+                     Its ceiling: GET /healthz (no database, no token), the same way.
   B2 batch ingest    POST /claims/batch of 1,000 claims, against COPY of the same rows.
   B3 list page       a filtered, cursor-paged GET /claims at 10,000 and at 1,000,000 rows.
   B4 search          GET /search at 10,000 and at 1,000,000 quotes.
@@ -366,6 +367,10 @@ def main():
         tps = pgbench(server, c, t)
         b1 = run("B1 read by id (closed loop)", lambda: oha(by_id, server.token, t, c))
         b1.update(pgbench_tps=tps, ratio=round(b1["rps"] / tps, 3), figure=f"{b1['rps'] / tps:.2f} x pgbench")
+        # What HTTP alone reaches on this box: no database, no token, the same load generator.
+        ceiling = run("B1 ceiling: GET /healthz", lambda: oha(
+            write_urls(work / "healthz.txt", [server.base + "/healthz"]), server.token, t, c))
+        ceiling.update(ratio=round(ceiling["rps"] / tps, 3), figure=f"{ceiling['rps'] / tps:.2f} x pgbench")
         b1_rate = max(10, int(b1["rps"] / 2))
         run(f"B1 read by id @{b1_rate}/s", lambda: oha(by_id, server.token, t, c, b1_rate),
             figure=f"{b1_rate} rps")
