@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Double, Nullable, Text, Timestamptz, Uuid as SqlUuid};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use uuid::Uuid;
 
 use crate::domain::kinds::ReviewStatus;
@@ -198,7 +198,7 @@ pub async fn search(
     let status = filter.status.map(|s| {
         serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
     });
-    diesel::sql_query(sql)
+    let query = diesel::sql_query(sql)
         .bind::<Text, _>(&reading.matching)
         .bind::<Nullable<SqlUuid>, _>(filter.speaker_id)
         .bind::<Nullable<SqlUuid>, _>(filter.source_id)
@@ -211,7 +211,16 @@ pub async fn search(
         .bind::<Nullable<SqlUuid>, _>(after.map(|c| c.id))
         .bind::<BigInt, _>(limit)
         .bind::<Text, _>(&reading.phrase)
-        .bind::<Array<Text>, _>(&reading.per_config)
-        .load(conn)
-        .await
+        .bind::<Array<Text>, _>(&reading.per_config);
+    conn.transaction(async move |conn| {
+        // The candidates are the first found in the table's order, and the next page must be
+        // cut from the same ones: no scan that starts midway to share another's reads, no
+        // parallel scan, whose rows come in any order.
+        conn.batch_execute(
+            "SET LOCAL synchronize_seqscans = off; SET LOCAL max_parallel_workers_per_gather = 0",
+        )
+        .await?;
+        query.load(conn).await
+    })
+    .await
 }
