@@ -75,6 +75,17 @@ pub struct ServeArgs {
     #[arg(long, env = "ATTEST_AUTH_CACHE_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=60_000))]
     pub auth_cache_ms: u64,
 
+    /// Memory for answers to reads by id, in MiB; 0 turns the cache off. Other servers'
+    /// changes reach it by a PostgreSQL notice, normally within milliseconds; with replicas
+    /// it is off.
+    #[arg(long, env = "ATTEST_RECORD_CACHE_MB", default_value_t = 32, value_parser = clap::value_parser!(u64).range(0..=65_536))]
+    pub record_cache_mb: u64,
+
+    /// Where the record cache listens for changes, when DATABASE_URL is a pooler in
+    /// transaction mode (PgBouncer): a direct connection to the primary. One connection.
+    #[arg(long, env = "ATTEST_RECORD_CACHE_LISTEN_URL", hide_env_values = true, requires = "database_url")]
+    pub record_cache_listen_url: Option<String>,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "ATTEST_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024, value_parser = clap::value_parser!(u32).range(1024..))]
     pub max_body_bytes: u32,

@@ -2,6 +2,7 @@
 //! sources and what reviewers concluded.
 
 pub mod auth;
+pub mod cache;
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -118,6 +118,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let database = db::DatabaseSettings {
         primary_url: url,
         replica_urls: args.database_replica_urls.clone(),
+        listen_url: args.record_cache_listen_url.clone(),
         pool_size: args.pool_size.into(),
         wait_timeout: args.pool_timeout(),
     };
@@ -134,6 +135,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         public_read: args.public_read,
         cors_origins: args.cors_origins.clone(),
         auth_cache_ttl: std::time::Duration::from_millis(args.auth_cache_ms),
+        record_cache_bytes: args.record_cache_mb << 20,
     };
     let server = startup::run(listener, &database, keys, &settings)?;
     actix_web::rt::spawn(stop_on_signal(server.handle()));

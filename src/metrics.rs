@@ -13,6 +13,7 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
 
+use crate::cache::RecordCache;
 use crate::startup::AppState;
 
 /// Database failures (lost connections, pool timeouts, unexpected errors), across the process.
@@ -31,10 +32,11 @@ pub struct Metrics {
     pool_size: IntGauge,
     pool_available: IntGauge,
     pool_waiting: IntGauge,
+    record_cache_bytes: IntGauge,
 }
 
-impl Default for Metrics {
-    fn default() -> Self {
+impl Metrics {
+    pub fn new(records: &RecordCache) -> Self {
         let registry = Registry::new();
         let requests = IntCounterVec::new(
             Opts::new("attest_http_requests_total", "HTTP requests answered, by route and status"),
@@ -54,17 +56,22 @@ impl Default for Metrics {
         let pool_waiting =
             IntGauge::new("attest_db_pool_waiting_requests", "Requests waiting for a connection")
                 .expect("a valid metric");
-        for collector in [
+        let record_cache_bytes =
+            IntGauge::new("attest_record_cache_bytes", "Memory held by the record cache, in bytes")
+                .expect("a valid metric");
+        let collectors = [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
             Box::new(pool_size.clone()),
             Box::new(pool_available.clone()),
             Box::new(pool_waiting.clone()),
             Box::new(DATABASE_ERRORS.clone()),
-        ] {
+            Box::new(record_cache_bytes.clone()),
+        ];
+        for collector in collectors.into_iter().chain(records.collectors()) {
             registry.register(collector).expect("metric names are unique");
         }
-        Self { registry, requests, latency, pool_size, pool_available, pool_waiting }
+        Self { registry, requests, latency, pool_size, pool_available, pool_waiting, record_cache_bytes }
     }
 }
 
@@ -172,6 +179,7 @@ pub async fn render(state: web::Data<AppState>) -> Result<HttpResponse, crate::e
     state.metrics.pool_size.set(size as i64);
     state.metrics.pool_available.set(available as i64);
     state.metrics.pool_waiting.set(waiting as i64);
+    state.metrics.record_cache_bytes.set(i64::try_from(state.records.weight()).unwrap_or(i64::MAX));
     let mut buffer = Vec::new();
     let encoder = TextEncoder::new();
     encoder

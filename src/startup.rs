@@ -15,6 +15,7 @@ use actix_web::{App, HttpServer, web};
 use crate::auth::cache::PrincipalCache;
 use crate::auth::jwt::KeyRing;
 use crate::auth::throttle::Throttle;
+use crate::cache::RecordCache;
 use crate::db::{Database, DatabaseSettings, DbPool};
 use crate::error::{ApiError, problem_for_plain_errors};
 use crate::metrics::Metrics;
@@ -38,6 +39,7 @@ pub struct AppState {
     pub max_body_bytes: usize,
     pub throttle: Arc<Throttle>,
     pub principals: Arc<PrincipalCache>,
+    pub records: Arc<RecordCache>,
     pub metrics: Arc<Metrics>,
 }
 
@@ -49,6 +51,8 @@ pub struct HttpSettings {
     pub cors_origins: Vec<String>,
     /// How long a verified caller is remembered (see `auth::cache`).
     pub auth_cache_ttl: Duration,
+    /// Memory for answers to reads by id (see `cache`); 0 turns the cache off, and so do replicas.
+    pub record_cache_bytes: u64,
 }
 
 /// How long a client may take to send a request's headers.
@@ -109,6 +113,12 @@ pub fn run(
     settings: &HttpSettings,
 ) -> anyhow::Result<Server> {
     let databases = database.pools_per_worker(settings.workers)?;
+    let record_cache_bytes = if database.replica_urls.is_empty() { settings.record_cache_bytes } else { 0 };
+    let records = Arc::new(RecordCache::new(record_cache_bytes));
+    if records.is_on() {
+        let listen_url = database.listen_url.as_ref().unwrap_or(&database.primary_url);
+        tokio::spawn(crate::cache::listen(Arc::downgrade(&records), listen_url.clone()));
+    }
     let shared = AppState {
         database: databases[0].clone(),
         primary_pools: databases.iter().map(|database| database.primary.clone()).collect(),
@@ -119,7 +129,8 @@ pub fn run(
         max_body_bytes: settings.max_body_bytes,
         throttle: Arc::default(),
         principals: Arc::new(PrincipalCache::new(settings.auth_cache_ttl)),
-        metrics: Arc::default(),
+        metrics: Arc::new(Metrics::new(&records)),
+        records,
     };
     let cors_origins = settings.cors_origins.clone();
     let max_body_bytes = settings.max_body_bytes;
@@ -138,7 +149,7 @@ pub fn run(
                 ApiError::BadParameter(format!("invalid query string: {error}")).into()
             }))
             .wrap(actix_web::middleware::from_fn(reject_control_characters))
-            .wrap(actix_web::middleware::from_fn(crate::routes::common::stamp_write_position))
+            .wrap(actix_web::middleware::from_fn(crate::routes::common::after_write))
             .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
             .wrap(cors(&cors_origins))
             .wrap(security_headers())

@@ -29,6 +29,9 @@ pub struct Database {
 pub struct DatabaseSettings {
     pub primary_url: String,
     pub replica_urls: Vec<String>,
+    /// Where the record cache listens for changes, when not `primary_url`: it needs a session
+    /// of its own on the primary, which a pooler in transaction mode cannot give.
+    pub listen_url: Option<String>,
     /// Connections to each server (the primary, and each replica), all workers together.
     pub pool_size: usize,
     /// How long a request waits for a connection before it is answered 503.

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::cache::RecordCache;
 use crate::db::{DbConn, WalPosition};
 use crate::error::{ApiError, FieldError};
 use crate::models::{Page, PageRequest};
@@ -80,6 +81,12 @@ impl Reader {
             after => self.state.read_conn(after.flatten()).await,
         }
     }
+
+    /// The record cache, unless the request must see a write made elsewhere (it carries
+    /// `Attest-Lsn`): that write's notice may not have reached this server yet.
+    pub fn record_cache(&self) -> Option<&RecordCache> {
+        self.after.is_none().then_some(&*self.state.records)
+    }
 }
 
 impl FromRequest for Reader {
@@ -100,19 +107,21 @@ impl FromRequest for Reader {
     }
 }
 
-/// With replicas, the answer to a successful write carries the primary's WAL position in
-/// `Attest-Lsn`, for the client to send back on reads that must see the write.
-pub async fn stamp_write_position(
+/// What the answer to a successful write waits for: this server's record cache has dropped
+/// what the write changed, and, with replicas, the primary's WAL position is in `Attest-Lsn`
+/// for the client to send back on reads that must see the write.
+pub async fn after_write(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let writes = !req.method().is_safe();
     let mut response = next.call(req).await?;
-    if let Some(state) = state
-        && writes
-        && !state.database.replicas.is_empty()
-        && response.status().is_success()
+    let Some(state) = state.filter(|_| writes && response.status().is_success()) else {
+        return Ok(response);
+    };
+    state.records.settle(&state.database.primary).await;
+    if !state.database.replicas.is_empty()
         && let Ok(mut conn) = state.database.primary.get().await
         && let Ok(Some(position)) = crate::db::current_wal_position(&mut conn).await
         && let Ok(value) = HeaderValue::from_str(&position.to_string())

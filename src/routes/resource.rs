@@ -12,6 +12,7 @@ use super::common::{
     Batch, Created, IfMatch, JsonBody, Listed, Reader, Tagged, editable, merge_patch, written,
 };
 use crate::auth::{Caller, Principal};
+use crate::cache::CachedRecord;
 use crate::domain::kinds::Role;
 use crate::error::ApiError;
 use crate::models::audit::{self, Change};
@@ -159,9 +160,17 @@ pub async fn create_batch<R: Resource>(
     Ok(Created { items: created.into_iter().map(|(_, _, view)| view).collect() })
 }
 
-pub async fn get<R: Resource>(reader: Reader, id: web::Path<Uuid>) -> Result<Tagged<R::View>, ApiError> {
-    let row = R::find(&mut *reader.conn().await?, *id).await?;
-    Ok(Tagged::ok(row.version(), row.into()))
+/// A record by id, from this server's record cache when it can (see `crate::cache`).
+pub async fn get<R: Resource>(reader: Reader, id: web::Path<Uuid>) -> Result<CachedRecord, ApiError> {
+    let id = *id;
+    let read = async {
+        let row = R::find(&mut *reader.conn().await?, id).await?;
+        CachedRecord::new(R::COLLECTION, row.version(), &R::View::from(row))
+    };
+    match reader.record_cache() {
+        Some(cache) => cache.get_or_read(R::COLLECTION, id, read).await,
+        None => read.await,
+    }
 }
 
 pub async fn list<R: Resource>(

@@ -141,6 +141,7 @@ impl TestApp {
         let database = db::DatabaseSettings {
             primary_url: database_url.clone(),
             replica_urls: Vec::new(),
+            listen_url: None,
             pool_size: 4,
             wait_timeout: Duration::from_secs(10),
         };
@@ -152,6 +153,8 @@ impl TestApp {
             public_read,
             cors_origins: vec!["https://desk.example.org".into()],
             auth_cache_ttl: Duration::from_secs(1),
+            // On, as `serve` runs by default: every test reads through it.
+            record_cache_bytes: 8 << 20,
         };
         let keys = test_keys();
         let server = startup::run(listener, &database, keys.clone(), &settings).unwrap();
@@ -232,6 +235,13 @@ impl TestApp {
 
     pub async fn speaker(&self, name: &str) -> Value {
         self.create("/speakers", json!({"name": name, "kind": "person"})).await
+    }
+
+    /// Runs `statement` straight on the database, as another server or an operator would.
+    pub async fn sql(&self, statement: &str) {
+        use diesel_async::RunQueryDsl;
+        let mut conn = db::connect(&self.database_url).await.unwrap();
+        diesel::sql_query(statement).execute(&mut conn).await.unwrap();
     }
 
     /// Rows in `table`, deleted or not, read straight from the database.

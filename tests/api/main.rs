@@ -6,6 +6,7 @@ mod access;
 mod attacks;
 mod audit;
 mod auth;
+mod cache;
 mod claims;
 mod contract;
 mod corpus;

@@ -1,0 +1,10 @@
+DROP TRIGGER claims_notify_emptied ON claims;
+DROP TRIGGER quotes_notify_emptied ON quotes;
+DROP TRIGGER speakers_notify_emptied ON speakers;
+DROP TRIGGER sources_notify_emptied ON sources;
+DROP TRIGGER claims_notify_change ON claims;
+DROP TRIGGER quotes_notify_change ON quotes;
+DROP TRIGGER speakers_notify_change ON speakers;
+DROP TRIGGER sources_notify_change ON sources;
+DROP FUNCTION attest_notify_records_emptied();
+DROP FUNCTION attest_notify_record_change();

@@ -1,0 +1,276 @@
+//! The record cache: reads by id come from memory, and never outlive a change, whoever made
+//! it: this server (read back at once), or anyone else (seen once PostgreSQL's notice arrives).
+
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, etag, id, json};
+
+async fn claim(app: &TestApp) -> Value {
+    let source = app.source("Almost 11 million people have been displaced.").await;
+    app.create(
+        "/claims",
+        json!({"source_id": id(&source), "statement": "Almost 11 million people have been displaced.",
+               "metric": "people displaced", "qualifier": "almost", "value": "11000000", "unit": "people"}),
+    )
+    .await
+}
+
+/// A counter from `/metrics`.
+async fn metric(app: &TestApp, name: &str) -> u64 {
+    let text = app.get("/metrics").await.text().await.unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in /metrics"))
+}
+
+/// Reads `path` until `done` holds of the answer (status and body), for at most five seconds:
+/// a change made elsewhere arrives by notice, not at once.
+async fn read_until(app: &TestApp, path: &str, done: impl Fn(StatusCode, &Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let response = app.get(path).await;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        if done(status, &body) {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "{path} still answers {status} {body}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The process id of the PostgreSQL backend serving the record cache's listener, once it
+/// is connected to the test's database.
+async fn listener_backend(app: &TestApp) -> Option<i32> {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Backend {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
+    }
+    let mut conn = attest::db::connect(&app.database_url).await.unwrap();
+    let backends: Vec<Backend> = diesel::sql_query(
+        "SELECT pid FROM pg_stat_activity
+         WHERE datname = current_database() AND application_name = 'attest record cache'",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    backends.into_iter().next().map(|backend| backend.pid)
+}
+
+async fn wait_for_listener(app: &TestApp) -> i32 {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(pid) = listener_backend(app).await {
+            return pid;
+        }
+        assert!(Instant::now() < deadline, "the record cache's listener never connected");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A process stopped (SIGSTOP) until dropped, even when the test fails.
+struct Stopped(i32);
+
+impl Stopped {
+    fn new(pid: i32) -> Self {
+        // SAFETY: kill(2) with a valid signal; the worst outcome is an error code.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGSTOP) }, 0, "stopping backend {pid}");
+        Self(pid)
+    }
+}
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        // SAFETY: as above.
+        unsafe { libc::kill(self.0, libc::SIGCONT) };
+    }
+}
+
+#[tokio::test]
+async fn a_second_read_comes_from_memory() {
+    let app = TestApp::spawn().await;
+    wait_for_listener(&app).await;
+    let claim = claim(&app).await;
+    let path = format!("/claims/{}", id(&claim));
+    let first = app.get(&path).await;
+    assert_eq!(first.headers()["etag"], etag(&claim).as_str());
+    assert_eq!(first.headers()["content-type"], "application/json");
+    let first: Value = first.json().await.unwrap();
+    let (hits, misses) = (
+        metric(&app, "attest_record_cache_hits_total").await,
+        metric(&app, "attest_record_cache_misses_total").await,
+    );
+    let second = app.get(&path).await;
+    assert_eq!(second.headers()["etag"], etag(&claim).as_str());
+    assert_eq!(second.json::<Value>().await.unwrap(), first, "the same answer");
+    assert_eq!(metric(&app, "attest_record_cache_hits_total").await, hits + 1);
+    assert_eq!(metric(&app, "attest_record_cache_misses_total").await, misses);
+    assert!(metric(&app, "attest_record_cache_bytes").await > 0);
+
+    // Another collection's path with this id is not answered from the claim's entry.
+    json(app.get(&format!("/quotes/{}", id(&claim))).await, StatusCode::NOT_FOUND).await;
+    // Nor is a reader that carries the position of a write made elsewhere.
+    let behind = app.request(Method::GET, &path).header("attest-lsn", "0/0").send().await.unwrap();
+    assert_eq!(json(behind, StatusCode::OK).await, first);
+    assert_eq!(metric(&app, "attest_record_cache_hits_total").await, hits + 1);
+}
+
+/// How many times the write-then-read races below are run: one alone is usually won by the
+/// notice even without waiting for it.
+const ROUNDS: usize = 20;
+
+#[tokio::test]
+async fn changes_made_here_are_read_back_at_once() {
+    let app = TestApp::spawn().await;
+    wait_for_listener(&app).await;
+    let claim = claim(&app).await;
+    let path = format!("/claims/{}", id(&claim));
+    let mut current = json(app.get(&path).await, StatusCode::OK).await;
+    for round in 0..ROUNDS {
+        let place = format!("Camp {round}");
+        let updated =
+            json(app.patch(&path, &etag(&current), &json!({"place": place})).await, StatusCode::OK).await;
+        current = json(app.get(&path).await, StatusCode::OK).await;
+        assert_eq!(current, updated, "round {round}");
+    }
+
+    let review = app
+        .request_as(Some(&app.reviewer.token), Method::POST, &format!("{path}/reviews"))
+        .header("if-match", etag(&current))
+        .json(&json!({"status": "in_review"}))
+        .send()
+        .await
+        .unwrap();
+    json(review, StatusCode::CREATED).await;
+    let reviewed = json(app.get(&path).await, StatusCode::OK).await;
+    assert_eq!(reviewed["status"], "in_review");
+    assert_eq!(reviewed["version"], current["version"].as_i64().unwrap() + 1);
+
+    let deleted = app
+        .request_as(Some(&app.editor.token), Method::DELETE, &path)
+        .header("if-match", etag(&reviewed))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    json(app.get(&path).await, StatusCode::NOT_FOUND).await;
+}
+
+/// Joining a cluster moves the joining quote's own variants too: rows the request's path
+/// does not name, which are read back at once all the same.
+#[tokio::test]
+async fn records_a_write_changes_besides_its_own_are_read_back_at_once() {
+    let app = TestApp::spawn().await;
+    wait_for_listener(&app).await;
+    let speaker = app.speaker("The envoy").await;
+    let source = app.source("«We are ready to talk» he said.").await;
+    let quote = async |text: &str| {
+        app.create(
+            "/quotes",
+            json!({"source_id": id(&source), "speaker_id": id(&speaker), "kind": "direct", "text": text}),
+        )
+        .await
+    };
+    let link = async |quote: &Value, canonical: &Value| {
+        let path = format!("/quotes/{}", id(quote));
+        let current = json(app.get(&path).await, StatusCode::OK).await;
+        let response = app
+            .request_as(Some(&app.reviewer.token), Method::POST, &format!("{path}/variant-of"))
+            .header("if-match", etag(&current))
+            .json(&json!({"canonical_id": id(canonical)}))
+            .send()
+            .await
+            .unwrap();
+        json(response, StatusCode::OK).await;
+    };
+    for round in 0..ROUNDS / 2 {
+        let (root, variant, other_root) =
+            (quote("We are ready to talk").await, quote("We are ready").await, quote("ready to talk").await);
+        link(&variant, &root).await;
+        let variant_path = format!("/quotes/{}", id(&variant));
+        let before = json(app.get(&variant_path).await, StatusCode::OK).await;
+        assert_eq!(before["canonical_quote_id"], root["id"]);
+
+        link(&root, &other_root).await;
+        let after = json(app.get(&variant_path).await, StatusCode::OK).await;
+        assert_eq!(after["canonical_quote_id"], other_root["id"], "round {round}: {after}");
+        assert_eq!(after["version"], before["version"].as_i64().unwrap() + 1);
+    }
+}
+
+/// With its listener stalled, no notice arrives: a write here still never leaves its old
+/// version in the cache. Its answer waits for its notice at most a second, then the cache
+/// is emptied instead.
+#[tokio::test]
+async fn a_write_is_read_back_at_once_even_when_its_notice_is_late() {
+    let app = TestApp::spawn().await;
+    let listener = wait_for_listener(&app).await;
+    let claim = claim(&app).await;
+    let path = format!("/claims/{}", id(&claim));
+    json(app.get(&path).await, StatusCode::OK).await;
+    json(app.get(&path).await, StatusCode::OK).await;
+
+    let stalled = Stopped::new(listener);
+    let started = Instant::now();
+    let updated =
+        json(app.patch(&path, &etag(&claim), &json!({"place": "Mali"})).await, StatusCode::OK).await;
+    let waited = started.elapsed();
+    assert_eq!(json(app.get(&path).await, StatusCode::OK).await, updated);
+    drop(stalled);
+    assert!(waited >= Duration::from_millis(900), "the answer did not wait for the notice: {waited:?}");
+}
+
+#[tokio::test]
+async fn changes_made_elsewhere_arrive_by_notice() {
+    let app = TestApp::spawn().await;
+    wait_for_listener(&app).await;
+    let claim = claim(&app).await;
+    let path = format!("/claims/{}", id(&claim));
+    json(app.get(&path).await, StatusCode::OK).await;
+
+    // Another server, the CLI or an operator changes the row.
+    app.sql(&format!("UPDATE claims SET place = 'Chad', version = version + 1 WHERE id = '{}'", id(&claim)))
+        .await;
+    let read = read_until(&app, &path, |_, body| body["place"] == "Chad").await;
+    assert_eq!(read["version"], claim["version"].as_i64().unwrap() + 1);
+    let etag_now = app.get(&path).await.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(etag_now, etag(&read));
+
+    // A table emptied names no row: everything goes.
+    app.sql("TRUNCATE claims CASCADE").await;
+    read_until(&app, &path, |status, _| status == StatusCode::NOT_FOUND).await;
+}
+
+#[tokio::test]
+async fn a_lost_listener_turns_the_cache_off_until_it_is_back() {
+    let app = TestApp::spawn().await;
+    wait_for_listener(&app).await;
+    let claim = claim(&app).await;
+    let path = format!("/claims/{}", id(&claim));
+    json(app.get(&path).await, StatusCode::OK).await;
+
+    // The listener's connection is cut: the change below sends a notice nobody receives.
+    app.sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND application_name = 'attest record cache'",
+    )
+    .await;
+    app.sql(&format!("UPDATE claims SET place = 'Niger', version = version + 1 WHERE id = '{}'", id(&claim)))
+        .await;
+    let read = read_until(&app, &path, |_, body| body["place"] == "Niger").await;
+
+    // It reconnects, and the cache answers again.
+    wait_for_listener(&app).await;
+    let hits = metric(&app, "attest_record_cache_hits_total").await;
+    read_until(&app, &path, |_, _| true).await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while metric(&app, "attest_record_cache_hits_total").await == hits {
+        assert!(Instant::now() < deadline, "the cache never answered again");
+        assert_eq!(json(app.get(&path).await, StatusCode::OK).await, read);
+    }
+}
