@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod generate;
+pub mod logs;
 pub mod metrics;
 pub mod models;
 pub mod routes;

@@ -65,10 +65,8 @@ async fn main() -> anyhow::Result<()> {
     // write(2) per line under load and never holds a line back.
     let (writer, _flush_on_exit) = tracing_appender::non_blocking(std::io::BufWriter::new(std::io::stderr()));
     tracing_subscriber::fmt()
-        .json()
-        // The request's own span is enough context; the list of enclosing spans would be
-        // parsed back from JSON and written again on every line.
-        .with_span_list(false)
+        .fmt_fields(attest::logs::JsonObjectFields)
+        .event_format(attest::logs::JsonLines)
         .with_writer(writer)
         .with_env_filter(EnvFilter::try_from_env("ATTEST_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
         .init();

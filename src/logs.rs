@@ -1,0 +1,155 @@
+//! Log lines as JSON, in tracing-subscriber's JSON shape (`timestamp`, `level`, `fields`,
+//! `target`, and the current `span` with its fields and `name`), written without reading any
+//! JSON back.
+//!
+//! tracing-subscriber keeps a span's fields as a JSON string. Its JSON layer parses that
+//! string into a map each time a field is recorded on the span, and again for each line
+//! written inside it. A request records three fields after it starts and writes its access
+//! log line: four parses per request, about a tenth of a cached read's CPU. Here a recorded
+//! field is appended to the object's text, and a line copies the span's text as it is.
+
+use std::fmt;
+
+use tracing::{Event, Subscriber};
+use tracing_subscriber::field::{RecordFields, VisitOutput};
+use tracing_subscriber::fmt::format::{JsonVisitor, Writer};
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
+use tracing_subscriber::registry::LookupSpan;
+
+/// Fields as a JSON object; fields recorded later are added to the end of the object. A
+/// field recorded twice appears twice (JSON readers keep the last).
+#[derive(Default)]
+pub struct JsonObjectFields;
+
+impl<'writer> FormatFields<'writer> for JsonObjectFields {
+    fn format_fields<R: RecordFields>(&self, mut writer: Writer<'writer>, fields: R) -> fmt::Result {
+        let mut visitor = JsonVisitor::new(&mut writer);
+        fields.record(&mut visitor);
+        visitor.finish()
+    }
+
+    fn add_fields(
+        &self,
+        current: &'writer mut FormattedFields<Self>,
+        fields: &tracing::span::Record<'_>,
+    ) -> fmt::Result {
+        let mut added = String::new();
+        self.format_fields(Writer::new(&mut added), fields)?;
+        match (members(&current.fields), members(&added)) {
+            (_, "") => {}
+            ("", _) => current.fields = added,
+            (_, new) => {
+                current.fields.pop();
+                current.fields.push(',');
+                current.fields.push_str(new);
+                current.fields.push('}');
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The members of a JSON object's text, without its braces (empty for `{}` or nothing).
+fn members(object: &str) -> &str {
+    object.strip_prefix('{').and_then(|rest| rest.strip_suffix('}')).unwrap_or("")
+}
+
+/// One JSON line per event.
+pub struct JsonLines;
+
+impl<S> FormatEvent<S, JsonObjectFields> for JsonLines
+where
+    S: Subscriber + for<'lookup> LookupSpan<'lookup>,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, JsonObjectFields>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        let meta = event.metadata();
+        let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ");
+        write!(writer, r#"{{"timestamp":"{now}","level":"{}","fields":"#, meta.level())?;
+        ctx.format_fields(writer.by_ref(), event)?;
+        write!(writer, r#","target":{}"#, json_string(meta.target()))?;
+        let span = event.parent().and_then(|id| ctx.span(id)).or_else(|| ctx.lookup_current());
+        if let Some(span) = span {
+            let extensions = span.extensions();
+            let fields = extensions.get::<FormattedFields<JsonObjectFields>>().map_or("", |f| members(f));
+            let comma = if fields.is_empty() { "" } else { "," };
+            write!(writer, r#","span":{{{fields}{comma}"name":{}}}"#, json_string(span.name()))?;
+        }
+        writeln!(writer, "}}")
+    }
+}
+
+fn json_string(text: &str) -> String {
+    serde_json::Value::from(text).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn lines_are_json_with_the_span_and_every_field_recorded_on_it() {
+        let captured = Captured::default();
+        let output = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .fmt_fields(JsonObjectFields)
+            .event_format(JsonLines)
+            .with_writer(move || output.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(outside = true, "no span");
+            let span = tracing::info_span!(
+                "HTTP request",
+                path = "/a \"b\"",
+                route = tracing::field::Empty,
+                status = tracing::field::Empty
+            );
+            let _entered = span.enter();
+            span.record("route", "/claims/{id}");
+            span.record("status", 404);
+            tracing::warn!(duration_ms = 1.5, "answered");
+            let bare = tracing::info_span!("bare");
+            let _inner = bare.enter();
+            tracing::info!("inside");
+        });
+        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+            .collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert_eq!(lines[0]["fields"], serde_json::json!({"message": "no span", "outside": true}));
+        assert_eq!(lines[0]["level"], "INFO");
+        assert!(lines[0].get("span").is_none());
+        assert_eq!(lines[1]["level"], "WARN");
+        assert_eq!(lines[1]["target"], module_path!());
+        assert_eq!(lines[1]["fields"], serde_json::json!({"message": "answered", "duration_ms": 1.5}));
+        assert_eq!(
+            lines[1]["span"],
+            serde_json::json!({"path": "/a \"b\"", "route": "/claims/{id}", "status": 404, "name": "HTTP request"})
+        );
+        assert_eq!(lines[2]["span"], serde_json::json!({"name": "bare"}));
+        assert!(lines[1]["timestamp"].as_str().unwrap().ends_with('Z'));
+    }
+}
