@@ -61,7 +61,9 @@ pub struct CachedRecord {
 
 impl CachedRecord {
     pub fn new(collection: &'static str, version: i32, view: &impl Serialize) -> Result<Self, ApiError> {
-        let body = serde_json::to_vec(view).map_err(ApiError::internal)?;
+        let mut body = serde_json::to_vec(view).map_err(ApiError::internal)?;
+        // The buffer grew by doubling: without this, a cached body holds up to twice its size.
+        body.shrink_to_fit();
         Ok(Self { collection, version, body: body.into() })
     }
 }
