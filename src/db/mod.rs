@@ -149,6 +149,11 @@ fn build_pool(database_url: &str, max_size: usize, wait_timeout: Duration) -> an
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager)
         .max_size(max_size)
+        // The connection used last goes out first. A connection's buffers keep the size of the
+        // largest message it carried (a 1,000-claim batch: megabytes): first-in-first-out
+        // would pass a few concurrent batches through every connection in turn, and the
+        // server would hold that much for each one the pool ever opened.
+        .queue_mode(deadpool::managed::QueueMode::Lifo)
         .runtime(deadpool::Runtime::Tokio1)
         .wait_timeout(Some(wait_timeout))
         .create_timeout(Some(wait_timeout))
