@@ -4,9 +4,11 @@
 Starts `attest serve` (release build) on a throwaway data directory with its own PostgreSQL,
 fills it with `attest generate`, and measures over loopback:
 
-  B1 read by id      GET /claims/{id}, closed loop, against `pgbench -S -M prepared` on the
-                     same cluster with the same client count; then latency at a constant rate.
-                     Its ceiling: GET /healthz (no database, no token), the same way.
+  B1 read by id      GET /claims/{id} of 20,000 random claims, closed loop, against
+                     `pgbench -S -M prepared` on the same cluster with the same client count; then
+                     latency at a constant rate. The record cache's hits and misses are counted;
+                     the same reads with `Attest-Lsn` (which skip the cache) show the database
+                     path. Its ceiling: GET /healthz (no database, no token), the same way.
   B2 batch ingest    POST /claims/batch of 1,000 claims, against COPY of the same rows.
   B3 list page       a filtered, cursor-paged GET /claims at 10,000 and at 1,000,000 rows.
   B4 search          GET /search at 10,000 and at 1,000,000 quotes.
@@ -133,9 +135,11 @@ class Memory:
         return round(self.current_peak / 1024, 1)
 
 
-def oha(urls_file, token, seconds, clients, rate=None, method="GET", body=None):
+def oha(urls_file, token, seconds, clients, rate=None, method="GET", body=None, headers=()):
     args = ["oha", "--no-tui", "--output-format", "json", "-z", f"{seconds}s", "-c", str(clients),
             "--urls-from-file", urls_file, "-H", f"Authorization: Bearer {token}"]
+    for header in headers:
+        args += ["-H", header]
     if rate:
         args += ["-q", str(rate), "--latency-correction"]
     if body:
@@ -151,6 +155,14 @@ def oha(urls_file, token, seconds, clients, rate=None, method="GET", body=None):
         "statuses": statuses,
         "errors": result.get("errorDistribution", {}),
     }
+
+
+def record_cache_counts(server):
+    """The record cache's (hits, misses) so far, from /metrics."""
+    with urllib.request.urlopen(server.base + "/metrics") as response:
+        text = response.read().decode()
+    count = lambda name: int(float(re.search(rf"^{name} (\S+)$", text, re.M).group(1)))
+    return count("attest_record_cache_hits_total"), count("attest_record_cache_misses_total")
 
 
 def ms(seconds):
@@ -393,10 +405,17 @@ def main():
         ids = server.psql("SELECT id FROM claims ORDER BY random() LIMIT 20000").split()
         by_id = write_urls(work / "claims.txt", [f"{server.base}/claims/{i}" for i in ids])
         tps = pgbench(server, c, t)
+        hits_before, misses_before = record_cache_counts(server)
         b1 = run("B1 read by id (closed loop)", lambda: oha(by_id, server.token, t, c))
+        hits, misses = (n - before for n, before in zip(record_cache_counts(server), (hits_before, misses_before)))
         own_tps = pgbench_claim_query(server, ids, c, t)
         b1.update(pgbench_tps=tps, ratio=round(b1["rps"] / tps, 3), figure=f"{b1['rps'] / tps:.2f} x pgbench",
-                  pgbench_claim_query_tps=own_tps, ratio_to_claim_query=round(b1["rps"] / own_tps, 3))
+                  pgbench_claim_query_tps=own_tps, ratio_to_claim_query=round(b1["rps"] / own_tps, 3),
+                  record_cache_hits=hits, record_cache_misses=misses)
+        # The same reads past the record cache: a read carrying Attest-Lsn always asks PostgreSQL.
+        uncached = run("B1 read by id, from the database", lambda: oha(
+            by_id, server.token, t, c, headers=["Attest-Lsn: 0/0"]))
+        uncached.update(ratio=round(uncached["rps"] / tps, 3), figure=f"{uncached['rps'] / tps:.2f} x pgbench")
         # What HTTP alone reaches on this box: no database, no token, the same load generator.
         ceiling = run("B1 ceiling: GET /healthz", lambda: oha(
             write_urls(work / "healthz.txt", [server.base + "/healthz"]), server.token, t, c))
@@ -442,7 +461,8 @@ def main():
     print(table(results))
     b1 = results["B1 read by id (closed loop)"]
     print(f"B1: {b1['rps']:.0f} requests/s; pgbench -S {b1['pgbench_tps']:.0f} tps ({b1['ratio']}); pgbench on "
-          f"the claim query {b1['pgbench_claim_query_tps']:.0f} tps ({b1['ratio_to_claim_query']})")
+          f"the claim query {b1['pgbench_claim_query_tps']:.0f} tps ({b1['ratio_to_claim_query']}); record cache "
+          f"{b1['record_cache_hits']} hits, {b1['record_cache_misses']} misses")
     print(f"server peak RSS over the run: {summary['server_rss_peak_mib']} MiB; JSON in {args.out}")
 
 
