@@ -9,22 +9,12 @@ use serde_json::{Value, json};
 
 use crate::helpers::{PASSWORD, TestApp, etag, id, json, problem};
 
-async fn claim(app: &TestApp) -> Value {
-    let source = app.source("Some 40,000 people fled the town.").await;
-    app.create(
-        "/claims",
-        json!({"source_id": id(&source), "statement": "Some 40,000 people fled", "metric": "people who fled",
-               "qualifier": "approximately", "value": 40000}),
-    )
-    .await
-}
-
 /// API1: broken object-level authorization. A reviewer cannot decide an item another
 /// reviewer holds; a submitter cannot touch another submitter's record.
 #[tokio::test]
 async fn api1_objects_belong_to_whoever_holds_them() {
     let app = TestApp::spawn().await;
-    let claim = claim(&app).await;
+    let claim = app.claim().await;
     let path = format!("/claims/{}/reviews", id(&claim));
     let held = app
         .request_as(Some(&app.reviewer.token), Method::POST, &path)

@@ -8,16 +8,6 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, etag, id, json};
 
-async fn claim(app: &TestApp) -> Value {
-    let source = app.source("Almost 11 million people have been displaced.").await;
-    app.create(
-        "/claims",
-        json!({"source_id": id(&source), "statement": "Almost 11 million people have been displaced.",
-               "metric": "people displaced", "qualifier": "almost", "value": "11000000", "unit": "people"}),
-    )
-    .await
-}
-
 /// A counter from `/metrics`.
 async fn metric(app: &TestApp, name: &str) -> u64 {
     let text = app.get("/metrics").await.text().await.unwrap();
@@ -73,6 +63,24 @@ async fn wait_for_listener(app: &TestApp) -> i32 {
     }
 }
 
+/// A server whose record cache is listening, and a claim of its, read once (so cached).
+struct Cached {
+    app: TestApp,
+    claim: Value,
+    path: String,
+    /// The listener's PostgreSQL backend.
+    listener: i32,
+}
+
+async fn cached_claim() -> Cached {
+    let app = TestApp::spawn().await;
+    let listener = wait_for_listener(&app).await;
+    let claim = app.claim().await;
+    let path = format!("/claims/{}", id(&claim));
+    assert_eq!(json(app.get(&path).await, StatusCode::OK).await, claim);
+    Cached { app, claim, path, listener }
+}
+
 /// A process stopped (SIGSTOP) until dropped, even when the test fails.
 struct Stopped(i32);
 
@@ -95,7 +103,7 @@ impl Drop for Stopped {
 async fn a_second_read_comes_from_memory() {
     let app = TestApp::spawn().await;
     wait_for_listener(&app).await;
-    let claim = claim(&app).await;
+    let claim = app.claim().await;
     let path = format!("/claims/{}", id(&claim));
     let first = app.get(&path).await;
     assert_eq!(first.headers()["etag"], etag(&claim).as_str());
@@ -126,11 +134,8 @@ const ROUNDS: usize = 20;
 
 #[tokio::test]
 async fn changes_made_here_are_read_back_at_once() {
-    let app = TestApp::spawn().await;
-    wait_for_listener(&app).await;
-    let claim = claim(&app).await;
-    let path = format!("/claims/{}", id(&claim));
-    let mut current = json(app.get(&path).await, StatusCode::OK).await;
+    let Cached { app, claim, path, .. } = cached_claim().await;
+    let mut current = claim;
     for round in 0..ROUNDS {
         let place = format!("Camp {round}");
         let updated =
@@ -208,11 +213,7 @@ async fn records_a_write_changes_besides_its_own_are_read_back_at_once() {
 /// is emptied instead.
 #[tokio::test]
 async fn a_write_is_read_back_at_once_even_when_its_notice_is_late() {
-    let app = TestApp::spawn().await;
-    let listener = wait_for_listener(&app).await;
-    let claim = claim(&app).await;
-    let path = format!("/claims/{}", id(&claim));
-    json(app.get(&path).await, StatusCode::OK).await;
+    let Cached { app, claim, path, listener } = cached_claim().await;
     json(app.get(&path).await, StatusCode::OK).await;
 
     let stalled = Stopped::new(listener);
@@ -227,11 +228,7 @@ async fn a_write_is_read_back_at_once_even_when_its_notice_is_late() {
 
 #[tokio::test]
 async fn changes_made_elsewhere_arrive_by_notice() {
-    let app = TestApp::spawn().await;
-    wait_for_listener(&app).await;
-    let claim = claim(&app).await;
-    let path = format!("/claims/{}", id(&claim));
-    json(app.get(&path).await, StatusCode::OK).await;
+    let Cached { app, claim, path, .. } = cached_claim().await;
 
     // Another server, the CLI or an operator changes the row.
     app.sql(&format!("UPDATE claims SET place = 'Chad', version = version + 1 WHERE id = '{}'", id(&claim)))
@@ -248,11 +245,7 @@ async fn changes_made_elsewhere_arrive_by_notice() {
 
 #[tokio::test]
 async fn a_lost_listener_turns_the_cache_off_until_it_is_back() {
-    let app = TestApp::spawn().await;
-    wait_for_listener(&app).await;
-    let claim = claim(&app).await;
-    let path = format!("/claims/{}", id(&claim));
-    json(app.get(&path).await, StatusCode::OK).await;
+    let Cached { app, claim, path, .. } = cached_claim().await;
 
     // The listener's connection is cut: the change below sends a notice nobody receives.
     app.sql(

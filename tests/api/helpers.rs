@@ -244,6 +244,17 @@ impl TestApp {
         diesel::sql_query(statement).execute(&mut conn).await.unwrap();
     }
 
+    /// A claim of the submitter's, in a source of its own.
+    pub async fn claim(&self) -> Value {
+        let source = self.source("More than 12,000 homes have lost power.").await;
+        self.create(
+            "/claims",
+            json!({"source_id": id(&source), "statement": "More than 12,000 homes have lost power.",
+                   "metric": "homes without power", "qualifier": "more_than", "value": "12000", "unit": "homes"}),
+        )
+        .await
+    }
+
     /// Rows in `table`, deleted or not, read straight from the database.
     pub async fn count(&self, table: &str) -> i64 {
         use diesel_async::RunQueryDsl;

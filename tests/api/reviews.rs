@@ -6,16 +6,6 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, TestUser, etag, id, json, pointer, problem};
 
-async fn claim(app: &TestApp) -> Value {
-    let source = app.source("More than 12,000 homes have lost power.").await;
-    app.create(
-        "/claims",
-        json!({"source_id": id(&source), "statement": "More than 12,000 homes have lost power.",
-               "metric": "homes without power", "qualifier": "more_than", "value": "12000", "unit": "homes"}),
-    )
-    .await
-}
-
 async fn review(
     app: &TestApp,
     user: &TestUser,
@@ -38,7 +28,7 @@ async fn current(app: &TestApp, claim_id: &str) -> Value {
 #[tokio::test]
 async fn fifty_concurrent_reviews_against_one_version_store_exactly_one() {
     let app = TestApp::spawn().await;
-    let claim = claim(&app).await;
+    let claim = app.claim().await;
     let claim_id = id(&claim).to_owned();
     let if_match = etag(&claim);
     let body = json!({"status": "in_review"});
@@ -59,7 +49,7 @@ async fn fifty_concurrent_reviews_against_one_version_store_exactly_one() {
 #[tokio::test]
 async fn a_review_needs_the_current_etag_and_changes_nothing_without_it() {
     let app = TestApp::spawn().await;
-    let claim = claim(&app).await;
+    let claim = app.claim().await;
     let claim_id = id(&claim);
     problem(
         review(&app, &app.reviewer, claim_id, None, json!({"status": "in_review"})).await,
@@ -79,7 +69,7 @@ async fn a_review_needs_the_current_etag_and_changes_nothing_without_it() {
 #[tokio::test]
 async fn the_workflow_claim_decide_dispute_retract() {
     let app = TestApp::spawn().await;
-    let claim = claim(&app).await;
+    let claim = app.claim().await;
     let claim_id = id(&claim);
     let evidence_source = app.source("Grid operator statement: 12,430 homes without power.").await;
 
@@ -195,7 +185,7 @@ async fn the_workflow_claim_decide_dispute_retract() {
 async fn reviews_are_append_only_in_the_database() {
     use diesel_async::RunQueryDsl;
     let app = TestApp::spawn().await;
-    let claim = claim(&app).await;
+    let claim = app.claim().await;
     json(
         review(&app, &app.reviewer, id(&claim), Some(&etag(&claim)), json!({"status": "in_review"})).await,
         StatusCode::CREATED,
@@ -212,8 +202,8 @@ async fn reviews_are_append_only_in_the_database() {
 #[tokio::test]
 async fn the_queue_lists_waiting_items_oldest_first() {
     let app = TestApp::spawn().await;
-    let first = claim(&app).await;
-    let second = claim(&app).await;
+    let first = app.claim().await;
+    let second = app.claim().await;
     let source = app.source("«The river has already risen.»").await;
     let speaker = app.speaker("The mayor").await;
     let quote = app
