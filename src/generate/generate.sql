@@ -113,5 +113,3 @@ INSERT INTO reviews (id, claim_id, reviewer_id, status, rationale, item_version,
          pg_temp.gen_text(12), 2, c.reviewed_at
   FROM claims c
   WHERE c.status <> 'unreviewed' AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.claim_id = c.id);
-
-ANALYZE;
