@@ -5,6 +5,9 @@
 # admin and once as a reviewer. Exits non-zero on any failure.
 #
 # Excluded: POST /me/password, which could change the fuzzing account's own password mid-run.
+# One worker: with two threads, hypothesis (6.170) parses lambdas' source with `ast` from both
+# at once, and Python 3.11's parser can fail with "AST constructor recursion depth mismatch",
+# an error of the fuzzer's own (seen once in CI on GET /audit), not of the API.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${PORT:-18383}
@@ -38,5 +41,5 @@ for run in "admin $ADMIN_TOKEN" "reviewer $REVIEWER_TOKEN"; do
     set -- $run
     echo "== schemathesis as $1 =="
     (cd scripts && "../$VENV/bin/st" --config-file schemathesis.toml run ../openapi.yaml --url "$API" \
-        -H "Authorization: Bearer $2" --checks all --workers 2 --exclude-path /me/password --no-color)
+        -H "Authorization: Bearer $2" --checks all --workers 1 --exclude-path /me/password --no-color)
 done
