@@ -260,9 +260,10 @@ fn settle_notice(payload: &str) -> Option<(Uuid, u64)> {
     parts.next().is_none().then_some((instance, number))
 }
 
-/// Keeps the cache's listener connected to `database_url` for as long as the cache exists;
+/// Keeps the cache's listener connected to `listen_url` for as long as the cache exists;
 /// while it is not, the cache is unused and empty. Reconnects with a capped backoff.
-pub async fn listen(cache: Weak<RecordCache>, database_url: String) {
+/// `primary_url` is where the writes (and so their notices) go.
+pub async fn listen(cache: Weak<RecordCache>, listen_url: String, primary_url: String) {
     let mut delay = Duration::from_millis(100);
     loop {
         let Some(live) = cache.upgrade() else { return };
@@ -270,7 +271,7 @@ pub async fn listen(cache: Weak<RecordCache>, database_url: String) {
             return;
         }
         drop(live);
-        match listen_once(&cache, &database_url).await {
+        match listen_once(&cache, &listen_url, &primary_url).await {
             Ok(()) => return,
             Err(error) => {
                 if let Some(cache) = cache.upgrade() {
@@ -285,15 +286,16 @@ pub async fn listen(cache: Weak<RecordCache>, database_url: String) {
 }
 
 /// Listens until the connection fails (an error) or the cache is gone (`Ok`). The cache
-/// goes live only once a notice sent on another connection has come back: behind a pooler
-/// in transaction mode, LISTEN is accepted and then notices go astray.
-async fn listen_once(cache: &Weak<RecordCache>, database_url: &str) -> anyhow::Result<()> {
-    let mut conn = AsyncPgConnection::establish(database_url).await?;
+/// goes live only once a notice sent where the writes go has come back: behind a pooler in
+/// transaction mode LISTEN is accepted and then notices go astray, and a listen URL naming
+/// another database would hear none of the writes.
+async fn listen_once(cache: &Weak<RecordCache>, listen_url: &str, primary_url: &str) -> anyhow::Result<()> {
+    let mut conn = AsyncPgConnection::establish(listen_url).await?;
     execute(diesel::sql_query("SET application_name = 'attest record cache'"), &mut conn).await?;
     execute(diesel::sql_query(format!("LISTEN {CHANNEL}")), &mut conn).await?;
     let Some(first) = cache.upgrade() else { return Ok(()) };
     let (number, mut probe) = first.expect_settle_notice();
-    first.send_settle_notice(&mut AsyncPgConnection::establish(database_url).await?, number).await?;
+    first.send_settle_notice(&mut AsyncPgConnection::establish(primary_url).await?, number).await?;
     drop(first);
     let probe_deadline = tokio::time::Instant::now() + PROBE_TIMEOUT;
     let mut live = false;
@@ -320,8 +322,8 @@ async fn listen_once(cache: &Weak<RecordCache>, database_url: &str) -> anyhow::R
                 tracing::info!("the record cache is listening for changes");
             } else if tokio::time::Instant::now() >= probe_deadline {
                 anyhow::bail!(
-                    "a notice sent to the database never reached the listener; is it a pooler in \
-                     transaction mode? (set ATTEST_RECORD_CACHE_LISTEN_URL to the primary itself)"
+                    "a notice sent to the database never reached the listener: is its URL a pooler in \
+                     transaction mode, or another database? (ATTEST_RECORD_CACHE_LISTEN_URL: the primary itself)"
                 );
             }
         }

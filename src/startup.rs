@@ -117,7 +117,11 @@ pub fn run(
     let records = Arc::new(RecordCache::new(record_cache_bytes));
     if records.is_on() {
         let listen_url = database.listen_url.as_ref().unwrap_or(&database.primary_url);
-        tokio::spawn(crate::cache::listen(Arc::downgrade(&records), listen_url.clone()));
+        tokio::spawn(crate::cache::listen(
+            Arc::downgrade(&records),
+            listen_url.clone(),
+            database.primary_url.clone(),
+        ));
     }
     let shared = AppState {
         database: databases[0].clone(),

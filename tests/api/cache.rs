@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, etag, id, json};
+use crate::helpers::{TestApp, etag, fresh_database, id, json};
 
 /// A counter from `/metrics`.
 async fn metric(app: &TestApp, name: &str) -> u64 {
@@ -32,16 +32,16 @@ async fn read_until(app: &TestApp, path: &str, done: impl Fn(StatusCode, &Value)
     }
 }
 
-/// The process id of the PostgreSQL backend serving the record cache's listener, once it
-/// is connected to the test's database.
-async fn listener_backend(app: &TestApp) -> Option<i32> {
+/// The process id of the PostgreSQL backend serving a record cache's listener, once one is
+/// connected to the database at `database_url`.
+async fn listener_backend(database_url: &str) -> Option<i32> {
     use diesel_async::RunQueryDsl;
     #[derive(diesel::QueryableByName)]
     struct Backend {
         #[diesel(sql_type = diesel::sql_types::Integer)]
         pid: i32,
     }
-    let mut conn = attest::db::connect(&app.database_url).await.unwrap();
+    let mut conn = attest::db::connect(database_url).await.unwrap();
     let backends: Vec<Backend> = diesel::sql_query(
         "SELECT pid FROM pg_stat_activity
          WHERE datname = current_database() AND application_name = 'attest record cache'",
@@ -52,10 +52,10 @@ async fn listener_backend(app: &TestApp) -> Option<i32> {
     backends.into_iter().next().map(|backend| backend.pid)
 }
 
-async fn wait_for_listener(app: &TestApp) -> i32 {
+async fn wait_for_listener(database_url: &str) -> i32 {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        if let Some(pid) = listener_backend(app).await {
+        if let Some(pid) = listener_backend(database_url).await {
             return pid;
         }
         assert!(Instant::now() < deadline, "the record cache's listener never connected");
@@ -74,7 +74,7 @@ struct Cached {
 
 async fn cached_claim() -> Cached {
     let app = TestApp::spawn().await;
-    let listener = wait_for_listener(&app).await;
+    let listener = wait_for_listener(&app.database_url).await;
     let claim = app.claim().await;
     let path = format!("/claims/{}", id(&claim));
     assert_eq!(json(app.get(&path).await, StatusCode::OK).await, claim);
@@ -102,7 +102,7 @@ impl Drop for Stopped {
 #[tokio::test]
 async fn a_second_read_comes_from_memory() {
     let app = TestApp::spawn().await;
-    wait_for_listener(&app).await;
+    wait_for_listener(&app.database_url).await;
     let claim = app.claim().await;
     let path = format!("/claims/{}", id(&claim));
     let first = app.get(&path).await;
@@ -171,7 +171,7 @@ async fn changes_made_here_are_read_back_at_once() {
 #[tokio::test]
 async fn records_a_write_changes_besides_its_own_are_read_back_at_once() {
     let app = TestApp::spawn().await;
-    wait_for_listener(&app).await;
+    wait_for_listener(&app.database_url).await;
     let speaker = app.speaker("The envoy").await;
     let source = app.source("«We are ready to talk» he said.").await;
     let quote = async |text: &str| {
@@ -258,7 +258,7 @@ async fn a_lost_listener_turns_the_cache_off_until_it_is_back() {
     let read = read_until(&app, &path, |_, body| body["place"] == "Niger").await;
 
     // It reconnects, and the cache answers again.
-    wait_for_listener(&app).await;
+    wait_for_listener(&app.database_url).await;
     let hits = metric(&app, "attest_record_cache_hits_total").await;
     read_until(&app, &path, |_, _| true).await;
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -266,4 +266,29 @@ async fn a_lost_listener_turns_the_cache_off_until_it_is_back() {
         assert!(Instant::now() < deadline, "the cache never answered again");
         assert_eq!(json(app.get(&path).await, StatusCode::OK).await, read);
     }
+}
+
+/// A listener that hears none of the writes (its URL names another database, as a pooler in
+/// transaction mode would behave) never turns the cache on: its own notice does not come back.
+#[tokio::test]
+async fn a_listener_that_hears_no_writes_leaves_the_cache_off() {
+    let elsewhere = fresh_database().await;
+    let app = TestApp::spawn_listening_on(elsewhere.clone()).await;
+    let claim = app.claim().await;
+    let path = format!("/claims/{}", id(&claim));
+    // It listens there, and stays off past its check (2 s), not for want of time.
+    wait_for_listener(&elsewhere).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    for _ in 0..3 {
+        assert_eq!(json(app.get(&path).await, StatusCode::OK).await, claim);
+    }
+    assert_eq!(metric(&app, "attest_record_cache_hits_total").await, 0);
+    assert_eq!(metric(&app, "attest_record_cache_bytes").await, 0);
+    app.sql(&format!("UPDATE claims SET place = 'Chad', version = version + 1 WHERE id = '{}'", id(&claim)))
+        .await;
+    assert_eq!(
+        json(app.get(&path).await, StatusCode::OK).await["place"],
+        "Chad",
+        "read from the database at once"
+    );
 }

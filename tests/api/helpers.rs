@@ -124,24 +124,29 @@ async fn add_user(database_url: &str, keys: &KeyRing, role: Role) -> TestUser {
 
 impl TestApp {
     pub async fn spawn() -> Self {
-        Self::start(fresh_database().await, false).await
+        Self::start(fresh_database().await, false, None).await
     }
 
     /// A server with anonymous reading allowed.
     pub async fn spawn_public() -> Self {
-        Self::start(fresh_database().await, true).await
+        Self::start(fresh_database().await, true, None).await
     }
 
     /// A server on `database_url`, which may be unreachable on purpose (then it has no users).
     pub async fn spawn_on(database_url: String) -> Self {
-        Self::start(database_url, false).await
+        Self::start(database_url, false, None).await
     }
 
-    async fn start(database_url: String, public_read: bool) -> Self {
+    /// A server whose record cache listens on `listen_url` instead of its own database.
+    pub async fn spawn_listening_on(listen_url: String) -> Self {
+        Self::start(fresh_database().await, false, Some(listen_url)).await
+    }
+
+    async fn start(database_url: String, public_read: bool, listen_url: Option<String>) -> Self {
         let database = db::DatabaseSettings {
             primary_url: database_url.clone(),
             replica_urls: Vec::new(),
-            listen_url: None,
+            listen_url,
             pool_size: 4,
             wait_timeout: Duration::from_secs(10),
         };
