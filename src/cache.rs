@@ -264,13 +264,15 @@ fn settle_notice(payload: &str) -> Option<(Uuid, u64)> {
 /// while it is not, the cache is unused and empty. Reconnects with a capped backoff.
 /// `primary_url` is where the writes (and so their notices) go.
 pub async fn listen(cache: Weak<RecordCache>, listen_url: String, primary_url: String) {
-    let mut delay = Duration::from_millis(100);
+    const FIRST_DELAY: Duration = Duration::from_millis(100);
+    let mut delay = FIRST_DELAY;
     loop {
         let Some(live) = cache.upgrade() else { return };
         if !live.is_on() {
             return;
         }
         drop(live);
+        let started = tokio::time::Instant::now();
         match listen_once(&cache, &listen_url, &primary_url).await {
             Ok(()) => return,
             Err(error) => {
@@ -279,6 +281,10 @@ pub async fn listen(cache: Weak<RecordCache>, listen_url: String, primary_url: S
                     tracing::warn!(error = %format!("{error:#}"), "the record cache is off until its listener reconnects");
                 }
             }
+        }
+        // A connection that held for a while was not part of a run of failures: start over.
+        if started.elapsed() > Duration::from_secs(30) {
+            delay = FIRST_DELAY;
         }
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_secs(5));
