@@ -101,6 +101,7 @@ diesel::table! {
         language -> Nullable<Text>,
         search_vector -> Nullable<Tsvector>,
         reviewed_at -> Nullable<Timestamptz>,
+        arrival_slice -> Int4,
     }
 }
 
@@ -134,6 +135,7 @@ diesel::table! {
         canonical_quote_id -> Nullable<Uuid>,
         search_vector -> Nullable<Tsvector>,
         reviewed_at -> Nullable<Timestamptz>,
+        arrival_slice -> Int4,
     }
 }
 
@@ -204,6 +206,7 @@ diesel::table! {
         created_by -> Nullable<Uuid>,
         supersedes_id -> Nullable<Uuid>,
         search_vector -> Nullable<Tsvector>,
+        arrival_slice -> Int4,
     }
 }
 

@@ -83,18 +83,43 @@ pub struct Hit {
     pub published_at: Option<DateTime<Utc>>,
 }
 
-/// Per type: the table, its text, speaker, source and status expressions.
-fn shape(kind: SearchType) -> (&'static str, &'static str, &'static str, &'static str, &'static str) {
+/// Per type: the table, its text, speaker, source and status expressions, and the sequence
+/// that numbers its records' arrival.
+struct Shape {
+    table: &'static str,
+    text: &'static str,
+    speaker: &'static str,
+    source: &'static str,
+    status: &'static str,
+    arrivals: &'static str,
+}
+
+fn shape(kind: SearchType) -> Shape {
     match kind {
-        SearchType::Quote => ("quotes r", "r.text", "r.speaker_id", "r.source_id", "r.status::text"),
-        SearchType::Claim => ("claims r", "r.statement", "r.claimant_id", "r.source_id", "r.status::text"),
-        SearchType::Source => (
-            "sources r",
-            "coalesce(r.title, '') || ' — ' || coalesce(r.content, '')",
-            "NULL::uuid",
-            "r.id",
-            "NULL::text",
-        ),
+        SearchType::Quote => Shape {
+            table: "quotes r",
+            text: "r.text",
+            speaker: "r.speaker_id",
+            source: "r.source_id",
+            status: "r.status::text",
+            arrivals: "quotes_arrival_seq",
+        },
+        SearchType::Claim => Shape {
+            table: "claims r",
+            text: "r.statement",
+            speaker: "r.claimant_id",
+            source: "r.source_id",
+            status: "r.status::text",
+            arrivals: "claims_arrival_seq",
+        },
+        SearchType::Source => Shape {
+            table: "sources r",
+            text: "coalesce(r.title, '') || ' — ' || coalesce(r.content, '')",
+            speaker: "NULL::uuid",
+            source: "r.id",
+            status: "NULL::text",
+            arrivals: "sources_arrival_seq",
+        },
     }
 }
 
@@ -110,14 +135,16 @@ struct Reading {
     /// whole `matching` query instead.
     #[diesel(sql_type = Array<Text>)]
     per_config: Vec<String>,
-    /// The query's words as typed, for ranking records that hold them in that order first.
-    #[diesel(sql_type = Text)]
-    phrase: String,
+    /// Per entry of `CONFIGS`, the query's words next to each other in the order typed, for
+    /// ranking records that hold them so first; none where every word is a stopword.
+    #[diesel(sql_type = Array<Nullable<Text>>)]
+    phrases: Vec<Option<String>>,
 }
 
 async fn read_query(conn: &mut AsyncPgConnection, q: &str) -> diesel::QueryResult<Reading> {
     let query = "WITH readings AS (
-                     SELECT n, websearch_to_tsquery(config::regconfig, $1) AS q
+                     SELECT n, websearch_to_tsquery(config::regconfig, $1) AS q,
+                            phraseto_tsquery(config::regconfig, $1) AS phrase
                        FROM unnest($2::text[]) WITH ORDINALITY AS c(config, n)),
                  matching AS (
                      SELECT coalesce(string_agg(DISTINCT '(' || q::text || ')', ' | '), '') AS q
@@ -125,13 +152,18 @@ async fn read_query(conn: &mut AsyncPgConnection, q: &str) -> diesel::QueryResul
                  SELECT matching.q AS matching,
                         (SELECT array_agg(CASE WHEN numnode(q) > 0 THEN q::text ELSE matching.q END ORDER BY n)
                            FROM readings) AS per_config,
-                        lower(btrim(replace($1, '\"', ''))) AS phrase
+                        (SELECT array_agg(CASE WHEN numnode(phrase) > 0 THEN phrase::text END ORDER BY n)
+                           FROM readings) AS phrases
                    FROM matching";
     diesel::sql_query(query).bind::<Text, _>(q).bind::<Array<Text>, _>(CONFIGS).get_result(conn).await
 }
 
+/// What looking through one arrival slice costs, in matches of the one bitmap it replaces
+/// (measured on a million quotes: a slice's index scan is worth 250 to 600 matches).
+const SLICE_SCAN_COST: f64 = 500.0;
+
 /// Ranked matches for `q` (web search syntax: words, "quoted phrases", -exclusions, or).
-/// Records containing the query's exact words in order rank above all others.
+/// Records containing the query's words next to each other, in order, rank above all others.
 pub async fn search(
     conn: &mut AsyncPgConnection,
     kind: SearchType,
@@ -140,7 +172,7 @@ pub async fn search(
     after: Option<SearchCursor>,
     limit: i64,
 ) -> diesel::QueryResult<Vec<Hit>> {
-    let (table, text, speaker, source, status) = shape(kind);
+    let Shape { table, text, speaker, source, status, arrivals } = shape(kind);
     let reading = read_query(conn, q).await?;
     if reading.matching.is_empty() {
         // No word of the query survives in any language (punctuation, stopwords only).
@@ -148,35 +180,68 @@ pub async fn search(
     }
     // The readings are parameters, not computed in the statement, so the planner plans for
     // them: words in most records are found faster by reading the table in order until
-    // enough match than by building the index's bitmap of every match. A record is ranked
-    // against its own language's reading only: ranking costs grow with the query's size.
+    // enough match than by building the index's bitmap of every match.
     let configs = format!("'{{{}}}'::regconfig[]", CONFIGS.join(","));
+    let matches = format!(
+        "r.search_vector @@ $1::tsquery AND r.deleted_at IS NULL
+         AND ($2::uuid IS NULL OR {speaker} = $2)
+         AND ($3::uuid IS NULL OR {source} = $3)
+         AND ($5::text IS NULL OR r.language = $5)
+         AND ($6::text IS NULL OR {status} = $6)
+         -- The source is looked at only when a filter needs it.
+         AND (($4::text IS NULL AND $7::timestamptz IS NULL AND $8::timestamptz IS NULL)
+              OR EXISTS (SELECT 1 FROM sources s
+                          WHERE s.id = {source}
+                            AND ($4::text IS NULL OR s.publisher = $4)
+                            AND ($7::timestamptz IS NULL OR s.published_at >= $7)
+                            AND ($8::timestamptz IS NULL OR s.published_at < $8)))"
+    );
+    let columns = format!(
+        "r.id, r.search_vector, attest_search_config(r.language) AS config,
+         {speaker} AS speaker_id, {source} AS source_id"
+    );
     let sql = format!(
-        "WITH hits AS (
-             SELECT r.id,
-                    (ts_rank_cd(r.search_vector,
-                                ($13::text[]::tsquery[])[array_position({configs}, attest_search_config(r.language))],
-                                32)
-                      + CASE WHEN $12 <> '' AND strpos(lower({text}), $12) > 0 THEN 1 ELSE 0 END
-                    )::float8 AS rank,
-                    {speaker} AS speaker_id,
-                    {source} AS source_id
-               FROM {table}
-              WHERE r.search_vector @@ $1::tsquery AND r.deleted_at IS NULL
-                AND ($2::uuid IS NULL OR {speaker} = $2)
-                AND ($3::uuid IS NULL OR {source} = $3)
-                AND ($5::text IS NULL OR r.language = $5)
-                AND ($6::text IS NULL OR {status} = $6)
-                -- The source is looked at only when a filter needs it.
-                AND (($4::text IS NULL AND $7::timestamptz IS NULL AND $8::timestamptz IS NULL)
-                     OR EXISTS (SELECT 1 FROM sources s
-                                 WHERE s.id = {source}
-                                   AND ($4::text IS NULL OR s.publisher = $4)
-                                   AND ($7::timestamptz IS NULL OR s.published_at >= $7)
-                                   AND ($8::timestamptz IS NULL OR s.published_at < $8)))
-              -- Ranking reads every candidate: cap them, so a query of everyday words costs
-              -- the same at a million records as at ten thousand.
-              LIMIT {MAX_RANKED}
+        "WITH readings AS (
+             SELECT * FROM unnest({configs}, $12::text[]::tsquery[], $13::text[]::tsquery[])
+                        AS t(config, query, phrase)
+         ),
+         arrivals AS (SELECT last_value AS n FROM {arrivals}),
+         -- How many of the oldest slice match tells how to find the first {MAX_RANKED}: a
+         -- slice at a time (cost: the slices read) or in one bitmap (cost: every match).
+         probe AS (
+             SELECT count(*)::float8 / attest_arrival_slice_rows() AS density
+               FROM {table} WHERE r.arrival_slice = 0 AND {matches}
+         ),
+         walk AS (
+             SELECT density > 0
+                    AND {MAX_RANKED} / (density * attest_arrival_slice_rows()) * {SLICE_SCAN_COST}
+                        < density * n AS chosen
+               FROM probe, arrivals
+         ),
+         -- Ranking reads every candidate: cap them, so a query of everyday words costs the
+         -- same at a million records as at ten thousand. Either way the candidates are the
+         -- first found, oldest first.
+         candidates AS (
+             SELECT * FROM (
+                 (SELECT found.*
+                    FROM arrivals, generate_series(0, (n / attest_arrival_slice_rows())::int) AS s(slice)
+                   CROSS JOIN LATERAL (
+                         -- OFFSET 0: planned per slice, so the slice is part of the index scan.
+                         SELECT {columns} FROM {table}
+                          WHERE r.arrival_slice = s.slice AND {matches} OFFSET 0) found
+                   WHERE (SELECT chosen FROM walk))
+                 UNION ALL
+                 (SELECT {columns} FROM {table} WHERE {matches} AND NOT (SELECT chosen FROM walk))
+             ) found
+             LIMIT {MAX_RANKED}
+         ),
+         -- A record is ranked against its own language's reading only: ranking costs grow
+         -- with the query's size.
+         hits AS (
+             SELECT c.id, c.speaker_id, c.source_id,
+                    (ts_rank_cd(c.search_vector, rd.query, 32)
+                      + CASE WHEN c.search_vector @@ rd.phrase THEN 1 ELSE 0 END)::float8 AS rank
+               FROM candidates c JOIN readings rd ON rd.config = c.config
          ),
          page AS (
              SELECT * FROM hits
@@ -210,14 +275,16 @@ pub async fn search(
         .bind::<Nullable<Double>, _>(after.map(|c| c.rank))
         .bind::<Nullable<SqlUuid>, _>(after.map(|c| c.id))
         .bind::<BigInt, _>(limit)
-        .bind::<Text, _>(&reading.phrase)
-        .bind::<Array<Text>, _>(&reading.per_config);
+        .bind::<Array<Text>, _>(&reading.per_config)
+        .bind::<Array<Nullable<Text>>, _>(&reading.phrases);
     conn.transaction(async move |conn| {
         // The candidates are the first found in the table's order, and the next page must be
         // cut from the same ones: no scan that starts midway to share another's reads, no
-        // parallel scan, whose rows come in any order.
+        // parallel scan, whose rows come in any order. No JIT: compiling the slice walk's
+        // plan, costed as if it read every slice, takes longer than running it.
         conn.batch_execute(
-            "SET LOCAL synchronize_seqscans = off; SET LOCAL max_parallel_workers_per_gather = 0",
+            "SET LOCAL synchronize_seqscans = off; SET LOCAL max_parallel_workers_per_gather = 0;
+             SET LOCAL jit = off",
         )
         .await?;
         query.load(conn).await

@@ -283,3 +283,49 @@ async fn csv_exports_stream_the_filtered_list() {
     let anonymous = app.request_as(None, Method::GET, "/claims/export").send().await.unwrap();
     problem(anonymous, StatusCode::UNAUTHORIZED).await;
 }
+
+/// Words in every record: search looks through the table a slice of arrivals at a time, ranks
+/// the first 2,000 matches found (the oldest), and pages through exactly those.
+#[tokio::test]
+async fn a_search_of_everyday_words_ranks_the_first_matches_found() {
+    let app = TestApp::spawn().await;
+    let harbourmaster = app.speaker("The harbourmaster").await;
+    let early = quote_in(&app, &harbourmaster, "The harbour reopened at dawn", "en").await;
+    let source = early["source_id"].as_str().unwrap();
+    let speaker = id(&harbourmaster);
+    // 12,000 more, the words apart: more than one arrival slice (8,192), all matching.
+    app.sql(&format!(
+        "INSERT INTO quotes (id, source_id, speaker_id, text, kind, language)
+         SELECT gen_random_uuid(), '{source}', '{speaker}', 'The harbour was reopened, report ' || n, 'direct', 'en'
+           FROM generate_series(1, 12000) n"
+    ))
+    .await;
+    // The words in order again, but after the first 2,000 matches: never ranked.
+    let late = quote_in(&app, &harbourmaster, "The harbour reopened at noon", "en").await;
+
+    let mut seen = std::collections::BTreeSet::new();
+    let mut path = "/search?q=harbour%20reopened&type=quote&limit=100".to_owned();
+    let first = json(app.get(&path).await, StatusCode::OK).await;
+    assert_eq!(first["items"][0]["id"], early["id"], "the exact words rank first: {}", first["items"][0]);
+    loop {
+        let page = json(app.get(&path).await, StatusCode::OK).await;
+        for hit in page["items"].as_array().unwrap() {
+            assert!(seen.insert(hit["id"].as_str().unwrap().to_owned()), "{hit} came twice");
+        }
+        match page["next_cursor"].as_str() {
+            Some(cursor) => {
+                path = format!("/search?q=harbour%20reopened&type=quote&limit=100&cursor={cursor}")
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 2000);
+    assert!(!seen.contains(id(&late)), "a match after the first 2,000 was ranked");
+
+    // A filter is applied before the cap: the late quote's source alone finds it.
+    let late_source = late["source_id"].as_str().unwrap();
+    let by_source =
+        json(app.get(&format!("/search?q=harbour%20reopened&source_id={late_source}")).await, StatusCode::OK)
+            .await;
+    assert_eq!(by_source["items"][0]["id"], late["id"], "{by_source}");
+}

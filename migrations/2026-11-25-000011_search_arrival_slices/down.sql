@@ -1,0 +1,13 @@
+DROP INDEX claims_search_idx;
+DROP INDEX quotes_search_idx;
+DROP INDEX sources_search_idx;
+ALTER TABLE claims DROP COLUMN arrival_slice;
+ALTER TABLE quotes DROP COLUMN arrival_slice;
+ALTER TABLE sources DROP COLUMN arrival_slice;
+CREATE INDEX quotes_search_idx ON quotes USING gin (search_vector);
+CREATE INDEX claims_search_idx ON claims USING gin (search_vector);
+CREATE INDEX sources_search_idx ON sources USING gin (search_vector);
+DROP SEQUENCE claims_arrival_seq;
+DROP SEQUENCE quotes_arrival_seq;
+DROP SEQUENCE sources_arrival_seq;
+DROP FUNCTION attest_arrival_slice_rows();
