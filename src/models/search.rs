@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
-use diesel::sql_types::{Array, BigInt, Double, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Double, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use uuid::Uuid;
 
@@ -200,83 +200,31 @@ pub async fn search(
         "r.id, r.search_vector, attest_search_config(r.language) AS config,
          {speaker} AS speaker_id, {source} AS source_id"
     );
-    let sql = format!(
-        "WITH readings AS (
-             SELECT * FROM unnest({configs}, $12::text[]::tsquery[], $13::text[]::tsquery[])
-                        AS t(config, query, phrase)
-         ),
-         arrivals AS (SELECT last_value AS n FROM {arrivals}),
-         -- How many of the oldest slice match tells how to find the first {MAX_RANKED}: a
-         -- slice at a time (cost: the slices read) or in one bitmap (cost: every match).
-         probe AS (
-             SELECT count(*)::float8 / attest_arrival_slice_rows() AS density
-               FROM {table} WHERE r.arrival_slice = 0 AND {matches}
-         ),
-         walk AS (
-             SELECT density > 0
-                    AND {MAX_RANKED} / (density * attest_arrival_slice_rows()) * {SLICE_SCAN_COST}
-                        < density * n AS chosen
-               FROM probe, arrivals
-         ),
-         -- Ranking reads every candidate: cap them, so a query of everyday words costs the
-         -- same at a million records as at ten thousand. Either way the candidates are the
-         -- first found, oldest first.
-         candidates AS (
-             SELECT * FROM (
-                 (SELECT found.*
-                    FROM arrivals, generate_series(0, (n / attest_arrival_slice_rows())::int) AS s(slice)
-                   CROSS JOIN LATERAL (
-                         -- OFFSET 0: planned per slice, so the slice is part of the index scan.
-                         SELECT {columns} FROM {table}
-                          WHERE r.arrival_slice = s.slice AND {matches} OFFSET 0) found
-                   WHERE (SELECT chosen FROM walk))
-                 UNION ALL
-                 (SELECT {columns} FROM {table} WHERE {matches} AND NOT (SELECT chosen FROM walk))
-             ) found
-             LIMIT {MAX_RANKED}
-         ),
-         -- A record is ranked against its own language's reading only: ranking costs grow
-         -- with the query's size.
-         hits AS (
-             SELECT c.id, c.speaker_id, c.source_id,
-                    (ts_rank_cd(c.search_vector, rd.query, 32)
-                      + CASE WHEN c.search_vector @@ rd.phrase THEN 1 ELSE 0 END)::float8 AS rank
-               FROM candidates c JOIN readings rd ON rd.config = c.config
-         ),
-         page AS (
-             SELECT * FROM hits
-              WHERE $9::float8 IS NULL OR rank < $9 OR (rank = $9 AND id > $10)
-              ORDER BY rank DESC, id
-              LIMIT $11
-         )
-         -- Snippets only for the page: ts_headline is the costly part of a search.
-         SELECT page.id, page.rank,
-                ts_headline(attest_search_config(r.language), left({text}, 20000), $1::tsquery,
-                            'StartSel=<mark>, StopSel=</mark>, MaxWords=40, MinWords=12, MaxFragments=2') AS snippet,
-                left({text}, 2000) AS text,
-                page.speaker_id, page.source_id, s.publisher, s.published_at
-           FROM page
-           JOIN {table} ON r.id = page.id
-           JOIN sources s ON s.id = page.source_id
-          ORDER BY page.rank DESC, page.id"
-    );
     let status = filter.status.map(|s| {
         serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
     });
-    let query = diesel::sql_query(sql)
-        .bind::<Text, _>(&reading.matching)
-        .bind::<Nullable<SqlUuid>, _>(filter.speaker_id)
-        .bind::<Nullable<SqlUuid>, _>(filter.source_id)
-        .bind::<Nullable<Text>, _>(filter.publisher.as_deref())
-        .bind::<Nullable<Text>, _>(filter.language.as_deref())
-        .bind::<Nullable<Text>, _>(status)
-        .bind::<Nullable<Timestamptz>, _>(filter.published_from)
-        .bind::<Nullable<Timestamptz>, _>(filter.published_to)
-        .bind::<Nullable<Double>, _>(after.map(|c| c.rank))
-        .bind::<Nullable<SqlUuid>, _>(after.map(|c| c.id))
-        .bind::<BigInt, _>(limit)
-        .bind::<Array<Text>, _>(&reading.per_config)
-        .bind::<Array<Nullable<Text>>, _>(&reading.phrases);
+    let (reading, status) = (&reading, &status);
+    // $1 to $8, in every statement below: the readings and the filters.
+    macro_rules! bind_matches {
+        ($query:expr) => {
+            $query
+                .bind::<Text, _>(&reading.matching)
+                .bind::<Nullable<SqlUuid>, _>(filter.speaker_id)
+                .bind::<Nullable<SqlUuid>, _>(filter.source_id)
+                .bind::<Nullable<Text>, _>(filter.publisher.as_deref())
+                .bind::<Nullable<Text>, _>(filter.language.as_deref())
+                .bind::<Nullable<Text>, _>(status.as_deref())
+                .bind::<Nullable<Timestamptz>, _>(filter.published_from)
+                .bind::<Nullable<Timestamptz>, _>(filter.published_to)
+        };
+    }
+    // How many of the oldest slice match tells how to find the first MAX_RANKED.
+    let probe = bind_matches!(diesel::sql_query(format!(
+        "SELECT count(*)::float8 / attest_arrival_slice_rows() AS density,
+                (SELECT last_value FROM {arrivals}) AS arrivals,
+                attest_arrival_slice_rows() AS slice_rows
+           FROM {table} WHERE r.arrival_slice = 0 AND {matches}"
+    )));
     conn.transaction(async move |conn| {
         // The candidates are the first found in the table's order, and the next page must be
         // cut from the same ones: no scan that starts midway to share another's reads, no
@@ -287,7 +235,103 @@ pub async fn search(
              SET LOCAL jit = off",
         )
         .await?;
-        query.load(conn).await
+        let probe: Probe = probe.get_result(conn).await?;
+        let candidates = if probe.walk() {
+            format!(
+                "SELECT found.* FROM generate_series(0, {}) AS s(slice)
+                   CROSS JOIN LATERAL (
+                         -- OFFSET 0: planned per slice, so the slice is part of the index scan.
+                         SELECT {columns} FROM {table}
+                          WHERE r.arrival_slice = s.slice AND {matches} OFFSET 0) found",
+                probe.arrivals / i64::from(probe.slice_rows)
+            )
+        } else {
+            format!("SELECT {columns} FROM {table} WHERE {matches}")
+        };
+        let sql = format!(
+            "WITH readings AS (
+                 SELECT * FROM unnest({configs}, $12::text[]::tsquery[], $13::text[]::tsquery[])
+                            AS t(config, query, phrase)
+             ),
+             -- Ranking reads every candidate: cap them, so a query of everyday words costs the
+             -- same at a million records as at ten thousand. Either way the candidates are the
+             -- first found, oldest first.
+             candidates AS ({candidates} LIMIT {MAX_RANKED}),
+             -- A record is ranked against its own language's reading only: ranking costs grow
+             -- with the query's size.
+             hits AS (
+                 SELECT c.id, c.speaker_id, c.source_id,
+                        (ts_rank_cd(c.search_vector, rd.query, 32)
+                          + CASE WHEN c.search_vector @@ rd.phrase THEN 1 ELSE 0 END)::float8 AS rank
+                   FROM candidates c JOIN readings rd ON rd.config = c.config
+             ),
+             page AS (
+                 SELECT * FROM hits
+                  WHERE $9::float8 IS NULL OR rank < $9 OR (rank = $9 AND id > $10)
+                  ORDER BY rank DESC, id
+                  LIMIT $11
+             )
+             -- Snippets only for the page: ts_headline is the costly part of a search.
+             SELECT page.id, page.rank,
+                    ts_headline(attest_search_config(r.language), left({text}, 20000), $1::tsquery,
+                                'StartSel=<mark>, StopSel=</mark>, MaxWords=40, MinWords=12, MaxFragments=2') AS snippet,
+                    left({text}, 2000) AS text,
+                    page.speaker_id, page.source_id, s.publisher, s.published_at
+               FROM page
+               JOIN {table} ON r.id = page.id
+               JOIN sources s ON s.id = page.source_id
+              ORDER BY page.rank DESC, page.id"
+        );
+        bind_matches!(diesel::sql_query(sql))
+            .bind::<Nullable<Double>, _>(after.map(|c| c.rank))
+            .bind::<Nullable<SqlUuid>, _>(after.map(|c| c.id))
+            .bind::<BigInt, _>(limit)
+            .bind::<Array<Text>, _>(&reading.per_config)
+            .bind::<Array<Nullable<Text>>, _>(&reading.phrases)
+            .load(conn)
+            .await
     })
     .await
+}
+
+/// The oldest slice's matches, and how many records have arrived.
+#[derive(QueryableByName)]
+struct Probe {
+    /// The share of the oldest slice that matches.
+    #[diesel(sql_type = Double)]
+    density: f64,
+    #[diesel(sql_type = BigInt)]
+    arrivals: i64,
+    #[diesel(sql_type = Integer)]
+    slice_rows: i32,
+}
+
+impl Probe {
+    /// Whether reading slices one at a time until MAX_RANKED are found costs less than the
+    /// one bitmap of every match, if the rest of the table matches like the oldest slice.
+    fn walk(&self) -> bool {
+        let slices_to_read = MAX_RANKED as f64 / (self.density * f64::from(self.slice_rows));
+        self.density > 0.0 && slices_to_read * SLICE_SCAN_COST < self.density * self.arrivals as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Probe;
+
+    fn probe(density: f64, arrivals: i64) -> Probe {
+        Probe { density, arrivals, slice_rows: 8192 }
+    }
+
+    #[test]
+    fn common_words_in_a_large_table_are_looked_for_slice_by_slice() {
+        assert!(probe(0.10, 1_000_000).walk());
+        assert!(probe(0.02, 1_000_000).walk());
+        // Rarer words, or a small table: one bitmap of every match is cheaper.
+        assert!(!probe(0.002, 1_000_000).walk());
+        assert!(!probe(0.05, 10_000).walk());
+        assert!(!probe(0.0, 1_000_000).walk());
+        // Every record matching: worth it from two slices on.
+        assert!(probe(1.0, 20_000).walk());
+    }
 }
