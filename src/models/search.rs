@@ -92,6 +92,8 @@ struct Shape {
     source: &'static str,
     status: &'static str,
     arrivals: &'static str,
+    /// The table's name in `search_configs`.
+    records: &'static str,
 }
 
 fn shape(kind: SearchType) -> Shape {
@@ -103,6 +105,7 @@ fn shape(kind: SearchType) -> Shape {
             source: "r.source_id",
             status: "r.status::text",
             arrivals: "quotes_arrival_seq",
+            records: "quotes",
         },
         SearchType::Claim => Shape {
             table: "claims r",
@@ -111,6 +114,7 @@ fn shape(kind: SearchType) -> Shape {
             source: "r.source_id",
             status: "r.status::text",
             arrivals: "claims_arrival_seq",
+            records: "claims",
         },
         SearchType::Source => Shape {
             table: "sources r",
@@ -119,48 +123,59 @@ fn shape(kind: SearchType) -> Shape {
             source: "r.id",
             status: "NULL::text",
             arrivals: "sources_arrival_seq",
+            records: "sources",
         },
     }
 }
 
-/// The query as PostgreSQL reads it, in every configuration.
+/// The query as PostgreSQL reads it, in each configuration the table's records use.
 #[derive(QueryableByName)]
 struct Reading {
-    /// Every configuration's reading, ORed, each distinct one once (most words read the same
-    /// in most languages): what a record must match.
+    /// The readings, ORed, each distinct one once (most words read the same in most
+    /// languages): what a record must match.
     #[diesel(sql_type = Text)]
     matching: String,
-    /// One reading per entry of `CONFIGS`, in order: what a record is ranked against, in its
-    /// own language. A language that reads no word of the query (all stopwords) has the
-    /// whole `matching` query instead.
+    /// The configurations the table's records use, in the order of `CONFIGS`.
+    #[diesel(sql_type = Array<Text>)]
+    configs: Vec<String>,
+    /// One reading per entry of `configs`: what a record is ranked against, in its own
+    /// language. A language that reads no word of the query (all stopwords) has the whole
+    /// `matching` query instead.
     #[diesel(sql_type = Array<Text>)]
     per_config: Vec<String>,
-    /// Per entry of `CONFIGS`, the query's words next to each other in the order typed, for
+    /// Per entry of `configs`, the query's words next to each other in the order typed, for
     /// ranking records that hold them so first; none where every word is a stopword.
     #[diesel(sql_type = Array<Nullable<Text>>)]
     phrases: Vec<Option<String>>,
 }
 
-async fn read_query(conn: &mut AsyncPgConnection, q: &str) -> diesel::QueryResult<Reading> {
+async fn read_query(conn: &mut AsyncPgConnection, q: &str, records: &str) -> diesel::QueryResult<Reading> {
     let query = "WITH readings AS (
-                     SELECT n, websearch_to_tsquery(config::regconfig, $1) AS q,
+                     SELECT n, config, websearch_to_tsquery(config::regconfig, $1) AS q,
                             phraseto_tsquery(config::regconfig, $1) AS phrase
-                       FROM unnest($2::text[]) WITH ORDINALITY AS c(config, n)),
+                       FROM unnest($2::text[]) WITH ORDINALITY AS c(config, n)
+                      WHERE config::regconfig IN (SELECT config FROM search_configs WHERE records = $3::regclass)),
                  matching AS (
                      SELECT coalesce(string_agg(DISTINCT '(' || q::text || ')', ' | '), '') AS q
                        FROM readings WHERE numnode(q) > 0)
                  SELECT matching.q AS matching,
-                        (SELECT array_agg(CASE WHEN numnode(q) > 0 THEN q::text ELSE matching.q END ORDER BY n)
-                           FROM readings) AS per_config,
-                        (SELECT array_agg(CASE WHEN numnode(phrase) > 0 THEN phrase::text END ORDER BY n)
-                           FROM readings) AS phrases
+                        coalesce((SELECT array_agg(config ORDER BY n) FROM readings), '{}') AS configs,
+                        coalesce((SELECT array_agg(CASE WHEN numnode(q) > 0 THEN q::text ELSE matching.q END ORDER BY n)
+                                    FROM readings), '{}') AS per_config,
+                        coalesce((SELECT array_agg(CASE WHEN numnode(phrase) > 0 THEN phrase::text END ORDER BY n)
+                                    FROM readings), '{}') AS phrases
                    FROM matching";
-    diesel::sql_query(query).bind::<Text, _>(q).bind::<Array<Text>, _>(CONFIGS).get_result(conn).await
+    diesel::sql_query(query)
+        .bind::<Text, _>(q)
+        .bind::<Array<Text>, _>(CONFIGS)
+        .bind::<Text, _>(records)
+        .get_result(conn)
+        .await
 }
 
 /// What looking through one arrival slice costs, in matches of the one bitmap it replaces
 /// (measured on a million quotes: a slice's index scan is worth 250 to 600 matches).
-const SLICE_SCAN_COST: f64 = 500.0;
+const SLICE_SCAN_COST: f64 = 150.0;
 
 /// Ranked matches for `q` (web search syntax: words, "quoted phrases", -exclusions, or).
 /// Records containing the query's words next to each other, in order, rank above all others.
@@ -172,16 +187,16 @@ pub async fn search(
     after: Option<SearchCursor>,
     limit: i64,
 ) -> diesel::QueryResult<Vec<Hit>> {
-    let Shape { table, text, speaker, source, status, arrivals } = shape(kind);
-    let reading = read_query(conn, q).await?;
+    let Shape { table, text, speaker, source, status, arrivals, records } = shape(kind);
+    let reading = read_query(conn, q, records).await?;
     if reading.matching.is_empty() {
-        // No word of the query survives in any language (punctuation, stopwords only).
+        // No word of the query survives in any language in use (punctuation, stopwords
+        // only), or the table is empty.
         return Ok(Vec::new());
     }
     // The readings are parameters, not computed in the statement, so the planner plans for
     // them: words in most records are found faster by reading the table in order until
     // enough match than by building the index's bitmap of every match.
-    let configs = format!("'{{{}}}'::regconfig[]", CONFIGS.join(","));
     let matches = format!(
         "r.search_vector @@ $1::tsquery AND r.deleted_at IS NULL
          AND ($2::uuid IS NULL OR {speaker} = $2)
@@ -250,7 +265,7 @@ pub async fn search(
         };
         let sql = format!(
             "WITH readings AS (
-                 SELECT * FROM unnest({configs}, $12::text[]::tsquery[], $13::text[]::tsquery[])
+                 SELECT * FROM unnest($14::text[]::regconfig[], $12::text[]::tsquery[], $13::text[]::tsquery[])
                             AS t(config, query, phrase)
              ),
              -- Ranking reads every candidate: cap them, so a query of everyday words costs the
@@ -288,6 +303,7 @@ pub async fn search(
             .bind::<BigInt, _>(limit)
             .bind::<Array<Text>, _>(&reading.per_config)
             .bind::<Array<Nullable<Text>>, _>(&reading.phrases)
+            .bind::<Array<Text>, _>(&reading.configs)
             .load(conn)
             .await
     })

@@ -44,6 +44,15 @@ async fn an_exact_phrase_ranks_first_and_snippets_are_highlighted() {
     // Ranked against the French reading of the query, the one its words were indexed in.
     assert!(found["items"][0]["rank"].as_f64().unwrap() > 0.0, "{found}");
 
+    // A language no record used before: its reading is looked for once a record uses it.
+    let german = quote_in(&app, &envoy, "Die Verhandlungen werden fortgesetzt", "en").await;
+    let search = "/search?q=Verhandlung&type=quote";
+    assert_eq!(json(app.get(search).await, StatusCode::OK).await["items"], json!([]));
+    let path = format!("/quotes/{}", id(&german));
+    json(app.patch(&path, &etag(&german), &json!({"language": "de"})).await, StatusCode::OK).await;
+    let found = json(app.get(search).await, StatusCode::OK).await;
+    assert_eq!(found["items"][0]["id"], german["id"], "{found}");
+
     // Nothing left to look for in any language: an empty page, not an error.
     let nothing = json(app.get("/search?q=%21%3F%20-&type=quote").await, StatusCode::OK).await;
     assert_eq!(nothing["items"], json!([]), "{nothing}");
