@@ -173,8 +173,10 @@ async fn read_query(conn: &mut AsyncPgConnection, q: &str, records: &str) -> die
         .await
 }
 
-/// What looking through one arrival slice costs, in matches of the one bitmap it replaces
-/// (measured on a million quotes: a slice's index scan is worth 250 to 600 matches).
+/// What looking through one arrival slice costs, in matches of the one bitmap it replaces.
+/// On a million quotes a slice took 0.04 to 0.2 ms and a match in the bitmap 0.15 to 1 µs;
+/// at 150, words in 0.7% of quotes are walked (6 ms against 7.6 ms for the bitmap) and words
+/// in 0.2% are not (the walk would read every slice).
 const SLICE_SCAN_COST: f64 = 150.0;
 
 /// Ranked matches for `q` (web search syntax: words, "quoted phrases", -exclusions, or).
