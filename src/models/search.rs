@@ -235,12 +235,14 @@ pub async fn search(
                 .bind::<Nullable<Timestamptz>, _>(filter.published_to)
         };
     }
-    // How many of the oldest slice match tells how to find the first MAX_RANKED.
+    // How many of the oldest slice match tells how to find the first MAX_RANKED. Counting
+    // stops at PROBE_CAP: past it the answer is the same, and counting every match of an
+    // everyday word cost more than the rest of the search.
     let probe = bind_matches!(diesel::sql_query(format!(
         "SELECT count(*)::float8 / attest_arrival_slice_rows() AS density,
                 (SELECT last_value FROM {arrivals}) AS arrivals,
                 attest_arrival_slice_rows() AS slice_rows
-           FROM {table} WHERE r.arrival_slice = 0 AND {matches}"
+           FROM (SELECT FROM {table} WHERE r.arrival_slice = 0 AND {matches} LIMIT {PROBE_CAP}) found"
     )));
     conn.transaction(async move |conn| {
         // The candidates are the first found in the table's order, and the next page must be
@@ -312,10 +314,15 @@ pub async fn search(
     .await
 }
 
-/// The oldest slice's matches, and how many records have arrived.
+/// The oldest slice's matches counted, at most: an eighth of a slice. Any share above that
+/// walks every table of more than 2,344 records (see `walk`), so counting further would not
+/// change the choice where there is one to make: a table of one slice reads that slice either way.
+const PROBE_CAP: i64 = 1024;
+
+/// The oldest slice's matches (up to PROBE_CAP), and how many records have arrived.
 #[derive(QueryableByName)]
 struct Probe {
-    /// The share of the oldest slice that matches.
+    /// The share of the oldest slice that matches, up to PROBE_CAP's.
     #[diesel(sql_type = Double)]
     density: f64,
     #[diesel(sql_type = BigInt)]
@@ -335,7 +342,7 @@ impl Probe {
 
 #[cfg(test)]
 mod tests {
-    use super::Probe;
+    use super::{PROBE_CAP, Probe};
 
     fn probe(density: f64, arrivals: i64) -> Probe {
         Probe { density, arrivals, slice_rows: 8192 }
@@ -351,5 +358,10 @@ mod tests {
         assert!(!probe(0.0, 1_000_000).walk());
         // Every record matching: worth it from two slices on.
         assert!(probe(1.0, 20_000).walk());
+        // The probe's cap, reached: as good as every record matching, past 2,344 records.
+        let capped = PROBE_CAP as f64 / 8192.0;
+        assert!(probe(capped, 2_345).walk());
+        assert!(probe(capped, 10_000).walk());
+        assert!(!probe(capped, 2_340).walk());
     }
 }
