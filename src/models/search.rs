@@ -83,47 +83,37 @@ pub struct Hit {
     pub published_at: Option<DateTime<Utc>>,
 }
 
-/// Per type: the table, its text, speaker, source and status expressions, and the sequence
-/// that numbers its records' arrival.
+/// Per type: the table, and its text, speaker, source and status expressions (over `r`).
 struct Shape {
-    table: &'static str,
+    records: &'static str,
     text: &'static str,
     speaker: &'static str,
     source: &'static str,
     status: &'static str,
-    arrivals: &'static str,
-    /// The table's name in `search_configs`.
-    records: &'static str,
 }
 
 fn shape(kind: SearchType) -> Shape {
     match kind {
         SearchType::Quote => Shape {
-            table: "quotes r",
+            records: "quotes",
             text: "r.text",
             speaker: "r.speaker_id",
             source: "r.source_id",
             status: "r.status::text",
-            arrivals: "quotes_arrival_seq",
-            records: "quotes",
         },
         SearchType::Claim => Shape {
-            table: "claims r",
+            records: "claims",
             text: "r.statement",
             speaker: "r.claimant_id",
             source: "r.source_id",
             status: "r.status::text",
-            arrivals: "claims_arrival_seq",
-            records: "claims",
         },
         SearchType::Source => Shape {
-            table: "sources r",
+            records: "sources",
             text: "coalesce(r.title, '') || ' — ' || coalesce(r.content, '')",
             speaker: "NULL::uuid",
             source: "r.id",
             status: "NULL::text",
-            arrivals: "sources_arrival_seq",
-            records: "sources",
         },
     }
 }
@@ -189,7 +179,10 @@ pub async fn search(
     after: Option<SearchCursor>,
     limit: i64,
 ) -> diesel::QueryResult<Vec<Hit>> {
-    let Shape { table, text, speaker, source, status, arrivals, records } = shape(kind);
+    let Shape { records, text, speaker, source, status } = shape(kind);
+    let table = format!("{records} r");
+    // Each table's arrival sequence is named after it (migration 000011).
+    let arrivals = format!("{records}_arrival_seq");
     let reading = read_query(conn, q, records).await?;
     if reading.matching.is_empty() {
         // No word of the query survives in any language in use (punctuation, stopwords
