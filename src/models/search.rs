@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
-use diesel::sql_types::{Array, BigInt, Double, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Bool, Double, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use uuid::Uuid;
 
@@ -33,7 +33,8 @@ const CONFIGS: &[&str] = &[
 ];
 
 /// Matches ranked per query, at most: the first this many found (with every filter applied)
-/// are ranked and paged; a query matching more should be made more specific.
+/// are ranked and paged; a query matching more should be made more specific. Hits of a query
+/// that reached the cap say so (`capped`).
 pub const MAX_RANKED: i64 = 2000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -81,6 +82,10 @@ pub struct Hit {
     pub publisher: Option<String>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub published_at: Option<DateTime<Utc>>,
+    /// As many matched as are ranked (MAX_RANKED): more may match, and the ranked ones are
+    /// the first found only.
+    #[diesel(sql_type = Bool)]
+    pub capped: bool,
 }
 
 /// Per type: the table, and its text, speaker, source and status expressions (over `r`).
@@ -288,7 +293,10 @@ pub async fn search(
                     ts_headline(attest_search_config(r.language), left({text}, 20000), $1::tsquery,
                                 'StartSel=<mark>, StopSel=</mark>, MaxWords=40, MinWords=12, MaxFragments=2') AS snippet,
                     left({text}, 2000) AS text,
-                    page.speaker_id, page.source_id, s.publisher, s.published_at
+                    page.speaker_id, page.source_id, s.publisher, s.published_at,
+                    -- As many found as are ranked: more may match. Counting the hits, not
+                    -- looking for one more candidate, keeps the candidates streaming.
+                    (SELECT count(*) FROM hits) >= {MAX_RANKED} AS capped
                FROM page
                JOIN {table} ON r.id = page.id
                JOIN sources s ON s.id = page.source_id

@@ -373,20 +373,24 @@ impl<T: Serialize> Responder for Listed<T> {
     type Body = actix_web::body::BoxBody;
 
     fn respond_to(self, req: &HttpRequest) -> HttpResponse {
-        let mut response = HttpResponse::Ok();
-        if let Some(cursor) = &self.next_cursor {
-            let mut query = url::form_urlencoded::Serializer::new(String::new());
-            for (key, value) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
-                if key != "cursor" {
-                    query.append_pair(&key, &value);
-                }
-            }
-            query.append_pair("cursor", cursor);
-            response
-                .insert_header((header::LINK, format!("<{}?{}>; rel=\"next\"", req.path(), query.finish())));
-        }
-        response.json(self)
+        page_response(req, self.next_cursor.as_deref(), &self)
     }
+}
+
+/// A page as JSON, with `Link: <...>; rel="next"` (the same query, the next cursor) when more follow.
+pub fn page_response(req: &HttpRequest, next_cursor: Option<&str>, body: &impl Serialize) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    if let Some(cursor) = next_cursor {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
+            if key != "cursor" {
+                query.append_pair(&key, &value);
+            }
+        }
+        query.append_pair("cursor", cursor);
+        response.insert_header((header::LINK, format!("<{}?{}>; rel=\"next\"", req.path(), query.finish())));
+    }
+    response.json(body)
 }
 
 /// `limit` and `cursor` as given in a list's query string.

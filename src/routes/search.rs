@@ -1,11 +1,11 @@
 //! `GET /search`: ranked full-text search with highlighted snippets.
 
-use actix_web::web;
+use actix_web::{HttpRequest, HttpResponse, Responder, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::common::{DEFAULT_PAGE_SIZE, Listed, MAX_PAGE_SIZE, Reader};
+use super::common::{DEFAULT_PAGE_SIZE, Listed, MAX_PAGE_SIZE, Reader, page_response};
 use crate::domain::kinds::ReviewStatus;
 use crate::error::ApiError;
 use crate::models::search::{self, Hit, SearchCursor, SearchFilter, SearchType};
@@ -43,13 +43,31 @@ pub struct HitView {
     published_at: Option<DateTime<Utc>>,
 }
 
+/// A page of hits, and whether the query reached the number of matches search ranks.
+#[derive(Serialize)]
+pub struct SearchPage {
+    #[serde(flatten)]
+    page: Listed<HitView>,
+    /// As many matched as are ranked (`search::MAX_RANKED`, the first found): more may match,
+    /// the pages hold the best of those only, and a more specific query reaches the rest.
+    capped: bool,
+}
+
+impl Responder for SearchPage {
+    type Body = actix_web::body::BoxBody;
+
+    fn respond_to(self, req: &HttpRequest) -> HttpResponse {
+        page_response(req, self.page.next_cursor.as_deref(), &self)
+    }
+}
+
 fn parse_cursor(cursor: &str) -> Result<SearchCursor, ApiError> {
     let bad = || ApiError::BadParameter("cursor is not one this server issued".into());
     let (rank, id) = cursor.split_once('_').ok_or_else(bad)?;
     Ok(SearchCursor { rank: rank.parse().map_err(|_| bad())?, id: Uuid::try_parse(id).map_err(|_| bad())? })
 }
 
-pub async fn search(reader: Reader, query: web::Query<SearchQuery>) -> Result<Listed<HitView>, ApiError> {
+pub async fn search(reader: Reader, query: web::Query<SearchQuery>) -> Result<SearchPage, ApiError> {
     let query = query.into_inner();
     let q = query.q.trim();
     if q.is_empty() || q.chars().count() > MAX_QUERY_CHARS || q.contains('\0') {
@@ -74,6 +92,8 @@ pub async fn search(reader: Reader, query: web::Query<SearchQuery>) -> Result<Li
     let has_more = hits.len() as i64 > limit;
     hits.truncate(limit as usize);
     let next_cursor = has_more.then(|| hits.last().map(|h| format!("{}_{}", h.rank, h.id))).flatten();
+    // Every hit carries it, so a page without hits says false.
+    let capped = hits.first().is_some_and(|hit| hit.capped);
     let items = hits
         .into_iter()
         .map(|hit: Hit| HitView {
@@ -88,5 +108,5 @@ pub async fn search(reader: Reader, query: web::Query<SearchQuery>) -> Result<Li
             published_at: hit.published_at,
         })
         .collect();
-    Ok(Listed { items, next_cursor })
+    Ok(SearchPage { page: Listed { items, next_cursor }, capped })
 }

@@ -318,6 +318,7 @@ async fn a_search_of_everyday_words_ranks_the_first_matches_found() {
     assert_eq!(first["items"][0]["id"], early["id"], "the exact words rank first: {}", first["items"][0]);
     loop {
         let page = json(app.get(&path).await, StatusCode::OK).await;
+        assert_eq!(page["capped"], true, "every page says the cap was reached");
         for hit in page["items"].as_array().unwrap() {
             assert!(seen.insert(hit["id"].as_str().unwrap().to_owned()), "{hit} came twice");
         }
@@ -337,4 +338,40 @@ async fn a_search_of_everyday_words_ranks_the_first_matches_found() {
         json(app.get(&format!("/search?q=harbour%20reopened&source_id={late_source}")).await, StatusCode::OK)
             .await;
     assert_eq!(by_source["items"][0]["id"], late["id"], "{by_source}");
+    assert_eq!(by_source["capped"], false, "one match is not capped: {by_source}");
+}
+
+/// `capped` is true once a query finds as many matches as are ranked (2,000): more may match.
+#[tokio::test]
+async fn capped_says_when_a_query_reaches_the_ranking_cap() {
+    let app = TestApp::spawn().await;
+    let keeper = app.speaker("The lighthouse keeper").await;
+    let first = quote_in(&app, &keeper, "The lighthouse stays lit", "en").await;
+    let (source, speaker) = (first["source_id"].as_str().unwrap(), id(&keeper));
+    let insert = |n: usize| {
+        format!(
+            "INSERT INTO quotes (id, source_id, speaker_id, text, kind, language)
+             SELECT gen_random_uuid(), '{source}', '{speaker}', 'The lighthouse, night ' || n, 'direct', 'en'
+               FROM generate_series(1, {n}) n"
+        )
+    };
+    async fn search(app: &TestApp) -> Value {
+        json(app.get("/search?q=lighthouse&type=quote&limit=5").await, StatusCode::OK).await
+    }
+
+    assert_eq!(search(&app).await["capped"], false, "one match");
+    app.sql(&insert(1998)).await;
+    let below = search(&app).await;
+    assert_eq!(
+        (below["capped"].clone(), below["items"].as_array().unwrap().len()),
+        (false.into(), 5),
+        "1,999: {below}"
+    );
+    app.sql(&insert(1)).await;
+    assert_eq!(search(&app).await["capped"], true, "2,000 matches: the cap is reached");
+    app.sql(&insert(1)).await;
+    assert_eq!(search(&app).await["capped"], true, "2,001 matches");
+    // A search that matches nothing has no hits, and nothing left out.
+    let none = json(app.get("/search?q=foghorn&type=quote").await, StatusCode::OK).await;
+    assert_eq!((none["capped"].clone(), none["items"].clone()), (false.into(), json!([])));
 }
