@@ -190,7 +190,16 @@ impl Server {
 }
 
 impl Drop for Server {
+    /// SIGTERM first: a server on its embedded cluster stops that PostgreSQL as it exits, where
+    /// SIGKILL would leave it running. SIGKILL only if it has not exited within 30 seconds.
     fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            self.signal(libc::SIGTERM);
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
