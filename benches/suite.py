@@ -196,9 +196,9 @@ def list_urls(server):
 def search_urls(server, count):
     """Two words from each of `count` stored quotes (so as skewed as the corpus): common and rare pairs.
 
-    At 10,000 quotes the p99 sits where searches that rank 2,000 candidates begin (about 1% of
-    them): 500 quotes made it 5 searches, and it swung from 3.7 to 7.8 ms with the sample. One
-    quote per request of the run makes it about 20, drawn from the whole table.
+    At 10,000 quotes the p99 sits where the searches that rank the most candidates begin (about
+    1% of them): 500 quotes made it 5 searches, and it swung from 3.7 to 7.8 ms with the sample.
+    One quote per request of the run makes it about 20, drawn from the whole table.
     """
     # md5 of the id: a fixed pseudo-random order over every quote, oldest and newest alike.
     texts = server.psql(f"SELECT text FROM quotes ORDER BY md5(id::text) LIMIT {count}").splitlines()

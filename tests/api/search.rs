@@ -4,6 +4,8 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use attest::models::search::MAX_RANKED;
+
 use crate::helpers::{TestApp, etag, id, json, problem};
 
 async fn quote_in(app: &TestApp, speaker: &Value, text: &str, language: &str) -> Value {
@@ -294,7 +296,7 @@ async fn csv_exports_stream_the_filtered_list() {
 }
 
 /// Words in every record: search looks through the table a slice of arrivals at a time, ranks
-/// the first 2,000 matches found (the oldest), and pages through exactly those.
+/// the first MAX_RANKED matches found (the oldest), and pages through exactly those.
 #[tokio::test]
 async fn a_search_of_everyday_words_ranks_the_first_matches_found() {
     let app = TestApp::spawn().await;
@@ -309,7 +311,7 @@ async fn a_search_of_everyday_words_ranks_the_first_matches_found() {
            FROM generate_series(1, 12000) n"
     ))
     .await;
-    // The words in order again, but after the first 2,000 matches: never ranked.
+    // The words in order again, but after the first MAX_RANKED matches: never ranked.
     let late = quote_in(&app, &harbourmaster, "The harbour reopened at noon", "en").await;
 
     let mut seen = std::collections::BTreeSet::new();
@@ -329,8 +331,8 @@ async fn a_search_of_everyday_words_ranks_the_first_matches_found() {
             None => break,
         }
     }
-    assert_eq!(seen.len(), 2000);
-    assert!(!seen.contains(id(&late)), "a match after the first 2,000 was ranked");
+    assert_eq!(seen.len() as i64, MAX_RANKED);
+    assert!(!seen.contains(id(&late)), "a match after the first {MAX_RANKED} was ranked");
 
     // A filter is applied before the cap: the late quote's source alone finds it.
     let late_source = late["source_id"].as_str().unwrap();
@@ -341,14 +343,14 @@ async fn a_search_of_everyday_words_ranks_the_first_matches_found() {
     assert_eq!(by_source["capped"], false, "one match is not capped: {by_source}");
 }
 
-/// `capped` is true once a query finds as many matches as are ranked (2,000): more may match.
+/// `capped` is true once a query finds as many matches as are ranked (MAX_RANKED): more may match.
 #[tokio::test]
 async fn capped_says_when_a_query_reaches_the_ranking_cap() {
     let app = TestApp::spawn().await;
     let keeper = app.speaker("The lighthouse keeper").await;
     let first = quote_in(&app, &keeper, "The lighthouse stays lit", "en").await;
     let (source, speaker) = (first["source_id"].as_str().unwrap(), id(&keeper));
-    let insert = |n: usize| {
+    let insert = |n: i64| {
         format!(
             "INSERT INTO quotes (id, source_id, speaker_id, text, kind, language)
              SELECT gen_random_uuid(), '{source}', '{speaker}', 'The lighthouse, night ' || n, 'direct', 'en'
@@ -360,17 +362,17 @@ async fn capped_says_when_a_query_reaches_the_ranking_cap() {
     }
 
     assert_eq!(search(&app).await["capped"], false, "one match");
-    app.sql(&insert(1998)).await;
+    app.sql(&insert(MAX_RANKED - 2)).await;
     let below = search(&app).await;
     assert_eq!(
         (below["capped"].clone(), below["items"].as_array().unwrap().len()),
         (false.into(), 5),
-        "1,999: {below}"
+        "one short of the cap: {below}"
     );
     app.sql(&insert(1)).await;
-    assert_eq!(search(&app).await["capped"], true, "2,000 matches: the cap is reached");
+    assert_eq!(search(&app).await["capped"], true, "MAX_RANKED matches: the cap is reached");
     app.sql(&insert(1)).await;
-    assert_eq!(search(&app).await["capped"], true, "2,001 matches");
+    assert_eq!(search(&app).await["capped"], true, "more than MAX_RANKED");
     // A search that matches nothing has no hits, and nothing left out.
     let none = json(app.get("/search?q=foghorn&type=quote").await, StatusCode::OK).await;
     assert_eq!((none["capped"].clone(), none["items"].clone()), (false.into(), json!([])));
