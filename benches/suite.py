@@ -14,6 +14,8 @@ fills it with `attest generate`, and measures over loopback:
   B4 search          GET /search at 10,000 and at 1,000,000 quotes: two words from each of as
                      many quotes as the run sends requests; then the same searches one at a
                      time, their cost without queueing.
+                     B3's and B4's two sizes are two databases of the cluster, each behind its
+                     own server, measured in turn, twice: their growth is side by side.
   B5 review write    POST /claims/{id}/reviews with If-Match, each on a distinct item: closed
                      loop (wrk) for throughput, then latency at a constant rate.
 
