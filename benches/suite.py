@@ -238,7 +238,12 @@ def one_at_a_time(urls, token):
 
     for url in urls:
         timed(url)
-    latencies = sorted(timed(url) for url in urls)
+    return latency_figures([timed(url) for url in urls])
+
+
+def latency_figures(latencies):
+    """The request count and p50, p99 and p99.9 in ms of `latencies` (seconds)."""
+    latencies = sorted(latencies)
     pick = lambda q: round(latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000, 2)
     return {"requests": len(latencies), "p50_ms": pick(0.5), "p99_ms": pick(0.99), "p99_9_ms": pick(0.999)}
 
@@ -372,10 +377,7 @@ async def constant_rate_reviews(server, ids, rate, seconds, connections=16):
         writer.close()
 
     await asyncio.gather(*(worker() for _ in range(connections)))
-    latencies.sort()
-    pick = lambda q: round(latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000, 2)
-    return {"rate": rate, "requests": len(latencies), "p50_ms": pick(0.5), "p99_ms": pick(0.99),
-            "p99_9_ms": pick(0.999), "non_2xx": failures}
+    return {"rate": rate, **latency_figures(latencies), "non_2xx": failures}
 
 
 def table(results):
