@@ -86,6 +86,27 @@ pub struct ServeArgs {
     #[arg(long, env = "ATTEST_RECORD_CACHE_LISTEN_URL", hide_env_values = true, requires = "database_url")]
     pub record_cache_listen_url: Option<String>,
 
+    /// Longest any one SQL statement of a request may run, in milliseconds (PostgreSQL's
+    /// statement_timeout); past it the request answers 503.
+    #[arg(long, env = "ATTEST_STATEMENT_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(100..=3_600_000))]
+    pub statement_timeout_ms: u64,
+
+    /// Proxies (load balancers) whose `X-Forwarded-For` is believed, comma-separated
+    /// addresses or CIDR ranges (`10.0.0.0/8`). A request from one of them is taken to come
+    /// from the last address in that header that is not itself a trusted proxy; from any other
+    /// peer, the header is ignored.
+    #[arg(long, env = "ATTEST_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
+    /// The public address of the API, as ClaimReview documents name it (default: http:// and
+    /// --bind). Never taken from a request's Host or X-Forwarded-Host.
+    #[arg(long, env = "ATTEST_PUBLIC_BASE_URL", value_parser = parse_base_url)]
+    pub public_base_url: Option<String>,
+
+    /// The organisation that publishes the verdicts, as ClaimReview's author.
+    #[arg(long, env = "ATTEST_PUBLISHER_NAME", default_value = "Attest")]
+    pub publisher_name: String,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "ATTEST_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024, value_parser = clap::value_parser!(u32).range(1024..))]
     pub max_body_bytes: u32,
@@ -100,6 +121,14 @@ impl ServeArgs {
                 KeyRing::load_or_create(&self.database.data_dir.join("jwt-keys"))
             }
         }
+    }
+
+    pub fn statement_timeout(&self) -> Duration {
+        Duration::from_millis(self.statement_timeout_ms)
+    }
+
+    pub fn public_base_url(&self) -> String {
+        self.public_base_url.clone().unwrap_or_else(|| format!("http://{}", self.bind))
     }
 
     pub fn pool_timeout(&self) -> Duration {
@@ -160,4 +189,22 @@ fn parse_origin(value: &str) -> Result<String, String> {
         return Err(format!("{value:?} is not an origin such as https://desk.example.org"));
     }
     Ok(origin)
+}
+
+/// A trusted proxy: one address, or a CIDR range.
+fn parse_proxy(value: &str) -> Result<ipnet::IpNet, String> {
+    let value = value.trim();
+    value
+        .parse::<ipnet::IpNet>()
+        .or_else(|_| value.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{value:?} is not an address or a CIDR range such as 10.0.0.0/8"))
+}
+
+/// An http(s) URL without query or fragment; kept without a trailing slash.
+fn parse_base_url(value: &str) -> Result<String, String> {
+    let url = url::Url::parse(value.trim()).map_err(|e| format!("{value:?} is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("{value:?} is not a base URL such as https://facts.example.org"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }

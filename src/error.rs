@@ -67,6 +67,10 @@ pub enum ApiError {
     TooManyRequests { retry_after: u64 },
     #[error("the database is unavailable; try again shortly")]
     Unavailable,
+    /// A capacity limit reached: heavy work queued too long, too many exports, a query past
+    /// its statement timeout (503 with `Retry-After`).
+    #[error("{0}")]
+    Overloaded(String),
     /// Up, but not ready to serve (503 with `Retry-After`).
     #[error("{0}")]
     NotReady(String),
@@ -104,6 +108,7 @@ impl ApiError {
             Self::PreconditionRequired => "precondition-required",
             Self::TooManyRequests { .. } => "too-many-requests",
             Self::Unavailable => "unavailable",
+            Self::Overloaded(_) => "overloaded",
             Self::NotReady(_) => "not-ready",
             Self::Internal(_) => "internal-error",
         }
@@ -155,7 +160,7 @@ impl ResponseError for ApiError {
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable | Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::NotReady(_) | Self::Overloaded(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -188,6 +193,9 @@ impl ResponseError for ApiError {
             }
             Self::Unavailable | Self::NotReady(_) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            Self::Overloaded(_) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
             }
             Self::TooManyRequests { retry_after } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
@@ -234,6 +242,18 @@ impl From<DieselError> for ApiError {
                         crate::metrics::DATABASE_ERRORS.inc();
                         Self::Unavailable
                     }
+                    _ if info.message().starts_with("canceling statement due to statement timeout") => {
+                        crate::metrics::DATABASE_ERRORS.inc();
+                        Self::Overloaded(
+                            "the query ran past the statement timeout; narrow it and try again".into(),
+                        )
+                    }
+                    // A value too large for an index entry: the field caps keep indexed text
+                    // well under this, so reaching it is a missed cap, said as the client's.
+                    _ if info.message().starts_with("index row size") => Self::validation(
+                        "",
+                        "a value is too long to be indexed; shorten the longest text field",
+                    ),
                     // The server going away mid-query (SQLSTATE class 57, "operator
                     // intervention"), which diesel reports only by its message.
                     _ if is_server_going_away(info.message()) => {

@@ -6,6 +6,7 @@ use std::net::TcpListener;
 use anyhow::{Context, bail};
 use attest::config::{DatabaseArgs, ServeArgs, UserAddArgs};
 use attest::db::{self, local};
+use attest::routes::claimreview::Publisher;
 use attest::startup::{self, HttpSettings};
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
@@ -119,6 +120,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         listen_url: args.record_cache_listen_url.clone(),
         pool_size: args.pool_size.into(),
         wait_timeout: args.pool_timeout(),
+        statement_timeout: args.statement_timeout(),
     };
     let listener = TcpListener::bind(args.bind).with_context(|| format!("binding {}", args.bind))?;
     tracing::info!(
@@ -134,6 +136,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         cors_origins: args.cors_origins.clone(),
         auth_cache_ttl: std::time::Duration::from_millis(args.auth_cache_ms),
         record_cache_bytes: args.record_cache_mb << 20,
+        trusted_proxies: args.trusted_proxies.clone(),
+        publisher: Publisher { base_url: args.public_base_url(), name: args.publisher_name.clone() },
     };
     let server = startup::run(listener, &database, keys, &settings)?;
     actix_web::rt::spawn(stop_on_signal(server.handle()));

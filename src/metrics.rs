@@ -130,7 +130,7 @@ pub async fn record(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let client_id = incoming_request_id(&req).map(str::to_owned);
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let mut response = next.call(req).await?;
@@ -143,12 +143,8 @@ pub async fn record(
     let took = started.elapsed();
     if let Some(state) = state {
         let status = status.to_string();
-        state.metrics.requests.with_label_values(&[method.as_str(), route.as_str(), status.as_str()]).inc();
-        state
-            .metrics
-            .latency
-            .with_label_values(&[method.as_str(), route.as_str()])
-            .observe(took.as_secs_f64());
+        state.metrics.requests.with_label_values(&[method, route.as_str(), status.as_str()]).inc();
+        state.metrics.latency.with_label_values(&[method, route.as_str()]).observe(took.as_secs_f64());
     }
     // The access log: one line per answer, inside the request's span (which carries its ids).
     // Never the headers, query string or body: they may hold credentials.
@@ -166,6 +162,24 @@ pub async fn record(
         response.headers_mut().insert(REQUEST_ID.clone(), value);
     }
     Ok(response)
+}
+
+/// A method as a metric label: the standard ones by name, anything else as `OTHER`, so that
+/// made-up methods cannot grow the label set.
+fn method_label(method: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::CONNECT => "CONNECT",
+        _ => "OTHER",
+    }
 }
 
 /// `GET /metrics`, in the Prometheus text format.

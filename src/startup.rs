@@ -20,6 +20,7 @@ use crate::db::{Database, DatabaseSettings, DbPool};
 use crate::error::{ApiError, problem_for_plain_errors};
 use crate::metrics::Metrics;
 use crate::routes;
+use crate::routes::claimreview::Publisher;
 
 /// What every handler can reach: its worker's own database pools, and the rest shared by
 /// all workers.
@@ -41,6 +42,10 @@ pub struct AppState {
     pub principals: Arc<PrincipalCache>,
     pub records: Arc<RecordCache>,
     pub metrics: Arc<Metrics>,
+    /// Exports streaming at once (see `routes::resource::export`).
+    pub exports: Arc<tokio::sync::Semaphore>,
+    pub trusted_proxies: Arc<[ipnet::IpNet]>,
+    pub publisher: Arc<Publisher>,
 }
 
 pub struct HttpSettings {
@@ -53,6 +58,9 @@ pub struct HttpSettings {
     pub auth_cache_ttl: Duration,
     /// Memory for answers to reads by id (see `cache`); 0 turns the cache off, and so do replicas.
     pub record_cache_bytes: u64,
+    /// Peers whose `X-Forwarded-For` names the client (see `auth::client_address`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub publisher: Publisher,
 }
 
 /// How long a client may take to send a request's headers.
@@ -135,6 +143,9 @@ pub fn run(
         principals: Arc::new(PrincipalCache::new(settings.auth_cache_ttl)),
         metrics: Arc::new(Metrics::new(&records)),
         records,
+        exports: Arc::new(tokio::sync::Semaphore::new(routes::resource::MAX_CONCURRENT_EXPORTS)),
+        trusted_proxies: settings.trusted_proxies.clone().into(),
+        publisher: Arc::new(settings.publisher.clone()),
     };
     let cors_origins = settings.cors_origins.clone();
     let max_body_bytes = settings.max_body_bytes;

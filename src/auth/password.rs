@@ -27,32 +27,32 @@ pub fn check_strength(password: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Hashes on the blocking pool: argon2 takes tens of milliseconds of CPU by design.
+/// Hashes as bounded CPU work (`crate::cpu`): argon2 takes tens of milliseconds and 19 MiB by
+/// design, so concurrent hashes are limited like any heavy work.
 pub async fn hash(password: String) -> Result<String, ApiError> {
-    actix_web::web::block(move || {
+    crate::cpu::run(move || {
         let salt = SaltString::generate(&mut OsRng);
         hasher().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string())
     })
-    .await
-    .map_err(ApiError::internal)?
+    .await?
     .map_err(ApiError::internal)
 }
 
-/// Checks a password against a stored hash on the blocking pool. A hash that cannot be
-/// parsed never matches.
-pub async fn verify(password: String, stored: String) -> Result<bool, ApiError> {
-    actix_web::web::block(move || {
+/// Checks a password against a stored hash, as bounded CPU work. A hash that cannot be
+/// parsed never matches; without one (no such user) the password is checked against a decoy,
+/// so that unknown and known emails take the same time.
+pub async fn verify(password: String, stored: Option<String>) -> Result<bool, ApiError> {
+    crate::cpu::run(move || {
+        let stored = stored.unwrap_or_else(|| decoy_hash().to_owned());
         PasswordHash::new(&stored)
             .map(|parsed| hasher().verify_password(password.as_bytes(), &parsed).is_ok())
             .unwrap_or(false)
     })
     .await
-    .map_err(ApiError::internal)
 }
 
-/// A hash to verify against when the user does not exist, so that unknown and known emails
-/// take the same time.
-pub fn decoy_hash() -> &'static str {
+/// A hash to verify against when the user does not exist.
+fn decoy_hash() -> &'static str {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DECOY.get_or_init(|| {
         let salt = SaltString::generate(&mut OsRng);

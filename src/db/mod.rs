@@ -36,6 +36,8 @@ pub struct DatabaseSettings {
     pub pool_size: usize,
     /// How long a request waits for a connection before it is answered 503.
     pub wait_timeout: Duration,
+    /// Longest any one SQL statement of a request may run (PostgreSQL's `statement_timeout`).
+    pub statement_timeout: Duration,
 }
 
 impl DatabaseSettings {
@@ -46,7 +48,7 @@ impl DatabaseSettings {
     pub fn pools_per_worker(&self, workers: usize) -> anyhow::Result<Vec<Database>> {
         let workers = workers.max(1);
         let share = (self.pool_size / workers).max(1);
-        let pool_of = |url: &str| build_pool(url, share, self.wait_timeout);
+        let pool_of = |url: &str| build_pool(url, share, self.wait_timeout, self.statement_timeout);
         (0..workers)
             .map(|_| {
                 Ok(Database {
@@ -140,12 +142,32 @@ pub async fn has_replayed(
 
 /// A pool whose waiters give up after `wait_timeout`, so a starved pool or a lost database
 /// turns into a quick 503 rather than a hung request.
-fn build_pool(database_url: &str, max_size: usize, wait_timeout: Duration) -> anyhow::Result<DbPool> {
+fn build_pool(
+    database_url: &str,
+    max_size: usize,
+    wait_timeout: Duration,
+    statement_timeout: Duration,
+) -> anyhow::Result<DbPool> {
     // Fast recycling: no `SELECT 1` round trip on every checkout. A connection PostgreSQL
     // dropped is seen as closed and discarded at checkout, and one that fails mid-query is a
     // 503 and marked broken, so a ping buys nothing but latency.
     let mut config = ManagerConfig::default();
     config.recycling_method = RecyclingMethod::Fast;
+    // Every statement of every request has a time limit, set once per connection.
+    let timeout_ms = statement_timeout.as_millis();
+    config.custom_setup = Box::new(move |url| {
+        let url = url.to_owned();
+        Box::pin(async move {
+            let mut conn = AsyncPgConnection::establish(&url).await?;
+            diesel_async::SimpleAsyncConnection::batch_execute(
+                &mut conn,
+                &format!("SET statement_timeout = {timeout_ms}"),
+            )
+            .await
+            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            Ok(conn)
+        })
+    });
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager)
         .max_size(max_size)

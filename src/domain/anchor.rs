@@ -81,108 +81,125 @@ pub fn anchor_record(
     }
 }
 
+/// Occurrences listed in an error when the exact text is ambiguous; the count is always given.
+const MAX_LISTED_POSITIONS: usize = 10;
+
 /// Finds `exact` in `text`, honouring whatever positions and context the client gave.
 /// Errors point into the anchor object (`/exact`, `/start`, ...); callers prefix them.
+///
+/// Linear in the text: the search is one Aho-Corasick pass over it, and positions are
+/// counted in code points only where one is reported.
 pub fn locate(text: &str, exact: &str, input: &AnchorInput) -> Result<Anchor, FieldError> {
     if exact.is_empty() {
         return Err(FieldError::new("/exact", "must not be empty"));
     }
-    let chars: Vec<char> = text.chars().collect();
-    let needle: Vec<char> = exact.chars().collect();
-    let start = match (input.start, input.end) {
+    let exact_chars = exact.chars().count();
+    let (start_byte, start) = match (input.start, input.end) {
         (Some(start), end) => {
             let start = start as usize;
-            let expected_end = start + needle.len();
+            let expected_end = start + exact_chars;
             if let Some(end) = end.filter(|&end| end as usize != expected_end) {
                 return Err(FieldError::new(
                     "/end",
                     format!("must be start + the length of exact in code points ({expected_end}), not {end}"),
                 ));
             }
-            if expected_end > chars.len() {
-                return Err(FieldError::new(
+            let past_end = || {
+                FieldError::new(
                     "/start",
                     format!(
                         "the span {start}..{expected_end} runs past the end of the source text ({} code points)",
-                        chars.len()
+                        text.chars().count()
                     ),
-                ));
+                )
+            };
+            let start_byte =
+                text.char_indices().map(|(b, _)| b).chain([text.len()]).nth(start).ok_or_else(past_end)?;
+            let found: String = text[start_byte..].chars().take(exact_chars).collect();
+            if found.chars().count() < exact_chars {
+                return Err(past_end());
             }
-            if chars[start..expected_end] != needle[..] {
-                let found: String = chars[start..expected_end].iter().collect();
+            if found != exact {
                 return Err(FieldError::new(
                     "/start",
                     format!("the source text at {start}..{expected_end} is {found:?}, not the exact text"),
                 ));
             }
-            check_context(&chars, start, expected_end, input)?;
-            start
+            check_context(text, start_byte, start_byte + exact.len(), input)?;
+            (start_byte, start)
         }
         (None, Some(_)) => return Err(FieldError::new("/end", "end needs start")),
-        (None, None) => search(&chars, &needle, input)?,
+        (None, None) => {
+            let start_byte = search(text, exact, input)?;
+            (start_byte, text[..start_byte].chars().count())
+        }
     };
-    let end = start + needle.len();
-    Ok(Anchor {
-        prefix: input
-            .prefix
-            .clone()
-            .unwrap_or_else(|| chars[start.saturating_sub(CONTEXT_CHARS)..start].iter().collect()),
-        exact: exact.to_owned(),
-        suffix: input
-            .suffix
-            .clone()
-            .unwrap_or_else(|| chars[end..(end + CONTEXT_CHARS).min(chars.len())].iter().collect()),
-        start: to_i32(start)?,
-        end: to_i32(end)?,
-    })
+    let end_byte = start_byte + exact.len();
+    let end = start + exact_chars;
+    let prefix = input.prefix.clone().unwrap_or_else(|| {
+        let mut before: Vec<char> = text[..start_byte].chars().rev().take(CONTEXT_CHARS).collect();
+        before.reverse();
+        before.into_iter().collect()
+    });
+    let suffix =
+        input.suffix.clone().unwrap_or_else(|| text[end_byte..].chars().take(CONTEXT_CHARS).collect());
+    Ok(Anchor { prefix, exact: exact.to_owned(), suffix, start: to_i32(start)?, end: to_i32(end)? })
 }
 
 fn to_i32(position: usize) -> Result<i32, FieldError> {
     i32::try_from(position).map_err(|_| FieldError::new("/start", "position out of range"))
 }
 
-/// The one place where `needle` occurs with matching context; zero or several is an error.
-fn search(chars: &[char], needle: &[char], input: &AnchorInput) -> Result<usize, FieldError> {
-    let occurrences: Vec<usize> = (0..=chars.len().saturating_sub(needle.len()))
-        .filter(|&i| chars.len() >= needle.len() && chars[i..i + needle.len()] == *needle)
-        .collect();
-    if occurrences.is_empty() {
-        return Err(FieldError::new("/exact", "is not in the source text"));
+/// The byte offset of the one place where `exact` occurs with matching context; zero or
+/// several is an error. Overlapping occurrences count ("aa" is twice in "aaa").
+fn search(text: &str, exact: &str, input: &AnchorInput) -> Result<usize, FieldError> {
+    let prefix = input.prefix.as_deref().unwrap_or_default();
+    let suffix = input.suffix.as_deref().unwrap_or_default();
+    let pattern = format!("{prefix}{exact}{suffix}");
+    let matcher = aho_corasick::AhoCorasick::new([pattern.as_str()])
+        .map_err(|e| FieldError::new("/exact", format!("cannot be searched for ({e})")))?;
+    let mut count = 0usize;
+    let mut listed = Vec::new();
+    for found in matcher.find_overlapping_iter(text) {
+        count += 1;
+        if listed.len() < MAX_LISTED_POSITIONS {
+            listed.push(found.start() + prefix.len());
+        }
     }
-    let matching: Vec<usize> = occurrences
-        .iter()
-        .copied()
-        .filter(|&i| check_context(chars, i, i + needle.len(), input).is_ok())
-        .collect();
-    match matching.as_slice() {
-        [only] => Ok(*only),
-        [] => Err(FieldError::new(
-            "/prefix",
-            "the exact text is in the source, but never between this prefix and suffix",
-        )),
-        many => Err(FieldError::new(
-            "/exact",
-            format!(
-                "occurs {} times in the source text (at code points {}); add prefix/suffix or start to choose one",
-                many.len(),
-                many.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")
-            ),
-        )),
+    match (count, listed.first()) {
+        (1, Some(&only)) => Ok(only),
+        (0, _) if (input.prefix.is_some() || input.suffix.is_some()) && text.contains(exact) => {
+            Err(FieldError::new(
+                "/prefix",
+                "the exact text is in the source, but never between this prefix and suffix",
+            ))
+        }
+        (0, _) => Err(FieldError::new("/exact", "is not in the source text")),
+        _ => {
+            let positions: Vec<String> =
+                listed.iter().map(|&b| text[..b].chars().count().to_string()).collect();
+            let more = if count > listed.len() { ", ..." } else { "" };
+            Err(FieldError::new(
+                "/exact",
+                format!(
+                    "occurs {count} times in the source text (at code points {}{more}); add prefix/suffix or start to choose one",
+                    positions.join(", ")
+                ),
+            ))
+        }
     }
 }
 
-fn check_context(chars: &[char], start: usize, end: usize, input: &AnchorInput) -> Result<(), FieldError> {
-    if let Some(prefix) = &input.prefix {
-        let prefix: Vec<char> = prefix.chars().collect();
-        if prefix.len() > start || chars[start - prefix.len()..start] != prefix[..] {
-            return Err(FieldError::new("/prefix", "does not match the source text before the exact text"));
-        }
+fn check_context(text: &str, start: usize, end: usize, input: &AnchorInput) -> Result<(), FieldError> {
+    if let Some(prefix) = &input.prefix
+        && !text[..start].ends_with(prefix.as_str())
+    {
+        return Err(FieldError::new("/prefix", "does not match the source text before the exact text"));
     }
-    if let Some(suffix) = &input.suffix {
-        let suffix: Vec<char> = suffix.chars().collect();
-        if end + suffix.len() > chars.len() || chars[end..end + suffix.len()] != suffix[..] {
-            return Err(FieldError::new("/suffix", "does not match the source text after the exact text"));
-        }
+    if let Some(suffix) = &input.suffix
+        && !text[end..].starts_with(suffix.as_str())
+    {
+        return Err(FieldError::new("/suffix", "does not match the source text after the exact text"));
     }
     Ok(())
 }
@@ -218,6 +235,22 @@ mod tests {
         assert_eq!(locate(TEXT, "Nothing is agreed", &with_suffix).unwrap().start, 73);
         let with_start = AnchorInput { start: Some(1), ..input() };
         assert_eq!(locate(TEXT, "Nothing is agreed", &with_start).unwrap().end, 18);
+    }
+
+    #[test]
+    fn a_very_common_text_lists_a_few_positions_and_the_count() {
+        let text = "ab ".repeat(5_000);
+        let error = locate(&text, "ab", &input()).unwrap_err();
+        assert!(error.detail.starts_with("occurs 5000 times"), "{}", error.detail);
+        assert!(error.detail.len() < 300, "{}", error.detail);
+        assert_eq!(locate("aaa", "aa", &input()).unwrap_err().detail.split(' ').nth(1), Some("2"));
+        let chosen = AnchorInput {
+            prefix: Some("ab ".repeat(2)),
+            suffix: Some(" ab".into()),
+            start: Some(6),
+            ..input()
+        };
+        assert_eq!(locate(&text, "ab", &chosen).unwrap().end, 8);
     }
 
     #[test]

@@ -137,7 +137,7 @@ impl TryFrom<ClaimInput> for ClaimDraft {
             source_id: input.source_id,
             claimant_id: input.claimant_id,
             statement: Text::exact(input.statement, MAX_PASSAGE_CHARS).map_err(at("/statement"))?,
-            metric: Text::label(input.metric).map_err(at("/metric"))?,
+            metric: Text::name(input.metric).map_err(at("/metric"))?,
             amount,
             unit: Text::optional_label(input.unit).map_err(at("/unit"))?,
             time,

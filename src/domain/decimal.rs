@@ -9,12 +9,21 @@ use serde::{Deserialize, Deserializer};
 /// amount, and small enough that `1e400` is refused instead of stored as 400 zeros.
 pub const MAX_INTEGER_DIGITS: i64 = 40;
 pub const MAX_FRACTION_DIGITS: i64 = 40;
+/// Longest literal read at all: both digit caps, a sign, a point and an exponent.
+const MAX_LITERAL_CHARS: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExactDecimal(BigDecimal);
 
 impl ExactDecimal {
     pub fn parse(text: &str) -> Result<Self, String> {
+        // Length first: parsing a megabyte of digits would cost seconds of CPU to refuse it.
+        if text.len() > MAX_LITERAL_CHARS {
+            return Err(format!(
+                "must have at most {MAX_INTEGER_DIGITS} digits before and {MAX_FRACTION_DIGITS} after the decimal point (got {} characters)",
+                text.len()
+            ));
+        }
         if !is_decimal_literal(text) {
             return Err(format!(
                 "must be a finite decimal number such as \"300000\" or \"1.5\" (got {text:?})"

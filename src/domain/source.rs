@@ -68,7 +68,7 @@ impl TryFrom<SourceInput> for SourceDraft {
             url: WebUrl::parse(input.url).map_err(at("/url"))?,
             canonical_url: WebUrl::optional(input.canonical_url).map_err(at("/canonical_url"))?,
             title: Text::optional_label(input.title).map_err(at("/title"))?,
-            publisher: Text::optional_label(input.publisher).map_err(at("/publisher"))?,
+            publisher: input.publisher.map(Text::name).transpose().map_err(at("/publisher"))?,
             author: Text::optional_label(input.author).map_err(at("/author"))?,
             published_at: input.published_at,
             retrieved_at: input.retrieved_at,

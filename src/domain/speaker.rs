@@ -64,7 +64,7 @@ impl TryFrom<SpeakerInput> for SpeakerDraft {
             .map(|(i, alias)| Text::label(alias).map_err(|e| FieldError::new(format!("/aliases/{i}"), e)))
             .collect::<Result<_, _>>()?;
         Ok(Self {
-            name: Text::label(input.name).map_err(at("/name"))?,
+            name: Text::name(input.name).map_err(at("/name"))?,
             kind: input.kind,
             description: Text::optional_label(input.description).map_err(at("/description"))?,
             aliases,

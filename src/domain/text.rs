@@ -6,8 +6,11 @@ use std::fmt;
 pub const MAX_CONTENT_CHARS: usize = 1_000_000;
 /// Longest quote or statement, in characters.
 pub const MAX_PASSAGE_CHARS: usize = 20_000;
-/// Longest short field (names, titles, metrics, units, places).
+/// Longest short field (titles, units, places, notes).
 pub const MAX_LABEL_CHARS: usize = 1_000;
+/// Longest indexed name (speaker names, metrics, publishers): at most 4 bytes a character,
+/// so an entry stays within PostgreSQL's btree limit (about 2,700 bytes) in any script.
+pub const MAX_NAME_CHARS: usize = 500;
 
 /// A non-blank string of at most a given number of characters, without control characters
 /// other than tab and line breaks. Stored exactly as given: quotes must keep their bytes.
@@ -32,6 +35,11 @@ impl Text {
     /// For labels (names, titles): surrounding whitespace is dropped, then checked as `exact`.
     pub fn label(value: String) -> Result<Self, String> {
         Self::exact(value.trim().to_owned(), MAX_LABEL_CHARS)
+    }
+
+    /// For names the database indexes: a label of at most `MAX_NAME_CHARS`.
+    pub fn name(value: String) -> Result<Self, String> {
+        Self::exact(value.trim().to_owned(), MAX_NAME_CHARS)
     }
 
     pub fn optional_label(value: Option<String>) -> Result<Option<Self>, String> {

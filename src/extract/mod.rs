@@ -1,9 +1,19 @@
 //! Pure text analysis (no database, no network): finds attributed quotes and numeric claims in
 //! an article, with code-point offsets into it, as candidates for a person to accept.
+//!
+//! Cost: linear in the article's length, in time and memory. Each pass (quotation marks,
+//! sentences, numbers) reads the text once; sentences and quotes are walked side by side in
+//! order; speakers resolve through hash maps; a number finds its quote by binary search. A
+//! sentence that never ends (a run of initials or abbreviations) is cut at
+//! `MAX_SENTENCE_CHARS` outside quotation marks, a claim's statement is an excerpt of at most
+//! `MAX_STATEMENT_CHARS` around its number, and at most `MAX_CANDIDATES` quotes and as many
+//! claims are returned (`truncated` says when more were found).
 
 pub mod numbers;
 pub mod quotes;
 pub mod speakers;
+
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -60,7 +70,17 @@ pub struct ClaimCandidate {
 pub struct Extraction {
     pub quotes: Vec<QuoteCandidate>,
     pub claims: Vec<ClaimCandidate>,
+    /// More than `MAX_CANDIDATES` quotes or claims were found; the first ones are returned.
+    pub truncated: bool,
 }
+
+/// Longest sentence, in code points, before it is cut at the next space outside quotation
+/// marks: a sentence splitter fooled by initials must not make one sentence of a whole text.
+pub const MAX_SENTENCE_CHARS: usize = 2_000;
+/// Longest statement excerpt of a claim: the sentence, or this much of it around the number.
+pub const MAX_STATEMENT_CHARS: usize = 400;
+/// Most quote candidates, and most claim candidates, returned for one text.
+pub const MAX_CANDIDATES: usize = 500;
 
 const DAYS: &[&str] = &["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 const ABBREVIATIONS: &[&str] =
@@ -93,7 +113,9 @@ fn sentences(chars: &[char], quoted: &[quotes::Quoted]) -> Vec<(usize, usize)> {
     while i < chars.len() {
         let c = chars[i];
         let mut end = None;
-        if c == '\n' && is_paragraph_break(chars, i) {
+        if i - start >= MAX_SENTENCE_CHARS && c.is_whitespace() && !inside[i] {
+            end = Some(i);
+        } else if c == '\n' && is_paragraph_break(chars, i) {
             end = Some(i);
         } else if matches!(c, '.' | '!' | '?')
             && !inside[i]
@@ -157,7 +179,8 @@ fn is_verb(word: &str) -> bool {
 
 /// "quoted by state television", "told Reuters", "according to the agency".
 fn relay(after: &str) -> Option<String> {
-    let lower = after.to_lowercase();
+    // ASCII lower-casing keeps byte offsets, so `at` indexes `after` too.
+    let lower = after.to_ascii_lowercase();
     for marker in ["quoted by ", "according to ", "told "] {
         let Some(at) = lower.find(marker) else { continue };
         let rest = &after[at + marker.len()..];
@@ -256,8 +279,11 @@ fn subject_of(ws: &[&str]) -> Option<String> {
 }
 
 /// Resolves mentions: pronouns to the last named speaker, surnames to full names.
+#[derive(Default)]
 struct Resolver {
-    known: Vec<SpeakerCandidate>,
+    known: HashSet<String>,
+    /// A person's trailing words ("Ruiz", "Ana Ruiz") to the first full name ending in them.
+    by_ending: HashMap<String, SpeakerCandidate>,
     last: Option<SpeakerCandidate>,
 }
 
@@ -270,17 +296,17 @@ impl Resolver {
         let mention = speakers::with_apposition(phrase)?;
         let mut candidate = SpeakerCandidate::from(mention);
         if candidate.kind == SpeakerKind::Person
-            && let Some(full) = self.known.iter().find(|k| {
-                k.kind == SpeakerKind::Person
-                    && k.name != candidate.name
-                    && k.name.ends_with(&format!(" {}", candidate.name))
-            })
+            && let Some(full) = self.by_ending.get(&candidate.name)
+            && full.name != candidate.name
         {
             candidate.name = full.name.clone();
             candidate.role = candidate.role.or_else(|| full.role.clone());
         }
-        if !self.known.iter().any(|k| k.name == candidate.name) {
-            self.known.push(candidate.clone());
+        if self.known.insert(candidate.name.clone()) && candidate.kind == SpeakerKind::Person {
+            let name_words = words(&candidate.name);
+            for from in 1..name_words.len() {
+                self.by_ending.entry(name_words[from..].join(" ")).or_insert_with(|| candidate.clone());
+            }
         }
         self.last = Some(candidate.clone());
         Some(candidate)
@@ -325,6 +351,20 @@ fn indirect(sentence: &str) -> Option<(String, String, usize)> {
     None
 }
 
+/// Characters after a number read for its metric (which keeps at most eight words of them).
+const MAX_METRIC_CHARS: usize = 200;
+
+/// The sentence `start..end`, or a `MAX_STATEMENT_CHARS` window of it around the number at
+/// `number_start..number_end`.
+fn statement_around((start, end): (usize, usize), number_start: usize, number_end: usize) -> (usize, usize) {
+    if end - start <= MAX_STATEMENT_CHARS {
+        return (start, end);
+    }
+    let margin = MAX_STATEMENT_CHARS.saturating_sub(number_end - number_start) / 2;
+    let from = number_start.saturating_sub(margin).max(start);
+    (from, (from + MAX_STATEMENT_CHARS).min(end).max(number_end))
+}
+
 /// Finds attributed quotes (direct, partial, indirect) and numeric claims in `article`.
 pub fn extract(article: &str) -> Extraction {
     let chars: Vec<char> = article.chars().collect();
@@ -335,7 +375,7 @@ pub fn extract(article: &str) -> Extraction {
         let i = spans.partition_point(|(s, _)| *s <= at);
         i.checked_sub(1).map_or((0, chars.len()), |i| spans[i])
     };
-    let mut resolver = Resolver { known: Vec::new(), last: None };
+    let mut resolver = Resolver::default();
     let mut extraction = Extraction::default();
     let breaks: Vec<usize> = (0..chars.len()).filter(|&i| is_paragraph_break(&chars, i)).collect();
     let paragraph_of = |at: usize| breaks.partition_point(|&b| b < at);
@@ -344,9 +384,17 @@ pub fn extract(article: &str) -> Extraction {
     // paragraph break) takes its speaker.
     let mut pending: Vec<usize> = Vec::new();
     let mut previous: Option<(usize, Option<usize>, Option<SpeakerCandidate>)> = None;
+    // Quotes and sentences are both in text order: one index walks the quotes.
+    let mut next_quote = 0;
     for &(s_start, s_end) in &spans {
+        while next_quote < quoted.len() && quoted[next_quote].open_mark < s_start {
+            next_quote += 1;
+        }
         let in_sentence: Vec<&quotes::Quoted> =
-            quoted.iter().filter(|q| q.open_mark >= s_start && q.open_mark < s_end).collect();
+            quoted[next_quote..].iter().take_while(|q| q.open_mark < s_end).collect();
+        if extraction.quotes.len() > MAX_CANDIDATES {
+            break;
+        }
         let paragraph = paragraph_of(s_start);
         if pending.first().is_some_and(|&p| paragraph_of(extraction.quotes[p].start) != paragraph) {
             for p in pending.drain(..) {
@@ -421,11 +469,16 @@ pub fn extract(article: &str) -> Extraction {
         extraction.quotes[p].confidence = if resolver.last.is_some() { 0.5 } else { 0.2 };
     }
     extraction.quotes.sort_by_key(|q| q.start);
+    extraction.truncated = extraction.quotes.len() > MAX_CANDIDATES;
+    extraction.quotes.truncate(MAX_CANDIDATES);
 
-    for number in numbers::find(&chars) {
-        let (s_start, s_end) = sentence_of(number.start);
+    let numbers = numbers::find(&chars);
+    extraction.truncated |= numbers.len() > MAX_CANDIDATES;
+    for number in numbers.into_iter().take(MAX_CANDIDATES) {
+        let (s_start, s_end) = statement_around(sentence_of(number.start), number.start, number.end);
         let metric: String = chars[number.end.min(s_end)..s_end]
             .iter()
+            .take(MAX_METRIC_CHARS)
             .collect::<String>()
             .split([',', '.', ';', ':', '»', '”', '"'])
             .next()
@@ -434,10 +487,10 @@ pub fn extract(article: &str) -> Extraction {
             .take(8)
             .collect::<Vec<_>>()
             .join(" ");
-        let claimant = extraction
-            .quotes
-            .iter()
-            .find(|q| q.kind != QuoteKind::Indirect && q.start <= number.start && number.end <= q.end)
+        // Quotes do not overlap: only the last one starting at or before the number can hold it.
+        let claimant = extraction.quotes[..extraction.quotes.partition_point(|q| q.start <= number.start)]
+            .last()
+            .filter(|q| q.kind != QuoteKind::Indirect && number.end <= q.end)
             .and_then(|q| q.speaker.clone());
         extraction.claims.push(ClaimCandidate {
             statement: text(&chars, s_start, s_end),
@@ -482,6 +535,31 @@ mod tests {
         fn never_panics_on_quote_heavy_text(text in "[«»“”‘’\"'„‹›a-zA-Z0-9 ,.:;!?\n%$€£-]{0,400}") {
             let _ = extract(&text);
         }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(8))]
+
+
+        /// Abbreviation-like and number-dense text, the shapes that once made one sentence of a
+        /// whole text and copied it into every claim: the answer stays linear in the input.
+        #[test]
+        fn the_answer_is_linear_in_the_text(
+            tokens in proptest::collection::vec(
+                prop_oneof!["[A-Z]\\.", "(Mr|St|Dr|No)\\.", "[0-9]{1,3}(,[0-9]{3}){0,2}", "«[a-z]{1,8}»", "“[A-Z][a-z]{0,6},” he said\\.", " ", "\n"],
+                10_000..20_000,
+            )
+        ) {
+            let text = tokens.join(" ");
+            let found = extract(&text);
+            prop_assert!(found.quotes.len() <= MAX_CANDIDATES && found.claims.len() <= MAX_CANDIDATES);
+            let answer = serde_json::to_string(&found).unwrap().len();
+            prop_assert!(answer <= 16 * text.len() + 4096, "{answer} bytes of answer for {} of text", text.len());
+            for claim in &found.claims {
+                prop_assert!(claim.statement.chars().count() <= MAX_STATEMENT_CHARS);
+            }
+        }
+
     }
 
     fn speaker(q: &QuoteCandidate) -> &str {

@@ -124,8 +124,15 @@ fn scale(word: &str) -> Option<u64> {
     }
 }
 
+/// Longest numeral read as a number: longer runs of digits are identifiers, not counts, and
+/// parsing a huge one would cost more than the rest of the text.
+const MAX_NUMERAL_CHARS: usize = 60;
+
 /// `12,000`, `1.5`, `300000.5`: digits with optional thousands separators and decimals.
 fn digits_value(text: &str) -> Option<BigDecimal> {
+    if text.len() > MAX_NUMERAL_CHARS {
+        return None;
+    }
     let valid_grouping = match text.split_once('.') {
         Some((int, frac)) => groups_ok(int) && frac.chars().all(|c| c.is_ascii_digit()) && !frac.is_empty(),
         None => groups_ok(text),

@@ -187,6 +187,16 @@ pub async fn lookalikes_of_speaker(
     .await
 }
 
+diesel::define_sql_function! {
+    /// pg_trgm's similarity(): shared trigrams over all trigrams, 0 to 1.
+    fn similarity(a: diesel::sql_types::Text, b: diesel::sql_types::Text) -> diesel::sql_types::Float;
+}
+
+/// How alike two wordings are, by the same measure that proposes variants.
+pub async fn text_similarity(conn: &mut AsyncPgConnection, a: &str, b: &str) -> QueryResult<f32> {
+    diesel::select(similarity(a.to_owned(), b.to_owned())).get_result(conn).await
+}
+
 /// Live quotes by anyone worded like `text`, at least `min_similarity` alike (meant for high
 /// thresholds: the GIN index then rules out nearly every row by itself).
 pub async fn lookalikes_anywhere(

@@ -84,23 +84,49 @@ pub async fn token(
     body: JsonBody<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let TokenRequest { email, password } = body.0;
-    // Failures count per account and per client address, so neither one account nor one
-    // client can keep guessing.
-    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
-    let keys = [format!("email:{}", email.trim().to_lowercase()), format!("ip:{address}")];
-    state.throttle.check(&keys)?;
-    let mut conn = state.conn().await?;
-    let found = user::find_by_email(&mut conn, &email).await?;
-    // Unknown emails cost the same hash as known ones, so timing does not reveal accounts.
-    let stored =
-        found.as_ref().map_or_else(|| password::decoy_hash().to_owned(), |u| u.password_hash.clone());
-    let matches = password::verify(password, stored).await?;
+    let email = email.trim();
+    let address = client_address(&req, &state.trusted_proxies);
+    // The connection goes back to the pool before any wait or hash.
+    let found = user::find_by_email(&mut *state.conn().await?, email).await?;
+    // The throttle counts by the account the database finds (whatever case the email is
+    // written in), or by the email itself when there is no such account.
+    let account =
+        found.as_ref().map_or_else(|| format!("unknown:{}", email.to_lowercase()), |u| u.id.to_string());
+    let attempt = state.throttle.admit(&account, &address)?;
+    tokio::time::sleep(attempt.delay).await;
+    let matches = password::verify(password, found.as_ref().map(|u| u.password_hash.clone())).await?;
     let Some(user) = found.filter(|u| matches && u.disabled_at.is_none()) else {
-        state.throttle.record_failure(&keys);
         return Err(wrong_credentials());
     };
-    state.throttle.record_success(&keys[..1]);
-    issue_tokens(&state, &mut conn, &user, Uuid::now_v7()).await
+    state.throttle.succeeded(attempt);
+    issue_tokens(&state, &mut *state.conn().await?, &user, Uuid::now_v7()).await
+}
+
+/// The address a request came from: the peer, unless the peer is a trusted proxy; then the
+/// last address in `X-Forwarded-For` that is not itself a trusted proxy.
+fn client_address(req: &HttpRequest, trusted: &[ipnet::IpNet]) -> String {
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else { return String::new() };
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer.to_string();
+    }
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .collect();
+    let mut client = peer;
+    for hop in forwarded.iter().rev() {
+        // An entry that is not an address was not written by a proxy we trust: stop there.
+        let Ok(ip) = hop.parse::<std::net::IpAddr>() else { break };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    client.to_string()
 }
 
 /// What presenting a refresh token led to.
@@ -172,7 +198,7 @@ pub async fn change_password(
     password::check_strength(&new_password).map_err(|e| ApiError::validation("/new_password", e))?;
     let mut conn = state.conn().await?;
     let current = user::find(&mut conn, caller.user_id).await?;
-    if !password::verify(current_password, current.password_hash.clone()).await? {
+    if !password::verify(current_password, Some(current.password_hash.clone())).await? {
         return Err(ApiError::validation("/current_password", "is not your current password"));
     }
     let changes =

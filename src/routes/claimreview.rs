@@ -1,7 +1,7 @@
 //! schema.org ClaimReview (JSON-LD) for reviewed quotes and claims, one at a time or as a
 //! feed of everything reviewed since a given time.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use diesel::OptionalExtension;
 use diesel_async::AsyncPgConnection;
@@ -33,9 +33,14 @@ fn default_rating(status: ReviewStatus) -> Option<(i16, &'static str)> {
     }
 }
 
-fn base_url(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
+/// Who publishes the ClaimReview documents, and where: from configuration, never from a
+/// request's headers, which a client chooses.
+#[derive(Debug, Clone)]
+pub struct Publisher {
+    /// The public address of the API, without a trailing slash (`https://facts.example.org`).
+    pub base_url: String,
+    /// The organisation that stands behind the verdicts.
+    pub name: String,
 }
 
 fn creative_work(source: &Source) -> Value {
@@ -74,7 +79,8 @@ fn author(speaker: &Speaker) -> Value {
 }
 
 /// Everything a ClaimReview is made of.
-struct Reviewed {
+struct Reviewed<'a> {
+    publisher: &'a Publisher,
     url: String,
     claim: String,
     author: Option<Speaker>,
@@ -82,7 +88,7 @@ struct Reviewed {
     verdict: Review,
 }
 
-fn document(reviewed: Reviewed) -> Value {
+fn document(reviewed: Reviewed<'_>) -> Value {
     let verdict = &reviewed.verdict;
     let (value, label) = match (verdict.rating_value, &verdict.rating_label) {
         (Some(value), Some(label)) => (value, label.clone()),
@@ -112,7 +118,7 @@ fn document(reviewed: Reviewed) -> Value {
             "worstRating": WORST_RATING,
             "alternateName": label,
         },
-        "author": {"@type": "Organization", "name": "Attest"},
+        "author": {"@type": "Organization", "name": reviewed.publisher.name, "url": reviewed.publisher.base_url},
         "datePublished": verdict.created_at.date_naive().to_string(),
     })
 }
@@ -130,7 +136,11 @@ fn by_publication(sources: &mut [Source]) {
     sources.sort_by_key(|s| (s.published_at.is_none(), s.published_at, s.retrieved_at, s.id));
 }
 
-async fn claim_document(conn: &mut AsyncPgConnection, base: &str, id: Uuid) -> Result<Value, ApiError> {
+async fn claim_document(
+    conn: &mut AsyncPgConnection,
+    publisher: &Publisher,
+    id: Uuid,
+) -> Result<Value, ApiError> {
     let row = claim::find(conn, id).await?;
     let verdict = verdict(conn, Item::Claim(id)).await?;
     let author = match row.claimant_id {
@@ -139,7 +149,8 @@ async fn claim_document(conn: &mut AsyncPgConnection, base: &str, id: Uuid) -> R
     };
     let appearances = vec![source::find(conn, row.source_id).await?];
     Ok(document(Reviewed {
-        url: format!("{base}/claims/{id}/claimreview"),
+        publisher,
+        url: format!("{}/claims/{id}/claimreview", publisher.base_url),
         claim: row.statement,
         author,
         appearances,
@@ -147,7 +158,11 @@ async fn claim_document(conn: &mut AsyncPgConnection, base: &str, id: Uuid) -> R
     }))
 }
 
-async fn quote_document(conn: &mut AsyncPgConnection, base: &str, id: Uuid) -> Result<Value, ApiError> {
+async fn quote_document(
+    conn: &mut AsyncPgConnection,
+    publisher: &Publisher,
+    id: Uuid,
+) -> Result<Value, ApiError> {
     let row = quote::find(conn, id).await?;
     let verdict = verdict(conn, Item::Quote(id)).await?;
     // Every report of the utterance is an appearance; the earliest is the first.
@@ -157,7 +172,8 @@ async fn quote_document(conn: &mut AsyncPgConnection, base: &str, id: Uuid) -> R
     appearances.dedup_by_key(|s| s.id);
     let author = speaker::find(conn, row.speaker_id).await.optional()?;
     Ok(document(Reviewed {
-        url: format!("{base}/quotes/{id}/claimreview"),
+        publisher,
+        url: format!("{}/quotes/{id}/claimreview", publisher.base_url),
         claim: row.text,
         author,
         appearances,
@@ -169,20 +185,14 @@ fn json_ld(document: Value) -> HttpResponse {
     HttpResponse::Ok().content_type(JSON_LD).json(document)
 }
 
-pub async fn for_claim(
-    reader: Reader,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    Ok(json_ld(claim_document(&mut *reader.conn().await?, &base_url(&req), *id).await?))
+pub async fn for_claim(reader: Reader, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let publisher = reader.state().publisher.clone();
+    Ok(json_ld(claim_document(&mut *reader.conn().await?, &publisher, *id).await?))
 }
 
-pub async fn for_quote(
-    reader: Reader,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    Ok(json_ld(quote_document(&mut *reader.conn().await?, &base_url(&req), *id).await?))
+pub async fn for_quote(reader: Reader, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let publisher = reader.state().publisher.clone();
+    Ok(json_ld(quote_document(&mut *reader.conn().await?, &publisher, *id).await?))
 }
 
 #[derive(Deserialize)]
@@ -199,7 +209,6 @@ pub struct FeedQuery {
 /// one JSON-LD document per item (`@graph`).
 pub async fn feed(
     state: web::Data<AppState>,
-    req: HttpRequest,
     query: web::Query<FeedQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
@@ -221,14 +230,14 @@ pub async fn feed(
     let mut conn = state.conn().await?;
     let reviewed = review::reviewed_since(&mut conn, query.since, after, limit + 1).await?;
     let has_more = reviewed.len() as i64 > limit;
-    let base = base_url(&req);
+    let publisher = state.publisher.clone();
     let mut graph = Vec::new();
     let mut last = None;
     for entry in reviewed.into_iter().take(limit as usize) {
         last = Some(format!("{}_{}", entry.reviewed_at.to_rfc3339(), entry.id));
         let document = match entry.item_type.as_str() {
-            "claim" => claim_document(&mut conn, &base, entry.id).await?,
-            _ => quote_document(&mut conn, &base, entry.id).await?,
+            "claim" => claim_document(&mut conn, &publisher, entry.id).await?,
+            _ => quote_document(&mut conn, &publisher, entry.id).await?,
         };
         graph.push(document);
     }

@@ -107,7 +107,9 @@ impl Resource for Claims {
             drafts.iter().filter_map(|d| d.claimant_id),
         )
         .await?;
-        each_item(drafts, batch, |draft| ClaimFields::resolve(draft, &references))
+        // Anchoring reads each source's whole text: CPU work, off the async workers.
+        crate::cpu::run(move || each_item(drafts, batch, |draft| ClaimFields::resolve(draft, &references)))
+            .await?
     }
 
     async fn insert(

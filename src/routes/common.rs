@@ -69,6 +69,7 @@ pub static WAL_POSITION_HEADER: header::HeaderName = header::HeaderName::from_st
 /// `AppState::read_conn`). A request carrying `Attest-Lsn` is served by a node that has
 /// replayed that position; an unreadable value is taken as "latest", which only the primary
 /// is sure to have.
+#[derive(Clone)]
 pub struct Reader {
     state: web::Data<AppState>,
     after: Option<Option<WalPosition>>,
@@ -86,6 +87,10 @@ impl Reader {
     /// `Attest-Lsn`): that write's notice may not have reached this server yet.
     pub fn record_cache(&self) -> Option<&RecordCache> {
         self.after.is_none().then_some(&*self.state.records)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
 }
 

@@ -55,6 +55,8 @@ pub struct ClaimProposal {
 pub struct Proposals {
     quotes: Vec<QuoteProposal>,
     claims: Vec<ClaimProposal>,
+    /// More candidates were found than are returned (`extract::MAX_CANDIDATES` of each kind).
+    truncated: bool,
 }
 
 async fn source_text(conn: &mut AsyncPgConnection, id: Uuid) -> Result<String, ApiError> {
@@ -70,8 +72,7 @@ pub async fn propose(
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Proposals>, ApiError> {
     let text = source_text(&mut *state.conn().await?, *id).await?;
-    // Pure CPU work on a long text: off the async worker.
-    let proposals = web::block(move || {
+    let proposals = crate::cpu::run(move || {
         let chars: Vec<char> = text.chars().collect();
         let found = extract::extract(&text);
         Proposals {
@@ -88,10 +89,10 @@ pub async fn propose(
                     candidate: c,
                 })
                 .collect(),
+            truncated: found.truncated,
         }
     })
-    .await
-    .map_err(ApiError::internal)?;
+    .await?;
     Ok(web::Json(proposals))
 }
 

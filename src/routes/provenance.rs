@@ -2,6 +2,7 @@
 //! which snapshots of a source exist.
 
 use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
 
 use actix_web::web;
 use chrono::{DateTime, Utc};
@@ -16,7 +17,7 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::models::audit::{self, Change};
 use crate::models::quote::{self, Quote};
-use crate::models::source;
+use crate::models::{source, speaker};
 use crate::startup::AppState;
 
 /// Similarity from which another quote of the same speaker is proposed as a variant.
@@ -128,6 +129,18 @@ pub async fn link_variant(
     if root == current.id || Some(root) == current.canonical_quote_id {
         return Err(ApiError::Conflict("the quotes are already in one cluster".into()));
     }
+    // Only wordings alike enough to be proposed may be linked: a cluster's diffs and its
+    // misattribution check assume its members report one utterance.
+    let alike = quote::text_similarity(&mut conn, &current.text, &target.text).await?;
+    if alike < VARIANT_SIMILARITY {
+        return Err(ApiError::validation(
+            "/canonical_id",
+            format!(
+                "the two wordings are {alike:.2} alike; a variant must be at least {VARIANT_SIMILARITY} alike (GET /quotes/{}/similar lists candidates)",
+                current.id
+            ),
+        ));
+    }
     let updated = record_link(&mut conn, &caller, "link_variant", current, version, Some(root)).await?;
     Ok(Tagged::ok(updated.version, updated.into()))
 }
@@ -158,10 +171,16 @@ pub struct DiffPart {
     text: String,
 }
 
-/// The word-level changes from `from` to `to`, adjacent pieces of one kind merged.
-pub fn word_diff(from: &str, to: &str) -> Vec<DiffPart> {
+/// How long the diffs of one provenance answer may take together. Past it, the diff
+/// algorithm stops refining and reports what is left as deleted and inserted whole: still a
+/// correct diff, only a coarser one.
+const DIFF_BUDGET: Duration = Duration::from_millis(200);
+
+/// The word-level changes from `from` to `to`, adjacent pieces of one kind merged, refined
+/// until `deadline`.
+pub fn word_diff(from: &str, to: &str, deadline: Instant) -> Vec<DiffPart> {
     let mut parts: Vec<DiffPart> = Vec::new();
-    for change in TextDiff::from_words(from, to).iter_all_changes() {
+    for change in TextDiff::configure().deadline(deadline).diff_words(from, to).iter_all_changes() {
         let op = match change.tag() {
             ChangeTag::Equal => "equal",
             ChangeTag::Delete => "delete",
@@ -241,11 +260,19 @@ pub async fn provenance(
         speakers_in_cluster: speakers.iter().copied().collect(),
         lookalikes_by_other_speakers: lookalikes,
     });
-    let appearances = members
+    let appearances = crate::cpu::run(move || appearances(members, &first_text)).await?;
+    Ok(web::Json(Provenance { canonical_quote_id: root, first_appearance, appearances, misattribution }))
+}
+
+/// Each member of the cluster with its diff from the first wording: CPU work, run off the
+/// async workers under one time budget.
+fn appearances(members: Vec<(Quote, source::Source, speaker::Speaker)>, first_text: &str) -> Vec<Appearance> {
+    let deadline = Instant::now() + DIFF_BUDGET;
+    members
         .into_iter()
         .map(|(quote, source, speaker)| Appearance {
             relay_chain: source.publisher.iter().chain(quote.relayed_by.iter()).cloned().collect(),
-            diff_from_first: word_diff(&first_text, &quote.text),
+            diff_from_first: word_diff(first_text, &quote.text, deadline),
             quote_id: quote.id,
             text: quote.text,
             speaker_id: speaker.id,
@@ -259,8 +286,7 @@ pub async fn provenance(
                 retrieved_at: source.retrieved_at,
             },
         })
-        .collect();
-    Ok(web::Json(Provenance { canonical_quote_id: root, first_appearance, appearances, misattribution }))
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -297,12 +323,13 @@ mod tests {
 
     #[test]
     fn diffs_are_by_word() {
-        let parts = word_diff("We will not sign this deal", "We will never sign this deal");
+        let later = Instant::now() + DIFF_BUDGET;
+        let parts = word_diff("We will not sign this deal", "We will never sign this deal", later);
         let ops: Vec<(&str, &str)> = parts.iter().map(|p| (p.op, p.text.as_str())).collect();
         assert_eq!(
             ops,
             [("equal", "We will "), ("delete", "not"), ("insert", "never"), ("equal", " sign this deal")]
         );
-        assert_eq!(word_diff("same", "same").len(), 1);
+        assert_eq!(word_diff("same", "same", later).len(), 1);
     }
 }

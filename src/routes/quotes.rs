@@ -102,7 +102,9 @@ impl Resource for Quotes {
         let references =
             References::load(conn, drafts.iter().map(|d| d.source_id), drafts.iter().map(|d| d.speaker_id))
                 .await?;
-        each_item(drafts, batch, |draft| QuoteFields::resolve(draft, &references))
+        // Anchoring reads each source's whole text: CPU work, off the async workers.
+        crate::cpu::run(move || each_item(drafts, batch, |draft| QuoteFields::resolve(draft, &references)))
+            .await?
     }
 
     async fn insert(

@@ -1,6 +1,8 @@
 //! The handlers every stored resource shares — create, batch create, read, list, update,
 //! delete — written once over the `Resource` trait that each resource file implements.
 
+use std::time::Duration;
+
 use actix_web::{HttpResponse, web};
 use diesel::QueryResult;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -261,39 +263,55 @@ pub async fn delete<R: Resource>(
 
 /// Rows fetched per round trip while exporting.
 const EXPORT_BATCH: i64 = 1000;
+/// Exports streaming at once on one server; more answer 503. Each holds a database
+/// connection only while it reads a page, but reads a page as fast as its client takes them.
+pub const MAX_CONCURRENT_EXPORTS: usize = 4;
+/// How long an export waits for its client to take the next chunk before it gives up.
+const EXPORT_SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The filtered list as CSV, streamed: pages are read and written one at a time, so memory
-/// stays flat however many rows match. Columns are the record's fields (`id` first, then
-/// alphabetical); nested values are written as JSON.
+/// stays flat however many rows match. Each page takes a connection and gives it back, so a
+/// client that stops reading holds no connection, and its export ends after
+/// `EXPORT_SEND_TIMEOUT`. Columns are the record's fields (`id` first, then alphabetical);
+/// nested values are written as JSON.
 pub async fn export<R: Resource>(
     reader: Reader,
     query: web::Query<R::Query>,
 ) -> Result<HttpResponse, ApiError> {
+    let slot = reader.state().exports.clone().try_acquire_owned().map_err(|_| {
+        ApiError::Overloaded(format!("{MAX_CONCURRENT_EXPORTS} exports are running; try again shortly"))
+    })?;
     let query = query.into_inner();
     let mut page = R::page(&query)?;
     page.limit = EXPORT_BATCH;
-    let mut conn = reader.conn().await?;
     // The first page is read before answering, so a bad filter still gets a proper error.
-    let first = R::list(&mut conn, &query, page).await?;
+    let first = R::list(&mut *reader.conn().await?, &query, page).await?;
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<web::Bytes, ApiError>>(4);
     actix_web::rt::spawn(async move {
+        let _slot = slot;
         let mut columns: Option<Vec<String>> = None;
         let mut next = Some(first);
         loop {
             let batch = match next.take() {
-                Some(batch) => batch,
-                None => match R::list(&mut conn, &query, page).await {
-                    Ok(batch) => batch,
-                    Err(error) => {
-                        let _ = sender.send(Err(error)).await;
-                        return;
-                    }
+                Some(batch) => Ok(batch),
+                None => match reader.conn().await {
+                    Ok(mut conn) => R::list(&mut conn, &query, page).await,
+                    Err(error) => Err(error),
                 },
+            };
+            let batch = match batch {
+                Ok(batch) => batch,
+                Err(error) => {
+                    let _ = tokio::time::timeout(EXPORT_SEND_TIMEOUT, sender.send(Err(error))).await;
+                    return;
+                }
             };
             page.after = batch.rows.last().map(Versioned::id);
             let chunk = csv_chunk::<R>(batch.rows, &mut columns);
-            // A closed channel means the client went away: stop reading.
-            if sender.send(chunk).await.is_err() || !batch.has_more {
+            // A closed channel means the client went away; a full one for too long, that it
+            // stopped reading: either way, stop.
+            let sent = tokio::time::timeout(EXPORT_SEND_TIMEOUT, sender.send(chunk)).await;
+            if !matches!(sent, Ok(Ok(()))) || !batch.has_more {
                 return;
             }
         }
@@ -330,10 +348,40 @@ fn csv_chunk<R: Resource>(
         }
         let cells = columns.iter().flatten().map(|name| match record.get(name) {
             None | Some(serde_json::Value::Null) => String::new(),
-            Some(serde_json::Value::String(text)) => text.clone(),
-            Some(other) => other.to_string(),
+            Some(serde_json::Value::String(text)) => spreadsheet_safe(text),
+            Some(other) => spreadsheet_safe(&other.to_string()),
         });
         writer.write_record(cells).map_err(ApiError::internal)?;
     }
     writer.into_inner().map(web::Bytes::from).map_err(ApiError::internal)
+}
+
+/// A cell that a spreadsheet would read as a formula (it begins with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return) gets a leading apostrophe, as OWASP's "CSV Injection" advises;
+/// a plain negative number such as `-12.5` is left as it is.
+fn spreadsheet_safe(text: &str) -> String {
+    let is_negative_number = text.strip_prefix('-').is_some_and(|digits| {
+        let mut parts = digits.splitn(2, '.');
+        parts.all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+    });
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_negative_number {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spreadsheet_safe;
+
+    #[test]
+    fn formulas_are_defused_and_numbers_kept() {
+        for formula in ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tx", "\r=x", "-", "-1.", "--1"] {
+            assert_eq!(spreadsheet_safe(formula), format!("'{formula}"));
+        }
+        for plain in ["-12.5", "-300000", "300000", "Ana = Bob", "", "a-b"] {
+            assert_eq!(spreadsheet_safe(plain), plain);
+        }
+    }
 }

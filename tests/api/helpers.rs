@@ -9,12 +9,16 @@ use attest::auth::jwt::KeyRing;
 use attest::db::{self, local};
 use attest::domain::kinds::Role;
 use attest::models::user::NewUser;
+use attest::routes::claimreview::Publisher;
 use attest::startup::{self, HttpSettings};
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 const TEMPLATE: &str = "attest_template";
+/// Where the test servers' ClaimReview documents say they are published, and by whom.
+pub const PUBLIC_BASE_URL: &str = "https://facts.news.example";
+pub const PUBLISHER: &str = "News Example Fact Check";
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 struct TestCluster {
@@ -149,6 +153,7 @@ impl TestApp {
             listen_url,
             pool_size: 4,
             wait_timeout: Duration::from_secs(10),
+            statement_timeout: Duration::from_secs(30),
         };
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
@@ -160,6 +165,8 @@ impl TestApp {
             auth_cache_ttl: Duration::from_secs(1),
             // On, as `serve` runs by default: every test reads through it.
             record_cache_bytes: 8 << 20,
+            trusted_proxies: Vec::new(),
+            publisher: Publisher { base_url: PUBLIC_BASE_URL.into(), name: PUBLISHER.into() },
         };
         let keys = test_keys();
         let server = startup::run(listener, &database, keys.clone(), &settings).unwrap();
