@@ -66,23 +66,48 @@ impl LocalCluster {
     /// `attest serve` owns, or start it for the command's duration.
     pub fn start_or_attach(self) -> anyhow::Result<RunningCluster> {
         if self.pgdata.join("PG_VERSION").exists() && self.is_running()? {
-            return Ok(RunningCluster { cluster: self, stopped: Mutex::new(true) });
+            return Ok(RunningCluster { cluster: self, stopped: Mutex::new(true), _owner: None });
         }
         self.start()
     }
 
+    /// The lock that says a live process owns this cluster: held for the owner's life, and
+    /// released by the kernel when the owner dies, however it dies.
+    fn lock_owner(&self) -> anyhow::Result<std::fs::File> {
+        let path = self.pgdata.with_file_name("attest.lock");
+        let file = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => bail!(
+                "another `attest serve` is using {}; stop it first",
+                self.pgdata.parent().unwrap_or(&self.pgdata).display()
+            ),
+            Err(std::fs::TryLockError::Error(error)) => Err(error).context("locking the data directory"),
+        }
+    }
+
     /// initdb on first use, then start the server and wait until it accepts connections.
+    /// A server left running by an owner that died (killed, or out of memory) is this data
+    /// directory's own: it is stopped first, then started afresh.
     pub fn start(self) -> anyhow::Result<RunningCluster> {
+        let owner = self.lock_owner()?;
         if !self.pgdata.join("PG_VERSION").exists() {
             self.init()?;
         }
         self.write_settings()?;
         if self.is_running()? {
-            bail!(
-                "a PostgreSQL server is already running on {} (another `attest serve`?); stop it with: pg_ctl -D {} stop",
-                self.pgdata.display(),
-                self.pgdata.display()
-            );
+            tracing::warn!(data_dir = %self.pgdata.display(), "stopping the PostgreSQL left running by an owner that died");
+            let fast = self.pg_ctl(["stop", "-m", "fast", "-w", "-t", "30"])?;
+            if !fast.status.success() {
+                let immediate = self.pg_ctl(["stop", "-m", "immediate", "-w", "-t", "30"])?;
+                if !immediate.status.success() {
+                    bail!(
+                        "the PostgreSQL left running on {} would not stop: {}",
+                        self.pgdata.display(),
+                        String::from_utf8_lossy(&immediate.stderr)
+                    );
+                }
+            }
         }
         let log = self.pgdata.join("postgres.log");
         let started = self.pg_ctl([
@@ -104,7 +129,7 @@ impl LocalCluster {
             );
         }
         tracing::info!(data_dir = %self.pgdata.display(), "local PostgreSQL started");
-        Ok(RunningCluster { cluster: self, stopped: Mutex::new(false) })
+        Ok(RunningCluster { cluster: self, stopped: Mutex::new(false), _owner: Some(owner) })
     }
 
     fn init(&self) -> anyhow::Result<()> {
@@ -183,6 +208,8 @@ impl LocalCluster {
 pub struct RunningCluster {
     cluster: LocalCluster,
     stopped: Mutex<bool>,
+    /// The owner's lock (`LocalCluster::lock_owner`); none when attached to another's cluster.
+    _owner: Option<std::fs::File>,
 }
 
 impl RunningCluster {
@@ -198,6 +225,11 @@ impl RunningCluster {
 
     pub fn data_dir(&self) -> &Path {
         &self.cluster.pgdata
+    }
+
+    /// Lets go of a cluster whose processes are already gone (killed), without stopping it.
+    pub fn abandon(self) {
+        *self.stopped.lock().unwrap_or_else(|poison| poison.into_inner()) = true;
     }
 
     /// Fast shutdown: open sessions are ended, then the cluster stops cleanly. Idempotent.

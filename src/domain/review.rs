@@ -144,8 +144,10 @@ pub enum Refusal {
 
 /// The verification workflow. Reviewers claim items (`in_review`, assigned to them), record
 /// verdicts on items they hold (or that no one holds), and release them (`unreviewed`); a
-/// reviewer may flag someone else's verdict as `disputed`. Editors may do anything, and only
-/// editors retract or change a retracted item.
+/// reviewer may flag someone else's verdict as `disputed`. Once an item has a verdict, only an
+/// editor moves it anywhere else: not to another verdict, and not back to `in_review` or
+/// `unreviewed` either, which would let a reviewer overturn it in two steps. Editors may do
+/// anything, and only editors retract or change a retracted item.
 pub fn check_transition(actor: Uuid, role: Role, item: ItemState, to: ReviewStatus) -> Result<(), Refusal> {
     use ReviewStatus::*;
     if role < Role::Reviewer {
@@ -165,6 +167,11 @@ pub fn check_transition(actor: Uuid, role: Role, item: ItemState, to: ReviewStat
     if editor {
         return Ok(());
     }
+    if item.status.is_verdict() && to != Disputed {
+        return Err(Refusal::Forbidden(
+            "changing a verdict needs an editor; a reviewer may mark it disputed",
+        ));
+    }
     let held_by_other = item.status == InReview && item.assignee.is_some_and(|a| a != actor);
     match to {
         InReview if held_by_other => Err(Refusal::Conflict("another reviewer holds this item")),
@@ -174,10 +181,6 @@ pub fn check_transition(actor: Uuid, role: Role, item: ItemState, to: ReviewStat
         }
         Unreviewed if held_by_other => Err(Refusal::Conflict("another reviewer holds this item")),
         _ if held_by_other => Err(Refusal::Conflict("another reviewer holds this item")),
-        // Overturning another's verdict is an editor's call; a reviewer can flag it as disputed.
-        Verified | False | Misleading | Unverifiable if item.status.is_verdict() => {
-            Err(Refusal::Forbidden("changing a verdict needs an editor; a reviewer may mark it disputed"))
-        }
         _ => Ok(()),
     }
 }
@@ -225,6 +228,28 @@ mod tests {
             check_transition(me, Role::Reviewer, state(Verified, Some(other)), False),
             Err(Refusal::Forbidden(_))
         ));
+    }
+
+    /// Every way out of a verdict, for a reviewer: only `disputed` is open, so no sequence of
+    /// steps turns one reviewer's verdict into another's.
+    #[test]
+    fn a_verdict_is_changed_only_by_an_editor() {
+        let (me, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let all = [Unreviewed, InReview, Verified, Disputed, False, Misleading, Unverifiable, Retracted];
+        for from in all.into_iter().filter(|s| s.is_verdict()) {
+            for to in all.into_iter().filter(|to| *to != from) {
+                let reviewer = check_transition(me, Role::Reviewer, state(from, Some(other)), to);
+                if to == Disputed {
+                    assert_eq!(reviewer, Ok(()), "{from:?} -> {to:?}");
+                } else {
+                    assert!(
+                        matches!(reviewer, Err(Refusal::Forbidden(_))),
+                        "{from:?} -> {to:?}: {reviewer:?}"
+                    );
+                }
+                assert_eq!(check_transition(me, Role::Editor, state(from, Some(other)), to), Ok(()));
+            }
+        }
     }
 
     #[test]

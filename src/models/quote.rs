@@ -172,7 +172,7 @@ pub async fn lookalikes_of_speaker(
              SELECT id, speaker_id, canonical_quote_id, text, similarity(text, $1) AS similarity
                FROM quotes
               WHERE speaker_id = $2 AND deleted_at IS NULL AND id <> $3
-              ORDER BY text <-> $1
+              ORDER BY left(text, 1000) <-> left($1, 1000)
               LIMIT $5
          ) AS nearest
          WHERE similarity >= $4

@@ -190,4 +190,23 @@ pub async fn live_references(conn: &mut AsyncPgConnection, id: Uuid) -> QueryRes
     Ok(quotes + claims)
 }
 
+/// Whether any live quote or claim citing the source has been reviewed (is past `unreviewed`).
+pub async fn has_reviewed_citations(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
+    use crate::domain::kinds::ReviewStatus;
+    use crate::schema::{claims, quotes};
+    let quotes = quotes::table
+        .filter(quotes::source_id.eq(id))
+        .filter(quotes::deleted_at.is_null())
+        .filter(quotes::status.ne(ReviewStatus::Unreviewed));
+    let claims = claims::table
+        .filter(claims::source_id.eq(id))
+        .filter(claims::deleted_at.is_null())
+        .filter(claims::status.ne(ReviewStatus::Unreviewed));
+    diesel::select(
+        diesel::dsl::exists(quotes.select(quotes::id)).or(diesel::dsl::exists(claims.select(claims::id))),
+    )
+    .get_result(conn)
+    .await
+}
+
 super::versioned_queries!(sources, Source, SourceFields);

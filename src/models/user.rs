@@ -97,3 +97,12 @@ pub async fn update(
         .await
         .optional()
 }
+
+/// Ends every access token of the user at once (their token generation moves on); refresh
+/// tokens that were not revoked can still get new ones.
+pub async fn end_access_tokens(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<usize> {
+    diesel::update(users::table.filter(users::id.eq(id)))
+        .set(users::token_generation.eq(users::token_generation + 1))
+        .execute(conn)
+        .await
+}

@@ -132,8 +132,8 @@ fn client_address(req: &HttpRequest, trusted: &[ipnet::IpNet]) -> String {
 /// What presenting a refresh token led to.
 enum Refresh {
     Rotated(Box<User>, Uuid),
-    /// Already used or revoked: the family is now revoked.
-    Replayed,
+    /// Already used or revoked: the family is now revoked, and the user's access tokens ended.
+    Replayed(Uuid),
     Invalid,
 }
 
@@ -150,8 +150,11 @@ pub async fn refresh(
             };
             if token.used_at.is_some() || token.revoked_at.is_some() {
                 let revoked = refresh_token::revoke_family(conn, token.family_id).await?;
+                // An access token does not name its family, so all of the user's end: the
+                // thief's with them. The user's other sign-ins get new ones by refreshing.
+                user::end_access_tokens(conn, token.user_id).await?;
                 tracing::warn!(family = %token.family_id, revoked, "refresh token reused; family revoked");
-                return Ok(Refresh::Replayed);
+                return Ok(Refresh::Replayed(token.user_id));
             }
             if token.expires_at < Utc::now() {
                 return Ok(Refresh::Invalid);
@@ -166,9 +169,13 @@ pub async fn refresh(
         .await?;
     match outcome {
         Refresh::Rotated(user, family) => issue_tokens(&state, &mut conn, &user, family).await,
-        Refresh::Replayed => Err(ApiError::Unauthorized(
-            "this refresh token was already used; every session descended from it is now signed out".into(),
-        )),
+        Refresh::Replayed(user_id) => {
+            state.principals.forget_user(user_id);
+            Err(ApiError::Unauthorized(
+                "this refresh token was already used; every session descended from it is now signed out"
+                    .into(),
+            ))
+        }
         Refresh::Invalid => Err(ApiError::Unauthorized("the refresh token is not valid".into())),
     }
 }

@@ -33,7 +33,7 @@ pub trait Resource: 'static {
     /// Fields set at creation that an update may repeat but not change.
     const FIXED: &'static [&'static str];
 
-    type Row: Versioned + Clone + Send;
+    type Row: Versioned + Clone + Send + 'static;
     type View: Serialize + From<Self::Row> + Send;
     /// A create body; an update is merged into the current record and read as one too.
     type Input: DeserializeOwned + Send + 'static;
@@ -79,6 +79,14 @@ pub trait Resource: 'static {
     /// Whether reviewers have started on the record (then only editors change it).
     fn under_review(_row: &Self::Row) -> bool {
         false
+    }
+    /// Fields a published verdict shows of this record, and whether a verdict now rests on it:
+    /// then only an editor may change those fields.
+    fn fields_verdicts_show(
+        _conn: &mut AsyncPgConnection,
+        _id: Uuid,
+    ) -> impl Future<Output = QueryResult<&'static [&'static str]>> {
+        std::future::ready(Ok(&[][..]))
     }
 }
 
@@ -198,6 +206,19 @@ pub async fn update<R: Resource>(
     check_may_change::<R>(&caller, &current)?;
     let current_version = current.version();
     let (_, _, before) = snapshot::<R>(current)?;
+    if !caller.at_least(Role::Editor)
+        && let serde_json::Value::Object(changes) = &patch.0
+    {
+        let shown = R::fields_verdicts_show(&mut conn, id).await?;
+        if let Some(field) =
+            shown.iter().find(|f| changes.get(**f).is_some_and(|v| Some(v) != before.get(**f)))
+        {
+            return Err(ApiError::Forbidden(format!(
+                "{field} is shown in published verdicts on records citing this {}; only an editor may change it now",
+                R::ENTITY
+            )));
+        }
+    }
     let editable_now = editable(&before, R::READ_ONLY)?;
     // The change is checked first; only a valid change is then held against the version.
     let input: R::Input = merge_patch(editable_now, patch.0, R::FIXED)?;
@@ -261,8 +282,13 @@ pub async fn delete<R: Resource>(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Rows fetched per round trip while exporting.
+/// Most rows fetched per round trip while exporting. The first page is one row: how large
+/// the rows are is not known until one is read.
 const EXPORT_BATCH: i64 = 1000;
+const EXPORT_FIRST_PAGE: i64 = 1;
+/// CSV an export aims to write per page: the page size follows the rows' size, so a page of
+/// sources with megabyte texts is a few rows, and one of claims a thousand.
+const EXPORT_CHUNK_BYTES: usize = 1 << 20;
 /// Exports streaming at once on one server; more answer 503. Each holds a database
 /// connection only while it reads a page, but reads a page as fast as its client takes them.
 pub const MAX_CONCURRENT_EXPORTS: usize = 4;
@@ -283,7 +309,7 @@ pub async fn export<R: Resource>(
     })?;
     let query = query.into_inner();
     let mut page = R::page(&query)?;
-    page.limit = EXPORT_BATCH;
+    page.limit = EXPORT_FIRST_PAGE;
     // The first page is read before answering, so a bad filter still gets a proper error.
     let first = R::list(&mut *reader.conn().await?, &query, page).await?;
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<web::Bytes, ApiError>>(4);
@@ -307,11 +333,25 @@ pub async fn export<R: Resource>(
                 }
             };
             page.after = batch.rows.last().map(Versioned::id);
-            let chunk = csv_chunk::<R>(batch.rows, &mut columns);
+            let has_more = batch.has_more;
+            let rows = batch.rows.len().max(1);
+            // Turning rows into CSV is CPU work in proportion to their size: off the workers.
+            let mut known = columns.take();
+            let chunk = match crate::cpu::run(move || (csv_chunk::<R>(batch.rows, &mut known), known)).await {
+                Ok((chunk, known)) => {
+                    columns = known;
+                    chunk
+                }
+                Err(error) => Err(error),
+            };
+            if let Ok(bytes) = &chunk {
+                let per_row = bytes.len() / rows + 1;
+                page.limit = (EXPORT_CHUNK_BYTES / per_row).clamp(1, EXPORT_BATCH as usize) as i64;
+            }
             // A closed channel means the client went away; a full one for too long, that it
             // stopped reading: either way, stop.
             let sent = tokio::time::timeout(EXPORT_SEND_TIMEOUT, sender.send(chunk)).await;
-            if !matches!(sent, Ok(Ok(()))) || !batch.has_more {
+            if !matches!(sent, Ok(Ok(()))) || !has_more {
                 return;
             }
         }

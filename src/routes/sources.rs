@@ -148,6 +148,16 @@ impl Resource for Sources {
         source::soft_delete(conn, id, version).await
     }
 
+    /// What ClaimReview shows of a source (`claimreview::creative_work`), once anything citing
+    /// it is reviewed.
+    async fn fields_verdicts_show(
+        conn: &mut AsyncPgConnection,
+        id: Uuid,
+    ) -> QueryResult<&'static [&'static str]> {
+        const SHOWN: &[&str] = &["url", "title", "publisher", "author", "published_at"];
+        Ok(if source::has_reviewed_citations(conn, id).await? { SHOWN } else { &[] })
+    }
+
     async fn check_deletable(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), ApiError> {
         match source::live_references(conn, id).await? {
             0 => Ok(()),

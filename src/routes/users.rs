@@ -163,6 +163,12 @@ pub async fn update(
         .transpose()
         .map_err(|e| ApiError::validation("/display_name", e))?;
     let password_hash = match patch.password {
+        // A key is a machine's credential: a stolen one must not become a person's password.
+        Some(_) if caller.api_key.is_some() => {
+            return Err(ApiError::Forbidden(
+                "an API key cannot change a password; sign in as a person".into(),
+            ));
+        }
         Some(new_password) => {
             password::check_strength(&new_password).map_err(|e| ApiError::validation("/password", e))?;
             Some(password::hash(new_password).await?)

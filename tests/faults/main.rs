@@ -3,6 +3,7 @@
 //!
 //! Each test prints what it saw (run with `--nocapture` to read the figures).
 
+mod crash;
 mod durability;
 mod logs;
 mod outage;

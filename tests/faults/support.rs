@@ -72,7 +72,7 @@ impl Cluster {
             unsafe { libc::kill(*pid, libc::SIGKILL) };
         }
         // The handle must not try a clean stop of what is already dead.
-        std::mem::forget(running);
+        running.abandon();
         let deadline = Instant::now() + Duration::from_secs(10);
         while pids.iter().any(|pid| Path::new(&format!("/proc/{pid}")).exists()) {
             assert!(Instant::now() < deadline, "postgres processes outlived SIGKILL");

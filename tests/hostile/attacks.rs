@@ -1,0 +1,390 @@
+//! Findings 1 to 6: single requests that exhausted memory, CPU or connections.
+
+use std::io::Write;
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::{Hostile, Rng, body, id, problem};
+
+/// Text of about `chars` characters in one of the shapes that once made extraction quadratic:
+/// runs of initials and abbreviations (a sentence that never ends), dense numbers (each claim
+/// copying its sentence), and dense quotation marks.
+fn pathological_text(rng: &mut Rng, chars: usize) -> String {
+    let shapes: [&[&str]; 3] = [
+        &["A.", "B.", "J.", "Mr.", "St.", "No.", "Dr.", "K."],
+        &["12", "300,000", "more than 4,500", "1.5 million", "almost 6", "A.", "Gen."],
+        &["«a»", "“b,” he said.", "\"c\"", "‘d’", "«", "»", "12,000"],
+    ];
+    let shape = *rng.pick(&shapes);
+    let mut text = String::with_capacity(chars + 32);
+    while text.len() < chars {
+        text.push_str(*rng.pick(shape));
+        text.push(if rng.between(0..50) == 0 { '\n' } else { ' ' });
+    }
+    text
+}
+
+/// 1. Extraction of a 200 KB pathological text answers with bounded candidates, in bounded
+/// memory, while the server keeps answering.
+#[tokio::test]
+async fn extraction_of_pathological_text_is_bounded() {
+    let app = Hostile::start().await;
+    let mut rng = Rng::new("extraction");
+    let texts: Vec<String> = (0..3).map(|_| pathological_text(&mut rng, 200_000)).collect();
+    let mut sources = Vec::new();
+    for text in &texts {
+        sources.push(id(&app.source(text).await).to_owned());
+    }
+    let paths: Vec<String> = sources.iter().map(|source| format!("/sources/{source}/extract")).collect();
+    let answers = app
+        .under_watch(futures_util::future::join_all(
+            paths.iter().map(|path| app.send(&app.submitter.token, Method::POST, path, None)),
+        ))
+        .await;
+    for answer in answers {
+        if answer.status() == StatusCode::SERVICE_UNAVAILABLE {
+            problem(answer, &[StatusCode::SERVICE_UNAVAILABLE]).await;
+            continue;
+        }
+        let bytes = answer.content_length();
+        let found = body(answer, StatusCode::OK).await;
+        let quotes = found["quotes"].as_array().unwrap().len();
+        let claims = found["claims"].as_array().unwrap().len();
+        println!("{quotes} quotes, {claims} claims, truncated {}, {bytes:?} bytes", found["truncated"]);
+        assert!(quotes <= 500 && claims <= 500);
+        let size = serde_json::to_string(&found).unwrap().len();
+        assert!(size < 20 * 200_000, "an answer of {size} bytes for 200 KB of text");
+    }
+}
+
+/// 2a. A claim value of hundreds of thousands of digits is refused at once, without parsing.
+#[tokio::test]
+async fn huge_decimal_values_are_refused_cheaply() {
+    let app = Hostile::start().await;
+    let mut rng = Rng::new("decimals");
+    let source = app.source("A figure.").await;
+    let values: Vec<String> = (0..4)
+        .map(|_| {
+            let digits = rng.between(100_000..1_000_000);
+            (0..digits).map(|_| char::from(b'0' + (rng.next() % 10) as u8)).collect()
+        })
+        .collect();
+    let answers = app
+        .under_watch(futures_util::future::join_all(values.iter().map(|value| {
+            app.send(
+                &app.submitter.token,
+                Method::POST,
+                "/claims",
+                Some(json!({"source_id": id(&source), "statement": "A figure.", "metric": "m", "qualifier": "exact", "value": value})),
+            )
+        })))
+        .await;
+    for answer in answers {
+        let problem = problem(answer, &[StatusCode::UNPROCESSABLE_ENTITY]).await;
+        assert_eq!(problem["errors"][0]["pointer"], "/value");
+    }
+    assert_eq!(app.count("claims", "true").await, 0);
+}
+
+/// 2b. Anchoring long statements in a 1 MB source is linear, off the workers.
+#[tokio::test]
+async fn anchor_search_in_a_long_source_is_bounded() {
+    let app = Hostile::start().await;
+    let mut rng = Rng::new("anchors");
+    // A repetitive 1 MB text: the naive search compared nearly the whole needle everywhere.
+    let unit = "a".repeat(rng.between(5..40)) + " ";
+    let content: String = unit.repeat(1_000_000 / unit.len());
+    let source = app.source(&content).await;
+    let items: Vec<_> = (0..20)
+        .map(|_| {
+            let statement = "a".repeat(rng.between(5_000..15_000)) + "b";
+            json!({"source_id": id(&source), "statement": statement, "metric": "m", "qualifier": "exact", "value": "1", "anchor": {}})
+        })
+        .collect();
+    let answer = app
+        .under_watch(app.send(
+            &app.submitter.token,
+            Method::POST,
+            "/claims/batch",
+            Some(json!({"items": items})),
+        ))
+        .await;
+    let problem = problem(answer, &[StatusCode::UNPROCESSABLE_ENTITY]).await;
+    assert!(problem["errors"][0]["pointer"].as_str().unwrap().starts_with("/items/0/"), "{problem}");
+    assert_eq!(app.count("claims", "true").await, 0);
+}
+
+/// 2c. Provenance diffs of long linked quotes stay within a time budget; quotes that are not
+/// alike cannot be linked at all.
+#[tokio::test]
+async fn provenance_of_long_variants_is_bounded() {
+    let app = Hostile::start().await;
+    let mut rng = Rng::new("provenance");
+    let first = rng.words(2_500);
+    // A variant: every fifth word replaced.
+    let second: String = first
+        .split(' ')
+        .enumerate()
+        .map(|(i, w)| if i % 5 == 0 { rng.words(1) } else { w.to_owned() })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let unrelated = rng.words(2_500);
+    let speaker = app.speaker("Long Speaker").await;
+    let mut quotes = Vec::new();
+    for text in [&first, &second, &unrelated] {
+        let source = app.source(text).await;
+        quotes.push(
+            app.create(
+                "/quotes",
+                json!({"source_id": id(&source), "speaker_id": id(&speaker), "kind": "direct", "text": text}),
+            )
+            .await,
+        );
+    }
+    let link = async |quote: &serde_json::Value, to: &serde_json::Value| {
+        let current =
+            app.send(&app.reviewer.token, Method::GET, &format!("/quotes/{}", id(quote)), None).await;
+        let etag = crate::etag(&current);
+        app.client
+            .post(app.url(&format!("/quotes/{}/variant-of", id(quote))))
+            .bearer_auth(&app.reviewer.token)
+            .header("if-match", etag)
+            .json(&json!({"canonical_id": id(to)}))
+            .send()
+            .await
+            .unwrap()
+    };
+    let refused = problem(link(&quotes[2], &quotes[0]).await, &[StatusCode::UNPROCESSABLE_ENTITY]).await;
+    assert_eq!(refused["errors"][0]["pointer"], "/canonical_id");
+    body(link(&quotes[1], &quotes[0]).await, StatusCode::OK).await;
+    let path = format!("/quotes/{}/provenance", id(&quotes[1]));
+    let answers = app
+        .under_watch(futures_util::future::join_all(
+            (0..6).map(|_| app.send(&app.submitter.token, Method::GET, &path, None)),
+        ))
+        .await;
+    for answer in answers {
+        let provenance = body(answer, StatusCode::OK).await;
+        assert_eq!(provenance["appearances"].as_array().unwrap().len(), 2);
+    }
+}
+
+/// 3. Exports that are never read hold no database connection: the API and `/readyz` keep
+/// answering, and exports beyond the limit are refused with 503 and Retry-After.
+#[tokio::test]
+async fn exports_that_are_never_read_pin_nothing() {
+    let app = Hostile::start().await;
+    let mut rng = Rng::new("exports");
+    // Sources of a megabyte each: an export of them is far more than the sockets buffer.
+    for _ in 0..12 {
+        app.source(&rng.words(150_000)).await;
+    }
+    let address = app.server.address.trim_start_matches("http://").to_owned();
+    let clients = rng.between(24..40);
+    let request = format!(
+        "GET /sources/export HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\n\r\n",
+        app.submitter.token
+    );
+    let (refused, readyz, reads) = app
+        .under_watch(async {
+            // Connections that send the request and never read a byte of the answer.
+            let mut sockets = Vec::new();
+            for _ in 0..clients {
+                let mut socket = std::net::TcpStream::connect(&address).unwrap();
+                socket.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+                socket.write_all(request.as_bytes()).unwrap();
+                sockets.push(socket);
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            let export = app.send(&app.submitter.token, Method::GET, "/sources/export", None).await;
+            let readyz = app.client.get(app.url("/readyz")).send().await.unwrap().status();
+            let mut reads = Vec::new();
+            for _ in 0..20 {
+                reads.push(
+                    app.send(&app.submitter.token, Method::GET, "/claims?limit=5", None).await.status(),
+                );
+            }
+            drop(sockets);
+            (export, readyz, reads)
+        })
+        .await;
+    problem(refused, &[StatusCode::SERVICE_UNAVAILABLE]).await;
+    assert_eq!(readyz, StatusCode::OK);
+    assert!(reads.iter().all(|s| *s == StatusCode::OK), "{reads:?}");
+}
+
+/// 4. Concurrent wrong passwords for one account are counted before hashing: at most the
+/// limit is hashed, the rest are refused at once, and memory stays flat.
+#[tokio::test]
+async fn concurrent_password_guesses_are_cut_off_before_hashing() {
+    let app = Hostile::start().await;
+    let mut rng = Rng::new("guesses");
+    let guesses: Vec<String> = (0..300).map(|_| rng.words(3)).collect();
+    let answers = app
+        .under_watch(futures_util::future::join_all(
+            guesses.iter().map(|g| app.sign_in(&app.reviewer.email, g)),
+        ))
+        .await;
+    let mut wrong = 0;
+    for answer in answers {
+        match answer.status() {
+            StatusCode::UNAUTHORIZED => wrong += 1,
+            _ => {
+                problem(answer, &[StatusCode::TOO_MANY_REQUESTS, StatusCode::SERVICE_UNAVAILABLE]).await;
+            }
+        }
+    }
+    assert!(wrong <= 5, "{wrong} wrong passwords were checked");
+}
+
+/// 4. The throttle cannot be used to lock a user out from elsewhere, and every way of
+/// writing the email that finds the account counts against it.
+#[tokio::test]
+async fn lockout_is_per_address_and_case_variants_share_it() {
+    let app = Hostile::start_with(&[("ATTEST_TRUSTED_PROXIES", "127.0.0.1".into())]).await;
+    let mut rng = Rng::new("lockout");
+    let app = &app;
+    let from = |address: String| {
+        move |email: &str, password: &str| {
+            app.client
+                .post(app.url("/auth/token"))
+                .header("x-forwarded-for", address.clone())
+                .json(&json!({"email": email, "password": password}))
+                .send()
+        }
+    };
+    let attacker = from(format!("198.51.100.{}", rng.between(1..255)));
+    // Variants of reviewer@hostile.example the database finds: ASCII case, and a dotted
+    // capital I that lower-cases to i in PostgreSQL but to i + U+0307 in Rust.
+    let variants = [
+        "REVIEWER@hostile.example",
+        "Reviewer@Hostile.Example",
+        "revİewer@hostile.example",
+        "reviewer@HOSTILE.example",
+        "rEvIeWeR@hostile.example",
+    ];
+    for _ in 0..5 {
+        let email = rng.pick(&variants);
+        problem(attacker(email, &rng.words(2)).await.unwrap(), &[StatusCode::UNAUTHORIZED]).await;
+    }
+    let locked = attacker(*rng.pick(&variants), PASSWORD_OF_REVIEWER).await.unwrap();
+    problem(locked, &[StatusCode::TOO_MANY_REQUESTS]).await;
+    // The user, from another address, with the right password: slowed, not refused.
+    let user = from(format!("203.0.113.{}", rng.between(1..255)));
+    let signed_in = app.under_watch(user(&app.reviewer.email, PASSWORD_OF_REVIEWER)).await.unwrap();
+    body(signed_in, StatusCode::OK).await;
+    // A peer that is not a trusted proxy cannot choose its address with the header.
+    assert!(!app.server.address.contains("198.51.100"));
+}
+
+const PASSWORD_OF_REVIEWER: &str = crate::PASSWORD;
+
+/// 5. Made-up HTTP methods do not grow /metrics.
+#[tokio::test]
+async fn made_up_methods_do_not_grow_metrics() {
+    let app = Hostile::start().await;
+    let mut rng = Rng::new("methods");
+    let size =
+        async || app.send(&app.admin.token, Method::GET, "/metrics", None).await.text().await.unwrap().len();
+    let before = size().await;
+    let methods: Vec<String> = (0..2_000)
+        .map(|_| (0..rng.between(3..12)).map(|_| char::from(b'A' + (rng.next() % 26) as u8)).collect())
+        .collect();
+    app.under_watch(async {
+        for chunk in methods.chunks(50) {
+            futures_util::future::join_all(chunk.iter().map(|m| {
+                app.client.request(Method::from_bytes(m.as_bytes()).unwrap(), app.url("/claims")).send()
+            }))
+            .await;
+        }
+    })
+    .await;
+    let after = size().await;
+    println!("/metrics: {before} bytes before, {after} after 2,000 made-up methods");
+    assert!(after < before + 16 * 1024, "/metrics grew from {before} to {after} bytes");
+}
+
+/// 6. Long valid values in indexed fields are refused with a field pointer, never a 500, and
+/// a batch says which item; the longest accepted value is stored.
+#[tokio::test]
+async fn long_values_in_indexed_fields_are_refused_with_a_pointer() {
+    let app = Hostile::start().await;
+    let mut rng = Rng::new("long values");
+    let cjk = |rng: &mut Rng, n: usize| -> String {
+        (0..n).map(|_| char::from_u32(0x4E00 + (rng.next() % 0x5000) as u32).unwrap()).collect()
+    };
+    let length = rng.between(501..1_000);
+    let long = cjk(&mut rng, length);
+    let longest = cjk(&mut rng, 500);
+    let source = app.source("Figures.").await;
+    let bad_item = rng.between(0..1000);
+    let items: Vec<_> = (0..1000)
+        .map(|i| {
+            let metric = if i == bad_item { long.clone() } else { longest.clone() };
+            json!({"source_id": id(&source), "statement": "s", "metric": metric, "qualifier": "exact", "value": "1"})
+        })
+        .collect();
+    let (speaker, publisher, batch) = app
+        .under_watch(async {
+            (
+                app.send(
+                    &app.submitter.token,
+                    Method::POST,
+                    "/speakers",
+                    Some(json!({"name": long, "kind": "person"})),
+                )
+                .await,
+                app.send(
+                    &app.submitter.token,
+                    Method::POST,
+                    "/sources",
+                    Some(json!({"url": "https://hostile.example/cjk", "kind": "article", "publisher": long})),
+                )
+                .await,
+                app.send(&app.submitter.token, Method::POST, "/claims/batch", Some(json!({"items": items})))
+                    .await,
+            )
+        })
+        .await;
+    assert_eq!(problem(speaker, &[StatusCode::UNPROCESSABLE_ENTITY]).await["errors"][0]["pointer"], "/name");
+    assert_eq!(
+        problem(publisher, &[StatusCode::UNPROCESSABLE_ENTITY]).await["errors"][0]["pointer"],
+        "/publisher"
+    );
+    let batch = problem(batch, &[StatusCode::UNPROCESSABLE_ENTITY]).await;
+    assert_eq!(batch["errors"][0]["pointer"], format!("/items/{bad_item}/metric"));
+    assert_eq!(app.count("claims", "true").await, 0);
+    app.create("/speakers", json!({"name": longest, "kind": "person"})).await;
+    app.create(
+        "/sources",
+        json!({"url": "https://hostile.example/cjk", "kind": "article", "publisher": longest}),
+    )
+    .await;
+}
+
+/// 6. A short quote that occurs thousands of times gets a short error: a few positions and
+/// the count, not every position.
+#[tokio::test]
+async fn an_ambiguous_anchor_gets_a_short_error() {
+    let app = Hostile::start().await;
+    let mut rng = Rng::new("ambiguous");
+    let phrase = rng.words(2);
+    let times = rng.between(2_000..20_000);
+    let content = format!("{phrase}. ").repeat(times);
+    let source = app.source(&content).await;
+    let speaker = app.speaker("Repeated Speaker").await;
+    let answer = app
+        .under_watch(app.send(
+            &app.submitter.token,
+            Method::POST,
+            "/quotes",
+            Some(json!({"source_id": id(&source), "speaker_id": id(&speaker), "kind": "direct", "text": phrase})),
+        ))
+        .await;
+    let problem = problem(answer, &[StatusCode::UNPROCESSABLE_ENTITY]).await;
+    let detail = problem["errors"][0]["detail"].as_str().unwrap();
+    assert!(detail.starts_with(&format!("occurs {times} times")), "{detail}");
+    assert!(serde_json::to_string(&problem).unwrap().len() < 2_048, "{detail}");
+}
