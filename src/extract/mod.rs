@@ -113,9 +113,8 @@ fn sentences(chars: &[char], quoted: &[quotes::Quoted]) -> Vec<(usize, usize)> {
     while i < chars.len() {
         let c = chars[i];
         let mut end = None;
-        if i - start >= MAX_SENTENCE_CHARS && c.is_whitespace() && !inside[i] {
-            end = Some(i);
-        } else if c == '\n' && is_paragraph_break(chars, i) {
+        let too_long = i - start >= MAX_SENTENCE_CHARS && c.is_whitespace() && !inside[i];
+        if too_long || (c == '\n' && is_paragraph_break(chars, i)) {
             end = Some(i);
         } else if matches!(c, '.' | '!' | '?')
             && !inside[i]

@@ -20,7 +20,8 @@ fn pathological_text(rng: &mut Rng, chars: usize) -> String {
     let shape = *rng.pick(&shapes);
     let mut text = String::with_capacity(chars + 32);
     while text.len() < chars {
-        text.push_str(*rng.pick(shape));
+        let piece: &&str = rng.pick(shape);
+        text.push_str(piece);
         text.push(if rng.between(0..50) == 0 { '\n' } else { ' ' });
     }
     text
@@ -68,7 +69,7 @@ async fn huge_decimal_values_are_refused_cheaply() {
     let values: Vec<String> = (0..4)
         .map(|_| {
             let digits = rng.between(100_000..1_000_000);
-            (0..digits).map(|_| char::from(b'0' + (rng.next() % 10) as u8)).collect()
+            (0..digits).map(|_| char::from(b'0' + (rng.next_u64() % 10) as u8)).collect()
         })
         .collect();
     let answers = app
@@ -269,7 +270,8 @@ async fn lockout_is_per_address_and_case_variants_share_it() {
         let email = rng.pick(&variants);
         problem(attacker(email, &rng.words(2)).await.unwrap(), &[StatusCode::UNAUTHORIZED]).await;
     }
-    let locked = attacker(*rng.pick(&variants), PASSWORD_OF_REVIEWER).await.unwrap();
+    let email: &&str = rng.pick(&variants);
+    let locked = attacker(email, PASSWORD_OF_REVIEWER).await.unwrap();
     problem(locked, &[StatusCode::TOO_MANY_REQUESTS]).await;
     // The user, from another address, with the right password: slowed, not refused.
     let user = from(format!("203.0.113.{}", rng.between(1..255)));
@@ -290,7 +292,7 @@ async fn made_up_methods_do_not_grow_metrics() {
         async || app.send(&app.admin.token, Method::GET, "/metrics", None).await.text().await.unwrap().len();
     let before = size().await;
     let methods: Vec<String> = (0..2_000)
-        .map(|_| (0..rng.between(3..12)).map(|_| char::from(b'A' + (rng.next() % 26) as u8)).collect())
+        .map(|_| (0..rng.between(3..12)).map(|_| char::from(b'A' + (rng.next_u64() % 26) as u8)).collect())
         .collect();
     app.under_watch(async {
         for chunk in methods.chunks(50) {
@@ -313,7 +315,7 @@ async fn long_values_in_indexed_fields_are_refused_with_a_pointer() {
     let app = Hostile::start().await;
     let mut rng = Rng::new("long values");
     let cjk = |rng: &mut Rng, n: usize| -> String {
-        (0..n).map(|_| char::from_u32(0x4E00 + (rng.next() % 0x5000) as u32).unwrap()).collect()
+        (0..n).map(|_| char::from_u32(0x4E00 + (rng.next_u64() % 0x5000) as u32).unwrap()).collect()
     };
     let length = rng.between(501..1_000);
     let long = cjk(&mut rng, length);

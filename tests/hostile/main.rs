@@ -73,7 +73,7 @@ impl Rng {
         Self(seed)
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -83,7 +83,7 @@ impl Rng {
 
     /// A number in `range`.
     pub fn between(&mut self, range: std::ops::Range<usize>) -> usize {
-        range.start + (self.next() as usize) % (range.end - range.start)
+        range.start + (self.next_u64() as usize) % (range.end - range.start)
     }
 
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
@@ -95,7 +95,7 @@ impl Rng {
         (0..n)
             .map(|_| {
                 (0..self.between(2..10))
-                    .map(|_| (b'a' + (self.next() % 26) as u8) as char)
+                    .map(|_| (b'a' + (self.next_u64() % 26) as u8) as char)
                     .collect::<String>()
             })
             .collect::<Vec<_>>()
