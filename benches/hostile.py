@@ -373,22 +373,28 @@ class Stats:
     def __init__(self):
         self.lock = threading.Lock()
         self.statuses, self.requests, self.max_seconds, self.max_bytes = collections.Counter(), 0, 0.0, 0
+        self.samples = {}  # the start of the first answer of each refused kind: why it was refused
         self.notes = {}
 
     def add(self, label, answer):
+        key = f"{label} {answer.status}"
         with self.lock:
             self.requests += 1
-            self.statuses[f"{label} {answer.status}"] += 1
+            self.statuses[key] += 1
             self.max_seconds = max(self.max_seconds, answer.seconds)
             self.max_bytes = max(self.max_bytes, len(answer.body))
+            if not answer.ok and key not in self.samples:
+                self.samples[key] = answer.body[:200].decode(errors="replace")
 
-    def event(self, key):
+    def event(self, key, request=False):
         with self.lock:
             self.statuses[key] += 1
+            self.requests += request
 
     def summary(self):
         return {"requests": self.requests, "statuses": dict(self.statuses.most_common()),
-                "max_seconds": round(self.max_seconds, 2), "max_response_bytes": self.max_bytes, **self.notes}
+                "max_seconds": round(self.max_seconds, 2), "max_response_bytes": self.max_bytes,
+                "samples": self.samples, **self.notes}
 
 
 class Context:
@@ -539,8 +545,6 @@ def provenance(context, stats, n):
                          bearer=context.session.bearer(), headers={"If-Match": current.headers.get("ETag", "*")},
                          timeout=context.timeout())
         stats.add("variant-of", link)
-        stats.notes.setdefault("links", []).append({"status": link.status, "detail": link.body[:200].decode(
-            errors="replace")})
     while context.running():
         for quote in quotes:
             if not context.running():
@@ -585,7 +589,7 @@ def exports(context, stats, n):
             sock.setblocking(False)
             poller.register(sock, gone)
             held[sock.fileno()] = [sock, time.monotonic(), False]
-            stats.event("opened")
+            stats.event("opened", request=True)
         for fd, _ in poller.poll(100):
             sock, opened, seen = held.pop(fd)
             if not seen:
@@ -746,7 +750,7 @@ def report(figures):
             continue
         statuses = ", ".join(f"{key}: {count}" for key, count in result["statuses"].items())
         extra = {k: v for k, v in result.items() if k not in ("requests", "statuses", "max_seconds",
-                                                             "max_response_bytes", "links")}
+                                                             "max_response_bytes", "samples")}
         lines.append(f"{name:<16} {result['requests']:>8} {result['max_seconds']:>7} "
                      f"{result['max_response_bytes']:>10}  {statuses}" + (f"  {extra}" if extra else ""))
     return "\n".join(lines)
