@@ -539,7 +539,6 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(8))]
 
-
         /// Abbreviation-like and number-dense text, the shapes that once made one sentence of a
         /// whole text and copied it into every claim: the answer stays linear in the input.
         #[test]
@@ -558,7 +557,6 @@ mod tests {
                 prop_assert!(claim.statement.chars().count() <= MAX_STATEMENT_CHARS);
             }
         }
-
     }
 
     fn speaker(q: &QuoteCandidate) -> &str {
