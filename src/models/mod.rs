@@ -58,16 +58,22 @@ pub trait Versioned {
 /// finds no live row at that version returns `None`.
 macro_rules! versioned_queries {
     ($table:ident, $row:ty, $changes:ty) => {
+        $crate::models::versioned_queries!($table, $row, $changes, listed as $row);
+    };
+    // `$listed`: what a page of the table reads of each row (the row, or less of it).
+    ($table:ident, $row:ty, $changes:ty, listed as $listed:ty) => {
         /// Live rows after the page's cursor, in id order, one more than the page holds.
         fn page_query(
             page: $crate::models::PageRequest,
         ) -> $table::BoxedQuery<
             'static,
             diesel::pg::Pg,
-            diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<$row, diesel::pg::Pg>>,
+            diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<$listed, diesel::pg::Pg>>,
         > {
-            let query =
-                $table::table.filter($table::deleted_at.is_null()).select(<$row>::as_select()).into_boxed();
+            let query = $table::table
+                .filter($table::deleted_at.is_null())
+                .select(<$listed>::as_select())
+                .into_boxed();
             let query = match (page.after, page.newest_first) {
                 (Some(after), false) => query.filter($table::id.gt(after)),
                 (Some(after), true) => query.filter($table::id.lt(after)),

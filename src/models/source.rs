@@ -31,6 +31,55 @@ pub struct Source {
     pub supersedes_id: Option<Uuid>,
 }
 
+/// A source as a page of the list reads it: everything but its text, which may be a
+/// megabyte (read it by id). A page of them stays small whatever the texts are.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = sources, check_for_backend(diesel::pg::Pg))]
+pub struct SourceListed {
+    pub id: Uuid,
+    pub url: String,
+    pub canonical_url: Option<String>,
+    pub title: Option<String>,
+    pub publisher: Option<String>,
+    pub author: Option<String>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub retrieved_at: DateTime<Utc>,
+    pub language: Option<String>,
+    pub kind: SourceKind,
+    pub content_sha256: Option<String>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub created_by: Option<Uuid>,
+    pub supersedes_id: Option<Uuid>,
+}
+
+impl From<SourceListed> for Source {
+    fn from(s: SourceListed) -> Self {
+        Self {
+            id: s.id,
+            url: s.url,
+            canonical_url: s.canonical_url,
+            title: s.title,
+            publisher: s.publisher,
+            author: s.author,
+            published_at: s.published_at,
+            retrieved_at: s.retrieved_at,
+            language: s.language,
+            kind: s.kind,
+            content: None,
+            content_sha256: s.content_sha256,
+            version: s.version,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+            deleted_at: s.deleted_at,
+            created_by: s.created_by,
+            supersedes_id: s.supersedes_id,
+        }
+    }
+}
+
 /// The fields a client sets, for inserts and updates alike. The snapshot is set once, at
 /// insert: the text that was read is what quotes are anchored to.
 #[derive(Debug, Insertable, AsChangeset)]
@@ -145,6 +194,7 @@ pub async fn find_many(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResul
         .await
 }
 
+/// A page of live sources matching the filter, without their texts (`SourceListed`).
 pub async fn list(
     conn: &mut AsyncPgConnection,
     filter: &SourceFilter,
@@ -169,7 +219,8 @@ pub async fn list(
     if let Some(to) = filter.published_to {
         query = query.filter(sources::published_at.lt(to));
     }
-    Ok(Page::from_overfetch(query.load(conn).await?, page.limit))
+    let rows: Vec<SourceListed> = query.load(conn).await?;
+    Ok(Page::from_overfetch(rows.into_iter().map(Source::from).collect(), page.limit))
 }
 
 /// Live quotes and claims read from this source; a source they cite cannot be deleted.
@@ -209,4 +260,4 @@ pub async fn has_reviewed_citations(conn: &mut AsyncPgConnection, id: Uuid) -> Q
     .await
 }
 
-super::versioned_queries!(sources, Source, SourceFields);
+super::versioned_queries!(sources, Source, SourceFields, listed as SourceListed);

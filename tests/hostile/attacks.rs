@@ -192,14 +192,24 @@ async fn provenance_of_long_variants_is_bounded() {
 async fn exports_that_are_never_read_pin_nothing() {
     let app = Hostile::start().await;
     let mut rng = Rng::new("exports");
-    // Sources of a megabyte each: an export of them is far more than the sockets buffer.
-    for _ in 0..12 {
-        app.source(&rng.words(150_000)).await;
+    // Claims of 20,000-character statements: an export of them is far more than the sockets
+    // buffer, so an export whose client does not read stays open.
+    let source = app.source("Figures.").await;
+    for _ in 0..6 {
+        let items: Vec<_> = (0..150)
+            .map(|_| json!({"source_id": id(&source), "statement": rng.words(2_600), "metric": "m", "qualifier": "exact", "value": "1"}))
+            .collect();
+        body(
+            app.send(&app.submitter.token, Method::POST, "/claims/batch", Some(json!({ "items": items })))
+                .await,
+            StatusCode::CREATED,
+        )
+        .await;
     }
     let address = app.server.address.trim_start_matches("http://").to_owned();
     let clients = rng.between(24..40);
     let request = format!(
-        "GET /sources/export HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\n\r\n",
+        "GET /claims/export HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\n\r\n",
         app.submitter.token
     );
     let (refused, readyz, reads) = app
@@ -213,12 +223,12 @@ async fn exports_that_are_never_read_pin_nothing() {
                 sockets.push(socket);
             }
             tokio::time::sleep(Duration::from_secs(2)).await;
-            let export = app.send(&app.submitter.token, Method::GET, "/sources/export", None).await;
+            let export = app.send(&app.submitter.token, Method::GET, "/claims/export", None).await;
             let readyz = app.client.get(app.url("/readyz")).send().await.unwrap().status();
             let mut reads = Vec::new();
             for _ in 0..20 {
                 reads.push(
-                    app.send(&app.submitter.token, Method::GET, "/claims?limit=5", None).await.status(),
+                    app.send(&app.submitter.token, Method::GET, "/speakers?limit=5", None).await.status(),
                 );
             }
             drop(sockets);
@@ -228,6 +238,37 @@ async fn exports_that_are_never_read_pin_nothing() {
     problem(refused, &[StatusCode::SERVICE_UNAVAILABLE]).await;
     assert_eq!(readyz, StatusCode::OK);
     assert!(reads.iter().all(|s| *s == StatusCode::OK), "{reads:?}");
+}
+
+/// 3. A page of sources carries no texts: however long they are, a list answer stays small,
+/// and an export of them too.
+#[tokio::test]
+async fn lists_of_long_sources_stay_small() {
+    let app = Hostile::start().await;
+    let mut rng = Rng::new("long sources");
+    let sources = rng.between(8..14);
+    for _ in 0..sources {
+        app.source(&rng.words(150_000)).await;
+    }
+    let (pages, export) = app
+        .under_watch(async {
+            let pages = futures_util::future::join_all(
+                (0..8).map(|_| app.send(&app.submitter.token, Method::GET, "/sources?limit=500", None)),
+            )
+            .await;
+            let export = app.send(&app.submitter.token, Method::GET, "/claims/export", None).await;
+            (pages, export.text().await.unwrap())
+        })
+        .await;
+    for page in pages {
+        let bytes = page.content_length();
+        let page = body(page, StatusCode::OK).await;
+        let items = page["items"].as_array().unwrap();
+        assert_eq!(items.len(), sources);
+        assert!(items.iter().all(|s| s["content"].is_null() && s["content_sha256"].is_string()));
+        assert!(serde_json::to_string(&page).unwrap().len() < 64 * 1024, "{bytes:?} bytes");
+    }
+    assert!(export.len() < 64 * 1024, "an export of {} bytes", export.len());
 }
 
 /// 4. Concurrent wrong passwords for one account are counted before hashing: at most the
