@@ -76,6 +76,11 @@ pub trait Resource: 'static {
     ) -> impl Future<Output = QueryResult<Option<Self::Row>>> + Send;
     /// Refuses to delete a record others still cite.
     fn check_deletable(conn: &mut AsyncPgConnection, id: Uuid) -> impl Future<Output = Result<(), ApiError>>;
+    /// The record as the audit trail keeps it: the view, or less of it where a field is
+    /// large and fixed (a source's text is kept once, in its row, and named by its hash).
+    fn audited(view: serde_json::Value) -> serde_json::Value {
+        view
+    }
     /// Whether reviewers have started on the record (then only editors change it).
     fn under_review(_row: &Self::Row) -> bool {
         false
@@ -129,7 +134,7 @@ pub async fn insert_audited<R: Resource>(
             entity_type: R::ENTITY,
             entity_id: id,
             before: None,
-            after: Some(after),
+            after: Some(R::audited(after)),
         });
         created.push((id, version, view));
     }
@@ -238,8 +243,8 @@ pub async fn update<R: Resource>(
                     action: "update",
                     entity_type: R::ENTITY,
                     entity_id: id,
-                    before: Some(before),
-                    after: Some(after),
+                    before: Some(R::audited(before)),
+                    after: Some(R::audited(after)),
                 },
             )
             .await?;
@@ -271,7 +276,7 @@ pub async fn delete<R: Resource>(
                 action: "delete",
                 entity_type: R::ENTITY,
                 entity_id: id,
-                before: Some(before),
+                before: Some(R::audited(before)),
                 after: None,
             },
         )

@@ -148,6 +148,15 @@ impl Resource for Sources {
         source::soft_delete(conn, id, version).await
     }
 
+    /// The text can be a megabyte, and never changes: the trail keeps its hash
+    /// (`content_sha256`), so that a page of events stays small.
+    fn audited(mut view: serde_json::Value) -> serde_json::Value {
+        if let Some(fields) = view.as_object_mut() {
+            fields.remove("content");
+        }
+        view
+    }
+
     /// What ClaimReview shows of a source (`claimreview::creative_work`), once anything citing
     /// it is reviewed.
     async fn fields_verdicts_show(

@@ -241,7 +241,7 @@ async fn exports_that_are_never_read_pin_nothing() {
 }
 
 /// 3. A page of sources carries no texts: however long they are, a list answer stays small,
-/// and an export of them too.
+/// and so do an export of them and a page of the audit trail.
 #[tokio::test]
 async fn lists_of_long_sources_stay_small() {
     let app = Hostile::start().await;
@@ -250,14 +250,15 @@ async fn lists_of_long_sources_stay_small() {
     for _ in 0..sources {
         app.source(&rng.words(150_000)).await;
     }
-    let (pages, export) = app
+    let (pages, export, audit) = app
         .under_watch(async {
             let pages = futures_util::future::join_all(
                 (0..8).map(|_| app.send(&app.submitter.token, Method::GET, "/sources?limit=500", None)),
             )
             .await;
-            let export = app.send(&app.submitter.token, Method::GET, "/claims/export", None).await;
-            (pages, export.text().await.unwrap())
+            let export = app.send(&app.submitter.token, Method::GET, "/sources/export", None).await;
+            let audit = app.send(&app.admin.token, Method::GET, "/audit?limit=500", None).await;
+            (pages, export.text().await.unwrap(), audit.text().await.unwrap())
         })
         .await;
     for page in pages {
@@ -269,6 +270,16 @@ async fn lists_of_long_sources_stay_small() {
         assert!(serde_json::to_string(&page).unwrap().len() < 64 * 1024, "{bytes:?} bytes");
     }
     assert!(export.len() < 64 * 1024, "an export of {} bytes", export.len());
+    assert_eq!(export.lines().count(), sources + 1);
+    // The trail names each text by its hash rather than keeping a second copy of it.
+    let audit: serde_json::Value = serde_json::from_str(&audit).unwrap();
+    let created: Vec<_> =
+        audit["items"].as_array().unwrap().iter().filter(|e| e["entity_type"] == "source").collect();
+    assert_eq!(created.len(), sources);
+    assert!(
+        created.iter().all(|e| e["after"]["content"].is_null() && e["after"]["content_sha256"].is_string())
+    );
+    assert!(serde_json::to_string(&audit).unwrap().len() < 64 * 1024);
 }
 
 /// 4. Concurrent wrong passwords for one account are counted before hashing: at most the
