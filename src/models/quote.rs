@@ -236,24 +236,40 @@ pub fn root_of(quote: &Quote) -> Uuid {
     quote.canonical_quote_id.unwrap_or(quote.id)
 }
 
-/// Every live quote of the cluster rooted at `root`, with its source and speaker.
-pub async fn cluster(
-    conn: &mut AsyncPgConnection,
-    root: Uuid,
-) -> QueryResult<Vec<(Quote, super::source::Source, super::speaker::Speaker)>> {
+/// Most members of a cluster read at once, earliest published first: one utterance may be
+/// reported thousands of times.
+pub const MAX_CLUSTER_MEMBERS: i64 = 200;
+
+/// Reports of one utterance: each quote with its source (without the source's text) and
+/// speaker, earliest published first (unknown dates last, then by when they were read).
+pub struct Cluster {
+    pub members: Vec<(Quote, super::source::Source, super::speaker::Speaker)>,
+    /// More than `MAX_CLUSTER_MEMBERS` live quotes are in the cluster; the earliest are read.
+    pub more: bool,
+}
+
+/// The live quotes of the cluster rooted at `root` (see `Cluster`).
+pub async fn cluster(conn: &mut AsyncPgConnection, root: Uuid) -> QueryResult<Cluster> {
     use crate::schema::{sources, speakers};
-    quotes::table
+    let mut members: Vec<(Quote, super::source::SourceListed, super::speaker::Speaker)> = quotes::table
         .inner_join(sources::table.on(sources::id.eq(quotes::source_id)))
         .inner_join(speakers::table.on(speakers::id.eq(quotes::speaker_id)))
         .filter(quotes::id.eq(root).or(quotes::canonical_quote_id.eq(root)))
         .filter(quotes::deleted_at.is_null())
+        .order((sources::published_at.asc().nulls_last(), sources::retrieved_at, quotes::id))
+        .limit(MAX_CLUSTER_MEMBERS + 1)
         .select((
             Quote::as_select(),
-            super::source::Source::as_select(),
+            super::source::SourceListed::as_select(),
             super::speaker::Speaker::as_select(),
         ))
         .load(conn)
-        .await
+        .await?;
+    let more = members.len() as i64 > MAX_CLUSTER_MEMBERS;
+    members.truncate(MAX_CLUSTER_MEMBERS as usize);
+    let members =
+        members.into_iter().map(|(quote, source, speaker)| (quote, source.into(), speaker)).collect();
+    Ok(Cluster { members, more })
 }
 
 /// Links `id` (at `expected_version`) into the cluster of `root`, or out of any (`None`).

@@ -131,11 +131,6 @@ async fn verdict(conn: &mut AsyncPgConnection, item: Item) -> Result<Review, Api
         .ok_or_else(|| ApiError::Conflict("this item has no published verdict yet".into()))
 }
 
-/// Earliest published first, unknown dates last.
-fn by_publication(sources: &mut [Source]) {
-    sources.sort_by_key(|s| (s.published_at.is_none(), s.published_at, s.retrieved_at, s.id));
-}
-
 async fn claim_document(
     conn: &mut AsyncPgConnection,
     publisher: &Publisher,
@@ -167,8 +162,7 @@ async fn quote_document(
     let verdict = verdict(conn, Item::Quote(id)).await?;
     // Every report of the utterance is an appearance; the earliest is the first.
     let cluster = quote::cluster(conn, quote::root_of(&row)).await?;
-    let mut appearances: Vec<Source> = cluster.into_iter().map(|(_, source, _)| source).collect();
-    by_publication(&mut appearances);
+    let mut appearances: Vec<Source> = cluster.members.into_iter().map(|(_, source, _)| source).collect();
     appearances.dedup_by_key(|s| s.id);
     let author = speaker::find(conn, row.speaker_id).await.optional()?;
     Ok(document(Reviewed {

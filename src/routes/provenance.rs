@@ -221,8 +221,11 @@ pub struct Appearance {
 pub struct Provenance {
     canonical_quote_id: Uuid,
     first_appearance: Uuid,
-    /// Every report of the utterance, earliest published first.
+    /// Every report of the utterance, earliest published first (at most
+    /// `quote::MAX_CLUSTER_MEMBERS`).
     appearances: Vec<Appearance>,
+    /// More reports exist than `appearances` holds; they are the latest ones.
+    truncated: bool,
     /// The same words attributed to different speakers, within the cluster or outside it.
     misattribution: Option<Misattribution>,
 }
@@ -240,11 +243,7 @@ pub async fn provenance(
     let mut conn = state.conn().await?;
     let current = quote::find(&mut conn, *id).await?;
     let root = quote::root_of(&current);
-    let mut members = quote::cluster(&mut conn, root).await?;
-    // Earliest publication first; unknown dates after known ones, by when they were read.
-    members.sort_by_key(|(quote, source, _)| {
-        (source.published_at.is_none(), source.published_at, source.retrieved_at, quote.id)
-    });
+    let quote::Cluster { members, more } = quote::cluster(&mut conn, root).await?;
     let first_text = members.first().map(|(q, _, _)| q.text.clone()).unwrap_or_default();
     let first_appearance = members.first().map_or(current.id, |(q, _, _)| q.id);
     let speakers: BTreeSet<Uuid> = members.iter().map(|(q, _, _)| q.speaker_id).collect();
@@ -261,7 +260,13 @@ pub async fn provenance(
         lookalikes_by_other_speakers: lookalikes,
     });
     let appearances = crate::cpu::run(move || appearances(members, &first_text)).await?;
-    Ok(web::Json(Provenance { canonical_quote_id: root, first_appearance, appearances, misattribution }))
+    Ok(web::Json(Provenance {
+        canonical_quote_id: root,
+        first_appearance,
+        appearances,
+        truncated: more,
+        misattribution,
+    }))
 }
 
 /// Each member of the cluster with its diff from the first wording: CPU work, run off the

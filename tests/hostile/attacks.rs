@@ -186,6 +186,47 @@ async fn provenance_of_long_variants_is_bounded() {
     }
 }
 
+/// 2c. An utterance reported thousands of times: provenance shows the earliest 200 reports,
+/// says that there are more, and reads no source's text.
+#[tokio::test]
+async fn provenance_of_a_huge_cluster_is_capped() {
+    let app = Hostile::start().await;
+    let mut rng = Rng::new("huge cluster");
+    let words = rng.words(20);
+    let speaker = app.speaker("Often Quoted").await;
+    let source = app.source(&format!("{words} {}", rng.words(150_000))).await;
+    let root = app
+        .create(
+            "/quotes",
+            json!({"source_id": id(&source), "speaker_id": id(&speaker), "kind": "direct", "text": words}),
+        )
+        .await;
+    let reports = rng.between(201..3_000);
+    // Thousands of variant links would take as many requests; the rows are what matters here.
+    let inserted = app
+        .execute(&format!(
+            "INSERT INTO quotes (id, source_id, speaker_id, text, kind, canonical_quote_id)
+             SELECT gen_random_uuid(), source_id, speaker_id, text, kind, id
+               FROM quotes, generate_series(1, {reports}) WHERE id = '{}'",
+            id(&root)
+        ))
+        .await;
+    assert_eq!(inserted, reports);
+    let path = format!("/quotes/{}/provenance", id(&root));
+    let answers = app
+        .under_watch(futures_util::future::join_all(
+            (0..4).map(|_| app.send(&app.submitter.token, Method::GET, &path, None)),
+        ))
+        .await;
+    for answer in answers {
+        let provenance = body(answer, StatusCode::OK).await;
+        assert_eq!(provenance["appearances"].as_array().unwrap().len(), 200);
+        assert_eq!(provenance["truncated"], true);
+        assert_eq!(provenance["first_appearance"], provenance["appearances"][0]["quote_id"]);
+        assert!(serde_json::to_string(&provenance).unwrap().len() < 1 << 20);
+    }
+}
+
 /// 3. Exports that are never read hold no database connection: the API and `/readyz` keep
 /// answering, and exports beyond the limit are refused with 503 and Retry-After.
 #[tokio::test]

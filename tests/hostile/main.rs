@@ -280,6 +280,14 @@ impl Hostile {
         result
     }
 
+    /// Runs `sql` straight on the database: set-up that the API would take thousands of
+    /// requests for.
+    pub async fn execute(&self, sql: &str) -> usize {
+        use diesel_async::RunQueryDsl;
+        let mut conn = attest::db::connect(&self.database_url).await.unwrap();
+        diesel::sql_query(sql).execute(&mut conn).await.unwrap()
+    }
+
     /// Rows of `table` matching `condition`, read straight from the database.
     pub async fn count(&self, table: &str, condition: &str) -> i64 {
         use diesel_async::RunQueryDsl;
