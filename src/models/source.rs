@@ -160,28 +160,43 @@ pub async fn insert(
     diesel::insert_into(sources::table).values(rows).returning(Source::as_returning()).get_results(conn).await
 }
 
-/// The latest live snapshot (with text) of `url`.
-pub async fn latest_snapshot(conn: &mut AsyncPgConnection, url: &str) -> QueryResult<Option<Source>> {
+/// The latest live snapshot of `url` that has a text (read without it).
+pub async fn latest_snapshot(conn: &mut AsyncPgConnection, url: &str) -> QueryResult<Option<SourceListed>> {
     sources::table
         .filter(sources::url.eq(url))
         .filter(sources::content_sha256.is_not_null())
         .filter(sources::deleted_at.is_null())
         .order((sources::retrieved_at.desc(), sources::id.desc()))
-        .select(Source::as_select())
+        .select(SourceListed::as_select())
         .first(conn)
         .await
         .optional()
 }
 
-/// Every live snapshot of `url`, oldest first.
-pub async fn versions(conn: &mut AsyncPgConnection, url: &str) -> QueryResult<Vec<Source>> {
+/// Every live snapshot of `url`, oldest first, without their texts.
+pub async fn versions(conn: &mut AsyncPgConnection, url: &str) -> QueryResult<Vec<SourceListed>> {
     sources::table
         .filter(sources::url.eq(url))
         .filter(sources::deleted_at.is_null())
         .order((sources::retrieved_at, sources::id))
-        .select(Source::as_select())
+        .select(SourceListed::as_select())
         .load(conn)
         .await
+}
+
+diesel::define_sql_function! {
+    fn octet_length(text: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Integer>;
+}
+
+/// The bytes of stored text of the live sources among `ids`, counted without reading them.
+pub async fn text_bytes(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<i64> {
+    let total: Option<i64> = sources::table
+        .filter(sources::id.eq_any(ids))
+        .filter(sources::deleted_at.is_null())
+        .select(diesel::dsl::sum(octet_length(sources::content)))
+        .first(conn)
+        .await?;
+    Ok(total.unwrap_or(0))
 }
 
 /// The live sources among `ids`.

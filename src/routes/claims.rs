@@ -6,7 +6,7 @@ use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::common::{each_item, page_request};
+use super::common::{check_cited_text, each_item, page_request};
 use super::resource::Resource;
 use super::reviews::Reviewable;
 use crate::domain::anchor::Anchor;
@@ -101,6 +101,7 @@ impl Resource for Claims {
         _: Option<Uuid>,
     ) -> Result<Vec<Self::Fields>, ApiError> {
         let drafts = each_item(inputs, batch, ClaimDraft::try_from)?;
+        check_cited_text(conn, drafts.iter().map(|d| d.source_id)).await?;
         let references = References::load(
             conn,
             drafts.iter().map(|d| d.source_id),

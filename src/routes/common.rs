@@ -332,6 +332,32 @@ pub struct Batch<T> {
 
 /// Validates every item of a create request; errors point at the item (`/items/3/...`)
 /// when the request was a batch.
+/// Most stored source text one request may cite, in bytes: anchoring holds each cited text in
+/// memory at once (1,000 items citing 1,000 one-megabyte sources would be a gigabyte).
+pub const MAX_CITED_TEXT_BYTES: i64 = 64 << 20;
+
+/// Refuses a batch whose records cite more source text than `MAX_CITED_TEXT_BYTES`, counted
+/// before any of it is read. (One source holds at most a few megabytes, so only a batch can.)
+pub async fn check_cited_text(
+    conn: &mut diesel_async::AsyncPgConnection,
+    source_ids: impl IntoIterator<Item = Uuid>,
+) -> Result<(), ApiError> {
+    let ids: Vec<Uuid> =
+        source_ids.into_iter().collect::<std::collections::HashSet<_>>().into_iter().collect();
+    let bytes = crate::models::source::text_bytes(conn, &ids).await?;
+    if bytes > MAX_CITED_TEXT_BYTES {
+        return Err(ApiError::validation(
+            "/items",
+            format!(
+                "the items cite {} MiB of source text; at most {} MiB at once: split the batch",
+                bytes >> 20,
+                MAX_CITED_TEXT_BYTES >> 20
+            ),
+        ));
+    }
+    Ok(())
+}
+
 pub fn each_item<I, O>(
     items: Vec<I>,
     batch: bool,

@@ -186,6 +186,64 @@ async fn provenance_of_long_variants_is_bounded() {
     }
 }
 
+/// 2b. A batch whose items cite more source text than can be held at once is refused before
+/// any text is read; one under the cap is stored.
+#[tokio::test]
+async fn a_batch_citing_too_much_text_is_refused_unread() {
+    let app = Hostile::start().await;
+    let mut rng = Rng::new("cited text");
+    let sources = rng.between(70..120);
+    // Sources of a megabyte each, made in the database: as many uploads would take minutes.
+    app.execute(&format!(
+        "INSERT INTO sources (id, url, retrieved_at, kind, content, content_sha256)
+         SELECT gen_random_uuid(), 'https://hostile.example/cited/' || n, now(), 'article', t, encode(sha256(t::bytea), 'hex')
+           FROM generate_series(1, {sources}) AS n, LATERAL (SELECT repeat(md5(n::text), 31250) AS t) AS text"
+    ))
+    .await;
+    let ids: Vec<String> = {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Uuid)]
+            id: uuid::Uuid,
+        }
+        let mut conn = attest::db::connect(&app.database_url).await.unwrap();
+        let rows: Vec<Row> =
+            diesel::sql_query("SELECT id FROM sources WHERE url LIKE 'https://hostile.example/cited/%'")
+                .load(&mut conn)
+                .await
+                .unwrap();
+        rows.into_iter().map(|r| r.id.to_string()).collect()
+    };
+    let claim = |source: &String| json!({"source_id": source, "statement": "s", "metric": "m", "qualifier": "exact", "value": "1"});
+    let too_much: Vec<_> = ids.iter().map(claim).collect();
+    let within: Vec<_> = ids.iter().take(60).map(claim).collect();
+    let (refused, stored) = app
+        .under_watch(async {
+            (
+                app.send(
+                    &app.submitter.token,
+                    Method::POST,
+                    "/claims/batch",
+                    Some(json!({ "items": too_much })),
+                )
+                .await,
+                app.send(
+                    &app.submitter.token,
+                    Method::POST,
+                    "/claims/batch",
+                    Some(json!({ "items": within })),
+                )
+                .await,
+            )
+        })
+        .await;
+    let refused = problem(refused, &[StatusCode::UNPROCESSABLE_ENTITY]).await;
+    assert_eq!(refused["errors"][0]["pointer"], "/items", "{refused}");
+    assert_eq!(body(stored, StatusCode::CREATED).await["items"].as_array().unwrap().len(), 60);
+    assert_eq!(app.count("claims", "true").await, 60);
+}
+
 /// 2c. An utterance reported thousands of times: provenance shows the earliest 200 reports,
 /// says that there are more, and reads no source's text.
 #[tokio::test]
