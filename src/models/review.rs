@@ -207,6 +207,16 @@ pub async fn record(
 }
 
 /// Every review of an item, oldest first, with its evidence.
+/// The item's latest review, the one its status is derived from.
+pub async fn latest(conn: &mut AsyncPgConnection, item: Item) -> QueryResult<Option<Review>> {
+    let query =
+        reviews::table.select(Review::as_select()).order((reviews::created_at.desc(), reviews::id.desc()));
+    match item {
+        Item::Quote(id) => query.filter(reviews::quote_id.eq(id)).first(conn).await.optional(),
+        Item::Claim(id) => query.filter(reviews::claim_id.eq(id)).first(conn).await.optional(),
+    }
+}
+
 pub async fn history(
     conn: &mut AsyncPgConnection,
     item: Item,

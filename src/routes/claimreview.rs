@@ -125,8 +125,8 @@ fn document(reviewed: Reviewed<'_>) -> Value {
 
 /// The latest review if it is a verdict (a retracted or pending item has nothing to publish).
 async fn verdict(conn: &mut AsyncPgConnection, item: Item) -> Result<Review, ApiError> {
-    let latest = review::history(conn, item).await?.pop().map(|(review, _)| review);
-    latest
+    review::latest(conn, item)
+        .await?
         .filter(|r| r.status.is_verdict())
         .ok_or_else(|| ApiError::Conflict("this item has no published verdict yet".into()))
 }
