@@ -243,7 +243,7 @@ pub const MAX_CLUSTER_MEMBERS: i64 = 200;
 /// Reports of one utterance: each quote with its source (without the source's text) and
 /// speaker, earliest published first (unknown dates last, then by when they were read).
 pub struct Cluster {
-    pub members: Vec<(Quote, super::source::Source, super::speaker::Speaker)>,
+    pub members: Vec<(Quote, super::source::SourceListed, super::speaker::Speaker)>,
     /// More than `MAX_CLUSTER_MEMBERS` live quotes are in the cluster; the earliest are read.
     pub more: bool,
 }
@@ -251,7 +251,7 @@ pub struct Cluster {
 /// The live quotes of the cluster rooted at `root` (see `Cluster`).
 pub async fn cluster(conn: &mut AsyncPgConnection, root: Uuid) -> QueryResult<Cluster> {
     use crate::schema::{sources, speakers};
-    let mut members: Vec<(Quote, super::source::SourceListed, super::speaker::Speaker)> = quotes::table
+    let mut members = quotes::table
         .inner_join(sources::table.on(sources::id.eq(quotes::source_id)))
         .inner_join(speakers::table.on(speakers::id.eq(quotes::speaker_id)))
         .filter(quotes::id.eq(root).or(quotes::canonical_quote_id.eq(root)))
@@ -263,12 +263,10 @@ pub async fn cluster(conn: &mut AsyncPgConnection, root: Uuid) -> QueryResult<Cl
             super::source::SourceListed::as_select(),
             super::speaker::Speaker::as_select(),
         ))
-        .load(conn)
+        .load::<(Quote, super::source::SourceListed, super::speaker::Speaker)>(conn)
         .await?;
     let more = members.len() as i64 > MAX_CLUSTER_MEMBERS;
     members.truncate(MAX_CLUSTER_MEMBERS as usize);
-    let members =
-        members.into_iter().map(|(quote, source, speaker)| (quote, source.into(), speaker)).collect();
     Ok(Cluster { members, more })
 }
 

@@ -199,6 +199,16 @@ pub async fn text_bytes(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResu
     Ok(total.unwrap_or(0))
 }
 
+/// A live source, without its text.
+pub async fn find_listed(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<SourceListed> {
+    sources::table
+        .find(id)
+        .filter(sources::deleted_at.is_null())
+        .select(SourceListed::as_select())
+        .first(conn)
+        .await
+}
+
 /// The live sources among `ids`.
 pub async fn find_many(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<Source>> {
     sources::table

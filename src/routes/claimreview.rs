@@ -14,7 +14,7 @@ use crate::domain::kinds::{ReviewStatus, SpeakerKind};
 use crate::domain::review::{BEST_RATING, WORST_RATING};
 use crate::error::ApiError;
 use crate::models::review::{self, Item, Review};
-use crate::models::source::Source;
+use crate::models::source::SourceListed;
 use crate::models::speaker::Speaker;
 use crate::models::{claim, quote, source, speaker};
 use crate::startup::AppState;
@@ -43,7 +43,7 @@ pub struct Publisher {
     pub name: String,
 }
 
-fn creative_work(source: &Source) -> Value {
+fn creative_work(source: &SourceListed) -> Value {
     let mut work = json!({
         "@type": "CreativeWork",
         "url": source.url,
@@ -84,7 +84,7 @@ struct Reviewed<'a> {
     url: String,
     claim: String,
     author: Option<Speaker>,
-    appearances: Vec<Source>,
+    appearances: Vec<SourceListed>,
     verdict: Review,
 }
 
@@ -142,7 +142,7 @@ async fn claim_document(
         Some(claimant) => Some(speaker::find(conn, claimant).await?),
         None => None,
     };
-    let appearances = vec![source::find(conn, row.source_id).await?];
+    let appearances = vec![source::find_listed(conn, row.source_id).await?];
     Ok(document(Reviewed {
         publisher,
         url: format!("{}/claims/{id}/claimreview", publisher.base_url),
@@ -162,7 +162,8 @@ async fn quote_document(
     let verdict = verdict(conn, Item::Quote(id)).await?;
     // Every report of the utterance is an appearance; the earliest is the first.
     let cluster = quote::cluster(conn, quote::root_of(&row)).await?;
-    let mut appearances: Vec<Source> = cluster.members.into_iter().map(|(_, source, _)| source).collect();
+    let mut appearances: Vec<SourceListed> =
+        cluster.members.into_iter().map(|(_, source, _)| source).collect();
     appearances.dedup_by_key(|s| s.id);
     let author = speaker::find(conn, row.speaker_id).await.optional()?;
     Ok(document(Reviewed {

@@ -271,7 +271,10 @@ pub async fn provenance(
 
 /// Each member of the cluster with its diff from the first wording: CPU work, run off the
 /// async workers under one time budget.
-fn appearances(members: Vec<(Quote, source::Source, speaker::Speaker)>, first_text: &str) -> Vec<Appearance> {
+fn appearances(
+    members: Vec<(Quote, source::SourceListed, speaker::Speaker)>,
+    first_text: &str,
+) -> Vec<Appearance> {
     let deadline = Instant::now() + DIFF_BUDGET;
     members
         .into_iter()
