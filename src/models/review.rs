@@ -217,11 +217,18 @@ pub async fn latest(conn: &mut AsyncPgConnection, item: Item) -> QueryResult<Opt
     }
 }
 
+/// A page of the item's reviews, oldest first (ids are UUIDv7: creation order), each with
+/// its evidence.
 pub async fn history(
     conn: &mut AsyncPgConnection,
     item: Item,
-) -> QueryResult<Vec<(Review, Vec<ReviewEvidence>)>> {
-    let query = reviews::table.select(Review::as_select()).order((reviews::created_at, reviews::id));
+    page: PageRequest,
+) -> QueryResult<Page<(Review, Vec<ReviewEvidence>)>> {
+    let mut query =
+        reviews::table.select(Review::as_select()).order(reviews::id).limit(page.limit + 1).into_boxed();
+    if let Some(after) = page.after {
+        query = query.filter(reviews::id.gt(after));
+    }
     let found: Vec<Review> = match item {
         Item::Quote(id) => query.filter(reviews::quote_id.eq(id)).load(conn).await?,
         Item::Claim(id) => query.filter(reviews::claim_id.eq(id)).load(conn).await?,
@@ -231,7 +238,8 @@ pub async fn history(
         .order(review_evidence::position)
         .load(conn)
         .await?;
-    Ok(evidence.grouped_by(&found).into_iter().zip(found).map(|(e, r)| (r, e)).collect())
+    let rows = evidence.grouped_by(&found).into_iter().zip(found).map(|(e, r)| (r, e)).collect();
+    Ok(Page::from_overfetch(rows, page.limit))
 }
 
 /// One entry of the review queue.

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::common::{IfMatch, JsonBody, Listed, Tagged, page_request};
+use super::common::{IfMatch, JsonBody, Listed, PageQuery, Tagged, page_request};
 use super::resource::Resource;
 use crate::auth::Caller;
 use crate::domain::kinds::ReviewStatus;
@@ -134,15 +134,17 @@ async fn check_evidence_sources(
     }
 }
 
-/// Every review of the item, oldest first.
+/// The item's reviews, oldest first, a page at a time.
 pub async fn history<R: Reviewable>(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-) -> Result<web::Json<Vec<ReviewView>>, ApiError> {
+    query: web::Query<PageQuery>,
+) -> Result<Listed<ReviewView>, ApiError> {
+    let page = query.page()?;
     let mut conn = state.conn().await?;
     R::find(&mut conn, *id).await?;
-    let reviews = review::history(&mut conn, R::item(*id)).await?;
-    Ok(web::Json(reviews.into_iter().map(ReviewView::from).collect()))
+    let reviews = review::history(&mut conn, R::item(*id), page).await?;
+    Ok(Listed::from_page(reviews, ReviewView::from, |(review, _)| review.id))
 }
 
 #[derive(Serialize)]

@@ -42,7 +42,7 @@ async fn fifty_concurrent_reviews_against_one_version_store_exactly_one() {
     let stale = statuses.iter().filter(|s| **s == StatusCode::PRECONDITION_FAILED).count();
     assert_eq!((created, stale), (1, 49), "{statuses:?}");
     let history = json(app.get(&format!("/claims/{claim_id}/reviews")).await, StatusCode::OK).await;
-    assert_eq!(history.as_array().unwrap().len(), 1);
+    assert_eq!(history["items"].as_array().unwrap().len(), 1);
     assert_eq!(current(&app, &claim_id).await["version"], 2);
 }
 
@@ -174,9 +174,17 @@ async fn the_workflow_claim_decide_dispute_retract() {
     .await;
     assert_eq!(retracted.status(), StatusCode::CREATED);
 
-    let history = json(app.get(&format!("/claims/{claim_id}/reviews")).await, StatusCode::OK).await;
-    let statuses: Vec<&str> =
-        history.as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
+    // The history, two reviews a page, oldest first.
+    let mut statuses = Vec::new();
+    let mut path = format!("/claims/{claim_id}/reviews?limit=2");
+    loop {
+        let page = json(app.get(&path).await, StatusCode::OK).await;
+        statuses.extend(
+            page["items"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap().to_owned()),
+        );
+        let Some(cursor) = page["next_cursor"].as_str() else { break };
+        path = format!("/claims/{claim_id}/reviews?limit=2&cursor={cursor}");
+    }
     assert_eq!(statuses, ["in_review", "verified", "in_review", "retracted"]);
     assert_eq!(current(&app, claim_id).await["status"], "retracted");
 }

@@ -232,3 +232,44 @@ async fn csv_exports_defuse_formulas() {
     }
     assert_eq!(defused, 4);
 }
+
+/// An item reviewed thousands of times: its history comes a page at a time, and its
+/// ClaimReview reads only the latest review.
+#[tokio::test]
+async fn a_long_review_history_is_read_a_page_at_a_time() {
+    let app = Hostile::start().await;
+    let mut rng = Rng::new("history");
+    let (_, claim) = app.claim(&mut rng).await;
+    body(app.review(&app.reviewer, &claim, "in_review").await, StatusCode::CREATED).await;
+    let reviews = rng.between(2_000..6_000);
+    // As many reviews through the API would take as many requests; the rows are what matters.
+    app.execute(&format!(
+        "INSERT INTO reviews (id, claim_id, reviewer_id, status, rationale, item_version, created_at)
+         SELECT gen_random_uuid(), '{}', '{}', 'in_review', repeat('why ', 500), 1, now() - interval '1 day'
+           FROM generate_series(1, {reviews})",
+        id(&claim),
+        app.reviewer.id
+    ))
+    .await;
+    body(app.review(&app.reviewer, &claim, "verified").await, StatusCode::CREATED).await;
+    let path = format!("/claims/{}/reviews", id(&claim));
+    let (pages, document) = app
+        .under_watch(async {
+            let pages = futures_util::future::join_all(
+                (0..4).map(|_| app.send(&app.submitter.token, Method::GET, &path, None)),
+            )
+            .await;
+            let document = app
+                .send(&app.submitter.token, Method::GET, &format!("/claims/{}/claimreview", id(&claim)), None)
+                .await;
+            (pages, document)
+        })
+        .await;
+    for page in pages {
+        let page = body(page, StatusCode::OK).await;
+        assert!(page["items"].as_array().unwrap().len() <= 100);
+        assert!(page["next_cursor"].is_string());
+        assert!(serde_json::to_string(&page).unwrap().len() < 1 << 20);
+    }
+    assert_eq!(body(document, StatusCode::OK).await["reviewRating"]["alternateName"], "True");
+}
