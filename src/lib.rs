@@ -12,7 +12,5 @@ pub mod extract;
 pub mod generate;
 pub mod logs;
 pub mod metrics;
-pub mod models;
 pub mod routes;
-pub mod schema;
 pub mod startup;

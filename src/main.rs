@@ -217,7 +217,7 @@ fn problem_detail(error: &attest::error::ApiError) -> String {
 async fn verify_audit(args: DatabaseArgs) -> anyhow::Result<()> {
     let (url, _cluster) = database(&args, false).await?;
     let mut conn = db::connect(&url).await?;
-    let report = attest::models::audit::verify(&mut conn).await?;
+    let report = attest::db::audit::verify(&mut conn).await?;
     println!("events verified: {}", report.events);
     println!("head hash: {}", report.head_hash);
     match report.first_broken {

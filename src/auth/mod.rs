@@ -19,9 +19,9 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use diesel::OptionalExtension;
 use uuid::Uuid;
 
+use crate::db::{api_key, user};
 use crate::domain::kinds::Role;
 use crate::error::ApiError;
-use crate::models::{api_key, user};
 use crate::startup::AppState;
 use cache::Credential;
 

@@ -1,6 +1,25 @@
 //! Database access: the connection pool, embedded migrations, and the managed local cluster.
+//!
+//! One file per table: the row (`Queryable`), the insert (`Insertable`), the update
+//! (`AsChangeset`) and the queries, as plain async functions on a connection.
 
+pub mod api_key;
+pub mod audit;
+pub mod claim;
 pub mod local;
+pub mod quote;
+pub mod references;
+pub mod refresh_token;
+pub mod review;
+pub mod schema;
+pub mod search;
+pub mod source;
+pub mod speaker;
+mod table;
+pub mod user;
+
+pub use table::{Page, PageRequest, Versioned, lower};
+pub(crate) use table::{reviewable_filter, reviewable_filters, versioned_queries};
 
 use std::time::Duration;
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, DbEnum)]
 #[serde(rename_all = "snake_case")]
-#[ExistingTypePath = "crate::schema::sql_types::SourceKind"]
+#[ExistingTypePath = "crate::db::schema::sql_types::SourceKind"]
 pub enum SourceKind {
     Article,
     Transcript,
@@ -17,7 +17,7 @@ pub enum SourceKind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, DbEnum)]
 #[serde(rename_all = "snake_case")]
-#[ExistingTypePath = "crate::schema::sql_types::SpeakerKind"]
+#[ExistingTypePath = "crate::db::schema::sql_types::SpeakerKind"]
 pub enum SpeakerKind {
     Person,
     Organisation,
@@ -27,7 +27,7 @@ pub enum SpeakerKind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, DbEnum)]
 #[serde(rename_all = "snake_case")]
-#[ExistingTypePath = "crate::schema::sql_types::QuoteKind"]
+#[ExistingTypePath = "crate::db::schema::sql_types::QuoteKind"]
 pub enum QuoteKind {
     /// The speaker's exact words, in quotation marks.
     Direct,
@@ -46,7 +46,7 @@ impl QuoteKind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, DbEnum)]
 #[serde(rename_all = "snake_case")]
-#[ExistingTypePath = "crate::schema::sql_types::ClaimQualifier"]
+#[ExistingTypePath = "crate::db::schema::sql_types::ClaimQualifier"]
 pub enum ClaimQualifier {
     Exact,
     Approximately,
@@ -62,7 +62,7 @@ pub enum ClaimQualifier {
 /// What a user (or an API key) may do; each role may do everything the ones below it may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, DbEnum)]
 #[serde(rename_all = "snake_case")]
-#[ExistingTypePath = "crate::schema::sql_types::UserRole"]
+#[ExistingTypePath = "crate::db::schema::sql_types::UserRole"]
 pub enum Role {
     /// Creates sources, speakers, quotes and claims; changes only its own.
     Submitter,
@@ -77,7 +77,7 @@ pub enum Role {
 /// Where a quote or claim stands; its latest review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, DbEnum)]
 #[serde(rename_all = "snake_case")]
-#[ExistingTypePath = "crate::schema::sql_types::ReviewStatus"]
+#[ExistingTypePath = "crate::db::schema::sql_types::ReviewStatus"]
 pub enum ReviewStatus {
     Unreviewed,
     InReview,

@@ -1,5 +1,5 @@
 //! A quote as submitted, and as validated. Anchoring needs the source's text, so a draft
-//! carries the anchor request; `models::quote` checks it against the stored snapshot.
+//! carries the anchor request; `db::quote` checks it against the stored snapshot.
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;

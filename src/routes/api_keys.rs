@@ -9,12 +9,12 @@ use uuid::Uuid;
 use super::common::{JsonBody, Listed, PageQuery};
 use crate::auth::secret::{random_hex, sha256_hex};
 use crate::auth::{API_KEY_PREFIX, Caller};
+use crate::db::api_key::{self, ApiKey, NewApiKey};
+use crate::db::audit::{self, Change};
+use crate::db::user;
 use crate::domain::kinds::Role;
 use crate::domain::text::Text;
 use crate::error::ApiError;
-use crate::models::api_key::{self, ApiKey, NewApiKey};
-use crate::models::audit::{self, Change};
-use crate::models::user;
 use crate::startup::AppState;
 
 #[derive(Serialize)]

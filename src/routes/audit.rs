@@ -7,10 +7,10 @@ use uuid::Uuid;
 use super::common::{DEFAULT_PAGE_SIZE, Listed, MAX_PAGE_SIZE};
 use super::resource::Resource;
 use crate::auth::Principal;
+use crate::db::Page;
+use crate::db::audit::{self, AuditEvent, AuditFilter, Verification};
 use crate::domain::kinds::Role;
 use crate::error::ApiError;
-use crate::models::Page;
-use crate::models::audit::{self, AuditEvent, AuditFilter, Verification};
 use crate::startup::AppState;
 
 /// Entities whose history only admins read (accounts and credentials).

@@ -13,10 +13,10 @@ use super::users::UserView;
 use crate::auth::jwt::ACCESS_TOKEN_SECONDS;
 use crate::auth::secret::{random_hex, sha256_hex};
 use crate::auth::{Caller, password};
+use crate::db::audit::{self, Change};
+use crate::db::refresh_token::{self, NewRefreshToken};
+use crate::db::user::{self, User, UserChanges};
 use crate::error::ApiError;
-use crate::models::audit::{self, Change};
-use crate::models::refresh_token::{self, NewRefreshToken};
-use crate::models::user::{self, User, UserChanges};
 use crate::startup::AppState;
 
 /// How long a sign-in lasts without the password, if its refresh tokens keep rotating.

@@ -10,13 +10,13 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::common::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Reader};
+use crate::db::review::{self, Item, Review};
+use crate::db::source::SourceListed;
+use crate::db::speaker::Speaker;
+use crate::db::{claim, quote, source, speaker};
 use crate::domain::kinds::{ReviewStatus, SpeakerKind};
 use crate::domain::review::{BEST_RATING, WORST_RATING};
 use crate::error::ApiError;
-use crate::models::review::{self, Item, Review};
-use crate::models::source::SourceListed;
-use crate::models::speaker::Speaker;
-use crate::models::{claim, quote, source, speaker};
 use crate::startup::AppState;
 
 pub const JSON_LD: &str = "application/ld+json";

@@ -9,16 +9,16 @@ use uuid::Uuid;
 use super::common::{check_cited_text, each_item, page_request};
 use super::resource::Resource;
 use super::reviews::Reviewable;
+use crate::db::claim::{self, Claim, ClaimFields, ClaimFilter};
+use crate::db::references::References;
+use crate::db::review::Item;
+use crate::db::{Page, PageRequest};
 use crate::domain::anchor::Anchor;
 use crate::domain::claim::{ClaimDraft, ClaimInput};
 use crate::domain::decimal::to_plain_string;
 use crate::domain::kinds::{ClaimQualifier, ReviewStatus};
 use crate::domain::review::ItemState;
 use crate::error::ApiError;
-use crate::models::claim::{self, Claim, ClaimFields, ClaimFilter};
-use crate::models::references::References;
-use crate::models::review::Item;
-use crate::models::{Page, PageRequest};
 
 /// Values go out as strings of digits so that no client parses them into a float.
 #[derive(Serialize)]

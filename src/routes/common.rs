@@ -16,8 +16,8 @@ use uuid::Uuid;
 
 use crate::cache::RecordCache;
 use crate::db::{DbConn, WalPosition};
+use crate::db::{Page, PageRequest};
 use crate::error::{ApiError, FieldError};
-use crate::models::{Page, PageRequest};
 use crate::startup::AppState;
 
 /// Items accepted by one batch request; a batch is stored whole or not at all.
@@ -344,7 +344,7 @@ pub async fn check_cited_text(
 ) -> Result<(), ApiError> {
     let ids: Vec<Uuid> =
         source_ids.into_iter().collect::<std::collections::HashSet<_>>().into_iter().collect();
-    let bytes = crate::models::source::text_bytes(conn, &ids).await?;
+    let bytes = crate::db::source::text_bytes(conn, &ids).await?;
     if bytes > MAX_CITED_TEXT_BYTES {
         return Err(ApiError::validation(
             "/items",

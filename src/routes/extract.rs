@@ -12,6 +12,7 @@ use super::quotes::{QuoteView, Quotes};
 use super::resource::{Resource, insert_audited};
 use super::speakers::Speakers;
 use crate::auth::{Caller, Principal};
+use crate::db::{source, speaker};
 use crate::domain::anchor::{Anchor, AnchorInput, CONTEXT_CHARS};
 use crate::domain::claim::ClaimInput;
 use crate::domain::decimal::DecimalText;
@@ -20,7 +21,6 @@ use crate::domain::quote::QuoteInput;
 use crate::domain::speaker::SpeakerInput;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{self, ClaimCandidate, QuoteCandidate};
-use crate::models::{source, speaker};
 use crate::startup::AppState;
 
 /// Most candidates accepted in one request.

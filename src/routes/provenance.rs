@@ -14,10 +14,10 @@ use uuid::Uuid;
 use super::common::{IfMatch, JsonBody, Tagged, written};
 use super::quotes::QuoteView;
 use crate::auth::Caller;
+use crate::db::audit::{self, Change};
+use crate::db::quote::{self, Quote};
+use crate::db::{source, speaker};
 use crate::error::ApiError;
-use crate::models::audit::{self, Change};
-use crate::models::quote::{self, Quote};
-use crate::models::{source, speaker};
 use crate::startup::AppState;
 
 /// Similarity from which another quote of the same speaker is proposed as a variant.

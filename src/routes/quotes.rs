@@ -9,15 +9,15 @@ use uuid::Uuid;
 use super::common::{check_cited_text, each_item, page_request};
 use super::resource::Resource;
 use super::reviews::Reviewable;
+use crate::db::quote::{self, Quote, QuoteFields, QuoteFilter};
+use crate::db::references::References;
+use crate::db::review::Item;
+use crate::db::{Page, PageRequest};
 use crate::domain::anchor::Anchor;
 use crate::domain::kinds::{QuoteKind, ReviewStatus};
 use crate::domain::quote::{QuoteDraft, QuoteInput};
 use crate::domain::review::ItemState;
 use crate::error::ApiError;
-use crate::models::quote::{self, Quote, QuoteFields, QuoteFilter};
-use crate::models::references::References;
-use crate::models::review::Item;
-use crate::models::{Page, PageRequest};
 
 #[derive(Serialize)]
 pub struct QuoteView {

@@ -15,10 +15,10 @@ use super::common::{
 };
 use crate::auth::{Caller, Principal};
 use crate::cache::CachedRecord;
+use crate::db::audit::{self, Change};
+use crate::db::{Page, PageRequest, Versioned};
 use crate::domain::kinds::Role;
 use crate::error::ApiError;
-use crate::models::audit::{self, Change};
-use crate::models::{Page, PageRequest, Versioned};
 use crate::startup::AppState;
 
 /// One REST resource: its wire types, and how its rows are prepared, stored and read.

@@ -8,14 +8,14 @@ use uuid::Uuid;
 use super::common::{IfMatch, JsonBody, Listed, PageQuery, Tagged, page_request};
 use super::resource::Resource;
 use crate::auth::Caller;
+use crate::db::review::{self, Item, ItemSnapshot, QueueEntry, QueueFilter, Review, ReviewEvidence};
+use crate::db::{Versioned, source};
 use crate::domain::kinds::ReviewStatus;
 use crate::domain::review::{
     BEST_RATING, EvidenceTarget, ItemState, Refusal, ReviewDraft, ReviewInput, WORST_RATING, assignee_after,
     check_transition,
 };
 use crate::error::{ApiError, FieldError};
-use crate::models::review::{self, Item, ItemSnapshot, QueueEntry, QueueFilter, Review, ReviewEvidence};
-use crate::models::{Versioned, source};
 use crate::startup::AppState;
 
 /// A resource whose records carry a verification status.

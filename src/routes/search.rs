@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::common::{DEFAULT_PAGE_SIZE, Listed, MAX_PAGE_SIZE, Reader, page_response};
+use crate::db::search::{self, Hit, SearchCursor, SearchFilter, SearchType};
 use crate::domain::kinds::ReviewStatus;
 use crate::error::ApiError;
-use crate::models::search::{self, Hit, SearchCursor, SearchFilter, SearchType};
 
 const MAX_QUERY_CHARS: usize = 500;
 

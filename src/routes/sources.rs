@@ -8,11 +8,11 @@ use uuid::Uuid;
 
 use super::common::{each_item, page_request};
 use super::resource::Resource;
+use crate::db::source::{self, NewSource, Source, SourceFields, SourceFilter};
+use crate::db::{Page, PageRequest};
 use crate::domain::kinds::SourceKind;
 use crate::domain::source::{SourceDraft, SourceInput};
 use crate::error::ApiError;
-use crate::models::source::{self, NewSource, Source, SourceFields, SourceFilter};
-use crate::models::{Page, PageRequest};
 
 #[derive(Serialize)]
 pub struct SourceView {

@@ -8,11 +8,11 @@ use uuid::Uuid;
 
 use super::common::{each_item, page_request};
 use super::resource::Resource;
+use crate::db::speaker::{self, Speaker, SpeakerFields, SpeakerFilter};
+use crate::db::{Page, PageRequest};
 use crate::domain::kinds::SpeakerKind;
 use crate::domain::speaker::{SpeakerDraft, SpeakerInput};
 use crate::error::ApiError;
-use crate::models::speaker::{self, Speaker, SpeakerFields, SpeakerFilter};
-use crate::models::{Page, PageRequest};
 
 #[derive(Serialize)]
 pub struct SpeakerView {

@@ -8,12 +8,12 @@ use uuid::Uuid;
 
 use super::common::{IfMatch, JsonBody, Listed, PageQuery, Tagged, written};
 use crate::auth::{Caller, Principal, password};
+use crate::db::audit::{self, Change};
+use crate::db::refresh_token;
+use crate::db::user::{self, NewUser, User, UserChanges};
 use crate::domain::kinds::Role;
 use crate::domain::text::Text;
 use crate::error::ApiError;
-use crate::models::audit::{self, Change};
-use crate::models::refresh_token;
-use crate::models::user::{self, NewUser, User, UserChanges};
 use crate::startup::AppState;
 
 /// A user as the API shows it: never the password hash.

@@ -6,9 +6,9 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use attest::auth::jwt::KeyRing;
+use attest::db::user::NewUser;
 use attest::db::{self, local};
 use attest::domain::kinds::Role;
-use attest::models::user::NewUser;
 use attest::routes::claimreview::Publisher;
 use attest::startup::{self, HttpSettings};
 use reqwest::{Client, Method, Response, StatusCode};
@@ -122,7 +122,7 @@ async fn add_user(database_url: &str, keys: &KeyRing, role: Role) -> TestUser {
         role,
         password_hash: password_hash(),
     };
-    let user = attest::models::user::insert(&mut conn, new).await.unwrap();
+    let user = attest::db::user::insert(&mut conn, new).await.unwrap();
     TestUser { id: user.id, email, token: keys.issue(user.id, user.token_generation).unwrap() }
 }
 

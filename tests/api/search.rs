@@ -4,7 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use attest::models::search::MAX_RANKED;
+use attest::db::search::MAX_RANKED;
 
 use crate::helpers::{TestApp, etag, id, json, problem};
 

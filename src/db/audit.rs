@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::Page;
 use crate::auth::Principal;
-use crate::schema::audit_events;
+use crate::db::schema::audit_events;
 
 /// The hash before the first event.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";

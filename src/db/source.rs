@@ -4,9 +4,9 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::{Page, PageRequest};
+use crate::db::schema::sources;
 use crate::domain::kinds::SourceKind;
 use crate::domain::source::{Snapshot, SourceDraft};
-use crate::schema::sources;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = sources, check_for_backend(diesel::pg::Pg))]
@@ -250,7 +250,7 @@ pub async fn list(
 
 /// Live quotes and claims read from this source; a source they cite cannot be deleted.
 pub async fn live_references(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<i64> {
-    use crate::schema::{claims, quotes};
+    use crate::db::schema::{claims, quotes};
     let quotes: i64 = quotes::table
         .filter(quotes::source_id.eq(id))
         .filter(quotes::deleted_at.is_null())
@@ -268,8 +268,8 @@ pub async fn live_references(conn: &mut AsyncPgConnection, id: Uuid) -> QueryRes
 
 /// Whether any live quote or claim citing the source has been reviewed (is past `unreviewed`).
 pub async fn has_reviewed_citations(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
+    use crate::db::schema::{claims, quotes};
     use crate::domain::kinds::ReviewStatus;
-    use crate::schema::{claims, quotes};
     let quotes = quotes::table
         .filter(quotes::source_id.eq(id))
         .filter(quotes::deleted_at.is_null())

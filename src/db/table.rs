@@ -1,17 +1,5 @@
-//! One file per table: the row (`Queryable`), the insert (`Insertable`), the update
-//! (`AsChangeset`) and the queries, as plain async functions on a connection.
-
-pub mod api_key;
-pub mod audit;
-pub mod claim;
-pub mod quote;
-pub mod references;
-pub mod refresh_token;
-pub mod review;
-pub mod search;
-pub mod source;
-pub mod speaker;
-pub mod user;
+//! What every table module shares: keyset pages, versioned rows and their queries, and the
+//! list filters of reviewable records.
 
 use diesel::sql_types::Text;
 use uuid::Uuid;
@@ -58,13 +46,13 @@ pub trait Versioned {
 /// finds no live row at that version returns `None`.
 macro_rules! versioned_queries {
     ($table:ident, $row:ty, $changes:ty) => {
-        $crate::models::versioned_queries!($table, $row, $changes, listed as $row);
+        $crate::db::versioned_queries!($table, $row, $changes, listed as $row);
     };
     // `$listed`: what a page of the table reads of each row (the row, or less of it).
     ($table:ident, $row:ty, $changes:ty, listed as $listed:ty) => {
         /// Live rows after the page's cursor, in id order, one more than the page holds.
         fn page_query(
-            page: $crate::models::PageRequest,
+            page: $crate::db::PageRequest,
         ) -> $table::BoxedQuery<
             'static,
             diesel::pg::Pg,
@@ -84,7 +72,7 @@ macro_rules! versioned_queries {
             query.limit(page.limit + 1)
         }
 
-        impl $crate::models::Versioned for $row {
+        impl $crate::db::Versioned for $row {
             fn id(&self) -> Uuid {
                 self.id
             }
@@ -184,7 +172,7 @@ pub(crate) use reviewable_filter;
 /// dates, and their source's publisher and publication dates), applied to `$query`.
 macro_rules! reviewable_filters {
     ($table:ident, $filter:expr, $query:ident) => {{
-        use $crate::schema::sources;
+        use $crate::db::schema::sources;
         let filter = $filter;
         if let Some(source_id) = filter.source_id {
             $query = $query.filter($table::source_id.eq(source_id));

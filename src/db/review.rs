@@ -10,9 +10,9 @@ use uuid::Uuid;
 use super::audit::{self, Change};
 use super::{Page, PageRequest};
 use crate::auth::Principal;
+use crate::db::schema::{claims, quotes, review_evidence, reviews};
 use crate::domain::kinds::ReviewStatus;
 use crate::domain::review::{EvidenceTarget, ReviewDraft};
-use crate::schema::{claims, quotes, review_evidence, reviews};
 
 /// The reviewable item a review is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,7 +249,7 @@ pub struct QueueEntry {
     pub item_type: String,
     #[diesel(sql_type = SqlUuid)]
     pub id: Uuid,
-    #[diesel(sql_type = crate::schema::sql_types::ReviewStatus)]
+    #[diesel(sql_type = crate::db::schema::sql_types::ReviewStatus)]
     pub status: ReviewStatus,
     #[diesel(sql_type = Nullable<SqlUuid>)]
     pub assignee_id: Option<Uuid>,
@@ -283,7 +283,7 @@ pub async fn queue(
                  AND ($2::uuid IS NULL OR assignee_id = $2) AND ($3::uuid IS NULL OR id > $3)
          ) AS waiting ORDER BY id LIMIT $4",
     )
-    .bind::<Array<crate::schema::sql_types::ReviewStatus>, _>(&filter.statuses)
+    .bind::<Array<crate::db::schema::sql_types::ReviewStatus>, _>(&filter.statuses)
     .bind::<Nullable<SqlUuid>, _>(filter.assignee)
     .bind::<Nullable<SqlUuid>, _>(page.after)
     .bind::<BigInt, _>(page.limit + 1)

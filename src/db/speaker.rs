@@ -4,9 +4,9 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::{Page, PageRequest};
+use crate::db::schema::speakers;
 use crate::domain::kinds::SpeakerKind;
 use crate::domain::speaker::SpeakerDraft;
-use crate::schema::speakers;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = speakers, check_for_backend(diesel::pg::Pg))]
@@ -110,7 +110,7 @@ pub async fn list(
 
 /// Live quotes and claims attributed to this speaker; such a speaker cannot be deleted.
 pub async fn live_references(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<i64> {
-    use crate::schema::{claims, quotes};
+    use crate::db::schema::{claims, quotes};
     let quotes: i64 = quotes::table
         .filter(quotes::speaker_id.eq(id))
         .filter(quotes::deleted_at.is_null())

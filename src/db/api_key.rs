@@ -5,8 +5,8 @@ use uuid::Uuid;
 
 use super::user::User;
 use super::{Page, PageRequest};
+use crate::db::schema::{api_keys, users};
 use crate::domain::kinds::Role;
-use crate::schema::{api_keys, users};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = api_keys, check_for_backend(diesel::pg::Pg))]

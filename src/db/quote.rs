@@ -5,11 +5,11 @@ use uuid::Uuid;
 
 use super::references::References;
 use super::{Page, PageRequest};
+use crate::db::schema::quotes;
 use crate::domain::anchor::{Anchor, anchor_record};
 use crate::domain::kinds::{QuoteKind, ReviewStatus};
 use crate::domain::quote::QuoteDraft;
 use crate::error::FieldError;
-use crate::schema::quotes;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = quotes, check_for_backend(diesel::pg::Pg))]
@@ -250,7 +250,7 @@ pub struct Cluster {
 
 /// The live quotes of the cluster rooted at `root` (see `Cluster`).
 pub async fn cluster(conn: &mut AsyncPgConnection, root: Uuid) -> QueryResult<Cluster> {
-    use crate::schema::{sources, speakers};
+    use crate::db::schema::{sources, speakers};
     let mut members = quotes::table
         .inner_join(sources::table.on(sources::id.eq(quotes::source_id)))
         .inner_join(speakers::table.on(speakers::id.eq(quotes::speaker_id)))

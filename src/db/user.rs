@@ -4,8 +4,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::{Page, PageRequest, lower};
+use crate::db::schema::users;
 use crate::domain::kinds::Role;
-use crate::schema::users;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
