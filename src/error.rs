@@ -9,26 +9,9 @@ use actix_web::{HttpResponse, ResponseError};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde::Serialize;
 
+use crate::domain::FieldError;
+
 pub const PROBLEM_JSON: &str = "application/problem+json";
-
-/// One offending field: a JSON Pointer (RFC 6901) into the request, and what is wrong there.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    pub pointer: String,
-    pub detail: String,
-}
-
-impl FieldError {
-    pub fn new(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
-        Self { pointer: pointer.into(), detail: detail.into() }
-    }
-
-    /// The same error seen from an enclosing document, e.g. item 3 of a batch.
-    pub fn under(mut self, prefix: &str) -> Self {
-        self.pointer = format!("{prefix}{}", self.pointer);
-        self
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

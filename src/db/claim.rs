@@ -7,10 +7,10 @@ use uuid::Uuid;
 use super::references::References;
 use super::{Page, PageRequest};
 use crate::db::schema::claims;
+use crate::domain::FieldError;
 use crate::domain::anchor::{Anchor, anchor_record};
 use crate::domain::claim::{ClaimDraft, ClaimedAmount, TimeReference};
 use crate::domain::kinds::{ClaimQualifier, ReviewStatus};
-use crate::error::FieldError;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = claims, check_for_backend(diesel::pg::Pg))]

@@ -6,10 +6,10 @@ use uuid::Uuid;
 use super::references::References;
 use super::{Page, PageRequest};
 use crate::db::schema::quotes;
+use crate::domain::FieldError;
 use crate::domain::anchor::{Anchor, anchor_record};
 use crate::domain::kinds::{QuoteKind, ReviewStatus};
 use crate::domain::quote::QuoteDraft;
-use crate::error::FieldError;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = quotes, check_for_backend(diesel::pg::Pg))]

@@ -7,7 +7,7 @@ use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::{source, speaker};
-use crate::error::FieldError;
+use crate::domain::FieldError;
 
 pub struct References {
     /// Live sources and their stored text (if any).

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::FieldError;
+use super::FieldError;
 
 /// Characters of context kept on each side when the server fills in prefix/suffix.
 pub const CONTEXT_CHARS: usize = 32;

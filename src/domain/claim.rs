@@ -5,12 +5,12 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::FieldError;
 use super::anchor::AnchorInput;
 use super::at;
 use super::decimal::{DecimalText, ExactDecimal};
 use super::kinds::ClaimQualifier;
 use super::text::{LanguageTag, MAX_PASSAGE_CHARS, Text};
-use crate::error::FieldError;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

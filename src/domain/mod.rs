@@ -4,6 +4,7 @@
 pub mod anchor;
 pub mod claim;
 pub mod decimal;
+mod field_error;
 pub mod kinds;
 pub mod quote;
 pub mod review;
@@ -13,7 +14,7 @@ pub mod text;
 
 use serde::Deserialize;
 
-use crate::error::FieldError;
+pub use field_error::FieldError;
 
 /// Turns a field-level message into a `FieldError` at `pointer`: `.map_err(at("/title"))?`.
 pub fn at(pointer: &str) -> impl FnOnce(String) -> FieldError + '_ {

@@ -5,11 +5,11 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::FieldError;
 use super::anchor::AnchorInput;
 use super::at;
 use super::kinds::QuoteKind;
 use super::text::{LanguageTag, MAX_PASSAGE_CHARS, Text};
-use crate::error::FieldError;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -3,10 +3,10 @@
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::FieldError;
 use super::at;
 use super::kinds::{ReviewStatus, Role};
 use super::text::{MAX_LABEL_CHARS, MAX_PASSAGE_CHARS, Text, WebUrl};
-use crate::error::FieldError;
 
 pub const MAX_EVIDENCE: usize = 50;
 

@@ -4,10 +4,10 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::FieldError;
 use super::at;
 use super::kinds::SourceKind;
 use super::text::{LanguageTag, MAX_CONTENT_CHARS, Text, WebUrl};
-use crate::error::FieldError;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -2,10 +2,10 @@
 
 use serde::Deserialize;
 
+use super::FieldError;
 use super::at;
 use super::kinds::SpeakerKind;
 use super::text::Text;
-use crate::error::FieldError;
 
 pub const MAX_ALIASES: usize = 100;
 

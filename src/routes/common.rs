@@ -17,7 +17,8 @@ use uuid::Uuid;
 use crate::cache::RecordCache;
 use crate::db::{DbConn, WalPosition};
 use crate::db::{Page, PageRequest};
-use crate::error::{ApiError, FieldError};
+use crate::domain::FieldError;
+use crate::error::ApiError;
 use crate::startup::AppState;
 
 /// Items accepted by one batch request; a batch is stored whole or not at all.

@@ -13,13 +13,14 @@ use super::resource::{Resource, insert_audited};
 use super::speakers::Speakers;
 use crate::auth::{Caller, Principal};
 use crate::db::{source, speaker};
+use crate::domain::FieldError;
 use crate::domain::anchor::{Anchor, AnchorInput, CONTEXT_CHARS};
 use crate::domain::claim::ClaimInput;
 use crate::domain::decimal::DecimalText;
 use crate::domain::kinds::{ClaimQualifier, QuoteKind, SpeakerKind};
 use crate::domain::quote::QuoteInput;
 use crate::domain::speaker::SpeakerInput;
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::extract::{self, ClaimCandidate, QuoteCandidate};
 use crate::startup::AppState;
 

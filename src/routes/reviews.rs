@@ -10,12 +10,13 @@ use super::resource::Resource;
 use crate::auth::Caller;
 use crate::db::review::{self, Item, ItemSnapshot, QueueEntry, QueueFilter, Review, ReviewEvidence};
 use crate::db::{Versioned, source};
+use crate::domain::FieldError;
 use crate::domain::kinds::ReviewStatus;
 use crate::domain::review::{
     BEST_RATING, EvidenceTarget, ItemState, Refusal, ReviewDraft, ReviewInput, WORST_RATING, assignee_after,
     check_transition,
 };
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::startup::AppState;
 
 /// A resource whose records carry a verification status.
