@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
-use super::Principal;
+use crate::domain::Principal;
 
 /// What a credential was checked as: an access token of a user at a token generation, or an
 /// API key by the SHA-256 of its secret (the secret itself is never kept).

@@ -17,9 +17,9 @@ use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use diesel::OptionalExtension;
-use uuid::Uuid;
 
 use crate::db::{api_key, user};
+use crate::domain::Principal;
 use crate::domain::kinds::Role;
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -37,21 +37,6 @@ pub enum Access {
     Read,
     /// Callers with at least this role.
     Role(Role),
-}
-
-/// An authenticated caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Principal {
-    /// The user acting (for an API key: the user the key acts for).
-    pub user_id: Uuid,
-    pub role: Role,
-    pub api_key: Option<Uuid>,
-}
-
-impl Principal {
-    pub fn at_least(&self, role: Role) -> bool {
-        self.role >= role
-    }
 }
 
 /// One route pattern of the route table, with the access rule of each of its methods; every

@@ -10,8 +10,8 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::Page;
-use crate::auth::Principal;
 use crate::db::schema::audit_events;
+use crate::domain::Principal;
 
 /// The hash before the first event.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";

@@ -9,8 +9,8 @@ use uuid::Uuid;
 
 use super::audit::{self, Change};
 use super::{Page, PageRequest};
-use crate::auth::Principal;
 use crate::db::schema::{claims, quotes, review_evidence, reviews};
+use crate::domain::Principal;
 use crate::domain::kinds::ReviewStatus;
 use crate::domain::review::{EvidenceTarget, ReviewDraft};
 

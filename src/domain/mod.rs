@@ -6,6 +6,7 @@ pub mod claim;
 pub mod decimal;
 mod field_error;
 pub mod kinds;
+mod principal;
 pub mod quote;
 pub mod review;
 pub mod source;
@@ -15,6 +16,7 @@ pub mod text;
 use serde::Deserialize;
 
 pub use field_error::FieldError;
+pub use principal::Principal;
 
 /// Turns a field-level message into a `FieldError` at `pointer`: `.map_err(at("/title"))?`.
 pub fn at(pointer: &str) -> impl FnOnce(String) -> FieldError + '_ {

@@ -6,9 +6,9 @@ use uuid::Uuid;
 
 use super::common::{DEFAULT_PAGE_SIZE, Listed, MAX_PAGE_SIZE};
 use super::resource::Resource;
-use crate::auth::Principal;
 use crate::db::Page;
 use crate::db::audit::{self, AuditEvent, AuditFilter, Verification};
+use crate::domain::Principal;
 use crate::domain::kinds::Role;
 use crate::error::ApiError;
 use crate::startup::AppState;

@@ -81,7 +81,7 @@ pub struct VariantLink {
 
 async fn record_link(
     conn: &mut diesel_async::AsyncPgConnection,
-    caller: &crate::auth::Principal,
+    caller: &crate::domain::Principal,
     action: &'static str,
     current: Quote,
     version: i32,

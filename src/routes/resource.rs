@@ -13,10 +13,11 @@ use uuid::Uuid;
 use super::common::{
     Batch, Created, IfMatch, JsonBody, Listed, Reader, Tagged, editable, merge_patch, written,
 };
-use crate::auth::{Caller, Principal};
+use crate::auth::Caller;
 use crate::cache::CachedRecord;
 use crate::db::audit::{self, Change};
 use crate::db::{Page, PageRequest, Versioned};
+use crate::domain::Principal;
 use crate::domain::kinds::Role;
 use crate::error::ApiError;
 use crate::startup::AppState;

@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::common::{IfMatch, JsonBody, Listed, PageQuery, Tagged, written};
-use crate::auth::{Caller, Principal, password};
+use crate::auth::{Caller, password};
 use crate::db::audit::{self, Change};
 use crate::db::refresh_token;
 use crate::db::user::{self, NewUser, User, UserChanges};
+use crate::domain::Principal;
 use crate::domain::kinds::Role;
 use crate::domain::text::Text;
 use crate::error::ApiError;
