@@ -26,7 +26,7 @@ fn bench(c: &mut Criterion) {
     let article = long_article();
     let words = article.split_whitespace().count();
     c.bench_function(&format!("extract {words} words"), |b| {
-        b.iter(|| attest::extract::extract(std::hint::black_box(&article)))
+        b.iter(|| attest::domain::extract::extract(std::hint::black_box(&article)))
     });
 }
 

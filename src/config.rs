@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::auth::jwt::KeyRing;
 use crate::domain::kinds::Role;
+use crate::services::auth::jwt::KeyRing;
 
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {

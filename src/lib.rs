@@ -1,16 +1,16 @@
 //! Attest: a fact-tracking database server for attributed quotes, numeric claims, their
 //! sources and what reviewers concluded.
+//!
+//! Layers, each importing only from those before it (`tests/architecture.rs` holds the rule):
+//! `domain` ← `db` ← `services` ← `http` ← `startup` ← `main`; `telemetry` and `cache` sit
+//! beside `db` and never import `http` or `startup`.
 
-pub mod auth;
 pub mod cache;
 pub mod config;
-pub mod cpu;
 pub mod db;
 pub mod domain;
-pub mod error;
-pub mod extract;
 pub mod generate;
-pub mod logs;
-pub mod metrics;
-pub mod routes;
+pub mod http;
+pub mod services;
 pub mod startup;
+pub mod telemetry;

@@ -6,7 +6,7 @@ use std::net::TcpListener;
 use anyhow::{Context, bail};
 use attest::config::{DatabaseArgs, ServeArgs, UserAddArgs};
 use attest::db::{self, local};
-use attest::routes::claimreview::Publisher;
+use attest::http::routes::claimreview::Publisher;
 use attest::startup::{self, HttpSettings};
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
@@ -66,8 +66,8 @@ async fn main() -> anyhow::Result<()> {
     // write(2) per line under load and never holds a line back.
     let (writer, _flush_on_exit) = tracing_appender::non_blocking(std::io::BufWriter::new(std::io::stderr()));
     tracing_subscriber::fmt()
-        .fmt_fields(attest::logs::JsonObjectFields)
-        .event_format(attest::logs::JsonLines)
+        .fmt_fields(attest::telemetry::logs::JsonObjectFields)
+        .event_format(attest::telemetry::logs::JsonLines)
         .with_writer(writer)
         .with_env_filter(EnvFilter::try_from_env("ATTEST_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
@@ -194,18 +194,25 @@ async fn add_user(args: UserAddArgs) -> anyhow::Result<()> {
     let (url, _cluster) = database(&args.database, false).await?;
     db::migrate(&url).await?;
     let mut conn = db::connect(&url).await?;
-    let user =
-        attest::routes::users::add_user(&mut conn, None, &args.email, args.name, args.role.into(), password)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}: {}", problem_detail(&e)))?;
+    let user = attest::http::routes::users::add_user(
+        &mut conn,
+        None,
+        &args.email,
+        args.name,
+        args.role.into(),
+        password,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}: {}", problem_detail(&e)))?;
     println!("created {:?} {} ({})", user.role, user.email, user.id);
     Ok(())
 }
 
 /// The field-level reasons behind an API error, for the command line.
-fn problem_detail(error: &attest::error::ApiError) -> String {
+fn problem_detail(error: &attest::http::error::ApiError) -> String {
     match error {
-        attest::error::ApiError::Validation(errors) | attest::error::ApiError::InvalidBody(errors) => errors
+        attest::http::error::ApiError::Validation(errors)
+        | attest::http::error::ApiError::InvalidBody(errors) => errors
             .iter()
             .map(|e| format!("{} {}", e.pointer.trim_start_matches('/'), e.detail))
             .collect::<Vec<_>>()
@@ -242,7 +249,7 @@ async fn generate(args: &DatabaseArgs, scale: f64) -> anyhow::Result<()> {
     let volumes = attest::generate::Volumes::at_scale(scale);
     // A real hash of a password nobody keeps: generated reviewers exist but cannot sign in.
     let unknown = uuid::Uuid::now_v7().to_string();
-    let hash = attest::auth::password::hash(unknown).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = attest::services::auth::password::hash(unknown).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let started = std::time::Instant::now();
     attest::generate::generate(&mut conn, &volumes, &hash).await?;
     println!(
@@ -259,7 +266,7 @@ async fn generate(args: &DatabaseArgs, scale: f64) -> anyhow::Result<()> {
 /// Prints what the extractor finds in `file`: quotes with their speakers, then claims.
 fn ingest(file: &std::path::Path) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let found = attest::extract::extract(&text);
+    let found = attest::domain::extract::extract(&text);
     let cut = |s: &str, n: usize| {
         let short: String = s.chars().take(n).collect();
         if s.chars().count() > n { format!("{short}…") } else { short }

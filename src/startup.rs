@@ -2,51 +2,23 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-
-use actix_web::dev::Server;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use actix_cors::Cors;
-use actix_web::http::header;
-use actix_web::middleware::{DefaultHeaders, ErrorHandlers};
+use actix_web::dev::Server;
+use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 
-use crate::auth::cache::PrincipalCache;
-use crate::auth::jwt::KeyRing;
-use crate::auth::throttle::Throttle;
 use crate::cache::RecordCache;
-use crate::db::{Database, DatabaseSettings, DbPool};
-use crate::error::{ApiError, problem_for_plain_errors};
-use crate::metrics::Metrics;
-use crate::routes;
-use crate::routes::claimreview::Publisher;
-
-/// What every handler can reach: its worker's own database pools, and the rest shared by
-/// all workers.
-#[derive(Clone)]
-pub struct AppState {
-    pub database: Database,
-    /// Every worker's primary pool, so `/metrics` counts the server's connections.
-    pub primary_pools: Arc<[DbPool]>,
-    /// Set once the primary is seen at this build's latest migration; until then requests
-    /// answer 503 rather than query a schema that is not there yet.
-    pub schema_ready: Arc<AtomicBool>,
-    /// Where the next lag-tolerant read starts looking among the replicas (round robin).
-    pub next_replica: Arc<AtomicUsize>,
-    pub keys: KeyRing,
-    /// Whether anonymous callers may read.
-    pub public_read: bool,
-    pub max_body_bytes: usize,
-    pub throttle: Arc<Throttle>,
-    pub principals: Arc<PrincipalCache>,
-    pub records: Arc<RecordCache>,
-    pub metrics: Arc<Metrics>,
-    /// Exports streaming at once (see `routes::resource::export`).
-    pub exports: Arc<tokio::sync::Semaphore>,
-    pub trusted_proxies: Arc<[ipnet::IpNet]>,
-    pub publisher: Arc<Publisher>,
-}
+use crate::db::DatabaseSettings;
+use crate::http::error::{ApiError, problem_for_plain_errors};
+use crate::http::middleware::{after_write, request_log, security};
+use crate::http::routes;
+use crate::http::routes::claimreview::Publisher;
+use crate::http::state::AppState;
+use crate::services::auth::jwt::KeyRing;
+use crate::services::auth::principals::PrincipalCache;
+use crate::telemetry::metrics::Metrics;
 
 pub struct HttpSettings {
     pub workers: usize,
@@ -65,54 +37,6 @@ pub struct HttpSettings {
 
 /// How long a client may take to send a request's headers.
 const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Headers every answer carries: no sniffing, no framing, no referrer, nothing to run.
-fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add(("X-Content-Type-Options", "nosniff"))
-        .add(("X-Frame-Options", "DENY"))
-        .add(("Referrer-Policy", "no-referrer"))
-        .add(("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"))
-        .add(("Cross-Origin-Resource-Policy", "same-origin"))
-}
-
-/// Query strings never carry NUL or other control characters: PostgreSQL text cannot hold
-/// NUL, and no filter needs them. Refused up front with 400.
-async fn reject_control_characters(
-    req: actix_web::dev::ServiceRequest,
-    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
-) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
-    let decoded = url::form_urlencoded::parse(req.query_string().as_bytes());
-    if decoded.into_iter().any(|(k, v)| k.chars().chain(v.chars()).any(char::is_control)) {
-        return Err(ApiError::BadParameter("the query string holds a control character".into()).into());
-    }
-    next.call(req).await
-}
-
-/// CORS for the configured origins only; credentials are allowed only for those origins,
-/// never for a wildcard.
-fn cors(origins: &[String]) -> Cors {
-    origins
-        .iter()
-        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
-        .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
-        .allowed_headers([
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::IF_MATCH,
-            header::ACCEPT,
-            crate::routes::common::WAL_POSITION_HEADER.clone(),
-        ])
-        .expose_headers([
-            header::ETAG,
-            header::LINK,
-            header::LOCATION,
-            header::RETRY_AFTER,
-            crate::routes::common::WAL_POSITION_HEADER.clone(),
-        ])
-        .supports_credentials()
-        .max_age(3600)
-}
 
 pub fn run(
     listener: TcpListener,
@@ -141,7 +65,7 @@ pub fn run(
         max_body_bytes: settings.max_body_bytes,
         throttle: Arc::default(),
         principals: Arc::new(PrincipalCache::new(settings.auth_cache_ttl)),
-        metrics: Arc::new(Metrics::new(&records)),
+        metrics: Arc::new(Metrics::new(records.collectors())),
         records,
         exports: Arc::new(tokio::sync::Semaphore::new(routes::resource::MAX_CONCURRENT_EXPORTS)),
         trusted_proxies: settings.trusted_proxies.clone().into(),
@@ -163,13 +87,13 @@ pub fn run(
             .app_data(web::QueryConfig::default().error_handler(|error, _| {
                 ApiError::BadParameter(format!("invalid query string: {error}")).into()
             }))
-            .wrap(actix_web::middleware::from_fn(reject_control_characters))
-            .wrap(actix_web::middleware::from_fn(crate::routes::common::after_write))
+            .wrap(from_fn(security::reject_control_characters))
+            .wrap(from_fn(after_write::after_write))
             .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
-            .wrap(cors(&cors_origins))
-            .wrap(security_headers())
-            .wrap(actix_web::middleware::from_fn(crate::metrics::record))
-            .wrap(tracing_actix_web::TracingLogger::<crate::metrics::RequestSpan>::new())
+            .wrap(security::cors(&cors_origins))
+            .wrap(security::security_headers())
+            .wrap(from_fn(request_log::record))
+            .wrap(tracing_actix_web::TracingLogger::<request_log::RequestSpan>::new())
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
     })

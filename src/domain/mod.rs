@@ -4,6 +4,7 @@
 pub mod anchor;
 pub mod claim;
 pub mod decimal;
+pub mod extract;
 mod field_error;
 pub mod kinds;
 mod principal;

@@ -10,12 +10,12 @@ use crate::helpers::{TestApp, etag, id, json, pointer, problem};
 async fn every_route_refuses_callers_below_its_role() {
     let app = TestApp::spawn().await;
     let nil = "0192f0c0-0000-7000-8000-000000000000";
-    for endpoint in attest::routes::endpoints() {
+    for endpoint in attest::http::routes::endpoints() {
         let path = endpoint.path.replace("{id}", nil);
         let method = Method::from_bytes(endpoint.method.as_str().as_bytes()).unwrap();
         let anonymous = app.request_as(None, method.clone(), &path).json(&json!({})).send().await.unwrap();
         match endpoint.access {
-            attest::auth::Access::Public => {
+            attest::http::middleware::access::Access::Public => {
                 assert_ne!(anonymous.status(), StatusCode::UNAUTHORIZED, "{path}")
             }
             _ => {
@@ -23,7 +23,7 @@ async fn every_route_refuses_callers_below_its_role() {
                 problem(anonymous, StatusCode::UNAUTHORIZED).await;
             }
         }
-        if let attest::auth::Access::Role(required) = endpoint.access {
+        if let attest::http::middleware::access::Access::Role(required) = endpoint.access {
             let callers = [
                 (&app.submitter, attest::domain::kinds::Role::Submitter),
                 (&app.reviewer, attest::domain::kinds::Role::Reviewer),

@@ -29,7 +29,7 @@ fn spec_operations(spec: &Value) -> BTreeSet<(String, String)> {
 fn the_router_and_the_spec_list_the_same_operations() {
     let spec = spec();
     let documented = spec_operations(&spec);
-    let routed: BTreeSet<(String, String)> = attest::routes::endpoints()
+    let routed: BTreeSet<(String, String)> = attest::http::routes::endpoints()
         .iter()
         .map(|e| (e.method.as_str().to_owned(), e.path.to_owned()))
         .collect();

@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
+use attest::domain::extract::extract;
 use attest::domain::kinds::QuoteKind;
-use attest::extract::extract;
 use serde::Deserialize;
 
 #[derive(Deserialize)]

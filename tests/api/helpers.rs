@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use attest::auth::jwt::KeyRing;
 use attest::db::user::NewUser;
 use attest::db::{self, local};
 use attest::domain::kinds::Role;
-use attest::routes::claimreview::Publisher;
+use attest::http::routes::claimreview::Publisher;
+use attest::services::auth::jwt::KeyRing;
 use attest::startup::{self, HttpSettings};
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::{Value, json};

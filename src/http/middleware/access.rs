@@ -1,0 +1,157 @@
+//! Who is calling, and whether they may: bearer credentials (JWT access tokens for people,
+//! API keys for machines) are checked once per request by a middleware that also enforces
+//! the route table's access rule, before any handler runs.
+
+use std::collections::HashMap;
+use std::future::{Ready, ready};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use diesel::OptionalExtension;
+
+use crate::db::{api_key, user};
+use crate::domain::Principal;
+use crate::domain::kinds::Role;
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
+use crate::services::auth::principals::Credential;
+use crate::services::auth::secret;
+
+/// API keys read `atk_<prefix>_<secret>`; the prefix finds the key, the secret proves it.
+pub const API_KEY_PREFIX: &str = "atk_";
+
+/// Who a route admits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, always (health probes, signing in).
+    Public,
+    /// Anyone when the deployment allows anonymous reading, else any signed-in caller.
+    Read,
+    /// Callers with at least this role.
+    Role(Role),
+}
+
+/// One route pattern of the route table, with the access rule of each of its methods; every
+/// resource's access middleware holds its own, so no request looks its route up again.
+pub struct RouteRules {
+    pub pattern: std::rc::Rc<str>,
+    pub methods: HashMap<Method, Access>,
+}
+
+/// The route pattern a request matched (`/claims/{id}`), left in its extensions for metrics.
+#[derive(Clone)]
+pub struct MatchedRoute(pub std::rc::Rc<str>);
+
+/// Runs on every routed request: authenticates the caller (if any credentials were sent)
+/// and applies the route's access rule. The principal is left in the request extensions.
+pub async fn enforce_access(
+    route: std::rc::Rc<RouteRules>,
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    req.extensions_mut().insert(MatchedRoute(route.pattern.clone()));
+    // No rule for this method: one the path does not have; the 405 handler answers.
+    let access = route.methods.get(req.method()).copied();
+    if let Some(access) = access {
+        let state = req
+            .app_data::<web::Data<AppState>>()
+            .cloned()
+            .ok_or_else(|| ApiError::internal("no application state"))?;
+        // Public routes (probes, signing in) never touch credentials or the database.
+        let principal = match access {
+            Access::Public => None,
+            _ => authenticate(req.request(), &state).await?,
+        };
+        match (access, principal) {
+            (Access::Public, _) => {}
+            (Access::Read, None) if !state.public_read => {
+                return Err(ApiError::Unauthorized("reading needs a signed-in caller".into()).into());
+            }
+            (Access::Read, _) => {}
+            (Access::Role(_), None) => {
+                return Err(ApiError::Unauthorized("this needs a signed-in caller".into()).into());
+            }
+            (Access::Role(role), Some(principal)) if !principal.at_least(role) => {
+                return Err(ApiError::Forbidden(
+                    format!("this needs the {role:?} role or higher").to_lowercase(),
+                )
+                .into());
+            }
+            (Access::Role(_), Some(_)) => {}
+        }
+        if let Some(principal) = principal {
+            req.extensions_mut().insert(principal);
+        }
+    }
+    next.call(req).await
+}
+
+/// The caller behind the request's bearer credential; `None` without one. A credential
+/// that is present but not valid is refused, never ignored.
+async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Option<Principal>, ApiError> {
+    let Some(header) = req.headers().get(actix_web::http::header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let invalid = || ApiError::Unauthorized("the credentials are not valid".into());
+    let value = header.to_str().map_err(|_| invalid())?;
+    let (scheme, credential) = value.split_once(' ').ok_or_else(invalid)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(ApiError::Unauthorized("use the Bearer scheme".into()));
+    }
+    let credential = credential.trim();
+    if let Some(rest) = credential.strip_prefix(API_KEY_PREFIX) {
+        let (prefix, _) = rest.split_once('_').ok_or_else(invalid)?;
+        let secret_sha256 = secret::sha256_hex(credential);
+        let cached = Credential::ApiKey { secret_sha256: secret_sha256.clone() };
+        if let Some(principal) = state.principals.get(&cached) {
+            return Ok(Some(principal));
+        }
+        let mut conn = state.conn().await?;
+        let (key, owner) = api_key::find_live_by_prefix(&mut conn, prefix).await?.ok_or_else(invalid)?;
+        if key.secret_sha256 != secret_sha256 || owner.disabled_at.is_some() {
+            return Err(invalid());
+        }
+        // Touched when checked, so `last_used_at` is as fresh as the cache allows.
+        api_key::touch(&mut conn, key.id).await?;
+        let principal =
+            Principal { user_id: owner.id, role: key.role.min(owner.role), api_key: Some(key.id) };
+        state.principals.put(cached, principal);
+        return Ok(Some(principal));
+    }
+    let claims = state.keys.verify(credential).map_err(|reason| {
+        tracing::info!(%reason, "access token refused");
+        invalid()
+    })?;
+    let cached = Credential::Token { user_id: claims.sub, generation: claims.tgen };
+    if let Some(principal) = state.principals.get(&cached) {
+        return Ok(Some(principal));
+    }
+    // Checked only once the signature is: a forged token costs no database round trip.
+    let user = user::find(&mut *state.conn().await?, claims.sub).await.optional()?.ok_or_else(invalid)?;
+    if user.disabled_at.is_some() || user.token_generation != claims.tgen {
+        return Err(ApiError::Unauthorized("the token is no longer valid; sign in again".into()));
+    }
+    let principal = Principal { user_id: user.id, role: user.role, api_key: None };
+    state.principals.put(cached, principal);
+    Ok(Some(principal))
+}
+
+/// The signed-in caller; only on routes whose access rule requires one.
+pub struct Caller(pub Principal);
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let principal = req.extensions().get::<Principal>().copied();
+        ready(
+            principal
+                .map(Caller)
+                .ok_or_else(|| ApiError::Unauthorized("this needs a signed-in caller".into())),
+        )
+    }
+}

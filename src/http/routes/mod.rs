@@ -1,0 +1,191 @@
+//! The route table: every endpoint of the API with who may call it, in one list that the
+//! router and the access middleware are built from, and that the contract test compares
+//! with `openapi.yaml`.
+
+pub mod api_keys;
+pub mod audit;
+pub mod auth;
+pub mod claimreview;
+pub mod claims;
+pub mod common;
+pub mod extract;
+pub mod health;
+pub mod provenance;
+pub mod quotes;
+pub mod resource;
+pub mod reviews;
+pub mod search;
+pub mod sources;
+pub mod speakers;
+pub mod users;
+
+use std::collections::HashSet;
+use std::rc::Rc;
+
+use actix_web::http::Method;
+use actix_web::middleware::from_fn;
+use actix_web::{Route, web};
+
+use crate::domain::kinds::Role;
+use crate::http::error::ApiError;
+use crate::http::middleware::access::{Access, RouteRules, enforce_access};
+use resource::Resource;
+use reviews::Reviewable;
+
+pub struct Endpoint {
+    pub method: Method,
+    pub path: String,
+    pub access: Access,
+    route: fn() -> Route,
+}
+
+fn endpoint(method: Method, path: impl Into<String>, access: Access, route: fn() -> Route) -> Endpoint {
+    Endpoint { method, path: path.into(), access, route }
+}
+
+pub fn endpoints() -> Vec<Endpoint> {
+    use Access::Public;
+    use Method as M;
+    let admin = Access::Role(Role::Admin);
+    let signed_in = Access::Role(Role::Submitter);
+    let mut table = vec![
+        endpoint(M::GET, "/healthz", Public, || web::route().to(health::healthz)),
+        endpoint(M::GET, "/readyz", Public, || web::route().to(health::readyz)),
+        endpoint(M::GET, "/metrics", Public, || web::route().to(crate::http::routes::health::render)),
+        endpoint(M::POST, "/auth/token", Public, || web::route().to(auth::token)),
+        endpoint(M::POST, "/auth/refresh", Public, || web::route().to(auth::refresh)),
+        endpoint(M::GET, "/me", signed_in, || web::route().to(auth::me)),
+        endpoint(M::POST, "/me/password", signed_in, || web::route().to(auth::change_password)),
+        endpoint(M::POST, "/users", admin, || web::route().to(users::create)),
+        endpoint(M::GET, "/users", admin, || web::route().to(users::list)),
+        endpoint(M::GET, "/users/{id}", admin, || web::route().to(users::get)),
+        endpoint(M::PATCH, "/users/{id}", admin, || web::route().to(users::update)),
+        endpoint(M::POST, "/api-keys", admin, || web::route().to(api_keys::create)),
+        endpoint(M::GET, "/api-keys", admin, || web::route().to(api_keys::list)),
+        endpoint(M::DELETE, "/api-keys/{id}", admin, || web::route().to(api_keys::revoke)),
+        endpoint(M::GET, "/search", Access::Read, || web::route().to(search::search)),
+        endpoint(M::GET, "/claimreview", Access::Read, || web::route().to(claimreview::feed)),
+        endpoint(M::GET, "/claims/{id}/claimreview", Access::Read, || {
+            web::route().to(claimreview::for_claim)
+        }),
+        endpoint(M::GET, "/quotes/{id}/claimreview", Access::Read, || {
+            web::route().to(claimreview::for_quote)
+        }),
+        endpoint(M::GET, "/audit", Access::Read, || web::route().to(audit::list)),
+        endpoint(M::GET, "/audit/verify", admin, || web::route().to(audit::verify)),
+        endpoint(M::GET, "/review-queue", Access::Role(Role::Reviewer), || web::route().to(reviews::queue)),
+    ];
+    table.extend(provenance_routes());
+    table.extend(crud::<sources::Sources>());
+    table.extend(crud::<speakers::Speakers>());
+    table.extend(crud::<quotes::Quotes>());
+    table.extend(reviewed::<quotes::Quotes>());
+    table.extend(crud::<claims::Claims>());
+    table.extend(reviewed::<claims::Claims>());
+    table
+}
+
+/// Variants, provenance and source snapshots.
+fn provenance_routes() -> Vec<Endpoint> {
+    use Method as M;
+    let reviewer = Access::Role(Role::Reviewer);
+    vec![
+        endpoint(M::POST, "/sources/{id}/extract", Access::Role(Role::Submitter), || {
+            web::route().to(extract::propose)
+        }),
+        endpoint(M::POST, "/sources/{id}/candidates/accept", Access::Role(Role::Submitter), || {
+            web::route().to(extract::accept)
+        }),
+        endpoint(M::GET, "/sources/{id}/versions", Access::Read, || {
+            web::route().to(provenance::source_versions)
+        }),
+        endpoint(M::GET, "/quotes/{id}/similar", Access::Read, || web::route().to(provenance::similar)),
+        endpoint(M::GET, "/quotes/{id}/provenance", Access::Read, || web::route().to(provenance::provenance)),
+        endpoint(M::POST, "/quotes/{id}/variant-of", reviewer, || web::route().to(provenance::link_variant)),
+        endpoint(M::DELETE, "/quotes/{id}/variant-of", reviewer, || {
+            web::route().to(provenance::unlink_variant)
+        }),
+    ]
+}
+
+/// The six operations of a stored resource, on `/{collection}`, `/{collection}/batch` and
+/// `/{collection}/{id}`: anyone who may read reads; submitters write (their own records).
+fn crud<R: Resource>() -> Vec<Endpoint> {
+    use Method as M;
+    let submitter = Access::Role(Role::Submitter);
+    let collection = format!("/{}", R::COLLECTION);
+    let batch = format!("/{}/batch", R::COLLECTION);
+    let export = format!("/{}/export", R::COLLECTION);
+    let item = format!("/{}/{{id}}", R::COLLECTION);
+    vec![
+        endpoint(M::POST, &collection, submitter, || web::route().to(resource::create::<R>)),
+        endpoint(M::GET, &collection, Access::Read, || web::route().to(resource::list::<R>)),
+        endpoint(M::POST, batch, submitter, || web::route().to(resource::create_batch::<R>)),
+        endpoint(M::GET, export, Access::Read, || web::route().to(resource::export::<R>)),
+        endpoint(M::GET, &item, Access::Read, || web::route().to(resource::get::<R>)),
+        endpoint(M::PATCH, &item, submitter, || web::route().to(resource::update::<R>)),
+        endpoint(M::DELETE, item, submitter, || web::route().to(resource::delete::<R>)),
+    ]
+}
+
+/// The review history of a reviewable resource, recording a review, and its audit history.
+fn reviewed<R: Reviewable>() -> Vec<Endpoint> {
+    let path = format!("/{}/{{id}}/reviews", R::COLLECTION);
+    let history = format!("/{}/{{id}}/history", R::COLLECTION);
+    vec![
+        endpoint(Method::GET, history, Access::Read, || web::route().to(audit::history::<R>)),
+        endpoint(Method::POST, &path, Access::Role(Role::Reviewer), || web::route().to(reviews::create::<R>)),
+        endpoint(Method::GET, path, Access::Read, || web::route().to(reviews::history::<R>)),
+    ]
+}
+
+/// Registers the table: one resource per path, so a known path with an unknown method
+/// answers 405 with `Allow`, not 404. Every resource runs the access middleware with its own
+/// rules. Resources are grouped in one scope per first path segment, so the router compares
+/// a static prefix before it tries the few patterns under it.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let endpoints = endpoints();
+    let mut seen = HashSet::new();
+    let paths: Vec<String> =
+        endpoints.iter().filter(|e| seen.insert(e.path.clone())).map(|e| e.path.clone()).collect();
+    let mut scopes: Vec<(String, actix_web::Scope)> = Vec::new();
+    for path in paths {
+        let here: Vec<&Endpoint> = endpoints.iter().filter(|e| e.path == path).collect();
+        let allowed: Vec<Method> = here.iter().map(|e| e.method.clone()).collect();
+        let rules = Rc::new(RouteRules {
+            pattern: path.as_str().into(),
+            methods: here.iter().map(|e| (e.method.clone(), e.access)).collect(),
+        });
+        let (prefix, rest) = split_first_segment(&path);
+        let mut resource = web::resource(rest)
+            .wrap(from_fn(move |req, next| enforce_access(rules.clone(), req, next)))
+            .default_service(web::to(move || {
+                let allowed = allowed.clone();
+                async move { Err::<actix_web::HttpResponse, _>(ApiError::MethodNotAllowed(allowed)) }
+            }));
+        for endpoint in here {
+            resource = resource.route((endpoint.route)().method(endpoint.method.clone()));
+        }
+        match scopes.iter().position(|(p, _)| p == prefix) {
+            Some(i) => {
+                let (p, scope) = scopes.remove(i);
+                scopes.insert(i, (p, scope.service(resource)));
+            }
+            None => scopes.push((prefix.to_owned(), web::scope(prefix).service(resource))),
+        }
+    }
+    for (_, scope) in scopes {
+        cfg.service(scope.default_service(web::to(not_found)));
+    }
+}
+
+/// `/claims/{id}/reviews` → (`/claims`, `/{id}/reviews`); `/search` → (`/search`, ``).
+fn split_first_segment(path: &str) -> (&str, &str) {
+    let end = path[1..].find('/').map_or(path.len(), |i| i + 1);
+    path.split_at(end)
+}
+
+/// Any path not in the table.
+pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound("no such route".into()))
+}

@@ -1,0 +1,131 @@
+//! What every handler reaches: the application state, with the primary for writes and
+//! reads that must see the latest state, and `Reader` for reads that tolerate replica lag.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+
+use crate::cache::RecordCache;
+use crate::db::{Database, DbConn, DbPool, WalPosition};
+use crate::http::error::ApiError;
+use crate::http::routes::claimreview::Publisher;
+use crate::services::auth::jwt::KeyRing;
+use crate::services::auth::principals::PrincipalCache;
+use crate::services::auth::throttle::Throttle;
+use crate::telemetry::metrics::Metrics;
+
+/// What every handler can reach: its worker's own database pools, and the rest shared by
+/// all workers.
+#[derive(Clone)]
+pub struct AppState {
+    pub database: Database,
+    /// Every worker's primary pool, so `/metrics` counts the server's connections.
+    pub primary_pools: Arc<[DbPool]>,
+    /// Set once the primary is seen at this build's latest migration; until then requests
+    /// answer 503 rather than query a schema that is not there yet.
+    pub schema_ready: Arc<AtomicBool>,
+    /// Where the next lag-tolerant read starts looking among the replicas (round robin).
+    pub next_replica: Arc<AtomicUsize>,
+    pub keys: KeyRing,
+    /// Whether anonymous callers may read.
+    pub public_read: bool,
+    pub max_body_bytes: usize,
+    pub throttle: Arc<Throttle>,
+    pub principals: Arc<PrincipalCache>,
+    pub records: Arc<RecordCache>,
+    pub metrics: Arc<Metrics>,
+    /// Exports streaming at once (see `routes::resource::export`).
+    pub exports: Arc<tokio::sync::Semaphore>,
+    pub trusted_proxies: Arc<[ipnet::IpNet]>,
+    pub publisher: Arc<Publisher>,
+}
+
+impl AppState {
+    /// A connection to the primary: for writes, and for reads that must see the latest state.
+    pub async fn conn(&self) -> Result<DbConn, ApiError> {
+        let mut conn = self.database.primary.get().await?;
+        if !self.schema_ready.load(Ordering::Relaxed) {
+            if !crate::db::schema_is_current(&mut conn).await? {
+                return Err(ApiError::NotReady("the database schema is being brought up to date".into()));
+            }
+            self.schema_ready.store(true, Ordering::Relaxed);
+        }
+        Ok(conn)
+    }
+
+    /// A connection for a read that tolerates replication lag: the next replica that
+    /// answers and has replayed `after` (the caller's last write, when it says), else the
+    /// primary. A replica that is down or behind costs a fallback, never an error.
+    pub async fn read_conn(&self, after: Option<WalPosition>) -> Result<DbConn, ApiError> {
+        let replicas = &self.database.replicas;
+        // Until the primary's schema is known to be current, nothing reads anywhere else.
+        if !replicas.is_empty() && self.schema_ready.load(Ordering::Relaxed) {
+            let first = self.next_replica.fetch_add(1, Ordering::Relaxed);
+            for offset in 0..replicas.len() {
+                let Ok(mut conn) = replicas[(first + offset) % replicas.len()].get().await else { continue };
+                let caught_up = match after {
+                    None => true,
+                    Some(wanted) => crate::db::has_replayed(&mut conn, wanted).await.unwrap_or(false),
+                };
+                if caught_up {
+                    return Ok(conn);
+                }
+            }
+        }
+        self.conn().await
+    }
+}
+
+/// The header that carries a WAL position: on the answer to a write when replicas are
+/// configured, and on a later read that must see that write (read-your-writes).
+pub static WAL_POSITION_HEADER: header::HeaderName = header::HeaderName::from_static("attest-lsn");
+
+/// Where a read that tolerates replication lag gets its connection (see
+/// `AppState::read_conn`). A request carrying `Attest-Lsn` is served by a node that has
+/// replayed that position; an unreadable value is taken as "latest", which only the primary
+/// is sure to have.
+#[derive(Clone)]
+pub struct Reader {
+    state: web::Data<AppState>,
+    after: Option<Option<WalPosition>>,
+}
+
+impl Reader {
+    pub async fn conn(&self) -> Result<DbConn, ApiError> {
+        match self.after {
+            Some(None) => self.state.conn().await,
+            after => self.state.read_conn(after.flatten()).await,
+        }
+    }
+
+    /// The record cache, unless the request must see a write made elsewhere (it carries
+    /// `Attest-Lsn`): that write's notice may not have reached this server yet.
+    pub fn record_cache(&self) -> Option<&RecordCache> {
+        self.after.is_none().then_some(&*self.state.records)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+}
+
+impl FromRequest for Reader {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let after = req
+            .headers()
+            .get(&WAL_POSITION_HEADER)
+            .map(|value| value.to_str().ok().and_then(|text| text.parse::<WalPosition>().ok()));
+        std::future::ready(
+            req.app_data::<web::Data<AppState>>()
+                .cloned()
+                .map(|state| Self { state, after })
+                .ok_or_else(|| ApiError::internal("the application state is missing")),
+        )
+    }
+}
