@@ -11,7 +11,7 @@ BINDIR=$(pg_config --bindir 2>/dev/null || ls -d /usr/lib/postgresql/*/bin | tai
 PSQL=(psql -X -q -h "$WORK/pgdata" -U attest -d attest -v ON_ERROR_STOP=1)
 
 start_server() {
-    cargo build --release -q
+    cargo build --release -q --bin attest --example generate
     $BIN serve --data-dir "$WORK" --bind 127.0.0.1:$PORT >"$WORK/serve.log" 2>&1 &
     SERVER=$!
     trap 'kill -INT $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
@@ -28,10 +28,10 @@ server_rss_mib() {
 }
 
 # Grows the database to $1 quotes (and as many claims, with sources, speakers and reviews in
-# proportion) with `attest generate`: words from a skewed made-up vocabulary, a few speakers
+# proportion) with the `generate` example: words from a skewed made-up vocabulary, a few speakers
 # saying most quotes.
 generate_quotes() {
-    $BIN generate --data-dir "$WORK" --scale "$(awk "BEGIN {print $1 / 1000000}")" >/dev/null
+    target/release/examples/generate --data-dir "$WORK" --scale "$(awk "BEGIN {print $1 / 1000000}")" >/dev/null
 }
 
 # p50/p99/max in ms of a file of curl time_total seconds, one per line.

@@ -2,7 +2,7 @@
 """The benchmark suite (issue: performance). One run, one machine, side by side with PostgreSQL.
 
 Starts `attest serve` (release build) on a throwaway data directory with its own PostgreSQL,
-fills it with `attest generate`, and measures over loopback:
+fills it with the `generate` example, and measures over loopback:
 
   B1 read by id      GET /claims/{id} of 20,000 random claims, closed loop, against
                      `pgbench -S -M prepared` on the same cluster with the same client count; then
@@ -48,6 +48,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / "target" / "release" / "attest"
+GENERATE = ROOT / "target" / "release" / "examples" / "generate"
 EMAIL, PASSWORD = "bench@bench.example", "bench passphrase 12345"
 
 
@@ -404,7 +405,7 @@ def main():
     args = parser.parse_args()
 
     ensure_tools()
-    subprocess.run(["cargo", "build", "--release", "-q"], cwd=ROOT, check=True)
+    subprocess.run(["cargo", "build", "--release", "-q", "--bin", "attest", "--example", "generate"], cwd=ROOT, check=True)
     work = Path(tempfile.mkdtemp(prefix="attest-suite-", dir="/tmp"))
     os.chmod(work, 0o755)
     server = Server(work, args.port)
@@ -422,7 +423,7 @@ def main():
 
     def generate(target, scale):
         started = time.monotonic()
-        sh(str(BIN), "generate", *target.db_args, "--scale", str(scale))
+        sh(str(GENERATE), *target.db_args, "--scale", str(scale))
         counts = target.psql("SELECT (SELECT count(*) FROM quotes), (SELECT count(*) FROM claims), "
                              "(SELECT count(*) FROM sources), (SELECT count(*) FROM speakers), "
                              "(SELECT count(*) FROM reviews)").strip().split("|")

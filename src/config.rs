@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use clap::Args;
 
+use crate::db::{self, local};
+
 use crate::domain::kinds::Role;
 use crate::services::auth::jwt::KeyRing;
 
@@ -19,6 +21,21 @@ pub struct DatabaseArgs {
     /// Where the managed local PostgreSQL cluster lives.
     #[arg(long, env = "ATTEST_DATA_DIR", default_value = ".attest")]
     pub data_dir: PathBuf,
+}
+
+impl DatabaseArgs {
+    /// The database to use: `--database-url`, or the managed local cluster's own database,
+    /// started when `serving`, else attached to if a running server owns it. A cluster this
+    /// process started stops when the returned handle is dropped.
+    pub async fn open(&self, serving: bool) -> anyhow::Result<(String, Option<local::RunningCluster>)> {
+        if let Some(url) = &self.database_url {
+            return Ok((url.clone(), None));
+        }
+        let cluster = local::LocalCluster::new(&self.data_dir, true)?;
+        let cluster = if serving { cluster.start()? } else { cluster.start_or_attach()? };
+        db::create_database(&cluster.url("postgres"), local::DATABASE, None).await?;
+        Ok((cluster.url(local::DATABASE), Some(cluster)))
+    }
 }
 
 #[derive(Debug, Clone, Args)]

@@ -9,7 +9,6 @@ pub mod cache;
 pub mod config;
 pub mod db;
 pub mod domain;
-pub mod generate;
 pub mod http;
 pub mod services;
 pub mod startup;

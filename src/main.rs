@@ -5,7 +5,7 @@ use std::net::TcpListener;
 
 use anyhow::{Context, bail};
 use attest::config::{DatabaseArgs, ServeArgs, UserAddArgs};
-use attest::db::{self, local};
+use attest::db;
 use attest::http::routes::claimreview::Publisher;
 use attest::startup::{self, HttpSettings};
 use clap::{Parser, Subcommand};
@@ -30,15 +30,6 @@ enum Command {
     /// Check the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// Fill the database with synthetic data for benchmarks and demos (SCALE 1.0: 1,000,000
-    /// quotes and claims, 100,000 sources, 50,000 speakers, a third reviewed). Re-running with a
-    /// larger scale adds the difference.
-    Generate {
-        #[command(flatten)]
-        database: DatabaseArgs,
-        #[arg(long, default_value_t = 1.0)]
-        scale: f64,
-    },
     /// Extract quotes and numeric claims from an article file and print them as a table.
     Ingest {
         /// A plain-text article (UTF-8).
@@ -74,37 +65,20 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve(args) => serve(args).await,
         Command::Migrate(args) => {
-            let (url, _cluster) = database(&args, false).await?;
+            let (url, _cluster) = args.open(false).await?;
             let applied = db::migrate(&url).await?;
             println!("applied {} migration(s): {}", applied.len(), applied.join(", "));
             Ok(())
         }
         Command::User(UserCommand::Add(args)) => add_user(args).await,
         Command::Audit(AuditCommand::Verify(args)) => verify_audit(args).await,
-        Command::Generate { database, scale } => generate(&database, scale).await,
         Command::Ingest { file } => ingest(&file),
     }
 }
 
-/// The database to use, starting the managed local cluster when no URL is given (or, for
-/// one-off commands, attaching to the one a running server owns). A cluster this process
-/// started stops when the returned handle is dropped.
-async fn database(
-    args: &DatabaseArgs,
-    serving: bool,
-) -> anyhow::Result<(String, Option<local::RunningCluster>)> {
-    if let Some(url) = &args.database_url {
-        return Ok((url.clone(), None));
-    }
-    let cluster = local::LocalCluster::new(&args.data_dir, true)?;
-    let cluster = if serving { cluster.start()? } else { cluster.start_or_attach()? };
-    db::create_database(&cluster.url("postgres"), local::DATABASE, None).await?;
-    Ok((cluster.url(local::DATABASE), Some(cluster)))
-}
-
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let keys = args.key_ring()?;
-    let (url, cluster) = database(&args.database, true).await?;
+    let (url, cluster) = args.database.open(true).await?;
     match db::migrate(&url).await {
         Ok(applied) => tracing::info!(applied = applied.len(), "migrations are current"),
         // An external database may come up after us: serve 503 until it does, not crash-loop.
@@ -191,7 +165,7 @@ async fn add_user(args: UserAddArgs) -> anyhow::Result<()> {
     } else {
         bail!("give the password on standard input with --password-stdin (it is never taken as an argument)");
     };
-    let (url, _cluster) = database(&args.database, false).await?;
+    let (url, _cluster) = args.database.open(false).await?;
     db::migrate(&url).await?;
     let mut conn = db::connect(&url).await?;
     let user = attest::http::routes::users::add_user(
@@ -222,7 +196,7 @@ fn problem_detail(error: &attest::http::error::ApiError) -> String {
 }
 
 async fn verify_audit(args: DatabaseArgs) -> anyhow::Result<()> {
-    let (url, _cluster) = database(&args, false).await?;
+    let (url, _cluster) = args.open(false).await?;
     let mut conn = db::connect(&url).await?;
     let report = attest::db::audit::verify(&mut conn).await?;
     println!("events verified: {}", report.events);
@@ -237,30 +211,6 @@ async fn verify_audit(args: DatabaseArgs) -> anyhow::Result<()> {
             std::process::exit(1);
         }
     }
-}
-
-async fn generate(args: &DatabaseArgs, scale: f64) -> anyhow::Result<()> {
-    if !(scale > 0.0 && scale <= 100.0) {
-        bail!("--scale must be above 0 and at most 100");
-    }
-    let (url, _cluster) = database(args, false).await?;
-    db::migrate(&url).await?;
-    let mut conn = db::connect(&url).await?;
-    let volumes = attest::generate::Volumes::at_scale(scale);
-    // A real hash of a password nobody keeps: generated reviewers exist but cannot sign in.
-    let unknown = uuid::Uuid::now_v7().to_string();
-    let hash = attest::services::auth::password::hash(unknown).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    let started = std::time::Instant::now();
-    attest::generate::generate(&mut conn, &volumes, &hash).await?;
-    println!(
-        "generated up to {} sources, {} speakers, {} quotes, {} claims in {:.1} s",
-        volumes.sources,
-        volumes.speakers,
-        volumes.quotes,
-        volumes.claims,
-        started.elapsed().as_secs_f64()
-    );
-    Ok(())
 }
 
 /// Prints what the extractor finds in `file`: quotes with their speakers, then claims.

@@ -4,9 +4,37 @@
 use diesel_derive_enum::DbEnum;
 use serde::{Deserialize, Serialize};
 
+/// The PostgreSQL enum types these map to, declared here with the vocabularies so the
+/// domain depends on no other layer; `db::schema` uses them in its tables.
+pub mod sql {
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "claim_qualifier"))]
+    pub struct ClaimQualifier;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "quote_kind"))]
+    pub struct QuoteKind;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "review_status"))]
+    pub struct ReviewStatus;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "source_kind"))]
+    pub struct SourceKind;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "speaker_kind"))]
+    pub struct SpeakerKind;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "user_role"))]
+    pub struct UserRole;
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, DbEnum)]
 #[serde(rename_all = "snake_case")]
-#[ExistingTypePath = "crate::db::schema::sql_types::SourceKind"]
+#[ExistingTypePath = "crate::domain::kinds::sql::SourceKind"]
 pub enum SourceKind {
     Article,
     Transcript,
@@ -17,7 +45,7 @@ pub enum SourceKind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, DbEnum)]
 #[serde(rename_all = "snake_case")]
-#[ExistingTypePath = "crate::db::schema::sql_types::SpeakerKind"]
+#[ExistingTypePath = "crate::domain::kinds::sql::SpeakerKind"]
 pub enum SpeakerKind {
     Person,
     Organisation,
@@ -27,7 +55,7 @@ pub enum SpeakerKind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, DbEnum)]
 #[serde(rename_all = "snake_case")]
-#[ExistingTypePath = "crate::db::schema::sql_types::QuoteKind"]
+#[ExistingTypePath = "crate::domain::kinds::sql::QuoteKind"]
 pub enum QuoteKind {
     /// The speaker's exact words, in quotation marks.
     Direct,
@@ -46,7 +74,7 @@ impl QuoteKind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, DbEnum)]
 #[serde(rename_all = "snake_case")]
-#[ExistingTypePath = "crate::db::schema::sql_types::ClaimQualifier"]
+#[ExistingTypePath = "crate::domain::kinds::sql::ClaimQualifier"]
 pub enum ClaimQualifier {
     Exact,
     Approximately,
@@ -62,7 +90,7 @@ pub enum ClaimQualifier {
 /// What a user (or an API key) may do; each role may do everything the ones below it may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, DbEnum)]
 #[serde(rename_all = "snake_case")]
-#[ExistingTypePath = "crate::db::schema::sql_types::UserRole"]
+#[ExistingTypePath = "crate::domain::kinds::sql::UserRole"]
 pub enum Role {
     /// Creates sources, speakers, quotes and claims; changes only its own.
     Submitter,
@@ -77,7 +105,7 @@ pub enum Role {
 /// Where a quote or claim stands; its latest review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, DbEnum)]
 #[serde(rename_all = "snake_case")]
-#[ExistingTypePath = "crate::db::schema::sql_types::ReviewStatus"]
+#[ExistingTypePath = "crate::domain::kinds::sql::ReviewStatus"]
 pub enum ReviewStatus {
     Unreviewed,
     InReview,

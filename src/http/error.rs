@@ -6,10 +6,13 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpResponse, ResponseError};
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::result::Error as DieselError;
 use serde::Serialize;
 
+use crate::cache::etag;
+use crate::db::PoolError;
 use crate::domain::FieldError;
+use crate::services::ServiceError;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -74,26 +77,47 @@ impl ApiError {
         Self::Internal(error.to_string())
     }
 
-    fn slug(&self) -> &'static str {
+    /// The status and the problem type's slug, in one place.
+    fn kind(&self) -> (StatusCode, &'static str) {
         match self {
-            Self::InvalidBody(_) => "invalid-body",
-            Self::Validation(_) => "validation-error",
-            Self::MalformedJson(_) => "malformed-json",
-            Self::BadParameter(_) => "bad-parameter",
-            Self::UnsupportedMediaType(_) => "unsupported-media-type",
-            Self::PayloadTooLarge { .. } => "payload-too-large",
-            Self::Unauthorized(_) => "unauthorized",
-            Self::Forbidden(_) => "forbidden",
-            Self::NotFound(_) => "not-found",
-            Self::MethodNotAllowed(_) => "method-not-allowed",
-            Self::Conflict(_) => "conflict",
-            Self::PreconditionFailed { .. } => "precondition-failed",
-            Self::PreconditionRequired => "precondition-required",
-            Self::TooManyRequests { .. } => "too-many-requests",
-            Self::Unavailable => "unavailable",
-            Self::Overloaded(_) => "overloaded",
-            Self::NotReady(_) => "not-ready",
-            Self::Internal(_) => "internal-error",
+            Self::InvalidBody(_) => (StatusCode::BAD_REQUEST, "invalid-body"),
+            Self::MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed-json"),
+            Self::BadParameter(_) => (StatusCode::BAD_REQUEST, "bad-parameter"),
+            Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation-error"),
+            Self::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type"),
+            Self::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large"),
+            Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not-found"),
+            Self::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed"),
+            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::PreconditionFailed { .. } => (StatusCode::PRECONDITION_FAILED, "precondition-failed"),
+            Self::PreconditionRequired => (StatusCode::PRECONDITION_REQUIRED, "precondition-required"),
+            Self::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-requests"),
+            Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Self::Overloaded(_) => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
+            Self::NotReady(_) => (StatusCode::SERVICE_UNAVAILABLE, "not-ready"),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal-error"),
+        }
+    }
+}
+
+/// A use case's failure, said in HTTP.
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
+        match error {
+            ServiceError::InvalidShape(errors) => Self::InvalidBody(errors),
+            ServiceError::Validation(errors) => Self::Validation(errors),
+            ServiceError::Unauthenticated(why) => Self::Unauthorized(why),
+            ServiceError::Forbidden(why) => Self::Forbidden(why),
+            ServiceError::NotFound(what) => Self::NotFound(what),
+            ServiceError::Conflict(why) => Self::Conflict(why),
+            ServiceError::Stale { current } => Self::PreconditionFailed { current },
+            ServiceError::Throttled { retry_after } => Self::TooManyRequests { retry_after },
+            ServiceError::Unavailable => Self::Unavailable,
+            ServiceError::Overloaded(why) => Self::Overloaded(why),
+            ServiceError::NotReady(why) => Self::NotReady(why),
+            ServiceError::Internal(cause) => Self::Internal(cause),
         }
     }
 }
@@ -130,22 +154,7 @@ pub fn problem_response(
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            Self::InvalidBody(_) | Self::MalformedJson(_) | Self::BadParameter(_) => StatusCode::BAD_REQUEST,
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
-            Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable | Self::NotReady(_) | Self::Overloaded(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        self.kind().0
     }
 
     fn error_response(&self) -> HttpResponse {
@@ -165,7 +174,8 @@ impl ResponseError for ApiError {
             },
             _ => self.to_string(),
         };
-        let mut response = problem_response(self.status_code(), self.slug(), detail, errors);
+        let (status, slug) = self.kind();
+        let mut response = problem_response(status, slug, detail, errors);
         let headers = response.headers_mut();
         match self {
             Self::MethodNotAllowed(allowed) => {
@@ -187,7 +197,7 @@ impl ResponseError for ApiError {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"attest\""));
             }
             Self::PreconditionFailed { current: Some(current) } => {
-                if let Ok(value) = HeaderValue::from_str(&crate::cache::etag(*current)) {
+                if let Ok(value) = HeaderValue::from_str(&etag(*current)) {
                     headers.insert(header::ETAG, value);
                 }
             }
@@ -197,84 +207,15 @@ impl ResponseError for ApiError {
     }
 }
 
-/// Diesel errors mapped to statuses, in one place.
 impl From<DieselError> for ApiError {
     fn from(error: DieselError) -> Self {
-        match &error {
-            DieselError::NotFound => Self::NotFound("record not found".into()),
-            DieselError::DatabaseError(kind, info) => {
-                let constraint = info.constraint_name().unwrap_or_default();
-                match kind {
-                    DatabaseErrorKind::UniqueViolation => {
-                        Self::Conflict(format!("a record with the same key already exists ({constraint})"))
-                    }
-                    DatabaseErrorKind::ForeignKeyViolation => Self::validation(
-                        format!(
-                            "/{}",
-                            column_of_constraint(info.table_name().unwrap_or_default(), constraint)
-                        ),
-                        "refers to a record that does not exist",
-                    ),
-                    DatabaseErrorKind::CheckViolation | DatabaseErrorKind::NotNullViolation => {
-                        Self::validation("", format!("violates the rule {constraint}"))
-                    }
-                    DatabaseErrorKind::ClosedConnection
-                    | DatabaseErrorKind::UnableToSendCommand
-                    | DatabaseErrorKind::SerializationFailure
-                    | DatabaseErrorKind::ReadOnlyTransaction => {
-                        crate::telemetry::metrics::DATABASE_ERRORS.inc();
-                        Self::Unavailable
-                    }
-                    _ if info.message().starts_with("canceling statement due to statement timeout") => {
-                        crate::telemetry::metrics::DATABASE_ERRORS.inc();
-                        Self::Overloaded(
-                            "the query ran past the statement timeout; narrow it and try again".into(),
-                        )
-                    }
-                    // A value too large for an index entry: the field caps keep indexed text
-                    // well under this, so reaching it is a missed cap, said as the client's.
-                    _ if info.message().starts_with("index row size") => Self::validation(
-                        "",
-                        "a value is too long to be indexed; shorten the longest text field",
-                    ),
-                    // The server going away mid-query (SQLSTATE class 57, "operator
-                    // intervention"), which diesel reports only by its message.
-                    _ if is_server_going_away(info.message()) => {
-                        crate::telemetry::metrics::DATABASE_ERRORS.inc();
-                        Self::Unavailable
-                    }
-                    _ => {
-                        crate::telemetry::metrics::DATABASE_ERRORS.inc();
-                        Self::internal(&error)
-                    }
-                }
-            }
-            _ => {
-                crate::telemetry::metrics::DATABASE_ERRORS.inc();
-                Self::internal(&error)
-            }
-        }
+        ServiceError::from(error).into()
     }
 }
 
-fn is_server_going_away(message: &str) -> bool {
-    ["terminating connection", "the database system is", "canceling statement due to conflict with recovery"]
-        .iter()
-        .any(|prefix| message.starts_with(prefix))
-}
-
-/// `quotes_source_id_fkey` on table `quotes` names the column `source_id`.
-fn column_of_constraint<'a>(table: &str, constraint: &'a str) -> &'a str {
-    let without_table =
-        constraint.strip_prefix(table).and_then(|rest| rest.strip_prefix('_')).unwrap_or(constraint);
-    without_table.strip_suffix("_fkey").unwrap_or(without_table)
-}
-
-impl From<crate::db::PoolError> for ApiError {
-    fn from(error: crate::db::PoolError) -> Self {
-        tracing::warn!(%error, "no database connection");
-        crate::telemetry::metrics::DATABASE_ERRORS.inc();
-        Self::Unavailable
+impl From<PoolError> for ApiError {
+    fn from(error: PoolError) -> Self {
+        ServiceError::from(error).into()
     }
 }
 
@@ -307,16 +248,4 @@ pub fn problem_for_plain_errors<B: MessageBody + 'static>(
     }
     let problem: HttpResponse<BoxBody> = problem;
     Ok(ErrorHandlerResponse::Response(ServiceResponse::new(request, problem).map_into_right_body::<B>()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn constraint_names_map_to_columns() {
-        assert_eq!(column_of_constraint("quotes", "quotes_source_id_fkey"), "source_id");
-        assert_eq!(column_of_constraint("claims", "claims_claimant_id_fkey"), "claimant_id");
-        assert_eq!(column_of_constraint("claims", "odd"), "odd");
-    }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
-use crate::http::error::ApiError;
+use crate::services::ServiceError;
 
 /// How long a request waits for a free slot before it is refused with 503.
 const QUEUE_WAIT: Duration = Duration::from_secs(10);
@@ -26,20 +26,20 @@ fn slots() -> &'static Arc<Semaphore> {
 }
 
 /// Runs `work` on the blocking pool when a slot is free.
-pub async fn run<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+pub async fn run<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ServiceError> {
     let busy =
-        || ApiError::Overloaded("the server is busy with other heavy requests; try again shortly".into());
+        || ServiceError::Overloaded("the server is busy with other heavy requests; try again shortly".into());
     let permit = tokio::time::timeout(QUEUE_WAIT, slots().clone().acquire_owned())
         .await
         .map_err(|_| busy())?
-        .map_err(ApiError::internal)?;
+        .map_err(ServiceError::internal)?;
     let job = tokio::task::spawn_blocking(move || {
         let answer = work();
         drop(permit);
         answer
     });
     match tokio::time::timeout(ANSWER_WAIT, job).await {
-        Ok(answer) => answer.map_err(ApiError::internal),
+        Ok(answer) => answer.map_err(ServiceError::internal),
         Err(_) => Err(busy()),
     }
 }

@@ -3,3 +3,6 @@
 
 pub mod auth;
 pub mod cpu;
+mod error;
+
+pub use error::{ServiceError, ServiceResult};

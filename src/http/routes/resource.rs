@@ -353,7 +353,7 @@ pub async fn export<R: Resource>(
                     columns = known;
                     chunk
                 }
-                Err(error) => Err(error),
+                Err(error) => Err(error.into()),
             };
             if let Ok(bytes) = &chunk {
                 let per_row = bytes.len() / rows + 1;

@@ -4,7 +4,7 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 
-use crate::http::error::ApiError;
+use crate::services::ServiceError;
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
 pub const MAX_PASSWORD_CHARS: usize = 1024;
@@ -27,21 +27,21 @@ pub fn check_strength(password: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Hashes as bounded CPU work (`crate::cpu`): argon2 takes tens of milliseconds and 19 MiB by
+/// Hashes as bounded CPU work (`crate::services::cpu`): argon2 takes tens of milliseconds and 19 MiB by
 /// design, so concurrent hashes are limited like any heavy work.
-pub async fn hash(password: String) -> Result<String, ApiError> {
+pub async fn hash(password: String) -> Result<String, ServiceError> {
     crate::services::cpu::run(move || {
         let salt = SaltString::generate(&mut OsRng);
         hasher().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string())
     })
     .await?
-    .map_err(ApiError::internal)
+    .map_err(ServiceError::internal)
 }
 
 /// Checks a password against a stored hash, as bounded CPU work. A hash that cannot be
 /// parsed never matches; without one (no such user) the password is checked against a decoy,
 /// so that unknown and known emails take the same time.
-pub async fn verify(password: String, stored: Option<String>) -> Result<bool, ApiError> {
+pub async fn verify(password: String, stored: Option<String>) -> Result<bool, ServiceError> {
     crate::services::cpu::run(move || {
         let stored = stored.unwrap_or_else(|| decoy_hash().to_owned());
         PasswordHash::new(&stored)

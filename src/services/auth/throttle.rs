@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::http::error::ApiError;
+use crate::services::ServiceError;
 
 pub const MAX_PAIR_FAILURES: u32 = 5;
 pub const MAX_ADDRESS_FAILURES: u32 = 50;
@@ -51,7 +51,7 @@ pub struct Attempt {
 impl Throttle {
     /// Admits an attempt on `account` (a stable key: the user's id, or the normalised email
     /// of an unknown account) from `address`, counting it as a failure until `succeeded`.
-    pub fn admit(&self, account: &str, address: &str) -> Result<Attempt, ApiError> {
+    pub fn admit(&self, account: &str, address: &str) -> Result<Attempt, ServiceError> {
         let keys =
             [format!("pair:{account}|{address}"), format!("address:{address}"), format!("account:{account}")];
         let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
@@ -69,7 +69,7 @@ impl Throttle {
             .map(|c| WINDOW - now.duration_since(c.since))
             .max();
         if let Some(left) = locked {
-            return Err(ApiError::TooManyRequests { retry_after: left.as_secs().max(1) });
+            return Err(ServiceError::Throttled { retry_after: left.as_secs().max(1) });
         }
         let account_failures = current(&keys[2]).map_or(0, |c| c.failures);
         for key in &keys {
@@ -107,8 +107,8 @@ fn backoff(failures: u32) -> Duration {
 mod tests {
     use super::*;
 
-    fn refused(result: Result<Attempt, ApiError>) -> bool {
-        matches!(result, Err(ApiError::TooManyRequests { retry_after }) if retry_after > 0)
+    fn refused(result: Result<Attempt, ServiceError>) -> bool {
+        matches!(result, Err(ServiceError::Throttled { retry_after }) if retry_after > 0)
     }
 
     #[test]
