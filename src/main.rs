@@ -6,7 +6,9 @@ use std::net::TcpListener;
 use anyhow::{Context, bail};
 use attest::config::{DatabaseArgs, ServeArgs, UserAddArgs};
 use attest::db;
-use attest::http::routes::claimreview::Publisher;
+use attest::services::ServiceError;
+use attest::services::claimreview::Publisher;
+use attest::services::users::{self, UserInput};
 use attest::startup::{self, HttpSettings};
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
@@ -168,25 +170,19 @@ async fn add_user(args: UserAddArgs) -> anyhow::Result<()> {
     let (url, _cluster) = args.database.open(false).await?;
     db::migrate(&url).await?;
     let mut conn = db::connect(&url).await?;
-    let user = attest::http::routes::users::add_user(
-        &mut conn,
-        None,
-        &args.email,
-        args.name,
-        args.role.into(),
-        password,
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}: {}", problem_detail(&e)))?;
+    let input = UserInput { email: args.email, display_name: args.name, role: args.role.into(), password };
+    let user = users::create(&mut conn, None, input)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}: {}", problem_detail(&e)))?
+        .view;
     println!("created {:?} {} ({})", user.role, user.email, user.id);
     Ok(())
 }
 
-/// The field-level reasons behind an API error, for the command line.
-fn problem_detail(error: &attest::http::error::ApiError) -> String {
+/// The field-level reasons behind a refusal, for the command line.
+fn problem_detail(error: &ServiceError) -> String {
     match error {
-        attest::http::error::ApiError::Validation(errors)
-        | attest::http::error::ApiError::InvalidBody(errors) => errors
+        ServiceError::Validation(errors) | ServiceError::InvalidShape(errors) => errors
             .iter()
             .map(|e| format!("{} {}", e.pointer.trim_start_matches('/'), e.detail))
             .collect::<Vec<_>>()

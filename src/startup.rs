@@ -14,10 +14,10 @@ use crate::db::DatabaseSettings;
 use crate::http::error::{ApiError, problem_for_plain_errors};
 use crate::http::middleware::{after_write, request_log, security};
 use crate::http::routes;
-use crate::http::routes::claimreview::Publisher;
 use crate::http::state::AppState;
 use crate::services::auth::jwt::KeyRing;
 use crate::services::auth::principals::PrincipalCache;
+use crate::services::claimreview::Publisher;
 use crate::telemetry::metrics::Metrics;
 
 pub struct HttpSettings {
@@ -67,7 +67,7 @@ pub fn run(
         principals: Arc::new(PrincipalCache::new(settings.auth_cache_ttl)),
         metrics: Arc::new(Metrics::new(records.collectors())),
         records,
-        exports: Arc::new(tokio::sync::Semaphore::new(routes::resource::MAX_CONCURRENT_EXPORTS)),
+        exports: Arc::new(tokio::sync::Semaphore::new(routes::records::MAX_CONCURRENT_EXPORTS)),
         trusted_proxies: settings.trusted_proxies.clone().into(),
         publisher: Arc::new(settings.publisher.clone()),
     };

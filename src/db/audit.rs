@@ -9,9 +9,10 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::Page;
+use super::{Page, PageRequest};
 use crate::db::schema::audit_events;
 use crate::domain::Principal;
+use crate::domain::audit::AuditEvent;
 
 /// The hash before the first event.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -20,7 +21,7 @@ const AUDIT_LOCK: i64 = 0x0000_6174_7465_7374;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = audit_events, check_for_backend(diesel::pg::Pg))]
-pub struct AuditEvent {
+pub struct StoredEvent {
     pub seq: i64,
     pub id: Uuid,
     pub occurred_at: DateTime<Utc>,
@@ -35,17 +36,7 @@ pub struct AuditEvent {
     pub hash: String,
 }
 
-/// A change to record: who did what to which record, and the record before and after.
-pub struct Change<'a> {
-    pub actor: Option<&'a Principal>,
-    pub action: &'a str,
-    pub entity_type: &'a str,
-    pub entity_id: Uuid,
-    pub before: Option<Value>,
-    pub after: Option<Value>,
-}
-
-impl AuditEvent {
+impl StoredEvent {
     /// SHA-256 over the previous hash and every field, each length-prefixed so no two events
     /// can be made to serialise alike. JSON is hashed in serde_json's sorted-key form, which
     /// is also what reading the stored jsonb back gives.
@@ -82,20 +73,25 @@ struct Head {
 
 /// Appends one event. Must run inside the change's transaction: it takes a transaction-level
 /// lock so that writers append one after another and the chain stays a single line.
-pub async fn append(conn: &mut AsyncPgConnection, change: Change<'_>) -> QueryResult<AuditEvent> {
-    append_all(conn, vec![change]).await?.pop().ok_or(diesel::result::Error::NotFound)
+pub async fn append(
+    conn: &mut AsyncPgConnection,
+    actor: Option<&Principal>,
+    event: AuditEvent,
+) -> QueryResult<StoredEvent> {
+    append_all(conn, actor, vec![event]).await?.pop().ok_or(diesel::result::Error::NotFound)
 }
 
 /// Events appended per INSERT: 12 parameters each, well under PostgreSQL's 65,535.
 const INSERT_CHUNK: usize = 1000;
 
-/// Appends one event per change, chained in order, with one lock, one read of the head and
+/// Appends the events, chained in order, with one lock, one read of the head and
 /// one INSERT per thousand events (a batch of a thousand records costs three round trips,
 /// not three thousand). Must run inside the changes' transaction.
 pub async fn append_all(
     conn: &mut AsyncPgConnection,
-    changes: Vec<Change<'_>>,
-) -> QueryResult<Vec<AuditEvent>> {
+    actor: Option<&Principal>,
+    changes: Vec<AuditEvent>,
+) -> QueryResult<Vec<StoredEvent>> {
     if changes.is_empty() {
         return Ok(Vec::new());
     }
@@ -111,17 +107,19 @@ pub async fn append_all(
     let mut events = Vec::with_capacity(changes.len());
     for change in changes {
         seq += 1;
-        let mut event = AuditEvent {
+        let action = change.action.name().to_owned();
+        let (before, after) = change.action.into_states();
+        let mut event = StoredEvent {
             seq,
             id: Uuid::now_v7(),
             occurred_at,
-            actor_id: change.actor.map(|p| p.user_id),
-            api_key_id: change.actor.and_then(|p| p.api_key),
-            action: change.action.to_owned(),
-            entity_type: change.entity_type.to_owned(),
+            actor_id: actor.map(|p| p.user_id),
+            api_key_id: actor.and_then(|p| p.api_key),
+            action,
+            entity_type: change.entity.name().to_owned(),
             entity_id: change.entity_id,
-            before: change.before,
-            after: change.after,
+            before,
+            after,
             prev_hash,
             hash: String::new(),
         };
@@ -154,25 +152,25 @@ pub async fn append_all(
     Ok(events)
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AuditFilter {
     pub entity_type: Option<String>,
     pub entity_id: Option<Uuid>,
     pub actor_id: Option<Uuid>,
 }
 
-/// Events in chain order, after the cursor (a sequence number).
+/// Events in chain order, after the page's key (a sequence number).
 pub async fn list(
     conn: &mut AsyncPgConnection,
     filter: &AuditFilter,
-    after_seq: i64,
-    limit: i64,
-) -> QueryResult<Page<AuditEvent>> {
+    page: PageRequest<i64>,
+) -> QueryResult<Page<StoredEvent>> {
     let mut query = audit_events::table
-        .select(AuditEvent::as_select())
-        .filter(audit_events::seq.gt(after_seq))
+        .select(StoredEvent::as_select())
+        .filter(audit_events::seq.gt(page.after.unwrap_or(0)))
         .order(audit_events::seq)
-        .limit(limit + 1)
+        .limit(page.limit + 1)
         .into_boxed();
     if let Some(entity_type) = &filter.entity_type {
         query = query.filter(audit_events::entity_type.eq(entity_type));
@@ -183,7 +181,7 @@ pub async fn list(
     if let Some(actor_id) = filter.actor_id {
         query = query.filter(audit_events::actor_id.eq(actor_id));
     }
-    Ok(Page::from_overfetch(query.load(conn).await?, limit))
+    Ok(Page::from_overfetch(query.load(conn).await?, page.limit))
 }
 
 /// What walking the chain found.
@@ -209,8 +207,8 @@ pub async fn verify(conn: &mut AsyncPgConnection) -> QueryResult<Verification> {
     let mut expected_seq = 1;
     let mut events = 0;
     loop {
-        let batch: Vec<AuditEvent> = audit_events::table
-            .select(AuditEvent::as_select())
+        let batch: Vec<StoredEvent> = audit_events::table
+            .select(StoredEvent::as_select())
             .filter(audit_events::seq.ge(expected_seq))
             .order(audit_events::seq)
             .limit(BATCH)
@@ -250,7 +248,7 @@ mod tests {
 
     #[test]
     fn the_hash_covers_every_field() {
-        let event = AuditEvent {
+        let event = StoredEvent {
             seq: 1,
             id: Uuid::now_v7(),
             occurred_at: Utc::now().trunc_subsecs(6),

@@ -127,7 +127,7 @@ impl ClaimFields {
 }
 
 super::reviewable_filter!(
-    /// A list's query string: filters, then the page.
+    /// A list's filters.
     ClaimFilter {
         claimant_id: Option<Uuid>,
         qualifier: Option<ClaimQualifier>,

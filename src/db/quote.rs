@@ -96,7 +96,7 @@ impl QuoteFields {
 }
 
 super::reviewable_filter!(
-    /// A list's query string: filters, then the page.
+    /// A list's filters.
     QuoteFilter {
         speaker_id: Option<Uuid>,
         kind: Option<QuoteKind>,

@@ -3,14 +3,12 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::audit::{self, Change};
 use super::{Page, PageRequest};
 use crate::db::schema::{claims, quotes, review_evidence, reviews};
-use crate::domain::Principal;
 use crate::domain::kinds::ReviewStatus;
 use crate::domain::review::{EvidenceTarget, ReviewDraft};
 
@@ -72,14 +70,6 @@ struct NewEvidence {
     note: String,
 }
 
-/// The review state of an item, as the audit trail records it.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct ItemSnapshot {
-    pub status: ReviewStatus,
-    pub assignee_id: Option<Uuid>,
-    pub version: i32,
-}
-
 /// Sets the item's status and assignee if it is still at `expected_version`; the new version.
 async fn advance_item(
     conn: &mut AsyncPgConnection,
@@ -122,91 +112,68 @@ async fn advance_item(
     }
 }
 
-/// Appends a review and moves the item to its status, in one transaction, only if the item
-/// is still at `expected_version`. `None`: someone else changed it first; nothing was written.
+/// Appends a review and moves the item to its status, only if the item is still at
+/// `expected_version`. `None`: someone else changed it first; nothing was written. Runs
+/// inside the caller's transaction, with the audit event.
 pub async fn record(
     conn: &mut AsyncPgConnection,
     item: Item,
     expected_version: i32,
-    reviewer: &Principal,
-    before: ItemSnapshot,
+    reviewer_id: Uuid,
     assignee: Option<Uuid>,
     draft: ReviewDraft,
 ) -> QueryResult<Option<(Review, Vec<ReviewEvidence>)>> {
-    let reviewer = *reviewer;
-    conn.transaction(async move |conn| {
-        let Some(item_version) = advance_item(conn, item, expected_version, draft.status, assignee).await?
-        else {
-            return Ok(None);
-        };
-        let (quote_id, claim_id) = match item {
-            Item::Quote(id) => (Some(id), None),
-            Item::Claim(id) => (None, Some(id)),
-        };
-        let review_id = Uuid::now_v7();
-        let (rating_value, rating_label) = draft.rating.map(|r| (r.value, r.label.into_inner())).unzip();
-        let review = diesel::insert_into(reviews::table)
-            .values(NewReview {
-                id: review_id,
-                quote_id,
-                claim_id,
-                reviewer_id: reviewer.user_id,
-                status: draft.status,
-                rating_value,
-                rating_label,
-                rationale: draft.rationale.map(|r| r.into_inner()),
-                item_version,
-            })
-            .returning(Review::as_returning())
-            .get_result(conn)
-            .await?;
-        let evidence: Vec<NewEvidence> = draft
-            .evidence
-            .into_iter()
-            .zip(0..)
-            .map(|(evidence, position)| {
-                let (source_id, url) = match evidence.target {
-                    EvidenceTarget::Source(id) => (Some(id), None),
-                    EvidenceTarget::Url(url) => (None, Some(url.into_inner())),
-                };
-                NewEvidence {
-                    id: Uuid::now_v7(),
-                    review_id,
-                    position,
-                    source_id,
-                    url,
-                    note: evidence.note.into_inner(),
-                }
-            })
-            .collect();
-        let evidence = diesel::insert_into(review_evidence::table)
-            .values(evidence)
-            .returning(ReviewEvidence::as_returning())
-            .get_results(conn)
-            .await?;
-        let (entity_type, entity_id) = match item {
-            Item::Quote(id) => ("quote", id),
-            Item::Claim(id) => ("claim", id),
-        };
-        let after = ItemSnapshot { status: review.status, assignee_id: assignee, version: item_version };
-        audit::append(
-            conn,
-            Change {
-                actor: Some(&reviewer),
-                action: "review",
-                entity_type,
-                entity_id,
-                before: Some(serde_json::json!({ "item": before })),
-                after: Some(serde_json::json!({ "item": after, "review": &review, "evidence": &evidence })),
-            },
-        )
+    let Some(item_version) = advance_item(conn, item, expected_version, draft.status, assignee).await? else {
+        return Ok(None);
+    };
+    let (quote_id, claim_id) = match item {
+        Item::Quote(id) => (Some(id), None),
+        Item::Claim(id) => (None, Some(id)),
+    };
+    let review_id = Uuid::now_v7();
+    let (rating_value, rating_label) = draft.rating.map(|r| (r.value, r.label.into_inner())).unzip();
+    let review = diesel::insert_into(reviews::table)
+        .values(NewReview {
+            id: review_id,
+            quote_id,
+            claim_id,
+            reviewer_id,
+            status: draft.status,
+            rating_value,
+            rating_label,
+            rationale: draft.rationale.map(|r| r.into_inner()),
+            item_version,
+        })
+        .returning(Review::as_returning())
+        .get_result(conn)
         .await?;
-        Ok(Some((review, evidence)))
-    })
-    .await
+    let evidence: Vec<NewEvidence> = draft
+        .evidence
+        .into_iter()
+        .zip(0..)
+        .map(|(evidence, position)| {
+            let (source_id, url) = match evidence.target {
+                EvidenceTarget::Source(id) => (Some(id), None),
+                EvidenceTarget::Url(url) => (None, Some(url.into_inner())),
+            };
+            NewEvidence {
+                id: Uuid::now_v7(),
+                review_id,
+                position,
+                source_id,
+                url,
+                note: evidence.note.into_inner(),
+            }
+        })
+        .collect();
+    let evidence = diesel::insert_into(review_evidence::table)
+        .values(evidence)
+        .returning(ReviewEvidence::as_returning())
+        .get_results(conn)
+        .await?;
+    Ok(Some((review, evidence)))
 }
 
-/// Every review of an item, oldest first, with its evidence.
 /// The item's latest review, the one its status is derived from.
 pub async fn latest(conn: &mut AsyncPgConnection, item: Item) -> QueryResult<Option<Review>> {
     let query =
@@ -306,14 +273,13 @@ pub struct ReviewedItem {
 }
 
 /// Quotes and claims with a verdict recorded at or after `since`, in review order, after
-/// the cursor `(reviewed_at, id)`.
+/// the page's key `(reviewed_at, id)`.
 pub async fn reviewed_since(
     conn: &mut AsyncPgConnection,
     since: DateTime<Utc>,
-    after: Option<(DateTime<Utc>, Uuid)>,
-    limit: i64,
-) -> QueryResult<Vec<ReviewedItem>> {
-    diesel::sql_query(
+    page: PageRequest<(DateTime<Utc>, Uuid)>,
+) -> QueryResult<Page<ReviewedItem>> {
+    let rows = diesel::sql_query(
         "SELECT * FROM (
              SELECT 'quote' AS item_type, id, reviewed_at FROM quotes
               WHERE deleted_at IS NULL AND reviewed_at >= $1
@@ -328,9 +294,10 @@ pub async fn reviewed_since(
          LIMIT $4",
     )
     .bind::<Timestamptz, _>(since)
-    .bind::<Nullable<Timestamptz>, _>(after.map(|a| a.0))
-    .bind::<Nullable<SqlUuid>, _>(after.map(|a| a.1))
-    .bind::<BigInt, _>(limit)
+    .bind::<Nullable<Timestamptz>, _>(page.after.map(|a| a.0))
+    .bind::<Nullable<SqlUuid>, _>(page.after.map(|a| a.1))
+    .bind::<BigInt, _>(page.limit + 1)
     .load(conn)
-    .await
+    .await?;
+    Ok(Page::from_overfetch(rows, page.limit))
 }

@@ -113,7 +113,7 @@ impl SourceFields {
     }
 }
 
-/// A list's query string: filters, then the page.
+/// A list's filters.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceFilter {
@@ -123,11 +123,6 @@ pub struct SourceFilter {
     pub language: Option<String>,
     pub published_from: Option<DateTime<Utc>>,
     pub published_to: Option<DateTime<Utc>>,
-    /// Page size (see `routes::common::page_request`).
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-    /// `created_at` or `-created_at`.
-    pub sort: Option<String>,
 }
 
 /// A source ready to insert: its fields, the text read, and the earlier snapshot of the same

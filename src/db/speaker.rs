@@ -48,7 +48,7 @@ impl From<SpeakerDraft> for SpeakerFields {
     }
 }
 
-/// A list's query string: filters, then the page.
+/// A list's filters.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SpeakerFilter {
@@ -56,11 +56,6 @@ pub struct SpeakerFilter {
     pub name: Option<String>,
     pub kind: Option<SpeakerKind>,
     pub wikidata_qid: Option<String>,
-    /// Page size (see `routes::common::page_request`).
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-    /// `created_at` or `-created_at`.
-    pub sort: Option<String>,
 }
 
 pub async fn insert(

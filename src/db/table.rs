@@ -9,11 +9,12 @@ diesel::define_sql_function! {
     fn lower(text: Text) -> Text;
 }
 
-/// Keyset pagination: rows after `after` in id order (ids are UUIDv7, so creation order).
-/// Rows inserted while a client pages appear at the end, never shifting earlier pages.
+/// Keyset pagination: rows after the key `after` in the list's order (by default, ids: they
+/// are UUIDv7, so creation order). Rows inserted while a client pages appear at the end,
+/// never shifting earlier pages.
 #[derive(Debug, Clone, Copy)]
-pub struct PageRequest {
-    pub after: Option<Uuid>,
+pub struct PageRequest<K = Uuid> {
+    pub after: Option<K>,
     pub limit: i64,
     /// Newest first instead of oldest first.
     pub newest_first: bool,
@@ -137,9 +138,8 @@ macro_rules! versioned_queries {
 }
 pub(crate) use versioned_queries;
 
-/// Declares a reviewable list's query string: its own filters, then those every reviewable
-/// list shares (source, status, reviewer, publication and review dates, language) and the
-/// page. A macro because serde's `flatten` cannot be combined with `deny_unknown_fields`.
+/// Declares a reviewable list's filters: its own, then those every reviewable list shares
+/// (source, status, reviewer, publication and review dates, language). A macro because serde's `flatten` cannot be combined with `deny_unknown_fields`.
 macro_rules! reviewable_filter {
     ($(#[$meta:meta])* $name:ident { $($(#[$field_meta:meta])* $field:ident: $ty:ty,)* }) => {
         $(#[$meta])*
@@ -157,11 +157,6 @@ macro_rules! reviewable_filter {
             pub reviewed_from: Option<chrono::DateTime<chrono::Utc>>,
             pub reviewed_to: Option<chrono::DateTime<chrono::Utc>>,
             pub language: Option<String>,
-            /// Page size (see `routes::common::page_request`).
-            pub limit: Option<i64>,
-            pub cursor: Option<String>,
-            /// `created_at` or `-created_at`.
-            pub sort: Option<String>,
         }
     };
 }

@@ -2,6 +2,7 @@
 //! Request bodies (`*Input`, plain serde shapes) become drafts through `TryFrom`.
 
 pub mod anchor;
+pub mod audit;
 pub mod claim;
 pub mod decimal;
 pub mod extract;
@@ -13,11 +14,13 @@ pub mod review;
 pub mod source;
 pub mod speaker;
 pub mod text;
+mod version;
 
 use serde::Deserialize;
 
 pub use field_error::FieldError;
 pub use principal::Principal;
+pub use version::ExpectedVersion;
 
 /// Turns a field-level message into a `FieldError` at `pointer`: `.map_err(at("/title"))?`.
 pub fn at(pointer: &str) -> impl FnOnce(String) -> FieldError + '_ {

@@ -8,13 +8,12 @@ use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
-use serde::Deserialize;
+use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 use uuid::Uuid;
 
 use crate::db::PageRequest;
-use crate::domain::FieldError;
+use crate::domain::{ExpectedVersion, FieldError};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 
@@ -74,78 +73,31 @@ fn check_json_media_type(req: &HttpRequest) -> Result<(), ApiError> {
 fn body_error(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     use serde_json::error::Category;
     match error.inner().classify() {
-        Category::Data => ApiError::InvalidBody(vec![field_error(error.path(), error.inner())]),
+        Category::Data => ApiError::InvalidBody(vec![FieldError::at_path(error.path(), error.inner())]),
         Category::Syntax | Category::Eof | Category::Io => ApiError::MalformedJson(error.inner().to_string()),
     }
 }
 
-fn field_error(path: &serde_path_to_error::Path, error: &serde_json::Error) -> FieldError {
-    use serde_path_to_error::Segment;
-    let mut pointer: String = path
-        .iter()
-        .filter_map(|segment| match segment {
-            Segment::Seq { index } => Some(format!("/{index}")),
-            Segment::Map { key } | Segment::Enum { variant: key } => {
-                Some(format!("/{}", key.replace('~', "~0").replace('/', "~1")))
-            }
-            Segment::Unknown => None,
-        })
-        .collect();
-    // serde names a missing or unknown field only in its message: point at the field itself.
-    let message = error.to_string();
-    let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
-    for marker in ["missing field `", "unknown field `"] {
-        if let Some(rest) = message.strip_prefix(marker)
-            && let Some(name) = rest.split('`').next()
-            && !pointer.ends_with(&format!("/{name}"))
-        {
-            pointer.push('/');
-            pointer.push_str(name);
-        }
-    }
-    FieldError::new(pointer, message)
-}
-
-/// Deserialises a JSON value already in memory (a merged patch) the same way as a body.
-pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(value)
-        .map_err(|error| ApiError::InvalidBody(vec![field_error(error.path(), error.inner())]))
-}
-
 /// `If-Match`, required on every write to an existing record: it names the version the
 /// client read, so a write based on a stale read is refused instead of lost.
-pub enum IfMatch {
-    Any,
-    Versions(Vec<i32>),
-}
-
-impl IfMatch {
-    /// The version to write over; 412 when the client's copy is stale.
-    pub fn version_to_replace(&self, current: i32) -> Result<i32, ApiError> {
-        match self {
-            Self::Any => Ok(current),
-            Self::Versions(versions) if versions.contains(&current) => Ok(current),
-            Self::Versions(_) => Err(ApiError::PreconditionFailed { current: Some(current) }),
-        }
-    }
-}
+pub struct IfMatch(pub ExpectedVersion);
 
 impl FromRequest for IfMatch {
     type Error = ApiError;
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(parse_if_match(req.headers().get(header::IF_MATCH)))
+        std::future::ready(parse_if_match(req.headers().get(header::IF_MATCH)).map(IfMatch))
     }
 }
 
-fn parse_if_match(value: Option<&HeaderValue>) -> Result<IfMatch, ApiError> {
+fn parse_if_match(value: Option<&HeaderValue>) -> Result<ExpectedVersion, ApiError> {
     let value = value.ok_or(ApiError::PreconditionRequired)?;
     let bad =
         || ApiError::BadParameter("If-Match must hold the ETag returned by a read, such as \"3\"".into());
     let text = value.to_str().map_err(|_| bad())?.trim();
     if text == "*" {
-        return Ok(IfMatch::Any);
+        return Ok(ExpectedVersion::Any);
     }
     text.split(',')
         .map(|tag| {
@@ -156,50 +108,170 @@ fn parse_if_match(value: Option<&HeaderValue>) -> Result<IfMatch, ApiError> {
             bare.parse::<i32>().ok().filter(|_| !tag.starts_with("W/")).ok_or_else(bad)
         })
         .collect::<Result<_, _>>()
-        .map(IfMatch::Versions)
+        .map(ExpectedVersion::OneOf)
 }
 
-/// `limit` and `cursor` as given in a list's query string.
-/// The query string of a list with no filters: just the page.
-#[derive(Debug, Deserialize)]
+/// A create body holding a batch of records.
+#[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PageQuery {
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
+pub struct Batch<T> {
+    pub items: Vec<T>,
 }
 
-impl PageQuery {
-    pub fn page(&self) -> Result<PageRequest, ApiError> {
-        page_request(self.limit, self.cursor.as_deref(), None)
+/// The filters of a list that has none.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoFilter {}
+
+/// A list's query string: its filters `Q`, and the page (`limit`, `cursor`, and `sort` where
+/// the list has more than one order). Every list pages this way, with one limit rule and
+/// one cursor format (see `Cursor`).
+pub struct Paged<Q> {
+    pub filter: Q,
+    limit: Option<String>,
+    cursor: Option<String>,
+    sort: Option<String>,
+}
+
+impl<Q: DeserializeOwned> FromRequest for Paged<Q> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Self::parse(req.query_string()))
     }
 }
 
-/// `sort` is `created_at` (oldest first, the default) or `-created_at` (newest first).
-pub fn page_request(
-    limit: Option<i64>,
-    cursor: Option<&str>,
-    sort: Option<&str>,
-) -> Result<PageRequest, ApiError> {
-    let newest_first = match sort {
-        None | Some("created_at") => false,
-        Some("-created_at") => true,
-        Some(other) => {
-            return Err(ApiError::BadParameter(format!(
-                "sort must be created_at or -created_at, not {other:?}"
-            )));
+impl<Q: DeserializeOwned> Paged<Q> {
+    fn parse(query: &str) -> Result<Self, ApiError> {
+        let (mut limit, mut cursor, mut sort) = (None, None, None);
+        let mut rest = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            let slot = match &*key {
+                "limit" => &mut limit,
+                "cursor" => &mut cursor,
+                "sort" => &mut sort,
+                _ => {
+                    rest.append_pair(&key, &value);
+                    continue;
+                }
+            };
+            if slot.replace(value.into_owned()).is_some() {
+                return Err(ApiError::BadParameter(format!("invalid query string: {key} is given twice")));
+            }
         }
-    };
-    let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
-    if !(1..=MAX_PAGE_SIZE).contains(&limit) {
-        return Err(ApiError::BadParameter(format!("limit must be between 1 and {MAX_PAGE_SIZE}")));
+        let filter = web::Query::<Q>::from_query(&rest.finish())
+            .map_err(|error| ApiError::BadParameter(format!("invalid query string: {error}")))?
+            .into_inner();
+        Ok(Self { filter, limit, cursor, sort })
     }
-    let after = cursor
-        .map(|c| {
-            Uuid::try_parse(c)
-                .map_err(|_| ApiError::BadParameter("cursor is not one this server issued".into()))
-        })
-        .transpose()?;
-    Ok(PageRequest { after, limit, newest_first })
+}
+
+impl<Q> Paged<Q> {
+    /// The page asked for, in the list's one order.
+    pub fn page<K: Cursor>(&self) -> Result<PageRequest<K>, ApiError> {
+        if self.sort.is_some() {
+            return Err(ApiError::BadParameter("this list has one order; sort is not a parameter".into()));
+        }
+        self.page_in(false)
+    }
+
+    /// The page asked for, `sort` being `created_at` (oldest first, the default) or
+    /// `-created_at` (newest first).
+    pub fn sorted_page<K: Cursor>(&self) -> Result<PageRequest<K>, ApiError> {
+        let newest_first = match self.sort.as_deref() {
+            None | Some("created_at") => false,
+            Some("-created_at") => true,
+            Some(other) => {
+                return Err(ApiError::BadParameter(format!(
+                    "sort must be created_at or -created_at, not {other:?}"
+                )));
+            }
+        };
+        self.page_in(newest_first)
+    }
+
+    fn page_in<K: Cursor>(&self, newest_first: bool) -> Result<PageRequest<K>, ApiError> {
+        let limit = match self.limit.as_deref() {
+            None => DEFAULT_PAGE_SIZE,
+            Some(text) => {
+                text.parse().ok().filter(|limit| (1..=MAX_PAGE_SIZE).contains(limit)).ok_or_else(|| {
+                    ApiError::BadParameter(format!(
+                        "limit must be a whole number between 1 and {MAX_PAGE_SIZE}"
+                    ))
+                })?
+            }
+        };
+        let after = self
+            .cursor
+            .as_deref()
+            .map(|text| {
+                K::decode(text)
+                    .ok_or_else(|| ApiError::BadParameter("cursor is not one this server issued".into()))
+            })
+            .transpose()?;
+        Ok(PageRequest { after, limit, newest_first })
+    }
+}
+
+/// The key a page ends at, written as an opaque cursor. Every cursor has one format: the key's
+/// parts, each in lowercase hex or decimal digits, joined by `.` (nothing to escape in a URL).
+pub trait Cursor: Sized {
+    fn encode(&self) -> String;
+    fn decode(text: &str) -> Option<Self>;
+}
+
+impl Cursor for Uuid {
+    fn encode(&self) -> String {
+        self.simple().to_string()
+    }
+
+    fn decode(text: &str) -> Option<Self> {
+        Uuid::try_parse(text).ok()
+    }
+}
+
+impl Cursor for i64 {
+    fn encode(&self) -> String {
+        self.to_string()
+    }
+
+    fn decode(text: &str) -> Option<Self> {
+        text.parse().ok()
+    }
+}
+
+/// A rank, kept exactly (its bits).
+impl Cursor for f64 {
+    fn encode(&self) -> String {
+        format!("{:016x}", self.to_bits())
+    }
+
+    fn decode(text: &str) -> Option<Self> {
+        (text.len() == 16).then(|| u64::from_str_radix(text, 16).ok().map(f64::from_bits)).flatten()
+    }
+}
+
+/// A moment, in microseconds since 1970 (what PostgreSQL keeps).
+impl Cursor for DateTime<Utc> {
+    fn encode(&self) -> String {
+        self.timestamp_micros().to_string()
+    }
+
+    fn decode(text: &str) -> Option<Self> {
+        DateTime::from_timestamp_micros(text.parse().ok()?)
+    }
+}
+
+impl<A: Cursor, B: Cursor> Cursor for (A, B) {
+    fn encode(&self) -> String {
+        format!("{}.{}", self.0.encode(), self.1.encode())
+    }
+
+    fn decode(text: &str) -> Option<Self> {
+        let (a, b) = text.split_once('.')?;
+        Some((A::decode(a)?, B::decode(b)?))
+    }
 }
 
 #[cfg(test)]
@@ -210,10 +282,50 @@ mod tests {
     fn if_match_parsing() {
         assert!(matches!(parse_if_match(None), Err(ApiError::PreconditionRequired)));
         let header = HeaderValue::from_static("\"3\", \"4\"");
-        assert!(matches!(parse_if_match(Some(&header)), Ok(IfMatch::Versions(v)) if v == vec![3, 4]));
+        assert_eq!(parse_if_match(Some(&header)).unwrap(), ExpectedVersion::OneOf(vec![3, 4]));
         let weak = HeaderValue::from_static("W/\"3\"");
         assert!(parse_if_match(Some(&weak)).is_err());
         let any = HeaderValue::from_static("*");
-        assert!(matches!(parse_if_match(Some(&any)), Ok(IfMatch::Any)));
+        assert_eq!(parse_if_match(Some(&any)).unwrap(), ExpectedVersion::Any);
+    }
+
+    #[test]
+    fn cursors_round_trip_in_one_format() {
+        let id = Uuid::now_v7();
+        let at = Utc::now();
+        let key = (0.123_456_789_f64, id);
+        assert_eq!(<(f64, Uuid)>::decode(&key.encode()), Some(key));
+        let moment = DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap();
+        assert_eq!(<(DateTime<Utc>, Uuid)>::decode(&(moment, id).encode()), Some((moment, id)));
+        assert_eq!(i64::decode(&42_i64.encode()), Some(42));
+        for cursor in [key.encode(), (moment, id).encode()] {
+            assert!(cursor.bytes().all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b'-'), "{cursor}");
+        }
+        for bad in ["", "x", "1.2.3", "zz.00000000000000000000000000000000"] {
+            assert_eq!(<(f64, Uuid)>::decode(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_page_is_read_beside_the_filters() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        struct Filter {
+            status: Option<String>,
+        }
+        let paged = Paged::<Filter>::parse("status=verified&limit=5&cursor=7").unwrap();
+        assert_eq!(paged.filter.status.as_deref(), Some("verified"));
+        let page: PageRequest<i64> = paged.page().unwrap();
+        assert_eq!((page.after, page.limit), (Some(7), 5));
+        assert!(Paged::<Filter>::parse("limit=1&limit=2").is_err());
+        assert!(Paged::<Filter>::parse("other=1").is_err());
+        for limit in ["0", "501", "1.5", "x"] {
+            let paged = Paged::<Filter>::parse(&format!("limit={limit}")).unwrap();
+            assert!(paged.page::<i64>().is_err(), "{limit}");
+        }
+        assert!(Paged::<Filter>::parse("sort=-created_at").unwrap().page::<i64>().is_err());
+        assert!(
+            Paged::<Filter>::parse("sort=-created_at").unwrap().sorted_page::<Uuid>().unwrap().newest_first
+        );
     }
 }

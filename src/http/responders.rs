@@ -1,14 +1,15 @@
 //! Answers: a record with its version as the ETag, the records a batch created, and a page
 //! of a list with `Link: <...>; rel="next"`.
 
+use crate::cache::{CachedRecord, etag};
+use crate::db::Page;
+use crate::http::error::ApiError;
+use crate::http::extractors::Cursor;
+use crate::services::records::Saved;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, Responder};
 use serde::Serialize;
-use uuid::Uuid;
-
-use crate::cache::{CachedRecord, etag};
-use crate::db::Page;
 
 /// A single record in the response, with its version as the ETag.
 pub struct Tagged<T> {
@@ -19,12 +20,24 @@ pub struct Tagged<T> {
 }
 
 impl<T> Tagged<T> {
-    pub fn ok(version: i32, body: T) -> Self {
-        Self { status: StatusCode::OK, version, location: None, body }
+    pub fn ok(saved: Saved<T>) -> Self {
+        Self { status: StatusCode::OK, version: saved.version, location: None, body: saved.view }
     }
 
-    pub fn created(location: String, version: i32, body: T) -> Self {
-        Self { status: StatusCode::CREATED, version, location: Some(location), body }
+    /// 201 for the one record a create stored, with its address `/{collection}/{id}`.
+    pub fn created(collection: &str, mut saved: Vec<Saved<T>>) -> Result<Self, ApiError> {
+        let record = saved.pop().ok_or_else(|| ApiError::internal("an insert returned no row"))?;
+        Ok(Self::created_at(format!("/{collection}/{}", record.id), record))
+    }
+
+    /// 201 for a record created at `location`.
+    pub fn created_at(location: String, saved: Saved<T>) -> Self {
+        Self {
+            status: StatusCode::CREATED,
+            version: saved.version,
+            location: Some(location),
+            body: saved.view,
+        }
     }
 }
 
@@ -47,6 +60,12 @@ pub struct Created<T> {
     pub items: Vec<T>,
 }
 
+impl<T> From<Vec<Saved<T>>> for Created<T> {
+    fn from(saved: Vec<Saved<T>>) -> Self {
+        Self { items: saved.into_iter().map(|record| record.view).collect() }
+    }
+}
+
 impl<T: Serialize> Responder for Created<T> {
     type Body = actix_web::body::BoxBody;
 
@@ -54,6 +73,7 @@ impl<T: Serialize> Responder for Created<T> {
         HttpResponse::Created().json(self)
     }
 }
+
 /// A page of a list, with `Link: <...>; rel="next"` when more follow.
 #[derive(Serialize)]
 pub struct Listed<T> {
@@ -63,10 +83,15 @@ pub struct Listed<T> {
 }
 
 impl<T> Listed<T> {
-    pub fn from_page<R>(page: Page<R>, view: impl Fn(R) -> T, id: impl Fn(&R) -> Uuid) -> Self {
-        let next_cursor =
-            if page.has_more { page.rows.last().map(|row| id(row).simple().to_string()) } else { None };
+    /// The page's items, and the cursor of the last one (`key`) when more follow.
+    pub fn from_page<R, K: Cursor>(page: Page<R>, view: impl Fn(R) -> T, key: impl Fn(&R) -> K) -> Self {
+        let next_cursor = if page.has_more { page.rows.last().map(|row| key(row).encode()) } else { None };
         Self { items: page.rows.into_iter().map(view).collect(), next_cursor }
+    }
+
+    /// A page of records, in id order.
+    pub fn of_records(page: Page<Saved<T>>) -> Self {
+        Self::from_page(page, |record| record.view, |record| record.id)
     }
 }
 

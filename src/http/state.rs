@@ -11,10 +11,11 @@ use actix_web::{FromRequest, HttpRequest, web};
 use crate::cache::RecordCache;
 use crate::db::{Database, DbConn, DbPool, WalPosition};
 use crate::http::error::ApiError;
-use crate::http::routes::claimreview::Publisher;
 use crate::services::auth::jwt::KeyRing;
 use crate::services::auth::principals::PrincipalCache;
 use crate::services::auth::throttle::Throttle;
+use crate::services::claimreview::Publisher;
+use crate::services::{Connections, ServiceError, ServiceResult};
 use crate::telemetry::metrics::Metrics;
 
 /// What every handler can reach: its worker's own database pools, and the rest shared by
@@ -37,7 +38,7 @@ pub struct AppState {
     pub principals: Arc<PrincipalCache>,
     pub records: Arc<RecordCache>,
     pub metrics: Arc<Metrics>,
-    /// Exports streaming at once (see `routes::resource::export`).
+    /// Exports streaming at once (see `routes::records::export`).
     pub exports: Arc<tokio::sync::Semaphore>,
     pub trusted_proxies: Arc<[ipnet::IpNet]>,
     pub publisher: Arc<Publisher>,
@@ -45,11 +46,11 @@ pub struct AppState {
 
 impl AppState {
     /// A connection to the primary: for writes, and for reads that must see the latest state.
-    pub async fn conn(&self) -> Result<DbConn, ApiError> {
+    pub async fn conn(&self) -> ServiceResult<DbConn> {
         let mut conn = self.database.primary.get().await?;
         if !self.schema_ready.load(Ordering::Relaxed) {
             if !crate::db::schema_is_current(&mut conn).await? {
-                return Err(ApiError::NotReady("the database schema is being brought up to date".into()));
+                return Err(ServiceError::NotReady("the database schema is being brought up to date".into()));
             }
             self.schema_ready.store(true, Ordering::Relaxed);
         }
@@ -59,7 +60,7 @@ impl AppState {
     /// A connection for a read that tolerates replication lag: the next replica that
     /// answers and has replayed `after` (the caller's last write, when it says), else the
     /// primary. A replica that is down or behind costs a fallback, never an error.
-    pub async fn read_conn(&self, after: Option<WalPosition>) -> Result<DbConn, ApiError> {
+    pub async fn read_conn(&self, after: Option<WalPosition>) -> ServiceResult<DbConn> {
         let replicas = &self.database.replicas;
         // Until the primary's schema is known to be current, nothing reads anywhere else.
         if !replicas.is_empty() && self.schema_ready.load(Ordering::Relaxed) {
@@ -79,6 +80,12 @@ impl AppState {
     }
 }
 
+impl Connections for AppState {
+    async fn primary(&self) -> ServiceResult<DbConn> {
+        self.conn().await
+    }
+}
+
 /// The header that carries a WAL position: on the answer to a write when replicas are
 /// configured, and on a later read that must see that write (read-your-writes).
 pub static WAL_POSITION_HEADER: header::HeaderName = header::HeaderName::from_static("attest-lsn");
@@ -94,7 +101,7 @@ pub struct Reader {
 }
 
 impl Reader {
-    pub async fn conn(&self) -> Result<DbConn, ApiError> {
+    pub async fn conn(&self) -> ServiceResult<DbConn> {
         match self.after {
             Some(None) => self.state.conn().await,
             after => self.state.read_conn(after.flatten()).await,

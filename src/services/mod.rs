@@ -1,8 +1,27 @@
 //! The use cases: each runs one transaction, applies the rules and writes the typed audit
 //! event. HTTP handlers, the CLI and tests call them alike.
 
+pub mod api_keys;
+pub mod audit;
 pub mod auth;
+pub mod claimreview;
+pub mod claims;
 pub mod cpu;
 mod error;
+pub mod extraction;
+pub mod provenance;
+pub mod quotes;
+pub mod records;
+pub mod reviews;
+pub mod search;
+pub mod sources;
+pub mod speakers;
+pub mod users;
 
 pub use error::{ServiceError, ServiceResult};
+
+/// Where a use case that holds a connection only part of the time (not while it hashes a
+/// password or waits) gets one: the HTTP state's primary pool.
+pub trait Connections {
+    fn primary(&self) -> impl Future<Output = ServiceResult<crate::db::DbConn>>;
+}

@@ -10,18 +10,12 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
-use diesel::OptionalExtension;
 
-use crate::db::{api_key, user};
 use crate::domain::Principal;
 use crate::domain::kinds::Role;
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
-use crate::services::auth::principals::Credential;
-use crate::services::auth::secret;
-
-/// API keys read `atk_<prefix>_<secret>`; the prefix finds the key, the secret proves it.
-pub const API_KEY_PREFIX: &str = "atk_";
+use crate::services::auth;
 
 /// Who a route admits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,41 +95,7 @@ async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Option<Prin
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(ApiError::Unauthorized("use the Bearer scheme".into()));
     }
-    let credential = credential.trim();
-    if let Some(rest) = credential.strip_prefix(API_KEY_PREFIX) {
-        let (prefix, _) = rest.split_once('_').ok_or_else(invalid)?;
-        let secret_sha256 = secret::sha256_hex(credential);
-        let cached = Credential::ApiKey { secret_sha256: secret_sha256.clone() };
-        if let Some(principal) = state.principals.get(&cached) {
-            return Ok(Some(principal));
-        }
-        let mut conn = state.conn().await?;
-        let (key, owner) = api_key::find_live_by_prefix(&mut conn, prefix).await?.ok_or_else(invalid)?;
-        if key.secret_sha256 != secret_sha256 || owner.disabled_at.is_some() {
-            return Err(invalid());
-        }
-        // Touched when checked, so `last_used_at` is as fresh as the cache allows.
-        api_key::touch(&mut conn, key.id).await?;
-        let principal =
-            Principal { user_id: owner.id, role: key.role.min(owner.role), api_key: Some(key.id) };
-        state.principals.put(cached, principal);
-        return Ok(Some(principal));
-    }
-    let claims = state.keys.verify(credential).map_err(|reason| {
-        tracing::info!(%reason, "access token refused");
-        invalid()
-    })?;
-    let cached = Credential::Token { user_id: claims.sub, generation: claims.tgen };
-    if let Some(principal) = state.principals.get(&cached) {
-        return Ok(Some(principal));
-    }
-    // Checked only once the signature is: a forged token costs no database round trip.
-    let user = user::find(&mut *state.conn().await?, claims.sub).await.optional()?.ok_or_else(invalid)?;
-    if user.disabled_at.is_some() || user.token_generation != claims.tgen {
-        return Err(ApiError::Unauthorized("the token is no longer valid; sign in again".into()));
-    }
-    let principal = Principal { user_id: user.id, role: user.role, api_key: None };
-    state.principals.put(cached, principal);
+    let principal = auth::authenticate(state, &state.keys, &state.principals, credential.trim()).await?;
     Ok(Some(principal))
 }
 

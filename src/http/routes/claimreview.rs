@@ -1,181 +1,19 @@
 //! schema.org ClaimReview (JSON-LD) for reviewed quotes and claims, one at a time or as a
 //! feed of everything reviewed since a given time.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
-use diesel::OptionalExtension;
-use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::db::review::{self, Item, Review};
-use crate::db::source::SourceListed;
-use crate::db::speaker::Speaker;
-use crate::db::{claim, quote, source, speaker};
-use crate::domain::kinds::{ReviewStatus, SpeakerKind};
-use crate::domain::review::{BEST_RATING, WORST_RATING};
 use crate::http::error::ApiError;
-use crate::http::extractors::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-use crate::http::state::AppState;
-use crate::http::state::Reader;
+use crate::http::extractors::{Cursor, Paged};
+use crate::http::responders::page_response;
+use crate::http::state::{AppState, Reader};
+use crate::services::claimreview;
 
 pub const JSON_LD: &str = "application/ld+json";
-
-/// The rating a verdict stands for when the reviewer gave none.
-fn default_rating(status: ReviewStatus) -> Option<(i16, &'static str)> {
-    match status {
-        ReviewStatus::Verified => Some((5, "True")),
-        ReviewStatus::Disputed => Some((3, "Disputed")),
-        ReviewStatus::Unverifiable => Some((3, "Unverifiable")),
-        ReviewStatus::Misleading => Some((2, "Misleading")),
-        ReviewStatus::False => Some((1, "False")),
-        _ => None,
-    }
-}
-
-/// Who publishes the ClaimReview documents, and where: from configuration, never from a
-/// request's headers, which a client chooses.
-#[derive(Debug, Clone)]
-pub struct Publisher {
-    /// The public address of the API, without a trailing slash (`https://facts.example.org`).
-    pub base_url: String,
-    /// The organisation that stands behind the verdicts.
-    pub name: String,
-}
-
-fn creative_work(source: &SourceListed) -> Value {
-    let mut work = json!({
-        "@type": "CreativeWork",
-        "url": source.url,
-    });
-    if let Some(title) = &source.title {
-        work["headline"] = json!(title);
-    }
-    if let Some(published) = source.published_at {
-        work["datePublished"] = json!(published.to_rfc3339());
-    }
-    if let Some(publisher) = &source.publisher {
-        work["publisher"] = json!({"@type": "Organization", "name": publisher});
-    }
-    if let Some(author) = &source.author {
-        work["author"] = json!({"@type": "Person", "name": author});
-    }
-    work
-}
-
-fn author(speaker: &Speaker) -> Value {
-    let kind = match speaker.kind {
-        SpeakerKind::Person | SpeakerKind::Anonymous => "Person",
-        SpeakerKind::Organisation | SpeakerKind::Group => "Organization",
-    };
-    let mut author = json!({"@type": kind, "name": speaker.name});
-    if let Some(role) = &speaker.description {
-        author["jobTitle"] = json!(role);
-    }
-    if let Some(qid) = &speaker.wikidata_qid {
-        author["sameAs"] = json!(format!("https://www.wikidata.org/wiki/{qid}"));
-    }
-    author
-}
-
-/// Everything a ClaimReview is made of.
-struct Reviewed<'a> {
-    publisher: &'a Publisher,
-    url: String,
-    claim: String,
-    author: Option<Speaker>,
-    appearances: Vec<SourceListed>,
-    verdict: Review,
-}
-
-fn document(reviewed: Reviewed<'_>) -> Value {
-    let verdict = &reviewed.verdict;
-    let (value, label) = match (verdict.rating_value, &verdict.rating_label) {
-        (Some(value), Some(label)) => (value, label.clone()),
-        _ => default_rating(verdict.status).map_or((3, "Unrated".to_owned()), |(v, l)| (v, l.to_owned())),
-    };
-    let mut item = json!({"@type": "Claim"});
-    if let Some(author) = &reviewed.author {
-        item["author"] = self::author(author);
-    }
-    if let Some(first) = reviewed.appearances.first() {
-        item["firstAppearance"] = creative_work(first);
-        item["appearance"] = json!(reviewed.appearances.iter().map(creative_work).collect::<Vec<_>>());
-        if let Some(published) = first.published_at {
-            item["datePublished"] = json!(published.to_rfc3339());
-        }
-    }
-    json!({
-        "@context": "https://schema.org",
-        "@type": "ClaimReview",
-        "url": reviewed.url,
-        "claimReviewed": reviewed.claim,
-        "itemReviewed": item,
-        "reviewRating": {
-            "@type": "Rating",
-            "ratingValue": value,
-            "bestRating": BEST_RATING,
-            "worstRating": WORST_RATING,
-            "alternateName": label,
-        },
-        "author": {"@type": "Organization", "name": reviewed.publisher.name, "url": reviewed.publisher.base_url},
-        "datePublished": verdict.created_at.date_naive().to_string(),
-    })
-}
-
-/// The latest review if it is a verdict (a retracted or pending item has nothing to publish).
-async fn verdict(conn: &mut AsyncPgConnection, item: Item) -> Result<Review, ApiError> {
-    review::latest(conn, item)
-        .await?
-        .filter(|r| r.status.is_verdict())
-        .ok_or_else(|| ApiError::Conflict("this item has no published verdict yet".into()))
-}
-
-async fn claim_document(
-    conn: &mut AsyncPgConnection,
-    publisher: &Publisher,
-    id: Uuid,
-) -> Result<Value, ApiError> {
-    let row = claim::find(conn, id).await?;
-    let verdict = verdict(conn, Item::Claim(id)).await?;
-    let author = match row.claimant_id {
-        Some(claimant) => Some(speaker::find(conn, claimant).await?),
-        None => None,
-    };
-    let appearances = vec![source::find_listed(conn, row.source_id).await?];
-    Ok(document(Reviewed {
-        publisher,
-        url: format!("{}/claims/{id}/claimreview", publisher.base_url),
-        claim: row.statement,
-        author,
-        appearances,
-        verdict,
-    }))
-}
-
-async fn quote_document(
-    conn: &mut AsyncPgConnection,
-    publisher: &Publisher,
-    id: Uuid,
-) -> Result<Value, ApiError> {
-    let row = quote::find(conn, id).await?;
-    let verdict = verdict(conn, Item::Quote(id)).await?;
-    // Every report of the utterance is an appearance; the earliest is the first.
-    let cluster = quote::cluster(conn, quote::root_of(&row)).await?;
-    let mut appearances: Vec<SourceListed> =
-        cluster.members.into_iter().map(|(_, source, _)| source).collect();
-    appearances.dedup_by_key(|s| s.id);
-    let author = speaker::find(conn, row.speaker_id).await.optional()?;
-    Ok(document(Reviewed {
-        publisher,
-        url: format!("{}/quotes/{id}/claimreview", publisher.base_url),
-        claim: row.text,
-        author,
-        appearances,
-        verdict,
-    }))
-}
 
 fn json_ld(document: Value) -> HttpResponse {
     HttpResponse::Ok().content_type(JSON_LD).json(document)
@@ -183,12 +21,12 @@ fn json_ld(document: Value) -> HttpResponse {
 
 pub async fn for_claim(reader: Reader, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let publisher = reader.state().publisher.clone();
-    Ok(json_ld(claim_document(&mut *reader.conn().await?, &publisher, *id).await?))
+    Ok(json_ld(claimreview::claim_document(&mut *reader.conn().await?, &publisher, *id).await?))
 }
 
 pub async fn for_quote(reader: Reader, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let publisher = reader.state().publisher.clone();
-    Ok(json_ld(quote_document(&mut *reader.conn().await?, &publisher, *id).await?))
+    Ok(json_ld(claimreview::quote_document(&mut *reader.conn().await?, &publisher, *id).await?))
 }
 
 #[derive(Deserialize)]
@@ -196,50 +34,24 @@ pub async fn for_quote(reader: Reader, id: web::Path<Uuid>) -> Result<HttpRespon
 pub struct FeedQuery {
     /// Items reviewed at or after this time.
     since: DateTime<Utc>,
-    limit: Option<i64>,
-    /// Where the previous page ended (`next_cursor`).
-    cursor: Option<String>,
 }
 
 /// Every quote and claim whose latest verdict was recorded since `since`, oldest first, as
-/// one JSON-LD document per item (`@graph`).
+/// one JSON-LD document per item (`@graph`), a page at a time.
 pub async fn feed(
     state: web::Data<AppState>,
-    query: web::Query<FeedQuery>,
+    req: HttpRequest,
+    query: Paged<FeedQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
-    if query.limit.is_some_and(|l| !(1..=MAX_PAGE_SIZE).contains(&l)) {
-        return Err(ApiError::BadParameter(format!("limit must be between 1 and {MAX_PAGE_SIZE}")));
-    }
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|c| {
-            let bad = || ApiError::BadParameter("cursor is not one this server issued".into());
-            let (at, id) = c.split_once('_').ok_or_else(bad)?;
-            Ok::<_, ApiError>((
-                DateTime::parse_from_rfc3339(at).map_err(|_| bad())?.to_utc(),
-                Uuid::try_parse(id).map_err(|_| bad())?,
-            ))
-        })
-        .transpose()?;
     let mut conn = state.conn().await?;
-    let reviewed = review::reviewed_since(&mut conn, query.since, after, limit + 1).await?;
-    let has_more = reviewed.len() as i64 > limit;
-    let publisher = state.publisher.clone();
-    let mut graph = Vec::new();
-    let mut last = None;
-    for entry in reviewed.into_iter().take(limit as usize) {
-        last = Some(format!("{}_{}", entry.reviewed_at.to_rfc3339(), entry.id));
-        let document = match entry.item_type.as_str() {
-            "claim" => claim_document(&mut conn, &publisher, entry.id).await?,
-            _ => quote_document(&mut conn, &publisher, entry.id).await?,
-        };
-        graph.push(document);
-    }
-    Ok(HttpResponse::Ok().content_type(JSON_LD).json(json!({
-        "@context": "https://schema.org",
-        "@graph": graph,
-        "next_cursor": if has_more { last } else { None },
-    })))
+    let found = claimreview::feed(&mut conn, &state.publisher, query.filter.since, query.page()?).await?;
+    let next_cursor = found.has_more.then(|| found.rows.last().map(|(key, _)| key.encode())).flatten();
+    let graph: Vec<Value> = found.rows.into_iter().map(|(_, document)| document).collect();
+    let body = json!({ "@context": "https://schema.org", "@graph": graph, "next_cursor": next_cursor });
+    let mut response = page_response(&req, next_cursor.as_deref(), &body);
+    response.headers_mut().insert(
+        actix_web::http::header::CONTENT_TYPE,
+        actix_web::http::header::HeaderValue::from_static(JSON_LD),
+    );
+    Ok(response)
 }

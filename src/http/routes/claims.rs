@@ -1,173 +1,77 @@
 //! `/claims`: numeric assertions, with exact values.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use diesel::QueryResult;
-use diesel_async::AsyncPgConnection;
-use serde::Serialize;
+use actix_web::{HttpResponse, web};
+use serde_json::Value;
 use uuid::Uuid;
 
-use super::common::{check_cited_text, each_item};
-use super::resource::Resource;
-use super::reviews::Reviewable;
-use crate::db::claim::{self, Claim, ClaimFields, ClaimFilter};
-use crate::db::references::References;
-use crate::db::review::Item;
-use crate::db::{Page, PageRequest};
-use crate::domain::anchor::Anchor;
-use crate::domain::claim::{ClaimDraft, ClaimInput};
-use crate::domain::decimal::to_plain_string;
-use crate::domain::kinds::{ClaimQualifier, ReviewStatus};
-use crate::domain::review::ItemState;
+use super::records::{cached, export as export_csv};
+use crate::cache::CachedRecord;
+use crate::db::claim::ClaimFilter;
+use crate::domain::claim::ClaimInput;
 use crate::http::error::ApiError;
-use crate::http::extractors::page_request;
+use crate::http::extractors::{Batch, IfMatch, JsonBody, Paged};
+use crate::http::middleware::access::Caller;
+use crate::http::responders::{Created, Listed, Tagged};
+use crate::http::state::{AppState, Reader};
+use crate::services::claims::{self, ClaimView};
+use crate::services::records::Submission;
 
-/// Values go out as strings of digits so that no client parses them into a float.
-#[derive(Serialize)]
-pub struct ClaimView {
-    id: Uuid,
-    source_id: Uuid,
-    claimant_id: Option<Uuid>,
-    statement: String,
-    metric: String,
-    qualifier: ClaimQualifier,
-    value: Option<String>,
-    lower_bound: Option<String>,
-    upper_bound: Option<String>,
-    unit: Option<String>,
-    as_of: Option<NaiveDate>,
-    period_start: Option<NaiveDate>,
-    period_end: Option<NaiveDate>,
-    place: Option<String>,
-    anchor: Option<Anchor>,
-    language: Option<String>,
-    /// When the latest review was recorded.
-    reviewed_at: Option<DateTime<Utc>>,
-    status: ReviewStatus,
-    assignee_id: Option<Uuid>,
-    created_by: Option<Uuid>,
-    version: i32,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
+pub async fn create(
+    state: web::Data<AppState>,
+    Caller(caller): Caller,
+    body: JsonBody<ClaimInput>,
+) -> Result<Tagged<ClaimView>, ApiError> {
+    let created = claims::create(&mut *state.conn().await?, caller, Submission::One(body.0)).await?;
+    Tagged::created("claims", created)
 }
 
-impl From<Claim> for ClaimView {
-    fn from(row: Claim) -> Self {
-        Self {
-            anchor: row.anchor(),
-            language: row.language.clone(),
-            reviewed_at: row.reviewed_at,
-            id: row.id,
-            source_id: row.source_id,
-            claimant_id: row.claimant_id,
-            statement: row.statement,
-            metric: row.metric,
-            qualifier: row.qualifier,
-            value: row.value.as_ref().map(to_plain_string),
-            lower_bound: row.lower_bound.as_ref().map(to_plain_string),
-            upper_bound: row.upper_bound.as_ref().map(to_plain_string),
-            unit: row.unit,
-            as_of: row.as_of,
-            period_start: row.period_start,
-            period_end: row.period_end,
-            place: row.place,
-            status: row.status,
-            assignee_id: row.assignee_id,
-            created_by: row.created_by,
-            version: row.version,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        }
-    }
+pub async fn create_batch(
+    state: web::Data<AppState>,
+    Caller(caller): Caller,
+    body: JsonBody<Batch<ClaimInput>>,
+) -> Result<Created<ClaimView>, ApiError> {
+    let created = claims::create(&mut *state.conn().await?, caller, Submission::Batch(body.0.items)).await?;
+    Ok(Created::from(created))
 }
 
-pub struct Claims;
-
-impl Resource for Claims {
-    const COLLECTION: &'static str = "claims";
-    const ENTITY: &'static str = "claim";
-    const READ_ONLY: &'static [&'static str] =
-        &["id", "version", "created_at", "updated_at", "created_by", "status", "assignee_id", "reviewed_at"];
-    const FIXED: &'static [&'static str] = &["source_id"];
-
-    type Row = Claim;
-    type View = ClaimView;
-    type Input = ClaimInput;
-    type Fields = (Uuid, ClaimFields);
-    type Query = ClaimFilter;
-
-    async fn prepare(
-        conn: &mut AsyncPgConnection,
-        inputs: Vec<ClaimInput>,
-        batch: bool,
-        _: Option<Uuid>,
-    ) -> Result<Vec<Self::Fields>, ApiError> {
-        let drafts = each_item(inputs, batch, ClaimDraft::try_from)?;
-        check_cited_text(conn, drafts.iter().map(|d| d.source_id)).await?;
-        let references = References::load(
-            conn,
-            drafts.iter().map(|d| d.source_id),
-            drafts.iter().filter_map(|d| d.claimant_id),
-        )
-        .await?;
-        // Anchoring reads each source's whole text: CPU work, off the async workers.
-        crate::services::cpu::run(move || {
-            each_item(drafts, batch, |draft| ClaimFields::resolve(draft, &references))
-        })
-        .await?
-    }
-
-    async fn insert(
-        conn: &mut AsyncPgConnection,
-        rows: Vec<Self::Fields>,
-        created_by: Uuid,
-    ) -> QueryResult<Vec<Claim>> {
-        claim::insert(conn, rows, created_by).await
-    }
-
-    async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Claim> {
-        claim::find(conn, id).await
-    }
-
-    fn page(query: &ClaimFilter) -> Result<PageRequest, ApiError> {
-        page_request(query.limit, query.cursor.as_deref(), query.sort.as_deref())
-    }
-
-    async fn list(
-        conn: &mut AsyncPgConnection,
-        query: &ClaimFilter,
-        page: PageRequest,
-    ) -> Result<Page<Claim>, ApiError> {
-        Ok(claim::list(conn, query, page).await?)
-    }
-
-    async fn update(
-        conn: &mut AsyncPgConnection,
-        id: Uuid,
-        version: i32,
-        (_, fields): Self::Fields,
-    ) -> QueryResult<Option<Claim>> {
-        claim::update(conn, id, version, fields).await
-    }
-
-    async fn soft_delete(conn: &mut AsyncPgConnection, id: Uuid, version: i32) -> QueryResult<Option<Claim>> {
-        claim::soft_delete(conn, id, version).await
-    }
-
-    async fn check_deletable(_: &mut AsyncPgConnection, _: Uuid) -> Result<(), ApiError> {
-        Ok(())
-    }
-
-    fn under_review(row: &Claim) -> bool {
-        row.status != ReviewStatus::Unreviewed
-    }
+pub async fn get(reader: Reader, id: web::Path<Uuid>) -> Result<CachedRecord, ApiError> {
+    let id = *id;
+    cached(&reader, "claims", id, async { Ok(claims::get(&mut *reader.conn().await?, id).await?) }).await
 }
 
-impl Reviewable for Claims {
-    fn item(id: Uuid) -> Item {
-        Item::Claim(id)
-    }
+pub async fn list(reader: Reader, query: Paged<ClaimFilter>) -> Result<Listed<ClaimView>, ApiError> {
+    let page = query.sorted_page()?;
+    let found = claims::list(&mut *reader.conn().await?, &query.filter, page).await?;
+    Ok(Listed::of_records(found))
+}
 
-    fn state(row: &Claim) -> ItemState {
-        ItemState { status: row.status, assignee: row.assignee_id }
-    }
+pub async fn export(reader: Reader, query: Paged<ClaimFilter>) -> Result<HttpResponse, ApiError> {
+    let page = query.sorted_page()?;
+    let (filter, pages) = (std::rc::Rc::new(query.filter), reader.clone());
+    export_csv(&reader, "claims", page, move |page| {
+        let (filter, reader) = (filter.clone(), pages.clone());
+        async move { Ok(claims::list(&mut *reader.conn().await?, &filter, page).await?) }
+    })
+    .await
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    Caller(caller): Caller,
+    id: web::Path<Uuid>,
+    IfMatch(expected): IfMatch,
+    patch: JsonBody<Value>,
+) -> Result<Tagged<ClaimView>, ApiError> {
+    let saved = claims::update(&mut *state.conn().await?, caller, *id, expected, patch.0).await?;
+    Ok(Tagged::ok(saved))
+}
+
+pub async fn delete(
+    state: web::Data<AppState>,
+    Caller(caller): Caller,
+    id: web::Path<Uuid>,
+    IfMatch(expected): IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    claims::delete(&mut *state.conn().await?, caller, *id, expected).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

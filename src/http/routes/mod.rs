@@ -7,12 +7,11 @@ pub mod audit;
 pub mod auth;
 pub mod claimreview;
 pub mod claims;
-pub mod common;
 pub mod extract;
 pub mod health;
 pub mod provenance;
 pub mod quotes;
-pub mod resource;
+pub mod records;
 pub mod reviews;
 pub mod search;
 pub mod sources;
@@ -29,8 +28,7 @@ use actix_web::{Route, web};
 use crate::domain::kinds::Role;
 use crate::http::error::ApiError;
 use crate::http::middleware::access::{Access, RouteRules, enforce_access};
-use resource::Resource;
-use reviews::Reviewable;
+use reviews::Reviewed;
 
 pub struct Endpoint {
     pub method: Method,
@@ -41,6 +39,30 @@ pub struct Endpoint {
 
 fn endpoint(method: Method, path: impl Into<String>, access: Access, route: fn() -> Route) -> Endpoint {
     Endpoint { method, path: path.into(), access, route }
+}
+
+/// The seven routes of a stored record collection, to the handlers of the module of that
+/// name: `/{collection}`, `/{collection}/batch`, `/{collection}/export` and
+/// `/{collection}/{id}`. Anyone who may read reads; submitters write (their own records).
+macro_rules! record_routes {
+    ($collection:literal, $handlers:ident) => {{
+        use Method as M;
+        let submitter = Access::Role(Role::Submitter);
+        let item = concat!("/", $collection, "/{id}");
+        vec![
+            endpoint(M::POST, concat!("/", $collection), submitter, || web::route().to($handlers::create)),
+            endpoint(M::GET, concat!("/", $collection), Access::Read, || web::route().to($handlers::list)),
+            endpoint(M::POST, concat!("/", $collection, "/batch"), submitter, || {
+                web::route().to($handlers::create_batch)
+            }),
+            endpoint(M::GET, concat!("/", $collection, "/export"), Access::Read, || {
+                web::route().to($handlers::export)
+            }),
+            endpoint(M::GET, item, Access::Read, || web::route().to($handlers::get)),
+            endpoint(M::PATCH, item, submitter, || web::route().to($handlers::update)),
+            endpoint(M::DELETE, item, submitter, || web::route().to($handlers::delete)),
+        ]
+    }};
 }
 
 pub fn endpoints() -> Vec<Endpoint> {
@@ -76,12 +98,12 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/review-queue", Access::Role(Role::Reviewer), || web::route().to(reviews::queue)),
     ];
     table.extend(provenance_routes());
-    table.extend(crud::<sources::Sources>());
-    table.extend(crud::<speakers::Speakers>());
-    table.extend(crud::<quotes::Quotes>());
-    table.extend(reviewed::<quotes::Quotes>());
-    table.extend(crud::<claims::Claims>());
-    table.extend(reviewed::<claims::Claims>());
+    table.extend(record_routes!("sources", sources));
+    table.extend(record_routes!("speakers", speakers));
+    table.extend(record_routes!("quotes", quotes));
+    table.extend(reviewed::<reviews::Quotes>());
+    table.extend(record_routes!("claims", claims));
+    table.extend(reviewed::<reviews::Claims>());
     table
 }
 
@@ -108,28 +130,8 @@ fn provenance_routes() -> Vec<Endpoint> {
     ]
 }
 
-/// The six operations of a stored resource, on `/{collection}`, `/{collection}/batch` and
-/// `/{collection}/{id}`: anyone who may read reads; submitters write (their own records).
-fn crud<R: Resource>() -> Vec<Endpoint> {
-    use Method as M;
-    let submitter = Access::Role(Role::Submitter);
-    let collection = format!("/{}", R::COLLECTION);
-    let batch = format!("/{}/batch", R::COLLECTION);
-    let export = format!("/{}/export", R::COLLECTION);
-    let item = format!("/{}/{{id}}", R::COLLECTION);
-    vec![
-        endpoint(M::POST, &collection, submitter, || web::route().to(resource::create::<R>)),
-        endpoint(M::GET, &collection, Access::Read, || web::route().to(resource::list::<R>)),
-        endpoint(M::POST, batch, submitter, || web::route().to(resource::create_batch::<R>)),
-        endpoint(M::GET, export, Access::Read, || web::route().to(resource::export::<R>)),
-        endpoint(M::GET, &item, Access::Read, || web::route().to(resource::get::<R>)),
-        endpoint(M::PATCH, &item, submitter, || web::route().to(resource::update::<R>)),
-        endpoint(M::DELETE, item, submitter, || web::route().to(resource::delete::<R>)),
-    ]
-}
-
-/// The review history of a reviewable resource, recording a review, and its audit history.
-fn reviewed<R: Reviewable>() -> Vec<Endpoint> {
+/// The review history of a reviewable record, recording a review, and its audit history.
+fn reviewed<R: Reviewed>() -> Vec<Endpoint> {
     let path = format!("/{}/{{id}}/reviews", R::COLLECTION);
     let history = format!("/{}/{{id}}/history", R::COLLECTION);
     vec![

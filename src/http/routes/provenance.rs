@@ -1,78 +1,17 @@
 //! Provenance: where a quote first appeared, who relayed it, how its wording drifted, and
 //! which snapshots of a source exist.
 
-use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
-
 use actix_web::web;
-use chrono::{DateTime, Utc};
-use diesel_async::AsyncConnection;
-use serde::{Deserialize, Serialize};
-use similar::{ChangeTag, TextDiff};
+use serde::Deserialize;
 use uuid::Uuid;
 
-use super::common::written;
-use super::quotes::QuoteView;
-use crate::db::audit::{self, Change};
-use crate::db::quote::{self, Quote};
-use crate::db::{source, speaker};
 use crate::http::error::ApiError;
 use crate::http::extractors::{IfMatch, JsonBody};
 use crate::http::middleware::access::Caller;
 use crate::http::responders::Tagged;
 use crate::http::state::AppState;
-
-/// Similarity from which another quote of the same speaker is proposed as a variant.
-pub const VARIANT_SIMILARITY: f32 = 0.5;
-/// Similarity from which the same words from another speaker are flagged.
-pub const MISATTRIBUTION_SIMILARITY: f32 = 0.8;
-const MAX_PROPOSALS: i64 = 20;
-
-#[derive(Serialize)]
-pub struct LookalikeView {
-    id: Uuid,
-    speaker_id: Uuid,
-    canonical_quote_id: Option<Uuid>,
-    text: String,
-    similarity: f32,
-}
-
-impl From<quote::Lookalike> for LookalikeView {
-    fn from(l: quote::Lookalike) -> Self {
-        Self {
-            id: l.id,
-            speaker_id: l.speaker_id,
-            canonical_quote_id: l.canonical_quote_id,
-            text: l.text,
-            similarity: l.similarity,
-        }
-    }
-}
-
-/// Quotes of the same speaker worded like this one, outside its cluster: candidates for a
-/// reviewer to confirm as variants.
-pub async fn similar(
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> Result<web::Json<Vec<LookalikeView>>, ApiError> {
-    let mut conn = state.conn().await?;
-    let current = quote::find(&mut conn, *id).await?;
-    let root = quote::root_of(&current);
-    let found = quote::lookalikes_of_speaker(
-        &mut conn,
-        &current.text,
-        current.speaker_id,
-        current.id,
-        VARIANT_SIMILARITY,
-        MAX_PROPOSALS,
-    )
-    .await?
-    .into_iter()
-    .filter(|l| l.id != root && l.canonical_quote_id != Some(root))
-    .map(LookalikeView::from)
-    .collect();
-    Ok(web::Json(found))
-}
+use crate::services::provenance::{self, LookalikeView, Provenance, SourceVersion};
+use crate::services::quotes::QuoteView;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -81,36 +20,13 @@ pub struct VariantLink {
     canonical_id: Uuid,
 }
 
-async fn record_link(
-    conn: &mut diesel_async::AsyncPgConnection,
-    caller: &crate::domain::Principal,
-    action: &'static str,
-    current: Quote,
-    version: i32,
-    root: Option<Uuid>,
-) -> Result<Quote, ApiError> {
-    let caller = *caller;
-    conn.transaction::<_, ApiError, _>(async move |conn| {
-        // A root that joins another cluster brings its variants along.
-        if let Some(root) = root.filter(|_| current.canonical_quote_id.is_none()) {
-            quote::repoint_variants(conn, current.id, root).await?;
-        }
-        let updated = written(quote::set_canonical(conn, current.id, version, root).await?)?;
-        audit::append(
-            conn,
-            Change {
-                actor: Some(&caller),
-                action,
-                entity_type: "quote",
-                entity_id: current.id,
-                before: Some(serde_json::json!({ "canonical_quote_id": current.canonical_quote_id, "version": current.version })),
-                after: Some(serde_json::json!({ "canonical_quote_id": updated.canonical_quote_id, "version": updated.version })),
-            },
-        )
-        .await?;
-        Ok(updated)
-    })
-    .await
+/// Quotes of the same speaker worded like this one, outside its cluster: candidates for a
+/// reviewer to confirm as variants.
+pub async fn similar(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Vec<LookalikeView>>, ApiError> {
+    Ok(web::Json(provenance::similar(&mut *state.conn().await?, *id).await?))
 }
 
 /// A reviewer confirms that this quote reports the same utterance as `canonical_id`.
@@ -118,33 +34,12 @@ pub async fn link_variant(
     state: web::Data<AppState>,
     Caller(caller): Caller,
     id: web::Path<Uuid>,
-    if_match: IfMatch,
+    IfMatch(expected): IfMatch,
     body: JsonBody<VariantLink>,
 ) -> Result<Tagged<QuoteView>, ApiError> {
     let mut conn = state.conn().await?;
-    let current = quote::find(&mut conn, *id).await?;
-    let version = if_match.version_to_replace(current.version)?;
-    let target = quote::find(&mut conn, body.0.canonical_id)
-        .await
-        .map_err(|_| ApiError::validation("/canonical_id", "no such quote"))?;
-    let root = quote::root_of(&target);
-    if root == current.id || Some(root) == current.canonical_quote_id {
-        return Err(ApiError::Conflict("the quotes are already in one cluster".into()));
-    }
-    // Only wordings alike enough to be proposed may be linked: a cluster's diffs and its
-    // misattribution check assume its members report one utterance.
-    let alike = quote::text_similarity(&mut conn, &current.text, &target.text).await?;
-    if alike < VARIANT_SIMILARITY {
-        return Err(ApiError::validation(
-            "/canonical_id",
-            format!(
-                "the two wordings are {alike:.2} alike; a variant must be at least {VARIANT_SIMILARITY} alike (GET /quotes/{}/similar lists candidates)",
-                current.id
-            ),
-        ));
-    }
-    let updated = record_link(&mut conn, &caller, "link_variant", current, version, Some(root)).await?;
-    Ok(Tagged::ok(updated.version, updated.into()))
+    let saved = provenance::link_variant(&mut conn, caller, *id, expected, body.0.canonical_id).await?;
+    Ok(Tagged::ok(saved))
 }
 
 /// A reviewer splits this quote out of its cluster.
@@ -152,159 +47,17 @@ pub async fn unlink_variant(
     state: web::Data<AppState>,
     Caller(caller): Caller,
     id: web::Path<Uuid>,
-    if_match: IfMatch,
+    IfMatch(expected): IfMatch,
 ) -> Result<Tagged<QuoteView>, ApiError> {
-    let mut conn = state.conn().await?;
-    let current = quote::find(&mut conn, *id).await?;
-    let version = if_match.version_to_replace(current.version)?;
-    if current.canonical_quote_id.is_none() {
-        return Err(ApiError::Conflict(
-            "this quote is the canonical one of its cluster; unlink its variants instead".into(),
-        ));
-    }
-    let updated = record_link(&mut conn, &caller, "unlink_variant", current, version, None).await?;
-    Ok(Tagged::ok(updated.version, updated.into()))
-}
-
-/// One piece of a word-level diff.
-#[derive(Serialize, Debug, PartialEq, Eq)]
-pub struct DiffPart {
-    op: &'static str,
-    text: String,
-}
-
-/// How long the diffs of one provenance answer may take together. Past it, the diff
-/// algorithm stops refining and reports what is left as deleted and inserted whole: still a
-/// correct diff, only a coarser one.
-const DIFF_BUDGET: Duration = Duration::from_millis(200);
-
-/// The word-level changes from `from` to `to`, adjacent pieces of one kind merged, refined
-/// until `deadline`.
-pub fn word_diff(from: &str, to: &str, deadline: Instant) -> Vec<DiffPart> {
-    let mut parts: Vec<DiffPart> = Vec::new();
-    for change in TextDiff::configure().deadline(deadline).diff_words(from, to).iter_all_changes() {
-        let op = match change.tag() {
-            ChangeTag::Equal => "equal",
-            ChangeTag::Delete => "delete",
-            ChangeTag::Insert => "insert",
-        };
-        match parts.last_mut() {
-            Some(last) if last.op == op => last.text.push_str(change.value()),
-            _ => parts.push(DiffPart { op, text: change.value().to_owned() }),
-        }
-    }
-    parts
-}
-
-#[derive(Serialize)]
-pub struct SourceSummary {
-    id: Uuid,
-    url: String,
-    title: Option<String>,
-    publisher: Option<String>,
-    published_at: Option<DateTime<Utc>>,
-    retrieved_at: DateTime<Utc>,
-}
-
-#[derive(Serialize)]
-pub struct Appearance {
-    quote_id: Uuid,
-    text: String,
-    speaker_id: Uuid,
-    speaker_name: String,
-    source: SourceSummary,
-    /// Who carried the words to this outlet: its publisher, then the outlet it quoted.
-    relay_chain: Vec<String>,
-    /// Word-level changes from the first appearance's wording.
-    diff_from_first: Vec<DiffPart>,
-}
-
-#[derive(Serialize)]
-pub struct Provenance {
-    canonical_quote_id: Uuid,
-    first_appearance: Uuid,
-    /// Every report of the utterance, earliest published first (at most
-    /// `quote::MAX_CLUSTER_MEMBERS`).
-    appearances: Vec<Appearance>,
-    /// More reports exist than `appearances` holds; they are the latest ones.
-    truncated: bool,
-    /// The same words attributed to different speakers, within the cluster or outside it.
-    misattribution: Option<Misattribution>,
-}
-
-#[derive(Serialize)]
-pub struct Misattribution {
-    speakers_in_cluster: Vec<Uuid>,
-    lookalikes_by_other_speakers: Vec<LookalikeView>,
+    let saved = provenance::unlink_variant(&mut *state.conn().await?, caller, *id, expected).await?;
+    Ok(Tagged::ok(saved))
 }
 
 pub async fn provenance(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Provenance>, ApiError> {
-    let mut conn = state.conn().await?;
-    let current = quote::find(&mut conn, *id).await?;
-    let root = quote::root_of(&current);
-    let quote::Cluster { members, more } = quote::cluster(&mut conn, root).await?;
-    let first_text = members.first().map(|(q, _, _)| q.text.clone()).unwrap_or_default();
-    let first_appearance = members.first().map_or(current.id, |(q, _, _)| q.id);
-    let speakers: BTreeSet<Uuid> = members.iter().map(|(q, _, _)| q.speaker_id).collect();
-    let in_cluster: BTreeSet<Uuid> = members.iter().map(|(q, _, _)| q.id).collect();
-    let lookalikes: Vec<LookalikeView> =
-        quote::lookalikes_anywhere(&mut conn, &first_text, root, MISATTRIBUTION_SIMILARITY, MAX_PROPOSALS)
-            .await?
-            .into_iter()
-            .filter(|l| !in_cluster.contains(&l.id) && !speakers.contains(&l.speaker_id))
-            .map(LookalikeView::from)
-            .collect();
-    let misattribution = (speakers.len() > 1 || !lookalikes.is_empty()).then(|| Misattribution {
-        speakers_in_cluster: speakers.iter().copied().collect(),
-        lookalikes_by_other_speakers: lookalikes,
-    });
-    let appearances = crate::services::cpu::run(move || appearances(members, &first_text)).await?;
-    Ok(web::Json(Provenance {
-        canonical_quote_id: root,
-        first_appearance,
-        appearances,
-        truncated: more,
-        misattribution,
-    }))
-}
-
-/// Each member of the cluster with its diff from the first wording: CPU work, run off the
-/// async workers under one time budget.
-fn appearances(
-    members: Vec<(Quote, source::SourceListed, speaker::Speaker)>,
-    first_text: &str,
-) -> Vec<Appearance> {
-    let deadline = Instant::now() + DIFF_BUDGET;
-    members
-        .into_iter()
-        .map(|(quote, source, speaker)| Appearance {
-            relay_chain: source.publisher.iter().chain(quote.relayed_by.iter()).cloned().collect(),
-            diff_from_first: word_diff(first_text, &quote.text, deadline),
-            quote_id: quote.id,
-            text: quote.text,
-            speaker_id: speaker.id,
-            speaker_name: speaker.name,
-            source: SourceSummary {
-                id: source.id,
-                url: source.url,
-                title: source.title,
-                publisher: source.publisher,
-                published_at: source.published_at,
-                retrieved_at: source.retrieved_at,
-            },
-        })
-        .collect()
-}
-
-#[derive(Serialize)]
-pub struct SourceVersion {
-    id: Uuid,
-    content_sha256: Option<String>,
-    retrieved_at: DateTime<Utc>,
-    supersedes_id: Option<Uuid>,
+    Ok(web::Json(provenance::provenance(&mut *state.conn().await?, *id).await?))
 }
 
 /// Every stored snapshot of the source's URL, oldest first.
@@ -312,34 +65,5 @@ pub async fn source_versions(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Vec<SourceVersion>>, ApiError> {
-    let mut conn = state.conn().await?;
-    let current = source::find(&mut conn, *id).await?;
-    let versions = source::versions(&mut conn, &current.url)
-        .await?
-        .into_iter()
-        .map(|s| SourceVersion {
-            id: s.id,
-            content_sha256: s.content_sha256,
-            retrieved_at: s.retrieved_at,
-            supersedes_id: s.supersedes_id,
-        })
-        .collect();
-    Ok(web::Json(versions))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn diffs_are_by_word() {
-        let later = Instant::now() + DIFF_BUDGET;
-        let parts = word_diff("We will not sign this deal", "We will never sign this deal", later);
-        let ops: Vec<(&str, &str)> = parts.iter().map(|p| (p.op, p.text.as_str())).collect();
-        assert_eq!(
-            ops,
-            [("equal", "We will "), ("delete", "not"), ("insert", "never"), ("equal", " sign this deal")]
-        );
-        assert_eq!(word_diff("same", "same", later).len(), 1);
-    }
+    Ok(web::Json(provenance::source_versions(&mut *state.conn().await?, *id).await?))
 }

@@ -1,121 +1,78 @@
 //! `/speakers`: who said it.
 
-use chrono::{DateTime, Utc};
-use diesel::QueryResult;
-use diesel_async::AsyncPgConnection;
-use serde::Serialize;
+use actix_web::{HttpResponse, web};
+use serde_json::Value;
 use uuid::Uuid;
 
-use super::common::each_item;
-use super::resource::Resource;
-use crate::db::speaker::{self, Speaker, SpeakerFields, SpeakerFilter};
-use crate::db::{Page, PageRequest};
-use crate::domain::kinds::SpeakerKind;
-use crate::domain::speaker::{SpeakerDraft, SpeakerInput};
+use super::records::{cached, export as export_csv};
+use crate::cache::CachedRecord;
+use crate::db::speaker::SpeakerFilter;
+use crate::domain::speaker::SpeakerInput;
 use crate::http::error::ApiError;
-use crate::http::extractors::page_request;
+use crate::http::extractors::{Batch, IfMatch, JsonBody, Paged};
+use crate::http::middleware::access::Caller;
+use crate::http::responders::{Created, Listed, Tagged};
+use crate::http::state::{AppState, Reader};
+use crate::services::records::Submission;
+use crate::services::speakers::{self, SpeakerView};
 
-#[derive(Serialize)]
-pub struct SpeakerView {
-    id: Uuid,
-    name: String,
-    kind: SpeakerKind,
-    description: Option<String>,
-    aliases: Vec<String>,
-    wikidata_qid: Option<String>,
-    created_by: Option<Uuid>,
-    version: i32,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
+pub async fn create(
+    state: web::Data<AppState>,
+    Caller(caller): Caller,
+    body: JsonBody<SpeakerInput>,
+) -> Result<Tagged<SpeakerView>, ApiError> {
+    let created = speakers::create(&mut *state.conn().await?, caller, Submission::One(body.0)).await?;
+    Tagged::created("speakers", created)
 }
 
-impl From<Speaker> for SpeakerView {
-    fn from(row: Speaker) -> Self {
-        Self {
-            id: row.id,
-            name: row.name,
-            kind: row.kind,
-            description: row.description,
-            aliases: row.aliases.into_iter().flatten().collect(),
-            wikidata_qid: row.wikidata_qid,
-            created_by: row.created_by,
-            version: row.version,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        }
-    }
+pub async fn create_batch(
+    state: web::Data<AppState>,
+    Caller(caller): Caller,
+    body: JsonBody<Batch<SpeakerInput>>,
+) -> Result<Created<SpeakerView>, ApiError> {
+    let created =
+        speakers::create(&mut *state.conn().await?, caller, Submission::Batch(body.0.items)).await?;
+    Ok(Created::from(created))
 }
 
-pub struct Speakers;
+pub async fn get(reader: Reader, id: web::Path<Uuid>) -> Result<CachedRecord, ApiError> {
+    let id = *id;
+    cached(&reader, "speakers", id, async { Ok(speakers::get(&mut *reader.conn().await?, id).await?) }).await
+}
 
-impl Resource for Speakers {
-    const COLLECTION: &'static str = "speakers";
-    const ENTITY: &'static str = "speaker";
-    const READ_ONLY: &'static [&'static str] = &["id", "version", "created_at", "updated_at", "created_by"];
-    const FIXED: &'static [&'static str] = &[];
+pub async fn list(reader: Reader, query: Paged<SpeakerFilter>) -> Result<Listed<SpeakerView>, ApiError> {
+    let page = query.sorted_page()?;
+    let found = speakers::list(&mut *reader.conn().await?, &query.filter, page).await?;
+    Ok(Listed::of_records(found))
+}
 
-    type Row = Speaker;
-    type View = SpeakerView;
-    type Input = SpeakerInput;
-    type Fields = SpeakerFields;
-    type Query = SpeakerFilter;
+pub async fn export(reader: Reader, query: Paged<SpeakerFilter>) -> Result<HttpResponse, ApiError> {
+    let page = query.sorted_page()?;
+    let (filter, pages) = (std::rc::Rc::new(query.filter), reader.clone());
+    export_csv(&reader, "speakers", page, move |page| {
+        let (filter, reader) = (filter.clone(), pages.clone());
+        async move { Ok(speakers::list(&mut *reader.conn().await?, &filter, page).await?) }
+    })
+    .await
+}
 
-    async fn prepare(
-        _: &mut AsyncPgConnection,
-        inputs: Vec<SpeakerInput>,
-        batch: bool,
-        _: Option<Uuid>,
-    ) -> Result<Vec<SpeakerFields>, ApiError> {
-        each_item(inputs, batch, |input| SpeakerDraft::try_from(input).map(SpeakerFields::from))
-    }
+pub async fn update(
+    state: web::Data<AppState>,
+    Caller(caller): Caller,
+    id: web::Path<Uuid>,
+    IfMatch(expected): IfMatch,
+    patch: JsonBody<Value>,
+) -> Result<Tagged<SpeakerView>, ApiError> {
+    let saved = speakers::update(&mut *state.conn().await?, caller, *id, expected, patch.0).await?;
+    Ok(Tagged::ok(saved))
+}
 
-    async fn insert(
-        conn: &mut AsyncPgConnection,
-        rows: Vec<SpeakerFields>,
-        created_by: Uuid,
-    ) -> QueryResult<Vec<Speaker>> {
-        speaker::insert(conn, rows, created_by).await
-    }
-
-    async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Speaker> {
-        speaker::find(conn, id).await
-    }
-
-    fn page(query: &SpeakerFilter) -> Result<PageRequest, ApiError> {
-        page_request(query.limit, query.cursor.as_deref(), query.sort.as_deref())
-    }
-
-    async fn list(
-        conn: &mut AsyncPgConnection,
-        query: &SpeakerFilter,
-        page: PageRequest,
-    ) -> Result<Page<Speaker>, ApiError> {
-        Ok(speaker::list(conn, query, page).await?)
-    }
-
-    async fn update(
-        conn: &mut AsyncPgConnection,
-        id: Uuid,
-        version: i32,
-        fields: SpeakerFields,
-    ) -> QueryResult<Option<Speaker>> {
-        speaker::update(conn, id, version, fields).await
-    }
-
-    async fn soft_delete(
-        conn: &mut AsyncPgConnection,
-        id: Uuid,
-        version: i32,
-    ) -> QueryResult<Option<Speaker>> {
-        speaker::soft_delete(conn, id, version).await
-    }
-
-    async fn check_deletable(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), ApiError> {
-        match speaker::live_references(conn, id).await? {
-            0 => Ok(()),
-            cited => Err(ApiError::Conflict(format!(
-                "{cited} quotes and claims are attributed to this speaker; delete or reattribute them first"
-            ))),
-        }
-    }
+pub async fn delete(
+    state: web::Data<AppState>,
+    Caller(caller): Caller,
+    id: web::Path<Uuid>,
+    IfMatch(expected): IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    speakers::delete(&mut *state.conn().await?, caller, *id, expected).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -1,0 +1,129 @@
+//! What the audit trail records, typed: each action with the payload it carries. Services
+//! build these inside their transactions; `db::audit` stores them hash-chained.
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// The kinds of record the trail speaks of, by their names in `entity_type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    Source,
+    Speaker,
+    Quote,
+    Claim,
+    User,
+    ApiKey,
+}
+
+impl Entity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Source => "source",
+            Self::Speaker => "speaker",
+            Self::Quote => "quote",
+            Self::Claim => "claim",
+            Self::User => "user",
+            Self::ApiKey => "api_key",
+        }
+    }
+}
+
+/// What happened to the record. Record states are the API's views as JSON (a source's text
+/// by its hash only).
+#[derive(Debug, Clone)]
+pub enum Action {
+    Create {
+        after: Value,
+    },
+    Update {
+        before: Value,
+        after: Value,
+    },
+    Delete {
+        before: Value,
+    },
+    /// A verdict on a quote or claim: the item's status, assignee and version before; after,
+    /// those with the review and its evidence.
+    Review {
+        before: Value,
+        after: Value,
+    },
+    /// A quote joined a cluster of variants, or left one.
+    LinkVariant {
+        before: QuoteCluster,
+        after: QuoteCluster,
+    },
+    UnlinkVariant {
+        before: QuoteCluster,
+        after: QuoteCluster,
+    },
+    /// The hash never enters the trail; only that the password changed, by the versions.
+    ChangePassword {
+        version_before: i32,
+        version_after: i32,
+    },
+    Revoke {
+        before: Value,
+        after: Value,
+    },
+}
+
+/// Which cluster a quote belongs to, at a version.
+#[derive(Debug, Clone, Copy)]
+pub struct QuoteCluster {
+    pub canonical_quote_id: Option<Uuid>,
+    pub version: i32,
+}
+
+impl QuoteCluster {
+    fn to_json(self) -> Value {
+        json!({ "canonical_quote_id": self.canonical_quote_id, "version": self.version })
+    }
+}
+
+impl Action {
+    /// The name stored in `action`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Create { .. } => "create",
+            Self::Update { .. } => "update",
+            Self::Delete { .. } => "delete",
+            Self::Review { .. } => "review",
+            Self::LinkVariant { .. } => "link_variant",
+            Self::UnlinkVariant { .. } => "unlink_variant",
+            Self::ChangePassword { .. } => "change_password",
+            Self::Revoke { .. } => "revoke",
+        }
+    }
+
+    /// The record before and after, as stored in `before` and `after`.
+    pub fn into_states(self) -> (Option<Value>, Option<Value>) {
+        match self {
+            Self::Create { after } => (None, Some(after)),
+            Self::Delete { before } => (Some(before), None),
+            Self::Update { before, after }
+            | Self::Review { before, after }
+            | Self::Revoke { before, after } => (Some(before), Some(after)),
+            Self::LinkVariant { before, after } | Self::UnlinkVariant { before, after } => {
+                (Some(before.to_json()), Some(after.to_json()))
+            }
+            Self::ChangePassword { version_before, version_after } => {
+                (Some(json!({ "version": version_before })), Some(json!({ "version": version_after })))
+            }
+        }
+    }
+}
+
+/// One change to one record.
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    pub entity: Entity,
+    pub entity_id: Uuid,
+    pub action: Action,
+}
+
+impl AuditEvent {
+    pub fn new(entity: Entity, entity_id: Uuid, action: Action) -> Self {
+        Self { entity, entity_id, action }
+    }
+}

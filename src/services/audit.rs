@@ -1,0 +1,62 @@
+//! Reading the audit trail, and checking that nobody rewrote it.
+
+use diesel_async::AsyncPgConnection;
+
+use super::{ServiceError, ServiceResult};
+use crate::db::audit::{self, AuditFilter, StoredEvent, Verification};
+use crate::db::review::Item;
+use crate::db::{Page, PageRequest};
+use crate::domain::Principal;
+use crate::domain::audit::Entity;
+use crate::domain::kinds::Role;
+
+/// Entities whose history only admins read (accounts and credentials).
+const ADMIN_ONLY: [Entity; 2] = [Entity::User, Entity::ApiKey];
+
+/// The trail, filtered by entity or actor, in chain order. Only admins read the whole trail
+/// or the history of accounts and credentials.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    caller: Option<Principal>,
+    filter: &AuditFilter,
+    page: PageRequest<i64>,
+) -> ServiceResult<Page<StoredEvent>> {
+    let admin = caller.is_some_and(|c| c.at_least(Role::Admin));
+    match filter.entity_type.as_deref() {
+        Some(kind) if ADMIN_ONLY.iter().any(|e| e.name() == kind) && !admin => {
+            return Err(ServiceError::Forbidden(format!("the history of {kind} records is for admins")));
+        }
+        None if !admin => {
+            return Err(ServiceError::Forbidden(
+                "reading the whole trail is for admins; name an entity_type".into(),
+            ));
+        }
+        _ => {}
+    }
+    Ok(audit::list(conn, filter, page).await?)
+}
+
+/// Who changed a quote or claim, how and when: its audit events, oldest first. The history
+/// outlives a deletion, but the item must have existed.
+pub async fn history(
+    conn: &mut AsyncPgConnection,
+    item: Item,
+    page: PageRequest<i64>,
+) -> ServiceResult<Page<StoredEvent>> {
+    let (entity, id) = match item {
+        Item::Quote(id) => (Entity::Quote, id),
+        Item::Claim(id) => (Entity::Claim, id),
+    };
+    let filter =
+        AuditFilter { entity_type: Some(entity.name().to_owned()), entity_id: Some(id), actor_id: None };
+    let events = audit::list(conn, &filter, page).await?;
+    if events.rows.is_empty() && page.after.is_none() {
+        super::reviews::state_of(conn, item).await?;
+    }
+    Ok(events)
+}
+
+/// Walks the whole chain.
+pub async fn verify(conn: &mut AsyncPgConnection) -> ServiceResult<Verification> {
+    Ok(audit::verify(conn).await?)
+}

@@ -1,0 +1,275 @@
+//! From article to records: extraction candidates for a stored source, and accepting the
+//! chosen ones as quotes and claims (anchors checked like any other), all or nothing.
+
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::claims::{self, ClaimView};
+use super::quotes::{self, QuoteView};
+use super::records::Submission;
+use super::{ServiceError, ServiceResult, cpu, speakers};
+use crate::db::{source, speaker};
+use crate::domain::Principal;
+use crate::domain::anchor::{Anchor, AnchorInput, CONTEXT_CHARS};
+use crate::domain::claim::ClaimInput;
+use crate::domain::decimal::DecimalText;
+use crate::domain::extract::{self, ClaimCandidate, QuoteCandidate};
+use crate::domain::kinds::{ClaimQualifier, QuoteKind, SpeakerKind};
+use crate::domain::quote::QuoteInput;
+use crate::domain::speaker::SpeakerInput;
+
+/// Most candidates accepted in one request.
+const MAX_ACCEPT: usize = 1000;
+
+/// The anchor of `start..end` in `chars`, with the usual context.
+fn anchor(chars: &[char], start: usize, end: usize) -> Anchor {
+    Anchor {
+        prefix: chars[start.saturating_sub(CONTEXT_CHARS)..start].iter().collect(),
+        exact: chars[start..end].iter().collect(),
+        suffix: chars[end..(end + CONTEXT_CHARS).min(chars.len())].iter().collect(),
+        start: start as i32,
+        end: end as i32,
+    }
+}
+
+#[derive(Serialize)]
+pub struct QuoteProposal {
+    #[serde(flatten)]
+    candidate: QuoteCandidate,
+    anchor: Anchor,
+}
+
+#[derive(Serialize)]
+pub struct ClaimProposal {
+    #[serde(flatten)]
+    candidate: ClaimCandidate,
+    anchor: Anchor,
+}
+
+#[derive(Serialize)]
+pub struct Proposals {
+    quotes: Vec<QuoteProposal>,
+    claims: Vec<ClaimProposal>,
+    /// More candidates were found than are returned (`extract::MAX_CANDIDATES` of each kind).
+    truncated: bool,
+}
+
+async fn source_text(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<String> {
+    source::find(conn, id)
+        .await?
+        .content
+        .ok_or_else(|| ServiceError::Conflict("the source has no stored text to extract from".into()))
+}
+
+/// Candidates found in the source's text; nothing is stored.
+pub async fn propose(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<Proposals> {
+    let text = source_text(conn, id).await?;
+    let proposals = cpu::run(move || {
+        let chars: Vec<char> = text.chars().collect();
+        let found = extract::extract(&text);
+        Proposals {
+            quotes: found
+                .quotes
+                .into_iter()
+                .map(|q| QuoteProposal { anchor: anchor(&chars, q.start, q.end), candidate: q })
+                .collect(),
+            claims: found
+                .claims
+                .into_iter()
+                .map(|c| ClaimProposal {
+                    anchor: anchor(&chars, c.statement_start, c.statement_end),
+                    candidate: c,
+                })
+                .collect(),
+            truncated: found.truncated,
+        }
+    })
+    .await?;
+    Ok(proposals)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpeakerChoice {
+    /// An existing speaker; or else `name` and `kind` (found by name, or created).
+    #[serde(default)]
+    id: Option<Uuid>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    kind: Option<SpeakerKind>,
+    #[serde(default)]
+    role: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptedQuote {
+    text: String,
+    kind: QuoteKind,
+    #[serde(deserialize_with = "crate::domain::integral")]
+    start: u32,
+    speaker: SpeakerChoice,
+    #[serde(default)]
+    relayed_by: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptedClaim {
+    statement: String,
+    #[serde(deserialize_with = "crate::domain::integral")]
+    statement_start: u32,
+    value: DecimalText,
+    qualifier: ClaimQualifier,
+    #[serde(default)]
+    unit: Option<String>,
+    metric: String,
+    #[serde(default)]
+    claimant: Option<SpeakerChoice>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Acceptance {
+    #[serde(default)]
+    pub quotes: Vec<AcceptedQuote>,
+    #[serde(default)]
+    pub claims: Vec<AcceptedClaim>,
+}
+
+#[derive(Serialize)]
+pub struct Accepted {
+    quotes: Vec<QuoteView>,
+    claims: Vec<ClaimView>,
+}
+
+/// The speaker to attribute to: the one named by id, else a live one of that name and kind,
+/// else a new one.
+async fn speaker_for(
+    conn: &mut AsyncPgConnection,
+    caller: Principal,
+    choice: &SpeakerChoice,
+    pointer: &str,
+) -> ServiceResult<Uuid> {
+    if let Some(id) = choice.id {
+        return Ok(id);
+    }
+    let (Some(name), Some(kind)) = (&choice.name, choice.kind) else {
+        return Err(ServiceError::validation(pointer, "give the speaker's id, or its name and kind"));
+    };
+    if let Some(found) = speaker::find_by_name(conn, name, kind).await? {
+        return Ok(found.id);
+    }
+    let input = SpeakerInput {
+        name: name.clone(),
+        kind,
+        description: choice.role.clone(),
+        aliases: Vec::new(),
+        wikidata_qid: None,
+    };
+    let created = speakers::create(conn, caller, Submission::One(input))
+        .await
+        .map_err(|error| repointed(error, "", pointer))?;
+    created
+        .first()
+        .map(|saved| saved.id)
+        .ok_or_else(|| ServiceError::internal("a speaker insert returned no row"))
+}
+
+/// Stores the chosen candidates as quotes and claims, all or nothing. Each is checked like
+/// any other record: its anchor must match the source's text.
+pub async fn accept(
+    conn: &mut AsyncPgConnection,
+    caller: Principal,
+    source_id: Uuid,
+    acceptance: Acceptance,
+) -> ServiceResult<Accepted> {
+    if acceptance.quotes.len() + acceptance.claims.len() > MAX_ACCEPT {
+        return Err(ServiceError::validation("", format!("accept at most {MAX_ACCEPT} candidates at once")));
+    }
+    source_text(conn, source_id).await?;
+    conn.transaction(async move |conn| {
+        let mut quote_inputs = Vec::new();
+        for (i, q) in acceptance.quotes.into_iter().enumerate() {
+            let speaker_id = speaker_for(conn, caller, &q.speaker, &format!("/quotes/{i}/speaker")).await?;
+            let exact = (q.kind == QuoteKind::Indirect).then(|| q.text.clone());
+            quote_inputs.push(QuoteInput {
+                source_id,
+                speaker_id,
+                text: q.text,
+                kind: q.kind,
+                anchor: Some(AnchorInput { exact, start: Some(q.start), ..AnchorInput::default() }),
+                relayed_by: q.relayed_by,
+                said_at: None,
+                language: None,
+            });
+        }
+        let mut claim_inputs = Vec::new();
+        for (i, c) in acceptance.claims.into_iter().enumerate() {
+            let claimant_id = match &c.claimant {
+                Some(choice) => {
+                    Some(speaker_for(conn, caller, choice, &format!("/claims/{i}/claimant")).await?)
+                }
+                None => None,
+            };
+            claim_inputs.push(ClaimInput {
+                source_id,
+                claimant_id,
+                statement: c.statement,
+                metric: c.metric,
+                qualifier: c.qualifier,
+                value: Some(c.value),
+                lower_bound: None,
+                upper_bound: None,
+                unit: c.unit,
+                as_of: None,
+                period_start: None,
+                period_end: None,
+                place: None,
+                anchor: Some(AnchorInput { start: Some(c.statement_start), ..AnchorInput::default() }),
+                language: None,
+            });
+        }
+        let quotes = if quote_inputs.is_empty() {
+            Vec::new()
+        } else {
+            quotes::create(conn, caller, Submission::Batch(quote_inputs))
+                .await
+                .map_err(|error| repointed(error, "/items", "/quotes"))?
+        };
+        let claims = if claim_inputs.is_empty() {
+            Vec::new()
+        } else {
+            claims::create(conn, caller, Submission::Batch(claim_inputs))
+                .await
+                .map_err(|error| repointed(error, "/items", "/claims"))?
+        };
+        Ok(Accepted {
+            quotes: quotes.into_iter().map(|saved| saved.view).collect(),
+            claims: claims.into_iter().map(|saved| saved.view).collect(),
+        })
+    })
+    .await
+}
+
+/// Errors about the records made from the candidates, pointed at from the acceptance: a
+/// batch's `/items/N` is `/quotes/N` or `/claims/N` here, and a new speaker's fields are
+/// under the candidate that named it.
+fn repointed(error: ServiceError, from: &str, to: &str) -> ServiceError {
+    match error {
+        ServiceError::Validation(errors) => ServiceError::Validation(
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    if let Some(rest) = e.pointer.strip_prefix(from) {
+                        e.pointer = format!("{to}{rest}");
+                    }
+                    e
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}

@@ -1,0 +1,208 @@
+//! Reviews: verdicts on quotes and claims, recorded append-only at the version the reviewer
+//! read; an item's review history; and the queue of items waiting for review.
+
+use chrono::{DateTime, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::records::{Saved, version_to_replace};
+use super::{ServiceError, ServiceResult};
+use crate::db::review::{self, Item, QueueEntry, QueueFilter, Review, ReviewEvidence};
+use crate::db::{Page, PageRequest, audit, claim, quote, source};
+use crate::domain::audit::{Action, AuditEvent, Entity};
+use crate::domain::kinds::ReviewStatus;
+use crate::domain::review::{
+    BEST_RATING, EvidenceTarget, ItemState, Refusal, ReviewDraft, ReviewInput, WORST_RATING, assignee_after,
+    check_transition,
+};
+use crate::domain::{ExpectedVersion, Principal};
+
+#[derive(Serialize)]
+pub struct RatingView {
+    value: i16,
+    label: String,
+    best: i16,
+    worst: i16,
+}
+
+#[derive(Serialize)]
+pub struct EvidenceView {
+    source_id: Option<Uuid>,
+    url: Option<String>,
+    note: String,
+}
+
+#[derive(Serialize)]
+pub struct ReviewView {
+    id: Uuid,
+    quote_id: Option<Uuid>,
+    claim_id: Option<Uuid>,
+    reviewer_id: Uuid,
+    status: ReviewStatus,
+    rating: Option<RatingView>,
+    rationale: Option<String>,
+    evidence: Vec<EvidenceView>,
+    /// The item's version (ETag) this review produced.
+    item_version: i32,
+    created_at: DateTime<Utc>,
+}
+
+impl From<(Review, Vec<ReviewEvidence>)> for ReviewView {
+    fn from((review, evidence): (Review, Vec<ReviewEvidence>)) -> Self {
+        let rating = review.rating_value.zip(review.rating_label).map(|(value, label)| RatingView {
+            value,
+            label,
+            best: BEST_RATING,
+            worst: WORST_RATING,
+        });
+        Self {
+            id: review.id,
+            quote_id: review.quote_id,
+            claim_id: review.claim_id,
+            reviewer_id: review.reviewer_id,
+            status: review.status,
+            rating,
+            rationale: review.rationale,
+            evidence: evidence
+                .into_iter()
+                .map(|e| EvidenceView { source_id: e.source_id, url: e.url, note: e.note })
+                .collect(),
+            item_version: review.item_version,
+            created_at: review.created_at,
+        }
+    }
+}
+
+/// The review state of an item, as the audit trail records it.
+#[derive(Debug, Clone, Copy, Serialize)]
+struct ItemSnapshot {
+    status: ReviewStatus,
+    assignee_id: Option<Uuid>,
+    version: i32,
+}
+
+/// The item's review state and version; not found if it is not a live quote or claim.
+pub(super) async fn state_of(conn: &mut AsyncPgConnection, item: Item) -> ServiceResult<(ItemState, i32)> {
+    Ok(match item {
+        Item::Quote(id) => {
+            let row = quote::find(conn, id).await?;
+            (ItemState { status: row.status, assignee: row.assignee_id }, row.version)
+        }
+        Item::Claim(id) => {
+            let row = claim::find(conn, id).await?;
+            (ItemState { status: row.status, assignee: row.assignee_id }, row.version)
+        }
+    })
+}
+
+/// Records a review on the item at the version the reviewer read. Of many reviews sent
+/// against one version, exactly one is stored; the others are stale. The saved version is
+/// the item's new one.
+pub async fn record(
+    conn: &mut AsyncPgConnection,
+    caller: Principal,
+    item: Item,
+    expected: ExpectedVersion,
+    input: ReviewInput,
+) -> ServiceResult<Saved<ReviewView>> {
+    let draft = ReviewDraft::try_from(input)?;
+    let (state, current_version) = state_of(conn, item).await?;
+    let version = version_to_replace(&expected, current_version)?;
+    check_transition(caller.user_id, caller.role, state, draft.status).map_err(|refusal| match refusal {
+        Refusal::Forbidden(why) => ServiceError::Forbidden(why.into()),
+        Refusal::Conflict(why) => ServiceError::Conflict(why.into()),
+    })?;
+    check_evidence_sources(conn, &draft).await?;
+    let assignee = assignee_after(caller.user_id, draft.status);
+    let before = ItemSnapshot { status: state.status, assignee_id: state.assignee, version };
+    conn.transaction(async move |conn| {
+        let (review, evidence) = review::record(conn, item, version, caller.user_id, assignee, draft)
+            .await?
+            .ok_or(ServiceError::Stale { current: None })?;
+        let after =
+            ItemSnapshot { status: review.status, assignee_id: assignee, version: review.item_version };
+        let (entity, id) = match item {
+            Item::Quote(id) => (Entity::Quote, id),
+            Item::Claim(id) => (Entity::Claim, id),
+        };
+        let action = Action::Review {
+            before: json!({ "item": before }),
+            after: json!({ "item": after, "review": &review, "evidence": &evidence }),
+        };
+        audit::append(conn, Some(&caller), AuditEvent::new(entity, id, action)).await?;
+        Ok(Saved { id: review.id, version: review.item_version, view: ReviewView::from((review, evidence)) })
+    })
+    .await
+}
+
+/// Evidence that cites a stored source must cite one that exists.
+async fn check_evidence_sources(
+    conn: &mut diesel_async::AsyncPgConnection,
+    draft: &ReviewDraft,
+) -> ServiceResult<()> {
+    let cited: Vec<(usize, Uuid)> = draft
+        .evidence
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| match e.target {
+            EvidenceTarget::Source(id) => Some((i, id)),
+            EvidenceTarget::Url(_) => None,
+        })
+        .collect();
+    let ids: Vec<Uuid> = cited.iter().map(|(_, id)| *id).collect();
+    let found: Vec<Uuid> = source::find_many(conn, &ids).await?.into_iter().map(|s| s.id).collect();
+    match cited.iter().find(|(_, id)| !found.contains(id)) {
+        Some((i, id)) => {
+            Err(ServiceError::validation(format!("/evidence/{i}/source_id"), format!("no source {id}")))
+        }
+        None => Ok(()),
+    }
+}
+
+/// A page of the item's reviews, oldest first.
+pub async fn history(
+    conn: &mut AsyncPgConnection,
+    item: Item,
+    page: PageRequest,
+) -> ServiceResult<Page<(Uuid, ReviewView)>> {
+    state_of(conn, item).await?;
+    let reviews = review::history(conn, item, page).await?;
+    Ok(super::records::page_of(reviews, |(review, evidence)| {
+        (review.id, ReviewView::from((review, evidence)))
+    }))
+}
+
+#[derive(Serialize)]
+pub struct QueueView {
+    #[serde(rename = "type")]
+    item_type: String,
+    pub id: Uuid,
+    status: ReviewStatus,
+    assignee_id: Option<Uuid>,
+    summary: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<QueueEntry> for QueueView {
+    fn from(entry: QueueEntry) -> Self {
+        Self {
+            item_type: entry.item_type,
+            id: entry.id,
+            status: entry.status,
+            assignee_id: entry.assignee_id,
+            summary: entry.summary,
+            created_at: entry.created_at,
+        }
+    }
+}
+
+/// Items waiting for review, oldest first.
+pub async fn queue(
+    conn: &mut AsyncPgConnection,
+    filter: &QueueFilter,
+    page: PageRequest,
+) -> ServiceResult<Page<QueueView>> {
+    Ok(super::records::page_of(review::queue(conn, filter, page).await?, QueueView::from))
+}
