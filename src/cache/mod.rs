@@ -2,7 +2,7 @@
 //! the record changed, so a busy record costs no query.
 //!
 //! Why it stays right:
-//! - A trigger on each record table (migration `000010`) sends `NOTIFY attest_record_changes`
+//! - A trigger on each record table (see the migrations) sends `NOTIFY attest_record_changes`
 //!   with the id of every row updated or deleted, by anyone: this server, another one, the
 //!   CLI, plain SQL. The listener below drops that id from the cache.
 //! - A read that misses notes the cache's generation before it queries and stores its answer

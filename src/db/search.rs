@@ -9,29 +9,6 @@ use uuid::Uuid;
 
 use crate::domain::kinds::ReviewStatus;
 
-/// The text search configurations a query is parsed in. A record is indexed in its own
-/// language's configuration; the query, in all of them at once (OR), so one GIN lookup finds
-/// records in any language, and an inflected word still meets its stem.
-const CONFIGS: &[&str] = &[
-    "simple",
-    "english",
-    "french",
-    "german",
-    "spanish",
-    "italian",
-    "portuguese",
-    "dutch",
-    "russian",
-    "swedish",
-    "danish",
-    "norwegian",
-    "finnish",
-    "turkish",
-    "romanian",
-    "hungarian",
-    "arabic",
-];
-
 /// Matches ranked per query, at most: the first this many found (with every filter applied)
 /// are ranked and paged; a query matching more should be made more specific. Hits of a query
 /// that reached the cap say so (`capped`). Fetching and ranking the candidates is most of what
@@ -132,7 +109,7 @@ struct Reading {
     /// languages): what a record must match.
     #[diesel(sql_type = Text)]
     matching: String,
-    /// The configurations the table's records use, in the order of `CONFIGS`.
+    /// The configurations the table's records use (`search_configs`), in name order.
     #[diesel(sql_type = Array<Text>)]
     configs: Vec<String>,
     /// One reading per entry of `configs`: what a record is ranked against, in its own
@@ -147,11 +124,14 @@ struct Reading {
 }
 
 async fn read_query(conn: &mut AsyncPgConnection, q: &str, records: &str) -> diesel::QueryResult<Reading> {
+    // A record is indexed in its own language's configuration (`attest_search_config`, the
+    // one place the languages are listed); the query is read in every configuration the
+    // table's records use, at once (OR), so one GIN lookup finds records in any language and
+    // an inflected word still meets its stem.
     let query = "WITH readings AS (
-                     SELECT n, config, websearch_to_tsquery(config::regconfig, $1) AS q,
-                            phraseto_tsquery(config::regconfig, $1) AS phrase
-                       FROM unnest($2::text[]) WITH ORDINALITY AS c(config, n)
-                      WHERE config::regconfig IN (SELECT config FROM search_configs WHERE records = $3::regclass)),
+                     SELECT row_number() OVER (ORDER BY config::text) AS n, config::text AS config,
+                            websearch_to_tsquery(config, $1) AS q, phraseto_tsquery(config, $1) AS phrase
+                       FROM search_configs WHERE records = $2::regclass),
                  matching AS (
                      SELECT coalesce(string_agg(DISTINCT '(' || q::text || ')', ' | '), '') AS q
                        FROM readings WHERE numnode(q) > 0)
@@ -162,12 +142,7 @@ async fn read_query(conn: &mut AsyncPgConnection, q: &str, records: &str) -> die
                         coalesce((SELECT array_agg(CASE WHEN numnode(phrase) > 0 THEN phrase::text END ORDER BY n)
                                     FROM readings), '{}') AS phrases
                    FROM matching";
-    diesel::sql_query(query)
-        .bind::<Text, _>(q)
-        .bind::<Array<Text>, _>(CONFIGS)
-        .bind::<Text, _>(records)
-        .get_result(conn)
-        .await
+    diesel::sql_query(query).bind::<Text, _>(q).bind::<Text, _>(records).get_result(conn).await
 }
 
 /// What looking through one arrival slice costs, in matches of the one bitmap it replaces.
@@ -188,7 +163,7 @@ pub async fn search(
 ) -> diesel::QueryResult<Vec<Hit>> {
     let Shape { records, text, speaker, source, status } = shape(kind);
     let table = format!("{records} r");
-    // Each table's arrival sequence is named after it (migration 000011).
+    // Each table's arrival sequence is named after it (see the sources, quotes and claims migrations).
     let arrivals = format!("{records}_arrival_seq");
     let reading = read_query(conn, q, records).await?;
     if reading.matching.is_empty() {

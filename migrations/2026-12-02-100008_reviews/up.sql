@@ -1,24 +1,5 @@
--- Who submitted each record: submitters may change only their own.
-ALTER TABLE sources  ADD COLUMN created_by uuid REFERENCES users (id);
-ALTER TABLE speakers ADD COLUMN created_by uuid REFERENCES users (id);
-ALTER TABLE quotes   ADD COLUMN created_by uuid REFERENCES users (id);
-ALTER TABLE claims   ADD COLUMN created_by uuid REFERENCES users (id);
-
-CREATE TYPE review_status AS ENUM (
-    'unreviewed', 'in_review', 'verified', 'disputed', 'false', 'misleading', 'unverifiable', 'retracted'
-);
-
--- The current status of a reviewable item is its latest review, kept on the item (in the
--- same transaction as the review) so queues and filters need no lookup.
-ALTER TABLE quotes ADD COLUMN status review_status NOT NULL DEFAULT 'unreviewed';
-ALTER TABLE quotes ADD COLUMN assignee_id uuid REFERENCES users (id);
-ALTER TABLE claims ADD COLUMN status review_status NOT NULL DEFAULT 'unreviewed';
-ALTER TABLE claims ADD COLUMN assignee_id uuid REFERENCES users (id);
-
-CREATE INDEX quotes_status_idx ON quotes (status, id) WHERE deleted_at IS NULL;
-CREATE INDEX claims_status_idx ON claims (status, id) WHERE deleted_at IS NULL;
-
--- Append-only verdicts on a quote or a claim.
+-- Append-only verdicts on a quote or a claim. The verdict's status is also kept on the item
+-- (quotes.status, claims.status).
 CREATE TABLE reviews (
     id            uuid PRIMARY KEY,
     quote_id      uuid REFERENCES quotes (id),
@@ -39,6 +20,9 @@ CREATE TABLE reviews (
 
 CREATE INDEX reviews_quote_id_idx ON reviews (quote_id, created_at) WHERE quote_id IS NOT NULL;
 CREATE INDEX reviews_claim_id_idx ON reviews (claim_id, created_at) WHERE claim_id IS NOT NULL;
+-- An item's review history is read a page at a time, in id order (UUIDv7: creation order).
+CREATE INDEX reviews_quote_history_idx ON reviews (quote_id, id) WHERE quote_id IS NOT NULL;
+CREATE INDEX reviews_claim_history_idx ON reviews (claim_id, id) WHERE claim_id IS NOT NULL;
 
 -- What a verdict rests on: a stored source or a URL, each with a note.
 CREATE TABLE review_evidence (
@@ -53,12 +37,6 @@ CREATE TABLE review_evidence (
 );
 
 -- History is never rewritten.
-CREATE FUNCTION refuse_history_rewrite() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION '% is append-only', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
-END;
-$$;
-
 CREATE TRIGGER reviews_append_only BEFORE UPDATE OR DELETE ON reviews
     FOR EACH ROW EXECUTE FUNCTION refuse_history_rewrite();
 CREATE TRIGGER review_evidence_append_only BEFORE UPDATE OR DELETE ON review_evidence

@@ -1,2 +1,3 @@
 DROP TABLE claims;
+DROP SEQUENCE claims_arrival_seq;
 DROP TYPE claim_qualifier;

@@ -1,0 +1,11 @@
+DROP FUNCTION refuse_history_rewrite();
+DROP FUNCTION attest_notify_records_emptied();
+DROP FUNCTION attest_notify_record_change();
+DROP FUNCTION attest_note_search_config();
+DROP FUNCTION attest_note_search_configs();
+DROP FUNCTION attest_arrival_slice_rows();
+DROP FUNCTION attest_search_config(text);
+DROP TYPE review_status;
+DROP EXTENSION IF EXISTS btree_gin;
+DROP EXTENSION IF EXISTS btree_gist;
+DROP EXTENSION IF EXISTS pg_trgm;

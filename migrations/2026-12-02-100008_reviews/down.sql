@@ -1,0 +1,2 @@
+DROP TABLE review_evidence;
+DROP TABLE reviews;
