@@ -174,4 +174,4 @@ pub async fn list(
     Ok(Page::from_overfetch(query.load(conn).await?, page.limit))
 }
 
-super::versioned_queries!(claims, Claim, ClaimFields);
+super::versioned_queries!(claims, Claim, ClaimFields, (Uuid, ClaimFields), ClaimFilter);

@@ -48,3 +48,38 @@ impl References {
         }
     }
 }
+
+/// A record that quotes and claims refer to.
+#[derive(Debug, Clone, Copy)]
+pub enum Cited {
+    /// The source they were read in.
+    Source(Uuid),
+    /// The speaker they are attributed to (a quote's speaker, a claim's claimant).
+    Speaker(Uuid),
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Live quotes and claims referring to the record; a record they refer to cannot be deleted.
+pub async fn live_citations(conn: &mut AsyncPgConnection, cited: Cited) -> QueryResult<i64> {
+    use diesel_async::RunQueryDsl;
+    let (query, id) = match cited {
+        Cited::Source(id) => (
+            "SELECT (SELECT count(*) FROM quotes WHERE source_id = $1 AND deleted_at IS NULL)
+                  + (SELECT count(*) FROM claims WHERE source_id = $1 AND deleted_at IS NULL) AS n",
+            id,
+        ),
+        Cited::Speaker(id) => (
+            "SELECT (SELECT count(*) FROM quotes WHERE speaker_id = $1 AND deleted_at IS NULL)
+                  + (SELECT count(*) FROM claims WHERE claimant_id = $1 AND deleted_at IS NULL) AS n",
+            id,
+        ),
+    };
+    let count: Count =
+        diesel::sql_query(query).bind::<diesel::sql_types::Uuid, _>(id).get_result(conn).await?;
+    Ok(count.n)
+}

@@ -243,24 +243,6 @@ pub async fn list(
     Ok(Page::from_overfetch(rows.into_iter().map(Source::from).collect(), page.limit))
 }
 
-/// Live quotes and claims read from this source; a source they cite cannot be deleted.
-pub async fn live_references(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<i64> {
-    use crate::db::schema::{claims, quotes};
-    let quotes: i64 = quotes::table
-        .filter(quotes::source_id.eq(id))
-        .filter(quotes::deleted_at.is_null())
-        .count()
-        .get_result(conn)
-        .await?;
-    let claims: i64 = claims::table
-        .filter(claims::source_id.eq(id))
-        .filter(claims::deleted_at.is_null())
-        .count()
-        .get_result(conn)
-        .await?;
-    Ok(quotes + claims)
-}
-
 /// Whether any live quote or claim citing the source has been reviewed (is past `unreviewed`).
 pub async fn has_reviewed_citations(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
     use crate::db::schema::{claims, quotes};
@@ -280,4 +262,4 @@ pub async fn has_reviewed_citations(conn: &mut AsyncPgConnection, id: Uuid) -> Q
     .await
 }
 
-super::versioned_queries!(sources, Source, SourceFields, listed as SourceListed);
+super::versioned_queries!(sources, Source, SourceFields, NewSource, SourceFilter, listed as SourceListed);

@@ -103,25 +103,7 @@ pub async fn list(
     Ok(Page::from_overfetch(query.load(conn).await?, page.limit))
 }
 
-/// Live quotes and claims attributed to this speaker; such a speaker cannot be deleted.
-pub async fn live_references(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<i64> {
-    use crate::db::schema::{claims, quotes};
-    let quotes: i64 = quotes::table
-        .filter(quotes::speaker_id.eq(id))
-        .filter(quotes::deleted_at.is_null())
-        .count()
-        .get_result(conn)
-        .await?;
-    let claims: i64 = claims::table
-        .filter(claims::claimant_id.eq(id))
-        .filter(claims::deleted_at.is_null())
-        .count()
-        .get_result(conn)
-        .await?;
-    Ok(quotes + claims)
-}
-
-super::versioned_queries!(speakers, Speaker, SpeakerFields);
+super::versioned_queries!(speakers, Speaker, SpeakerFields, SpeakerFields, SpeakerFilter);
 
 /// A live speaker with exactly this name (any case) and kind, the oldest if several.
 pub async fn find_by_name(

@@ -1,7 +1,9 @@
 //! What every table module shares: keyset pages, versioned rows and their queries, and the
 //! list filters of reviewable records.
 
+use diesel::QueryResult;
 use diesel::sql_types::Text;
+use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 diesel::define_sql_function! {
@@ -34,23 +36,64 @@ impl<T> Page<T> {
     }
 }
 
-/// A stored row with an id and a version (its ETag).
-pub trait Versioned {
+/// A stored record with an id and a version (its ETag), and the queries every versioned,
+/// soft-deleted table shares: read a live row, and update or delete one only at the version
+/// its writer read (optimistic concurrency). `versioned_queries!` implements it for a table.
+pub trait Versioned: Clone + Send + Sized + 'static {
+    /// What an update sets.
+    type Changes: Send;
+    /// A checked row to insert.
+    type New: Send;
+    /// What a list of the table is filtered by.
+    type Filter: serde::de::DeserializeOwned + Sync + 'static;
+
     fn id(&self) -> Uuid;
     fn version(&self) -> i32;
     /// The user who submitted it (none for rows older than accounts).
     fn created_by(&self) -> Option<Uuid>;
+    /// A live (not deleted) row.
+    fn find(conn: &mut AsyncPgConnection, id: Uuid) -> impl Future<Output = QueryResult<Self>> + Send;
+    /// Inserts the rows, in order, submitted by `created_by`.
+    fn insert(
+        conn: &mut AsyncPgConnection,
+        rows: Vec<Self::New>,
+        created_by: Uuid,
+    ) -> impl Future<Output = QueryResult<Vec<Self>>> + Send;
+    /// A page of the live rows matching the filter.
+    fn list(
+        conn: &mut AsyncPgConnection,
+        filter: &Self::Filter,
+        page: PageRequest,
+    ) -> impl Future<Output = QueryResult<Page<Self>>> + Send;
+    /// Applies `changes` if the row is live at `expected_version`; `None` if it is not.
+    fn update(
+        conn: &mut AsyncPgConnection,
+        id: Uuid,
+        expected_version: i32,
+        changes: Self::Changes,
+    ) -> impl Future<Output = QueryResult<Option<Self>>> + Send;
+    /// Marks the row deleted (it stays in the table for history) if it is live at
+    /// `expected_version`; `None` if it is not.
+    fn soft_delete(
+        conn: &mut AsyncPgConnection,
+        id: Uuid,
+        expected_version: i32,
+    ) -> impl Future<Output = QueryResult<Option<Self>>> + Send;
 }
 
-/// The queries every versioned, soft-deleted table shares: read a live row, and update or
-/// delete it only at the version the client read (optimistic concurrency). A write that
-/// finds no live row at that version returns `None`.
+/// The queries every versioned, soft-deleted table shares (`find`, `update`, `soft_delete`
+/// and the keyset `page_query` of its lists), as functions of the table's module and as its
+/// row's `Versioned` implementation. A write that finds no live row at the version its writer
+/// read returns `None`.
+///
+/// Its `insert` and `list` are the module's own functions of those names: a table inserts
+/// `$new` rows and filters its lists by `$filter`.
 macro_rules! versioned_queries {
-    ($table:ident, $row:ty, $changes:ty) => {
-        $crate::db::versioned_queries!($table, $row, $changes, listed as $row);
+    ($table:ident, $row:ty, $changes:ty, $new:ty, $filter:ty) => {
+        $crate::db::versioned_queries!($table, $row, $changes, $new, $filter, listed as $row);
     };
     // `$listed`: what a page of the table reads of each row (the row, or less of it).
-    ($table:ident, $row:ty, $changes:ty, listed as $listed:ty) => {
+    ($table:ident, $row:ty, $changes:ty, $new:ty, $filter:ty, listed as $listed:ty) => {
         /// Live rows after the page's cursor, in id order, one more than the page holds.
         fn page_query(
             page: $crate::db::PageRequest,
@@ -74,6 +117,10 @@ macro_rules! versioned_queries {
         }
 
         impl $crate::db::Versioned for $row {
+            type Changes = $changes;
+            type New = $new;
+            type Filter = $filter;
+
             fn id(&self) -> Uuid {
                 self.id
             }
@@ -84,6 +131,46 @@ macro_rules! versioned_queries {
 
             fn created_by(&self) -> Option<Uuid> {
                 self.created_by
+            }
+
+            fn find(
+                conn: &mut AsyncPgConnection,
+                id: Uuid,
+            ) -> impl Future<Output = QueryResult<Self>> + Send {
+                find(conn, id)
+            }
+
+            fn insert(
+                conn: &mut AsyncPgConnection,
+                rows: Vec<$new>,
+                created_by: Uuid,
+            ) -> impl Future<Output = QueryResult<Vec<Self>>> + Send {
+                insert(conn, rows, created_by)
+            }
+
+            fn list(
+                conn: &mut AsyncPgConnection,
+                filter: &$filter,
+                page: $crate::db::PageRequest,
+            ) -> impl Future<Output = QueryResult<$crate::db::Page<Self>>> + Send {
+                list(conn, filter, page)
+            }
+
+            fn update(
+                conn: &mut AsyncPgConnection,
+                id: Uuid,
+                expected_version: i32,
+                changes: $changes,
+            ) -> impl Future<Output = QueryResult<Option<Self>>> + Send {
+                update(conn, id, expected_version, changes)
+            }
+
+            fn soft_delete(
+                conn: &mut AsyncPgConnection,
+                id: Uuid,
+                expected_version: i32,
+            ) -> impl Future<Output = QueryResult<Option<Self>>> + Send {
+                soft_delete(conn, id, expected_version)
             }
         }
 

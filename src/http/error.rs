@@ -16,108 +16,81 @@ use crate::services::ServiceError;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// What the HTTP edge refuses itself (a request it cannot read, a method a path does not
+/// have), and every failure of a use case (`ServiceError`).
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// The body is JSON but not of the expected shape (unknown field, wrong type, missing field).
-    #[error("the request body does not match the expected schema")]
-    InvalidBody(Vec<FieldError>),
-    /// The body has the right shape but the values break a rule.
-    #[error("the request is not valid")]
-    Validation(Vec<FieldError>),
     #[error("the request body is not valid JSON: {0}")]
     MalformedJson(String),
-    /// A path segment or query parameter could not be parsed.
+    /// A path segment, query parameter or header could not be parsed.
     #[error("{0}")]
     BadParameter(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
-    /// No credentials, or credentials that are not valid (401 with `WWW-Authenticate`).
-    #[error("{0}")]
-    Unauthorized(String),
-    /// A known caller without the right (403).
-    #[error("{0}")]
-    Forbidden(String),
-    #[error("{0}")]
-    NotFound(String),
     #[error("method not allowed")]
     MethodNotAllowed(Vec<Method>),
-    #[error("{0}")]
-    Conflict(String),
-    #[error("the record has changed since it was read")]
-    PreconditionFailed { current: Option<i32> },
     #[error("this write needs an If-Match header with the record's ETag")]
     PreconditionRequired,
-    #[error("too many failed attempts; try again in {retry_after} seconds")]
-    TooManyRequests { retry_after: u64 },
-    #[error("the database is unavailable; try again shortly")]
-    Unavailable,
-    /// A capacity limit reached: heavy work queued too long, too many exports, a query past
-    /// its statement timeout (503 with `Retry-After`).
-    #[error("{0}")]
-    Overloaded(String),
-    /// Up, but not ready to serve (503 with `Retry-After`).
-    #[error("{0}")]
-    NotReady(String),
-    #[error("internal error")]
-    Internal(String),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
 }
 
 impl ApiError {
-    pub fn validation(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
-        Self::Validation(vec![FieldError::new(pointer, detail)])
-    }
-
-    pub fn not_found(what: &str) -> Self {
-        Self::NotFound(format!("{what} not found"))
-    }
-
     pub fn internal(error: impl std::fmt::Display) -> Self {
-        Self::Internal(error.to_string())
+        ServiceError::internal(error).into()
     }
 
     /// The status and the problem type's slug, in one place.
     fn kind(&self) -> (StatusCode, &'static str) {
+        use ServiceError as S;
         match self {
-            Self::InvalidBody(_) => (StatusCode::BAD_REQUEST, "invalid-body"),
             Self::MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed-json"),
             Self::BadParameter(_) => (StatusCode::BAD_REQUEST, "bad-parameter"),
-            Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation-error"),
             Self::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type"),
             Self::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large"),
-            Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
-            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not-found"),
             Self::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed"),
-            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-            Self::PreconditionFailed { .. } => (StatusCode::PRECONDITION_FAILED, "precondition-failed"),
             Self::PreconditionRequired => (StatusCode::PRECONDITION_REQUIRED, "precondition-required"),
-            Self::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-requests"),
-            Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
-            Self::Overloaded(_) => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
-            Self::NotReady(_) => (StatusCode::SERVICE_UNAVAILABLE, "not-ready"),
-            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal-error"),
+            Self::Service(error) => match error {
+                S::InvalidShape(_) => (StatusCode::BAD_REQUEST, "invalid-body"),
+                S::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation-error"),
+                S::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+                S::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+                S::NotFound(_) => (StatusCode::NOT_FOUND, "not-found"),
+                S::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+                S::Stale { .. } => (StatusCode::PRECONDITION_FAILED, "precondition-failed"),
+                S::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-requests"),
+                S::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+                S::Overloaded(_) => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
+                S::NotReady(_) => (StatusCode::SERVICE_UNAVAILABLE, "not-ready"),
+                S::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal-error"),
+            },
         }
     }
-}
 
-/// A use case's failure, said in HTTP.
-impl From<ServiceError> for ApiError {
-    fn from(error: ServiceError) -> Self {
-        match error {
-            ServiceError::InvalidShape(errors) => Self::InvalidBody(errors),
-            ServiceError::Validation(errors) => Self::Validation(errors),
-            ServiceError::Unauthenticated(why) => Self::Unauthorized(why),
-            ServiceError::Forbidden(why) => Self::Forbidden(why),
-            ServiceError::NotFound(what) => Self::NotFound(what),
-            ServiceError::Conflict(why) => Self::Conflict(why),
-            ServiceError::Stale { current } => Self::PreconditionFailed { current },
-            ServiceError::Throttled { retry_after } => Self::TooManyRequests { retry_after },
-            ServiceError::Unavailable => Self::Unavailable,
-            ServiceError::Overloaded(why) => Self::Overloaded(why),
-            ServiceError::NotReady(why) => Self::NotReady(why),
-            ServiceError::Internal(cause) => Self::Internal(cause),
+    /// The header an answer with this error carries, if any.
+    fn header(&self) -> Option<(header::HeaderName, HeaderValue)> {
+        use ServiceError as S;
+        match self {
+            Self::MethodNotAllowed(allowed) => {
+                let allow = allowed.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+                HeaderValue::from_str(&allow).ok().map(|value| (header::ALLOW, value))
+            }
+            Self::Service(S::Unavailable | S::NotReady(_)) => {
+                Some((header::RETRY_AFTER, HeaderValue::from_static("1")))
+            }
+            Self::Service(S::Overloaded(_)) => Some((header::RETRY_AFTER, HeaderValue::from_static("2"))),
+            Self::Service(S::Throttled { retry_after }) => {
+                Some((header::RETRY_AFTER, HeaderValue::from(*retry_after)))
+            }
+            Self::Service(S::Unauthenticated(_)) => {
+                Some((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"attest\"")))
+            }
+            Self::Service(S::Stale { current: Some(current) }) => {
+                HeaderValue::from_str(&etag(*current)).ok().map(|value| (header::ETAG, value))
+            }
+            _ => None,
         }
     }
 }
@@ -159,49 +132,22 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let errors: &[FieldError] = match self {
-            Self::InvalidBody(errors) | Self::Validation(errors) => errors,
+            Self::Service(ServiceError::InvalidShape(errors) | ServiceError::Validation(errors)) => errors,
             _ => &[],
         };
-        let detail = match self {
+        let detail = match (self, errors) {
             // Never leak internals (SQL, paths) to the client; the log has them.
-            Self::Internal(cause) => {
+            (Self::Service(ServiceError::Internal(cause)), _) => {
                 tracing::error!(%cause, "internal error");
                 self.to_string()
             }
-            Self::InvalidBody(errors) | Self::Validation(errors) => match errors.as_slice() {
-                [only] => format!("{}: {}", only.pointer, only.detail),
-                _ => self.to_string(),
-            },
+            (_, [only]) => format!("{}: {}", only.pointer, only.detail),
             _ => self.to_string(),
         };
         let (status, slug) = self.kind();
         let mut response = problem_response(status, slug, detail, errors);
-        let headers = response.headers_mut();
-        match self {
-            Self::MethodNotAllowed(allowed) => {
-                let allow = allowed.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
-                if let Ok(value) = HeaderValue::from_str(&allow) {
-                    headers.insert(header::ALLOW, value);
-                }
-            }
-            Self::Unavailable | Self::NotReady(_) => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            }
-            Self::Overloaded(_) => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
-            }
-            Self::TooManyRequests { retry_after } => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
-            }
-            Self::Unauthorized(_) => {
-                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"attest\""));
-            }
-            Self::PreconditionFailed { current: Some(current) } => {
-                if let Ok(value) = HeaderValue::from_str(&etag(*current)) {
-                    headers.insert(header::ETAG, value);
-                }
-            }
-            _ => {}
+        if let Some((name, value)) = self.header() {
+            response.headers_mut().insert(name, value);
         }
         response
     }

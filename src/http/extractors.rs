@@ -16,6 +16,7 @@ use crate::db::PageRequest;
 use crate::domain::{ExpectedVersion, FieldError};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
+use crate::services::ServiceError;
 
 pub const DEFAULT_PAGE_SIZE: i64 = 50;
 pub const MAX_PAGE_SIZE: i64 = 500;
@@ -44,10 +45,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             // Every body of this API is a JSON object; refuse arrays and scalars up front, before
             // anything else (If-Match, lookups) is looked at.
             if bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b != b'{') {
-                return Err(ApiError::InvalidBody(vec![FieldError::new(
-                    "",
-                    "the body must be a JSON object",
-                )]));
+                let error = FieldError::new("", "the body must be a JSON object");
+                return Err(ServiceError::InvalidShape(vec![error]).into());
             }
             let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
             let value = serde_path_to_error::deserialize(&mut deserializer).map_err(body_error)?;
@@ -73,7 +72,9 @@ fn check_json_media_type(req: &HttpRequest) -> Result<(), ApiError> {
 fn body_error(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     use serde_json::error::Category;
     match error.inner().classify() {
-        Category::Data => ApiError::InvalidBody(vec![FieldError::at_path(error.path(), error.inner())]),
+        Category::Data => {
+            ServiceError::InvalidShape(vec![FieldError::at_path(error.path(), error.inner())]).into()
+        }
         Category::Syntax | Category::Eof | Category::Io => ApiError::MalformedJson(error.inner().to_string()),
     }
 }

@@ -46,7 +46,7 @@ pub struct AppState {
 
 impl AppState {
     /// A connection to the primary: for writes, and for reads that must see the latest state.
-    pub async fn conn(&self) -> ServiceResult<DbConn> {
+    pub async fn primary(&self) -> ServiceResult<DbConn> {
         let mut conn = self.database.primary.get().await?;
         if !self.schema_ready.load(Ordering::Relaxed) {
             if !crate::db::schema_is_current(&mut conn).await? {
@@ -60,7 +60,7 @@ impl AppState {
     /// A connection for a read that tolerates replication lag: the next replica that
     /// answers and has replayed `after` (the caller's last write, when it says), else the
     /// primary. A replica that is down or behind costs a fallback, never an error.
-    pub async fn read_conn(&self, after: Option<WalPosition>) -> ServiceResult<DbConn> {
+    pub async fn replica_after(&self, after: Option<WalPosition>) -> ServiceResult<DbConn> {
         let replicas = &self.database.replicas;
         // Until the primary's schema is known to be current, nothing reads anywhere else.
         if !replicas.is_empty() && self.schema_ready.load(Ordering::Relaxed) {
@@ -76,13 +76,13 @@ impl AppState {
                 }
             }
         }
-        self.conn().await
+        self.primary().await
     }
 }
 
 impl Connections for AppState {
     async fn primary(&self) -> ServiceResult<DbConn> {
-        self.conn().await
+        AppState::primary(self).await
     }
 }
 
@@ -91,7 +91,7 @@ impl Connections for AppState {
 pub static WAL_POSITION_HEADER: header::HeaderName = header::HeaderName::from_static("attest-lsn");
 
 /// Where a read that tolerates replication lag gets its connection (see
-/// `AppState::read_conn`). A request carrying `Attest-Lsn` is served by a node that has
+/// `AppState::replica_after`). A request carrying `Attest-Lsn` is served by a node that has
 /// replayed that position; an unreadable value is taken as "latest", which only the primary
 /// is sure to have.
 #[derive(Clone)]
@@ -103,8 +103,8 @@ pub struct Reader {
 impl Reader {
     pub async fn conn(&self) -> ServiceResult<DbConn> {
         match self.after {
-            Some(None) => self.state.conn().await,
-            after => self.state.read_conn(after.flatten()).await,
+            Some(None) => self.state.primary().await,
+            after => self.state.replica_after(after.flatten()).await,
         }
     }
 

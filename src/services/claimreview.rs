@@ -125,51 +125,34 @@ async fn verdict(conn: &mut AsyncPgConnection, item: Item) -> ServiceResult<Revi
         .ok_or_else(|| ServiceError::Conflict("this item has no published verdict yet".into()))
 }
 
-/// The ClaimReview of a claim's verdict.
-pub async fn claim_document(
+/// The ClaimReview of a quote's or a claim's verdict.
+pub async fn document_for(
     conn: &mut AsyncPgConnection,
     publisher: &Publisher,
-    id: Uuid,
+    item: Item,
 ) -> ServiceResult<Value> {
-    let row = claim::find(conn, id).await?;
-    let verdict = verdict(conn, Item::Claim(id)).await?;
-    let author = match row.claimant_id {
-        Some(claimant) => Some(speaker::find(conn, claimant).await?),
-        None => None,
+    let (path, id, claim, author, appearances) = match item {
+        Item::Claim(id) => {
+            let row = claim::find(conn, id).await?;
+            let author = match row.claimant_id {
+                Some(claimant) => Some(speaker::find(conn, claimant).await?),
+                None => None,
+            };
+            ("claims", id, row.statement, author, vec![source::find_listed(conn, row.source_id).await?])
+        }
+        Item::Quote(id) => {
+            let row = quote::find(conn, id).await?;
+            // Every report of the utterance is an appearance; the earliest is the first.
+            let cluster = quote::cluster(conn, quote::root_of(&row)).await?;
+            let mut appearances: Vec<SourceListed> =
+                cluster.members.into_iter().map(|(_, source, _)| source).collect();
+            appearances.dedup_by_key(|s| s.id);
+            ("quotes", id, row.text, speaker::find(conn, row.speaker_id).await.optional()?, appearances)
+        }
     };
-    let appearances = vec![source::find_listed(conn, row.source_id).await?];
-    Ok(document(Reviewed {
-        publisher,
-        url: format!("{}/claims/{id}/claimreview", publisher.base_url),
-        claim: row.statement,
-        author,
-        appearances,
-        verdict,
-    }))
-}
-
-/// The ClaimReview of a quote's verdict.
-pub async fn quote_document(
-    conn: &mut AsyncPgConnection,
-    publisher: &Publisher,
-    id: Uuid,
-) -> ServiceResult<Value> {
-    let row = quote::find(conn, id).await?;
-    let verdict = verdict(conn, Item::Quote(id)).await?;
-    // Every report of the utterance is an appearance; the earliest is the first.
-    let cluster = quote::cluster(conn, quote::root_of(&row)).await?;
-    let mut appearances: Vec<SourceListed> =
-        cluster.members.into_iter().map(|(_, source, _)| source).collect();
-    appearances.dedup_by_key(|s| s.id);
-    let author = speaker::find(conn, row.speaker_id).await.optional()?;
-    Ok(document(Reviewed {
-        publisher,
-        url: format!("{}/quotes/{id}/claimreview", publisher.base_url),
-        claim: row.text,
-        author,
-        appearances,
-        verdict,
-    }))
+    let verdict = verdict(conn, item).await?;
+    let url = format!("{}/{path}/{id}/claimreview", publisher.base_url);
+    Ok(document(Reviewed { publisher, url, claim, author, appearances, verdict }))
 }
 
 /// Every quote and claim whose latest verdict was recorded since `since`, oldest first, each
@@ -183,10 +166,11 @@ pub async fn feed(
     let reviewed = review::reviewed_since(conn, since, page).await?;
     let mut documents = Vec::with_capacity(reviewed.rows.len());
     for entry in reviewed.rows {
-        let document = match entry.item_type.as_str() {
-            "claim" => claim_document(conn, publisher, entry.id).await?,
-            _ => quote_document(conn, publisher, entry.id).await?,
+        let item = match entry.item_type.as_str() {
+            "claim" => Item::Claim(entry.id),
+            _ => Item::Quote(entry.id),
         };
+        let document = document_for(conn, publisher, item).await?;
         documents.push(((entry.reviewed_at, entry.id), document));
     }
     Ok(Page { rows: documents, has_more: reviewed.has_more })

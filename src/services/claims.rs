@@ -1,25 +1,19 @@
 //! Claims: numeric assertions, with exact values, anchored in the source they were read in.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::Serialize;
-use serde_json::Value;
 use uuid::Uuid;
 
-use super::records::{
-    Saved, Submission, check_cited_text, check_may_change, created, deleted, merge_patch, page_of, to_json,
-    unchanged, updated, version_to_replace, written,
-};
-use super::{ServiceResult, cpu};
-use crate::db::claim::{self, Claim, ClaimFields, ClaimFilter};
-use crate::db::references::References;
-use crate::db::{Page, PageRequest};
+use super::ServiceResult;
+use super::records::{RecordKind, Submission, anchor_all, unchanged};
+use crate::db::claim::{Claim, ClaimFields};
+use crate::domain::Principal;
 use crate::domain::anchor::Anchor;
 use crate::domain::audit::Entity;
 use crate::domain::claim::{ClaimDraft, ClaimInput};
 use crate::domain::decimal::to_plain_string;
 use crate::domain::kinds::{ClaimQualifier, ReviewStatus};
-use crate::domain::{ExpectedVersion, Principal};
 
 #[derive(Serialize)]
 pub struct ClaimView {
@@ -79,84 +73,41 @@ impl From<Claim> for ClaimView {
     }
 }
 
-/// Validates every draft, checks what it refers to and anchors it in its source's text.
-async fn prepare(
-    conn: &mut AsyncPgConnection,
-    drafts: Submission<ClaimDraft>,
-) -> ServiceResult<Submission<(Uuid, ClaimFields)>> {
-    check_cited_text(conn, drafts.iter().map(|d| d.source_id)).await?;
-    let references = References::load(
-        conn,
-        drafts.iter().map(|d| d.source_id),
-        drafts.iter().filter_map(|d| d.claimant_id),
-    )
-    .await?;
-    // Anchoring reads each source's whole text: CPU work, off the async workers.
-    cpu::run(move || drafts.check(|draft| ClaimFields::resolve(draft, &references))).await?
-}
+pub struct Claims;
 
-pub async fn create(
-    conn: &mut AsyncPgConnection,
-    caller: Principal,
-    submission: Submission<ClaimInput>,
-) -> ServiceResult<Vec<Saved<ClaimView>>> {
-    let fields = prepare(conn, submission.check(ClaimDraft::try_from)?).await?;
-    conn.transaction(async move |conn| {
-        let rows = claim::insert(conn, fields.into_vec(), caller.user_id).await?;
-        created(conn, &caller, Entity::Claim, rows, ClaimView::from, std::convert::identity).await
-    })
-    .await
-}
+impl RecordKind for Claims {
+    const ENTITY: Entity = Entity::Claim;
+    type Row = Claim;
+    type View = ClaimView;
+    type Input = ClaimInput;
 
-pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<Saved<ClaimView>> {
-    Ok(Saved::of(claim::find(conn, id).await?, ClaimView::from))
-}
+    async fn check(
+        conn: &mut AsyncPgConnection,
+        inputs: Submission<ClaimInput>,
+    ) -> ServiceResult<Submission<(Uuid, ClaimFields)>> {
+        anchor_all(
+            conn,
+            inputs.check(ClaimDraft::try_from)?,
+            |d| d.source_id,
+            |d| d.claimant_id,
+            ClaimFields::resolve,
+        )
+        .await
+    }
 
-pub async fn list(
-    conn: &mut AsyncPgConnection,
-    filter: &ClaimFilter,
-    page: PageRequest,
-) -> ServiceResult<Page<Saved<ClaimView>>> {
-    Ok(page_of(claim::list(conn, filter, page).await?, |row| Saved::of(row, ClaimView::from)))
-}
+    /// A claim stays in the source it was read in: the same words elsewhere are another claim.
+    async fn change(
+        conn: &mut AsyncPgConnection,
+        _: &Principal,
+        current: &Claim,
+        input: ClaimInput,
+    ) -> ServiceResult<ClaimFields> {
+        unchanged("/source_id", input.source_id == current.source_id)?;
+        let (_, fields) = Self::check(conn, Submission::One(input)).await?.into_one();
+        Ok(fields)
+    }
 
-/// A JSON Merge Patch over the claim's fields, validated and anchored like a create. It stays
-/// in the source it was read in: the same words elsewhere are another claim.
-pub async fn update(
-    conn: &mut AsyncPgConnection,
-    caller: Principal,
-    id: Uuid,
-    expected: ExpectedVersion,
-    patch: Value,
-) -> ServiceResult<Saved<ClaimView>> {
-    let current = claim::find(conn, id).await?;
-    check_may_change(&caller, current.created_by, current.status != ReviewStatus::Unreviewed)?;
-    let (source_id, current_version) = (current.source_id, current.version);
-    let before = to_json(&ClaimView::from(current))?;
-    let input: ClaimInput = merge_patch(&before, patch)?;
-    unchanged("/source_id", input.source_id == source_id)?;
-    let (_, fields) = prepare(conn, Submission::One(ClaimDraft::try_from(input)?)).await?.into_one();
-    let version = version_to_replace(&expected, current_version)?;
-    conn.transaction(async move |conn| {
-        let row = written(claim::update(conn, id, version, fields).await?)?;
-        updated(conn, &caller, Entity::Claim, before, row, ClaimView::from).await
-    })
-    .await
-}
-
-pub async fn delete(
-    conn: &mut AsyncPgConnection,
-    caller: Principal,
-    id: Uuid,
-    expected: ExpectedVersion,
-) -> ServiceResult<()> {
-    let current = claim::find(conn, id).await?;
-    check_may_change(&caller, current.created_by, current.status != ReviewStatus::Unreviewed)?;
-    let version = version_to_replace(&expected, current.version)?;
-    let before = to_json(&ClaimView::from(current))?;
-    conn.transaction(async move |conn| {
-        written(claim::soft_delete(conn, id, version).await?)?;
-        deleted(conn, &caller, Entity::Claim, id, before).await
-    })
-    .await
+    fn under_review(row: &Claim) -> bool {
+        row.status != ReviewStatus::Unreviewed
+    }
 }

@@ -5,10 +5,11 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::claims::{self, ClaimView};
-use super::quotes::{self, QuoteView};
-use super::records::Submission;
-use super::{ServiceError, ServiceResult, cpu, speakers};
+use super::claims::{ClaimView, Claims};
+use super::quotes::{QuoteView, Quotes};
+use super::records::{self, RecordKind, Submission};
+use super::speakers::Speakers;
+use super::{ServiceError, ServiceResult, cpu};
 use crate::db::{source, speaker};
 use crate::domain::Principal;
 use crate::domain::anchor::{Anchor, AnchorInput, CONTEXT_CHARS};
@@ -169,7 +170,7 @@ async fn speaker_for(
         aliases: Vec::new(),
         wikidata_qid: None,
     };
-    let created = speakers::create(conn, caller, Submission::One(input))
+    let created = records::create::<Speakers>(conn, caller, Submission::One(input))
         .await
         .map_err(|error| repointed(error, "", pointer))?;
     created
@@ -232,26 +233,29 @@ pub async fn accept(
                 language: None,
             });
         }
-        let quotes = if quote_inputs.is_empty() {
-            Vec::new()
-        } else {
-            quotes::create(conn, caller, Submission::Batch(quote_inputs))
-                .await
-                .map_err(|error| repointed(error, "/items", "/quotes"))?
-        };
-        let claims = if claim_inputs.is_empty() {
-            Vec::new()
-        } else {
-            claims::create(conn, caller, Submission::Batch(claim_inputs))
-                .await
-                .map_err(|error| repointed(error, "/items", "/claims"))?
-        };
         Ok(Accepted {
-            quotes: quotes.into_iter().map(|saved| saved.view).collect(),
-            claims: claims.into_iter().map(|saved| saved.view).collect(),
+            quotes: create_accepted::<Quotes>(conn, caller, quote_inputs, "/quotes").await?,
+            claims: create_accepted::<Claims>(conn, caller, claim_inputs, "/claims").await?,
         })
     })
     .await
+}
+
+/// Stores the records made from accepted candidates (none: nothing to do); errors point at
+/// them under `pointer`.
+async fn create_accepted<K: RecordKind>(
+    conn: &mut AsyncPgConnection,
+    caller: Principal,
+    inputs: Vec<K::Input>,
+    pointer: &str,
+) -> ServiceResult<Vec<K::View>> {
+    if inputs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let created = records::create::<K>(conn, caller, Submission::Batch(inputs))
+        .await
+        .map_err(|error| repointed(error, "/items", pointer))?;
+    Ok(created.into_iter().map(|saved| saved.view).collect())
 }
 
 /// Errors about the records made from the candidates, pointed at from the acceptance: a

@@ -3,15 +3,16 @@
 
 use std::collections::HashSet;
 
-use diesel_async::AsyncPgConnection;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{ServiceError, ServiceResult};
+use super::{ServiceError, ServiceResult, cpu};
 use crate::db::audit;
-use crate::db::{Page, Versioned};
+use crate::db::references::References;
+use crate::db::{Page, PageRequest, Versioned};
 use crate::domain::audit::{Action, AuditEvent, Entity};
 use crate::domain::kinds::Role;
 use crate::domain::{ExpectedVersion, FieldError, Principal};
@@ -97,6 +98,23 @@ pub async fn check_cited_text(
         ));
     }
     Ok(())
+}
+
+/// Checks what drafts of quotes or claims cite (their source, their speaker if any) and
+/// anchors each in its source's text. The texts are loaded once; anchoring reads each whole:
+/// CPU work, off the async workers.
+#[allow(clippy::type_complexity)]
+pub async fn anchor_all<D: Send + 'static, F: Send + 'static>(
+    conn: &mut AsyncPgConnection,
+    drafts: Submission<D>,
+    source_of: fn(&D) -> Uuid,
+    speaker_of: fn(&D) -> Option<Uuid>,
+    resolve: fn(D, &References) -> Result<(Uuid, F), FieldError>,
+) -> ServiceResult<Submission<(Uuid, F)>> {
+    check_cited_text(conn, drafts.iter().map(source_of)).await?;
+    let references =
+        References::load(conn, drafts.iter().map(source_of), drafts.iter().filter_map(speaker_of)).await?;
+    cpu::run(move || drafts.check(|draft| resolve(draft, &references))).await?
 }
 
 /// A record as a write left it: its id, its version (the ETag) and its view.
@@ -204,54 +222,129 @@ fn merge_value(target: &mut Value, patch: Value) {
     }
 }
 
-/// Records the creation of `rows` (one event each, in one append) and returns their views.
-/// Runs inside the caller's transaction.
-pub async fn created<R: Versioned, V: Serialize>(
-    conn: &mut AsyncPgConnection,
-    caller: &Principal,
-    entity: Entity,
-    rows: Vec<R>,
-    view: impl Fn(R) -> V,
-    audited: impl Fn(Value) -> Value,
-) -> ServiceResult<Vec<Saved<V>>> {
-    let mut saved = Vec::with_capacity(rows.len());
-    let mut events = Vec::with_capacity(rows.len());
-    for row in rows {
-        let record = Saved::of(row, &view);
-        let after = audited(to_json(&record.view)?);
-        events.push(AuditEvent::new(entity, record.id, Action::Create { after }));
-        saved.push(record);
+/// What the service of one kind of stored record (source, speaker, quote, claim) says about
+/// it: its view, its inputs and its rules. The flows below (create, get, update, delete) are
+/// written once over it; the table's queries come from its row (`db::Versioned`).
+pub trait RecordKind: 'static {
+    /// Its name in the audit trail.
+    const ENTITY: Entity;
+    type Row: Versioned;
+    /// The record as the API shows it.
+    type View: Serialize + From<Self::Row> + Send;
+    /// A create body; an update is a merge patch read as one too.
+    type Input: DeserializeOwned + Send;
+
+    /// Checks inputs and what they refer to, into rows to insert.
+    fn check(
+        conn: &mut AsyncPgConnection,
+        inputs: Submission<Self::Input>,
+    ) -> impl Future<Output = ServiceResult<Submission<<Self::Row as Versioned>::New>>> + Send;
+    /// What an update of `current` writes, from the merged input: checked like a create,
+    /// with the fields set at creation unchanged.
+    fn change(
+        conn: &mut AsyncPgConnection,
+        caller: &Principal,
+        current: &Self::Row,
+        input: Self::Input,
+    ) -> impl Future<Output = ServiceResult<<Self::Row as Versioned>::Changes>> + Send;
+    /// Whether reviewers have started on the record: then only editors change it.
+    fn under_review(_row: &Self::Row) -> bool {
+        false
     }
-    audit::append_all(conn, Some(caller), events).await?;
-    Ok(saved)
+    /// Refuses to delete a record that others still cite.
+    fn check_delete(
+        _conn: &mut AsyncPgConnection,
+        _id: Uuid,
+    ) -> impl Future<Output = ServiceResult<()>> + Send {
+        std::future::ready(Ok(()))
+    }
+    /// The view as the audit trail keeps it (a large field that never changes may be left out).
+    fn audited(view: Value) -> Value {
+        view
+    }
 }
 
-/// Records a change of one record from `before` to `row`. Runs inside the caller's transaction.
-pub async fn updated<R: Versioned, V: Serialize>(
+/// Stores checked records, one audit event each, in one transaction: all or nothing.
+pub async fn create<K: RecordKind>(
     conn: &mut AsyncPgConnection,
-    caller: &Principal,
-    entity: Entity,
-    before: Value,
-    row: R,
-    view: impl FnOnce(R) -> V,
-) -> ServiceResult<Saved<V>> {
-    let record = Saved::of(row, view);
-    let after = to_json(&record.view)?;
-    audit::append(conn, Some(caller), AuditEvent::new(entity, record.id, Action::Update { before, after }))
-        .await?;
-    Ok(record)
+    caller: Principal,
+    inputs: Submission<K::Input>,
+) -> ServiceResult<Vec<Saved<K::View>>> {
+    let rows = K::check(conn, inputs).await?;
+    conn.transaction(async move |conn| {
+        let rows = K::Row::insert(conn, rows.into_vec(), caller.user_id).await?;
+        let mut saved = Vec::with_capacity(rows.len());
+        let mut events = Vec::with_capacity(rows.len());
+        for row in rows {
+            let record = Saved::of(row, K::View::from);
+            let after = K::audited(to_json(&record.view)?);
+            events.push(AuditEvent::new(K::ENTITY, record.id, Action::Create { after }));
+            saved.push(record);
+        }
+        audit::append_all(conn, Some(&caller), events).await?;
+        Ok(saved)
+    })
+    .await
 }
 
-/// Records the deletion of a record that looked like `before`. Runs inside the caller's transaction.
-pub async fn deleted(
+/// A live record.
+pub async fn get<K: RecordKind>(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<Saved<K::View>> {
+    Ok(Saved::of(K::Row::find(conn, id).await?, K::View::from))
+}
+
+/// A page of the live records matching the filter.
+pub async fn list<K: RecordKind>(
     conn: &mut AsyncPgConnection,
-    caller: &Principal,
-    entity: Entity,
+    filter: &<K::Row as Versioned>::Filter,
+    page: PageRequest,
+) -> ServiceResult<Page<Saved<K::View>>> {
+    Ok(page_of(K::Row::list(conn, filter, page).await?, |row| Saved::of(row, K::View::from)))
+}
+
+/// A JSON Merge Patch over the record's view, checked like a create, written at the version
+/// the client read. The change is checked first; only a valid change is then held against the
+/// version.
+pub async fn update<K: RecordKind>(
+    conn: &mut AsyncPgConnection,
+    caller: Principal,
     id: Uuid,
-    before: Value,
+    expected: ExpectedVersion,
+    patch: Value,
+) -> ServiceResult<Saved<K::View>> {
+    let current = K::Row::find(conn, id).await?;
+    check_may_change(&caller, current.created_by(), K::under_review(&current))?;
+    let before = to_json(&K::View::from(current.clone()))?;
+    let input: K::Input = merge_patch(&before, patch)?;
+    let changes = K::change(conn, &caller, &current, input).await?;
+    let version = version_to_replace(&expected, current.version())?;
+    let before = K::audited(before);
+    conn.transaction(async move |conn| {
+        let record = Saved::of(written(K::Row::update(conn, id, version, changes).await?)?, K::View::from);
+        let action = Action::Update { before, after: K::audited(to_json(&record.view)?) };
+        audit::append(conn, Some(&caller), AuditEvent::new(K::ENTITY, id, action)).await?;
+        Ok(record)
+    })
+    .await
+}
+
+/// Deletes a record at the version the client read; it stays in its table for history.
+pub async fn delete<K: RecordKind>(
+    conn: &mut AsyncPgConnection,
+    caller: Principal,
+    id: Uuid,
+    expected: ExpectedVersion,
 ) -> ServiceResult<()> {
-    audit::append(conn, Some(caller), AuditEvent::new(entity, id, Action::Delete { before })).await?;
-    Ok(())
+    let current = K::Row::find(conn, id).await?;
+    check_may_change(&caller, current.created_by(), K::under_review(&current))?;
+    let version = version_to_replace(&expected, current.version())?;
+    K::check_delete(conn, id).await?;
+    let before = K::audited(to_json(&K::View::from(current))?);
+    conn.transaction(async move |conn| {
+        written(K::Row::soft_delete(conn, id, version).await?)?;
+        audit::append(conn, Some(&caller), AuditEvent::new(K::ENTITY, id, Action::Delete { before })).await?;
+        Ok(())
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -2,22 +2,19 @@
 //! version that supersedes the latest one; the text of a version never changes.
 
 use chrono::{DateTime, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::records::{
-    Saved, Submission, check_may_change, created, deleted, merge_patch, page_of, to_json, unchanged, updated,
-    version_to_replace, written,
-};
+use super::records::{RecordKind, Submission, unchanged};
 use super::{ServiceError, ServiceResult};
-use crate::db::source::{self, NewSource, Source, SourceFields, SourceFilter};
-use crate::db::{Page, PageRequest};
+use crate::db::references::{Cited, live_citations};
+use crate::db::source::{self, NewSource, Source, SourceFields};
+use crate::domain::Principal;
 use crate::domain::audit::Entity;
 use crate::domain::kinds::{Role, SourceKind};
 use crate::domain::source::{SourceDraft, SourceInput};
-use crate::domain::{ExpectedVersion, Principal};
 
 #[derive(Serialize)]
 pub struct SourceView {
@@ -65,88 +62,80 @@ impl From<Source> for SourceView {
     }
 }
 
-/// The record as the audit trail keeps it: the text can be a megabyte and never changes, so
-/// the trail names it by its hash (`content_sha256`), and a page of events stays small.
-fn audited(mut view: Value) -> Value {
-    if let Some(fields) = view.as_object_mut() {
-        fields.remove("content");
-    }
-    view
-}
+pub struct Sources;
 
-pub async fn create(
-    conn: &mut AsyncPgConnection,
-    caller: Principal,
-    submission: Submission<SourceInput>,
-) -> ServiceResult<Vec<Saved<SourceView>>> {
-    let drafts = submission.check(|input| SourceDraft::try_from(input).map(SourceFields::from_draft))?;
-    let label_items = matches!(drafts, Submission::Batch(_));
-    let mut prepared = Vec::new();
-    for (i, (fields, snapshot)) in drafts.into_vec().into_iter().enumerate() {
-        let latest = match &snapshot {
-            Some(_) => source::latest_snapshot(conn, &fields.url).await?,
-            None => None,
-        };
-        if let (Some(latest), Some(snapshot)) = (&latest, &snapshot)
-            && latest.content_sha256.as_deref() == Some(snapshot.sha256.as_str())
+impl RecordKind for Sources {
+    const ENTITY: Entity = Entity::Source;
+    type Row = Source;
+    type View = SourceView;
+    type Input = SourceInput;
+
+    /// A new text for a URL already stored supersedes its latest version; the very same text
+    /// again is refused as a duplicate.
+    async fn check(
+        conn: &mut AsyncPgConnection,
+        inputs: Submission<SourceInput>,
+    ) -> ServiceResult<Submission<NewSource>> {
+        let drafts = inputs.check(|input| SourceDraft::try_from(input).map(SourceFields::from_draft))?;
+        let label_items = matches!(drafts, Submission::Batch(_));
+        let mut checked = Vec::new();
+        for (i, (fields, snapshot)) in drafts.into_vec().into_iter().enumerate() {
+            let latest = match &snapshot {
+                Some(_) => source::latest_snapshot(conn, &fields.url).await?,
+                None => None,
+            };
+            if let (Some(latest), Some(snapshot)) = (&latest, &snapshot)
+                && latest.content_sha256.as_deref() == Some(snapshot.sha256.as_str())
+            {
+                let item = if label_items { format!("item {i}: ") } else { String::new() };
+                return Err(ServiceError::Conflict(format!(
+                    "{item}this exact text of {} is already stored as source {}",
+                    fields.url, latest.id
+                )));
+            }
+            checked.push(NewSource { fields, snapshot, supersedes_id: latest.map(|l| l.id) });
+        }
+        Ok(if label_items { Submission::Batch(checked) } else { Submission::One(checked.remove(0)) })
+    }
+
+    /// The text stays as it was read. Once a verdict rests on a quote or claim citing the
+    /// source, what ClaimReview shows of it is the editors' to change.
+    async fn change(
+        conn: &mut AsyncPgConnection,
+        caller: &Principal,
+        current: &Source,
+        input: SourceInput,
+    ) -> ServiceResult<SourceFields> {
+        unchanged("/content", input.content == current.content)?;
+        let (fields, _) = SourceFields::from_draft(SourceDraft::try_from(input)?);
+        if !caller.at_least(Role::Editor)
+            && let Some(field) = field_verdicts_show(current, &fields)
+            && source::has_reviewed_citations(conn, current.id).await?
         {
-            let item = if label_items { format!("item {i}: ") } else { String::new() };
-            return Err(ServiceError::Conflict(format!(
-                "{item}this exact text of {} is already stored as source {}",
-                fields.url, latest.id
+            return Err(ServiceError::Forbidden(format!(
+                "{field} is shown in published verdicts on records citing this source; only an editor may change it now"
             )));
         }
-        prepared.push(NewSource { fields, snapshot, supersedes_id: latest.map(|l| l.id) });
+        Ok(fields)
     }
-    conn.transaction(async move |conn| {
-        let rows = source::insert(conn, prepared, caller.user_id).await?;
-        created(conn, &caller, Entity::Source, rows, SourceView::from, audited).await
-    })
-    .await
-}
 
-pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<Saved<SourceView>> {
-    Ok(Saved::of(source::find(conn, id).await?, SourceView::from))
-}
-
-/// A page of sources, without their texts.
-pub async fn list(
-    conn: &mut AsyncPgConnection,
-    filter: &SourceFilter,
-    page: PageRequest,
-) -> ServiceResult<Page<Saved<SourceView>>> {
-    Ok(page_of(source::list(conn, filter, page).await?, |row| Saved::of(row, SourceView::from)))
-}
-
-/// A JSON Merge Patch over the source's fields; the text stays as it was read. Once a verdict
-/// rests on a quote or claim citing the source, what ClaimReview shows of it is the editors'.
-pub async fn update(
-    conn: &mut AsyncPgConnection,
-    caller: Principal,
-    id: Uuid,
-    expected: ExpectedVersion,
-    patch: Value,
-) -> ServiceResult<Saved<SourceView>> {
-    let current = source::find(conn, id).await?;
-    check_may_change(&caller, current.created_by, false)?;
-    let before = to_json(&SourceView::from(current.clone()))?;
-    let input: SourceInput = merge_patch(&before, patch)?;
-    unchanged("/content", input.content == current.content)?;
-    let (fields, _) = SourceFields::from_draft(SourceDraft::try_from(input)?);
-    if !caller.at_least(Role::Editor)
-        && let Some(field) = field_verdicts_show(&current, &fields)
-        && source::has_reviewed_citations(conn, id).await?
-    {
-        return Err(ServiceError::Forbidden(format!(
-            "{field} is shown in published verdicts on records citing this source; only an editor may change it now"
-        )));
+    async fn check_delete(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<()> {
+        match live_citations(conn, Cited::Source(id)).await? {
+            0 => Ok(()),
+            cited => Err(ServiceError::Conflict(format!(
+                "{cited} quotes and claims cite this source; delete them first"
+            ))),
+        }
     }
-    let version = version_to_replace(&expected, current.version)?;
-    conn.transaction(async move |conn| {
-        let row = written(source::update(conn, id, version, fields).await?)?;
-        updated(conn, &caller, Entity::Source, audited(before), row, SourceView::from).await
-    })
-    .await
+
+    /// The text can be a megabyte and never changes: the trail names it by its hash
+    /// (`content_sha256`), so that a page of events stays small.
+    fn audited(mut view: Value) -> Value {
+        if let Some(fields) = view.as_object_mut() {
+            fields.remove("content");
+        }
+        view
+    }
 }
 
 /// The first field that ClaimReview shows of a source (`claimreview::creative_work`) that
@@ -161,30 +150,4 @@ fn field_verdicts_show(current: &Source, changed: &SourceFields) -> Option<&'sta
     ]
     .into_iter()
     .find_map(|(field, differs)| differs.then_some(field))
-}
-
-/// Deletes a source that no live quote or claim cites.
-pub async fn delete(
-    conn: &mut AsyncPgConnection,
-    caller: Principal,
-    id: Uuid,
-    expected: ExpectedVersion,
-) -> ServiceResult<()> {
-    let current = source::find(conn, id).await?;
-    check_may_change(&caller, current.created_by, false)?;
-    let version = version_to_replace(&expected, current.version)?;
-    match source::live_references(conn, id).await? {
-        0 => {}
-        cited => {
-            return Err(ServiceError::Conflict(format!(
-                "{cited} quotes and claims cite this source; delete them first"
-            )));
-        }
-    }
-    let before = audited(to_json(&SourceView::from(current))?);
-    conn.transaction(async move |conn| {
-        written(source::soft_delete(conn, id, version).await?)?;
-        deleted(conn, &caller, Entity::Source, id, before).await
-    })
-    .await
 }

@@ -15,6 +15,7 @@ use crate::domain::Principal;
 use crate::domain::kinds::Role;
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
+use crate::services::ServiceError;
 use crate::services::auth;
 
 /// Who a route admits.
@@ -59,28 +60,29 @@ pub async fn enforce_access(
             Access::Public => None,
             _ => authenticate(req.request(), &state).await?,
         };
-        match (access, principal) {
-            (Access::Public, _) => {}
-            (Access::Read, None) if !state.public_read => {
-                return Err(ApiError::Unauthorized("reading needs a signed-in caller".into()).into());
-            }
-            (Access::Read, _) => {}
-            (Access::Role(_), None) => {
-                return Err(ApiError::Unauthorized("this needs a signed-in caller".into()).into());
-            }
-            (Access::Role(role), Some(principal)) if !principal.at_least(role) => {
-                return Err(ApiError::Forbidden(
-                    format!("this needs the {role:?} role or higher").to_lowercase(),
-                )
-                .into());
-            }
-            (Access::Role(_), Some(_)) => {}
-        }
+        admits(access, principal.as_ref(), state.public_read)?;
         if let Some(principal) = principal {
             req.extensions_mut().insert(principal);
         }
     }
     next.call(req).await
+}
+
+/// Whether the route's rule admits the caller (none: anonymous).
+fn admits(access: Access, caller: Option<&Principal>, public_read: bool) -> Result<(), ApiError> {
+    match (access, caller) {
+        (Access::Read, None) if !public_read => {
+            Err(ServiceError::Unauthenticated("reading needs a signed-in caller".into()).into())
+        }
+        (Access::Role(_), None) => {
+            Err(ServiceError::Unauthenticated("this needs a signed-in caller".into()).into())
+        }
+        (Access::Role(role), Some(principal)) if !principal.at_least(role) => {
+            Err(ServiceError::Forbidden(format!("this needs the {role:?} role or higher").to_lowercase())
+                .into())
+        }
+        (Access::Public | Access::Read | Access::Role(_), _) => Ok(()),
+    }
 }
 
 /// The caller behind the request's bearer credential; `None` without one. A credential
@@ -89,11 +91,11 @@ async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Option<Prin
     let Some(header) = req.headers().get(actix_web::http::header::AUTHORIZATION) else {
         return Ok(None);
     };
-    let invalid = || ApiError::Unauthorized("the credentials are not valid".into());
+    let invalid = || ServiceError::Unauthenticated("the credentials are not valid".into());
     let value = header.to_str().map_err(|_| invalid())?;
     let (scheme, credential) = value.split_once(' ').ok_or_else(invalid)?;
     if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(ApiError::Unauthorized("use the Bearer scheme".into()));
+        return Err(ServiceError::Unauthenticated("use the Bearer scheme".into()).into());
     }
     let principal = auth::authenticate(state, &state.keys, &state.principals, credential.trim()).await?;
     Ok(Some(principal))
@@ -111,7 +113,7 @@ impl FromRequest for Caller {
         ready(
             principal
                 .map(Caller)
-                .ok_or_else(|| ApiError::Unauthorized("this needs a signed-in caller".into())),
+                .ok_or_else(|| ServiceError::Unauthenticated("this needs a signed-in caller".into()).into()),
         )
     }
 }

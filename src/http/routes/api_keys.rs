@@ -15,7 +15,7 @@ pub async fn create(
     Caller(caller): Caller,
     body: JsonBody<ApiKeyInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let created = api_keys::create(&mut *state.conn().await?, caller, body.0).await?;
+    let created = api_keys::create(&mut *state.primary().await?, caller, body.0).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api-keys/{}", created.key.id)))
         .insert_header(("Cache-Control", "no-store"))
@@ -26,7 +26,7 @@ pub async fn list(
     state: web::Data<AppState>,
     query: Paged<NoFilter>,
 ) -> Result<Listed<ApiKeyView>, ApiError> {
-    let found = api_keys::list(&mut *state.conn().await?, query.page()?).await?;
+    let found = api_keys::list(&mut *state.primary().await?, query.page()?).await?;
     Ok(Listed::from_page(found, |key| key, |key| key.id))
 }
 
@@ -36,6 +36,6 @@ pub async fn revoke(
     Caller(caller): Caller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    api_keys::revoke(&mut *state.conn().await?, &state.principals, caller, *id).await?;
+    api_keys::revoke(&mut *state.primary().await?, &state.principals, caller, *id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

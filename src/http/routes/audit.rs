@@ -20,7 +20,7 @@ pub async fn list(
     query: Paged<AuditFilter>,
 ) -> Result<Listed<StoredEvent>, ApiError> {
     let caller = caller.map(|c| *c);
-    let events = audit::list(&mut *state.conn().await?, caller, &query.filter, query.page()?).await?;
+    let events = audit::list(&mut *state.primary().await?, caller, &query.filter, query.page()?).await?;
     Ok(Listed::from_page(events, |event| event, |event| event.seq))
 }
 
@@ -30,7 +30,7 @@ pub async fn history<R: Reviewed>(
     id: web::Path<Uuid>,
     query: Paged<NoFilter>,
 ) -> Result<Listed<StoredEvent>, ApiError> {
-    let events = audit::history(&mut *state.conn().await?, R::item(*id), query.page()?).await?;
+    let events = audit::history(&mut *state.primary().await?, R::item(*id), query.page()?).await?;
     Ok(Listed::from_page(events, |event| event, |event| event.seq))
 }
 
@@ -43,6 +43,6 @@ pub struct VerifyReport {
 
 /// Walks the whole chain (admins; also `attest audit verify`).
 pub async fn verify(state: web::Data<AppState>) -> Result<web::Json<VerifyReport>, ApiError> {
-    let verification = audit::verify(&mut *state.conn().await?).await?;
+    let verification = audit::verify(&mut *state.primary().await?).await?;
     Ok(web::Json(VerifyReport { ok: verification.first_broken.is_none(), verification }))
 }

@@ -79,13 +79,13 @@ pub async fn refresh(
     state: web::Data<AppState>,
     body: JsonBody<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.conn().await?;
+    let mut conn = state.primary().await?;
     let issued = auth::refresh(&mut conn, &state.keys, &state.principals, &body.0.refresh_token).await?;
     Ok(tokens(issued))
 }
 
 pub async fn me(state: web::Data<AppState>, Caller(caller): Caller) -> Result<web::Json<UserView>, ApiError> {
-    let found = users::get(&mut *state.conn().await?, caller.user_id).await?;
+    let found = users::get(&mut *state.primary().await?, caller.user_id).await?;
     Ok(web::Json(found.view))
 }
 
@@ -96,7 +96,7 @@ pub async fn change_password(
     body: JsonBody<PasswordChange>,
 ) -> Result<HttpResponse, ApiError> {
     let PasswordChange { current_password, new_password } = body.0;
-    let mut conn = state.conn().await?;
+    let mut conn = state.primary().await?;
     auth::change_password(&mut conn, &state.principals, caller, current_password, new_password).await?;
     Ok(HttpResponse::NoContent().finish())
 }

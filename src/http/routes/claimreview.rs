@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::reviews::Reviewed;
 use crate::http::error::ApiError;
 use crate::http::extractors::{Cursor, Paged};
 use crate::http::responders::page_response;
@@ -19,14 +20,10 @@ fn json_ld(document: Value) -> HttpResponse {
     HttpResponse::Ok().content_type(JSON_LD).json(document)
 }
 
-pub async fn for_claim(reader: Reader, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+/// The ClaimReview of the verdict on a quote or a claim.
+pub async fn for_item<R: Reviewed>(reader: Reader, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let publisher = reader.state().publisher.clone();
-    Ok(json_ld(claimreview::claim_document(&mut *reader.conn().await?, &publisher, *id).await?))
-}
-
-pub async fn for_quote(reader: Reader, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let publisher = reader.state().publisher.clone();
-    Ok(json_ld(claimreview::quote_document(&mut *reader.conn().await?, &publisher, *id).await?))
+    Ok(json_ld(claimreview::document_for(&mut *reader.conn().await?, &publisher, R::item(*id)).await?))
 }
 
 #[derive(Deserialize)]
@@ -43,7 +40,7 @@ pub async fn feed(
     req: HttpRequest,
     query: Paged<FeedQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.conn().await?;
+    let mut conn = state.primary().await?;
     let found = claimreview::feed(&mut conn, &state.publisher, query.filter.since, query.page()?).await?;
     let next_cursor = found.has_more.then(|| found.rows.last().map(|(key, _)| key.encode())).flatten();
     let graph: Vec<Value> = found.rows.into_iter().map(|(_, document)| document).collect();

@@ -15,7 +15,7 @@ pub async fn propose(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Proposals>, ApiError> {
-    Ok(web::Json(extraction::propose(&mut *state.conn().await?, *id).await?))
+    Ok(web::Json(extraction::propose(&mut *state.primary().await?, *id).await?))
 }
 
 /// Stores the chosen candidates as quotes and claims, all or nothing.
@@ -25,6 +25,6 @@ pub async fn accept(
     id: web::Path<Uuid>,
     body: JsonBody<Acceptance>,
 ) -> Result<HttpResponse, ApiError> {
-    let accepted = extraction::accept(&mut *state.conn().await?, caller, *id, body.0).await?;
+    let accepted = extraction::accept(&mut *state.primary().await?, caller, *id, body.0).await?;
     Ok(HttpResponse::Created().json(accepted))
 }

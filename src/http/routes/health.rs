@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
+use crate::services::ServiceError;
 
 #[derive(Serialize)]
 pub struct Health {
@@ -21,7 +22,10 @@ pub async fn healthz() -> web::Json<Health> {
 pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiError> {
     let mut conn = state.database.primary.get().await?;
     if !crate::db::schema_is_current(&mut conn).await? {
-        return Err(ApiError::NotReady("the database schema is not at this build's latest migration".into()));
+        return Err(ServiceError::NotReady(
+            "the database schema is not at this build's latest migration".into(),
+        )
+        .into());
     }
     Ok(web::Json(Health { status: "ready" }))
 }

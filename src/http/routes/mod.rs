@@ -6,16 +6,12 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod claimreview;
-pub mod claims;
 pub mod extract;
 pub mod health;
 pub mod provenance;
-pub mod quotes;
 pub mod records;
 pub mod reviews;
 pub mod search;
-pub mod sources;
-pub mod speakers;
 pub mod users;
 
 use std::collections::HashSet;
@@ -28,6 +24,12 @@ use actix_web::{Route, web};
 use crate::domain::kinds::Role;
 use crate::http::error::ApiError;
 use crate::http::middleware::access::{Access, RouteRules, enforce_access};
+use crate::services::ServiceError;
+use crate::services::claims::Claims;
+use crate::services::quotes::Quotes;
+use crate::services::sources::Sources;
+use crate::services::speakers::Speakers;
+use records::Collection;
 use reviews::Reviewed;
 
 pub struct Endpoint {
@@ -39,30 +41,6 @@ pub struct Endpoint {
 
 fn endpoint(method: Method, path: impl Into<String>, access: Access, route: fn() -> Route) -> Endpoint {
     Endpoint { method, path: path.into(), access, route }
-}
-
-/// The seven routes of a stored record collection, to the handlers of the module of that
-/// name: `/{collection}`, `/{collection}/batch`, `/{collection}/export` and
-/// `/{collection}/{id}`. Anyone who may read reads; submitters write (their own records).
-macro_rules! record_routes {
-    ($collection:literal, $handlers:ident) => {{
-        use Method as M;
-        let submitter = Access::Role(Role::Submitter);
-        let item = concat!("/", $collection, "/{id}");
-        vec![
-            endpoint(M::POST, concat!("/", $collection), submitter, || web::route().to($handlers::create)),
-            endpoint(M::GET, concat!("/", $collection), Access::Read, || web::route().to($handlers::list)),
-            endpoint(M::POST, concat!("/", $collection, "/batch"), submitter, || {
-                web::route().to($handlers::create_batch)
-            }),
-            endpoint(M::GET, concat!("/", $collection, "/export"), Access::Read, || {
-                web::route().to($handlers::export)
-            }),
-            endpoint(M::GET, item, Access::Read, || web::route().to($handlers::get)),
-            endpoint(M::PATCH, item, submitter, || web::route().to($handlers::update)),
-            endpoint(M::DELETE, item, submitter, || web::route().to($handlers::delete)),
-        ]
-    }};
 }
 
 pub fn endpoints() -> Vec<Endpoint> {
@@ -88,23 +66,46 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/search", Access::Read, || web::route().to(search::search)),
         endpoint(M::GET, "/claimreview", Access::Read, || web::route().to(claimreview::feed)),
         endpoint(M::GET, "/claims/{id}/claimreview", Access::Read, || {
-            web::route().to(claimreview::for_claim)
+            web::route().to(claimreview::for_item::<reviews::Claims>)
         }),
         endpoint(M::GET, "/quotes/{id}/claimreview", Access::Read, || {
-            web::route().to(claimreview::for_quote)
+            web::route().to(claimreview::for_item::<reviews::Quotes>)
         }),
         endpoint(M::GET, "/audit", Access::Read, || web::route().to(audit::list)),
         endpoint(M::GET, "/audit/verify", admin, || web::route().to(audit::verify)),
         endpoint(M::GET, "/review-queue", Access::Role(Role::Reviewer), || web::route().to(reviews::queue)),
     ];
     table.extend(provenance_routes());
-    table.extend(record_routes!("sources", sources));
-    table.extend(record_routes!("speakers", speakers));
-    table.extend(record_routes!("quotes", quotes));
+    table.extend(crud::<Sources>());
+    table.extend(crud::<Speakers>());
+    table.extend(crud::<Quotes>());
     table.extend(reviewed::<reviews::Quotes>());
-    table.extend(record_routes!("claims", claims));
+    table.extend(crud::<Claims>());
     table.extend(reviewed::<reviews::Claims>());
     table
+}
+
+/// The seven routes of a stored record collection: `/{collection}`, `/{collection}/batch`,
+/// `/{collection}/export` and `/{collection}/{id}`. Anyone who may read reads; submitters
+/// write (their own records).
+fn crud<K: Collection>() -> Vec<Endpoint> {
+    use Method as M;
+    let submitter = Access::Role(Role::Submitter);
+    let collection = format!("/{}", K::PATH);
+    let item = format!("/{}/{{id}}", K::PATH);
+    vec![
+        endpoint(M::POST, &collection, submitter, || web::route().to(records::create::<K>)),
+        endpoint(M::GET, &collection, Access::Read, || web::route().to(records::list::<K>)),
+        endpoint(M::POST, format!("{collection}/batch"), submitter, || {
+            web::route().to(records::create_batch::<K>)
+        }),
+        endpoint(M::GET, format!("{collection}/export"), Access::Read, || {
+            web::route().to(records::export_csv::<K>)
+        }),
+        endpoint(M::GET, &item, Access::Read, || web::route().to(records::get::<K>)),
+        endpoint(M::PATCH, &item, submitter, || web::route().to(records::update::<K>)),
+        endpoint(M::DELETE, item, submitter, || web::route().to(records::delete::<K>)),
+    ]
 }
 
 /// Variants, provenance and source snapshots.
@@ -189,5 +190,5 @@ fn split_first_segment(path: &str) -> (&str, &str) {
 
 /// Any path not in the table.
 pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::NotFound("no such route".into()))
+    Err(ServiceError::NotFound("no such route".into()).into())
 }

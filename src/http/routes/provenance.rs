@@ -26,7 +26,7 @@ pub async fn similar(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Vec<LookalikeView>>, ApiError> {
-    Ok(web::Json(provenance::similar(&mut *state.conn().await?, *id).await?))
+    Ok(web::Json(provenance::similar(&mut *state.primary().await?, *id).await?))
 }
 
 /// A reviewer confirms that this quote reports the same utterance as `canonical_id`.
@@ -37,7 +37,7 @@ pub async fn link_variant(
     IfMatch(expected): IfMatch,
     body: JsonBody<VariantLink>,
 ) -> Result<Tagged<QuoteView>, ApiError> {
-    let mut conn = state.conn().await?;
+    let mut conn = state.primary().await?;
     let saved = provenance::link_variant(&mut conn, caller, *id, expected, body.0.canonical_id).await?;
     Ok(Tagged::ok(saved))
 }
@@ -49,7 +49,7 @@ pub async fn unlink_variant(
     id: web::Path<Uuid>,
     IfMatch(expected): IfMatch,
 ) -> Result<Tagged<QuoteView>, ApiError> {
-    let saved = provenance::unlink_variant(&mut *state.conn().await?, caller, *id, expected).await?;
+    let saved = provenance::unlink_variant(&mut *state.primary().await?, caller, *id, expected).await?;
     Ok(Tagged::ok(saved))
 }
 
@@ -57,7 +57,7 @@ pub async fn provenance(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Provenance>, ApiError> {
-    Ok(web::Json(provenance::provenance(&mut *state.conn().await?, *id).await?))
+    Ok(web::Json(provenance::provenance(&mut *state.primary().await?, *id).await?))
 }
 
 /// Every stored snapshot of the source's URL, oldest first.
@@ -65,5 +65,5 @@ pub async fn source_versions(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Vec<SourceVersion>>, ApiError> {
-    Ok(web::Json(provenance::source_versions(&mut *state.conn().await?, *id).await?))
+    Ok(web::Json(provenance::source_versions(&mut *state.primary().await?, *id).await?))
 }

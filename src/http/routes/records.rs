@@ -1,18 +1,30 @@
-//! What the handlers of the stored records share: a read by id through the record cache,
-//! and a filtered list exported as CSV.
+//! The handlers of the stored records (sources, speakers, quotes, claims), one set for all
+//! four: each parses the request, calls the record flow of the same name
+//! (`services::records`) for the collection's kind, and responds.
 
 use std::future::Future;
 use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
+use tokio::sync::mpsc;
 use uuid::Uuid;
 
+use serde_json::Value;
+
 use crate::cache::CachedRecord;
-use crate::db::{Page, PageRequest};
+use crate::db::{Page, PageRequest, Versioned};
 use crate::http::error::ApiError;
-use crate::http::state::Reader;
-use crate::services::records::Saved;
+use crate::http::extractors::{Batch, IfMatch, JsonBody, Paged};
+use crate::http::middleware::access::Caller;
+use crate::http::responders::{Created, Listed, Tagged};
+use crate::http::state::{AppState, Reader};
+use crate::services::ServiceError;
+use crate::services::claims::Claims;
+use crate::services::quotes::Quotes;
+use crate::services::records::{self as flows, RecordKind, Saved, Submission};
+use crate::services::sources::Sources;
+use crate::services::speakers::Speakers;
 
 /// A record by id, from this server's record cache when it can (see `crate::cache`): `read`
 /// reads it from the database otherwise.
@@ -30,6 +42,97 @@ pub async fn cached<V: Serialize>(
         Some(cache) => cache.get_or_read(collection, id, read).await,
         None => read.await,
     }
+}
+
+/// A kind of stored record as the API serves it, at `/{PATH}`.
+pub trait Collection: RecordKind {
+    const PATH: &'static str;
+}
+
+impl Collection for Sources {
+    const PATH: &'static str = "sources";
+}
+
+impl Collection for Speakers {
+    const PATH: &'static str = "speakers";
+}
+
+impl Collection for Quotes {
+    const PATH: &'static str = "quotes";
+}
+
+impl Collection for Claims {
+    const PATH: &'static str = "claims";
+}
+
+type Filter<K> = <<K as RecordKind>::Row as Versioned>::Filter;
+
+pub async fn create<K: Collection>(
+    state: web::Data<AppState>,
+    Caller(caller): Caller,
+    body: JsonBody<K::Input>,
+) -> Result<Tagged<K::View>, ApiError> {
+    let created = flows::create::<K>(&mut *state.primary().await?, caller, Submission::One(body.0)).await?;
+    Tagged::created(K::PATH, created)
+}
+
+pub async fn create_batch<K: Collection>(
+    state: web::Data<AppState>,
+    Caller(caller): Caller,
+    body: JsonBody<Batch<K::Input>>,
+) -> Result<Created<K::View>, ApiError> {
+    let batch = Submission::Batch(body.0.items);
+    Ok(Created::from(flows::create::<K>(&mut *state.primary().await?, caller, batch).await?))
+}
+
+/// A record by id, through the record cache.
+pub async fn get<K: Collection>(reader: Reader, id: web::Path<Uuid>) -> Result<CachedRecord, ApiError> {
+    let id = *id;
+    cached(&reader, K::PATH, id, async { Ok(flows::get::<K>(&mut *reader.conn().await?, id).await?) }).await
+}
+
+pub async fn list<K: Collection>(
+    reader: Reader,
+    query: Paged<Filter<K>>,
+) -> Result<Listed<K::View>, ApiError> {
+    let page = query.sorted_page()?;
+    Ok(Listed::of_records(flows::list::<K>(&mut *reader.conn().await?, &query.filter, page).await?))
+}
+
+/// The filtered list as CSV (see `export`).
+pub async fn export_csv<K: Collection>(
+    reader: Reader,
+    query: Paged<Filter<K>>,
+) -> Result<HttpResponse, ApiError> {
+    let page = query.sorted_page()?;
+    let (filter, pages) = (std::rc::Rc::new(query.filter), reader.clone());
+    export(&reader, K::PATH, page, move |page| {
+        let (filter, reader) = (filter.clone(), pages.clone());
+        async move { Ok(flows::list::<K>(&mut *reader.conn().await?, &filter, page).await?) }
+    })
+    .await
+}
+
+/// A JSON Merge Patch at the version the client read (`If-Match`).
+pub async fn update<K: Collection>(
+    state: web::Data<AppState>,
+    Caller(caller): Caller,
+    id: web::Path<Uuid>,
+    IfMatch(expected): IfMatch,
+    patch: JsonBody<Value>,
+) -> Result<Tagged<K::View>, ApiError> {
+    let saved = flows::update::<K>(&mut *state.primary().await?, caller, *id, expected, patch.0).await?;
+    Ok(Tagged::ok(saved))
+}
+
+pub async fn delete<K: Collection>(
+    state: web::Data<AppState>,
+    Caller(caller): Caller,
+    id: web::Path<Uuid>,
+    IfMatch(expected): IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    flows::delete::<K>(&mut *state.primary().await?, caller, *id, expected).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Most rows fetched per round trip while exporting. The first page is one row: how large
@@ -63,52 +166,15 @@ where
     F: Future<Output = Result<Page<Saved<V>>, ApiError>> + 'static,
 {
     let slot = reader.state().exports.clone().try_acquire_owned().map_err(|_| {
-        ApiError::Overloaded(format!("{MAX_CONCURRENT_EXPORTS} exports are running; try again shortly"))
+        ServiceError::Overloaded(format!("{MAX_CONCURRENT_EXPORTS} exports are running; try again shortly"))
     })?;
     page.limit = EXPORT_FIRST_PAGE;
     // The first page is read before answering, so a bad filter still gets a proper error.
     let first = read_page(page).await?;
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<web::Bytes, ApiError>>(4);
+    let (sender, receiver) = mpsc::channel::<Result<web::Bytes, ApiError>>(4);
     actix_web::rt::spawn(async move {
         let _slot = slot;
-        let mut columns: Option<Vec<String>> = None;
-        let mut next = Some(first);
-        loop {
-            let batch = match next.take() {
-                Some(batch) => Ok(batch),
-                None => read_page(page).await,
-            };
-            let batch = match batch {
-                Ok(batch) => batch,
-                Err(error) => {
-                    let _ = tokio::time::timeout(EXPORT_SEND_TIMEOUT, sender.send(Err(error))).await;
-                    return;
-                }
-            };
-            page.after = batch.rows.last().map(|row| row.id);
-            let has_more = batch.has_more;
-            let rows = batch.rows.len().max(1);
-            // Turning rows into CSV is CPU work in proportion to their size: off the workers.
-            let mut known = columns.take();
-            let chunk =
-                match crate::services::cpu::run(move || (csv_chunk(batch.rows, &mut known), known)).await {
-                    Ok((chunk, known)) => {
-                        columns = known;
-                        chunk
-                    }
-                    Err(error) => Err(error.into()),
-                };
-            if let Ok(bytes) = &chunk {
-                let per_row = bytes.len() / rows + 1;
-                page.limit = (EXPORT_CHUNK_BYTES / per_row).clamp(1, EXPORT_BATCH as usize) as i64;
-            }
-            // A closed channel means the client went away; a full one for too long, that it
-            // stopped reading: either way, stop.
-            let sent = tokio::time::timeout(EXPORT_SEND_TIMEOUT, sender.send(chunk)).await;
-            if !matches!(sent, Ok(Ok(()))) || !has_more {
-                return;
-            }
-        }
+        send_pages(Ok(first), page, read_page, sender).await;
     });
     let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|chunk| (chunk, receiver))
@@ -120,6 +186,52 @@ where
             format!("attachment; filename=\"{name}.csv\""),
         ))
         .streaming(body))
+}
+
+/// Sends `next` and the pages after it as CSV until the last, the client goes away (the
+/// channel closes) or stops reading (the channel stays full for `EXPORT_SEND_TIMEOUT`).
+/// Each page is sized to about `EXPORT_CHUNK_BYTES` by the rows before it.
+async fn send_pages<V: Serialize + Send + 'static, F: Future<Output = Result<Page<Saved<V>>, ApiError>>>(
+    mut next: Result<Page<Saved<V>>, ApiError>,
+    mut page: PageRequest,
+    read_page: impl Fn(PageRequest) -> F,
+    sender: mpsc::Sender<Result<web::Bytes, ApiError>>,
+) {
+    let send = async |chunk| {
+        matches!(tokio::time::timeout(EXPORT_SEND_TIMEOUT, sender.send(chunk)).await, Ok(Ok(())))
+    };
+    let mut columns = None;
+    loop {
+        let batch = match next {
+            Ok(batch) => batch,
+            Err(error) => {
+                send(Err(error)).await;
+                return;
+            }
+        };
+        page.after = batch.rows.last().map(|row| row.id);
+        let (has_more, rows) = (batch.has_more, batch.rows.len().max(1));
+        let chunk = csv_off_the_workers(batch.rows, &mut columns).await;
+        if let Ok(bytes) = &chunk {
+            let per_row = bytes.len() / rows + 1;
+            page.limit = (EXPORT_CHUNK_BYTES / per_row).clamp(1, EXPORT_BATCH as usize) as i64;
+        }
+        if !send(chunk).await || !has_more {
+            return;
+        }
+        next = read_page(page).await;
+    }
+}
+
+/// Turning rows into CSV is CPU work in proportion to their size: off the async workers.
+async fn csv_off_the_workers<V: Serialize + Send + 'static>(
+    rows: Vec<Saved<V>>,
+    columns: &mut Option<Vec<String>>,
+) -> Result<web::Bytes, ApiError> {
+    let mut known = columns.take();
+    let (chunk, known) = crate::services::cpu::run(move || (csv_chunk(rows, &mut known), known)).await?;
+    *columns = known;
+    chunk
 }
 
 /// CSV lines for `rows`; the header comes with the first batch.

@@ -45,7 +45,7 @@ pub async fn create<R: Reviewed>(
     IfMatch(expected): IfMatch,
     body: JsonBody<ReviewInput>,
 ) -> Result<Tagged<ReviewView>, ApiError> {
-    let saved = reviews::record(&mut *state.conn().await?, caller, R::item(*id), expected, body.0).await?;
+    let saved = reviews::record(&mut *state.primary().await?, caller, R::item(*id), expected, body.0).await?;
     Ok(Tagged::created_at(format!("/{}/{id}/reviews", R::COLLECTION), saved))
 }
 
@@ -55,7 +55,7 @@ pub async fn history<R: Reviewed>(
     id: web::Path<Uuid>,
     query: Paged<NoFilter>,
 ) -> Result<Listed<ReviewView>, ApiError> {
-    let found = reviews::history(&mut *state.conn().await?, R::item(*id), query.page()?).await?;
+    let found = reviews::history(&mut *state.primary().await?, R::item(*id), query.page()?).await?;
     Ok(Listed::from_page(found, |(_, view)| view, |(id, _)| *id))
 }
 
@@ -108,6 +108,6 @@ pub async fn queue(
 ) -> Result<Listed<QueueView>, ApiError> {
     let page = query.page()?;
     let filter = query.filter.filter(caller.user_id)?;
-    let found = reviews::queue(&mut *state.conn().await?, &filter, page).await?;
+    let found = reviews::queue(&mut *state.primary().await?, &filter, page).await?;
     Ok(Listed::from_page(found, |view| view, |view| view.id))
 }

@@ -15,17 +15,17 @@ pub async fn create(
     Caller(caller): Caller,
     body: JsonBody<UserInput>,
 ) -> Result<Tagged<UserView>, ApiError> {
-    let created = users::create(&mut *state.conn().await?, Some(caller), body.0).await?;
+    let created = users::create(&mut *state.primary().await?, Some(caller), body.0).await?;
     Ok(Tagged::created_at(format!("/users/{}", created.id), created))
 }
 
 pub async fn list(state: web::Data<AppState>, query: Paged<NoFilter>) -> Result<Listed<UserView>, ApiError> {
-    let found = users::list(&mut *state.conn().await?, query.page()?).await?;
+    let found = users::list(&mut *state.primary().await?, query.page()?).await?;
     Ok(Listed::of_records(found))
 }
 
 pub async fn get(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<Tagged<UserView>, ApiError> {
-    Ok(Tagged::ok(users::get(&mut *state.conn().await?, *id).await?))
+    Ok(Tagged::ok(users::get(&mut *state.primary().await?, *id).await?))
 }
 
 /// Changes a user. A new role or password, or disabling, signs them out everywhere.
@@ -37,6 +37,6 @@ pub async fn update(
     body: JsonBody<UserPatch>,
 ) -> Result<Tagged<UserView>, ApiError> {
     let saved =
-        users::update(&mut *state.conn().await?, &state.principals, caller, *id, expected, body.0).await?;
+        users::update(&mut *state.primary().await?, &state.principals, caller, *id, expected, body.0).await?;
     Ok(Tagged::ok(saved))
 }
