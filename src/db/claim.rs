@@ -17,23 +17,8 @@ use crate::domain::kinds::{ClaimQualifier, ReviewStatus};
 pub struct Claim {
     pub id: Uuid,
     pub source_id: Uuid,
-    pub claimant_id: Option<Uuid>,
-    pub statement: String,
-    pub metric: String,
-    pub qualifier: ClaimQualifier,
-    pub value: Option<BigDecimal>,
-    pub lower_bound: Option<BigDecimal>,
-    pub upper_bound: Option<BigDecimal>,
-    pub unit: Option<String>,
-    pub as_of: Option<NaiveDate>,
-    pub period_start: Option<NaiveDate>,
-    pub period_end: Option<NaiveDate>,
-    pub place: Option<String>,
-    pub anchor_prefix: Option<String>,
-    pub anchor_exact: Option<String>,
-    pub anchor_suffix: Option<String>,
-    pub anchor_start: Option<i32>,
-    pub anchor_end: Option<i32>,
+    #[diesel(embed)]
+    pub fields: ClaimFields,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -41,25 +26,24 @@ pub struct Claim {
     pub created_by: Option<Uuid>,
     pub status: ReviewStatus,
     pub assignee_id: Option<Uuid>,
-    pub language: Option<String>,
     pub reviewed_at: Option<DateTime<Utc>>,
 }
 
 impl Claim {
     pub fn anchor(&self) -> Option<Anchor> {
         Anchor::from_columns(
-            self.anchor_prefix.clone(),
-            self.anchor_exact.clone(),
-            self.anchor_suffix.clone(),
-            self.anchor_start,
-            self.anchor_end,
+            self.fields.anchor_prefix.clone(),
+            self.fields.anchor_exact.clone(),
+            self.fields.anchor_suffix.clone(),
+            self.fields.anchor_start,
+            self.fields.anchor_end,
         )
     }
 }
 
 /// The fields a client sets, with the anchor checked. `source_id` is set at insert only.
-#[derive(Debug, Insertable, AsChangeset)]
-#[diesel(table_name = claims, treat_none_as_null = true)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = claims, treat_none_as_null = true, check_for_backend(diesel::pg::Pg))]
 pub struct ClaimFields {
     pub claimant_id: Option<Uuid>,
     pub statement: String,

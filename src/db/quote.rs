@@ -16,17 +16,8 @@ use crate::domain::quote::QuoteDraft;
 pub struct Quote {
     pub id: Uuid,
     pub source_id: Uuid,
-    pub speaker_id: Uuid,
-    pub text: String,
-    pub kind: QuoteKind,
-    pub anchor_prefix: Option<String>,
-    pub anchor_exact: Option<String>,
-    pub anchor_suffix: Option<String>,
-    pub anchor_start: Option<i32>,
-    pub anchor_end: Option<i32>,
-    pub relayed_by: Option<String>,
-    pub said_at: Option<DateTime<Utc>>,
-    pub language: Option<String>,
+    #[diesel(embed)]
+    pub fields: QuoteFields,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -42,19 +33,19 @@ pub struct Quote {
 impl Quote {
     pub fn anchor(&self) -> Option<Anchor> {
         Anchor::from_columns(
-            self.anchor_prefix.clone(),
-            self.anchor_exact.clone(),
-            self.anchor_suffix.clone(),
-            self.anchor_start,
-            self.anchor_end,
+            self.fields.anchor_prefix.clone(),
+            self.fields.anchor_exact.clone(),
+            self.fields.anchor_suffix.clone(),
+            self.fields.anchor_start,
+            self.fields.anchor_end,
         )
     }
 }
 
 /// The fields a client sets, with the anchor already checked against the source text.
 /// `source_id` is set at insert only: a quote stays where it was read.
-#[derive(Debug, Insertable, AsChangeset)]
-#[diesel(table_name = quotes, treat_none_as_null = true)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = quotes, treat_none_as_null = true, check_for_backend(diesel::pg::Pg))]
 pub struct QuoteFields {
     pub speaker_id: Uuid,
     pub text: String,

@@ -12,15 +12,8 @@ use crate::domain::source::{Snapshot, SourceDraft};
 #[diesel(table_name = sources, check_for_backend(diesel::pg::Pg))]
 pub struct Source {
     pub id: Uuid,
-    pub url: String,
-    pub canonical_url: Option<String>,
-    pub title: Option<String>,
-    pub publisher: Option<String>,
-    pub author: Option<String>,
-    pub published_at: Option<DateTime<Utc>>,
-    pub retrieved_at: DateTime<Utc>,
-    pub language: Option<String>,
-    pub kind: SourceKind,
+    #[diesel(embed)]
+    pub fields: SourceFields,
     pub content: Option<String>,
     pub content_sha256: Option<String>,
     pub version: i32,
@@ -37,15 +30,8 @@ pub struct Source {
 #[diesel(table_name = sources, check_for_backend(diesel::pg::Pg))]
 pub struct SourceListed {
     pub id: Uuid,
-    pub url: String,
-    pub canonical_url: Option<String>,
-    pub title: Option<String>,
-    pub publisher: Option<String>,
-    pub author: Option<String>,
-    pub published_at: Option<DateTime<Utc>>,
-    pub retrieved_at: DateTime<Utc>,
-    pub language: Option<String>,
-    pub kind: SourceKind,
+    #[diesel(embed)]
+    pub fields: SourceFields,
     pub content_sha256: Option<String>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -59,15 +45,7 @@ impl From<SourceListed> for Source {
     fn from(s: SourceListed) -> Self {
         Self {
             id: s.id,
-            url: s.url,
-            canonical_url: s.canonical_url,
-            title: s.title,
-            publisher: s.publisher,
-            author: s.author,
-            published_at: s.published_at,
-            retrieved_at: s.retrieved_at,
-            language: s.language,
-            kind: s.kind,
+            fields: s.fields,
             content: None,
             content_sha256: s.content_sha256,
             version: s.version,
@@ -82,8 +60,8 @@ impl From<SourceListed> for Source {
 
 /// The fields a client sets, for inserts and updates alike. The snapshot is set once, at
 /// insert: the text that was read is what quotes are anchored to.
-#[derive(Debug, Insertable, AsChangeset)]
-#[diesel(table_name = sources, treat_none_as_null = true)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = sources, treat_none_as_null = true, check_for_backend(diesel::pg::Pg))]
 pub struct SourceFields {
     pub url: String,
     pub canonical_url: Option<String>,

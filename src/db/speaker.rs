@@ -12,12 +12,9 @@ use crate::domain::speaker::SpeakerDraft;
 #[diesel(table_name = speakers, check_for_backend(diesel::pg::Pg))]
 pub struct Speaker {
     pub id: Uuid,
-    pub name: String,
-    pub kind: SpeakerKind,
-    pub description: Option<String>,
+    #[diesel(embed)]
+    pub fields: SpeakerFields,
     /// Never holds NULL elements (a CHECK constraint); PostgreSQL arrays just can't say so.
-    pub aliases: Vec<Option<String>>,
-    pub wikidata_qid: Option<String>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -26,13 +23,14 @@ pub struct Speaker {
 }
 
 /// The fields a client sets, for inserts and updates alike.
-#[derive(Debug, Insertable, AsChangeset)]
-#[diesel(table_name = speakers, treat_none_as_null = true)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = speakers, treat_none_as_null = true, check_for_backend(diesel::pg::Pg))]
 pub struct SpeakerFields {
     pub name: String,
     pub kind: SpeakerKind,
     pub description: Option<String>,
-    pub aliases: Vec<String>,
+    /// Nullable elements in the column's type; the API never stores or shows a null one.
+    pub aliases: Vec<Option<String>>,
     pub wikidata_qid: Option<String>,
 }
 
@@ -42,7 +40,7 @@ impl From<SpeakerDraft> for SpeakerFields {
             name: draft.name.into_inner(),
             kind: draft.kind,
             description: draft.description.map(|d| d.into_inner()),
-            aliases: draft.aliases.into_iter().map(|a| a.into_inner()).collect(),
+            aliases: draft.aliases.into_iter().map(|a| Some(a.into_inner())).collect(),
             wikidata_qid: draft.wikidata_qid.map(|q| q.into_inner()),
         }
     }

@@ -40,33 +40,33 @@ pub struct Publisher {
 fn creative_work(source: &SourceListed) -> Value {
     let mut work = json!({
         "@type": "CreativeWork",
-        "url": source.url,
+        "url": source.fields.url,
     });
-    if let Some(title) = &source.title {
+    if let Some(title) = &source.fields.title {
         work["headline"] = json!(title);
     }
-    if let Some(published) = source.published_at {
+    if let Some(published) = source.fields.published_at {
         work["datePublished"] = json!(published.to_rfc3339());
     }
-    if let Some(publisher) = &source.publisher {
+    if let Some(publisher) = &source.fields.publisher {
         work["publisher"] = json!({"@type": "Organization", "name": publisher});
     }
-    if let Some(author) = &source.author {
+    if let Some(author) = &source.fields.author {
         work["author"] = json!({"@type": "Person", "name": author});
     }
     work
 }
 
 fn author(speaker: &Speaker) -> Value {
-    let kind = match speaker.kind {
+    let kind = match speaker.fields.kind {
         SpeakerKind::Person | SpeakerKind::Anonymous => "Person",
         SpeakerKind::Organisation | SpeakerKind::Group => "Organization",
     };
-    let mut author = json!({"@type": kind, "name": speaker.name});
-    if let Some(role) = &speaker.description {
+    let mut author = json!({"@type": kind, "name": speaker.fields.name});
+    if let Some(role) = &speaker.fields.description {
         author["jobTitle"] = json!(role);
     }
-    if let Some(qid) = &speaker.wikidata_qid {
+    if let Some(qid) = &speaker.fields.wikidata_qid {
         author["sameAs"] = json!(format!("https://www.wikidata.org/wiki/{qid}"));
     }
     author
@@ -95,7 +95,7 @@ fn document(reviewed: Reviewed<'_>) -> Value {
     if let Some(first) = reviewed.appearances.first() {
         item["firstAppearance"] = creative_work(first);
         item["appearance"] = json!(reviewed.appearances.iter().map(creative_work).collect::<Vec<_>>());
-        if let Some(published) = first.published_at {
+        if let Some(published) = first.fields.published_at {
             item["datePublished"] = json!(published.to_rfc3339());
         }
     }
@@ -134,11 +134,17 @@ pub async fn document_for(
     let (path, id, claim, author, appearances) = match item {
         Item::Claim(id) => {
             let row = claim::find(conn, id).await?;
-            let author = match row.claimant_id {
+            let author = match row.fields.claimant_id {
                 Some(claimant) => Some(speaker::find(conn, claimant).await?),
                 None => None,
             };
-            ("claims", id, row.statement, author, vec![source::find_listed(conn, row.source_id).await?])
+            (
+                "claims",
+                id,
+                row.fields.statement,
+                author,
+                vec![source::find_listed(conn, row.source_id).await?],
+            )
         }
         Item::Quote(id) => {
             let row = quote::find(conn, id).await?;
@@ -147,7 +153,13 @@ pub async fn document_for(
             let mut appearances: Vec<SourceListed> =
                 cluster.members.into_iter().map(|(_, source, _)| source).collect();
             appearances.dedup_by_key(|s| s.id);
-            ("quotes", id, row.text, speaker::find(conn, row.speaker_id).await.optional()?, appearances)
+            (
+                "quotes",
+                id,
+                row.fields.text,
+                speaker::find(conn, row.fields.speaker_id).await.optional()?,
+                appearances,
+            )
         }
     };
     let verdict = verdict(conn, item).await?;

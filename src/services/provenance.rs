@@ -52,8 +52,8 @@ pub async fn similar(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<Ve
     let root = quote::root_of(&current);
     let found = quote::lookalikes_of_speaker(
         conn,
-        &current.text,
-        current.speaker_id,
+        &current.fields.text,
+        current.fields.speaker_id,
         current.id,
         VARIANT_SIMILARITY,
         MAX_PROPOSALS,
@@ -113,7 +113,7 @@ pub async fn link_variant(
     }
     // Only wordings alike enough to be proposed may be linked: a cluster's diffs and its
     // misattribution check assume its members report one utterance.
-    let alike = quote::text_similarity(conn, &current.text, &target.text).await?;
+    let alike = quote::text_similarity(conn, &current.fields.text, &target.fields.text).await?;
     if alike < VARIANT_SIMILARITY {
         return Err(ServiceError::validation(
             "/canonical_id",
@@ -221,9 +221,9 @@ pub async fn provenance(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult
     let current = quote::find(conn, id).await?;
     let root = quote::root_of(&current);
     let quote::Cluster { members, more } = quote::cluster(conn, root).await?;
-    let first_text = members.first().map(|(q, _, _)| q.text.clone()).unwrap_or_default();
+    let first_text = members.first().map(|(q, _, _)| q.fields.text.clone()).unwrap_or_default();
     let first_appearance = members.first().map_or(current.id, |(q, _, _)| q.id);
-    let speakers: BTreeSet<Uuid> = members.iter().map(|(q, _, _)| q.speaker_id).collect();
+    let speakers: BTreeSet<Uuid> = members.iter().map(|(q, _, _)| q.fields.speaker_id).collect();
     let in_cluster: BTreeSet<Uuid> = members.iter().map(|(q, _, _)| q.id).collect();
     let lookalikes: Vec<LookalikeView> =
         quote::lookalikes_anywhere(conn, &first_text, root, MISATTRIBUTION_SIMILARITY, MAX_PROPOSALS)
@@ -256,19 +256,25 @@ fn appearances(
     members
         .into_iter()
         .map(|(quote, source, speaker)| Appearance {
-            relay_chain: source.publisher.iter().chain(quote.relayed_by.iter()).cloned().collect(),
-            diff_from_first: word_diff(first_text, &quote.text, deadline),
+            relay_chain: source
+                .fields
+                .publisher
+                .iter()
+                .chain(quote.fields.relayed_by.iter())
+                .cloned()
+                .collect(),
+            diff_from_first: word_diff(first_text, &quote.fields.text, deadline),
             quote_id: quote.id,
-            text: quote.text,
+            text: quote.fields.text,
             speaker_id: speaker.id,
-            speaker_name: speaker.name,
+            speaker_name: speaker.fields.name,
             source: SourceSummary {
                 id: source.id,
-                url: source.url,
-                title: source.title,
-                publisher: source.publisher,
-                published_at: source.published_at,
-                retrieved_at: source.retrieved_at,
+                url: source.fields.url,
+                title: source.fields.title,
+                publisher: source.fields.publisher,
+                published_at: source.fields.published_at,
+                retrieved_at: source.fields.retrieved_at,
             },
         })
         .collect()
@@ -285,13 +291,13 @@ pub struct SourceVersion {
 /// Every stored snapshot of the source's URL, oldest first.
 pub async fn source_versions(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<Vec<SourceVersion>> {
     let current = source::find(conn, id).await?;
-    let versions = source::versions(conn, &current.url)
+    let versions = source::versions(conn, &current.fields.url)
         .await?
         .into_iter()
         .map(|s| SourceVersion {
             id: s.id,
             content_sha256: s.content_sha256,
-            retrieved_at: s.retrieved_at,
+            retrieved_at: s.fields.retrieved_at,
             supersedes_id: s.supersedes_id,
         })
         .collect();

@@ -42,15 +42,15 @@ impl From<Source> for SourceView {
     fn from(row: Source) -> Self {
         Self {
             id: row.id,
-            url: row.url,
-            canonical_url: row.canonical_url,
-            title: row.title,
-            publisher: row.publisher,
-            author: row.author,
-            published_at: row.published_at,
-            retrieved_at: row.retrieved_at,
-            language: row.language,
-            kind: row.kind,
+            url: row.fields.url,
+            canonical_url: row.fields.canonical_url,
+            title: row.fields.title,
+            publisher: row.fields.publisher,
+            author: row.fields.author,
+            published_at: row.fields.published_at,
+            retrieved_at: row.fields.retrieved_at,
+            language: row.fields.language,
+            kind: row.fields.kind,
             content: row.content,
             content_sha256: row.content_sha256,
             supersedes_id: row.supersedes_id,
@@ -142,11 +142,11 @@ impl RecordKind for Sources {
 /// the change would alter.
 fn field_verdicts_show(current: &Source, changed: &SourceFields) -> Option<&'static str> {
     [
-        ("url", current.url != changed.url),
-        ("title", current.title != changed.title),
-        ("publisher", current.publisher != changed.publisher),
-        ("author", current.author != changed.author),
-        ("published_at", current.published_at != changed.published_at),
+        ("url", current.fields.url != changed.url),
+        ("title", current.fields.title != changed.title),
+        ("publisher", current.fields.publisher != changed.publisher),
+        ("author", current.fields.author != changed.author),
+        ("published_at", current.fields.published_at != changed.published_at),
     ]
     .into_iter()
     .find_map(|(field, differs)| differs.then_some(field))

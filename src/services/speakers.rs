@@ -32,11 +32,11 @@ impl From<Speaker> for SpeakerView {
     fn from(row: Speaker) -> Self {
         Self {
             id: row.id,
-            name: row.name,
-            kind: row.kind,
-            description: row.description,
-            aliases: row.aliases.into_iter().flatten().collect(),
-            wikidata_qid: row.wikidata_qid,
+            name: row.fields.name,
+            kind: row.fields.kind,
+            description: row.fields.description,
+            aliases: row.fields.aliases.into_iter().flatten().collect(),
+            wikidata_qid: row.fields.wikidata_qid,
             created_by: row.created_by,
             version: row.version,
             created_at: row.created_at,
