@@ -158,4 +158,4 @@ pub async fn list(
     Ok(Page::from_overfetch(query.load(conn).await?, page.limit))
 }
 
-super::versioned_queries!(claims, Claim, ClaimFields, (Uuid, ClaimFields), ClaimFilter);
+super::versioned_queries!(claims, Claim, Claim, ClaimFields, (Uuid, ClaimFields), ClaimFilter);

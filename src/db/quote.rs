@@ -129,7 +129,7 @@ pub async fn list(
     Ok(Page::from_overfetch(query.load(conn).await?, page.limit))
 }
 
-super::versioned_queries!(quotes, Quote, QuoteFields, (Uuid, QuoteFields), QuoteFilter);
+super::versioned_queries!(quotes, Quote, Quote, QuoteFields, (Uuid, QuoteFields), QuoteFilter);
 
 /// A quote whose wording resembles another's, with the trigram similarity (0 to 1).
 #[derive(Debug, Clone, diesel::QueryableByName)]

@@ -240,4 +240,12 @@ pub async fn has_reviewed_citations(conn: &mut AsyncPgConnection, id: Uuid) -> Q
     .await
 }
 
-super::versioned_queries!(sources, Source, SourceFields, NewSource, SourceFilter, listed as SourceListed);
+super::versioned_queries!(
+    sources,
+    Source,
+    Source,
+    SourceFields,
+    NewSource,
+    SourceFilter,
+    listed as SourceListed
+);

@@ -101,7 +101,7 @@ pub async fn list(
     Ok(Page::from_overfetch(query.load(conn).await?, page.limit))
 }
 
-super::versioned_queries!(speakers, Speaker, SpeakerFields, SpeakerFields, SpeakerFilter);
+super::versioned_queries!(speakers, Speaker, Speaker, SpeakerFields, SpeakerFields, SpeakerFilter);
 
 /// A live speaker with exactly this name (any case) and kind, the oldest if several.
 pub async fn find_by_name(

@@ -46,6 +46,8 @@ pub trait Versioned: Clone + Send + Sized + 'static {
     type New: Send;
     /// What a list of the table is filtered by.
     type Filter: serde::de::DeserializeOwned + Sync + 'static;
+    /// What the audit trail calls a row of the table.
+    const ENTITY: crate::domain::audit::Entity;
 
     fn id(&self) -> Uuid;
     fn version(&self) -> i32;
@@ -89,11 +91,11 @@ pub trait Versioned: Clone + Send + Sized + 'static {
 /// Its `insert` and `list` are the module's own functions of those names: a table inserts
 /// `$new` rows and filters its lists by `$filter`.
 macro_rules! versioned_queries {
-    ($table:ident, $row:ty, $changes:ty, $new:ty, $filter:ty) => {
-        $crate::db::versioned_queries!($table, $row, $changes, $new, $filter, listed as $row);
+    ($table:ident, $entity:ident, $row:ty, $changes:ty, $new:ty, $filter:ty) => {
+        $crate::db::versioned_queries!($table, $entity, $row, $changes, $new, $filter, listed as $row);
     };
     // `$listed`: what a page of the table reads of each row (the row, or less of it).
-    ($table:ident, $row:ty, $changes:ty, $new:ty, $filter:ty, listed as $listed:ty) => {
+    ($table:ident, $entity:ident, $row:ty, $changes:ty, $new:ty, $filter:ty, listed as $listed:ty) => {
         /// Live rows after the page's cursor, in id order, one more than the page holds.
         fn page_query(
             page: $crate::db::PageRequest,
@@ -120,6 +122,7 @@ macro_rules! versioned_queries {
             type Changes = $changes;
             type New = $new;
             type Filter = $filter;
+            const ENTITY: $crate::domain::audit::Entity = $crate::domain::audit::Entity::$entity;
 
             fn id(&self) -> Uuid {
                 self.id

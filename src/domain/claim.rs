@@ -16,30 +16,19 @@ use super::text::{LanguageTag, MAX_PASSAGE_CHARS, Text};
 #[serde(deny_unknown_fields)]
 pub struct ClaimInput {
     pub source_id: Uuid,
-    #[serde(default)]
     pub claimant_id: Option<Uuid>,
     pub statement: String,
     pub metric: String,
     pub qualifier: ClaimQualifier,
-    #[serde(default)]
     pub value: Option<DecimalText>,
-    #[serde(default)]
     pub lower_bound: Option<DecimalText>,
-    #[serde(default)]
     pub upper_bound: Option<DecimalText>,
-    #[serde(default)]
     pub unit: Option<String>,
-    #[serde(default)]
     pub as_of: Option<NaiveDate>,
-    #[serde(default)]
     pub period_start: Option<NaiveDate>,
-    #[serde(default)]
     pub period_end: Option<NaiveDate>,
-    #[serde(default)]
     pub place: Option<String>,
-    #[serde(default)]
     pub anchor: Option<AnchorInput>,
-    #[serde(default)]
     pub language: Option<String>,
 }
 

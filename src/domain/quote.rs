@@ -18,13 +18,9 @@ pub struct QuoteInput {
     pub speaker_id: Uuid,
     pub text: String,
     pub kind: QuoteKind,
-    #[serde(default)]
     pub anchor: Option<AnchorInput>,
-    #[serde(default)]
     pub relayed_by: Option<String>,
-    #[serde(default)]
     pub said_at: Option<DateTime<Utc>>,
-    #[serde(default)]
     pub language: Option<String>,
 }
 

@@ -21,9 +21,7 @@ pub struct RatingInput {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EvidenceInput {
-    #[serde(default)]
     pub source_id: Option<Uuid>,
-    #[serde(default)]
     pub url: Option<String>,
     pub note: String,
 }
@@ -32,9 +30,7 @@ pub struct EvidenceInput {
 #[serde(deny_unknown_fields)]
 pub struct ReviewInput {
     pub status: ReviewStatus,
-    #[serde(default)]
     pub rating: Option<RatingInput>,
-    #[serde(default)]
     pub rationale: Option<String>,
     #[serde(default)]
     pub evidence: Vec<EvidenceInput>,

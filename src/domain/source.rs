@@ -13,22 +13,14 @@ use super::text::{LanguageTag, MAX_CONTENT_CHARS, Text, WebUrl};
 #[serde(deny_unknown_fields)]
 pub struct SourceInput {
     pub url: String,
-    #[serde(default)]
     pub canonical_url: Option<String>,
-    #[serde(default)]
     pub title: Option<String>,
-    #[serde(default)]
     pub publisher: Option<String>,
-    #[serde(default)]
     pub author: Option<String>,
-    #[serde(default)]
     pub published_at: Option<DateTime<Utc>>,
-    #[serde(default)]
     pub retrieved_at: Option<DateTime<Utc>>,
-    #[serde(default)]
     pub language: Option<String>,
     pub kind: SourceKind,
-    #[serde(default)]
     pub content: Option<String>,
 }
 

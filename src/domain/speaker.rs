@@ -14,11 +14,9 @@ pub const MAX_ALIASES: usize = 100;
 pub struct SpeakerInput {
     pub name: String,
     pub kind: SpeakerKind,
-    #[serde(default)]
     pub description: Option<String>,
     #[serde(default)]
     pub aliases: Vec<String>,
-    #[serde(default)]
     pub wikidata_qid: Option<String>,
 }
 

@@ -1,19 +1,40 @@
 //! Claims: numeric assertions, with exact values, anchored in the source they were read in.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::ServiceResult;
-use super::records::{RecordKind, Submission, anchor_all, unchanged};
+use super::records::{Changed, Checked, Conn, Record, Submission, anchor_all, anchored_change};
 use crate::db::claim::{Claim, ClaimFields};
 use crate::domain::Principal;
 use crate::domain::anchor::Anchor;
-use crate::domain::audit::Entity;
 use crate::domain::claim::{ClaimDraft, ClaimInput};
 use crate::domain::decimal::to_plain_string;
 use crate::domain::kinds::{ClaimQualifier, ReviewStatus};
+
+impl Record for ClaimView {
+    type Row = Claim;
+    type Input = ClaimInput;
+
+    async fn check(conn: &mut Conn, inputs: Submission<ClaimInput>) -> Checked<Self> {
+        anchor_all(
+            conn,
+            inputs.check(ClaimDraft::try_from)?,
+            |d| d.source_id,
+            |d| d.claimant_id,
+            ClaimFields::resolve,
+        )
+        .await
+    }
+
+    async fn change(conn: &mut Conn, _: &Principal, current: &Claim, input: ClaimInput) -> Changed<Self> {
+        anchored_change::<Self, _>(conn, input.source_id == current.source_id, input).await
+    }
+
+    fn under_review(row: &Claim) -> bool {
+        row.status != ReviewStatus::Unreviewed
+    }
+}
 
 #[derive(Serialize)]
 pub struct ClaimView {
@@ -70,44 +91,5 @@ impl From<Claim> for ClaimView {
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
-    }
-}
-
-pub struct Claims;
-
-impl RecordKind for Claims {
-    const ENTITY: Entity = Entity::Claim;
-    type Row = Claim;
-    type View = ClaimView;
-    type Input = ClaimInput;
-
-    async fn check(
-        conn: &mut AsyncPgConnection,
-        inputs: Submission<ClaimInput>,
-    ) -> ServiceResult<Submission<(Uuid, ClaimFields)>> {
-        anchor_all(
-            conn,
-            inputs.check(ClaimDraft::try_from)?,
-            |d| d.source_id,
-            |d| d.claimant_id,
-            ClaimFields::resolve,
-        )
-        .await
-    }
-
-    /// A claim stays in the source it was read in: the same words elsewhere are another claim.
-    async fn change(
-        conn: &mut AsyncPgConnection,
-        _: &Principal,
-        current: &Claim,
-        input: ClaimInput,
-    ) -> ServiceResult<ClaimFields> {
-        unchanged("/source_id", input.source_id == current.source_id)?;
-        let (_, fields) = Self::check(conn, Submission::One(input)).await?.into_one();
-        Ok(fields)
-    }
-
-    fn under_review(row: &Claim) -> bool {
-        row.status != ReviewStatus::Unreviewed
     }
 }

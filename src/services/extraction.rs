@@ -5,10 +5,10 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::claims::{ClaimView, Claims};
-use super::quotes::{QuoteView, Quotes};
-use super::records::{self, RecordKind, Submission};
-use super::speakers::Speakers;
+use super::claims::ClaimView;
+use super::quotes::QuoteView;
+use super::records::{self, Record, Submission};
+use super::speakers::SpeakerView;
 use super::{ServiceError, ServiceResult, cpu};
 use crate::db::{source, speaker};
 use crate::domain::Principal;
@@ -94,13 +94,9 @@ pub async fn propose(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<Pr
 #[serde(deny_unknown_fields)]
 pub struct SpeakerChoice {
     /// An existing speaker; or else `name` and `kind` (found by name, or created).
-    #[serde(default)]
     id: Option<Uuid>,
-    #[serde(default)]
     name: Option<String>,
-    #[serde(default)]
     kind: Option<SpeakerKind>,
-    #[serde(default)]
     role: Option<String>,
 }
 
@@ -112,7 +108,6 @@ pub struct AcceptedQuote {
     #[serde(deserialize_with = "crate::domain::integral")]
     start: u32,
     speaker: SpeakerChoice,
-    #[serde(default)]
     relayed_by: Option<String>,
 }
 
@@ -124,10 +119,8 @@ pub struct AcceptedClaim {
     statement_start: u32,
     value: DecimalText,
     qualifier: ClaimQualifier,
-    #[serde(default)]
     unit: Option<String>,
     metric: String,
-    #[serde(default)]
     claimant: Option<SpeakerChoice>,
 }
 
@@ -170,7 +163,7 @@ async fn speaker_for(
         aliases: Vec::new(),
         wikidata_qid: None,
     };
-    let created = records::create::<Speakers>(conn, caller, Submission::One(input))
+    let created = records::create::<SpeakerView>(conn, caller, Submission::One(input))
         .await
         .map_err(|error| repointed(error, "", pointer))?;
     created
@@ -234,8 +227,8 @@ pub async fn accept(
             });
         }
         Ok(Accepted {
-            quotes: create_accepted::<Quotes>(conn, caller, quote_inputs, "/quotes").await?,
-            claims: create_accepted::<Claims>(conn, caller, claim_inputs, "/claims").await?,
+            quotes: create_accepted::<QuoteView>(conn, caller, quote_inputs, "/quotes").await?,
+            claims: create_accepted::<ClaimView>(conn, caller, claim_inputs, "/claims").await?,
         })
     })
     .await
@@ -243,12 +236,12 @@ pub async fn accept(
 
 /// Stores the records made from accepted candidates (none: nothing to do); errors point at
 /// them under `pointer`.
-async fn create_accepted<K: RecordKind>(
+async fn create_accepted<K: Record>(
     conn: &mut AsyncPgConnection,
     caller: Principal,
     inputs: Vec<K::Input>,
     pointer: &str,
-) -> ServiceResult<Vec<K::View>> {
+) -> ServiceResult<Vec<K>> {
     if inputs.is_empty() {
         return Ok(Vec::new());
     }

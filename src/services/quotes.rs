@@ -1,18 +1,39 @@
 //! Quotes: words attributed to a speaker, anchored in the source they were read in.
 
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::ServiceResult;
-use super::records::{RecordKind, Submission, anchor_all, unchanged};
+use super::records::{Changed, Checked, Conn, Record, Submission, anchor_all, anchored_change};
 use crate::db::quote::{Quote, QuoteFields};
 use crate::domain::Principal;
 use crate::domain::anchor::Anchor;
-use crate::domain::audit::Entity;
 use crate::domain::kinds::{QuoteKind, ReviewStatus};
 use crate::domain::quote::{QuoteDraft, QuoteInput};
+
+impl Record for QuoteView {
+    type Row = Quote;
+    type Input = QuoteInput;
+
+    async fn check(conn: &mut Conn, inputs: Submission<QuoteInput>) -> Checked<Self> {
+        anchor_all(
+            conn,
+            inputs.check(QuoteDraft::try_from)?,
+            |d| d.source_id,
+            |d| Some(d.speaker_id),
+            QuoteFields::resolve,
+        )
+        .await
+    }
+
+    async fn change(conn: &mut Conn, _: &Principal, current: &Quote, input: QuoteInput) -> Changed<Self> {
+        anchored_change::<Self, _>(conn, input.source_id == current.source_id, input).await
+    }
+
+    fn under_review(row: &Quote) -> bool {
+        row.status != ReviewStatus::Unreviewed
+    }
+}
 
 #[derive(Serialize)]
 pub struct QuoteView {
@@ -58,44 +79,5 @@ impl From<Quote> for QuoteView {
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
-    }
-}
-
-pub struct Quotes;
-
-impl RecordKind for Quotes {
-    const ENTITY: Entity = Entity::Quote;
-    type Row = Quote;
-    type View = QuoteView;
-    type Input = QuoteInput;
-
-    async fn check(
-        conn: &mut AsyncPgConnection,
-        inputs: Submission<QuoteInput>,
-    ) -> ServiceResult<Submission<(Uuid, QuoteFields)>> {
-        anchor_all(
-            conn,
-            inputs.check(QuoteDraft::try_from)?,
-            |d| d.source_id,
-            |d| Some(d.speaker_id),
-            QuoteFields::resolve,
-        )
-        .await
-    }
-
-    /// A quote stays in the source it was read in: the same words elsewhere are another quote.
-    async fn change(
-        conn: &mut AsyncPgConnection,
-        _: &Principal,
-        current: &Quote,
-        input: QuoteInput,
-    ) -> ServiceResult<QuoteFields> {
-        unchanged("/source_id", input.source_id == current.source_id)?;
-        let (_, fields) = Self::check(conn, Submission::One(input)).await?.into_one();
-        Ok(fields)
-    }
-
-    fn under_review(row: &Quote) -> bool {
-        row.status != ReviewStatus::Unreviewed
     }
 }

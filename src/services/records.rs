@@ -13,7 +13,7 @@ use super::{ServiceError, ServiceResult, cpu};
 use crate::db::audit;
 use crate::db::references::References;
 use crate::db::{Page, PageRequest, Versioned};
-use crate::domain::audit::{Action, AuditEvent, Entity};
+use crate::domain::audit::{Action, AuditEvent};
 use crate::domain::kinds::Role;
 use crate::domain::{ExpectedVersion, FieldError, Principal};
 
@@ -115,6 +115,18 @@ pub async fn anchor_all<D: Send + 'static, F: Send + 'static>(
     let references =
         References::load(conn, drafts.iter().map(source_of), drafts.iter().filter_map(speaker_of)).await?;
     cpu::run(move || drafts.check(|draft| resolve(draft, &references))).await?
+}
+
+/// What an update of a quote or claim writes: it stays in the source it was read in (the
+/// same words elsewhere are another record), and is checked and anchored like a create.
+pub async fn anchored_change<K, F>(conn: &mut Conn, same_source: bool, input: K::Input) -> Changed<K>
+where
+    K: Record,
+    K::Row: Versioned<New = (Uuid, F), Changes = F>,
+{
+    unchanged("/source_id", same_source)?;
+    let (_, fields) = K::check(conn, Submission::One(input)).await?.into_one();
+    Ok(fields)
 }
 
 /// A record as a write left it: its id, its version (the ETag) and its view.
@@ -222,31 +234,25 @@ fn merge_value(target: &mut Value, patch: Value) {
     }
 }
 
-/// What the service of one kind of stored record (source, speaker, quote, claim) says about
-/// it: its view, its inputs and its rules. The flows below (create, get, update, delete) are
-/// written once over it; the table's queries come from its row (`db::Versioned`).
-pub trait RecordKind: 'static {
-    /// Its name in the audit trail.
-    const ENTITY: Entity;
+/// A kind of stored record (source, speaker, quote, claim), named by its view (how the API
+/// shows it), with the rules its service applies. The flows below (create, get, list,
+/// update, delete) are written once over it; the table's queries come from its row
+/// (`db::Versioned`).
+pub trait Record: Serialize + From<Self::Row> + Send + 'static {
     type Row: Versioned;
-    /// The record as the API shows it.
-    type View: Serialize + From<Self::Row> + Send;
     /// A create body; an update is a merge patch read as one too.
     type Input: DeserializeOwned + Send;
 
     /// Checks inputs and what they refer to, into rows to insert.
-    fn check(
-        conn: &mut AsyncPgConnection,
-        inputs: Submission<Self::Input>,
-    ) -> impl Future<Output = ServiceResult<Submission<<Self::Row as Versioned>::New>>> + Send;
+    fn check(conn: &mut Conn, inputs: Submission<Self::Input>) -> impl Future<Output = Checked<Self>> + Send;
     /// What an update of `current` writes, from the merged input: checked like a create,
     /// with the fields set at creation unchanged.
     fn change(
-        conn: &mut AsyncPgConnection,
+        conn: &mut Conn,
         caller: &Principal,
         current: &Self::Row,
         input: Self::Input,
-    ) -> impl Future<Output = ServiceResult<<Self::Row as Versioned>::Changes>> + Send;
+    ) -> impl Future<Output = Changed<Self>> + Send;
     /// Whether reviewers have started on the record: then only editors change it.
     fn under_review(_row: &Self::Row) -> bool {
         false
@@ -264,21 +270,28 @@ pub trait RecordKind: 'static {
     }
 }
 
+/// The connection a record's rules read with.
+pub type Conn = AsyncPgConnection;
+/// Rows checked and ready to insert.
+pub type Checked<K> = ServiceResult<Submission<<<K as Record>::Row as Versioned>::New>>;
+/// What an update writes.
+pub type Changed<K> = ServiceResult<<<K as Record>::Row as Versioned>::Changes>;
+
 /// Stores checked records, one audit event each, in one transaction: all or nothing.
-pub async fn create<K: RecordKind>(
+pub async fn create<K: Record>(
     conn: &mut AsyncPgConnection,
     caller: Principal,
     inputs: Submission<K::Input>,
-) -> ServiceResult<Vec<Saved<K::View>>> {
+) -> ServiceResult<Vec<Saved<K>>> {
     let rows = K::check(conn, inputs).await?;
     conn.transaction(async move |conn| {
         let rows = K::Row::insert(conn, rows.into_vec(), caller.user_id).await?;
         let mut saved = Vec::with_capacity(rows.len());
         let mut events = Vec::with_capacity(rows.len());
         for row in rows {
-            let record = Saved::of(row, K::View::from);
+            let record = Saved::of(row, K::from);
             let after = K::audited(to_json(&record.view)?);
-            events.push(AuditEvent::new(K::ENTITY, record.id, Action::Create { after }));
+            events.push(AuditEvent::new(K::Row::ENTITY, record.id, Action::Create { after }));
             saved.push(record);
         }
         audit::append_all(conn, Some(&caller), events).await?;
@@ -288,47 +301,47 @@ pub async fn create<K: RecordKind>(
 }
 
 /// A live record.
-pub async fn get<K: RecordKind>(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<Saved<K::View>> {
-    Ok(Saved::of(K::Row::find(conn, id).await?, K::View::from))
+pub async fn get<K: Record>(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<Saved<K>> {
+    Ok(Saved::of(K::Row::find(conn, id).await?, K::from))
 }
 
 /// A page of the live records matching the filter.
-pub async fn list<K: RecordKind>(
+pub async fn list<K: Record>(
     conn: &mut AsyncPgConnection,
     filter: &<K::Row as Versioned>::Filter,
     page: PageRequest,
-) -> ServiceResult<Page<Saved<K::View>>> {
-    Ok(page_of(K::Row::list(conn, filter, page).await?, |row| Saved::of(row, K::View::from)))
+) -> ServiceResult<Page<Saved<K>>> {
+    Ok(page_of(K::Row::list(conn, filter, page).await?, |row| Saved::of(row, K::from)))
 }
 
 /// A JSON Merge Patch over the record's view, checked like a create, written at the version
 /// the client read. The change is checked first; only a valid change is then held against the
 /// version.
-pub async fn update<K: RecordKind>(
+pub async fn update<K: Record>(
     conn: &mut AsyncPgConnection,
     caller: Principal,
     id: Uuid,
     expected: ExpectedVersion,
     patch: Value,
-) -> ServiceResult<Saved<K::View>> {
+) -> ServiceResult<Saved<K>> {
     let current = K::Row::find(conn, id).await?;
     check_may_change(&caller, current.created_by(), K::under_review(&current))?;
-    let before = to_json(&K::View::from(current.clone()))?;
+    let before = to_json(&K::from(current.clone()))?;
     let input: K::Input = merge_patch(&before, patch)?;
     let changes = K::change(conn, &caller, &current, input).await?;
     let version = version_to_replace(&expected, current.version())?;
     let before = K::audited(before);
     conn.transaction(async move |conn| {
-        let record = Saved::of(written(K::Row::update(conn, id, version, changes).await?)?, K::View::from);
+        let record = Saved::of(written(K::Row::update(conn, id, version, changes).await?)?, K::from);
         let action = Action::Update { before, after: K::audited(to_json(&record.view)?) };
-        audit::append(conn, Some(&caller), AuditEvent::new(K::ENTITY, id, action)).await?;
+        audit::append(conn, Some(&caller), AuditEvent::new(K::Row::ENTITY, id, action)).await?;
         Ok(record)
     })
     .await
 }
 
 /// Deletes a record at the version the client read; it stays in its table for history.
-pub async fn delete<K: RecordKind>(
+pub async fn delete<K: Record>(
     conn: &mut AsyncPgConnection,
     caller: Principal,
     id: Uuid,
@@ -338,10 +351,11 @@ pub async fn delete<K: RecordKind>(
     check_may_change(&caller, current.created_by(), K::under_review(&current))?;
     let version = version_to_replace(&expected, current.version())?;
     K::check_delete(conn, id).await?;
-    let before = K::audited(to_json(&K::View::from(current))?);
+    let before = K::audited(to_json(&K::from(current))?);
     conn.transaction(async move |conn| {
         written(K::Row::soft_delete(conn, id, version).await?)?;
-        audit::append(conn, Some(&caller), AuditEvent::new(K::ENTITY, id, Action::Delete { before })).await?;
+        audit::append(conn, Some(&caller), AuditEvent::new(K::Row::ENTITY, id, Action::Delete { before }))
+            .await?;
         Ok(())
     })
     .await

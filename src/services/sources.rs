@@ -2,19 +2,86 @@
 //! version that supersedes the latest one; the text of a version never changes.
 
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::records::{RecordKind, Submission, unchanged};
+use super::records::{Changed, Checked, Conn, Record, Submission, unchanged};
 use super::{ServiceError, ServiceResult};
 use crate::db::references::{Cited, live_citations};
 use crate::db::source::{self, NewSource, Source, SourceFields};
 use crate::domain::Principal;
-use crate::domain::audit::Entity;
 use crate::domain::kinds::{Role, SourceKind};
 use crate::domain::source::{SourceDraft, SourceInput};
+
+impl Record for SourceView {
+    type Row = Source;
+    type Input = SourceInput;
+
+    /// A new text for a URL already stored supersedes its latest version; the very same text
+    /// again is refused as a duplicate.
+    async fn check(conn: &mut Conn, inputs: Submission<SourceInput>) -> Checked<Self> {
+        let drafts = inputs.check(|input| SourceDraft::try_from(input).map(SourceFields::from_draft))?;
+        let label_items = matches!(drafts, Submission::Batch(_));
+        let mut checked = Vec::new();
+        for (i, (fields, snapshot)) in drafts.into_vec().into_iter().enumerate() {
+            let latest = match &snapshot {
+                Some(_) => source::latest_snapshot(conn, &fields.url).await?,
+                None => None,
+            };
+            if let (Some(latest), Some(snapshot)) = (&latest, &snapshot)
+                && latest.content_sha256.as_deref() == Some(snapshot.sha256.as_str())
+            {
+                let item = if label_items { format!("item {i}: ") } else { String::new() };
+                return Err(ServiceError::Conflict(format!(
+                    "{item}this exact text of {} is already stored as source {}",
+                    fields.url, latest.id
+                )));
+            }
+            checked.push(NewSource { fields, snapshot, supersedes_id: latest.map(|l| l.id) });
+        }
+        Ok(if label_items { Submission::Batch(checked) } else { Submission::One(checked.remove(0)) })
+    }
+
+    /// The text stays as it was read. Once a verdict rests on a quote or claim citing the
+    /// source, what ClaimReview shows of it is the editors' to change.
+    async fn change(
+        conn: &mut Conn,
+        caller: &Principal,
+        current: &Source,
+        input: SourceInput,
+    ) -> Changed<Self> {
+        unchanged("/content", input.content == current.content)?;
+        let (fields, _) = SourceFields::from_draft(SourceDraft::try_from(input)?);
+        if !caller.at_least(Role::Editor)
+            && let Some(field) = field_verdicts_show(current, &fields)
+            && source::has_reviewed_citations(conn, current.id).await?
+        {
+            return Err(ServiceError::Forbidden(format!(
+                "{field} is shown in published verdicts on records citing this source; only an editor may change it now"
+            )));
+        }
+        Ok(fields)
+    }
+
+    async fn check_delete(conn: &mut Conn, id: Uuid) -> ServiceResult<()> {
+        match live_citations(conn, Cited::Source(id)).await? {
+            0 => Ok(()),
+            cited => Err(ServiceError::Conflict(format!(
+                "{cited} quotes and claims cite this source; delete them first"
+            ))),
+        }
+    }
+
+    /// The text can be a megabyte and never changes: the trail names it by its hash
+    /// (`content_sha256`), so that a page of events stays small.
+    fn audited(mut view: Value) -> Value {
+        if let Some(fields) = view.as_object_mut() {
+            fields.remove("content");
+        }
+        view
+    }
+}
 
 #[derive(Serialize)]
 pub struct SourceView {
@@ -59,82 +126,6 @@ impl From<Source> for SourceView {
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
-    }
-}
-
-pub struct Sources;
-
-impl RecordKind for Sources {
-    const ENTITY: Entity = Entity::Source;
-    type Row = Source;
-    type View = SourceView;
-    type Input = SourceInput;
-
-    /// A new text for a URL already stored supersedes its latest version; the very same text
-    /// again is refused as a duplicate.
-    async fn check(
-        conn: &mut AsyncPgConnection,
-        inputs: Submission<SourceInput>,
-    ) -> ServiceResult<Submission<NewSource>> {
-        let drafts = inputs.check(|input| SourceDraft::try_from(input).map(SourceFields::from_draft))?;
-        let label_items = matches!(drafts, Submission::Batch(_));
-        let mut checked = Vec::new();
-        for (i, (fields, snapshot)) in drafts.into_vec().into_iter().enumerate() {
-            let latest = match &snapshot {
-                Some(_) => source::latest_snapshot(conn, &fields.url).await?,
-                None => None,
-            };
-            if let (Some(latest), Some(snapshot)) = (&latest, &snapshot)
-                && latest.content_sha256.as_deref() == Some(snapshot.sha256.as_str())
-            {
-                let item = if label_items { format!("item {i}: ") } else { String::new() };
-                return Err(ServiceError::Conflict(format!(
-                    "{item}this exact text of {} is already stored as source {}",
-                    fields.url, latest.id
-                )));
-            }
-            checked.push(NewSource { fields, snapshot, supersedes_id: latest.map(|l| l.id) });
-        }
-        Ok(if label_items { Submission::Batch(checked) } else { Submission::One(checked.remove(0)) })
-    }
-
-    /// The text stays as it was read. Once a verdict rests on a quote or claim citing the
-    /// source, what ClaimReview shows of it is the editors' to change.
-    async fn change(
-        conn: &mut AsyncPgConnection,
-        caller: &Principal,
-        current: &Source,
-        input: SourceInput,
-    ) -> ServiceResult<SourceFields> {
-        unchanged("/content", input.content == current.content)?;
-        let (fields, _) = SourceFields::from_draft(SourceDraft::try_from(input)?);
-        if !caller.at_least(Role::Editor)
-            && let Some(field) = field_verdicts_show(current, &fields)
-            && source::has_reviewed_citations(conn, current.id).await?
-        {
-            return Err(ServiceError::Forbidden(format!(
-                "{field} is shown in published verdicts on records citing this source; only an editor may change it now"
-            )));
-        }
-        Ok(fields)
-    }
-
-    async fn check_delete(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<()> {
-        match live_citations(conn, Cited::Source(id)).await? {
-            0 => Ok(()),
-            cited => Err(ServiceError::Conflict(format!(
-                "{cited} quotes and claims cite this source; delete them first"
-            ))),
-        }
-    }
-
-    /// The text can be a megabyte and never changes: the trail names it by its hash
-    /// (`content_sha256`), so that a page of events stays small.
-    fn audited(mut view: Value) -> Value {
-        if let Some(fields) = view.as_object_mut() {
-            fields.remove("content");
-        }
-        view
     }
 }
 

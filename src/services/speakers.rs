@@ -1,18 +1,38 @@
 //! Speakers: who said it.
 
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::records::{RecordKind, Submission};
+use super::records::{Changed, Checked, Conn, Record, Submission};
 use super::{ServiceError, ServiceResult};
 use crate::db::references::{Cited, live_citations};
 use crate::db::speaker::{Speaker, SpeakerFields};
 use crate::domain::Principal;
-use crate::domain::audit::Entity;
 use crate::domain::kinds::SpeakerKind;
 use crate::domain::speaker::{SpeakerDraft, SpeakerInput};
+
+impl Record for SpeakerView {
+    type Row = Speaker;
+    type Input = SpeakerInput;
+
+    async fn check(_: &mut Conn, inputs: Submission<SpeakerInput>) -> Checked<Self> {
+        inputs.check(|input| SpeakerDraft::try_from(input).map(SpeakerFields::from))
+    }
+
+    async fn change(_: &mut Conn, _: &Principal, _: &Speaker, input: SpeakerInput) -> Changed<Self> {
+        Ok(SpeakerFields::from(SpeakerDraft::try_from(input)?))
+    }
+
+    async fn check_delete(conn: &mut Conn, id: Uuid) -> ServiceResult<()> {
+        match live_citations(conn, Cited::Speaker(id)).await? {
+            0 => Ok(()),
+            cited => Err(ServiceError::Conflict(format!(
+                "{cited} quotes and claims are attributed to this speaker; delete or reattribute them first"
+            ))),
+        }
+    }
+}
 
 #[derive(Serialize)]
 pub struct SpeakerView {
@@ -41,40 +61,6 @@ impl From<Speaker> for SpeakerView {
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
-        }
-    }
-}
-
-pub struct Speakers;
-
-impl RecordKind for Speakers {
-    const ENTITY: Entity = Entity::Speaker;
-    type Row = Speaker;
-    type View = SpeakerView;
-    type Input = SpeakerInput;
-
-    async fn check(
-        _: &mut AsyncPgConnection,
-        inputs: Submission<SpeakerInput>,
-    ) -> ServiceResult<Submission<SpeakerFields>> {
-        inputs.check(|input| SpeakerDraft::try_from(input).map(SpeakerFields::from))
-    }
-
-    async fn change(
-        _: &mut AsyncPgConnection,
-        _: &Principal,
-        _: &Speaker,
-        input: SpeakerInput,
-    ) -> ServiceResult<SpeakerFields> {
-        Ok(SpeakerFields::from(SpeakerDraft::try_from(input)?))
-    }
-
-    async fn check_delete(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<()> {
-        match live_citations(conn, Cited::Speaker(id)).await? {
-            0 => Ok(()),
-            cited => Err(ServiceError::Conflict(format!(
-                "{cited} quotes and claims are attributed to this speaker; delete or reattribute them first"
-            ))),
         }
     }
 }

@@ -56,13 +56,9 @@ pub struct UserInput {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
-    #[serde(default)]
     pub display_name: Option<String>,
-    #[serde(default)]
     pub role: Option<Role>,
-    #[serde(default)]
     pub password: Option<String>,
-    #[serde(default)]
     pub disabled: Option<bool>,
 }
 

@@ -25,10 +25,10 @@ use crate::domain::kinds::Role;
 use crate::http::error::ApiError;
 use crate::http::middleware::access::{Access, RouteRules, enforce_access};
 use crate::services::ServiceError;
-use crate::services::claims::Claims;
-use crate::services::quotes::Quotes;
-use crate::services::sources::Sources;
-use crate::services::speakers::Speakers;
+use crate::services::claims::ClaimView;
+use crate::services::quotes::QuoteView;
+use crate::services::sources::SourceView;
+use crate::services::speakers::SpeakerView;
 use records::Collection;
 use reviews::Reviewed;
 
@@ -76,11 +76,11 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/review-queue", Access::Role(Role::Reviewer), || web::route().to(reviews::queue)),
     ];
     table.extend(provenance_routes());
-    table.extend(crud::<Sources>());
-    table.extend(crud::<Speakers>());
-    table.extend(crud::<Quotes>());
+    table.extend(crud::<SourceView>());
+    table.extend(crud::<SpeakerView>());
+    table.extend(crud::<QuoteView>());
     table.extend(reviewed::<reviews::Quotes>());
-    table.extend(crud::<Claims>());
+    table.extend(crud::<ClaimView>());
     table.extend(reviewed::<reviews::Claims>());
     table
 }

@@ -20,11 +20,11 @@ use crate::http::middleware::access::Caller;
 use crate::http::responders::{Created, Listed, Tagged};
 use crate::http::state::{AppState, Reader};
 use crate::services::ServiceError;
-use crate::services::claims::Claims;
-use crate::services::quotes::Quotes;
-use crate::services::records::{self as flows, RecordKind, Saved, Submission};
-use crate::services::sources::Sources;
-use crate::services::speakers::Speakers;
+use crate::services::claims::ClaimView;
+use crate::services::quotes::QuoteView;
+use crate::services::records::{self as flows, Record, Saved, Submission};
+use crate::services::sources::SourceView;
+use crate::services::speakers::SpeakerView;
 
 /// A record by id, from this server's record cache when it can (see `crate::cache`): `read`
 /// reads it from the database otherwise.
@@ -45,33 +45,33 @@ pub async fn cached<V: Serialize>(
 }
 
 /// A kind of stored record as the API serves it, at `/{PATH}`.
-pub trait Collection: RecordKind {
+pub trait Collection: Record {
     const PATH: &'static str;
 }
 
-impl Collection for Sources {
+impl Collection for SourceView {
     const PATH: &'static str = "sources";
 }
 
-impl Collection for Speakers {
+impl Collection for SpeakerView {
     const PATH: &'static str = "speakers";
 }
 
-impl Collection for Quotes {
+impl Collection for QuoteView {
     const PATH: &'static str = "quotes";
 }
 
-impl Collection for Claims {
+impl Collection for ClaimView {
     const PATH: &'static str = "claims";
 }
 
-type Filter<K> = <<K as RecordKind>::Row as Versioned>::Filter;
+type Filter<K> = <<K as Record>::Row as Versioned>::Filter;
 
 pub async fn create<K: Collection>(
     state: web::Data<AppState>,
     Caller(caller): Caller,
     body: JsonBody<K::Input>,
-) -> Result<Tagged<K::View>, ApiError> {
+) -> Result<Tagged<K>, ApiError> {
     let created = flows::create::<K>(&mut *state.primary().await?, caller, Submission::One(body.0)).await?;
     Tagged::created(K::PATH, created)
 }
@@ -80,7 +80,7 @@ pub async fn create_batch<K: Collection>(
     state: web::Data<AppState>,
     Caller(caller): Caller,
     body: JsonBody<Batch<K::Input>>,
-) -> Result<Created<K::View>, ApiError> {
+) -> Result<Created<K>, ApiError> {
     let batch = Submission::Batch(body.0.items);
     Ok(Created::from(flows::create::<K>(&mut *state.primary().await?, caller, batch).await?))
 }
@@ -91,10 +91,7 @@ pub async fn get<K: Collection>(reader: Reader, id: web::Path<Uuid>) -> Result<C
     cached(&reader, K::PATH, id, async { Ok(flows::get::<K>(&mut *reader.conn().await?, id).await?) }).await
 }
 
-pub async fn list<K: Collection>(
-    reader: Reader,
-    query: Paged<Filter<K>>,
-) -> Result<Listed<K::View>, ApiError> {
+pub async fn list<K: Collection>(reader: Reader, query: Paged<Filter<K>>) -> Result<Listed<K>, ApiError> {
     let page = query.sorted_page()?;
     Ok(Listed::of_records(flows::list::<K>(&mut *reader.conn().await?, &query.filter, page).await?))
 }
@@ -120,7 +117,7 @@ pub async fn update<K: Collection>(
     id: web::Path<Uuid>,
     IfMatch(expected): IfMatch,
     patch: JsonBody<Value>,
-) -> Result<Tagged<K::View>, ApiError> {
+) -> Result<Tagged<K>, ApiError> {
     let saved = flows::update::<K>(&mut *state.primary().await?, caller, *id, expected, patch.0).await?;
     Ok(Tagged::ok(saved))
 }
