@@ -48,7 +48,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / "target" / "release" / "attest"
-GENERATE = ROOT / "target" / "release" / "examples" / "generate"
+GENERATE_COMMAND = [str(ROOT / "target" / "release" / "examples" / "generate")]
 EMAIL, PASSWORD = "bench@bench.example", "bench passphrase 12345"
 
 
@@ -402,10 +402,20 @@ def main():
     parser.add_argument("--rate", type=int, default=100, help="requests/s of the B3 and B4 latency runs")
     parser.add_argument("--out", default=str(ROOT / "target" / "bench-results.json"))
     parser.add_argument("--port", type=int, default=18181)
+    parser.add_argument("--binary", help="the server to measure (default: build and use this tree's release binary)")
+    parser.add_argument("--generate", help="the command that fills a database, as words (default: this tree's "
+                        "generate example); it gets the database options and --scale")
     args = parser.parse_args()
 
+    global BIN, GENERATE_COMMAND
     ensure_tools()
-    subprocess.run(["cargo", "build", "--release", "-q", "--bin", "attest", "--example", "generate"], cwd=ROOT, check=True)
+    if args.binary:
+        BIN = Path(args.binary)
+    else:
+        subprocess.run(["cargo", "build", "--release", "-q", "--bin", "attest", "--example", "generate"], cwd=ROOT,
+                       check=True)
+    if args.generate:
+        GENERATE_COMMAND = args.generate.split()
     work = Path(tempfile.mkdtemp(prefix="attest-suite-", dir="/tmp"))
     os.chmod(work, 0o755)
     server = Server(work, args.port)
@@ -423,7 +433,7 @@ def main():
 
     def generate(target, scale):
         started = time.monotonic()
-        sh(str(GENERATE), *target.db_args, "--scale", str(scale))
+        sh(*GENERATE_COMMAND, *target.db_args, "--scale", str(scale))
         counts = target.psql("SELECT (SELECT count(*) FROM quotes), (SELECT count(*) FROM claims), "
                              "(SELECT count(*) FROM sources), (SELECT count(*) FROM speakers), "
                              "(SELECT count(*) FROM reviews)").strip().split("|")

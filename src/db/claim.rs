@@ -31,12 +31,13 @@ pub struct Claim {
 
 impl Claim {
     pub fn anchor(&self) -> Option<Anchor> {
+        let f = &self.fields;
         Anchor::from_columns(
-            self.fields.anchor_prefix.clone(),
-            self.fields.anchor_exact.clone(),
-            self.fields.anchor_suffix.clone(),
-            self.fields.anchor_start,
-            self.fields.anchor_end,
+            &f.anchor_prefix,
+            &f.anchor_exact,
+            &f.anchor_suffix,
+            f.anchor_start,
+            f.anchor_end,
         )
     }
 }

@@ -32,12 +32,13 @@ pub struct Quote {
 
 impl Quote {
     pub fn anchor(&self) -> Option<Anchor> {
+        let f = &self.fields;
         Anchor::from_columns(
-            self.fields.anchor_prefix.clone(),
-            self.fields.anchor_exact.clone(),
-            self.fields.anchor_suffix.clone(),
-            self.fields.anchor_start,
-            self.fields.anchor_end,
+            &f.anchor_prefix,
+            &f.anchor_exact,
+            &f.anchor_suffix,
+            f.anchor_start,
+            f.anchor_end,
         )
     }
 }
@@ -158,24 +159,14 @@ pub async fn lookalikes_of_speaker(
     limit: i64,
 ) -> QueryResult<Vec<Lookalike>> {
     use diesel::sql_types::{BigInt, Float, Text, Uuid as SqlUuid};
-    diesel::sql_query(
-        "SELECT * FROM (
-             SELECT id, speaker_id, canonical_quote_id, text, similarity(text, $1) AS similarity
-               FROM quotes
-              WHERE speaker_id = $2 AND deleted_at IS NULL AND id <> $3
-              ORDER BY left(text, 1000) <-> left($1, 1000)
-              LIMIT $5
-         ) AS nearest
-         WHERE similarity >= $4
-         ORDER BY similarity DESC, id",
-    )
-    .bind::<Text, _>(text)
-    .bind::<SqlUuid, _>(speaker)
-    .bind::<SqlUuid, _>(exclude)
-    .bind::<Float, _>(min_similarity)
-    .bind::<BigInt, _>(limit)
-    .load(conn)
-    .await
+    diesel::sql_query(include_str!("sql/lookalikes_of_speaker.sql"))
+        .bind::<Text, _>(text)
+        .bind::<SqlUuid, _>(speaker)
+        .bind::<SqlUuid, _>(exclude)
+        .bind::<Float, _>(min_similarity)
+        .bind::<BigInt, _>(limit)
+        .load(conn)
+        .await
 }
 
 diesel::define_sql_function! {
@@ -206,18 +197,12 @@ pub async fn lookalikes_anywhere(
             .bind::<Float, _>(min_similarity)
             .execute(conn)
             .await?;
-        diesel::sql_query(
-            "SELECT id, speaker_id, canonical_quote_id, text, similarity(text, $1) AS similarity
-               FROM quotes
-              WHERE text % $1 AND deleted_at IS NULL AND id <> $2
-              ORDER BY similarity DESC, id
-              LIMIT $3",
-        )
-        .bind::<Text, _>(&text)
-        .bind::<SqlUuid, _>(exclude)
-        .bind::<BigInt, _>(limit)
-        .load(conn)
-        .await
+        diesel::sql_query(include_str!("sql/lookalikes_anywhere.sql"))
+            .bind::<Text, _>(&text)
+            .bind::<SqlUuid, _>(exclude)
+            .bind::<BigInt, _>(limit)
+            .load(conn)
+            .await
     })
     .await
 }

@@ -239,25 +239,15 @@ pub async fn queue(
     filter: &QueueFilter,
     page: PageRequest,
 ) -> QueryResult<Page<QueueEntry>> {
-    let rows = diesel::sql_query(
-        "SELECT * FROM (
-             SELECT 'quote' AS item_type, id, status, assignee_id, text AS summary, created_at
-               FROM quotes WHERE $5 AND deleted_at IS NULL AND status = ANY($1)
-                 AND ($2::uuid IS NULL OR assignee_id = $2) AND ($3::uuid IS NULL OR id > $3)
-             UNION ALL
-             SELECT 'claim', id, status, assignee_id, statement, created_at
-               FROM claims WHERE $6 AND deleted_at IS NULL AND status = ANY($1)
-                 AND ($2::uuid IS NULL OR assignee_id = $2) AND ($3::uuid IS NULL OR id > $3)
-         ) AS waiting ORDER BY id LIMIT $4",
-    )
-    .bind::<Array<crate::db::schema::sql_types::ReviewStatus>, _>(&filter.statuses)
-    .bind::<Nullable<SqlUuid>, _>(filter.assignee)
-    .bind::<Nullable<SqlUuid>, _>(page.after)
-    .bind::<BigInt, _>(page.limit + 1)
-    .bind::<diesel::sql_types::Bool, _>(filter.quotes)
-    .bind::<diesel::sql_types::Bool, _>(filter.claims)
-    .load(conn)
-    .await?;
+    let rows = diesel::sql_query(include_str!("sql/review_queue.sql"))
+        .bind::<Array<crate::db::schema::sql_types::ReviewStatus>, _>(&filter.statuses)
+        .bind::<Nullable<SqlUuid>, _>(filter.assignee)
+        .bind::<Nullable<SqlUuid>, _>(page.after)
+        .bind::<BigInt, _>(page.limit + 1)
+        .bind::<diesel::sql_types::Bool, _>(filter.quotes)
+        .bind::<diesel::sql_types::Bool, _>(filter.claims)
+        .load(conn)
+        .await?;
     Ok(Page::from_overfetch(rows, page.limit))
 }
 
@@ -279,25 +269,12 @@ pub async fn reviewed_since(
     since: DateTime<Utc>,
     page: PageRequest<(DateTime<Utc>, Uuid)>,
 ) -> QueryResult<Page<ReviewedItem>> {
-    let rows = diesel::sql_query(
-        "SELECT * FROM (
-             SELECT 'quote' AS item_type, id, reviewed_at FROM quotes
-              WHERE deleted_at IS NULL AND reviewed_at >= $1
-                AND status IN ('verified', 'disputed', 'false', 'misleading', 'unverifiable')
-             UNION ALL
-             SELECT 'claim', id, reviewed_at FROM claims
-              WHERE deleted_at IS NULL AND reviewed_at >= $1
-                AND status IN ('verified', 'disputed', 'false', 'misleading', 'unverifiable')
-         ) AS reviewed
-         WHERE $2::timestamptz IS NULL OR (reviewed_at, id) > ($2, $3)
-         ORDER BY reviewed_at, id
-         LIMIT $4",
-    )
-    .bind::<Timestamptz, _>(since)
-    .bind::<Nullable<Timestamptz>, _>(page.after.map(|a| a.0))
-    .bind::<Nullable<SqlUuid>, _>(page.after.map(|a| a.1))
-    .bind::<BigInt, _>(page.limit + 1)
-    .load(conn)
-    .await?;
+    let rows = diesel::sql_query(include_str!("sql/reviewed_since.sql"))
+        .bind::<Timestamptz, _>(since)
+        .bind::<Nullable<Timestamptz>, _>(page.after.map(|a| a.0))
+        .bind::<Nullable<SqlUuid>, _>(page.after.map(|a| a.1))
+        .bind::<BigInt, _>(page.limit + 1)
+        .load(conn)
+        .await?;
     Ok(Page::from_overfetch(rows, page.limit))
 }

@@ -128,21 +128,11 @@ async fn read_query(conn: &mut AsyncPgConnection, q: &str, records: &str) -> die
     // one place the languages are listed); the query is read in every configuration the
     // table's records use, at once (OR), so one GIN lookup finds records in any language and
     // an inflected word still meets its stem.
-    let query = "WITH readings AS (
-                     SELECT row_number() OVER (ORDER BY config::text) AS n, config::text AS config,
-                            websearch_to_tsquery(config, $1) AS q, phraseto_tsquery(config, $1) AS phrase
-                       FROM search_configs WHERE records = $2::regclass),
-                 matching AS (
-                     SELECT coalesce(string_agg(DISTINCT '(' || q::text || ')', ' | '), '') AS q
-                       FROM readings WHERE numnode(q) > 0)
-                 SELECT matching.q AS matching,
-                        coalesce((SELECT array_agg(config ORDER BY n) FROM readings), '{}') AS configs,
-                        coalesce((SELECT array_agg(CASE WHEN numnode(q) > 0 THEN q::text ELSE matching.q END ORDER BY n)
-                                    FROM readings), '{}') AS per_config,
-                        coalesce((SELECT array_agg(CASE WHEN numnode(phrase) > 0 THEN phrase::text END ORDER BY n)
-                                    FROM readings), '{}') AS phrases
-                   FROM matching";
-    diesel::sql_query(query).bind::<Text, _>(q).bind::<Text, _>(records).get_result(conn).await
+    diesel::sql_query(include_str!("sql/search_readings.sql"))
+        .bind::<Text, _>(q)
+        .bind::<Text, _>(records)
+        .get_result(conn)
+        .await
 }
 
 /// What looking through one arrival slice costs, in matches of the one bitmap it replaces.
@@ -174,19 +164,9 @@ pub async fn search(
     // The readings are parameters, not computed in the statement, so the planner plans for
     // them: words in most records are found faster by reading the table in order until
     // enough match than by building the index's bitmap of every match.
-    let matches = format!(
-        "r.search_vector @@ $1::tsquery AND r.deleted_at IS NULL
-         AND ($2::uuid IS NULL OR {speaker} = $2)
-         AND ($3::uuid IS NULL OR {source} = $3)
-         AND ($5::text IS NULL OR r.language = $5)
-         AND ($6::text IS NULL OR {status} = $6)
-         -- The source is looked at only when a filter needs it.
-         AND (($4::text IS NULL AND $7::timestamptz IS NULL AND $8::timestamptz IS NULL)
-              OR EXISTS (SELECT 1 FROM sources s
-                          WHERE s.id = {source}
-                            AND ($4::text IS NULL OR s.publisher = $4)
-                            AND ($7::timestamptz IS NULL OR s.published_at >= $7)
-                            AND ($8::timestamptz IS NULL OR s.published_at < $8)))"
+    let matches = fill(
+        include_str!("sql/search_matches.sql"),
+        &[("speaker", speaker), ("source", source), ("status", status)],
     );
     let columns = format!(
         "r.id, r.search_vector, attest_search_config(r.language) AS config,
@@ -242,42 +222,10 @@ pub async fn search(
         } else {
             format!("SELECT {columns} FROM {table} WHERE {matches}")
         };
-        let sql = format!(
-            "WITH readings AS (
-                 SELECT * FROM unnest($14::text[]::regconfig[], $12::text[]::tsquery[], $13::text[]::tsquery[])
-                            AS t(config, query, phrase)
-             ),
-             -- Ranking reads every candidate: cap them, so a query of everyday words costs the
-             -- same at a million records as at ten thousand. Either way the candidates are the
-             -- first found, oldest first.
-             candidates AS ({candidates} LIMIT {MAX_RANKED}),
-             -- A record is ranked against its own language's reading only: ranking costs grow
-             -- with the query's size.
-             hits AS (
-                 SELECT c.id, c.speaker_id, c.source_id,
-                        (ts_rank_cd(c.search_vector, rd.query, 32)
-                          + CASE WHEN c.search_vector @@ rd.phrase THEN 1 ELSE 0 END)::float8 AS rank
-                   FROM candidates c JOIN readings rd ON rd.config = c.config
-             ),
-             page AS (
-                 SELECT * FROM hits
-                  WHERE $9::float8 IS NULL OR rank < $9 OR (rank = $9 AND id > $10)
-                  ORDER BY rank DESC, id
-                  LIMIT $11
-             )
-             -- Snippets only for the page: ts_headline is the costly part of a search.
-             SELECT page.id, page.rank,
-                    ts_headline(attest_search_config(r.language), left({text}, 20000), $1::tsquery,
-                                'StartSel=<mark>, StopSel=</mark>, MaxWords=40, MinWords=12, MaxFragments=2') AS snippet,
-                    left({text}, 2000) AS text,
-                    page.speaker_id, page.source_id, s.publisher, s.published_at,
-                    -- As many found as are ranked: more may match. Counting the hits, not
-                    -- looking for one more candidate, keeps the candidates streaming.
-                    (SELECT count(*) FROM hits) >= {MAX_RANKED} AS capped
-               FROM page
-               JOIN {table} ON r.id = page.id
-               JOIN sources s ON s.id = page.source_id
-              ORDER BY page.rank DESC, page.id"
+        let max_ranked = MAX_RANKED.to_string();
+        let sql = fill(
+            include_str!("sql/search_page.sql"),
+            &[("candidates", &candidates), ("max_ranked", &max_ranked), ("table", &table), ("text", text)],
         );
         bind_matches!(diesel::sql_query(sql))
             .bind::<Nullable<Double>, _>(after.map(|c| c.rank))
@@ -290,6 +238,12 @@ pub async fn search(
             .await
     })
     .await
+}
+
+/// A SQL template with its `{name}`s replaced: table and column names, and fragments built
+/// from them. Values never come from a request; they go in as binds.
+fn fill(template: &str, names: &[(&str, &str)]) -> String {
+    names.iter().fold(template.to_owned(), |sql, (name, value)| sql.replace(&format!("{{{name}}}"), value))
 }
 
 /// The oldest slice's matches counted, at most: an eighth of a slice. Any share above that

@@ -36,13 +36,19 @@ pub struct Anchor {
 impl Anchor {
     /// Rebuilds a stored anchor; `None` when the row has none.
     pub fn from_columns(
-        prefix: Option<String>,
-        exact: Option<String>,
-        suffix: Option<String>,
+        prefix: &Option<String>,
+        exact: &Option<String>,
+        suffix: &Option<String>,
         start: Option<i32>,
         end: Option<i32>,
     ) -> Option<Self> {
-        Some(Self { prefix: prefix?, exact: exact?, suffix: suffix?, start: start?, end: end? })
+        Some(Self {
+            prefix: prefix.clone()?,
+            exact: exact.clone()?,
+            suffix: suffix.clone()?,
+            start: start?,
+            end: end?,
+        })
     }
 }
 
