@@ -13,6 +13,7 @@ mod corpus;
 mod errors;
 mod helpers;
 mod migrations;
+mod paging;
 mod provenance;
 mod quotes;
 mod reviews;
