@@ -1,8 +1,6 @@
 //! Every list pages the same way: one limit rule, one cursor format, the next page in
 //! `next_cursor` and in `Link`, and a bad page refused alike with 400.
 
-use std::collections::HashSet;
-
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
