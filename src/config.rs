@@ -8,9 +8,7 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::db::{self, local};
-
 use crate::domain::kinds::Role;
-use crate::services::auth::jwt::KeyRing;
 
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
@@ -130,16 +128,6 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
-    pub fn key_ring(&self) -> anyhow::Result<KeyRing> {
-        match &self.jwt_keys {
-            Some(spec) => KeyRing::parse(spec),
-            None => {
-                std::fs::create_dir_all(&self.database.data_dir)?;
-                KeyRing::load_or_create(&self.database.data_dir.join("jwt-keys"))
-            }
-        }
-    }
-
     pub fn statement_timeout(&self) -> Duration {
         Duration::from_millis(self.statement_timeout_ms)
     }

@@ -2,8 +2,8 @@
 //! sources and what reviewers concluded.
 //!
 //! Layers, each importing only from those before it (`tests/architecture.rs` holds the rule):
-//! `domain` ← `db` ← `services` ← `http` ← `startup` ← `main`; `telemetry` and `cache` sit
-//! beside `db` and never import `http` or `startup`.
+//! `domain` ← `db` ← `services` ← `http` ← `startup` ← `main`; `telemetry` sits before `db`,
+//! `config` and `cache` between `db` and `services`, and none of them imports `http` or `startup`.
 
 pub mod cache;
 pub mod config;

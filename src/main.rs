@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use attest::config::{DatabaseArgs, ServeArgs, UserAddArgs};
 use attest::db;
 use attest::services::ServiceError;
+use attest::services::auth::jwt::KeyRing;
 use attest::services::claimreview::Publisher;
 use attest::services::users::{self, UserInput};
 use attest::startup::{self, HttpSettings};
@@ -79,7 +80,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let keys = args.key_ring()?;
+    let keys = KeyRing::configured(args.jwt_keys.as_deref(), &args.database.data_dir)?;
     let (url, cluster) = args.database.open(true).await?;
     match db::migrate(&url).await {
         Ok(applied) => tracing::info!(applied = applied.len(), "migrations are current"),

@@ -3,8 +3,9 @@
 //! and no module reaches itself again through the modules it imports.
 //!
 //! `domain ← db ← services ← http ← startup ← main`: a layer imports only from layers to its
-//! left. `telemetry` sits before `db` and `cache` between `db` and `services`, so neither ever
-//! imports `http` or `startup`. `config` is read by `startup` and `main` only.
+//! left. `telemetry` sits before `db`, and `config` (the command line's settings, which may open
+//! the database) and `cache` between `db` and `services`, so none of them imports `http` or
+//! `startup`.
 
 use std::path::{Path, PathBuf};
 

@@ -67,6 +67,17 @@ impl KeyRing {
         Ok(Self { signing_kid, keys })
     }
 
+    /// The configured key ring (`--jwt-keys`), or else the one kept in `data_dir`.
+    pub fn configured(spec: Option<&str>, data_dir: &Path) -> anyhow::Result<Self> {
+        match spec {
+            Some(spec) => Self::parse(spec),
+            None => {
+                std::fs::create_dir_all(data_dir)?;
+                Self::load_or_create(&data_dir.join("jwt-keys"))
+            }
+        }
+    }
+
     /// The key ring stored in `path`, created with one random key on first use.
     pub fn load_or_create(path: &Path) -> anyhow::Result<Self> {
         if !path.exists() {
