@@ -27,15 +27,16 @@ trap 'kill -INT $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true; rm -rf "$
 for _ in $(seq 1 120); do curl -sf $API/readyz >/dev/null && break; sleep 0.5; done
 
 token() {
-    local email=$1 role=$2 password="fuzzing passphrase $RANDOM$RANDOM"
+    local email=$1 role=$2 password="fuzzing passphrase $RANDOM$RANDOM" extra=${3:-}
     echo "$password" | target/release/attest user add --data-dir "$WORK" --email "$email" --name "$role" \
-        --role "$role" --password-stdin >/dev/null 2>&1
+        --role "$role" $extra --password-stdin >/dev/null 2>&1
     curl -sf -X POST $API/auth/token -H 'content-type: application/json' \
         -d "{\"email\": \"$email\", \"password\": \"$password\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
 }
 
 # Both tokens first: fuzzing POST /auth/token trips the sign-in throttle for this address.
-ADMIN_TOKEN=$(token admin@fuzz.example admin)
+# The admin is also an instance administrator, so creating workspaces is fuzzed too.
+ADMIN_TOKEN=$(token admin@fuzz.example admin --instance-admin)
 REVIEWER_TOKEN=$(token reviewer@fuzz.example reviewer)
 for run in "admin $ADMIN_TOKEN" "reviewer $REVIEWER_TOKEN"; do
     set -- $run

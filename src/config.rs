@@ -158,8 +158,17 @@ pub struct UserAddArgs {
     #[arg(long)]
     pub name: String,
 
+    /// The role in --workspace.
     #[arg(long, value_enum)]
     pub role: RoleArg,
+
+    /// The workspace the user joins, by its slug.
+    #[arg(long, default_value = crate::domain::workspace::DEFAULT_SLUG)]
+    pub workspace: String,
+
+    /// Also make the user an instance administrator (creates workspaces, manages members).
+    #[arg(long)]
+    pub instance_admin: bool,
 
     /// Read the password from standard input (one line); it is never taken as an argument.
     #[arg(long)]

@@ -6,10 +6,12 @@ use std::net::TcpListener;
 use anyhow::{Context, bail};
 use attest::config::{DatabaseArgs, ServeArgs, UserAddArgs};
 use attest::db;
+use attest::domain::workspace::Slug;
 use attest::services::ServiceError;
 use attest::services::auth::jwt::KeyRing;
 use attest::services::claimreview::Publisher;
 use attest::services::users::{self, UserInput};
+use attest::services::workspaces;
 use attest::startup::{self, HttpSettings};
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
@@ -171,12 +173,23 @@ async fn add_user(args: UserAddArgs) -> anyhow::Result<()> {
     let (url, _cluster) = args.database.open(false).await?;
     db::migrate(&url).await?;
     let mut conn = db::connect(&url).await?;
-    let input = UserInput { email: args.email, display_name: args.name, role: args.role.into(), password };
-    let user = users::create(&mut conn, None, input)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}: {}", problem_detail(&e)))?
-        .view;
-    println!("created {:?} {} ({})", user.role, user.email, user.id);
+    let input = UserInput {
+        email: args.email,
+        display_name: args.name,
+        role: args.role.into(),
+        password,
+        instance_admin: args.instance_admin,
+    };
+    let slug = Slug::parse(&args.workspace).map_err(|e| anyhow::anyhow!("--workspace {e}"))?;
+    let refused = |e: ServiceError| anyhow::anyhow!("{e}: {}", problem_detail(&e));
+    let workspace = workspaces::id_of(&mut conn, &slug).await.map_err(refused)?;
+    let user = db::workspace::scoped(&mut conn, workspace, None, async |conn| {
+        users::create(conn, None, workspace, input).await
+    })
+    .await
+    .map_err(refused)?
+    .view;
+    println!("created {:?} of {} {} ({})", user.role, slug.as_str(), user.email, user.id);
     Ok(())
 }
 
@@ -204,7 +217,7 @@ async fn verify_audit(args: DatabaseArgs) -> anyhow::Result<()> {
             Ok(())
         }
         Some(broken) => {
-            println!("BROKEN at event {} ({}): {}", broken.seq, broken.id, broken.reason);
+            println!("BROKEN at event {}: {}", broken.seq, broken.reason);
             std::process::exit(1);
         }
     }

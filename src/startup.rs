@@ -70,6 +70,7 @@ pub fn run(
         exports: Arc::new(tokio::sync::Semaphore::new(routes::records::MAX_CONCURRENT_EXPORTS)),
         trusted_proxies: settings.trusted_proxies.clone().into(),
         publisher: Arc::new(settings.publisher.clone()),
+        workspace_ids: Arc::default(),
     };
     let cors_origins = settings.cors_origins.clone();
     let max_body_bytes = settings.max_body_bytes;

@@ -1,5 +1,7 @@
 -- Synthetic data for benchmarks and demos. Placeholders {sources}, {speakers}, {quotes} and
 -- {claims} are the target totals; each table grows to its target (re-running adds the rest).
+-- Rows go to the workspace the session acts in; {workspace_number} keeps each workspace's
+-- generated ids apart.
 SET synchronous_commit = off;
 SET maintenance_work_mem = '256MB';
 
@@ -26,7 +28,7 @@ $$;
 -- Generated sources, speakers and reviewers have ids numbered within a kind, so that they can
 -- be picked by rank without a lookup.
 CREATE FUNCTION pg_temp.gen_id(kind int, n bigint) RETURNS uuid LANGUAGE sql IMMUTABLE AS $$
-  SELECT (lpad(to_hex(kind), 8, '0') || '-0000-7000-8000-' || lpad(to_hex(n), 12, '0'))::uuid
+  SELECT (lpad(to_hex(kind + 16 * {workspace_number}), 8, '0') || '-0000-7000-8000-' || lpad(to_hex(n), 12, '0'))::uuid
 $$;
 
 CREATE FUNCTION pg_temp.gen_count(kind int, tbl regclass) RETURNS bigint LANGUAGE plpgsql AS $$
@@ -47,11 +49,15 @@ LANGUAGE sql VOLATILE AS $$
          CASE WHEN g % 3 = 0 THEN now() - random() * interval '365 days' END
 $$;
 
--- Twenty reviewers (they cannot sign in: the hash is of a password nobody knows).
-INSERT INTO users (id, email, display_name, role, password_hash)
-  SELECT pg_temp.gen_id(3, g), 'reviewer-' || g || '@generated.example', 'Generated reviewer ' || g,
-         'reviewer', '{password_hash}'
+-- Twenty reviewers of the workspace (they cannot sign in: the hash is of a password nobody
+-- knows).
+INSERT INTO users (id, email, display_name, password_hash)
+  SELECT pg_temp.gen_id(3, g), 'reviewer-' || g || '-{workspace_number}@generated.example',
+         'Generated reviewer ' || g, '{password_hash}'
   FROM generate_series(1, 20) g
+  ON CONFLICT DO NOTHING;
+INSERT INTO memberships (workspace_id, user_id, role)
+  SELECT attest_current_workspace(), pg_temp.gen_id(3, g), 'reviewer' FROM generate_series(1, 20) g
   ON CONFLICT DO NOTHING;
 
 -- Sources: articles from 200 outlets (a few publish most), over three years.
@@ -77,7 +83,7 @@ INSERT INTO quotes (id, source_id, speaker_id, text, kind, said_at, language, st
          (ARRAY['direct', 'direct', 'direct', 'direct', 'partial', 'indirect'])[1 + g % 6]::quote_kind,
          now() - random() * interval '1095 days', 'en',
          review.status, review.version, review.reviewed_at
-  FROM generate_series((SELECT count(*) FROM quotes) + 1, {quotes}) g
+  FROM generate_series((SELECT count(*) FROM quotes WHERE workspace_id = attest_current_workspace()) + 1, {quotes}) g
   CROSS JOIN LATERAL pg_temp.gen_review(g) review;
 
 -- Claims: a few common metrics and a long tail; mostly exact values, some ranges.
@@ -99,7 +105,7 @@ INSERT INTO claims (id, source_id, claimant_id, statement, metric, qualifier, va
          (now() - random() * interval '1095 days')::date,
          CASE WHEN g % 3 = 0 THEN 'Region ' || (g % 40) END, 'en',
          review.status, review.version, review.reviewed_at
-  FROM generate_series((SELECT count(*) FROM claims) + 1, {claims}) g
+  FROM generate_series((SELECT count(*) FROM claims WHERE workspace_id = attest_current_workspace()) + 1, {claims}) g
   CROSS JOIN LATERAL pg_temp.gen_review(g) review;
 
 -- The review behind every verdict written above.
@@ -107,9 +113,9 @@ INSERT INTO reviews (id, quote_id, reviewer_id, status, rationale, item_version,
   SELECT gen_random_uuid(), q.id, pg_temp.gen_id(3, 1 + (hashtext(q.id::text) & 15)), q.status,
          pg_temp.gen_text(12), 2, q.reviewed_at
   FROM quotes q
-  WHERE q.status <> 'unreviewed' AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.quote_id = q.id);
+  WHERE q.workspace_id = attest_current_workspace() AND q.status <> 'unreviewed' AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.quote_id = q.id);
 INSERT INTO reviews (id, claim_id, reviewer_id, status, rationale, item_version, created_at)
   SELECT gen_random_uuid(), c.id, pg_temp.gen_id(3, 1 + (hashtext(c.id::text) & 15)), c.status,
          pg_temp.gen_text(12), 2, c.reviewed_at
   FROM claims c
-  WHERE c.status <> 'unreviewed' AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.claim_id = c.id);
+  WHERE c.workspace_id = attest_current_workspace() AND c.status <> 'unreviewed' AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.claim_id = c.id);

@@ -16,6 +16,9 @@ struct Args {
     database: DatabaseArgs,
     #[arg(long, default_value_t = 1.0)]
     scale: f64,
+    /// The workspace the rows go to (created if there is none of that slug).
+    #[arg(long, default_value = attest::domain::workspace::DEFAULT_SLUG)]
+    workspace: String,
 }
 
 #[tokio::main]
@@ -27,12 +30,13 @@ async fn main() -> anyhow::Result<()> {
     let (url, _cluster) = args.database.open(false).await?;
     attest::db::migrate(&url).await?;
     let mut conn = attest::db::connect(&url).await?;
+    let workspace_number = enter_workspace(&mut conn, &args.workspace).await?;
     let volumes = Volumes::at_scale(args.scale);
     // A real hash of a password nobody keeps: generated reviewers exist but cannot sign in.
     let unknown = uuid::Uuid::now_v7().to_string();
     let hash = attest::services::auth::password::hash(unknown).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let started = std::time::Instant::now();
-    generate(&mut conn, &volumes, &hash).await?;
+    generate(&mut conn, &volumes, &hash, workspace_number).await?;
     println!(
         "generated up to {} sources, {} speakers, {} quotes, {} claims in {:.1} s",
         volumes.sources,
@@ -42,6 +46,32 @@ async fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Acts in the workspace `slug` for the session, creating it if need be; its number (by
+/// creation order) keeps its generated ids apart from other workspaces'.
+async fn enter_workspace(conn: &mut AsyncPgConnection, slug: &str) -> anyhow::Result<i64> {
+    let slug =
+        attest::domain::workspace::Slug::parse(slug).map_err(|e| anyhow::anyhow!("--workspace {e}"))?;
+    let create = format!(
+        "INSERT INTO workspaces (id, slug, name, rating_scale) SELECT gen_random_uuid(), '{0}', '{0}', \
+         rating_scale FROM workspaces WHERE slug = 'default' ON CONFLICT DO NOTHING",
+        slug.as_str()
+    );
+    conn.batch_execute(&create).await?;
+    let workspace = attest::db::workspace::act_in_for_session(conn, slug.as_str()).await?;
+    #[derive(diesel::QueryableByName)]
+    struct Number {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        number: i64,
+    }
+    let number: Number = diesel_async::RunQueryDsl::get_result(
+        diesel::sql_query("SELECT count(*) - 1 AS number FROM workspaces WHERE created_at <= (SELECT created_at FROM workspaces WHERE id = $1)")
+            .bind::<diesel::sql_types::Uuid, _>(workspace),
+        conn,
+    )
+    .await?;
+    Ok(number.number)
 }
 
 /// Row counts at scale 1.0.
@@ -72,8 +102,10 @@ async fn generate(
     conn: &mut AsyncPgConnection,
     volumes: &Volumes,
     password_hash: &str,
+    workspace_number: i64,
 ) -> anyhow::Result<()> {
     let script = include_str!("generate.sql")
+        .replace("{workspace_number}", &workspace_number.to_string())
         .replace("{sources}", &volumes.sources.to_string())
         .replace("{speakers}", &volumes.speakers.to_string())
         .replace("{quotes}", &volumes.quotes.to_string())

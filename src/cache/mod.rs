@@ -43,21 +43,27 @@ const SETTLE_TIMEOUT: Duration = Duration::from_secs(1);
 /// Memory an entry costs besides its body: key, record, the cache's own bookkeeping.
 const ENTRY_OVERHEAD: u64 = 128;
 
-/// A record as `GET /{collection}/{id}` answers it: the JSON body and the version its ETag
-/// carries.
+/// A record as `GET /{collection}/{id}` answers it in one workspace: the JSON body and the
+/// version its ETag carries.
 #[derive(Clone)]
 pub struct CachedRecord {
     collection: &'static str,
+    workspace: Uuid,
     pub version: i32,
     pub body: Bytes,
 }
 
 impl CachedRecord {
-    pub fn new(collection: &'static str, version: i32, view: &impl Serialize) -> serde_json::Result<Self> {
+    pub fn new(
+        collection: &'static str,
+        workspace: Uuid,
+        version: i32,
+        view: &impl Serialize,
+    ) -> serde_json::Result<Self> {
         let mut body = serde_json::to_vec(view)?;
         // The buffer grew by doubling: without this, a cached body holds up to twice its size.
         body.shrink_to_fit();
-        Ok(Self { collection, version, body: body.into() })
+        Ok(Self { collection, workspace, version, body: body.into() })
     }
 }
 
@@ -125,15 +131,19 @@ impl RecordCache {
     }
 
     /// The record from the cache, else from `read`, which is then kept unless the record
-    /// changed while it was read.
+    /// changed while it was read. An entry answers only in the workspace it was read in.
     pub async fn get_or_read<E>(
         &self,
         collection: &'static str,
+        workspace: Uuid,
         id: Uuid,
         read: impl Future<Output = Result<CachedRecord, E>>,
     ) -> Result<CachedRecord, E> {
         let Some(entries) = self.usable() else { return read.await };
-        if let Some(record) = entries.get(&id).filter(|record| record.collection == collection) {
+        let found = entries
+            .get(&id)
+            .filter(|record| record.collection == collection && record.workspace == workspace);
+        if let Some(record) = found {
             self.hits.inc();
             return Ok(record);
         }
@@ -243,8 +253,11 @@ impl RecordCache {
 mod tests {
     use super::*;
 
+    const NEWSROOM: Uuid = Uuid::from_u128(1);
+    const OTHER_NEWSROOM: Uuid = Uuid::from_u128(2);
+
     fn record(collection: &'static str, version: i32) -> CachedRecord {
-        CachedRecord::new(collection, version, &serde_json::json!({"version": version})).unwrap()
+        CachedRecord::new(collection, NEWSROOM, version, &serde_json::json!({"version": version})).unwrap()
     }
 
     fn live_cache() -> RecordCache {
@@ -255,10 +268,27 @@ mod tests {
 
     async fn read(cache: &RecordCache, collection: &'static str, id: Uuid, version: i32) -> i32 {
         cache
-            .get_or_read(collection, id, async { Ok::<_, ()>(record(collection, version)) })
+            .get_or_read(collection, NEWSROOM, id, async { Ok::<_, ()>(record(collection, version)) })
             .await
             .unwrap()
             .version
+    }
+
+    #[tokio::test]
+    async fn an_entry_answers_only_in_its_own_workspace() {
+        let cache = live_cache();
+        let id = Uuid::now_v7();
+        assert_eq!(read(&cache, "claims", id, 1).await, 1);
+        let mut read_elsewhere = false;
+        let elsewhere = cache
+            .get_or_read("claims", OTHER_NEWSROOM, id, async {
+                read_elsewhere = true;
+                Err::<CachedRecord, _>("not found in this workspace")
+            })
+            .await;
+        assert!(elsewhere.is_err());
+        assert!(read_elsewhere, "another workspace's request went to the database");
+        assert_eq!(read(&cache, "claims", id, 2).await, 1, "the entry is still there for its own");
     }
 
     #[tokio::test]
@@ -280,7 +310,7 @@ mod tests {
         let cache = live_cache();
         let id = Uuid::now_v7();
         let stale = cache
-            .get_or_read("claims", id, async {
+            .get_or_read("claims", NEWSROOM, id, async {
                 // The row changes (and its notice arrives) while this read is under way.
                 cache.apply(&id.to_string());
                 Ok::<_, ()>(record("claims", 1))

@@ -3,9 +3,8 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::user::User;
 use super::{Page, PageRequest};
-use crate::db::schema::{api_keys, users};
+use crate::db::schema::api_keys;
 use crate::domain::kinds::Role;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -39,27 +38,40 @@ pub async fn insert(conn: &mut AsyncPgConnection, key: NewApiKey) -> QueryResult
     diesel::insert_into(api_keys::table).values(key).returning(ApiKey::as_returning()).get_result(conn).await
 }
 
-/// A live key by its public prefix, with the user it acts for.
+/// What authenticating a key needs of it.
+#[derive(QueryableByName)]
+pub struct KeyCredential {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub workspace_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub user_id: Uuid,
+    #[diesel(sql_type = crate::db::schema::sql_types::UserRole)]
+    pub role: Role,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub secret_sha256: String,
+}
+
+/// A live key by its public prefix, whatever its workspace: a key is presented before the
+/// workspace it acts in is known (see `attest_api_key_by_prefix`).
 pub async fn find_live_by_prefix(
     conn: &mut AsyncPgConnection,
     prefix: &str,
-) -> QueryResult<Option<(ApiKey, User)>> {
-    api_keys::table
-        .inner_join(users::table.on(users::id.eq(api_keys::user_id)))
-        .filter(api_keys::prefix.eq(prefix))
-        .filter(api_keys::revoked_at.is_null())
-        .select((ApiKey::as_select(), User::as_select()))
-        .first(conn)
-        .await
-        .optional()
+) -> QueryResult<Option<KeyCredential>> {
+    diesel::sql_query(
+        "SELECT id, workspace_id, user_id, role, secret_sha256 FROM attest_api_key_by_prefix($1)",
+    )
+    .bind::<diesel::sql_types::Text, _>(prefix)
+    .get_result(conn)
+    .await
+    .optional()
 }
 
 /// Records use, at most once a minute per key, so busy clients do not write on every call.
 pub async fn touch(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
-    let a_minute_ago = Utc::now() - chrono::Duration::minutes(1);
-    let stale = api_keys::last_used_at.is_null().or(api_keys::last_used_at.lt(a_minute_ago));
-    diesel::update(api_keys::table.filter(api_keys::id.eq(id)).filter(stale))
-        .set(api_keys::last_used_at.eq(diesel::dsl::now))
+    diesel::sql_query("SELECT attest_touch_api_key($1)")
+        .bind::<diesel::sql_types::Uuid, _>(id)
         .execute(conn)
         .await
         .map(drop)

@@ -96,11 +96,9 @@ pub async fn append_all(
         return Ok(Vec::new());
     }
     diesel::sql_query("SELECT pg_advisory_xact_lock($1)").bind::<BigInt, _>(AUDIT_LOCK).execute(conn).await?;
+    // The chain runs through every workspace: its head is read past row-level security.
     let head: Option<Head> =
-        diesel::sql_query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
-            .get_result(conn)
-            .await
-            .optional()?;
+        diesel::sql_query("SELECT seq, hash FROM attest_audit_head()").get_result(conn).await.optional()?;
     let (mut seq, mut prev_hash) = head.map_or((0, GENESIS_HASH.to_owned()), |h| (h.seq, h.hash));
     // PostgreSQL keeps microseconds; hash what will be read back.
     let occurred_at = Utc::now().trunc_subsecs(6);
@@ -188,6 +186,9 @@ pub async fn list(
 #[derive(Debug, Serialize)]
 pub struct Verification {
     pub events: i64,
+    /// Events whose content was recomputed against their hash: every event for the owner of
+    /// the database (the command line), the workspace's own for the API.
+    pub events_recomputed: i64,
     /// The last event's hash: publish it outside the database to anchor the history.
     pub head_hash: String,
     pub first_broken: Option<BrokenEvent>,
@@ -196,48 +197,69 @@ pub struct Verification {
 #[derive(Debug, Serialize)]
 pub struct BrokenEvent {
     pub seq: i64,
-    pub id: Uuid,
     pub reason: String,
 }
 
-/// Walks the whole chain in order, in pages, recomputing every hash.
+/// One event's place in the chain, whichever workspace wrote it.
+#[derive(QueryableByName)]
+struct Link {
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    prev_hash: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    hash: String,
+}
+
+/// Walks the whole chain in order, in pages: every link is checked, and every event the
+/// connection may read is recomputed from its content.
 pub async fn verify(conn: &mut AsyncPgConnection) -> QueryResult<Verification> {
-    const BATCH: i64 = 5_000;
-    let mut expected_prev = GENESIS_HASH.to_owned();
-    let mut expected_seq = 1;
-    let mut events = 0;
+    const BATCH: i32 = 5_000;
+    let mut verification = Verification {
+        events: 0,
+        events_recomputed: 0,
+        head_hash: GENESIS_HASH.to_owned(),
+        first_broken: None,
+    };
     loop {
-        let batch: Vec<StoredEvent> = audit_events::table
+        let after = verification.events;
+        let links: Vec<Link> =
+            diesel::sql_query("SELECT seq, prev_hash, hash FROM attest_audit_links($1, $2)")
+                .bind::<BigInt, _>(after)
+                .bind::<diesel::sql_types::Integer, _>(BATCH)
+                .load(conn)
+                .await?;
+        let Some(last) = links.last() else { return Ok(verification) };
+        let readable: Vec<StoredEvent> = audit_events::table
             .select(StoredEvent::as_select())
-            .filter(audit_events::seq.ge(expected_seq))
+            .filter(audit_events::seq.gt(after).and(audit_events::seq.le(last.seq)))
             .order(audit_events::seq)
-            .limit(BATCH)
             .load(conn)
             .await?;
-        let done = (batch.len() as i64) < BATCH;
-        for event in batch {
-            let reason = if event.seq != expected_seq {
-                Some(format!("expected event {expected_seq}, found {} (an event is missing)", event.seq))
-            } else if event.prev_hash != expected_prev {
+        let mut readable = readable.into_iter().peekable();
+        let done = links.len() < BATCH as usize;
+        for link in links {
+            let expected_seq = verification.events + 1;
+            let content = readable.next_if(|event| event.seq == link.seq);
+            let reason = if link.seq != expected_seq {
+                Some(format!("expected event {expected_seq}, found {} (an event is missing)", link.seq))
+            } else if link.prev_hash != verification.head_hash {
                 Some("its prev_hash is not the previous event's hash".to_owned())
-            } else if event.compute_hash() != event.hash {
+            } else if content.as_ref().is_some_and(|event| event.compute_hash() != link.hash) {
                 Some("its content does not match its hash (it was edited)".to_owned())
             } else {
                 None
             };
             if let Some(reason) = reason {
-                return Ok(Verification {
-                    events,
-                    head_hash: expected_prev,
-                    first_broken: Some(BrokenEvent { seq: event.seq, id: event.id, reason }),
-                });
+                verification.first_broken = Some(BrokenEvent { seq: link.seq, reason });
+                return Ok(verification);
             }
-            events += 1;
-            expected_seq += 1;
-            expected_prev = event.hash;
+            verification.events += 1;
+            verification.events_recomputed += i64::from(content.is_some());
+            verification.head_hash = link.hash;
         }
         if done {
-            return Ok(Verification { events, head_hash: expected_prev, first_broken: None });
+            return Ok(verification);
         }
     }
 }

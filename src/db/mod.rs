@@ -6,6 +6,7 @@
 pub mod api_key;
 pub mod audit;
 pub mod claim;
+pub mod fact_check;
 pub mod local;
 pub mod quote;
 pub mod references;
@@ -17,6 +18,7 @@ pub mod source;
 pub mod speaker;
 mod table;
 pub mod user;
+pub mod workspace;
 
 pub use table::{Page, PageRequest, Versioned, lower};
 pub(crate) use table::{reviewable_filter, reviewable_filters, versioned_queries};
@@ -82,6 +84,9 @@ impl DatabaseSettings {
             .collect()
     }
 }
+
+/// The role the server's request sessions run as: no owner's rights, no BYPASSRLS.
+pub const APPLICATION_ROLE: &str = "attest_app";
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
@@ -178,9 +183,11 @@ fn build_pool(
         let url = url.to_owned();
         Box::pin(async move {
             let mut conn = AsyncPgConnection::establish(&url).await?;
+            // The server's sessions run as `attest_app`, which row-level security binds (see
+            // the workspaces migration): whatever a query forgets, it sees one workspace at most.
             diesel_async::SimpleAsyncConnection::batch_execute(
                 &mut conn,
-                &format!("SET statement_timeout = {timeout_ms}"),
+                &format!("SET statement_timeout = {timeout_ms}; SET ROLE {APPLICATION_ROLE}"),
             )
             .await
             .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;

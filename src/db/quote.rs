@@ -158,12 +158,12 @@ pub async fn lookalikes_of_speaker(
     min_similarity: f32,
     limit: i64,
 ) -> QueryResult<Vec<Lookalike>> {
-    use diesel::sql_types::{BigInt, Float, Text, Uuid as SqlUuid};
+    use diesel::sql_types::{BigInt, Text, Uuid as SqlUuid};
     diesel::sql_query(include_str!("sql/lookalikes_of_speaker.sql"))
         .bind::<Text, _>(text)
         .bind::<SqlUuid, _>(speaker)
         .bind::<SqlUuid, _>(exclude)
-        .bind::<Float, _>(min_similarity)
+        .bind::<diesel::sql_types::Float, _>(min_similarity)
         .bind::<BigInt, _>(limit)
         .load(conn)
         .await
@@ -172,6 +172,20 @@ pub async fn lookalikes_of_speaker(
 diesel::define_sql_function! {
     /// pg_trgm's similarity(): shared trigrams over all trigrams, 0 to 1.
     fn similarity(a: diesel::sql_types::Text, b: diesel::sql_types::Text) -> diesel::sql_types::Float;
+}
+
+// pg_trgm's `%`: similar past `pg_trgm.similarity_threshold` (see
+// `set_similarity_threshold`), which a trigram index answers.
+diesel::infix_operator!(TrigramMatch, " % ", backend: diesel::pg::Pg);
+
+/// The threshold `%` compares against for the rest of the transaction; the index uses it to
+/// prune.
+pub async fn set_similarity_threshold(conn: &mut AsyncPgConnection, threshold: f32) -> QueryResult<()> {
+    diesel::sql_query("SELECT set_config('pg_trgm.similarity_threshold', $1::text, true)")
+        .bind::<diesel::sql_types::Float, _>(threshold)
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 /// How alike two wordings are, by the same measure that proposes variants.
@@ -188,15 +202,11 @@ pub async fn lookalikes_anywhere(
     min_similarity: f32,
     limit: i64,
 ) -> QueryResult<Vec<Lookalike>> {
-    use diesel::sql_types::{BigInt, Float, Text, Uuid as SqlUuid};
+    use diesel::sql_types::{BigInt, Text, Uuid as SqlUuid};
     use diesel_async::AsyncConnection;
     let text = text.to_owned();
     conn.transaction(async move |conn| {
-        // `%` compares against this threshold, and the index uses it to prune.
-        diesel::sql_query("SELECT set_config('pg_trgm.similarity_threshold', $1::text, true)")
-            .bind::<Float, _>(min_similarity)
-            .execute(conn)
-            .await?;
+        set_similarity_threshold(conn, min_similarity).await?;
         diesel::sql_query(include_str!("sql/lookalikes_anywhere.sql"))
             .bind::<Text, _>(&text)
             .bind::<SqlUuid, _>(exclude)

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{Page, PageRequest};
 use crate::db::schema::{claims, quotes, review_evidence, reviews};
 use crate::domain::kinds::ReviewStatus;
-use crate::domain::review::{EvidenceTarget, ReviewDraft};
+use crate::domain::review::{EvidenceTarget, Rating, ReviewDraft};
 
 /// The reviewable item a review is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +32,8 @@ pub struct Review {
     pub rationale: Option<String>,
     pub item_version: i32,
     pub created_at: DateTime<Utc>,
+    pub rating_worst: Option<i16>,
+    pub rating_best: Option<i16>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Associations, Serialize)]
@@ -55,6 +57,8 @@ struct NewReview {
     status: ReviewStatus,
     rating_value: Option<i16>,
     rating_label: Option<String>,
+    rating_worst: Option<i16>,
+    rating_best: Option<i16>,
     rationale: Option<String>,
     item_version: i32,
 }
@@ -122,6 +126,7 @@ pub async fn record(
     reviewer_id: Uuid,
     assignee: Option<Uuid>,
     draft: ReviewDraft,
+    rating: Option<Rating>,
 ) -> QueryResult<Option<(Review, Vec<ReviewEvidence>)>> {
     let Some(item_version) = advance_item(conn, item, expected_version, draft.status, assignee).await? else {
         return Ok(None);
@@ -131,7 +136,10 @@ pub async fn record(
         Item::Claim(id) => (None, Some(id)),
     };
     let review_id = Uuid::now_v7();
-    let (rating_value, rating_label) = draft.rating.map(|r| (r.value, r.label.into_inner())).unzip();
+    let rating_value = rating.as_ref().map(|r| r.value);
+    let rating_worst = rating.as_ref().map(|r| r.worst);
+    let rating_best = rating.as_ref().map(|r| r.best);
+    let rating_label = rating.map(|r| r.label);
     let review = diesel::insert_into(reviews::table)
         .values(NewReview {
             id: review_id,
@@ -141,6 +149,8 @@ pub async fn record(
             status: draft.status,
             rating_value,
             rating_label,
+            rating_worst,
+            rating_best,
             rationale: draft.rationale.map(|r| r.into_inner()),
             item_version,
         })

@@ -23,6 +23,7 @@ diesel::table! {
         created_at -> Timestamptz,
         last_used_at -> Nullable<Timestamptz>,
         revoked_at -> Nullable<Timestamptz>,
+        workspace_id -> Uuid,
     }
 }
 
@@ -40,6 +41,7 @@ diesel::table! {
         after -> Nullable<Jsonb>,
         prev_hash -> Text,
         hash -> Text,
+        workspace_id -> Nullable<Uuid>,
     }
 }
 
@@ -80,6 +82,7 @@ diesel::table! {
         search_vector -> Nullable<Tsvector>,
         reviewed_at -> Nullable<Timestamptz>,
         arrival_slice -> Int4,
+        workspace_id -> Uuid,
     }
 }
 
@@ -114,6 +117,36 @@ diesel::table! {
         search_vector -> Nullable<Tsvector>,
         reviewed_at -> Nullable<Timestamptz>,
         arrival_slice -> Int4,
+        workspace_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    fact_checks (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        quote_id -> Nullable<Uuid>,
+        claim_id -> Nullable<Uuid>,
+        review_id -> Uuid,
+        claim_reviewed -> Text,
+        speaker_name -> Nullable<Text>,
+        rating_value -> Int2,
+        rating_label -> Text,
+        rating_worst -> Int2,
+        rating_best -> Int2,
+        published_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::UserRole;
+
+    memberships (workspace_id, user_id) {
+        workspace_id -> Uuid,
+        user_id -> Uuid,
+        role -> UserRole,
+        created_at -> Timestamptz,
     }
 }
 
@@ -138,6 +171,7 @@ diesel::table! {
         source_id -> Nullable<Uuid>,
         url -> Nullable<Text>,
         note -> Text,
+        workspace_id -> Uuid,
     }
 }
 
@@ -156,6 +190,9 @@ diesel::table! {
         rationale -> Nullable<Text>,
         item_version -> Int4,
         created_at -> Timestamptz,
+        workspace_id -> Uuid,
+        rating_worst -> Nullable<Int2>,
+        rating_best -> Nullable<Int2>,
     }
 }
 
@@ -185,6 +222,7 @@ diesel::table! {
         supersedes_id -> Nullable<Uuid>,
         search_vector -> Nullable<Tsvector>,
         arrival_slice -> Int4,
+        workspace_id -> Uuid,
     }
 }
 
@@ -204,21 +242,36 @@ diesel::table! {
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
         created_by -> Nullable<Uuid>,
+        workspace_id -> Uuid,
     }
 }
 
 diesel::table! {
-    use diesel::sql_types::*;
-    use super::sql_types::UserRole;
-
     users (id) {
         id -> Uuid,
         email -> Text,
         display_name -> Text,
-        role -> UserRole,
         password_hash -> Text,
         token_generation -> Int4,
         disabled_at -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        instance_admin -> Bool,
+    }
+}
+
+diesel::table! {
+    workspaces (id) {
+        id -> Uuid,
+        slug -> Text,
+        name -> Text,
+        rating_scale -> Jsonb,
+        sign_off -> Jsonb,
+        figure_tolerance_percent -> Numeric,
+        publisher_name -> Nullable<Text>,
+        publisher_url -> Nullable<Text>,
+        public_fact_checks -> Bool,
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
@@ -227,6 +280,8 @@ diesel::table! {
 
 diesel::joinable!(claims -> sources (source_id));
 diesel::joinable!(claims -> speakers (claimant_id));
+diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(memberships -> workspaces (workspace_id));
 diesel::joinable!(quotes -> sources (source_id));
 diesel::joinable!(quotes -> speakers (speaker_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -242,6 +297,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     audit_events,
     claims,
+    fact_checks,
+    memberships,
     quotes,
     refresh_tokens,
     review_evidence,
@@ -249,4 +306,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     sources,
     speakers,
     users,
+    workspaces,
 );

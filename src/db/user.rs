@@ -3,9 +3,8 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::{Page, PageRequest, lower};
+use super::lower;
 use crate::db::schema::users;
-use crate::domain::kinds::Role;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
@@ -13,13 +12,13 @@ pub struct User {
     pub id: Uuid,
     pub email: String,
     pub display_name: String,
-    pub role: Role,
     pub password_hash: String,
     pub token_generation: i32,
     pub disabled_at: Option<DateTime<Utc>>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub instance_admin: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -28,24 +27,27 @@ pub struct NewUser {
     pub id: Uuid,
     pub email: String,
     pub display_name: String,
-    pub role: Role,
     pub password_hash: String,
+    pub instance_admin: bool,
 }
 
-/// An admin's change to a user. A new password or role also bumps the token generation,
-/// which ends every access token issued before.
+/// An admin's change to an account. A new password or disabling also bumps the token
+/// generation, which ends every access token issued before.
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = users)]
 pub struct UserChanges {
     pub display_name: Option<String>,
-    pub role: Option<Role>,
     pub password_hash: Option<String>,
     pub disabled_at: Option<Option<DateTime<Utc>>>,
 }
 
 impl UserChanges {
     pub fn ends_sessions(&self) -> bool {
-        self.role.is_some() || self.password_hash.is_some() || matches!(self.disabled_at, Some(Some(_)))
+        self.password_hash.is_some() || matches!(self.disabled_at, Some(Some(_)))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.display_name.is_none() && self.password_hash.is_none() && self.disabled_at.is_none()
     }
 }
 
@@ -64,15 +66,6 @@ pub async fn find_by_email(conn: &mut AsyncPgConnection, email: &str) -> QueryRe
         .first(conn)
         .await
         .optional()
-}
-
-pub async fn list(conn: &mut AsyncPgConnection, page: PageRequest) -> QueryResult<Page<User>> {
-    let mut query =
-        users::table.select(User::as_select()).order(users::id).limit(page.limit + 1).into_boxed();
-    if let Some(after) = page.after {
-        query = query.filter(users::id.gt(after));
-    }
-    Ok(Page::from_overfetch(query.load(conn).await?, page.limit))
 }
 
 /// Applies `changes` if the user is still at `expected_version`.

@@ -13,6 +13,9 @@ pub enum Entity {
     Claim,
     User,
     ApiKey,
+    Workspace,
+    /// A user's membership of a workspace (the entity id is the user's).
+    Membership,
 }
 
 impl Entity {
@@ -24,6 +27,8 @@ impl Entity {
             Self::Claim => "claim",
             Self::User => "user",
             Self::ApiKey => "api_key",
+            Self::Workspace => "workspace",
+            Self::Membership => "membership",
         }
     }
 }

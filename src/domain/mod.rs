@@ -15,11 +15,12 @@ pub mod source;
 pub mod speaker;
 pub mod text;
 mod version;
+pub mod workspace;
 
 use serde::Deserialize;
 
 pub use field_error::FieldError;
-pub use principal::Principal;
+pub use principal::{Membership, Principal};
 pub use version::ExpectedVersion;
 
 /// Turns a field-level message into a `FieldError` at `pointer`: `.map_err(at("/title"))?`.
@@ -51,4 +52,14 @@ where
     T: TryFrom<i64>,
 {
     integral(deserializer).map(Some)
+}
+
+/// Tells a field that was sent as `null` (`Some(None)`) from one that was not sent (`None`,
+/// with `#[serde(default)]`).
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }

@@ -15,7 +15,8 @@ pub const MAX_EVIDENCE: usize = 50;
 pub struct RatingInput {
     #[serde(deserialize_with = "super::integral")]
     pub value: i16,
-    pub label: String,
+    /// The step's name on the workspace's scale; the scale's own when absent.
+    pub label: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -36,15 +37,22 @@ pub struct ReviewInput {
     pub evidence: Vec<EvidenceInput>,
 }
 
-/// A rating on the ClaimReview scale: 1 (worst) to 5 (best), with its label ("False").
+/// The rating a reviewer chose, before the workspace's scale is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RatingChoice {
+    pub value: i16,
+    pub label: Option<Text>,
+}
+
+/// A rating on a workspace's scale (see `RatingScale::rate`): its value and name, and the
+/// ends of the scale it was given on (ClaimReview's `worstRating` and `bestRating`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rating {
     pub value: i16,
-    pub label: Text,
+    pub label: String,
+    pub worst: i16,
+    pub best: i16,
 }
-
-pub const WORST_RATING: i16 = 1;
-pub const BEST_RATING: i16 = 5;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EvidenceTarget {
@@ -61,7 +69,7 @@ pub struct Evidence {
 #[derive(Debug, Clone)]
 pub struct ReviewDraft {
     pub status: ReviewStatus,
-    pub rating: Option<Rating>,
+    pub rating: Option<RatingChoice>,
     pub rationale: Option<Text>,
     pub evidence: Vec<Evidence>,
 }
@@ -73,15 +81,9 @@ impl TryFrom<ReviewInput> for ReviewDraft {
         let rating = input
             .rating
             .map(|rating| {
-                if !(WORST_RATING..=BEST_RATING).contains(&rating.value) {
-                    return Err(FieldError::new(
-                        "/rating/value",
-                        format!("must be from {WORST_RATING} (worst) to {BEST_RATING} (best)"),
-                    ));
-                }
-                Ok(Rating {
+                Ok::<_, FieldError>(RatingChoice {
                     value: rating.value,
-                    label: Text::label(rating.label).map_err(at("/rating/label"))?,
+                    label: Text::optional_label(rating.label).map_err(at("/rating/label"))?,
                 })
             })
             .transpose()?;

@@ -6,16 +6,19 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use diesel_async::AsyncPgConnection;
 
 use crate::cache::RecordCache;
-use crate::db::{Database, DbConn, DbPool, WalPosition};
+use crate::db::{Database, DbConn, DbPool, WalPosition, workspace};
+use crate::domain::Principal;
+use crate::domain::workspace::Slug;
 use crate::http::error::ApiError;
 use crate::services::auth::jwt::KeyRing;
 use crate::services::auth::principals::PrincipalCache;
 use crate::services::auth::throttle::Throttle;
 use crate::services::claimreview::Publisher;
-use crate::services::{Connections, ServiceError, ServiceResult};
+use crate::services::{Connections, ServiceError, ServiceResult, workspaces};
 use crate::telemetry::metrics::Metrics;
 
 /// What every handler can reach: its worker's own database pools, and the rest shared by
@@ -42,6 +45,8 @@ pub struct AppState {
     pub exports: Arc<tokio::sync::Semaphore>,
     pub trusted_proxies: Arc<[ipnet::IpNet]>,
     pub publisher: Arc<Publisher>,
+    /// Workspace ids by slug, for anonymous readers (slugs never change, nor go away).
+    pub workspace_ids: Arc<std::sync::Mutex<std::collections::HashMap<Slug, uuid::Uuid>>>,
 }
 
 impl AppState {
@@ -80,6 +85,26 @@ impl AppState {
     }
 }
 
+/// Most slugs remembered; past it, the map starts over.
+const WORKSPACE_IDS: usize = 10_000;
+
+impl AppState {
+    /// The workspace named `slug`, for a caller who is not signed in.
+    pub async fn workspace_named(&self, slug: &Slug) -> ServiceResult<uuid::Uuid> {
+        let remembered = || self.workspace_ids.lock().unwrap_or_else(|poison| poison.into_inner());
+        if let Some(id) = remembered().get(slug) {
+            return Ok(*id);
+        }
+        let id = workspaces::id_of(&mut *self.primary().await?, slug).await?;
+        let mut ids = remembered();
+        if ids.len() >= WORKSPACE_IDS {
+            ids.clear();
+        }
+        ids.insert(slug.clone(), id);
+        Ok(id)
+    }
+}
+
 impl Connections for AppState {
     async fn primary(&self) -> ServiceResult<DbConn> {
         AppState::primary(self).await
@@ -90,22 +115,45 @@ impl Connections for AppState {
 /// configured, and on a later read that must see that write (read-your-writes).
 pub static WAL_POSITION_HEADER: header::HeaderName = header::HeaderName::from_static("attest-lsn");
 
-/// Where a read that tolerates replication lag gets its connection (see
-/// `AppState::replica_after`). A request carrying `Attest-Lsn` is served by a node that has
-/// replayed that position; an unreadable value is taken as "latest", which only the primary
-/// is sure to have.
+/// The workspace a request acts in, as the access middleware resolved it: the caller's
+/// membership, or for an anonymous reader the workspace named (or the default).
+#[derive(Debug, Clone, Copy)]
+pub struct RequestWorkspace(pub uuid::Uuid);
+
+/// Where a workspace route's work runs: one transaction in the request's workspace (see
+/// `db::workspace::scoped`), on the primary for writes and for reads that must see the
+/// latest state, or on a replica for reads that tolerate lag. A request carrying
+/// `Attest-Lsn` reads from a node that has replayed that position; an unreadable value is
+/// taken as "latest", which only the primary is sure to have.
 #[derive(Clone)]
-pub struct Reader {
+pub struct Scope {
     state: web::Data<AppState>,
+    workspace: uuid::Uuid,
+    caller: Option<uuid::Uuid>,
     after: Option<Option<WalPosition>>,
 }
 
-impl Reader {
-    pub async fn conn(&self) -> ServiceResult<DbConn> {
-        match self.after {
-            Some(None) => self.state.primary().await,
-            after => self.state.replica_after(after.flatten()).await,
-        }
+impl Scope {
+    /// Runs `work` on the primary in the request's workspace, in one transaction.
+    pub async fn write<T>(
+        &self,
+        work: impl AsyncFnOnce(&mut AsyncPgConnection) -> ServiceResult<T>,
+    ) -> ServiceResult<T> {
+        let mut conn = self.state.primary().await?;
+        workspace::scoped(&mut conn, self.workspace, self.caller, work).await
+    }
+
+    /// Runs a read that tolerates replication lag (unless the request says otherwise) in the
+    /// request's workspace.
+    pub async fn read<T>(
+        &self,
+        work: impl AsyncFnOnce(&mut AsyncPgConnection) -> ServiceResult<T>,
+    ) -> ServiceResult<T> {
+        let mut conn = match self.after {
+            Some(None) => self.state.primary().await?,
+            after => self.state.replica_after(after.flatten()).await?,
+        };
+        workspace::scoped(&mut conn, self.workspace, self.caller, work).await
     }
 
     /// The record cache, unless the request must see a write made elsewhere (it carries
@@ -114,12 +162,16 @@ impl Reader {
         self.after.is_none().then_some(&*self.state.records)
     }
 
+    pub fn workspace(&self) -> uuid::Uuid {
+        self.workspace
+    }
+
     pub fn state(&self) -> &AppState {
         &self.state
     }
 }
 
-impl FromRequest for Reader {
+impl FromRequest for Scope {
     type Error = ApiError;
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
@@ -128,11 +180,13 @@ impl FromRequest for Reader {
             .headers()
             .get(&WAL_POSITION_HEADER)
             .map(|value| value.to_str().ok().and_then(|text| text.parse::<WalPosition>().ok()));
-        std::future::ready(
-            req.app_data::<web::Data<AppState>>()
-                .cloned()
-                .map(|state| Self { state, after })
-                .ok_or_else(|| ApiError::internal("the application state is missing")),
-        )
+        let extensions = req.extensions();
+        let workspace = extensions.get::<RequestWorkspace>().map(|w| w.0);
+        let caller = extensions.get::<Principal>().map(|p| p.user_id);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        std::future::ready(match (state, workspace) {
+            (Some(state), Some(workspace)) => Ok(Self { state, workspace, caller, after }),
+            _ => Err(ApiError::internal("a workspace route without its workspace")),
+        })
     }
 }

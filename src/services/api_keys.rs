@@ -1,4 +1,5 @@
-//! API keys: credentials for machine clients, created by admins and shown once.
+//! API keys: credentials for machine clients of one workspace, created by its admins and
+//! shown once.
 
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -11,7 +12,7 @@ use super::auth::secret::{random_hex, sha256_hex};
 use super::records::{page_of, to_json};
 use super::{ServiceError, ServiceResult};
 use crate::db::api_key::{self, ApiKey, NewApiKey};
-use crate::db::{Page, PageRequest, audit, user};
+use crate::db::{Page, PageRequest, audit, workspace};
 use crate::domain::Principal;
 use crate::domain::audit::{Action, AuditEvent, Entity};
 use crate::domain::kinds::Role;
@@ -62,7 +63,8 @@ pub struct ApiKeyInput {
     pub role: Role,
 }
 
-/// A key for `user_id`, with at most the user's rights; its secret is in the answer only.
+/// A key of the workspace the transaction acts in, for `user_id`, with at most the user's
+/// role there; its secret is in the answer only.
 pub async fn create(
     conn: &mut AsyncPgConnection,
     caller: Principal,
@@ -70,11 +72,16 @@ pub async fn create(
 ) -> ServiceResult<NewKeyView> {
     let ApiKeyInput { name, user_id, role } = input;
     let name = Text::label(name).map_err(|e| ServiceError::validation("/name", e))?;
-    let owner = user::find(conn, user_id)
-        .await
-        .map_err(|_| ServiceError::validation("/user_id", format!("no user {user_id}")))?;
-    if role > owner.role {
-        return Err(ServiceError::validation("/role", "a key cannot have more rights than its user"));
+    // The key acts in this workspace, for a member of it.
+    let here = workspace::current(conn).await?.id;
+    let owner_role = workspace::role_of(conn, here, user_id).await?.ok_or_else(|| {
+        ServiceError::validation("/user_id", format!("no member {user_id} in this workspace"))
+    })?;
+    if role > owner_role {
+        return Err(ServiceError::validation(
+            "/role",
+            "a key cannot have more rights than its user has here",
+        ));
     }
     let prefix = random_hex(6);
     let secret = format!("{API_KEY_PREFIX}{prefix}_{}", random_hex(32));

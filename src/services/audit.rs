@@ -10,8 +10,8 @@ use crate::domain::Principal;
 use crate::domain::audit::Entity;
 use crate::domain::kinds::Role;
 
-/// Entities whose history only admins read (accounts and credentials).
-const ADMIN_ONLY: [Entity; 2] = [Entity::User, Entity::ApiKey];
+/// Entities whose history only admins read (accounts, memberships, credentials, settings).
+const ADMIN_ONLY: [Entity; 4] = [Entity::User, Entity::ApiKey, Entity::Membership, Entity::Workspace];
 
 /// The trail, filtered by entity or actor, in chain order. Only admins read the whole trail
 /// or the history of accounts and credentials.

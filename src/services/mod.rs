@@ -17,6 +17,7 @@ pub mod search;
 pub mod sources;
 pub mod speakers;
 pub mod users;
+pub mod workspaces;
 
 pub use error::{ServiceError, ServiceResult};
 

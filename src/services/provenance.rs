@@ -10,6 +10,7 @@ use serde::Serialize;
 use similar::{ChangeTag, TextDiff};
 use uuid::Uuid;
 
+use super::claimreview::FactCheckView;
 use super::quotes::QuoteView;
 use super::records::{Saved, version_to_replace, written};
 use super::{ServiceError, ServiceResult, cpu};
@@ -207,6 +208,8 @@ pub struct Provenance {
     truncated: bool,
     /// The same words attributed to different speakers, within the cluster or outside it.
     misattribution: Option<Misattribution>,
+    /// Verdicts other workspaces published on the same words (never their drafts).
+    published_elsewhere: Vec<FactCheckView>,
 }
 
 #[derive(Serialize)]
@@ -236,6 +239,7 @@ pub async fn provenance(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult
         speakers_in_cluster: speakers.iter().copied().collect(),
         lookalikes_by_other_speakers: lookalikes,
     });
+    let published_elsewhere = super::claimreview::published_elsewhere(conn, &first_text).await?;
     let appearances = cpu::run(move || appearances(members, &first_text)).await?;
     Ok(Provenance {
         canonical_quote_id: root,
@@ -243,6 +247,7 @@ pub async fn provenance(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult
         appearances,
         truncated: more,
         misattribution,
+        published_elsewhere,
     })
 }
 

@@ -14,8 +14,7 @@ use crate::db::{Page, PageRequest, audit, claim, quote, source};
 use crate::domain::audit::{Action, AuditEvent, Entity};
 use crate::domain::kinds::ReviewStatus;
 use crate::domain::review::{
-    BEST_RATING, EvidenceTarget, ItemState, Refusal, ReviewDraft, ReviewInput, WORST_RATING, assignee_after,
-    check_transition,
+    EvidenceTarget, ItemState, Refusal, ReviewDraft, ReviewInput, assignee_after, check_transition,
 };
 use crate::domain::{ExpectedVersion, Principal};
 
@@ -51,12 +50,13 @@ pub struct ReviewView {
 
 impl From<(Review, Vec<ReviewEvidence>)> for ReviewView {
     fn from((review, evidence): (Review, Vec<ReviewEvidence>)) -> Self {
-        let rating = review.rating_value.zip(review.rating_label).map(|(value, label)| RatingView {
-            value,
-            label,
-            best: BEST_RATING,
-            worst: WORST_RATING,
-        });
+        let rating = match (review.rating_value, review.rating_label, review.rating_best, review.rating_worst)
+        {
+            (Some(value), Some(label), Some(best), Some(worst)) => {
+                Some(RatingView { value, label, best, worst })
+            }
+            _ => None,
+        };
         Self {
             id: review.id,
             quote_id: review.quote_id,
@@ -110,15 +110,19 @@ pub async fn record(
     let draft = ReviewDraft::try_from(input)?;
     let (state, current_version) = state_of(conn, item).await?;
     let version = version_to_replace(&expected, current_version)?;
-    check_transition(caller.user_id, caller.role, state, draft.status).map_err(|refusal| match refusal {
-        Refusal::Forbidden(why) => ServiceError::Forbidden(why.into()),
-        Refusal::Conflict(why) => ServiceError::Conflict(why.into()),
-    })?;
+    check_transition(caller.user_id, caller.role(), state, draft.status).map_err(
+        |refusal| match refusal {
+            Refusal::Forbidden(why) => ServiceError::Forbidden(why.into()),
+            Refusal::Conflict(why) => ServiceError::Conflict(why.into()),
+        },
+    )?;
     check_evidence_sources(conn, &draft).await?;
+    let settings = super::workspaces::current(conn).await?;
+    let rating = draft.rating.as_ref().map(|choice| settings.rating_scale.rate(choice)).transpose()?;
     let assignee = assignee_after(caller.user_id, draft.status);
     let before = ItemSnapshot { status: state.status, assignee_id: state.assignee, version };
     conn.transaction(async move |conn| {
-        let (review, evidence) = review::record(conn, item, version, caller.user_id, assignee, draft)
+        let (review, evidence) = review::record(conn, item, version, caller.user_id, assignee, draft, rating)
             .await?
             .ok_or(ServiceError::Stale { current: None })?;
         let after =
@@ -132,6 +136,7 @@ pub async fn record(
             after: json!({ "item": after, "review": &review, "evidence": &evidence }),
         };
         audit::append(conn, Some(&caller), AuditEvent::new(entity, id, action)).await?;
+        super::claimreview::publish_latest(conn, item, &review).await?;
         Ok(Saved { id: review.id, version: review.item_version, view: ReviewView::from((review, evidence)) })
     })
     .await

@@ -93,7 +93,7 @@ async fn signing_in_and_refreshing_rotates_tokens_and_catches_replays() {
     let tokens = json(response, StatusCode::OK).await;
     assert_eq!(tokens["token_type"], "Bearer");
     let profile = json(me(&app, tokens["access_token"].as_str().unwrap()).await, StatusCode::OK).await;
-    assert_eq!(profile["role"], "reviewer");
+    assert_eq!(profile["workspaces"], json!([{"slug": "default", "name": "Default", "role": "reviewer"}]));
     assert!(profile.get("password_hash").is_none());
 
     let refresh = |token: Value| {
@@ -115,7 +115,7 @@ async fn signing_in_and_refreshing_rotates_tokens_and_catches_replays() {
 }
 
 #[tokio::test]
-async fn a_password_or_role_change_ends_earlier_tokens() {
+async fn a_password_change_ends_earlier_tokens_and_a_role_change_applies_at_once() {
     let app = TestApp::spawn().await;
     assert_eq!(me(&app, &app.reviewer.token).await.status(), StatusCode::OK);
     let changed = app
@@ -127,7 +127,8 @@ async fn a_password_or_role_change_ends_earlier_tokens() {
     assert_eq!(changed.status(), StatusCode::NO_CONTENT);
     problem(me(&app, &app.reviewer.token).await, StatusCode::UNAUTHORIZED).await;
 
-    // An admin changes the editor's role: the editor's token stops working.
+    // An admin changes the editor's role in the workspace: the editor's next request acts
+    // with the new role (the role is the membership's, not the token's).
     let path = format!("/users/{}", app.editor.id);
     let editor = json(
         app.request_as(Some(&app.admin.token), Method::GET, &path).send().await.unwrap(),
@@ -137,12 +138,15 @@ async fn a_password_or_role_change_ends_earlier_tokens() {
     let demoted = app
         .request_as(Some(&app.admin.token), Method::PATCH, &path)
         .header("if-match", format!("\"{}\"", editor["version"]))
-        .json(&json!({"role": "reviewer"}))
+        .json(&json!({"role": "submitter"}))
         .send()
         .await
         .unwrap();
-    assert_eq!(json(demoted, StatusCode::OK).await["role"], "reviewer");
-    problem(me(&app, &app.editor.token).await, StatusCode::UNAUTHORIZED).await;
+    assert_eq!(json(demoted, StatusCode::OK).await["role"], "submitter");
+    let profile = json(me(&app, &app.editor.token).await, StatusCode::OK).await;
+    assert_eq!(profile["workspaces"][0]["role"], "submitter");
+    let queue = app.request_as(Some(&app.editor.token), Method::GET, "/review-queue").send().await.unwrap();
+    problem(queue, StatusCode::FORBIDDEN).await;
 
     let weak = app
         .request_as(Some(&app.submitter.token), Method::POST, "/me/password")

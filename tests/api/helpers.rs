@@ -112,18 +112,37 @@ pub fn test_keys() -> KeyRing {
     KeyRing::parse(&format!("test={}", "5a".repeat(32))).unwrap()
 }
 
-async fn add_user(database_url: &str, keys: &KeyRing, role: Role) -> TestUser {
+/// A user with `role` in the workspace `slug` (the admin of the default workspace is also
+/// the instance administrator).
+pub async fn add_user_to(
+    database_url: &str,
+    keys: &KeyRing,
+    slug: &str,
+    role: Role,
+    email: &str,
+) -> TestUser {
     let mut conn = db::connect(database_url).await.unwrap();
-    let email = format!("{role:?}@news.example").to_lowercase();
     let new = NewUser {
         id: Uuid::now_v7(),
-        email: email.clone(),
+        email: email.to_owned(),
         display_name: format!("Test {role:?}"),
-        role,
         password_hash: password_hash(),
+        instance_admin: role == Role::Admin && slug == "default",
     };
     let user = attest::db::user::insert(&mut conn, new).await.unwrap();
-    TestUser { id: user.id, email, token: keys.issue(user.id, user.token_generation).unwrap() }
+    let workspace =
+        attest::db::workspace::find_by_slug(&mut conn, slug).await.unwrap().expect("the workspace");
+    attest::db::workspace::set_role(&mut conn, workspace.id, user.id, role).await.unwrap();
+    TestUser {
+        id: user.id,
+        email: email.to_owned(),
+        token: keys.issue(user.id, user.token_generation).unwrap(),
+    }
+}
+
+async fn add_user(database_url: &str, keys: &KeyRing, role: Role) -> TestUser {
+    let email = format!("{role:?}@news.example").to_lowercase();
+    add_user_to(database_url, keys, "default", role, &email).await
 }
 
 impl TestApp {
@@ -249,11 +268,13 @@ impl TestApp {
         self.create("/speakers", json!({"name": name, "kind": "person"})).await
     }
 
-    /// Runs `statement` straight on the database, as another server or an operator would.
+    /// Runs `statement` straight on the database, as another server or an operator would,
+    /// as the owner of the tables, in the default workspace.
     pub async fn sql(&self, statement: &str) {
-        use diesel_async::RunQueryDsl;
+        use diesel_async::SimpleAsyncConnection;
         let mut conn = db::connect(&self.database_url).await.unwrap();
-        diesel::sql_query(statement).execute(&mut conn).await.unwrap();
+        db::workspace::act_in_for_session(&mut conn, "default").await.unwrap();
+        conn.batch_execute(statement).await.unwrap();
     }
 
     /// A claim of the submitter's, in a source of its own.

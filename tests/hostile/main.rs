@@ -285,6 +285,7 @@ impl Hostile {
     pub async fn execute(&self, sql: &str) -> usize {
         use diesel_async::RunQueryDsl;
         let mut conn = attest::db::connect(&self.database_url).await.unwrap();
+        attest::db::workspace::act_in_for_session(&mut conn, "default").await.unwrap();
         diesel::sql_query(sql).execute(&mut conn).await.unwrap()
     }
 

@@ -13,21 +13,31 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
 use crate::domain::Principal;
 use crate::domain::kinds::Role;
+use crate::domain::workspace::Slug;
 use crate::http::error::ApiError;
-use crate::http::state::AppState;
+use crate::http::state::{AppState, RequestWorkspace};
 use crate::services::ServiceError;
-use crate::services::auth;
+use crate::services::auth::{self, Acting};
 
-/// Who a route admits.
+/// Who a route admits. `Read` and `Role` routes act in a workspace (the one the request
+/// names in `Attest-Workspace`, else the default); the others act in none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     /// Anyone, always (health probes, signing in).
     Public,
-    /// Anyone when the deployment allows anonymous reading, else any signed-in caller.
+    /// Any signed-in caller, about their own account or the workspaces there are.
+    Account,
+    /// Anyone; a caller who signs in is known (what is shared with every workspace).
+    Open,
+    /// Anyone when the deployment allows anonymous reading, else any member of the workspace.
     Read,
-    /// Callers with at least this role.
+    /// Members of the workspace with at least this role.
     Role(Role),
 }
+
+/// The request header that names the workspace a request acts in, by its slug.
+pub static WORKSPACE_HEADER: actix_web::http::header::HeaderName =
+    actix_web::http::header::HeaderName::from_static("attest-workspace");
 
 /// One route pattern of the route table, with the access rule of each of its methods; every
 /// resource's access middleware holds its own, so no request looks its route up again.
@@ -56,13 +66,30 @@ pub async fn enforce_access(
             .cloned()
             .ok_or_else(|| ApiError::internal("no application state"))?;
         // Public routes (probes, signing in) never touch credentials or the database.
-        let principal = match access {
+        let acting = match access {
             Access::Public => None,
-            _ => authenticate(req.request(), &state).await?,
+            Access::Account | Access::Open => Some(Acting::OnAccount),
+            Access::Read | Access::Role(_) => Some(Acting::InWorkspace(named_workspace(req.request())?)),
+        };
+        let principal = match &acting {
+            None => None,
+            Some(acting) => authenticate(req.request(), &state, acting).await?,
         };
         admits(access, principal.as_ref(), state.public_read)?;
+        let workspace = match (&acting, principal.and_then(|p| p.membership)) {
+            (Some(Acting::InWorkspace(_)), Some(membership)) => Some(membership.workspace),
+            (Some(Acting::InWorkspace(named)), None) => {
+                let slug = named.clone().unwrap_or_else(Slug::default_workspace);
+                Some(state.workspace_named(&slug).await.map_err(ApiError::from)?)
+            }
+            _ => None,
+        };
+        let mut extensions = req.extensions_mut();
         if let Some(principal) = principal {
-            req.extensions_mut().insert(principal);
+            extensions.insert(principal);
+        }
+        if let Some(workspace) = workspace {
+            extensions.insert(RequestWorkspace(workspace));
         }
     }
     next.call(req).await
@@ -74,20 +101,35 @@ fn admits(access: Access, caller: Option<&Principal>, public_read: bool) -> Resu
         (Access::Read, None) if !public_read => {
             Err(ServiceError::Unauthenticated("reading needs a signed-in caller".into()).into())
         }
-        (Access::Role(_), None) => {
+        (Access::Role(_) | Access::Account, None) => {
             Err(ServiceError::Unauthenticated("this needs a signed-in caller".into()).into())
         }
         (Access::Role(role), Some(principal)) if !principal.at_least(role) => {
             Err(ServiceError::Forbidden(format!("this needs the {role:?} role or higher").to_lowercase())
                 .into())
         }
-        (Access::Public | Access::Read | Access::Role(_), _) => Ok(()),
+        (Access::Public | Access::Account | Access::Open | Access::Read | Access::Role(_), _) => Ok(()),
     }
+}
+
+/// The workspace the request names, if it names one.
+fn named_workspace(req: &HttpRequest) -> Result<Option<Slug>, ApiError> {
+    let Some(value) = req.headers().get(&WORKSPACE_HEADER) else { return Ok(None) };
+    let slug = value.to_str().ok().and_then(|text| Slug::parse(text).ok()).ok_or_else(|| {
+        ApiError::BadParameter(
+            "Attest-Workspace must be a workspace's slug (lower-case letters, digits, hyphens)".into(),
+        )
+    })?;
+    Ok(Some(slug))
 }
 
 /// The caller behind the request's bearer credential; `None` without one. A credential
 /// that is present but not valid is refused, never ignored.
-async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Option<Principal>, ApiError> {
+async fn authenticate(
+    req: &HttpRequest,
+    state: &AppState,
+    acting: &Acting,
+) -> Result<Option<Principal>, ApiError> {
     let Some(header) = req.headers().get(actix_web::http::header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -97,7 +139,8 @@ async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Option<Prin
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(ServiceError::Unauthenticated("use the Bearer scheme".into()).into());
     }
-    let principal = auth::authenticate(state, &state.keys, &state.principals, credential.trim()).await?;
+    let principal =
+        auth::authenticate(state, &state.keys, &state.principals, credential.trim(), acting).await?;
     Ok(Some(principal))
 }
 

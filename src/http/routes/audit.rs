@@ -10,27 +10,28 @@ use crate::domain::Principal;
 use crate::http::error::ApiError;
 use crate::http::extractors::{NoFilter, Paged};
 use crate::http::responders::Listed;
-use crate::http::state::AppState;
+use crate::http::state::Scope;
 use crate::services::audit;
 
 /// The trail, filtered by entity or actor, in chain order.
 pub async fn list(
-    state: web::Data<AppState>,
+    scope: Scope,
     caller: Option<web::ReqData<Principal>>,
     query: Paged<AuditFilter>,
 ) -> Result<Listed<StoredEvent>, ApiError> {
-    let caller = caller.map(|c| *c);
-    let events = audit::list(&mut *state.primary().await?, caller, &query.filter, query.page()?).await?;
+    let (caller, filter, page) = (caller.map(|c| *c), &query.filter, query.page()?);
+    let events = scope.read(async |conn| audit::list(conn, caller, filter, page).await).await?;
     Ok(Listed::from_page(events, |event| event, |event| event.seq))
 }
 
 /// Who changed a quote or claim, how and when: its audit events, oldest first.
 pub async fn history<R: Reviewed>(
-    state: web::Data<AppState>,
+    scope: Scope,
     id: web::Path<Uuid>,
     query: Paged<NoFilter>,
 ) -> Result<Listed<StoredEvent>, ApiError> {
-    let events = audit::history(&mut *state.primary().await?, R::item(*id), query.page()?).await?;
+    let (item, page) = (R::item(*id), query.page()?);
+    let events = scope.read(async |conn| audit::history(conn, item, page).await).await?;
     Ok(Listed::from_page(events, |event| event, |event| event.seq))
 }
 
@@ -41,8 +42,9 @@ pub struct VerifyReport {
     verification: Verification,
 }
 
-/// Walks the whole chain (admins; also `attest audit verify`).
-pub async fn verify(state: web::Data<AppState>) -> Result<web::Json<VerifyReport>, ApiError> {
-    let verification = audit::verify(&mut *state.primary().await?).await?;
+/// Walks the whole chain, recomputing the workspace's own events (admins; the owner of the
+/// database recomputes every event with `attest audit verify`).
+pub async fn verify(scope: Scope) -> Result<web::Json<VerifyReport>, ApiError> {
+    let verification = scope.read(async |conn| audit::verify(conn).await).await?;
     Ok(web::Json(VerifyReport { ok: verification.first_broken.is_none(), verification }))
 }

@@ -10,7 +10,7 @@ use crate::http::extractors::JsonBody;
 use crate::http::middleware::access::Caller;
 use crate::http::state::AppState;
 use crate::services::auth::{self, Tokens};
-use crate::services::users::{self, UserView};
+use crate::services::users::{self, AccountView};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -84,9 +84,11 @@ pub async fn refresh(
     Ok(tokens(issued))
 }
 
-pub async fn me(state: web::Data<AppState>, Caller(caller): Caller) -> Result<web::Json<UserView>, ApiError> {
-    let found = users::get(&mut *state.primary().await?, caller.user_id).await?;
-    Ok(web::Json(found.view))
+pub async fn me(
+    state: web::Data<AppState>,
+    Caller(caller): Caller,
+) -> Result<web::Json<AccountView>, ApiError> {
+    Ok(web::Json(users::account(&mut *state.primary().await?, caller.user_id).await?))
 }
 
 /// Changes the caller's password; every earlier access and refresh token stops working.

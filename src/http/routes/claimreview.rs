@@ -8,11 +8,14 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::reviews::Reviewed;
+use crate::domain::Principal;
 use crate::http::error::ApiError;
+use crate::http::extractors::NoFilter;
 use crate::http::extractors::{Cursor, Paged};
+use crate::http::responders::Listed;
 use crate::http::responders::page_response;
-use crate::http::state::{AppState, Reader};
-use crate::services::claimreview;
+use crate::http::state::{AppState, Scope};
+use crate::services::claimreview::{self, FactCheckView};
 
 pub const JSON_LD: &str = "application/ld+json";
 
@@ -21,9 +24,9 @@ fn json_ld(document: Value) -> HttpResponse {
 }
 
 /// The ClaimReview of the verdict on a quote or a claim.
-pub async fn for_item<R: Reviewed>(reader: Reader, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let publisher = reader.state().publisher.clone();
-    Ok(json_ld(claimreview::document_for(&mut *reader.conn().await?, &publisher, R::item(*id)).await?))
+pub async fn for_item<R: Reviewed>(scope: Scope, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let (publisher, item) = (scope.state().publisher.clone(), R::item(*id));
+    Ok(json_ld(scope.read(async |conn| claimreview::document_for(conn, &publisher, item).await).await?))
 }
 
 #[derive(Deserialize)]
@@ -35,13 +38,9 @@ pub struct FeedQuery {
 
 /// Every quote and claim whose latest verdict was recorded since `since`, oldest first, as
 /// one JSON-LD document per item (`@graph`), a page at a time.
-pub async fn feed(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    query: Paged<FeedQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.primary().await?;
-    let found = claimreview::feed(&mut conn, &state.publisher, query.filter.since, query.page()?).await?;
+pub async fn feed(scope: Scope, req: HttpRequest, query: Paged<FeedQuery>) -> Result<HttpResponse, ApiError> {
+    let (publisher, since, page) = (scope.state().publisher.clone(), query.filter.since, query.page()?);
+    let found = scope.read(async |conn| claimreview::feed(conn, &publisher, since, page).await).await?;
     let next_cursor = found.has_more.then(|| found.rows.last().map(|(key, _)| key.encode())).flatten();
     let graph: Vec<Value> = found.rows.into_iter().map(|(_, document)| document).collect();
     let body = json!({ "@context": "https://schema.org", "@graph": graph, "next_cursor": next_cursor });
@@ -51,4 +50,16 @@ pub async fn feed(
         actix_web::http::header::HeaderValue::from_static(JSON_LD),
     );
     Ok(response)
+}
+
+/// Published fact-checks of every workspace, newest first: all of them for a signed-in
+/// caller, those of workspaces that publish publicly for anyone else.
+pub async fn fact_checks(
+    state: web::Data<AppState>,
+    caller: Option<web::ReqData<Principal>>,
+    query: Paged<NoFilter>,
+) -> Result<Listed<FactCheckView>, ApiError> {
+    let caller = caller.map(|c| *c);
+    let found = claimreview::published(&mut *state.primary().await?, caller, query.page()?).await?;
+    Ok(Listed::from_page(found, |(_, view)| view, |(id, _)| *id))
 }

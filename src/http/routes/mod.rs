@@ -13,6 +13,7 @@ pub mod records;
 pub mod reviews;
 pub mod search;
 pub mod users;
+pub mod workspaces;
 
 use std::collections::HashSet;
 use std::rc::Rc;
@@ -47,15 +48,21 @@ pub fn endpoints() -> Vec<Endpoint> {
     use Access::Public;
     use Method as M;
     let admin = Access::Role(Role::Admin);
-    let signed_in = Access::Role(Role::Submitter);
+    let account = Access::Account;
     let mut table = vec![
         endpoint(M::GET, "/healthz", Public, || web::route().to(health::healthz)),
         endpoint(M::GET, "/readyz", Public, || web::route().to(health::readyz)),
         endpoint(M::GET, "/metrics", Public, || web::route().to(crate::http::routes::health::render)),
         endpoint(M::POST, "/auth/token", Public, || web::route().to(auth::token)),
         endpoint(M::POST, "/auth/refresh", Public, || web::route().to(auth::refresh)),
-        endpoint(M::GET, "/me", signed_in, || web::route().to(auth::me)),
-        endpoint(M::POST, "/me/password", signed_in, || web::route().to(auth::change_password)),
+        endpoint(M::GET, "/me", account, || web::route().to(auth::me)),
+        endpoint(M::POST, "/me/password", account, || web::route().to(auth::change_password)),
+        endpoint(M::GET, "/workspaces", account, || web::route().to(workspaces::list)),
+        endpoint(M::POST, "/workspaces", account, || web::route().to(workspaces::create)),
+        endpoint(M::GET, "/workspace", Access::Role(Role::Submitter), || web::route().to(workspaces::get)),
+        endpoint(M::PATCH, "/workspace", admin, || web::route().to(workspaces::update)),
+        endpoint(M::POST, "/members", admin, || web::route().to(users::add_member)),
+        endpoint(M::DELETE, "/members/{id}", admin, || web::route().to(users::remove_member)),
         endpoint(M::POST, "/users", admin, || web::route().to(users::create)),
         endpoint(M::GET, "/users", admin, || web::route().to(users::list)),
         endpoint(M::GET, "/users/{id}", admin, || web::route().to(users::get)),
@@ -65,6 +72,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::DELETE, "/api-keys/{id}", admin, || web::route().to(api_keys::revoke)),
         endpoint(M::GET, "/search", Access::Read, || web::route().to(search::search)),
         endpoint(M::GET, "/claimreview", Access::Read, || web::route().to(claimreview::feed)),
+        endpoint(M::GET, "/fact-checks", Access::Open, || web::route().to(claimreview::fact_checks)),
         endpoint(M::GET, "/claims/{id}/claimreview", Access::Read, || {
             web::route().to(claimreview::for_item::<reviews::Claims>)
         }),

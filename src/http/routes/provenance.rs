@@ -9,7 +9,7 @@ use crate::http::error::ApiError;
 use crate::http::extractors::{IfMatch, JsonBody};
 use crate::http::middleware::access::Caller;
 use crate::http::responders::Tagged;
-use crate::http::state::AppState;
+use crate::http::state::Scope;
 use crate::services::provenance::{self, LookalikeView, Provenance, SourceVersion};
 use crate::services::quotes::QuoteView;
 
@@ -22,48 +22,49 @@ pub struct VariantLink {
 
 /// Quotes of the same speaker worded like this one, outside its cluster: candidates for a
 /// reviewer to confirm as variants.
-pub async fn similar(
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> Result<web::Json<Vec<LookalikeView>>, ApiError> {
-    Ok(web::Json(provenance::similar(&mut *state.primary().await?, *id).await?))
+pub async fn similar(scope: Scope, id: web::Path<Uuid>) -> Result<web::Json<Vec<LookalikeView>>, ApiError> {
+    let id = *id;
+    Ok(web::Json(scope.read(async |conn| provenance::similar(conn, id).await).await?))
 }
 
 /// A reviewer confirms that this quote reports the same utterance as `canonical_id`.
 pub async fn link_variant(
-    state: web::Data<AppState>,
+    scope: Scope,
     Caller(caller): Caller,
     id: web::Path<Uuid>,
     IfMatch(expected): IfMatch,
     body: JsonBody<VariantLink>,
 ) -> Result<Tagged<QuoteView>, ApiError> {
-    let mut conn = state.primary().await?;
-    let saved = provenance::link_variant(&mut conn, caller, *id, expected, body.0.canonical_id).await?;
+    let (id, canonical) = (*id, body.0.canonical_id);
+    let saved = scope
+        .write(async |conn| provenance::link_variant(conn, caller, id, expected, canonical).await)
+        .await?;
     Ok(Tagged::ok(saved))
 }
 
 /// A reviewer splits this quote out of its cluster.
 pub async fn unlink_variant(
-    state: web::Data<AppState>,
+    scope: Scope,
     Caller(caller): Caller,
     id: web::Path<Uuid>,
     IfMatch(expected): IfMatch,
 ) -> Result<Tagged<QuoteView>, ApiError> {
-    let saved = provenance::unlink_variant(&mut *state.primary().await?, caller, *id, expected).await?;
+    let id = *id;
+    let saved =
+        scope.write(async |conn| provenance::unlink_variant(conn, caller, id, expected).await).await?;
     Ok(Tagged::ok(saved))
 }
 
-pub async fn provenance(
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> Result<web::Json<Provenance>, ApiError> {
-    Ok(web::Json(provenance::provenance(&mut *state.primary().await?, *id).await?))
+pub async fn provenance(scope: Scope, id: web::Path<Uuid>) -> Result<web::Json<Provenance>, ApiError> {
+    let id = *id;
+    Ok(web::Json(scope.read(async |conn| provenance::provenance(conn, id).await).await?))
 }
 
 /// Every stored snapshot of the source's URL, oldest first.
 pub async fn source_versions(
-    state: web::Data<AppState>,
+    scope: Scope,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Vec<SourceVersion>>, ApiError> {
-    Ok(web::Json(provenance::source_versions(&mut *state.primary().await?, *id).await?))
+    let id = *id;
+    Ok(web::Json(scope.read(async |conn| provenance::source_versions(conn, id).await).await?))
 }

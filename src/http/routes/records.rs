@@ -18,7 +18,7 @@ use crate::http::error::ApiError;
 use crate::http::extractors::{Batch, IfMatch, JsonBody, Paged};
 use crate::http::middleware::access::Caller;
 use crate::http::responders::{Created, Listed, Tagged};
-use crate::http::state::{AppState, Reader};
+use crate::http::state::Scope;
 use crate::services::ServiceError;
 use crate::services::claims::ClaimView;
 use crate::services::quotes::QuoteView;
@@ -29,17 +29,18 @@ use crate::services::speakers::SpeakerView;
 /// A record by id, from this server's record cache when it can (see `crate::cache`): `read`
 /// reads it from the database otherwise.
 pub async fn cached<V: Serialize>(
-    reader: &Reader,
+    scope: &Scope,
     collection: &'static str,
     id: Uuid,
     read: impl Future<Output = Result<Saved<V>, ApiError>>,
 ) -> Result<CachedRecord, ApiError> {
+    let workspace = scope.workspace();
     let read = async {
         let record = read.await?;
-        CachedRecord::new(collection, record.version, &record.view).map_err(ApiError::internal)
+        CachedRecord::new(collection, workspace, record.version, &record.view).map_err(ApiError::internal)
     };
-    match reader.record_cache() {
-        Some(cache) => cache.get_or_read(collection, id, read).await,
+    match scope.record_cache() {
+        Some(cache) => cache.get_or_read(collection, workspace, id, read).await,
         None => read.await,
     }
 }
@@ -68,67 +69,73 @@ impl Collection for ClaimView {
 type Filter<K> = <<K as Record>::Row as Versioned>::Filter;
 
 pub async fn create<K: Collection>(
-    state: web::Data<AppState>,
+    scope: Scope,
     Caller(caller): Caller,
     body: JsonBody<K::Input>,
 ) -> Result<Tagged<K>, ApiError> {
-    let created = flows::create::<K>(&mut *state.primary().await?, caller, Submission::One(body.0)).await?;
+    let created =
+        scope.write(async |conn| flows::create::<K>(conn, caller, Submission::One(body.0)).await).await?;
     Tagged::created(K::PATH, created)
 }
 
 pub async fn create_batch<K: Collection>(
-    state: web::Data<AppState>,
+    scope: Scope,
     Caller(caller): Caller,
     body: JsonBody<Batch<K::Input>>,
 ) -> Result<Created<K>, ApiError> {
     let batch = Submission::Batch(body.0.items);
-    Ok(Created::from(flows::create::<K>(&mut *state.primary().await?, caller, batch).await?))
+    Ok(Created::from(scope.write(async |conn| flows::create::<K>(conn, caller, batch).await).await?))
 }
 
 /// A record by id, through the record cache.
-pub async fn get<K: Collection>(reader: Reader, id: web::Path<Uuid>) -> Result<CachedRecord, ApiError> {
+pub async fn get<K: Collection>(scope: Scope, id: web::Path<Uuid>) -> Result<CachedRecord, ApiError> {
     let id = *id;
-    cached(&reader, K::PATH, id, async { Ok(flows::get::<K>(&mut *reader.conn().await?, id).await?) }).await
+    cached(&scope, K::PATH, id, async { Ok(scope.read(async |conn| flows::get::<K>(conn, id).await).await?) })
+        .await
 }
 
-pub async fn list<K: Collection>(reader: Reader, query: Paged<Filter<K>>) -> Result<Listed<K>, ApiError> {
+pub async fn list<K: Collection>(scope: Scope, query: Paged<Filter<K>>) -> Result<Listed<K>, ApiError> {
     let page = query.sorted_page()?;
-    Ok(Listed::of_records(flows::list::<K>(&mut *reader.conn().await?, &query.filter, page).await?))
+    let filter = &query.filter;
+    Ok(Listed::of_records(scope.read(async |conn| flows::list::<K>(conn, filter, page).await).await?))
 }
 
 /// The filtered list as CSV (see `export`).
 pub async fn export_csv<K: Collection>(
-    reader: Reader,
+    scope: Scope,
     query: Paged<Filter<K>>,
 ) -> Result<HttpResponse, ApiError> {
     let page = query.sorted_page()?;
-    let (filter, pages) = (std::rc::Rc::new(query.filter), reader.clone());
-    export(&reader, K::PATH, page, move |page| {
-        let (filter, reader) = (filter.clone(), pages.clone());
-        async move { Ok(flows::list::<K>(&mut *reader.conn().await?, &filter, page).await?) }
+    let (filter, pages) = (std::rc::Rc::new(query.filter), scope.clone());
+    export(&scope, K::PATH, page, move |page| {
+        let (filter, scope) = (filter.clone(), pages.clone());
+        async move { Ok(scope.read(async |conn| flows::list::<K>(conn, &filter, page).await).await?) }
     })
     .await
 }
 
 /// A JSON Merge Patch at the version the client read (`If-Match`).
 pub async fn update<K: Collection>(
-    state: web::Data<AppState>,
+    scope: Scope,
     Caller(caller): Caller,
     id: web::Path<Uuid>,
     IfMatch(expected): IfMatch,
     patch: JsonBody<Value>,
 ) -> Result<Tagged<K>, ApiError> {
-    let saved = flows::update::<K>(&mut *state.primary().await?, caller, *id, expected, patch.0).await?;
+    let id = *id;
+    let saved =
+        scope.write(async |conn| flows::update::<K>(conn, caller, id, expected, patch.0).await).await?;
     Ok(Tagged::ok(saved))
 }
 
 pub async fn delete<K: Collection>(
-    state: web::Data<AppState>,
+    scope: Scope,
     Caller(caller): Caller,
     id: web::Path<Uuid>,
     IfMatch(expected): IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    flows::delete::<K>(&mut *state.primary().await?, caller, *id, expected).await?;
+    let id = *id;
+    scope.write(async |conn| flows::delete::<K>(conn, caller, id, expected).await).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -151,9 +158,9 @@ const EXPORT_SEND_TIMEOUT: Duration = Duration::from_secs(30);
 /// `EXPORT_SEND_TIMEOUT`. Columns are the record's fields (`id` first, then alphabetical);
 /// nested values are written as JSON.
 ///
-/// `read_page` reads one page of the list with a connection of its own (from `reader`).
+/// `read_page` reads one page of the list with a connection of its own (from `scope`).
 pub async fn export<V, F>(
-    reader: &Reader,
+    scope: &Scope,
     name: &'static str,
     mut page: PageRequest,
     read_page: impl Fn(PageRequest) -> F + 'static,
@@ -162,7 +169,7 @@ where
     V: Serialize + Send + 'static,
     F: Future<Output = Result<Page<Saved<V>>, ApiError>> + 'static,
 {
-    let slot = reader.state().exports.clone().try_acquire_owned().map_err(|_| {
+    let slot = scope.state().exports.clone().try_acquire_owned().map_err(|_| {
         ServiceError::Overloaded(format!("{MAX_CONCURRENT_EXPORTS} exports are running; try again shortly"))
     })?;
     page.limit = EXPORT_FIRST_PAGE;

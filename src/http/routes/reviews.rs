@@ -11,7 +11,7 @@ use crate::http::error::ApiError;
 use crate::http::extractors::{IfMatch, JsonBody, NoFilter, Paged};
 use crate::http::middleware::access::Caller;
 use crate::http::responders::{Listed, Tagged};
-use crate::http::state::AppState;
+use crate::http::state::Scope;
 use crate::services::reviews::{self, QueueView, ReviewView};
 
 /// The reviewable collections: quotes and claims.
@@ -39,23 +39,25 @@ impl Reviewed for Claims {
 
 /// Records a review on the item at the version the reviewer read (`If-Match`).
 pub async fn create<R: Reviewed>(
-    state: web::Data<AppState>,
+    scope: Scope,
     Caller(caller): Caller,
     id: web::Path<Uuid>,
     IfMatch(expected): IfMatch,
     body: JsonBody<ReviewInput>,
 ) -> Result<Tagged<ReviewView>, ApiError> {
-    let saved = reviews::record(&mut *state.primary().await?, caller, R::item(*id), expected, body.0).await?;
+    let item = R::item(*id);
+    let saved = scope.write(async |conn| reviews::record(conn, caller, item, expected, body.0).await).await?;
     Ok(Tagged::created_at(format!("/{}/{id}/reviews", R::COLLECTION), saved))
 }
 
 /// The item's reviews, oldest first, a page at a time.
 pub async fn history<R: Reviewed>(
-    state: web::Data<AppState>,
+    scope: Scope,
     id: web::Path<Uuid>,
     query: Paged<NoFilter>,
 ) -> Result<Listed<ReviewView>, ApiError> {
-    let found = reviews::history(&mut *state.primary().await?, R::item(*id), query.page()?).await?;
+    let (item, page) = (R::item(*id), query.page()?);
+    let found = scope.read(async |conn| reviews::history(conn, item, page).await).await?;
     Ok(Listed::from_page(found, |(_, view)| view, |(id, _)| *id))
 }
 
@@ -102,12 +104,12 @@ impl QueueQuery {
 
 /// Items waiting for review, oldest first.
 pub async fn queue(
-    state: web::Data<AppState>,
+    scope: Scope,
     Caller(caller): Caller,
     query: Paged<QueueQuery>,
 ) -> Result<Listed<QueueView>, ApiError> {
     let page = query.page()?;
     let filter = query.filter.filter(caller.user_id)?;
-    let found = reviews::queue(&mut *state.primary().await?, &filter, page).await?;
+    let found = scope.read(async |conn| reviews::queue(conn, &filter, page).await).await?;
     Ok(Listed::from_page(found, |view| view, |view| view.id))
 }

@@ -10,7 +10,7 @@ use crate::domain::kinds::ReviewStatus;
 use crate::http::error::ApiError;
 use crate::http::extractors::Paged;
 use crate::http::responders::{Listed, page_response};
-use crate::http::state::Reader;
+use crate::http::state::Scope;
 use crate::services::search::{self, HitView};
 
 /// Longest query, in characters.
@@ -48,7 +48,7 @@ impl Responder for SearchPage {
     }
 }
 
-pub async fn search(reader: Reader, query: Paged<SearchQuery>) -> Result<SearchPage, ApiError> {
+pub async fn search(scope: Scope, query: Paged<SearchQuery>) -> Result<SearchPage, ApiError> {
     let page = query.page()?;
     let SearchQuery {
         q,
@@ -68,7 +68,7 @@ pub async fn search(reader: Reader, query: Paged<SearchQuery>) -> Result<SearchP
         return Err(ApiError::BadParameter(format!("q must hold 1 to {MAX_QUERY_CHARS} characters")));
     }
     let kind = kind.unwrap_or(SearchType::Quote);
-    let found = search::search(&mut *reader.conn().await?, kind, q, &filter, page).await?;
+    let found = scope.read(async |conn| search::search(conn, kind, q, &filter, page).await).await?;
     let page = Listed::from_page(found.hits, |hit| hit, |hit| (hit.rank, hit.id));
     Ok(SearchPage { page, capped: found.capped })
 }

@@ -15,9 +15,11 @@ use uuid::Uuid;
 
 use super::{Connections, ServiceError, ServiceResult, records::written};
 use crate::db::user::{self, User, UserChanges};
+use crate::db::workspace;
 use crate::db::{api_key, audit, refresh_token};
-use crate::domain::Principal;
 use crate::domain::audit::{Action, AuditEvent, Entity};
+use crate::domain::workspace::Slug;
+use crate::domain::{Membership, Principal};
 use jwt::{ACCESS_TOKEN_SECONDS, KeyRing};
 use principals::{Credential, PrincipalCache};
 use refresh_token::NewRefreshToken;
@@ -177,49 +179,94 @@ pub async fn change_password(
     Ok(())
 }
 
-/// The caller behind a bearer credential: an API key (`atk_...`) or an access token.
-/// Verified callers are remembered for a while (`principals`), so most requests cost no
-/// database round trip.
+/// Where a request acts: outside any workspace (the caller's own account, the list of
+/// workspaces), or in the workspace it names (`None`: it named none).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Acting {
+    OnAccount,
+    InWorkspace(Option<Slug>),
+}
+
+/// The caller behind a bearer credential: an API key (`atk_...`) or an access token, with its
+/// role in the workspace the request acts in. A workspace that does not exist and one the
+/// caller is not a member of are both not found, so existence does not leak. An API key acts
+/// in its own workspace only, with at most its user's role there. Verified callers are
+/// remembered for a while (`principals`), so most requests cost no database round trip.
 pub async fn authenticate(
     db: &impl Connections,
     keys: &KeyRing,
     principals: &PrincipalCache,
     credential: &str,
+    acting: &Acting,
 ) -> ServiceResult<Principal> {
     let invalid = || ServiceError::Unauthenticated("the credentials are not valid".into());
-    if let Some(rest) = credential.strip_prefix(API_KEY_PREFIX) {
-        let (prefix, _) = rest.split_once('_').ok_or_else(invalid)?;
-        let secret_sha256 = sha256_hex(credential);
-        let cached = Credential::ApiKey { secret_sha256: secret_sha256.clone() };
-        if let Some(principal) = principals.get(&cached) {
-            return Ok(principal);
+    let cached = match credential.strip_prefix(API_KEY_PREFIX) {
+        Some(_) => Credential::ApiKey { secret_sha256: sha256_hex(credential) },
+        None => {
+            let claims = keys.verify(credential).map_err(|reason| {
+                tracing::info!(%reason, "access token refused");
+                invalid()
+            })?;
+            Credential::Token { user_id: claims.sub, generation: claims.tgen }
         }
-        let mut conn = db.primary().await?;
-        let (key, owner) = api_key::find_live_by_prefix(&mut conn, prefix).await?.ok_or_else(invalid)?;
-        if key.secret_sha256 != secret_sha256 || owner.disabled_at.is_some() {
-            return Err(invalid());
-        }
-        // Touched when checked, so `last_used_at` is as fresh as the cache allows.
-        api_key::touch(&mut conn, key.id).await?;
-        let principal =
-            Principal { user_id: owner.id, role: key.role.min(owner.role), api_key: Some(key.id) };
-        principals.put(cached, principal);
+    };
+    if let Some(principal) = principals.get(&cached, acting) {
         return Ok(principal);
     }
-    let claims = keys.verify(credential).map_err(|reason| {
-        tracing::info!(%reason, "access token refused");
-        invalid()
-    })?;
-    let cached = Credential::Token { user_id: claims.sub, generation: claims.tgen };
-    if let Some(principal) = principals.get(&cached) {
-        return Ok(principal);
-    }
-    // Checked only once the signature is: a forged token costs no database round trip.
-    let user = user::find(&mut *db.primary().await?, claims.sub).await.optional()?.ok_or_else(invalid)?;
-    if user.disabled_at.is_some() || user.token_generation != claims.tgen {
-        return Err(ServiceError::Unauthenticated("the token is no longer valid; sign in again".into()));
-    }
-    let principal = Principal { user_id: user.id, role: user.role, api_key: None };
-    principals.put(cached, principal);
+    // Checked only once a token's signature is: a forged token costs no database round trip.
+    let mut conn = db.primary().await?;
+    let principal = match &cached {
+        Credential::ApiKey { secret_sha256 } => {
+            let rest = credential.strip_prefix(API_KEY_PREFIX).unwrap_or_default();
+            let (prefix, _) = rest.split_once('_').ok_or_else(invalid)?;
+            let key = api_key::find_live_by_prefix(&mut conn, prefix).await?.ok_or_else(invalid)?;
+            let owner = user::find(&mut conn, key.user_id).await?;
+            if key.secret_sha256 != *secret_sha256 || owner.disabled_at.is_some() {
+                return Err(invalid());
+            }
+            // Touched when checked, so `last_used_at` is as fresh as the cache allows.
+            api_key::touch(&mut conn, key.id).await?;
+            // A key whose user left its workspace acts for nobody.
+            let owner_role =
+                workspace::role_of(&mut conn, key.workspace_id, owner.id).await?.ok_or_else(invalid)?;
+            let membership = match acting {
+                Acting::OnAccount => None,
+                Acting::InWorkspace(named) => {
+                    if let Some(slug) = named {
+                        let found = workspace::find_by_slug(&mut conn, slug.as_str()).await?;
+                        if found.is_none_or(|w| w.id != key.workspace_id) {
+                            return Err(no_such_workspace(slug));
+                        }
+                    }
+                    Some(Membership { workspace: key.workspace_id, role: key.role.min(owner_role) })
+                }
+            };
+            Principal { user_id: owner.id, api_key: Some(key.id), instance_admin: false, membership }
+        }
+        Credential::Token { user_id, generation } => {
+            let user = user::find(&mut conn, *user_id).await.optional()?.ok_or_else(invalid)?;
+            if user.disabled_at.is_some() || user.token_generation != *generation {
+                return Err(ServiceError::Unauthenticated(
+                    "the token is no longer valid; sign in again".into(),
+                ));
+            }
+            let membership = match acting {
+                Acting::OnAccount => None,
+                Acting::InWorkspace(named) => {
+                    let slug = named.clone().unwrap_or_else(Slug::default_workspace);
+                    match workspace::membership_by_slug(&mut conn, slug.as_str(), user.id).await? {
+                        Some((workspace, Some(role))) => Some(Membership { workspace, role }),
+                        _ => return Err(no_such_workspace(&slug)),
+                    }
+                }
+            };
+            Principal { user_id: user.id, api_key: None, instance_admin: user.instance_admin, membership }
+        }
+    };
+    principals.put(cached, acting.clone(), principal);
     Ok(principal)
+}
+
+fn no_such_workspace(slug: &Slug) -> ServiceError {
+    ServiceError::NotFound(format!("no workspace \"{}\" that you are a member of", slug.as_str()))
 }

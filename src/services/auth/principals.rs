@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
+use super::Acting;
 use crate::domain::Principal;
 
 /// What a credential was checked as: an access token of a user at a token generation, or an
@@ -25,7 +26,8 @@ const CAPACITY: usize = 10_000;
 
 pub struct PrincipalCache {
     ttl: Duration,
-    entries: Mutex<HashMap<Credential, (Principal, Instant)>>,
+    /// By credential and where it acted: the role differs from one workspace to the next.
+    entries: Mutex<HashMap<(Credential, Acting), (Principal, Instant)>>,
 }
 
 impl PrincipalCache {
@@ -33,15 +35,18 @@ impl PrincipalCache {
         Self { ttl, entries: Mutex::new(HashMap::new()) }
     }
 
-    pub fn get(&self, credential: &Credential) -> Option<Principal> {
+    pub fn get(&self, credential: &Credential, acting: &Acting) -> Option<Principal> {
         if self.ttl.is_zero() {
             return None;
         }
         let entries = self.entries.lock().unwrap_or_else(|poison| poison.into_inner());
-        entries.get(credential).filter(|(_, at)| at.elapsed() < self.ttl).map(|(principal, _)| *principal)
+        entries
+            .get(&(credential.clone(), acting.clone()))
+            .filter(|(_, at)| at.elapsed() < self.ttl)
+            .map(|(principal, _)| *principal)
     }
 
-    pub fn put(&self, credential: Credential, principal: Principal) {
+    pub fn put(&self, credential: Credential, acting: Acting, principal: Principal) {
         if self.ttl.is_zero() {
             return;
         }
@@ -49,10 +54,11 @@ impl PrincipalCache {
         if entries.len() >= CAPACITY {
             entries.clear();
         }
-        entries.insert(credential, (principal, Instant::now()));
+        entries.insert((credential, acting), (principal, Instant::now()));
     }
 
-    /// Forgets every entry acting for `user_id` (its tokens and its API keys).
+    /// Forgets every entry acting for `user_id` (its tokens and its API keys, in every
+    /// workspace).
     pub fn forget_user(&self, user_id: Uuid) {
         self.forget(|principal| principal.user_id == user_id);
     }
@@ -70,10 +76,17 @@ impl PrincipalCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Membership;
     use crate::domain::kinds::Role;
+    use crate::domain::workspace::Slug;
 
     fn principal(user_id: Uuid, api_key: Option<Uuid>) -> Principal {
-        Principal { user_id, role: Role::Reviewer, api_key }
+        let membership = Some(Membership { workspace: Uuid::now_v7(), role: Role::Reviewer });
+        Principal { user_id, api_key, instance_admin: false, membership }
+    }
+
+    fn here() -> Acting {
+        Acting::InWorkspace(None)
     }
 
     #[test]
@@ -82,25 +95,28 @@ mod tests {
         let (user, key) = (Uuid::now_v7(), Uuid::now_v7());
         let token = Credential::Token { user_id: user, generation: 1 };
         let api_key = Credential::ApiKey { secret_sha256: "ab".into() };
-        cache.put(token.clone(), principal(user, None));
-        cache.put(api_key.clone(), principal(user, Some(key)));
-        assert!(cache.get(&token).is_some());
-        assert!(cache.get(&Credential::Token { user_id: user, generation: 2 }).is_none());
+        cache.put(token.clone(), here(), principal(user, None));
+        cache.put(api_key.clone(), here(), principal(user, Some(key)));
+        assert!(cache.get(&token, &here()).is_some());
+        assert!(cache.get(&Credential::Token { user_id: user, generation: 2 }, &here()).is_none());
+        let elsewhere = Acting::InWorkspace(Some(Slug::parse("north").unwrap()));
+        assert!(cache.get(&token, &elsewhere).is_none(), "a role is per workspace");
+        assert!(cache.get(&token, &Acting::OnAccount).is_none());
         cache.forget_api_key(key);
-        assert!(cache.get(&api_key).is_none());
-        assert!(cache.get(&token).is_some());
+        assert!(cache.get(&api_key, &here()).is_none());
+        assert!(cache.get(&token, &here()).is_some());
         cache.forget_user(user);
-        assert!(cache.get(&token).is_none());
-        cache.put(token.clone(), principal(user, None));
+        assert!(cache.get(&token, &here()).is_none());
+        cache.put(token.clone(), here(), principal(user, None));
         std::thread::sleep(Duration::from_millis(60));
-        assert!(cache.get(&token).is_none(), "an entry outlived its time");
+        assert!(cache.get(&token, &here()).is_none(), "an entry outlived its time");
     }
 
     #[test]
     fn a_zero_ttl_keeps_nothing() {
         let cache = PrincipalCache::new(Duration::ZERO);
         let token = Credential::Token { user_id: Uuid::now_v7(), generation: 1 };
-        cache.put(token.clone(), principal(Uuid::now_v7(), None));
-        assert!(cache.get(&token).is_none());
+        cache.put(token.clone(), here(), principal(Uuid::now_v7(), None));
+        assert!(cache.get(&token, &here()).is_none());
     }
 }
