@@ -1,9 +1,11 @@
+DROP FUNCTION attest_membership_count(uuid);
+DROP POLICY workspace_isolation ON memberships;
+ALTER TABLE memberships DISABLE ROW LEVEL SECURITY;
 DROP FUNCTION attest_touch_api_key(uuid);
 DROP FUNCTION attest_api_key_by_prefix(text);
 DROP FUNCTION attest_audit_links(bigint, integer);
 DROP FUNCTION attest_audit_head();
 DROP TABLE fact_checks;
-DROP FUNCTION attest_current_caller();
 
 DO $$
 DECLARE
@@ -108,4 +110,5 @@ ALTER TABLE reviews DROP CONSTRAINT reviews_rating_range, DROP CONSTRAINT review
     DROP COLUMN rating_best, DROP COLUMN rating_worst;
 ALTER TABLE reviews ADD CONSTRAINT reviews_rating_range CHECK (rating_value BETWEEN 1 AND 5);
 DROP TABLE workspaces;
+DROP FUNCTION attest_current_caller();
 DROP FUNCTION attest_current_workspace();

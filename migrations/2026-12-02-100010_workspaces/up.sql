@@ -9,6 +9,12 @@ CREATE FUNCTION attest_current_workspace() RETURNS uuid
 LANGUAGE sql STABLE PARALLEL SAFE
 RETURN nullif(current_setting('attest.workspace', true), '')::uuid;
 
+-- The signed-in user the transaction acts for (`SET LOCAL attest.caller`); NULL for anonymous
+-- readers and for work of the server's own.
+CREATE FUNCTION attest_current_caller() RETURNS uuid
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN nullif(current_setting('attest.caller', true), '')::uuid;
+
 CREATE TABLE workspaces (
     id                 uuid PRIMARY KEY,
     -- How callers name it (`Attest-Workspace: <slug>`).
@@ -232,11 +238,21 @@ CREATE POLICY workspace_isolation ON audit_events TO attest_app
     USING (workspace_id = attest_current_workspace())
     WITH CHECK (workspace_id IS NOT DISTINCT FROM attest_current_workspace());
 
+-- A workspace's roster is its own; a user also sees their own memberships, wherever they are.
+ALTER TABLE memberships ENABLE ROW LEVEL SECURITY;
+CREATE POLICY workspace_isolation ON memberships TO attest_app
+    USING (workspace_id = attest_current_workspace() OR user_id = attest_current_caller())
+    WITH CHECK (workspace_id = attest_current_workspace());
+
+-- How many workspaces a user belongs to (an account shared by several is changed only by an
+-- instance administrator), without saying which.
+CREATE FUNCTION attest_membership_count(member uuid) RETURNS bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SELECT count(*) FROM memberships WHERE user_id = member
+$$;
+
 -- Fact-checks: read by every signed-in caller of any workspace, and by anyone where their
 -- workspace publishes publicly; written by their own workspace only.
-CREATE FUNCTION attest_current_caller() RETURNS uuid
-LANGUAGE sql STABLE PARALLEL SAFE
-RETURN nullif(current_setting('attest.caller', true), '')::uuid;
 
 ALTER TABLE fact_checks ENABLE ROW LEVEL SECURITY;
 CREATE POLICY fact_checks_shared ON fact_checks FOR SELECT TO attest_app

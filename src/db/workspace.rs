@@ -154,7 +154,8 @@ pub async fn update(
 }
 
 /// The workspace named `slug` and `user`'s role there (`None`: not a member), in one round
-/// trip; `None` if there is no such workspace.
+/// trip; `None` if there is no such workspace. Memberships are read under row-level
+/// security: run it acting for `user` (see `scoped`).
 pub async fn membership_by_slug(
     conn: &mut AsyncPgConnection,
     slug: &str,
@@ -234,9 +235,15 @@ pub async fn members(
     Ok(Page::from_overfetch(query.load(conn).await?, page.limit))
 }
 
-/// How many workspaces `user` belongs to.
+/// How many workspaces `user` belongs to, whichever they are (see
+/// `attest_membership_count`).
 pub async fn workspace_count(conn: &mut AsyncPgConnection, user: Uuid) -> QueryResult<i64> {
-    memberships::table.filter(memberships::user_id.eq(user)).count().get_result(conn).await
+    diesel::select(membership_count(user)).get_result(conn).await
+}
+
+diesel::define_sql_function! {
+    #[sql_name = "attest_membership_count"]
+    fn membership_count(member: diesel::sql_types::Uuid) -> diesel::sql_types::BigInt;
 }
 
 /// The workspace the current transaction acts in (see `scoped`).

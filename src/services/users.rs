@@ -147,8 +147,10 @@ pub async fn create(
 /// An account as its owner sees it.
 pub async fn account(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<AccountView> {
     let user = user::find(conn, id).await?;
-    let workspaces = workspace::memberships_of(conn, id)
-        .await?
+    let memberships =
+        workspace::scoped(conn, None, Some(id), async |conn| workspace::memberships_of(conn, id).await)
+            .await?;
+    let workspaces = memberships
         .into_iter()
         .map(|(workspace, role)| MembershipView { slug: workspace.slug, name: workspace.name, role })
         .collect();

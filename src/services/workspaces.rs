@@ -148,7 +148,10 @@ pub async fn list(
     page: PageRequest,
 ) -> ServiceResult<Page<Saved<WorkspaceView>>> {
     let member = (!caller.instance_admin).then_some(caller.user_id);
-    let found = workspace::list(conn, member, page).await?;
+    let found = workspace::scoped(conn, None, Some(caller.user_id), async |conn| {
+        workspace::list(conn, member, page).await
+    })
+    .await?;
     let rows = found.rows.into_iter().map(saved).collect::<ServiceResult<_>>()?;
     Ok(Page { rows, has_more: found.has_more })
 }

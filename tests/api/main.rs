@@ -20,3 +20,4 @@ mod reviews;
 mod search;
 mod sources;
 mod speakers;
+mod workspaces;

@@ -227,8 +227,11 @@ pub async fn authenticate(
             // Touched when checked, so `last_used_at` is as fresh as the cache allows.
             api_key::touch(&mut conn, key.id).await?;
             // A key whose user left its workspace acts for nobody.
-            let owner_role =
-                workspace::role_of(&mut conn, key.workspace_id, owner.id).await?.ok_or_else(invalid)?;
+            let owner_role = workspace::scoped(&mut conn, key.workspace_id, Some(owner.id), async |conn| {
+                workspace::role_of(conn, key.workspace_id, owner.id).await
+            })
+            .await?
+            .ok_or_else(invalid)?;
             let membership = match acting {
                 Acting::OnAccount => None,
                 Acting::InWorkspace(named) => {
@@ -254,7 +257,11 @@ pub async fn authenticate(
                 Acting::OnAccount => None,
                 Acting::InWorkspace(named) => {
                     let slug = named.clone().unwrap_or_else(Slug::default_workspace);
-                    match workspace::membership_by_slug(&mut conn, slug.as_str(), user.id).await? {
+                    let found = workspace::scoped(&mut conn, None, Some(user.id), async |conn| {
+                        workspace::membership_by_slug(conn, slug.as_str(), user.id).await
+                    })
+                    .await?;
+                    match found {
                         Some((workspace, Some(role))) => Some(Membership { workspace, role }),
                         _ => return Err(no_such_workspace(&slug)),
                     }
