@@ -53,6 +53,7 @@ def main():
     parser.add_argument("--scale", type=float, default=0.05)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--out", default=str(ROOT / "target" / "compare"))
+    parser.add_argument("--only", default="B1,B2,B3,B4,B5", help="the benchmarks to run, comma-separated")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -63,6 +64,7 @@ def main():
             print(f"== round {n}, {side}: {binary}", file=sys.stderr, flush=True)
             subprocess.run([sys.executable, str(ROOT / "benches" / "suite.py"), "--binary", binary,
                             "--generate", generate, "--scale", str(args.scale), "--seconds", str(args.seconds),
+                            "--only", args.only,
                             "--out", str(path)], check=True, stdout=subprocess.DEVNULL)
             runs[side].append(json.loads(path.read_text())["results"])
     print(f"| figure | A median (min-max) | B median (min-max) | B/A (median of rounds) |")

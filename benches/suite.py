@@ -405,7 +405,9 @@ def main():
     parser.add_argument("--binary", help="the server to measure (default: build and use this tree's release binary)")
     parser.add_argument("--generate", help="the command that fills a database, as words (default: this tree's "
                         "generate example); it gets the database options and --scale")
+    parser.add_argument("--only", default="B1,B2,B3,B4,B5", help="the benchmarks to run, comma-separated")
     args = parser.parse_args()
+    only = set(args.only.split(","))
 
     global BIN, GENERATE_COMMAND
     ensure_tools()
@@ -462,15 +464,17 @@ def main():
             lists = write_urls(work / f"lists-{label}.txt", list_urls(target))
             searches = search_urls(target, args.rate * t)
             sizes.append((target, sampled, counts, lists, searches, write_urls(work / f"search-{label}.txt", searches)))
-        rounds = {"B3": ([], []), "B4": ([], [])}
+        rounds = {key: ([], []) for key in ("B3", "B4") if key in only}
         for n in (1, 2):
             for size, (target, sampled, counts, lists, _, searches_file) in enumerate(sizes):
-                rounds["B3"][size].append(run(f"B3 list page @{counts[1]} claims, round {n}", lambda: oha(
-                    lists, target.token, t, 8, args.rate), sampled))
-                rounds["B4"][size].append(run(f"B4 search @{counts[0]} quotes, round {n}", lambda: oha(
-                    searches_file, target.token, t, 8, args.rate), sampled))
+                if "B3" in only:
+                    rounds["B3"][size].append(run(f"B3 list page @{counts[1]} claims, round {n}", lambda: oha(
+                        lists, target.token, t, 8, args.rate), sampled))
+                if "B4" in only:
+                    rounds["B4"][size].append(run(f"B4 search @{counts[0]} quotes, round {n}", lambda: oha(
+                        searches_file, target.token, t, 8, args.rate), sampled))
         alone = [run(f"B4 one at a time @{counts[0]}", lambda: one_at_a_time(searches, target.token), sampled)
-                 for target, sampled, counts, _, searches, _ in sizes]
+                 for target, sampled, counts, _, searches, _ in sizes if "B4" in only]
         small_server.stop()
         small_server = None
         for key, (small_runs, large_runs) in rounds.items():
@@ -481,72 +485,93 @@ def main():
                 large_r["figure"] = f"x{g:.2f} p99"
             results[f"{key} p99 growth, worse round"] = {"figure": f"x{max(growth):.2f} p99",
                                                          "growth": [round(g, 2) for g in growth]}
-        alone[0]["figure"] = f"{alone[0]['requests']} searches"
-        alone[1]["figure"] = f"x{alone[1]['p99_ms'] / alone[0]['p99_ms']:.2f} p99"
-
-        ids = server.psql("SELECT id FROM claims ORDER BY random() LIMIT 20000").split()
-        by_id = write_urls(work / "claims.txt", [f"{server.base}/claims/{i}" for i in ids])
-        tps = pgbench(server, c, t)
-        hits_before, misses_before = record_cache_counts(server)
-        b1 = run("B1 read by id (closed loop)", lambda: oha(by_id, server.token, t, c))
-        hits, misses = (n - before for n, before in zip(record_cache_counts(server), (hits_before, misses_before)))
-        own_tps = pgbench_claim_query(server, ids, c, t)
-        b1.update(pgbench_tps=tps, ratio=round(b1["rps"] / tps, 3), figure=f"{b1['rps'] / tps:.2f} x pgbench",
-                  pgbench_claim_query_tps=own_tps, ratio_to_claim_query=round(b1["rps"] / own_tps, 3),
-                  record_cache_hits=hits, record_cache_misses=misses)
-        # The same reads past the record cache: a read carrying Attest-Lsn always asks PostgreSQL.
-        uncached = run("B1 read by id, from the database", lambda: oha(
-            by_id, server.token, t, c, headers=["Attest-Lsn: 0/0"]))
-        uncached.update(ratio=round(uncached["rps"] / tps, 3), figure=f"{uncached['rps'] / tps:.2f} x pgbench")
-        # What HTTP alone reaches on this box: no database, no token, the same load generator.
-        ceiling = run("B1 ceiling: GET /healthz", lambda: oha(
-            write_urls(work / "healthz.txt", [server.base + "/healthz"]), server.token, t, c))
-        ceiling.update(ratio=round(ceiling["rps"] / tps, 3), figure=f"{ceiling['rps'] / tps:.2f} x pgbench")
-        b1_rate = max(10, int(b1["rps"] / 2))
-        run(f"B1 read by id @{b1_rate}/s", lambda: oha(by_id, server.token, t, c, b1_rate),
-            figure=f"{b1_rate} rps")
-
-        items = batch_body(server, work / "batch.json")
-        b2 = run("B2 batch ingest (1000/request)",
-                 lambda: oha(write_urls(work / "batch-url.txt", [server.base + "/claims/batch"]), server.token, t,
-                             2, method="POST", body=str(work / "batch.json")))
-        b2["claims_per_s"] = b2["rps"] * 1000
-        b2["copy_rows_per_s"] = round(copy_rate(server, items, 100))
-        b2["ratio"] = round(b2["claims_per_s"] / b2["copy_rows_per_s"], 3)
-        b2["figure"] = f"{b2['ratio']:.2f} x COPY"
-
-        unreviewed = server.psql("SELECT id FROM claims WHERE status = 'unreviewed' AND version = 1 "
-                                 "ORDER BY random() LIMIT 200000").split()
-        half = len(unreviewed) // 2
-        b5 = run("B5 review write (closed loop)", lambda: wrk_reviews(server, unreviewed[:half], c, t))
-        b5["figure"] = f"{b5['rps']:g} rps"
-        b5_rate = max(10, int(b5["rps"] / 2))
-        run(f"B5 review write @{b5_rate}/s",
-            lambda: asyncio.run(constant_rate_reviews(server, unreviewed[half:], b5_rate, t)),
-            figure=f"{b5_rate} rps")
+        if alone:
+            alone[0]["figure"] = f"{alone[0]['requests']} searches"
+            alone[1]["figure"] = f"x{alone[1]['p99_ms'] / alone[0]['p99_ms']:.2f} p99"
+        if "B1" in only:
+            read_by_id(server, work, run, t, c)
+        if "B2" in only:
+            batch_ingest(server, work, run, t)
+        if "B5" in only:
+            review_writes(server, run, t, c)
     finally:
         if small_server:
             small_server.stop()
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
+    report(args, results, memory)
 
+
+def read_by_id(server, work, run, t, c):
+    """B1: reads by id through the record cache, past it, and HTTP alone, against pgbench."""
+    ids = server.psql("SELECT id FROM claims ORDER BY random() LIMIT 20000").split()
+    by_id = write_urls(work / "claims.txt", [f"{server.base}/claims/{i}" for i in ids])
+    tps = pgbench(server, c, t)
+    hits_before, misses_before = record_cache_counts(server)
+    b1 = run("B1 read by id (closed loop)", lambda: oha(by_id, server.token, t, c))
+    hits, misses = (n - before for n, before in zip(record_cache_counts(server), (hits_before, misses_before)))
+    own_tps = pgbench_claim_query(server, ids, c, t)
+    b1.update(pgbench_tps=tps, ratio=round(b1["rps"] / tps, 3), figure=f"{b1['rps'] / tps:.2f} x pgbench",
+              pgbench_claim_query_tps=own_tps, ratio_to_claim_query=round(b1["rps"] / own_tps, 3),
+              record_cache_hits=hits, record_cache_misses=misses)
+    # The same reads past the record cache: a read carrying Attest-Lsn always asks PostgreSQL.
+    uncached = run("B1 read by id, from the database", lambda: oha(
+        by_id, server.token, t, c, headers=["Attest-Lsn: 0/0"]))
+    uncached.update(ratio=round(uncached["rps"] / tps, 3), figure=f"{uncached['rps'] / tps:.2f} x pgbench")
+    # What HTTP alone reaches on this box: no database, no token, the same load generator.
+    ceiling = run("B1 ceiling: GET /healthz", lambda: oha(
+        write_urls(work / "healthz.txt", [server.base + "/healthz"]), server.token, t, c))
+    ceiling.update(ratio=round(ceiling["rps"] / tps, 3), figure=f"{ceiling['rps'] / tps:.2f} x pgbench")
+    b1_rate = max(10, int(b1["rps"] / 2))
+    run(f"B1 read by id @{b1_rate}/s", lambda: oha(by_id, server.token, t, c, b1_rate),
+        figure=f"{b1_rate} rps")
+
+
+def batch_ingest(server, work, run, t):
+    """B2: batches of 1,000 claims against COPY of the same rows."""
+    items = batch_body(server, work / "batch.json")
+    b2 = run("B2 batch ingest (1000/request)",
+             lambda: oha(write_urls(work / "batch-url.txt", [server.base + "/claims/batch"]), server.token, t,
+                         2, method="POST", body=str(work / "batch.json")))
+    b2["claims_per_s"] = b2["rps"] * 1000
+    b2["copy_rows_per_s"] = round(copy_rate(server, items, 100))
+    b2["ratio"] = round(b2["claims_per_s"] / b2["copy_rows_per_s"], 3)
+    b2["figure"] = f"{b2['ratio']:.2f} x COPY"
+
+
+def review_writes(server, run, t, c):
+    """B5: review writes, closed loop, then at half that rate."""
+    unreviewed = server.psql("SELECT id FROM claims WHERE status = 'unreviewed' AND version = 1 "
+                             "ORDER BY random() LIMIT 200000").split()
+    half = len(unreviewed) // 2
+    b5 = run("B5 review write (closed loop)", lambda: wrk_reviews(server, unreviewed[:half], c, t))
+    b5["figure"] = f"{b5['rps']:g} rps"
+    b5_rate = max(10, int(b5["rps"] / 2))
+    run(f"B5 review write @{b5_rate}/s",
+        lambda: asyncio.run(constant_rate_reviews(server, unreviewed[half:], b5_rate, t)),
+        figure=f"{b5_rate} rps")
+
+
+def report(args, results, memory):
+    """Prints the table and writes the JSON summary."""
     summary = {
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "commit": sh("git", "-C", str(ROOT), "rev-parse", "--short", "HEAD").strip(),
         "cores": os.cpu_count(),
         "scale": args.scale,
-        "clients": c,
-        "seconds": t,
+        "clients": args.clients,
+        "seconds": args.seconds,
         "server_rss_peak_mib": round(memory.overall_peak / 1024, 1),
         "results": results,
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(summary, indent=2))
     print(table(results))
-    b1 = results["B1 read by id (closed loop)"]
-    print(f"B1: {b1['rps']:.0f} requests/s; pgbench -S {b1['pgbench_tps']:.0f} tps ({b1['ratio']}); pgbench on "
-          f"the claim query {b1['pgbench_claim_query_tps']:.0f} tps ({b1['ratio_to_claim_query']}); record cache "
-          f"{b1['record_cache_hits']} hits, {b1['record_cache_misses']} misses")
+    b1 = results.get("B1 read by id (closed loop)")
+    if b1:
+        print(f"B1: {b1['rps']:.0f} requests/s; pgbench -S {b1['pgbench_tps']:.0f} tps ({b1['ratio']}); pgbench on "
+              f"the claim query {b1['pgbench_claim_query_tps']:.0f} tps ({b1['ratio_to_claim_query']}); record cache "
+              f"{b1['record_cache_hits']} hits, {b1['record_cache_misses']} misses")
     print(f"server peak RSS over the run: {summary['server_rss_peak_mib']} MiB; JSON in {args.out}")
 
 

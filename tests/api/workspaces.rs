@@ -299,8 +299,12 @@ async fn naming_no_workspace_means_the_default_and_a_stranger_to_it_finds_nothin
             in_workspace(app.request_as(Some(outsider), Method::GET, "/quotes"), bad).send().await.unwrap();
         problem(response, StatusCode::BAD_REQUEST).await;
     }
-    // The default workspace's members still work without naming it.
-    assert_eq!(app.get(&format!("/quotes/{}", seeded.quote)).await.status(), StatusCode::OK);
+    // The default workspace's members still work without naming it. An answer depends on
+    // the workspace: shared caches are told so.
+    let read = app.get(&format!("/quotes/{}", seeded.quote)).await;
+    assert_eq!(read.status(), StatusCode::OK);
+    let vary: Vec<&str> = read.headers().get_all("vary").iter().map(|v| v.to_str().unwrap()).collect();
+    assert!(vary.iter().any(|v| v.contains("Attest-Workspace")), "{vary:?}");
 }
 
 #[tokio::test]

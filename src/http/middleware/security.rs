@@ -6,6 +6,7 @@ use actix_web::http::header;
 use actix_web::middleware::DefaultHeaders;
 
 use crate::http::error::ApiError;
+use crate::http::middleware::access::WORKSPACE_HEADER;
 use crate::http::state::WAL_POSITION_HEADER;
 
 /// Headers every answer carries: no sniffing, no framing, no referrer, nothing to run.
@@ -16,6 +17,17 @@ pub fn security_headers() -> DefaultHeaders {
         .add(("Referrer-Policy", "no-referrer"))
         .add(("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"))
         .add(("Cross-Origin-Resource-Policy", "same-origin"))
+}
+
+/// Every answer depends on who asks and in which workspace: a shared cache must key on both.
+pub async fn vary_by_caller(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let mut response = next.call(req).await?;
+    let vary = header::HeaderValue::from_static("Authorization, Attest-Workspace");
+    response.headers_mut().append(header::VARY, vary);
+    Ok(response)
 }
 
 /// Query strings never carry NUL or other control characters: PostgreSQL text cannot hold
@@ -44,6 +56,7 @@ pub fn cors(origins: &[String]) -> Cors {
             header::IF_MATCH,
             header::ACCEPT,
             WAL_POSITION_HEADER.clone(),
+            WORKSPACE_HEADER.clone(),
         ])
         .expose_headers([
             header::ETAG,
