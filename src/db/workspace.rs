@@ -17,6 +17,17 @@ use crate::domain::kinds::Role;
 pub struct Workspace {
     pub id: Uuid,
     pub slug: String,
+    #[diesel(embed)]
+    pub settings: Settings,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What a workspace's admins set.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = workspaces, check_for_backend(diesel::pg::Pg))]
+pub struct Settings {
     pub name: String,
     pub rating_scale: Value,
     pub sign_off: Value,
@@ -24,9 +35,6 @@ pub struct Workspace {
     pub publisher_name: Option<String>,
     pub publisher_url: Option<String>,
     pub public_fact_checks: bool,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Insertable)]
@@ -34,13 +42,8 @@ pub struct Workspace {
 pub struct NewWorkspace {
     pub id: Uuid,
     pub slug: String,
-    pub name: String,
-    pub rating_scale: Value,
-    pub sign_off: Value,
-    pub figure_tolerance_percent: BigDecimal,
-    pub publisher_name: Option<String>,
-    pub publisher_url: Option<String>,
-    pub public_fact_checks: bool,
+    #[diesel(embed)]
+    pub settings: Settings,
 }
 
 #[derive(Debug, Default, AsChangeset)]

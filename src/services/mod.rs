@@ -1,5 +1,7 @@
 //! The use cases: each runs one transaction, applies the rules and writes the typed audit
-//! event. HTTP handlers, the CLI and tests call them alike.
+//! event. HTTP handlers, the CLI and tests call them alike, inside the transaction of the
+//! workspace they act in (`db::workspace::scoped`), where a use case's own transaction is a
+//! savepoint.
 
 pub mod api_keys;
 pub mod audit;

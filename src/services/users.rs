@@ -152,7 +152,7 @@ pub async fn account(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<Ac
             .await?;
     let workspaces = memberships
         .into_iter()
-        .map(|(workspace, role)| MembershipView { slug: workspace.slug, name: workspace.name, role })
+        .map(|(workspace, role)| MembershipView { slug: workspace.slug, name: workspace.settings.name, role })
         .collect();
     Ok(AccountView {
         id: user.id,

@@ -58,16 +58,17 @@ fn sign_off(stored: Value) -> ServiceResult<SignOff> {
 }
 
 fn saved(row: Workspace) -> ServiceResult<Saved<WorkspaceView>> {
+    let settings = row.settings;
     let view = WorkspaceView {
         id: row.id,
         slug: row.slug,
-        name: row.name,
-        rating_scale: rating_scale(row.rating_scale)?,
-        sign_off: sign_off(row.sign_off)?,
-        figure_tolerance_percent: to_plain_string(&row.figure_tolerance_percent),
-        publisher_name: row.publisher_name,
-        publisher_url: row.publisher_url,
-        public_fact_checks: row.public_fact_checks,
+        name: settings.name,
+        rating_scale: rating_scale(settings.rating_scale)?,
+        sign_off: sign_off(settings.sign_off)?,
+        figure_tolerance_percent: to_plain_string(&settings.figure_tolerance_percent),
+        publisher_name: settings.publisher_name,
+        publisher_url: settings.publisher_url,
+        public_fact_checks: settings.public_fact_checks,
         version: row.version,
         created_at: row.created_at,
         updated_at: row.updated_at,
@@ -86,9 +87,9 @@ pub async fn current(conn: &mut AsyncPgConnection) -> ServiceResult<Settings> {
     let row = workspace::current(conn).await?;
     Ok(Settings {
         id: row.id,
-        rating_scale: rating_scale(row.rating_scale)?,
-        publisher_name: row.publisher_name,
-        publisher_url: row.publisher_url,
+        rating_scale: rating_scale(row.settings.rating_scale)?,
+        publisher_name: row.settings.publisher_name,
+        publisher_url: row.settings.publisher_url,
     })
 }
 
@@ -119,16 +120,20 @@ pub async fn create(
     let new = NewWorkspace {
         id: Uuid::now_v7(),
         slug: draft.slug.as_str().to_owned(),
-        name: draft.name.into_inner(),
-        rating_scale: match settings.rating_scale {
-            Some(scale) => scale,
-            None => to_json(&RatingScale::default())?,
+        settings: workspace::Settings {
+            name: draft.name.into_inner(),
+            rating_scale: match settings.rating_scale {
+                Some(scale) => scale,
+                None => to_json(&RatingScale::default())?,
+            },
+            sign_off: settings.sign_off.unwrap_or_else(|| Value::Array(Vec::new())),
+            figure_tolerance_percent: settings
+                .figure_tolerance_percent
+                .unwrap_or_else(|| BigDecimal::from(0)),
+            publisher_name: settings.publisher_name.flatten(),
+            publisher_url: settings.publisher_url.flatten(),
+            public_fact_checks: settings.public_fact_checks.unwrap_or(false),
         },
-        sign_off: settings.sign_off.unwrap_or_else(|| Value::Array(Vec::new())),
-        figure_tolerance_percent: settings.figure_tolerance_percent.unwrap_or_else(|| BigDecimal::from(0)),
-        publisher_name: settings.publisher_name.flatten(),
-        publisher_url: settings.publisher_url.flatten(),
-        public_fact_checks: settings.public_fact_checks.unwrap_or(false),
     };
     let id = new.id;
     workspace::scoped(conn, id, Some(caller.user_id), async move |conn| {
