@@ -52,6 +52,10 @@ GENERATE_COMMAND = [str(ROOT / "target" / "release" / "examples" / "generate")]
 EMAIL, PASSWORD = "bench@bench.example", "bench passphrase 12345"
 
 
+# The default workspace's id (migration 2026-12-02-100010_workspaces).
+DEFAULT_WORKSPACE = "00000000-0000-7000-8000-000000000001"
+
+
 def sh(*args, **kwargs):
     return subprocess.run(args, check=True, text=True, capture_output=True, **kwargs).stdout
 
@@ -113,8 +117,10 @@ class Server:
             return json.loads(response.read() or b"null")
 
     def psql(self, sql, database=None):
+        # Rows written as the tables' owner (B2's COPY) belong to the default workspace.
+        env = {**os.environ, "PGOPTIONS": f"-c attest.workspace={DEFAULT_WORKSPACE}"}
         return sh("psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", self.socket_dir, "-U", "attest",
-                  "-d", database or self.database, "-c", sql)
+                  "-d", database or self.database, "-c", sql, env=env)
 
     def stop(self):
         self.process.send_signal(2)

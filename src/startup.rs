@@ -93,7 +93,6 @@ pub fn run(
             .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
             .wrap(security::cors(&cors_origins))
             .wrap(security::security_headers())
-            .wrap(from_fn(security::vary_by_caller))
             .wrap(from_fn(request_log::record))
             .wrap(tracing_actix_web::TracingLogger::<request_log::RequestSpan>::new())
             .configure(routes::configure)

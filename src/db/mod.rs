@@ -14,6 +14,7 @@ pub mod refresh_token;
 pub mod review;
 pub mod schema;
 pub mod search;
+pub mod session;
 pub mod source;
 pub mod speaker;
 mod table;
@@ -26,16 +27,16 @@ pub(crate) use table::{reviewable_filter, reviewable_filters, versioned_queries}
 use std::time::Duration;
 
 use anyhow::Context;
+use deadpool::managed::{Object, Pool};
 use diesel::RunQueryDsl as _;
 use diesel::connection::SimpleConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
-use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-pub type DbPool = Pool<AsyncPgConnection>;
-pub type DbConn = Object<AsyncPgConnection>;
+pub type DbPool = Pool<session::SessionManager>;
+pub type DbConn = Object<session::SessionManager>;
 pub type PoolError = diesel_async::pooled_connection::deadpool::PoolError;
 
 /// The primary, which takes every write, and any streaming replicas, which take the reads
@@ -194,7 +195,8 @@ fn build_pool(
             Ok(conn)
         })
     });
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
+    let manager =
+        session::SessionManager(AsyncDieselConnectionManager::new_with_config(database_url, config));
     Pool::builder(manager)
         .max_size(max_size)
         // The connection used last goes out first. A connection's buffers keep the size of the

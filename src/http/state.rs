@@ -50,8 +50,17 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// A connection to the primary: for writes, and for reads that must see the latest state.
+    /// A connection to the primary for work outside any workspace's scope (accounts, the
+    /// list of workspaces): its session is bound to no workspace.
     pub async fn primary(&self) -> ServiceResult<DbConn> {
+        let mut conn = self.checkout_primary().await?;
+        conn.unbind().await?;
+        Ok(conn)
+    }
+
+    /// A connection to the primary, as the pool has it: for writes, and for reads that must
+    /// see the latest state, which set their workspace themselves (`Scope`).
+    async fn checkout_primary(&self) -> ServiceResult<DbConn> {
         let mut conn = self.database.primary.get().await?;
         if !self.schema_ready.load(Ordering::Relaxed) {
             if !crate::db::schema_is_current(&mut conn).await? {
@@ -65,7 +74,7 @@ impl AppState {
     /// A connection for a read that tolerates replication lag: the next replica that
     /// answers and has replayed `after` (the caller's last write, when it says), else the
     /// primary. A replica that is down or behind costs a fallback, never an error.
-    pub async fn replica_after(&self, after: Option<WalPosition>) -> ServiceResult<DbConn> {
+    async fn replica_after(&self, after: Option<WalPosition>) -> ServiceResult<DbConn> {
         let replicas = &self.database.replicas;
         // Until the primary's schema is known to be current, nothing reads anywhere else.
         if !replicas.is_empty() && self.schema_ready.load(Ordering::Relaxed) {
@@ -81,7 +90,7 @@ impl AppState {
                 }
             }
         }
-        self.primary().await
+        self.checkout_primary().await
     }
 }
 
@@ -139,7 +148,7 @@ impl Scope {
         &self,
         work: impl AsyncFnOnce(&mut AsyncPgConnection) -> ServiceResult<T>,
     ) -> ServiceResult<T> {
-        let mut conn = self.state.primary().await?;
+        let mut conn = self.state.checkout_primary().await?;
         workspace::scoped(&mut conn, self.workspace, self.caller, work).await
     }
 
@@ -149,11 +158,27 @@ impl Scope {
         &self,
         work: impl AsyncFnOnce(&mut AsyncPgConnection) -> ServiceResult<T>,
     ) -> ServiceResult<T> {
-        let mut conn = match self.after {
-            Some(None) => self.state.primary().await?,
-            after => self.state.replica_after(after.flatten()).await?,
-        };
+        let mut conn = self.reader().await?;
         workspace::scoped(&mut conn, self.workspace, self.caller, work).await
+    }
+
+    /// `read`, for a read of one statement that needs no caller (a record by id): on a
+    /// session bound to the request's workspace, with no transaction around it (see
+    /// `db::session`).
+    pub async fn read_one<T>(
+        &self,
+        read: impl AsyncFnOnce(&mut AsyncPgConnection) -> ServiceResult<T>,
+    ) -> ServiceResult<T> {
+        let mut conn = self.reader().await?;
+        conn.bind(self.workspace).await?;
+        read(&mut conn).await
+    }
+
+    async fn reader(&self) -> ServiceResult<DbConn> {
+        match self.after {
+            Some(None) => self.state.checkout_primary().await,
+            after => self.state.replica_after(after.flatten()).await,
+        }
     }
 
     /// The record cache, unless the request must see a write made elsewhere (it carries

@@ -92,7 +92,11 @@ pub async fn enforce_access(
             extensions.insert(RequestWorkspace(workspace));
         }
     }
-    next.call(req).await
+    // The answer depends on who asks and in which workspace: shared caches must key on both.
+    let mut response = next.call(req).await?;
+    let vary = actix_web::http::header::HeaderValue::from_static("Authorization, Attest-Workspace");
+    response.headers_mut().append(actix_web::http::header::VARY, vary);
+    Ok(response)
 }
 
 /// Whether the route's rule admits the caller (none: anonymous).

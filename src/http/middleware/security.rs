@@ -19,17 +19,6 @@ pub fn security_headers() -> DefaultHeaders {
         .add(("Cross-Origin-Resource-Policy", "same-origin"))
 }
 
-/// Every answer depends on who asks and in which workspace: a shared cache must key on both.
-pub async fn vary_by_caller(
-    req: actix_web::dev::ServiceRequest,
-    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
-) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
-    let mut response = next.call(req).await?;
-    let vary = header::HeaderValue::from_static("Authorization, Attest-Workspace");
-    response.headers_mut().append(header::VARY, vary);
-    Ok(response)
-}
-
 /// Query strings never carry NUL or other control characters: PostgreSQL text cannot hold
 /// NUL, and no filter needs them. Refused up front with 400.
 pub async fn reject_control_characters(

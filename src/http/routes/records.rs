@@ -90,8 +90,10 @@ pub async fn create_batch<K: Collection>(
 /// A record by id, through the record cache.
 pub async fn get<K: Collection>(scope: Scope, id: web::Path<Uuid>) -> Result<CachedRecord, ApiError> {
     let id = *id;
-    cached(&scope, K::PATH, id, async { Ok(scope.read(async |conn| flows::get::<K>(conn, id).await).await?) })
-        .await
+    cached(&scope, K::PATH, id, async {
+        Ok(scope.read_one(async |conn| flows::get::<K>(conn, id).await).await?)
+    })
+    .await
 }
 
 pub async fn list<K: Collection>(scope: Scope, query: Paged<Filter<K>>) -> Result<Listed<K>, ApiError> {
