@@ -12,7 +12,7 @@ DEFAULT_WORKSPACE=00000000-0000-7000-8000-000000000001
 BINDIR=$(pg_config --bindir 2>/dev/null || ls -d /usr/lib/postgresql/*/bin | tail -1)
 PSQL=(psql -X -q -h "$WORK/pgdata" -U attest -d attest -v ON_ERROR_STOP=1)
 # Rows the scripts insert as the tables' owner belong to the default workspace.
-export PGOPTIONS="-c attest.workspace=$DEFAULT_WORKSPACE
+export PGOPTIONS="-c attest.workspace=$DEFAULT_WORKSPACE"
 
 start_server() {
     cargo build --release -q --bin attest --example generate
