@@ -21,6 +21,9 @@ use crate::services::claimreview::Publisher;
 use crate::services::{Connections, ServiceError, ServiceResult, workspaces};
 use crate::telemetry::metrics::Metrics;
 
+/// Most workspace slugs `AppState::workspace_named` remembers; past it, the map starts over.
+const WORKSPACE_IDS: usize = 10_000;
+
 /// What every handler can reach: its worker's own database pools, and the rest shared by
 /// all workers.
 #[derive(Clone)]
@@ -92,12 +95,7 @@ impl AppState {
         }
         self.checkout_primary().await
     }
-}
 
-/// Most slugs remembered; past it, the map starts over.
-const WORKSPACE_IDS: usize = 10_000;
-
-impl AppState {
     /// The workspace named `slug`, for a caller who is not signed in.
     pub async fn workspace_named(&self, slug: &Slug) -> ServiceResult<uuid::Uuid> {
         let remembered = || self.workspace_ids.lock().unwrap_or_else(|poison| poison.into_inner());

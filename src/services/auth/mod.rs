@@ -220,8 +220,12 @@ pub async fn authenticate(
             let rest = credential.strip_prefix(API_KEY_PREFIX).unwrap_or_default();
             let (prefix, _) = rest.split_once('_').ok_or_else(invalid)?;
             let key = api_key::find_live_by_prefix(&mut conn, prefix).await?.ok_or_else(invalid)?;
+            // A guessed secret costs no more than the lookup by its prefix.
+            if key.secret_sha256 != *secret_sha256 {
+                return Err(invalid());
+            }
             let owner = user::find(&mut conn, key.user_id).await?;
-            if key.secret_sha256 != *secret_sha256 || owner.disabled_at.is_some() {
+            if owner.disabled_at.is_some() {
                 return Err(invalid());
             }
             // Touched when checked, so `last_used_at` is as fresh as the cache allows.
