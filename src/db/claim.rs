@@ -154,7 +154,7 @@ pub async fn list(
         query = query.filter(claims::qualifier.eq(qualifier));
     }
     if let Some(metric) = &filter.metric {
-        query = query.filter(super::lower(claims::metric).eq(super::lower(metric.clone())));
+        query = query.filter(claims::metric_key.eq(super::lower(metric.clone())));
     }
     Ok(Page::from_overfetch(query.load(conn).await?, page.limit))
 }

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::quote::{TrigramMatch, set_similarity_threshold, similarity};
+use super::quote::{set_similarity_threshold, similarity};
 use super::review::Item;
 use super::{Page, PageRequest};
 use crate::db::schema::{fact_checks, workspaces};
@@ -92,6 +92,13 @@ pub async fn list(conn: &mut AsyncPgConnection, page: PageRequest) -> QueryResul
     Ok(Page::from_overfetch(query.load(conn).await?, page.limit))
 }
 
+diesel::define_sql_function! {
+    /// Fact-checks of any workspace worded like `wording` (the migration that defines it says
+    /// why it is a function); read through the policy, the caller keeps those it may read.
+    #[sql_name = "attest_fact_checks_worded_like"]
+    fn attest_fact_checks_worded_like(wording: diesel::sql_types::Text) -> diesel::sql_types::Uuid;
+}
+
 /// Fact-checks published by other workspaces on words like `text` (trigram similarity of at
 /// least `threshold`, through the trigram index), most alike first, at most `limit`.
 pub async fn elsewhere_like(
@@ -107,7 +114,7 @@ pub async fn elsewhere_like(
     fact_checks::table
         .inner_join(workspaces::table.on(workspaces::id.eq(fact_checks::workspace_id)))
         .filter(fact_checks::workspace_id.ne(here))
-        .filter(TrigramMatch::new(fact_checks::claim_reviewed, text.clone()))
+        .filter(fact_checks::id.eq_any(diesel::select(attest_fact_checks_worded_like(text.clone()))))
         .order((similarity(fact_checks::claim_reviewed, text).desc(), fact_checks::id))
         .limit(limit)
         .select((FactCheck::as_select(), workspaces::slug, workspaces::publisher_name))

@@ -174,10 +174,6 @@ diesel::define_sql_function! {
     fn similarity(a: diesel::sql_types::Text, b: diesel::sql_types::Text) -> diesel::sql_types::Float;
 }
 
-// pg_trgm's `%`: similar past `pg_trgm.similarity_threshold` (see
-// `set_similarity_threshold`), which a trigram index answers.
-diesel::infix_operator!(TrigramMatch, " % ", backend: diesel::pg::Pg);
-
 /// The threshold `%` compares against for the rest of the transaction; the index uses it to
 /// prune.
 pub async fn set_similarity_threshold(conn: &mut AsyncPgConnection, threshold: f32) -> QueryResult<()> {

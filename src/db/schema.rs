@@ -83,6 +83,8 @@ diesel::table! {
         reviewed_at -> Nullable<Timestamptz>,
         arrival_slice -> Int4,
         workspace_id -> Uuid,
+        metric_key -> Text,
+        status_key -> Text,
     }
 }
 
@@ -118,6 +120,7 @@ diesel::table! {
         reviewed_at -> Nullable<Timestamptz>,
         arrival_slice -> Int4,
         workspace_id -> Uuid,
+        status_key -> Text,
     }
 }
 
@@ -243,6 +246,7 @@ diesel::table! {
         deleted_at -> Nullable<Timestamptz>,
         created_by -> Nullable<Uuid>,
         workspace_id -> Uuid,
+        name_key -> Text,
     }
 }
 

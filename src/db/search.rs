@@ -164,10 +164,19 @@ pub async fn search(
     // The readings are parameters, not computed in the statement, so the planner plans for
     // them: words in most records are found faster by reading the table in order until
     // enough match than by building the index's bitmap of every match.
-    let matches = fill(
+    let filters = fill(
         include_str!("sql/search_matches.sql"),
         &[("speaker", speaker), ("source", source), ("status", status)],
     );
+    // The records matching the readings, in arrival slice `slice` (NULL: any), the first `max`
+    // found (NULL: all), in the order found (`m.found`). `@@` is not leakproof, so under row-level
+    // security it could not use the index written here; a function of the tables' owner does it.
+    let found = |slice: &str, max: &str| -> String {
+        format!(
+            "attest_full_text_matches('{records}', $1::tsquery, {slice}, {max}) WITH ORDINALITY AS m(id, found)
+             JOIN {table} ON r.id = m.id"
+        )
+    };
     let columns = format!(
         "r.id, r.search_vector, attest_search_config(r.language) AS config,
          {speaker} AS speaker_id, {source} AS source_id"
@@ -175,7 +184,7 @@ pub async fn search(
     let status = filter.status.map(|s| {
         serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
     });
-    let (reading, status) = (&reading, &status);
+    let (reading, status, table) = (&reading, &status, &table);
     // $1 to $8, in every statement below: the readings and the filters.
     macro_rules! bind_matches {
         ($query:expr) => {
@@ -191,13 +200,14 @@ pub async fn search(
         };
     }
     // How many of the oldest slice match tells how to find the first MAX_RANKED. Counting
-    // stops at PROBE_CAP: past it the answer is the same, and counting every match of an
-    // everyday word cost more than the rest of the search.
+    // stops at PROBE_CAP matches of the words, before the filters: past it the answer is the
+    // same, and counting every match of an everyday word cost more than the rest of the search.
     let probe = bind_matches!(diesel::sql_query(format!(
         "SELECT count(*)::float8 / attest_arrival_slice_rows() AS density,
                 (SELECT last_value FROM {arrivals}) AS arrivals,
                 attest_arrival_slice_rows() AS slice_rows
-           FROM (SELECT FROM {table} WHERE r.arrival_slice = 0 AND {matches} LIMIT {PROBE_CAP}) found"
+           FROM (SELECT FROM {} WHERE {filters}) found",
+        found("0", &PROBE_CAP.to_string())
     )));
     conn.transaction(async move |conn| {
         // The candidates are the first found in the table's order, and the next page must be
@@ -214,18 +224,21 @@ pub async fn search(
             format!(
                 "SELECT found.* FROM generate_series(0, {}) AS s(slice)
                    CROSS JOIN LATERAL (
+                         -- Words in most records: each slice's index entries read in turn, the
+                         -- words checked row by row as the policy requires, a slice at most.
                          -- OFFSET 0: planned per slice, so the slice is part of the index scan.
                          SELECT {columns} FROM {table}
-                          WHERE r.arrival_slice = s.slice AND {matches} OFFSET 0) found",
-                probe.arrivals / i64::from(probe.slice_rows)
+                          WHERE r.arrival_slice = s.slice AND r.search_vector @@ $1::tsquery
+                            AND {filters} OFFSET 0) found",
+                probe.arrivals / i64::from(probe.slice_rows),
             )
         } else {
-            format!("SELECT {columns} FROM {table} WHERE {matches}")
+            format!("SELECT {columns} FROM {} WHERE {filters} ORDER BY m.found", found("NULL", "NULL"))
         };
         let max_ranked = MAX_RANKED.to_string();
         let sql = fill(
             include_str!("sql/search_page.sql"),
-            &[("candidates", &candidates), ("max_ranked", &max_ranked), ("table", &table), ("text", text)],
+            &[("candidates", &candidates), ("max_ranked", &max_ranked), ("table", table), ("text", text)],
         );
         bind_matches!(diesel::sql_query(sql))
             .bind::<Nullable<Double>, _>(after.map(|c| c.rank))

@@ -110,7 +110,7 @@ pub async fn find_by_name(
     kind: SpeakerKind,
 ) -> QueryResult<Option<Speaker>> {
     speakers::table
-        .filter(super::lower(speakers::name).eq(super::lower(name.to_owned())))
+        .filter(speakers::name_key.eq(super::lower(name.to_owned())))
         .filter(speakers::kind.eq(kind))
         .filter(speakers::deleted_at.is_null())
         .order(speakers::id)

@@ -7,8 +7,14 @@ use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 diesel::define_sql_function! {
-    /// PostgreSQL's lower(), for case-insensitive matches that use `lower(column)` indexes.
+    /// PostgreSQL's lower(), for case-insensitive matches against `lower(column)` indexes and
+    /// the lower-cased key columns.
     fn lower(text: Text) -> Text;
+}
+
+diesel::define_sql_function! {
+    /// A review status as the text of the `status_key` columns, which index it.
+    fn attest_review_status_key(status: crate::domain::kinds::sql::ReviewStatus) -> Text;
 }
 
 /// Keyset pagination: rows after the key `after` in the list's order (by default, ids: they
@@ -263,7 +269,8 @@ macro_rules! reviewable_filters {
             $query = $query.filter($table::source_id.eq(source_id));
         }
         if let Some(status) = filter.status {
-            $query = $query.filter($table::status.eq(status));
+            $query =
+                $query.filter($table::status_key.eq($crate::db::table::attest_review_status_key(status)));
         }
         if let Some(assignee_id) = filter.assignee_id {
             $query = $query.filter($table::assignee_id.eq(assignee_id));

@@ -777,3 +777,57 @@ async fn raw_sql_as_the_servers_role_sees_no_workspace_unless_one_is_set_and_the
     let default_quotes = visible(&mut conn, "quotes", Some(default_id)).await;
     assert_eq!(default_quotes.0 - default_quotes.1, 1, "the default workspace's quote is still there");
 }
+
+/// Under row-level security PostgreSQL lets only leakproof conditions join the policy's in an
+/// index condition: lists filter on the stored keys (text), never on `lower()` or the status
+/// enum, so their indexes serve them (search and lookalikes: `benches/rls_plans.sh`).
+#[tokio::test]
+async fn filters_reach_their_indexes_under_row_level_security() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let mut conn = attest::db::connect(&app.database_url).await.unwrap();
+    // Without statistics on an empty table every plan could be a sequential scan: the
+    // question is only whether an index can take the condition.
+    conn.batch_execute(
+        "SET ROLE attest_app; SET attest.workspace = '00000000-0000-7000-8000-000000000001';
+         SET enable_seqscan = off",
+    )
+    .await
+    .unwrap();
+    for (query, key) in [
+        (
+            "SELECT * FROM claims WHERE status_key = 'verified' AND deleted_at IS NULL ORDER BY id LIMIT 51",
+            "status_key",
+        ),
+        (
+            "SELECT * FROM quotes WHERE status_key = 'disputed' AND deleted_at IS NULL ORDER BY id LIMIT 51",
+            "status_key",
+        ),
+        ("SELECT * FROM claims WHERE metric_key = lower('Inflation') ORDER BY id LIMIT 51", "metric_key"),
+        ("SELECT * FROM speakers WHERE name_key = lower('Jane Doe') ORDER BY id LIMIT 1", "name_key"),
+    ] {
+        let conditions = index_conditions(&mut conn, query).await;
+        assert!(conditions.contains(key) && conditions.contains("workspace_id"), "{query}: {conditions}");
+    }
+    // What the keys replace: the same filters on the enum and on lower() stay out of the index.
+    for query in [
+        "SELECT * FROM claims WHERE status = 'verified' AND deleted_at IS NULL ORDER BY id LIMIT 51",
+        "SELECT * FROM claims WHERE lower(metric) = 'inflation' ORDER BY id LIMIT 51",
+    ] {
+        let conditions = index_conditions(&mut conn, query).await;
+        assert!(!conditions.contains("status") && !conditions.contains("lower"), "{query}: {conditions}");
+    }
+}
+
+/// The index conditions of `query`'s plan, one per line.
+async fn index_conditions(conn: &mut diesel_async::AsyncPgConnection, query: &str) -> String {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        #[diesel(column_name = "QUERY PLAN")]
+        line: String,
+    }
+    let plan: Vec<Line> = diesel::sql_query(format!("EXPLAIN (COSTS OFF) {query}")).load(conn).await.unwrap();
+    plan.into_iter().map(|l| l.line).filter(|l| l.contains("Index Cond")).collect::<Vec<_>>().join("\n")
+}

@@ -2,10 +2,10 @@
 -- id $3 when given, oldest first (UUIDv7 ids order by creation), at most $4.
 SELECT * FROM (
     SELECT 'quote' AS item_type, id, status, assignee_id, text AS summary, created_at
-      FROM quotes WHERE $5 AND deleted_at IS NULL AND status = ANY($1)
+      FROM quotes WHERE $5 AND deleted_at IS NULL AND status_key = ANY($1::text[])
         AND ($2::uuid IS NULL OR assignee_id = $2) AND ($3::uuid IS NULL OR id > $3)
     UNION ALL
     SELECT 'claim', id, status, assignee_id, statement, created_at
-      FROM claims WHERE $6 AND deleted_at IS NULL AND status = ANY($1)
+      FROM claims WHERE $6 AND deleted_at IS NULL AND status_key = ANY($1::text[])
         AND ($2::uuid IS NULL OR assignee_id = $2) AND ($3::uuid IS NULL OR id > $3)
 ) AS waiting ORDER BY id LIMIT $4

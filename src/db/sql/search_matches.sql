@@ -1,8 +1,7 @@
--- The condition a record of the searched table (`r`) meets: it matches the readings ($1) and
--- the filters ($2 speaker, $3 source, $4 publisher, $5 language, $6 status, $7 and $8 the
--- source's publication dates). The names in braces are the table's columns, filled in by
--- db::search.
-r.search_vector @@ $1::tsquery AND r.deleted_at IS NULL
+-- The filters a record of the searched table (`r`) that matches the readings ($1) meets: $2
+-- speaker, $3 source, $4 publisher, $5 language, $6 status, $7 and $8 the source's publication
+-- dates. The names in braces are the table's columns, filled in by db::search.
+r.deleted_at IS NULL
 AND ($2::uuid IS NULL OR {speaker} = $2)
 AND ($3::uuid IS NULL OR {source} = $3)
 AND ($5::text IS NULL OR r.language = $5)
