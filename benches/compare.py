@@ -47,6 +47,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--a", required=True, help="the first server binary (before)")
     parser.add_argument("--a-generate", required=True, help="its generator command, as words")
+    parser.add_argument("--a-without-rls", action="store_true",
+                        help="A runs with row-level security off (suite.py --without-rls)")
     parser.add_argument("--b", required=True, help="the second server binary (after)")
     parser.add_argument("--b-generate", default=str(ROOT / "target" / "release" / "examples" / "generate"))
     parser.add_argument("--rounds", type=int, default=3)
@@ -64,7 +66,7 @@ def main():
             print(f"== round {n}, {side}: {binary}", file=sys.stderr, flush=True)
             subprocess.run([sys.executable, str(ROOT / "benches" / "suite.py"), "--binary", binary,
                             "--generate", generate, "--scale", str(args.scale), "--seconds", str(args.seconds),
-                            "--only", args.only,
+                            "--only", args.only, *(["--without-rls"] if side == "a" and args.a_without_rls else []),
                             "--out", str(path)], check=True, stdout=subprocess.DEVNULL)
             runs[side].append(json.loads(path.read_text())["results"])
     print(f"| figure | A median (min-max) | B median (min-max) | B/A (median of rounds) |")

@@ -70,6 +70,16 @@ def ensure_tools():
         subprocess.run(["cargo", "install", "oha", "--locked", "--version", "1.16.0"], check=True)
 
 
+# Row-level security off on every table that has it: the same server and queries, no policies.
+DISABLE_RLS = """DO $$
+DECLARE t regclass;
+BEGIN
+    FOR t IN SELECT oid FROM pg_class WHERE relrowsecurity AND relnamespace = 'public'::regnamespace LOOP
+        EXECUTE format('ALTER TABLE %s DISABLE ROW LEVEL SECURITY', t);
+    END LOOP;
+END $$"""
+
+
 class Server:
     """`attest serve` on `work`: its own PostgreSQL, or the database `database` of another
     Server's cluster."""
@@ -412,6 +422,8 @@ def main():
     parser.add_argument("--generate", help="the command that fills a database, as words (default: this tree's "
                         "generate example); it gets the database options and --scale")
     parser.add_argument("--only", default="B1,B2,B3,B4,B5", help="the benchmarks to run, comma-separated")
+    parser.add_argument("--without-rls", action="store_true",
+                        help="turn row-level security off on every table first: its cost, measured against a run with it")
     args = parser.parse_args()
     only = set(args.only.split(","))
 
@@ -456,6 +468,9 @@ def main():
         # measured in turn, twice, so a box that slows meanwhile slows both.
         (work / "small").mkdir()
         small_server = Server(work / "small", args.port + 1, cluster=server, database="attest_small")
+        if args.without_rls:
+            for target in (server, small_server):
+                target.psql(DISABLE_RLS)
         small_memory = Memory(small_server.process.pid)
         small = generate(small_server, args.scale / 100)
         large = generate(server, args.scale)
