@@ -41,11 +41,16 @@ plan "$DEFAULT_WORKSPACE" "default: every claim, first page" \
 plan "$NORTH" "north: verified claims, first page" \
     "SELECT * FROM claims WHERE status_key = 'verified' AND deleted_at IS NULL ORDER BY id LIMIT 51"
 # Search and lookalikes match with operators (`@@`, pg_trgm's `%`) that are not leakproof, so
-# they go through functions of the tables' owner (migration 2026-12-02-100011): these show
-# their indexes serving them.
+# they run in functions of the tables' owner (migrations 2026-12-02-100011 and 100014) with the
+# workspace condition written beside the match: these are the plans those functions get.
+owner_plan() {  # title, query
+    echo "== $1 (as the functions' owner) =="
+    "${PSQL[@]}" -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, SUMMARY OFF) $2"
+}
 WORD=$("${PSQL[@]}" -tAc "SELECT word FROM ts_stat('SELECT search_vector FROM claims') ORDER BY ndoc LIMIT 1 OFFSET 50")
-plan "$DEFAULT_WORKSPACE" "default: claims matching a rare word ($WORD), oldest slice" \
-    "SELECT id FROM claims r WHERE r.id IN (SELECT attest_full_text_matches('claims', to_tsquery('simple', '$WORD'), 0)) AND deleted_at IS NULL"
+owner_plan "default: claims matching a rare word ($WORD), oldest slice" \
+    "SELECT id FROM claims r WHERE r.workspace_id = '$DEFAULT_WORKSPACE' AND r.search_vector @@ to_tsquery('simple', '$WORD')
+       AND r.deleted_at IS NULL AND r.arrival_slice = 0 LIMIT 1024"
 TEXT=$("${PSQL[@]}" -tAc "SELECT text FROM quotes WHERE workspace_id = '$DEFAULT_WORKSPACE' ORDER BY random() LIMIT 1" | sed "s/'/''/g")
-plan "$DEFAULT_WORKSPACE" "default: quotes worded like one of them" \
-    "SELECT id FROM quotes WHERE id IN (SELECT attest_quotes_worded_like('$TEXT')) AND deleted_at IS NULL"
+owner_plan "default: quotes worded like one of them" \
+    "SELECT id FROM quotes WHERE workspace_id = '$DEFAULT_WORKSPACE' AND text % '$TEXT'"

@@ -67,38 +67,12 @@ pub struct Hit {
     pub capped: bool,
 }
 
-/// Per type: the table, and its text, speaker, source and status expressions (over `r`).
-struct Shape {
-    records: &'static str,
-    text: &'static str,
-    speaker: &'static str,
-    source: &'static str,
-    status: &'static str,
-}
-
-fn shape(kind: SearchType) -> Shape {
+/// Per type: the table, and its text expression (over `r`).
+fn shape(kind: SearchType) -> (&'static str, &'static str) {
     match kind {
-        SearchType::Quote => Shape {
-            records: "quotes",
-            text: "r.text",
-            speaker: "r.speaker_id",
-            source: "r.source_id",
-            status: "r.status::text",
-        },
-        SearchType::Claim => Shape {
-            records: "claims",
-            text: "r.statement",
-            speaker: "r.claimant_id",
-            source: "r.source_id",
-            status: "r.status::text",
-        },
-        SearchType::Source => Shape {
-            records: "sources",
-            text: "coalesce(r.title, '') || ' — ' || coalesce(r.content, '')",
-            speaker: "NULL::uuid",
-            source: "r.id",
-            status: "NULL::text",
-        },
+        SearchType::Quote => ("quotes", "r.text"),
+        SearchType::Claim => ("claims", "r.statement"),
+        SearchType::Source => ("sources", "coalesce(r.title, '') || ' — ' || coalesce(r.content, '')"),
     }
 }
 
@@ -151,7 +125,7 @@ pub async fn search(
     after: Option<SearchCursor>,
     limit: i64,
 ) -> diesel::QueryResult<Vec<Hit>> {
-    let Shape { records, text, speaker, source, status } = shape(kind);
+    let (records, text) = shape(kind);
     let table = format!("{records} r");
     // Each table's arrival sequence is named after it (see the sources, quotes and claims migrations).
     let arrivals = format!("{records}_arrival_seq");
@@ -161,26 +135,16 @@ pub async fn search(
         // only), or the table is empty.
         return Ok(Vec::new());
     }
-    // The readings are parameters, not computed in the statement, so the planner plans for
-    // them: words in most records are found faster by reading the table in order until
-    // enough match than by building the index's bitmap of every match.
-    let filters = fill(
-        include_str!("sql/search_matches.sql"),
-        &[("speaker", speaker), ("source", source), ("status", status)],
-    );
-    // The records matching the readings, in arrival slice `slice` (NULL: any), the first `max`
-    // found (NULL: all), in the order found (`m.found`). `@@` is not leakproof, so under row-level
-    // security it could not use the index written here; a function of the tables' owner does it.
-    let found = |slice: &str, max: &str| -> String {
+    // The candidates matching the readings ($1) and the filters ($2 to $8), in arrival slice
+    // `slice` (NULL: any), the first `max` found, in the order found (`found.n`). `@@` is not
+    // leakproof, so under row-level security it could not use the full-text index written
+    // here: a function of the tables' owner finds them (see its migration).
+    let found = |slice: &str, max: i64| -> String {
         format!(
-            "attest_full_text_matches('{records}', $1::tsquery, {slice}, {max}) WITH ORDINALITY AS m(id, found)
-             JOIN {table} ON r.id = m.id"
+            "attest_search_candidates('{records}', $1::tsquery, {slice}, {max}, $2, $3, $4, $5, $6, $7, $8)
+               WITH ORDINALITY AS found(id, search_vector, config, speaker_id, source_id, n)"
         )
     };
-    let columns = format!(
-        "r.id, r.search_vector, attest_search_config(r.language) AS config,
-         {speaker} AS speaker_id, {source} AS source_id"
-    );
     let status = filter.status.map(|s| {
         serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
     });
@@ -200,14 +164,14 @@ pub async fn search(
         };
     }
     // How many of the oldest slice match tells how to find the first MAX_RANKED. Counting
-    // stops at PROBE_CAP matches of the words, before the filters: past it the answer is the
-    // same, and counting every match of an everyday word cost more than the rest of the search.
+    // stops at PROBE_CAP: past it the answer is the same, and counting every match of an
+    // everyday word cost more than the rest of the search.
     let probe = bind_matches!(diesel::sql_query(format!(
         "SELECT count(*)::float8 / attest_arrival_slice_rows() AS density,
                 (SELECT last_value FROM {arrivals}) AS arrivals,
                 attest_arrival_slice_rows() AS slice_rows
-           FROM (SELECT FROM {} WHERE {filters}) found",
-        found("0", &PROBE_CAP.to_string())
+           FROM {}",
+        found("0", PROBE_CAP)
     )));
     conn.transaction(async move |conn| {
         // The candidates are the first found in the table's order, and the next page must be
@@ -220,20 +184,18 @@ pub async fn search(
         )
         .await?;
         let probe: Probe = probe.get_result(conn).await?;
+        // The readings are parameters, not computed in the statement, so the planner plans for
+        // them: words in most records are found faster by reading the table's slices in order
+        // until enough match than by building the index's bitmap of every match.
         let candidates = if probe.walk() {
             format!(
                 "SELECT found.* FROM generate_series(0, {}) AS s(slice)
-                   CROSS JOIN LATERAL (
-                         -- Words in most records: each slice's index entries read in turn, the
-                         -- words checked row by row as the policy requires, a slice at most.
-                         -- OFFSET 0: planned per slice, so the slice is part of the index scan.
-                         SELECT {columns} FROM {table}
-                          WHERE r.arrival_slice = s.slice AND r.search_vector @@ $1::tsquery
-                            AND {filters} OFFSET 0) found",
+                   CROSS JOIN LATERAL (SELECT * FROM {} ORDER BY found.n) found",
                 probe.arrivals / i64::from(probe.slice_rows),
+                found("s.slice", MAX_RANKED)
             )
         } else {
-            format!("SELECT {columns} FROM {} WHERE {filters} ORDER BY m.found", found("NULL", "NULL"))
+            format!("SELECT * FROM {} ORDER BY found.n", found("NULL", MAX_RANKED))
         };
         let max_ranked = MAX_RANKED.to_string();
         let sql = fill(
