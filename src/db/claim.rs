@@ -10,6 +10,7 @@ use crate::db::schema::claims;
 use crate::domain::FieldError;
 use crate::domain::anchor::{Anchor, anchor_record};
 use crate::domain::claim::{ClaimDraft, ClaimedAmount, TimeReference};
+use crate::domain::consistency::ClaimFigure;
 use crate::domain::kinds::{ClaimQualifier, ReviewStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -27,6 +28,8 @@ pub struct Claim {
     pub status: ReviewStatus,
     pub assignee_id: Option<Uuid>,
     pub reviewed_at: Option<DateTime<Utc>>,
+    /// The language is the source's (none was given), and follows it.
+    pub language_inherited: bool,
 }
 
 impl Claim {
@@ -67,6 +70,23 @@ pub struct ClaimFields {
 }
 
 impl ClaimFields {
+    /// The claimed figure, as evidence figures are compared with it.
+    pub fn figure(&self) -> ClaimFigure {
+        let time = match (self.as_of, self.period_start, self.period_end) {
+            (Some(date), _, _) => TimeReference::AsOf(date),
+            (None, None, None) => TimeReference::Unstated,
+            (None, start, end) => TimeReference::Period { start, end },
+        };
+        ClaimFigure {
+            qualifier: self.qualifier,
+            value: self.value.clone(),
+            lower_bound: self.lower_bound.clone(),
+            upper_bound: self.upper_bound.clone(),
+            unit: self.unit.clone(),
+            time,
+        }
+    }
+
     /// Checks the draft's references and anchors it in its source's text.
     pub fn resolve(draft: ClaimDraft, references: &References) -> Result<(Uuid, Self), FieldError> {
         let source_text = references.source_text(draft.source_id)?;

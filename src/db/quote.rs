@@ -28,6 +28,8 @@ pub struct Quote {
     /// The canonical quote of the utterance this is a report of (none: it is canonical).
     pub canonical_quote_id: Option<Uuid>,
     pub reviewed_at: Option<DateTime<Utc>>,
+    /// The language is the source's (none was given), and follows it.
+    pub language_inherited: bool,
 }
 
 impl Quote {

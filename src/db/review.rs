@@ -1,6 +1,7 @@
 //! Reviews: append-only verdicts on quotes and claims, and the review queue.
 
-use chrono::{DateTime, Utc};
+use bigdecimal::BigDecimal;
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -9,6 +10,7 @@ use uuid::Uuid;
 
 use super::{Page, PageRequest};
 use crate::db::schema::{claims, quotes, review_evidence, reviews};
+use crate::domain::claim::TimeReference;
 use crate::domain::kinds::ReviewStatus;
 use crate::domain::review::{EvidenceTarget, Rating, ReviewDraft};
 
@@ -45,6 +47,15 @@ pub struct ReviewEvidence {
     pub source_id: Option<Uuid>,
     pub url: Option<String>,
     pub note: String,
+    #[serde(serialize_with = "crate::domain::decimal::serialize_plain")]
+    pub figure_value: Option<BigDecimal>,
+    pub figure_unit: Option<String>,
+    pub figure_as_of: Option<NaiveDate>,
+    pub figure_period_start: Option<NaiveDate>,
+    pub figure_period_end: Option<NaiveDate>,
+    pub figure_origin: Option<String>,
+    /// `domain::consistency::Consistency`, as it was when the review was recorded.
+    pub consistency: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Insertable)]
@@ -72,6 +83,22 @@ struct NewEvidence {
     source_id: Option<Uuid>,
     url: Option<String>,
     note: String,
+    figure_value: Option<BigDecimal>,
+    figure_unit: Option<String>,
+    figure_as_of: Option<NaiveDate>,
+    figure_period_start: Option<NaiveDate>,
+    figure_period_end: Option<NaiveDate>,
+    figure_origin: Option<String>,
+    consistency: Option<serde_json::Value>,
+}
+
+/// What a review records beside who and when: the reviewer's draft, the rating on the
+/// workspace's scale, and per evidence how the claim's figure compares with the evidence's
+/// (`domain::consistency`, none for evidence without a figure).
+pub struct Judgement {
+    pub draft: ReviewDraft,
+    pub rating: Option<Rating>,
+    pub consistency: Vec<Option<serde_json::Value>>,
 }
 
 /// Sets the item's status and assignee if it is still at `expected_version`; the new version.
@@ -125,9 +152,9 @@ pub async fn record(
     expected_version: i32,
     reviewer_id: Uuid,
     assignee: Option<Uuid>,
-    draft: ReviewDraft,
-    rating: Option<Rating>,
+    judgement: Judgement,
 ) -> QueryResult<Option<(Review, Vec<ReviewEvidence>)>> {
+    let Judgement { draft, rating, consistency } = judgement;
     let Some(item_version) = advance_item(conn, item, expected_version, draft.status, assignee).await? else {
         return Ok(None);
     };
@@ -160,12 +187,19 @@ pub async fn record(
     let evidence: Vec<NewEvidence> = draft
         .evidence
         .into_iter()
+        .zip(consistency)
         .zip(0..)
-        .map(|(evidence, position)| {
+        .map(|((evidence, consistency), position)| {
             let (source_id, url) = match evidence.target {
                 EvidenceTarget::Source(id) => (Some(id), None),
                 EvidenceTarget::Url(url) => (None, Some(url.into_inner())),
             };
+            let (as_of, (period_start, period_end)) = match evidence.figure.as_ref().map(|f| &f.time) {
+                Some(TimeReference::AsOf(date)) => (Some(*date), (None, None)),
+                Some(TimeReference::Period { start, end }) => (None, (*start, *end)),
+                Some(TimeReference::Unstated) | None => (None, (None, None)),
+            };
+            let figure = evidence.figure;
             NewEvidence {
                 id: Uuid::now_v7(),
                 review_id,
@@ -173,6 +207,13 @@ pub async fn record(
                 source_id,
                 url,
                 note: evidence.note.into_inner(),
+                figure_unit: figure.as_ref().and_then(|f| f.unit.clone()).map(|u| u.into_inner()),
+                figure_origin: figure.as_ref().and_then(|f| f.origin.clone()).map(|o| o.into_inner()),
+                figure_value: figure.map(|f| f.value),
+                figure_as_of: as_of,
+                figure_period_start: period_start,
+                figure_period_end: period_end,
+                consistency,
             }
         })
         .collect();

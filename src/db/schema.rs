@@ -85,6 +85,7 @@ diesel::table! {
         workspace_id -> Uuid,
         metric_key -> Text,
         status_key -> Text,
+        language_inherited -> Bool,
     }
 }
 
@@ -121,6 +122,7 @@ diesel::table! {
         arrival_slice -> Int4,
         workspace_id -> Uuid,
         status_key -> Text,
+        language_inherited -> Bool,
     }
 }
 
@@ -175,6 +177,13 @@ diesel::table! {
         url -> Nullable<Text>,
         note -> Text,
         workspace_id -> Uuid,
+        figure_value -> Nullable<Numeric>,
+        figure_unit -> Nullable<Text>,
+        figure_as_of -> Nullable<Date>,
+        figure_period_start -> Nullable<Date>,
+        figure_period_end -> Nullable<Date>,
+        figure_origin -> Nullable<Text>,
+        consistency -> Nullable<Jsonb>,
     }
 }
 

@@ -69,7 +69,7 @@ impl ClaimDraft {
     }
 }
 
-fn decimal(value: DecimalText, pointer: &str) -> Result<BigDecimal, FieldError> {
+pub(super) fn decimal(value: DecimalText, pointer: &str) -> Result<BigDecimal, FieldError> {
     ExactDecimal::parse(&value.0).map(ExactDecimal::into_inner).map_err(at(pointer))
 }
 
@@ -104,8 +104,14 @@ fn amount(input: &mut ClaimInput) -> Result<ClaimedAmount, FieldError> {
     Ok(ClaimedAmount::Value(input.qualifier, decimal(value, "/value")?))
 }
 
-fn time_reference(input: &ClaimInput) -> Result<TimeReference, FieldError> {
-    match (input.as_of, input.period_start, input.period_end) {
+/// When a figure holds: a date, a period (open at either end), or unstated; pointers are
+/// relative to the object holding `as_of`, `period_start` and `period_end`.
+pub(super) fn time_reference(
+    as_of: Option<NaiveDate>,
+    period_start: Option<NaiveDate>,
+    period_end: Option<NaiveDate>,
+) -> Result<TimeReference, FieldError> {
+    match (as_of, period_start, period_end) {
         (None, None, None) => Ok(TimeReference::Unstated),
         (Some(date), None, None) => Ok(TimeReference::AsOf(date)),
         (Some(_), _, _) => Err(FieldError::new("/as_of", "give either as_of or a period, not both")),
@@ -121,7 +127,7 @@ impl TryFrom<ClaimInput> for ClaimDraft {
 
     fn try_from(mut input: ClaimInput) -> Result<Self, FieldError> {
         let amount = amount(&mut input)?;
-        let time = time_reference(&input)?;
+        let time = time_reference(input.as_of, input.period_start, input.period_end)?;
         Ok(Self {
             source_id: input.source_id,
             claimant_id: input.claimant_id,

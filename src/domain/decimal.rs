@@ -86,6 +86,17 @@ pub fn to_plain_string(value: &BigDecimal) -> String {
     value.to_plain_string()
 }
 
+/// Serializes an optional decimal as its plain digits (a JSON string), never a float.
+pub fn serialize_plain<S: serde::Serializer>(
+    value: &Option<BigDecimal>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(value) => serializer.serialize_str(&value.to_plain_string()),
+        None => serializer.serialize_none(),
+    }
+}
+
 /// The raw text of a decimal as the client sent it (number or string), before parsing.
 /// With serde_json's `arbitrary_precision`, a JSON number keeps its exact digits here.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,9 @@
 pub mod anchor;
 pub mod audit;
 pub mod claim;
+pub mod consistency;
 pub mod decimal;
+pub mod diff;
 pub mod extract;
 mod field_error;
 pub mod kinds;

@@ -1,10 +1,14 @@
 //! A review as submitted, and the rules of the verification workflow.
 
+use bigdecimal::BigDecimal;
+use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::FieldError;
 use super::at;
+use super::claim::{TimeReference, decimal, time_reference};
+use super::decimal::DecimalText;
 use super::kinds::{ReviewStatus, Role};
 use super::text::{MAX_LABEL_CHARS, MAX_PASSAGE_CHARS, Text, WebUrl};
 
@@ -25,6 +29,20 @@ pub struct EvidenceInput {
     pub source_id: Option<Uuid>,
     pub url: Option<String>,
     pub note: String,
+    /// A figure the evidence gives for the claim's metric.
+    pub figure: Option<FigureInput>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FigureInput {
+    pub value: DecimalText,
+    pub unit: Option<String>,
+    pub as_of: Option<NaiveDate>,
+    pub period_start: Option<NaiveDate>,
+    pub period_end: Option<NaiveDate>,
+    /// Where in the evidence the figure is given: a table, a page, a sentence.
+    pub origin: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -64,6 +82,34 @@ pub enum EvidenceTarget {
 pub struct Evidence {
     pub target: EvidenceTarget,
     pub note: Text,
+    pub figure: Option<EvidenceFigure>,
+}
+
+/// A figure from evidence: an exact decimal in a unit, for a date or period, and where the
+/// evidence gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvidenceFigure {
+    pub value: BigDecimal,
+    pub unit: Option<Text>,
+    pub time: TimeReference,
+    pub origin: Option<Text>,
+}
+
+impl TryFrom<FigureInput> for EvidenceFigure {
+    type Error = FieldError;
+
+    fn try_from(input: FigureInput) -> Result<Self, FieldError> {
+        Ok(Self {
+            value: decimal(input.value, "/value")?,
+            unit: Text::optional_label(input.unit).map_err(at("/unit"))?,
+            time: time_reference(input.as_of, input.period_start, input.period_end)?,
+            origin: input
+                .origin
+                .map(|o| Text::exact(o, MAX_LABEL_CHARS))
+                .transpose()
+                .map_err(at("/origin"))?,
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -108,7 +154,12 @@ impl TryFrom<ReviewInput> for ReviewDraft {
                 };
                 let note =
                     Text::exact(item.note, MAX_LABEL_CHARS).map_err(|e| FieldError::new(here("/note"), e))?;
-                Ok(Evidence { target, note })
+                let figure = item
+                    .figure
+                    .map(EvidenceFigure::try_from)
+                    .transpose()
+                    .map_err(|e| e.under(&here("/figure")))?;
+                Ok(Evidence { target, note, figure })
             })
             .collect::<Result<_, _>>()?;
         Ok(Self {

@@ -14,6 +14,10 @@ use super::{FieldError, at};
 /// The workspace a caller who names none acts in: a single-newsroom install never names one.
 pub const DEFAULT_SLUG: &str = "default";
 
+/// How far apart, in percent, a claim's "approximately" figure and the evidence's may be and
+/// still agree, unless a workspace sets its own.
+pub const DEFAULT_FIGURE_TOLERANCE_PERCENT: u8 = 5;
+
 /// How callers name a workspace: lower-case letters, digits and hyphens, 1 to 63 characters,
 /// starting with a letter or digit (`north-desk`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

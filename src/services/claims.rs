@@ -54,6 +54,8 @@ pub struct ClaimView {
     place: Option<String>,
     anchor: Option<Anchor>,
     language: Option<String>,
+    /// The language is the source's: none was given.
+    language_inherited: bool,
     /// When the latest review was recorded.
     reviewed_at: Option<DateTime<Utc>>,
     status: ReviewStatus,
@@ -69,6 +71,7 @@ impl From<Claim> for ClaimView {
         Self {
             anchor: row.anchor(),
             language: row.fields.language.clone(),
+            language_inherited: row.language_inherited,
             reviewed_at: row.reviewed_at,
             id: row.id,
             source_id: row.source_id,

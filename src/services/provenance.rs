@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Serialize;
-use similar::{ChangeTag, TextDiff};
 use uuid::Uuid;
 
 use super::claimreview::FactCheckView;
@@ -17,6 +16,7 @@ use super::{ServiceError, ServiceResult, cpu};
 use crate::db::quote::{self, Quote};
 use crate::db::{audit, source, speaker};
 use crate::domain::audit::{Action, AuditEvent, Entity, QuoteCluster};
+use crate::domain::diff::{WordChange, word_diff_until};
 use crate::domain::{ExpectedVersion, Principal};
 
 /// Similarity from which another quote of the same speaker is proposed as a variant.
@@ -144,35 +144,10 @@ pub async fn unlink_variant(
     record_link(conn, caller, current, version, None).await
 }
 
-/// One piece of a word-level diff.
-#[derive(Serialize, Debug, PartialEq, Eq)]
-pub struct DiffPart {
-    op: &'static str,
-    text: String,
-}
-
 /// How long the diffs of one provenance answer may take together. Past it, the diff
 /// algorithm stops refining and reports what is left as deleted and inserted whole: still a
 /// correct diff, only a coarser one.
 const DIFF_BUDGET: Duration = Duration::from_millis(200);
-
-/// The word-level changes from `from` to `to`, adjacent pieces of one kind merged, refined
-/// until `deadline`.
-pub fn word_diff(from: &str, to: &str, deadline: Instant) -> Vec<DiffPart> {
-    let mut parts: Vec<DiffPart> = Vec::new();
-    for change in TextDiff::configure().deadline(deadline).diff_words(from, to).iter_all_changes() {
-        let op = match change.tag() {
-            ChangeTag::Equal => "equal",
-            ChangeTag::Delete => "delete",
-            ChangeTag::Insert => "insert",
-        };
-        match parts.last_mut() {
-            Some(last) if last.op == op => last.text.push_str(change.value()),
-            _ => parts.push(DiffPart { op, text: change.value().to_owned() }),
-        }
-    }
-    parts
-}
 
 #[derive(Serialize)]
 pub struct SourceSummary {
@@ -194,7 +169,7 @@ pub struct Appearance {
     /// Who carried the words to this outlet: its publisher, then the outlet it quoted.
     relay_chain: Vec<String>,
     /// Word-level changes from the first appearance's wording.
-    diff_from_first: Vec<DiffPart>,
+    diff_from_first: Vec<WordChange>,
 }
 
 #[derive(Serialize)]
@@ -268,7 +243,7 @@ fn appearances(
                 .chain(quote.fields.relayed_by.iter())
                 .cloned()
                 .collect(),
-            diff_from_first: word_diff(first_text, &quote.fields.text, deadline),
+            diff_from_first: word_diff_until(first_text, &quote.fields.text, deadline),
             quote_id: quote.id,
             text: quote.fields.text,
             speaker_id: speaker.id,
@@ -309,19 +284,24 @@ pub async fn source_versions(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceR
     Ok(versions)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// The word-level changes between two snapshots of sources.
+#[derive(Serialize)]
+pub struct SourceDiff {
+    from_id: Uuid,
+    to_id: Uuid,
+    changes: Vec<WordChange>,
+}
 
-    #[test]
-    fn diffs_are_by_word() {
-        let later = Instant::now() + DIFF_BUDGET;
-        let parts = word_diff("We will not sign this deal", "We will never sign this deal", later);
-        let ops: Vec<(&str, &str)> = parts.iter().map(|p| (p.op, p.text.as_str())).collect();
-        assert_eq!(
-            ops,
-            [("equal", "We will "), ("delete", "not"), ("insert", "never"), ("equal", " sign this deal")]
-        );
-        assert_eq!(word_diff("same", "same", later).len(), 1);
-    }
+/// The word-level changes from source `against`'s text to source `id`'s, refined for at most
+/// the diff budget, on the CPU pool: two texts of up to a million characters each.
+pub async fn source_diff(conn: &mut AsyncPgConnection, id: Uuid, against: Uuid) -> ServiceResult<SourceDiff> {
+    let to = source::find(conn, id).await?;
+    let from = match source::find_many(conn, &[against]).await?.pop() {
+        Some(from) => from,
+        None => return Err(ServiceError::validation("/against", format!("no source {against}"))),
+    };
+    let (from_text, to_text) = (from.content.unwrap_or_default(), to.content.unwrap_or_default());
+    let changes =
+        cpu::run(move || word_diff_until(&from_text, &to_text, Instant::now() + DIFF_BUDGET)).await?;
+    Ok(SourceDiff { from_id: against, to_id: id, changes })
 }

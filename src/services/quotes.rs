@@ -46,6 +46,8 @@ pub struct QuoteView {
     relayed_by: Option<String>,
     said_at: Option<DateTime<Utc>>,
     language: Option<String>,
+    /// The language is the source's: none was given.
+    language_inherited: bool,
     status: ReviewStatus,
     assignee_id: Option<Uuid>,
     /// The canonical quote of the utterance this reports (none: it is canonical).
@@ -70,6 +72,7 @@ impl From<Quote> for QuoteView {
             relayed_by: row.fields.relayed_by,
             said_at: row.fields.said_at,
             language: row.fields.language,
+            language_inherited: row.language_inherited,
             status: row.status,
             assignee_id: row.assignee_id,
             canonical_quote_id: row.canonical_quote_id,

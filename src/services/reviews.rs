@@ -1,17 +1,20 @@
 //! Reviews: verdicts on quotes and claims, recorded append-only at the version the reviewer
 //! read; an item's review history; and the queue of items waiting for review.
 
-use chrono::{DateTime, Utc};
+use bigdecimal::BigDecimal;
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Serialize;
-use serde_json::json;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::records::{Saved, version_to_replace};
+use super::records::{Saved, to_json, version_to_replace};
 use super::{ServiceError, ServiceResult};
-use crate::db::review::{self, Item, QueueEntry, QueueFilter, Review, ReviewEvidence};
+use crate::db::review::{self, Item, Judgement, QueueEntry, QueueFilter, Review, ReviewEvidence};
 use crate::db::{Page, PageRequest, audit, claim, quote, source};
 use crate::domain::audit::{Action, AuditEvent, Entity};
+use crate::domain::consistency;
+use crate::domain::decimal::to_plain_string;
 use crate::domain::kinds::ReviewStatus;
 use crate::domain::review::{
     EvidenceTarget, ItemState, Refusal, ReviewDraft, ReviewInput, assignee_after, check_transition,
@@ -31,6 +34,33 @@ pub struct EvidenceView {
     source_id: Option<Uuid>,
     url: Option<String>,
     note: String,
+    figure: Option<FigureView>,
+    /// How the claim's figure compared with this one when the review was recorded.
+    consistency: Option<Value>,
+}
+
+#[derive(Serialize)]
+pub struct FigureView {
+    value: String,
+    unit: Option<String>,
+    as_of: Option<NaiveDate>,
+    period_start: Option<NaiveDate>,
+    period_end: Option<NaiveDate>,
+    origin: Option<String>,
+}
+
+impl From<ReviewEvidence> for EvidenceView {
+    fn from(e: ReviewEvidence) -> Self {
+        let figure = e.figure_value.map(|value| FigureView {
+            value: to_plain_string(&value),
+            unit: e.figure_unit,
+            as_of: e.figure_as_of,
+            period_start: e.figure_period_start,
+            period_end: e.figure_period_end,
+            origin: e.figure_origin,
+        });
+        Self { source_id: e.source_id, url: e.url, note: e.note, figure, consistency: e.consistency }
+    }
 }
 
 #[derive(Serialize)]
@@ -65,10 +95,7 @@ impl From<(Review, Vec<ReviewEvidence>)> for ReviewView {
             status: review.status,
             rating,
             rationale: review.rationale,
-            evidence: evidence
-                .into_iter()
-                .map(|e| EvidenceView { source_id: e.source_id, url: e.url, note: e.note })
-                .collect(),
+            evidence: evidence.into_iter().map(EvidenceView::from).collect(),
             item_version: review.item_version,
             created_at: review.created_at,
         }
@@ -119,12 +146,20 @@ pub async fn record(
     check_evidence_sources(conn, &draft).await?;
     let settings = super::workspaces::current(conn).await?;
     let rating = draft.rating.as_ref().map(|choice| settings.rating_scale.rate(choice)).transpose()?;
+    let consistency = consistency_of(conn, item, &draft, &settings.figure_tolerance_percent).await?;
     let assignee = assignee_after(caller.user_id, draft.status);
     let before = ItemSnapshot { status: state.status, assignee_id: state.assignee, version };
     conn.transaction(async move |conn| {
-        let (review, evidence) = review::record(conn, item, version, caller.user_id, assignee, draft, rating)
-            .await?
-            .ok_or(ServiceError::Stale { current: None })?;
+        let (review, evidence) = review::record(
+            conn,
+            item,
+            version,
+            caller.user_id,
+            assignee,
+            Judgement { draft, rating, consistency },
+        )
+        .await?
+        .ok_or(ServiceError::Stale { current: None })?;
         let after =
             ItemSnapshot { status: review.status, assignee_id: assignee, version: review.item_version };
         let (entity, id) = match item {
@@ -140,6 +175,32 @@ pub async fn record(
         Ok(Saved { id: review.id, version: review.item_version, view: ReviewView::from((review, evidence)) })
     })
     .await
+}
+
+/// Per evidence, how the claim's figure compares with the figure the evidence gives: none for
+/// evidence without a figure, and for quotes, which claim no figure.
+async fn consistency_of(
+    conn: &mut AsyncPgConnection,
+    item: Item,
+    draft: &ReviewDraft,
+    tolerance_percent: &BigDecimal,
+) -> ServiceResult<Vec<Option<Value>>> {
+    let claimed = match item {
+        Item::Claim(id) if draft.evidence.iter().any(|e| e.figure.is_some()) => {
+            Some(claim::find(conn, id).await?.fields.figure())
+        }
+        _ => None,
+    };
+    draft
+        .evidence
+        .iter()
+        .map(|evidence| match (&claimed, &evidence.figure) {
+            (Some(claimed), Some(figure)) => {
+                Ok(Some(to_json(&consistency::check(claimed, figure, tolerance_percent))?))
+            }
+            _ => Ok(None),
+        })
+        .collect()
 }
 
 /// Evidence that cites a stored source must cite one that exists.

@@ -15,8 +15,8 @@ use crate::domain::audit::{Action, AuditEvent, Entity};
 use crate::domain::decimal::to_plain_string;
 use crate::domain::kinds::Role;
 use crate::domain::workspace::{
-    RatingScale, RatingStep, SettingsChange, SettingsInput, SignOff, SignOffRule, Slug, WorkspaceDraft,
-    WorkspaceInput,
+    DEFAULT_FIGURE_TOLERANCE_PERCENT, RatingScale, RatingStep, SettingsChange, SettingsInput, SignOff,
+    SignOffRule, Slug, WorkspaceDraft, WorkspaceInput,
 };
 use crate::domain::{ExpectedVersion, Principal};
 
@@ -41,6 +41,7 @@ pub struct WorkspaceView {
 pub struct Settings {
     pub id: Uuid,
     pub rating_scale: RatingScale,
+    pub figure_tolerance_percent: BigDecimal,
     pub publisher_name: Option<String>,
     pub publisher_url: Option<String>,
 }
@@ -88,6 +89,7 @@ pub async fn current(conn: &mut AsyncPgConnection) -> ServiceResult<Settings> {
     Ok(Settings {
         id: row.id,
         rating_scale: rating_scale(row.settings.rating_scale)?,
+        figure_tolerance_percent: row.settings.figure_tolerance_percent,
         publisher_name: row.settings.publisher_name,
         publisher_url: row.settings.publisher_url,
     })
@@ -129,7 +131,7 @@ pub async fn create(
             sign_off: settings.sign_off.unwrap_or_else(|| Value::Array(Vec::new())),
             figure_tolerance_percent: settings
                 .figure_tolerance_percent
-                .unwrap_or_else(|| BigDecimal::from(0)),
+                .unwrap_or_else(|| BigDecimal::from(DEFAULT_FIGURE_TOLERANCE_PERCENT)),
             publisher_name: settings.publisher_name.flatten(),
             publisher_url: settings.publisher_url.flatten(),
             public_fact_checks: settings.public_fact_checks.unwrap_or(false),

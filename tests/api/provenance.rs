@@ -166,3 +166,50 @@ async fn a_new_text_for_a_url_is_a_new_version_and_old_quotes_stay_anchored() {
     let old = json(app.get(&format!("/sources/{}", id(&v1))).await, StatusCode::OK).await;
     assert_eq!(old["content"], "«We will sign,» she said.");
 }
+
+/// Two snapshots of a URL compared word by word; a missing or malformed `against` is a clear
+/// error, and another workspace's or an unknown source is not found.
+#[tokio::test]
+async fn two_versions_of_a_source_diff_by_word() {
+    let app = TestApp::spawn().await;
+    let url = "https://wire.example/diffed-story";
+    let v1 = app
+        .create("/sources", json!({"url": url, "kind": "article", "content": "«We will sign,» she said."}))
+        .await;
+    let v2 = app
+        .create(
+            "/sources",
+            json!({"url": url, "kind": "article", "content": "«We will not sign,» she said on Monday."}),
+        )
+        .await;
+    let diff =
+        json(app.get(&format!("/sources/{}/diff?against={}", id(&v2), id(&v1))).await, StatusCode::OK).await;
+    assert_eq!((&diff["from_id"], &diff["to_id"]), (&v1["id"], &v2["id"]));
+    let changes: Vec<(&str, &str)> = diff["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["op"].as_str().unwrap(), c["text"].as_str().unwrap()))
+        .collect();
+    // The changes rebuild both texts, and the inserted word is one change of its own.
+    let rebuilt =
+        |skip: &str| changes.iter().filter(|(op, _)| *op != skip).map(|(_, t)| *t).collect::<String>();
+    assert_eq!(rebuilt("insert"), "«We will sign,» she said.");
+    assert_eq!(rebuilt("delete"), "«We will not sign,» she said on Monday.");
+    assert_eq!(changes[..2], [("equal", "«We will "), ("insert", "not ")], "{diff}");
+    let back =
+        json(app.get(&format!("/sources/{}/diff?against={}", id(&v1), id(&v2))).await, StatusCode::OK).await;
+    assert_eq!(back["changes"][1], json!({"op": "delete", "text": "not "}));
+
+    problem(app.get(&format!("/sources/{}/diff", id(&v2))).await, StatusCode::BAD_REQUEST).await;
+    problem(app.get(&format!("/sources/{}/diff?against=nope", id(&v2))).await, StatusCode::BAD_REQUEST).await;
+    let unknown = uuid::Uuid::now_v7();
+    let missing = problem(
+        app.get(&format!("/sources/{}/diff?against={unknown}", id(&v2))).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(missing["errors"][0]["pointer"], "/against", "{missing}");
+    problem(app.get(&format!("/sources/{unknown}/diff?against={}", id(&v1))).await, StatusCode::NOT_FOUND)
+        .await;
+}

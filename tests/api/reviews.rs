@@ -258,3 +258,90 @@ async fn the_queue_lists_waiting_items_oldest_first() {
     let listed = json(app.get("/claims?status=in_review").await, StatusCode::OK).await;
     assert_eq!(listed["items"][0]["id"], second["id"]);
 }
+
+/// Evidence may carry a figure; the server says whether the claim's figure (more than 12,000
+/// homes) is consistent with it, and keeps that beside the review. A malformed figure is named
+/// and nothing is written.
+#[tokio::test]
+async fn evidence_figures_are_checked_against_the_claim() {
+    let app = TestApp::spawn().await;
+    let claim = app.claim().await;
+    let claim_id = id(&claim);
+    let claimed =
+        review(&app, &app.reviewer, claim_id, Some(&etag(&claim)), json!({"status": "in_review"})).await;
+    json(claimed, StatusCode::CREATED).await;
+    let held = current(&app, claim_id).await;
+
+    for (figure, pointer_expected) in [
+        (json!({"value": "twelve thousand"}), "/evidence/0/figure/value"),
+        (
+            json!({"value": "1", "period_start": "2024-02-01", "period_end": "2024-01-01"}),
+            "/evidence/0/figure/period_end",
+        ),
+        (
+            json!({"value": "1", "as_of": "2024-01-01", "period_start": "2023-01-01"}),
+            "/evidence/0/figure/as_of",
+        ),
+    ] {
+        let refused = review(
+            &app,
+            &app.reviewer,
+            claim_id,
+            Some(&etag(&held)),
+            json!({"status": "verified", "rationale": "r", "evidence": [{"url": "https://grid.example/a", "note": "n", "figure": figure}]}),
+        )
+        .await;
+        let refused = problem(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(pointer(&refused), pointer_expected, "{refused}");
+    }
+    let unknown = review(
+        &app,
+        &app.reviewer,
+        claim_id,
+        Some(&etag(&held)),
+        json!({"status": "verified", "rationale": "r", "evidence": [{"url": "https://grid.example/a", "note": "n", "figure": {"value": "1", "colour": "red"}}]}),
+    )
+    .await;
+    assert_eq!(pointer(&problem(unknown, StatusCode::BAD_REQUEST).await), "/evidence/0/figure/colour");
+    assert_eq!(app.count("reviews").await, 1, "only the claim to review it");
+
+    let decided = review(
+        &app,
+        &app.reviewer,
+        claim_id,
+        Some(&etag(&held)),
+        json!({"status": "verified", "rationale": "The operator's count is higher.", "evidence": [
+            {"url": "https://grid.example/outages", "note": "operator table",
+             "figure": {"value": "12430", "unit": "homes", "as_of": "2024-01-05", "origin": "table 2"}},
+            {"url": "https://grid.example/early", "note": "early estimate", "figure": {"value": 11000, "unit": "homes"}},
+            {"url": "https://grid.example/share", "note": "share", "figure": {"value": "12", "unit": "%"}},
+            {"url": "https://grid.example/cost", "note": "cost", "figure": {"value": "12.5", "unit": "million USD"}},
+            {"url": "https://grid.example/story", "note": "no figure"},
+        ]}),
+    )
+    .await;
+    let decided = json(decided, StatusCode::CREATED).await;
+    let evidence = decided["evidence"].as_array().unwrap();
+    assert_eq!(
+        evidence[0]["figure"],
+        json!({"value": "12430", "unit": "homes", "as_of": "2024-01-05", "period_start": null, "period_end": null, "origin": "table 2"})
+    );
+    let verdicts: Vec<(&Value, &Value)> =
+        evidence.iter().map(|e| (&e["consistency"]["verdict"], &e["consistency"]["reason"])).collect();
+    assert_eq!(
+        verdicts,
+        [
+            (&json!("consistent"), &Value::Null),
+            (&json!("inconsistent"), &Value::Null),
+            (&json!("not_comparable"), &json!("unit_mismatch")),
+            (&json!("not_comparable"), &json!("unit_mismatch")),
+            (&Value::Null, &Value::Null),
+        ],
+        "{decided}"
+    );
+    assert!(evidence[0]["consistency"]["explanation"].as_str().unwrap().contains("12430"), "{decided}");
+    // The history keeps the figures and the suggestion as they were.
+    let history = json(app.get(&format!("/claims/{claim_id}/reviews")).await, StatusCode::OK).await;
+    let kept = history["items"].as_array().unwrap().last().unwrap();
+    assert_eq!(kept["evidence"], decided["evidence"]);
+}

@@ -377,3 +377,74 @@ async fn capped_says_when_a_query_reaches_the_ranking_cap() {
     let none = json(app.get("/search?q=foghorn&type=quote").await, StatusCode::OK).await;
     assert_eq!((none["capped"].clone(), none["items"].clone()), (false.into(), json!([])));
 }
+
+/// A quote or claim that names no language is in its source's, so search stems it
+/// ("ceasefires" finds "ceasefire"); a source's new language reaches those that inherited it,
+/// and a language given explicitly stays the record's own.
+#[tokio::test]
+async fn records_without_a_language_speak_their_sources() {
+    let app = TestApp::spawn().await;
+    let text = "The ceasefire held through the night.";
+    let source = app
+        .create(
+            "/sources",
+            json!({"url": "https://news.example/truce", "kind": "article", "language": "en", "content": text}),
+        )
+        .await;
+    let envoy = app.speaker("The envoy").await;
+    let quote = app
+        .create(
+            "/quotes",
+            json!({"source_id": id(&source), "speaker_id": id(&envoy), "kind": "direct", "text": text}),
+        )
+        .await;
+    assert_eq!((&quote["language"], &quote["language_inherited"]), (&json!("en"), &json!(true)));
+    let claim = app
+        .create(
+            "/claims",
+            json!({"source_id": id(&source), "statement": text, "metric": "ceasefires", "qualifier": "exact", "value": "1"}),
+        )
+        .await;
+    assert_eq!((&claim["language"], &claim["language_inherited"]), (&json!("en"), &json!(true)));
+    let own = app
+        .create(
+            "/quotes",
+            json!({"source_id": id(&source), "speaker_id": id(&envoy), "kind": "direct", "text": text, "language": "fr"}),
+        )
+        .await;
+    assert_eq!((&own["language"], &own["language_inherited"]), (&json!("fr"), &json!(false)));
+
+    for kind in ["quote", "claim"] {
+        let found = json(app.get(&format!("/search?q=ceasefires&type={kind}")).await, StatusCode::OK).await;
+        let ids: Vec<&str> =
+            found["items"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap()).collect();
+        let expected = if kind == "quote" { id(&quote) } else { id(&claim) };
+        assert!(ids.contains(&expected), "{kind}: stemmed by the source's language: {found}");
+    }
+
+    // An edit that leaves the language alone keeps it inherited.
+    let quote_path = format!("/quotes/{}", id(&quote));
+    let edited = app.patch(&quote_path, &etag(&quote), &json!({"relayed_by": "Wire"})).await;
+    let edited = json(edited, StatusCode::OK).await;
+    assert_eq!((&edited["language"], &edited["language_inherited"]), (&json!("en"), &json!(true)));
+
+    // The source turns out to be in German: those that inherited follow (as new versions).
+    let source_path = format!("/sources/{}", id(&source));
+    let corrected = app.patch(&source_path, &etag(&source), &json!({"language": "de"})).await;
+    assert_eq!(corrected.status(), StatusCode::OK);
+    let quote_now = json(app.get(&quote_path).await, StatusCode::OK).await;
+    assert_eq!((&quote_now["language"], &quote_now["language_inherited"]), (&json!("de"), &json!(true)));
+    assert!(quote_now["version"].as_i64() > edited["version"].as_i64(), "{quote_now}");
+    let claim_now = json(app.get(&format!("/claims/{}", id(&claim))).await, StatusCode::OK).await;
+    assert_eq!(claim_now["language"], "de");
+    let own_now = json(app.get(&format!("/quotes/{}", id(&own))).await, StatusCode::OK).await;
+    assert_eq!((&own_now["language"], &own_now["language_inherited"]), (&json!("fr"), &json!(false)));
+
+    // Choosing a language makes it the record's own; sending null hands it back to the source.
+    let chosen = app.patch(&quote_path, &etag(&quote_now), &json!({"language": "en"})).await;
+    let chosen = json(chosen, StatusCode::OK).await;
+    assert_eq!((&chosen["language"], &chosen["language_inherited"]), (&json!("en"), &json!(false)));
+    let handed_back = app.patch(&quote_path, &etag(&chosen), &json!({"language": null})).await;
+    let handed_back = json(handed_back, StatusCode::OK).await;
+    assert_eq!((&handed_back["language"], &handed_back["language_inherited"]), (&json!("de"), &json!(true)));
+}

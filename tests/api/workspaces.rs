@@ -181,6 +181,7 @@ fn query_for(path: &str) -> &'static str {
         "/search" => "?q=sign",
         "/claimreview" => "?since=2000-01-01T00:00:00Z",
         "/audit" => "?entity_type=quote",
+        "/sources/{id}/diff" => "?against=00000000-0000-7000-8000-00000000d1ff",
         _ => "",
     }
 }
@@ -217,7 +218,13 @@ async fn a_member_of_one_workspace_gets_nothing_of_another_on_any_route() {
         let Some(body) = body_for(&method, &endpoint.path, &seeded) else { continue };
         let names_a_record = endpoint.path.contains("{id}");
         let path = match names_a_record {
-            true => endpoint.path.replace("{id}", target(&endpoint.path, &seeded)),
+            true => {
+                format!(
+                    "{}{}",
+                    endpoint.path.replace("{id}", target(&endpoint.path, &seeded)),
+                    query_for(&endpoint.path)
+                )
+            }
             false => format!("{}{}", endpoint.path, query_for(&endpoint.path)),
         };
         for (role, member) in &north.members {

@@ -130,6 +130,7 @@ fn provenance_routes() -> Vec<Endpoint> {
         endpoint(M::GET, "/sources/{id}/versions", Access::Read, || {
             web::route().to(provenance::source_versions)
         }),
+        endpoint(M::GET, "/sources/{id}/diff", Access::Read, || web::route().to(provenance::source_diff)),
         endpoint(M::GET, "/quotes/{id}/similar", Access::Read, || web::route().to(provenance::similar)),
         endpoint(M::GET, "/quotes/{id}/provenance", Access::Read, || web::route().to(provenance::provenance)),
         endpoint(M::POST, "/quotes/{id}/variant-of", reviewer, || web::route().to(provenance::link_variant)),

@@ -10,7 +10,7 @@ use crate::http::extractors::{IfMatch, JsonBody};
 use crate::http::middleware::access::Caller;
 use crate::http::responders::Tagged;
 use crate::http::state::Scope;
-use crate::services::provenance::{self, LookalikeView, Provenance, SourceVersion};
+use crate::services::provenance::{self, LookalikeView, Provenance, SourceDiff, SourceVersion};
 use crate::services::quotes::QuoteView;
 
 #[derive(Deserialize)]
@@ -67,4 +67,21 @@ pub async fn source_versions(
 ) -> Result<web::Json<Vec<SourceVersion>>, ApiError> {
     let id = *id;
     Ok(web::Json(scope.read(async |conn| provenance::source_versions(conn, id).await).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiffQuery {
+    /// The snapshot the changes are counted from.
+    against: Uuid,
+}
+
+/// The word-level changes from snapshot `against` to this one.
+pub async fn source_diff(
+    scope: Scope,
+    id: web::Path<Uuid>,
+    query: web::Query<DiffQuery>,
+) -> Result<web::Json<SourceDiff>, ApiError> {
+    let (id, against) = (*id, query.against);
+    Ok(web::Json(scope.read(async |conn| provenance::source_diff(conn, id, against).await).await?))
 }
