@@ -30,6 +30,10 @@ pub struct Quote {
     pub reviewed_at: Option<DateTime<Utc>>,
     /// The language is the source's (none was given), and follows it.
     pub language_inherited: bool,
+    /// Why the latest verdict no longer matches what was judged (covered fields changed since,
+    /// or the source); none while it holds.
+    pub stale_reasons: Option<Vec<String>>,
+    pub stale_since: Option<DateTime<Utc>>,
 }
 
 impl Quote {

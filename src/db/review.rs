@@ -9,7 +9,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::{Page, PageRequest};
-use crate::db::schema::{claims, quotes, review_evidence, reviews};
+use crate::db::schema::{review_evidence, reviews};
 use crate::domain::claim::TimeReference;
 use crate::domain::kinds::ReviewStatus;
 use crate::domain::review::{EvidenceTarget, Rating, ReviewDraft};
@@ -36,6 +36,9 @@ pub struct Review {
     pub created_at: DateTime<Utc>,
     pub rating_worst: Option<i16>,
     pub rating_best: Option<i16>,
+    /// The digest of what the review judged: the item's covered fields and its source's
+    /// snapshot (none for reviews recorded before it was kept).
+    pub basis_sha256: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Associations, Serialize)]
@@ -72,6 +75,7 @@ struct NewReview {
     rating_best: Option<i16>,
     rationale: Option<String>,
     item_version: i32,
+    basis_sha256: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -101,46 +105,43 @@ pub struct Judgement {
     pub consistency: Vec<Option<serde_json::Value>>,
 }
 
-/// Sets the item's status and assignee if it is still at `expected_version`; the new version.
+#[derive(QueryableByName)]
+struct Advanced {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    version: i32,
+    #[diesel(sql_type = Text)]
+    basis: String,
+}
+
+/// Sets the item's status and assignee if it is still at `expected_version`: its new version,
+/// and the digest of what the review judges (the item's covered fields and its source, see the
+/// stale verdicts migration). A verdict clears a stale one: it is about the item as it is now.
 async fn advance_item(
     conn: &mut AsyncPgConnection,
     item: Item,
     expected_version: i32,
     status: ReviewStatus,
     assignee: Option<Uuid>,
-) -> QueryResult<Option<i32>> {
-    match item {
-        Item::Quote(id) => diesel::update(quotes::table)
-            .filter(quotes::id.eq(id))
-            .filter(quotes::version.eq(expected_version))
-            .filter(quotes::deleted_at.is_null())
-            .set((
-                quotes::status.eq(status),
-                quotes::assignee_id.eq(assignee),
-                quotes::reviewed_at.eq(diesel::dsl::now),
-                quotes::version.eq(quotes::version + 1),
-                quotes::updated_at.eq(diesel::dsl::now),
-            ))
-            .returning(quotes::version)
-            .get_result(conn)
-            .await
-            .optional(),
-        Item::Claim(id) => diesel::update(claims::table)
-            .filter(claims::id.eq(id))
-            .filter(claims::version.eq(expected_version))
-            .filter(claims::deleted_at.is_null())
-            .set((
-                claims::status.eq(status),
-                claims::assignee_id.eq(assignee),
-                claims::reviewed_at.eq(diesel::dsl::now),
-                claims::version.eq(claims::version + 1),
-                claims::updated_at.eq(diesel::dsl::now),
-            ))
-            .returning(claims::version)
-            .get_result(conn)
-            .await
-            .optional(),
-    }
+) -> QueryResult<Option<Advanced>> {
+    let (table, basis, id) = match item {
+        Item::Quote(id) => ("quotes", "attest_quote_basis", id),
+        Item::Claim(id) => ("claims", "attest_claim_basis", id),
+    };
+    diesel::sql_query(format!(
+        "UPDATE {table} AS item
+            SET status = $1, assignee_id = $2, reviewed_at = now(), version = version + 1, updated_at = now(),
+                stale_reasons = CASE WHEN attest_is_verdict($1) THEN NULL ELSE stale_reasons END,
+                stale_since = CASE WHEN attest_is_verdict($1) THEN NULL ELSE stale_since END
+          WHERE id = $3 AND version = $4 AND deleted_at IS NULL
+      RETURNING version, {basis}(item) AS basis"
+    ))
+    .bind::<crate::db::schema::sql_types::ReviewStatus, _>(status)
+    .bind::<Nullable<SqlUuid>, _>(assignee)
+    .bind::<SqlUuid, _>(id)
+    .bind::<diesel::sql_types::Integer, _>(expected_version)
+    .get_result(conn)
+    .await
+    .optional()
 }
 
 /// Appends a review and moves the item to its status, only if the item is still at
@@ -155,7 +156,9 @@ pub async fn record(
     judgement: Judgement,
 ) -> QueryResult<Option<(Review, Vec<ReviewEvidence>)>> {
     let Judgement { draft, rating, consistency } = judgement;
-    let Some(item_version) = advance_item(conn, item, expected_version, draft.status, assignee).await? else {
+    let Some(Advanced { version: item_version, basis }) =
+        advance_item(conn, item, expected_version, draft.status, assignee).await?
+    else {
         return Ok(None);
     };
     let (quote_id, claim_id) = match item {
@@ -180,6 +183,7 @@ pub async fn record(
             rating_best,
             rationale: draft.rationale.map(|r| r.into_inner()),
             item_version,
+            basis_sha256: Some(basis),
         })
         .returning(Review::as_returning())
         .get_result(conn)
@@ -275,10 +279,14 @@ pub struct QueueEntry {
     pub summary: String,
     #[diesel(sql_type = Timestamptz)]
     pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub verdict_stale: bool,
 }
 
 pub struct QueueFilter {
     pub statuses: Vec<ReviewStatus>,
+    /// Also the items whose verdict is stale.
+    pub stale: bool,
     pub assignee: Option<Uuid>,
     pub quotes: bool,
     pub claims: bool,
@@ -297,6 +305,7 @@ pub async fn queue(
         .bind::<BigInt, _>(page.limit + 1)
         .bind::<diesel::sql_types::Bool, _>(filter.quotes)
         .bind::<diesel::sql_types::Bool, _>(filter.claims)
+        .bind::<diesel::sql_types::Bool, _>(filter.stale)
         .load(conn)
         .await?;
     Ok(Page::from_overfetch(rows, page.limit))

@@ -86,6 +86,8 @@ diesel::table! {
         metric_key -> Text,
         status_key -> Text,
         language_inherited -> Bool,
+        stale_reasons -> Nullable<Array<Text>>,
+        stale_since -> Nullable<Timestamptz>,
     }
 }
 
@@ -123,6 +125,8 @@ diesel::table! {
         workspace_id -> Uuid,
         status_key -> Text,
         language_inherited -> Bool,
+        stale_reasons -> Nullable<Array<Text>>,
+        stale_since -> Nullable<Timestamptz>,
     }
 }
 
@@ -205,6 +209,7 @@ diesel::table! {
         workspace_id -> Uuid,
         rating_worst -> Nullable<Int2>,
         rating_best -> Nullable<Int2>,
+        basis_sha256 -> Nullable<Text>,
     }
 }
 

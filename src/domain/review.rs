@@ -180,6 +180,9 @@ impl TryFrom<ReviewInput> for ReviewDraft {
 pub struct ItemState {
     pub status: ReviewStatus,
     pub assignee: Option<Uuid>,
+    /// Its verdict no longer matches what was judged: it waits for review again, and any
+    /// reviewer may re-affirm or change it.
+    pub stale: bool,
 }
 
 /// Why a transition is refused.
@@ -202,7 +205,7 @@ pub fn check_transition(actor: Uuid, role: Role, item: ItemState, to: ReviewStat
     if role < Role::Reviewer {
         return Err(Refusal::Forbidden("reviewing needs the reviewer role"));
     }
-    if to == item.status && to != InReview {
+    if to == item.status && to != InReview && !item.stale {
         return Err(Refusal::Conflict("the item already has this status"));
     }
     let editor = role >= Role::Editor;
@@ -216,7 +219,7 @@ pub fn check_transition(actor: Uuid, role: Role, item: ItemState, to: ReviewStat
     if editor {
         return Ok(());
     }
-    if item.status.is_verdict() && to != Disputed {
+    if item.status.is_verdict() && !item.stale && to != Disputed {
         return Err(Refusal::Forbidden(
             "changing a verdict needs an editor; a reviewer may mark it disputed",
         ));
@@ -246,7 +249,7 @@ mod tests {
     use ReviewStatus::*;
 
     fn state(status: ReviewStatus, assignee: Option<Uuid>) -> ItemState {
-        ItemState { status, assignee }
+        ItemState { status, assignee, stale: false }
     }
 
     #[test]
@@ -322,5 +325,17 @@ mod tests {
         assert_eq!(assignee_after(me, InReview), Some(me));
         assert_eq!(assignee_after(me, Unreviewed), None);
         assert_eq!(assignee_after(me, Verified), Some(me));
+    }
+
+    #[test]
+    fn a_stale_verdict_waits_for_any_reviewer_again() {
+        let (reviewer, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let stale = ItemState { status: ReviewStatus::Verified, assignee: Some(other), stale: true };
+        for to in [ReviewStatus::Verified, ReviewStatus::False, ReviewStatus::InReview] {
+            assert_eq!(check_transition(reviewer, Role::Reviewer, stale, to), Ok(()), "{to:?}");
+        }
+        let holding = ItemState { stale: false, ..stale };
+        assert!(check_transition(reviewer, Role::Reviewer, holding, ReviewStatus::Verified).is_err());
+        assert!(check_transition(reviewer, Role::Reviewer, holding, ReviewStatus::False).is_err());
     }
 }

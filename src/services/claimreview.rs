@@ -142,6 +142,17 @@ async fn verdict(conn: &mut AsyncPgConnection, item: Item) -> ServiceResult<Revi
         .ok_or_else(|| ServiceError::Conflict("this item has no published verdict yet".into()))
 }
 
+/// A stale verdict is not presented as current: what it judged has changed since.
+fn still_holds(stale_reasons: &Option<Vec<String>>) -> ServiceResult<()> {
+    match stale_reasons {
+        Some(reasons) => Err(ServiceError::Conflict(format!(
+            "the verdict is stale ({} changed since it was recorded); a reviewer must re-affirm or change it",
+            reasons.join(", ")
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// The ClaimReview of a quote's or a claim's verdict.
 pub async fn document_for(
     conn: &mut AsyncPgConnection,
@@ -151,6 +162,7 @@ pub async fn document_for(
     let (path, id, claim, speaker, appearances) = match item {
         Item::Claim(id) => {
             let row = claim::find(conn, id).await?;
+            still_holds(&row.stale_reasons)?;
             let author = match row.fields.claimant_id {
                 Some(claimant) => Some(speaker::find(conn, claimant).await?),
                 None => None,
@@ -165,6 +177,7 @@ pub async fn document_for(
         }
         Item::Quote(id) => {
             let row = quote::find(conn, id).await?;
+            still_holds(&row.stale_reasons)?;
             // Every report of the utterance is an appearance; the earliest is the first.
             let cluster = quote::cluster(conn, quote::root_of(&row)).await?;
             let mut appearances: Vec<SourceListed> =

@@ -56,6 +56,10 @@ pub struct ClaimView {
     language: Option<String>,
     /// The language is the source's: none was given.
     language_inherited: bool,
+    /// The latest verdict no longer matches what was judged: `stale_reasons` says what changed.
+    verdict_stale: bool,
+    stale_reasons: Vec<String>,
+    stale_since: Option<DateTime<Utc>>,
     /// When the latest review was recorded.
     reviewed_at: Option<DateTime<Utc>>,
     status: ReviewStatus,
@@ -72,6 +76,9 @@ impl From<Claim> for ClaimView {
             anchor: row.anchor(),
             language: row.fields.language.clone(),
             language_inherited: row.language_inherited,
+            verdict_stale: row.stale_reasons.is_some(),
+            stale_reasons: row.stale_reasons.clone().unwrap_or_default(),
+            stale_since: row.stale_since,
             reviewed_at: row.reviewed_at,
             id: row.id,
             source_id: row.source_id,

@@ -48,6 +48,10 @@ pub struct QuoteView {
     language: Option<String>,
     /// The language is the source's: none was given.
     language_inherited: bool,
+    /// The latest verdict no longer matches what was judged: `stale_reasons` says what changed.
+    verdict_stale: bool,
+    stale_reasons: Vec<String>,
+    stale_since: Option<DateTime<Utc>>,
     status: ReviewStatus,
     assignee_id: Option<Uuid>,
     /// The canonical quote of the utterance this reports (none: it is canonical).
@@ -73,6 +77,9 @@ impl From<Quote> for QuoteView {
             said_at: row.fields.said_at,
             language: row.fields.language,
             language_inherited: row.language_inherited,
+            verdict_stale: row.stale_reasons.is_some(),
+            stale_reasons: row.stale_reasons.clone().unwrap_or_default(),
+            stale_since: row.stale_since,
             status: row.status,
             assignee_id: row.assignee_id,
             canonical_quote_id: row.canonical_quote_id,

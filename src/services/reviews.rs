@@ -75,6 +75,8 @@ pub struct ReviewView {
     evidence: Vec<EvidenceView>,
     /// The item's version (ETag) this review produced.
     item_version: i32,
+    /// The digest of what it judged: the item's covered fields and its source's snapshot.
+    basis_sha256: Option<String>,
     created_at: DateTime<Utc>,
 }
 
@@ -97,6 +99,7 @@ impl From<(Review, Vec<ReviewEvidence>)> for ReviewView {
             rationale: review.rationale,
             evidence: evidence.into_iter().map(EvidenceView::from).collect(),
             item_version: review.item_version,
+            basis_sha256: review.basis_sha256,
             created_at: review.created_at,
         }
     }
@@ -115,11 +118,25 @@ pub(super) async fn state_of(conn: &mut AsyncPgConnection, item: Item) -> Servic
     Ok(match item {
         Item::Quote(id) => {
             let row = quote::find(conn, id).await?;
-            (ItemState { status: row.status, assignee: row.assignee_id }, row.version)
+            (
+                ItemState {
+                    status: row.status,
+                    assignee: row.assignee_id,
+                    stale: row.stale_reasons.is_some(),
+                },
+                row.version,
+            )
         }
         Item::Claim(id) => {
             let row = claim::find(conn, id).await?;
-            (ItemState { status: row.status, assignee: row.assignee_id }, row.version)
+            (
+                ItemState {
+                    status: row.status,
+                    assignee: row.assignee_id,
+                    stale: row.stale_reasons.is_some(),
+                },
+                row.version,
+            )
         }
     })
 }
@@ -249,6 +266,8 @@ pub struct QueueView {
     assignee_id: Option<Uuid>,
     summary: String,
     created_at: DateTime<Utc>,
+    /// Its verdict no longer matches what was judged: it needs re-review.
+    verdict_stale: bool,
 }
 
 impl From<QueueEntry> for QueueView {
@@ -260,6 +279,7 @@ impl From<QueueEntry> for QueueView {
             assignee_id: entry.assignee_id,
             summary: entry.summary,
             created_at: entry.created_at,
+            verdict_stale: entry.verdict_stale,
         }
     }
 }

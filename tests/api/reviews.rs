@@ -345,3 +345,121 @@ async fn evidence_figures_are_checked_against_the_claim() {
     let kept = history["items"].as_array().unwrap().last().unwrap();
     assert_eq!(kept["evidence"], decided["evidence"]);
 }
+
+/// Claims published as fact-checks, as any signed-in caller reads them.
+async fn fact_checked_claims(app: &TestApp) -> Vec<Value> {
+    let page = json(app.get("/fact-checks").await, StatusCode::OK).await;
+    page["items"].as_array().unwrap().iter().map(|f| f["claim_id"].clone()).collect()
+}
+
+/// Review-queue entries for `query`, as the reviewer reads them.
+async fn queued(app: &TestApp, query: &str) -> Vec<Value> {
+    let response = app
+        .request_as(Some(&app.reviewer.token), Method::GET, &format!("/review-queue{query}"))
+        .send()
+        .await
+        .unwrap();
+    json(response, StatusCode::OK).await["items"].as_array().unwrap().clone()
+}
+
+/// A verdict is about what was judged. A covered change afterwards makes it stale: the record
+/// says so and why, ClaimReview stops presenting it, the shared fact-check is withdrawn, the
+/// queue moves it from done to needs re-review, and the history shows it. An uncovered change
+/// does not; a new verdict makes it current again; a change to the source makes it stale too.
+#[tokio::test]
+async fn a_covered_change_after_the_verdict_makes_it_stale() {
+    let app = TestApp::spawn().await;
+    let claim = app.claim().await;
+    let claim_id = id(&claim).to_owned();
+    let path = format!("/claims/{claim_id}");
+    json(
+        review(&app, &app.reviewer, &claim_id, Some(&etag(&claim)), json!({"status": "in_review"})).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let verdict = json!({"status": "verified", "rating": {"value": 4, "label": "Mostly true"}, "rationale": "Operator count."});
+    let held = current(&app, &claim_id).await;
+    let decided = json(
+        review(&app, &app.reviewer, &claim_id, Some(&etag(&held)), verdict.clone()).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(decided["basis_sha256"].as_str().map(str::len), Some(64), "{decided}");
+    let verified = current(&app, &claim_id).await;
+    assert_eq!((&verified["verdict_stale"], &verified["stale_reasons"]), (&json!(false), &json!([])));
+    let claimreview = format!("{path}/claimreview");
+    assert_eq!(app.get(&claimreview).await.status(), StatusCode::OK);
+    assert!(fact_checked_claims(&app).await.contains(&json!(claim_id)));
+    let in_queue = |entries: &[Value]| entries.iter().any(|e| e["id"] == json!(claim_id));
+    assert!(in_queue(&queued(&app, "?status=verified").await));
+
+    // Not covered: the language. The verdict holds.
+    let edit = |body: Value, etag: String| {
+        app.request_as(Some(&app.editor.token), Method::PATCH, &path)
+            .header("if-match", etag)
+            .json(&body)
+            .send()
+    };
+    let relabelled =
+        json(edit(json!({"language": "en"}), etag(&verified)).await.unwrap(), StatusCode::OK).await;
+    assert_eq!(relabelled["verdict_stale"], false, "{relabelled}");
+    assert_eq!(app.get(&claimreview).await.status(), StatusCode::OK);
+
+    // Covered: the value. Stale, and why.
+    let changed =
+        json(edit(json!({"value": "13000"}), etag(&relabelled)).await.unwrap(), StatusCode::OK).await;
+    assert_eq!(
+        (&changed["status"], &changed["verdict_stale"]),
+        (&json!("verified"), &json!(true)),
+        "{changed}"
+    );
+    assert_eq!(changed["stale_reasons"], json!(["value"]));
+    assert!(changed["stale_since"].is_string());
+    let refused = problem(app.get(&claimreview).await, StatusCode::CONFLICT).await;
+    assert!(refused["detail"].as_str().unwrap().contains("stale"), "{refused}");
+    assert!(!fact_checked_claims(&app).await.contains(&json!(claim_id)), "the old rating is withdrawn");
+    assert!(!in_queue(&queued(&app, "?status=verified").await), "no longer done");
+    let waiting = queued(&app, "").await;
+    let entry = waiting.iter().find(|e| e["id"] == json!(claim_id)).expect("needs re-review, by default");
+    assert_eq!(entry["verdict_stale"], true);
+    assert!(in_queue(&queued(&app, "?status=stale").await));
+    let feed = json(app.get("/claimreview?since=2000-01-01T00:00:00Z").await, StatusCode::OK).await;
+    assert!(!feed.to_string().contains(&claim_id), "the feed leaves it out: {feed}");
+    let history = json(app.get(&format!("{path}/history")).await, StatusCode::OK).await;
+    let last = history["items"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (&last["action"], &last["before"]["verdict_stale"], &last["after"]["verdict_stale"]),
+        (&json!("update"), &json!(false), &json!(true)),
+        "{last}"
+    );
+
+    // A verdict recorded again, on the item as it is now: current again, and published.
+    let reaffirmed = json(
+        review(&app, &app.reviewer, &claim_id, Some(&etag(&changed)), verdict.clone()).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_ne!(reaffirmed["basis_sha256"], decided["basis_sha256"], "a different judged basis");
+    let current_again = current(&app, &claim_id).await;
+    assert_eq!(
+        (&current_again["verdict_stale"], &current_again["stale_since"]),
+        (&json!(false), &Value::Null)
+    );
+    assert_eq!(app.get(&claimreview).await.status(), StatusCode::OK);
+    assert!(fact_checked_claims(&app).await.contains(&json!(claim_id)));
+
+    // What ClaimReview shows of the source changes: every verdict resting on it is stale.
+    let source_path = format!("/sources/{}", claim["source_id"].as_str().unwrap());
+    let source = json(app.get(&source_path).await, StatusCode::OK).await;
+    let moved = app
+        .request_as(Some(&app.editor.token), Method::PATCH, &source_path)
+        .header("if-match", etag(&source))
+        .json(&json!({"publisher": "Another Wire"}))
+        .send()
+        .await
+        .unwrap();
+    json(moved, StatusCode::OK).await;
+    let after_source = current(&app, &claim_id).await;
+    assert_eq!(after_source["stale_reasons"], json!(["source"]), "{after_source}");
+    problem(app.get(&claimreview).await, StatusCode::CONFLICT).await;
+}

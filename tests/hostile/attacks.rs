@@ -555,3 +555,55 @@ async fn an_ambiguous_anchor_gets_a_short_error() {
     assert!(detail.starts_with(&format!("occurs {times} times")), "{detail}");
     assert!(serde_json::to_string(&problem).unwrap().len() < 2_048, "{detail}");
 }
+
+/// A word diff of two of the longest sources, unrelated (the diff's worst case) and one word
+/// in five changed, answers whole and exact within its refining budget, several at once,
+/// while the server keeps answering.
+#[tokio::test]
+async fn diffs_of_the_longest_sources_are_bounded() {
+    let app = Hostile::start().await;
+    let mut rng = Rng::new("diff");
+    let longest =
+        |text: String| -> String { text.chars().take(attest::domain::text::MAX_CONTENT_CHARS).collect() };
+    let first = longest(rng.words(180_000));
+    let edited = longest(
+        first
+            .split(' ')
+            .enumerate()
+            .map(|(i, w)| if i % 5 == 0 { rng.words(1) } else { w.to_owned() })
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    let unrelated = longest(rng.words(180_000));
+    let (first_source, edited_source, unrelated_source) =
+        (app.source(&first).await, app.source(&edited).await, app.source(&unrelated).await);
+    let pairs = [
+        (&first_source, &first, &edited_source, &edited),
+        (&first_source, &first, &unrelated_source, &unrelated),
+    ];
+    let paths: Vec<String> = pairs
+        .iter()
+        .cycle()
+        .take(4)
+        .map(|(from, _, to, _)| format!("/sources/{}/diff?against={}", id(to), id(from)))
+        .collect();
+    let answers = app
+        .under_watch(futures_util::future::join_all(
+            paths.iter().map(|path| app.send(&app.submitter.token, Method::GET, path, None)),
+        ))
+        .await;
+    for (answer, (_, from_text, _, to_text)) in answers.into_iter().zip(pairs.iter().cycle()) {
+        let diff = body(answer, StatusCode::OK).await;
+        let side = |left_out: &str| -> String {
+            diff["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["op"] != left_out)
+                .map(|c| c["text"].as_str().unwrap())
+                .collect()
+        };
+        assert_eq!(&side("insert"), *from_text, "the changes rebuild the older text");
+        assert_eq!(&side("delete"), *to_text, "and the newer one");
+    }
+}

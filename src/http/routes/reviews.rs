@@ -61,10 +61,14 @@ pub async fn history<R: Reviewed>(
     Ok(Listed::from_page(found, |(_, view)| view, |(id, _)| *id))
 }
 
+/// The queue's name for items whose verdict no longer matches what was judged.
+const STALE: &str = "stale";
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QueueQuery {
-    /// Comma-separated statuses; default `unreviewed,in_review`.
+    /// Comma-separated statuses, and `stale` for verdicts that need re-review; default
+    /// `unreviewed,in_review,stale`.
     status: Option<String>,
     /// A user id, or `me`.
     assignee: Option<String>,
@@ -74,15 +78,22 @@ pub struct QueueQuery {
 
 impl QueueQuery {
     fn filter(self, caller: Uuid) -> Result<QueueFilter, ApiError> {
-        let statuses = match self.status.as_deref() {
-            None => vec![ReviewStatus::Unreviewed, ReviewStatus::InReview],
-            Some(list) => list
-                .split(',')
-                .map(|s| serde_json::from_value(serde_json::Value::String(s.trim().to_owned())))
-                .collect::<Result<_, _>>()
-                .map_err(|_| {
-                    ApiError::BadParameter(format!("status must list review statuses, got {list:?}"))
-                })?,
+        let (statuses, stale) = match self.status.as_deref() {
+            None => (vec![ReviewStatus::Unreviewed, ReviewStatus::InReview], true),
+            Some(list) => {
+                let names: Vec<&str> = list.split(',').map(str::trim).collect();
+                let statuses = names
+                    .iter()
+                    .filter(|name| **name != STALE)
+                    .map(|name| serde_json::from_value(serde_json::Value::String((*name).to_owned())))
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| {
+                        ApiError::BadParameter(format!(
+                            "status must list review statuses (or {STALE:?}), got {list:?}"
+                        ))
+                    })?;
+                (statuses, names.contains(&STALE))
+            }
         };
         let assignee = match self.assignee.as_deref() {
             None => None,
@@ -98,7 +109,7 @@ impl QueueQuery {
             Some("claim") => (false, true),
             Some(_) => return Err(ApiError::BadParameter("type must be quote or claim".into())),
         };
-        Ok(QueueFilter { statuses, assignee, quotes, claims })
+        Ok(QueueFilter { statuses, stale, assignee, quotes, claims })
     }
 }
 

@@ -1,0 +1,17 @@
+DROP TRIGGER sources_stale_verdicts ON sources;
+DROP FUNCTION attest_stale_on_source_change();
+DROP TRIGGER claims_withdraw_stale ON claims;
+DROP TRIGGER quotes_withdraw_stale ON quotes;
+DROP FUNCTION attest_withdraw_stale();
+DROP TRIGGER claims_stale_on_edit ON claims;
+DROP TRIGGER quotes_stale_on_edit ON quotes;
+DROP FUNCTION attest_stale_on_edit();
+DROP FUNCTION attest_add_reasons(text[], text[]);
+DROP FUNCTION attest_quote_covered_changes(quotes, quotes);
+DROP FUNCTION attest_claim_covered_changes(claims, claims);
+DROP FUNCTION attest_quote_basis(quotes);
+DROP FUNCTION attest_claim_basis(claims);
+DROP FUNCTION attest_is_verdict(review_status);
+ALTER TABLE reviews DROP COLUMN basis_sha256;
+ALTER TABLE claims DROP COLUMN stale_since, DROP COLUMN stale_reasons;
+ALTER TABLE quotes DROP COLUMN stale_since, DROP COLUMN stale_reasons;
