@@ -11,6 +11,7 @@ DROP FUNCTION attest_quote_covered_changes(quotes, quotes);
 DROP FUNCTION attest_claim_covered_changes(claims, claims);
 DROP FUNCTION attest_quote_basis(quotes);
 DROP FUNCTION attest_claim_basis(claims);
+DROP FUNCTION attest_source_snapshot(uuid);
 DROP FUNCTION attest_is_verdict(review_status);
 ALTER TABLE reviews DROP COLUMN basis_sha256;
 ALTER TABLE claims DROP COLUMN stale_since, DROP COLUMN stale_reasons;

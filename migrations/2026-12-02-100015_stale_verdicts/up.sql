@@ -15,16 +15,21 @@ CREATE FUNCTION attest_is_verdict(status review_status) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN status IN ('verified', 'disputed', 'false', 'misleading', 'unverifiable');
 
+-- What a verdict covers of its source: what ClaimReview shows of it, and its text's digest.
+CREATE FUNCTION attest_source_snapshot(source uuid) RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN (SELECT jsonb_build_array(s.url, s.title, s.publisher, s.author, s.published_at, s.content_sha256)
+          FROM sources s WHERE s.id = source);
+
 -- What a verdict on a claim covers: its figure, words, claimant and anchor, and its source's
--- snapshot (the fields ClaimReview shows of it, and its text's digest).
+-- snapshot.
 CREATE FUNCTION attest_claim_basis(c claims) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 RETURN encode(sha256(convert_to(jsonb_build_array(
     c.statement, c.value::text, c.qualifier, c.lower_bound::text, c.upper_bound::text, c.unit, c.metric,
     c.as_of, c.period_start, c.period_end, c.place, c.claimant_id,
     c.anchor_prefix, c.anchor_exact, c.anchor_suffix, c.anchor_start, c.anchor_end,
-    (SELECT jsonb_build_array(s.url, s.title, s.publisher, s.author, s.published_at, s.content_sha256)
-       FROM sources s WHERE s.id = c.source_id))::text, 'UTF8')), 'hex');
+    attest_source_snapshot(c.source_id))::text, 'UTF8')), 'hex');
 
 -- What a verdict on a quote covers: its words, speaker, kind, anchor and relay, and its source's
 -- snapshot.
@@ -33,8 +38,7 @@ LANGUAGE sql STABLE PARALLEL SAFE
 RETURN encode(sha256(convert_to(jsonb_build_array(
     q.text, q.speaker_id, q.kind, q.relayed_by,
     q.anchor_prefix, q.anchor_exact, q.anchor_suffix, q.anchor_start, q.anchor_end,
-    (SELECT jsonb_build_array(s.url, s.title, s.publisher, s.author, s.published_at, s.content_sha256)
-       FROM sources s WHERE s.id = q.source_id))::text, 'UTF8')), 'hex');
+    attest_source_snapshot(q.source_id))::text, 'UTF8')), 'hex');
 
 -- The covered fields an update changed, by name.
 CREATE FUNCTION attest_claim_covered_changes(o claims, n claims) RETURNS text[]
