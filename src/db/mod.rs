@@ -9,6 +9,7 @@ pub mod claim;
 pub mod fact_check;
 pub mod local;
 pub mod quote;
+pub mod recheck;
 pub mod references;
 pub mod refresh_token;
 pub mod review;

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::{Page, PageRequest};
 use crate::db::schema::{review_evidence, reviews};
+use crate::domain::audit::Entity;
 use crate::domain::claim::TimeReference;
 use crate::domain::kinds::ReviewStatus;
 use crate::domain::review::{EvidenceTarget, Rating, ReviewDraft};
@@ -19,6 +20,30 @@ use crate::domain::review::{EvidenceTarget, Rating, ReviewDraft};
 pub enum Item {
     Quote(Uuid),
     Claim(Uuid),
+}
+
+impl Item {
+    pub fn id(self) -> Uuid {
+        match self {
+            Self::Quote(id) | Self::Claim(id) => id,
+        }
+    }
+
+    /// The item as a row's pair of columns: `(quote_id, claim_id)`, one of them set.
+    pub fn columns(self) -> (Option<Uuid>, Option<Uuid>) {
+        match self {
+            Self::Quote(id) => (Some(id), None),
+            Self::Claim(id) => (None, Some(id)),
+        }
+    }
+
+    /// What the audit trail calls it.
+    pub fn entity(self) -> Entity {
+        match self {
+            Self::Quote(_) => Entity::Quote,
+            Self::Claim(_) => Entity::Claim,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
@@ -161,10 +186,7 @@ pub async fn record(
     else {
         return Ok(None);
     };
-    let (quote_id, claim_id) = match item {
-        Item::Quote(id) => (Some(id), None),
-        Item::Claim(id) => (None, Some(id)),
-    };
+    let (quote_id, claim_id) = item.columns();
     let review_id = Uuid::now_v7();
     let rating_value = rating.as_ref().map(|r| r.value);
     let rating_worst = rating.as_ref().map(|r| r.worst);

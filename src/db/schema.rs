@@ -9,6 +9,21 @@ pub mod sql_types {
 }
 
 diesel::table! {
+    anchor_rechecks (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        source_id -> Uuid,
+        record_source_id -> Uuid,
+        quote_id -> Nullable<Uuid>,
+        claim_id -> Nullable<Uuid>,
+        outcome -> Text,
+        result -> Jsonb,
+        made_stale -> Bool,
+        checked_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     use diesel::sql_types::*;
     use super::sql_types::UserRole;
 
@@ -312,6 +327,7 @@ diesel::joinable!(sources -> users (created_by));
 diesel::joinable!(speakers -> users (created_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    anchor_rechecks,
     api_keys,
     audit_events,
     claims,

@@ -71,6 +71,12 @@ pub enum Action {
         before: Value,
         after: Value,
     },
+    /// A verdict became stale without an edit of the item: its words changed in its source's
+    /// new version. The item's version and stale reasons before and after, and the cause.
+    MarkStale {
+        before: Value,
+        after: Value,
+    },
 }
 
 /// Which cluster a quote belongs to, at a version.
@@ -98,6 +104,7 @@ impl Action {
             Self::UnlinkVariant { .. } => "unlink_variant",
             Self::ChangePassword { .. } => "change_password",
             Self::Revoke { .. } => "revoke",
+            Self::MarkStale { .. } => "mark_stale",
         }
     }
 
@@ -108,7 +115,8 @@ impl Action {
             Self::Delete { before } => (Some(before), None),
             Self::Update { before, after }
             | Self::Review { before, after }
-            | Self::Revoke { before, after } => (Some(before), Some(after)),
+            | Self::Revoke { before, after }
+            | Self::MarkStale { before, after } => (Some(before), Some(after)),
             Self::LinkVariant { before, after } | Self::UnlinkVariant { before, after } => {
                 (Some(before.to_json()), Some(after.to_json()))
             }

@@ -12,6 +12,7 @@ mod field_error;
 pub mod kinds;
 mod principal;
 pub mod quote;
+pub mod reanchor;
 pub mod review;
 pub mod source;
 pub mod speaker;

@@ -43,12 +43,11 @@ pub async fn history(
     item: Item,
     page: PageRequest<i64>,
 ) -> ServiceResult<Page<StoredEvent>> {
-    let (entity, id) = match item {
-        Item::Quote(id) => (Entity::Quote, id),
-        Item::Claim(id) => (Entity::Claim, id),
+    let filter = AuditFilter {
+        entity_type: Some(item.entity().name().to_owned()),
+        entity_id: Some(item.id()),
+        actor_id: None,
     };
-    let filter =
-        AuditFilter { entity_type: Some(entity.name().to_owned()), entity_id: Some(id), actor_id: None };
     let events = audit::list(conn, &filter, page).await?;
     if events.rows.is_empty() && page.after.is_none() {
         super::reviews::state_of(conn, item).await?;

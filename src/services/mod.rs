@@ -13,6 +13,7 @@ mod error;
 pub mod extraction;
 pub mod provenance;
 pub mod quotes;
+pub mod rechecks;
 pub mod records;
 pub mod reviews;
 pub mod search;

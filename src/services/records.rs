@@ -264,6 +264,15 @@ pub trait Record: Serialize + From<Self::Row> + Send + 'static {
     ) -> impl Future<Output = ServiceResult<()>> + Send {
         std::future::ready(Ok(()))
     }
+    /// Work a create does in its transaction once the rows are stored and audited (a source's
+    /// new version re-checks what was anchored in the version it supersedes).
+    fn created(
+        _conn: &mut Conn,
+        _caller: &Principal,
+        _saved: &mut [Saved<Self>],
+    ) -> impl Future<Output = ServiceResult<()>> + Send {
+        std::future::ready(Ok(()))
+    }
     /// The view as the audit trail keeps it (a large field that never changes may be left out).
     fn audited(view: Value) -> Value {
         view
@@ -295,6 +304,7 @@ pub async fn create<K: Record>(
             saved.push(record);
         }
         audit::append_all(conn, Some(&caller), events).await?;
+        K::created(conn, &caller, &mut saved).await?;
         Ok(saved)
     })
     .await

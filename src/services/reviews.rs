@@ -12,7 +12,7 @@ use super::records::{Saved, to_json, version_to_replace};
 use super::{ServiceError, ServiceResult};
 use crate::db::review::{self, Item, Judgement, QueueEntry, QueueFilter, Review, ReviewEvidence};
 use crate::db::{Page, PageRequest, audit, claim, quote, source};
-use crate::domain::audit::{Action, AuditEvent, Entity};
+use crate::domain::audit::{Action, AuditEvent};
 use crate::domain::consistency;
 use crate::domain::decimal::to_plain_string;
 use crate::domain::kinds::ReviewStatus;
@@ -179,10 +179,7 @@ pub async fn record(
         .ok_or(ServiceError::Stale { current: None })?;
         let after =
             ItemSnapshot { status: review.status, assignee_id: assignee, version: review.item_version };
-        let (entity, id) = match item {
-            Item::Quote(id) => (Entity::Quote, id),
-            Item::Claim(id) => (Entity::Claim, id),
-        };
+        let (entity, id) = (item.entity(), item.id());
         let action = Action::Review {
             before: json!({ "item": before }),
             after: json!({ "item": after, "review": &review, "evidence": &evidence }),

@@ -6,7 +6,8 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::records::{Changed, Checked, Conn, Record, Submission, unchanged};
+use super::rechecks::{self, NewVersion, RecheckSummary};
+use super::records::{Changed, Checked, Conn, Record, Saved, Submission, unchanged};
 use super::{ServiceError, ServiceResult};
 use crate::db::references::{Cited, live_citations};
 use crate::db::source::{self, NewSource, Source, SourceFields};
@@ -40,6 +41,11 @@ impl Record for SourceView {
             }
             checked.push(NewSource { fields, snapshot, supersedes_id: latest.map(|l| l.id) });
         }
+        let mut earlier = Vec::new();
+        for new in checked.iter().filter(|new| new.supersedes_id.is_some()) {
+            earlier.extend(rechecks::earlier_versions(conn, &new.fields.url, None).await?);
+        }
+        rechecks::check_size(conn, &earlier).await?;
         Ok(if label_items { Submission::Batch(checked) } else { Submission::One(checked.remove(0)) })
     }
 
@@ -64,6 +70,26 @@ impl Record for SourceView {
         Ok(fields)
     }
 
+    /// A new version re-checks the quotes and claims anchored in the versions before it, and
+    /// says how they fared.
+    async fn created(conn: &mut Conn, caller: &Principal, saved: &mut [Saved<Self>]) -> ServiceResult<()> {
+        let mut versions = Vec::new();
+        for new in saved.iter() {
+            if let (Some(supersedes_id), Some(text)) = (new.view.supersedes_id, &new.view.content) {
+                let earlier = rechecks::earlier_versions(conn, &new.view.url, Some(new.id)).await?;
+                versions.push(NewVersion { id: new.id, supersedes_id, earlier, text: text.clone() });
+            }
+        }
+        if versions.is_empty() {
+            return Ok(());
+        }
+        let mut summaries = rechecks::recheck_new_versions(conn, caller, versions).await?;
+        for new in saved {
+            new.view.recheck = summaries.remove(&new.id);
+        }
+        Ok(())
+    }
+
     async fn check_delete(conn: &mut Conn, id: Uuid) -> ServiceResult<()> {
         match live_citations(conn, Cited::Source(id)).await? {
             0 => Ok(()),
@@ -74,10 +100,12 @@ impl Record for SourceView {
     }
 
     /// The text can be a megabyte and never changes: the trail names it by its hash
-    /// (`content_sha256`), so that a page of events stays small.
+    /// (`content_sha256`), so that a page of events stays small. A re-check is not the
+    /// source's: it is stored on its own (`GET /sources/{id}/recheck`).
     fn audited(mut view: Value) -> Value {
         if let Some(fields) = view.as_object_mut() {
             fields.remove("content");
+            fields.remove("recheck");
         }
         view
     }
@@ -99,6 +127,10 @@ pub struct SourceView {
     content_sha256: Option<String>,
     /// The earlier snapshot of the same URL that this one supersedes.
     supersedes_id: Option<Uuid>,
+    /// How the quotes and claims anchored in the superseded snapshot fared in this one's
+    /// text: in the answer to the create that stored it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recheck: Option<RecheckSummary>,
     created_by: Option<Uuid>,
     version: i32,
     created_at: DateTime<Utc>,
@@ -121,6 +153,7 @@ impl From<Source> for SourceView {
             content: row.content,
             content_sha256: row.content_sha256,
             supersedes_id: row.supersedes_id,
+            recheck: None,
             created_by: row.created_by,
             version: row.version,
             created_at: row.created_at,

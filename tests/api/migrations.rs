@@ -42,12 +42,23 @@ async fn a_database_from_before_workspaces_moves_into_the_default_workspace() {
     use diesel_async::SimpleAsyncConnection;
     let url = fresh_database().await;
     let mut conn = attest::db::connect(&url).await.unwrap();
-    // Back to the schema before workspaces, with data of that time.
-    let down = include_str!("../../migrations/2026-12-02-100010_workspaces/down.sql");
-    conn.batch_execute(down).await.unwrap();
-    conn.batch_execute("DELETE FROM __diesel_schema_migrations WHERE version = '20261202100010'")
-        .await
-        .unwrap();
+    // Back to the schema before workspaces (every migration since reverted, newest first),
+    // with data of that time.
+    let directory = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
+    let mut since_workspaces: Vec<String> = std::fs::read_dir(directory)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.as_str() >= "2026-12-02-100010")
+        .collect();
+    since_workspaces.sort_unstable_by(|a, b| b.cmp(a));
+    for name in &since_workspaces {
+        let down = std::fs::read_to_string(format!("{directory}/{name}/down.sql")).unwrap();
+        conn.batch_execute(&down).await.unwrap();
+        let version: String = name.split('_').next().unwrap().chars().filter(char::is_ascii_digit).collect();
+        conn.batch_execute(&format!("DELETE FROM __diesel_schema_migrations WHERE version = '{version}'"))
+            .await
+            .unwrap();
+    }
     conn.batch_execute(
         "INSERT INTO users (id, email, display_name, role, password_hash) VALUES
            ('01a00000-0000-7000-8000-000000000001', 'chief@news.example', 'Chief', 'admin', 'x'),
@@ -66,7 +77,7 @@ async fn a_database_from_before_workspaces_moves_into_the_default_workspace() {
     .unwrap();
 
     let applied = attest::db::migrate(&url).await.unwrap();
-    assert_eq!(applied.len(), 1, "{applied:?}");
+    assert_eq!(applied.len(), since_workspaces.len(), "{applied:?}");
     #[derive(diesel::QueryableByName, Debug, PartialEq)]
     struct Moved {
         #[diesel(sql_type = diesel::sql_types::Text)]

@@ -213,3 +213,199 @@ async fn two_versions_of_a_source_diff_by_word() {
     problem(app.get(&format!("/sources/{unknown}/diff?against={}", id(&v1))).await, StatusCode::NOT_FOUND)
         .await;
 }
+
+/// A reviewer's verdict on a quote or claim (`collection` is `quotes` or `claims`).
+async fn verified(app: &TestApp, collection: &str, record: &Value) -> Value {
+    let path = format!("/{collection}/{}", id(record));
+    let current = json(app.get(&path).await, StatusCode::OK).await;
+    let review = app
+        .request_as(Some(&app.reviewer.token), Method::POST, &format!("{path}/reviews"))
+        .header("if-match", etag(&current))
+        .json(&json!({"status": "verified", "rating": {"value": 5}, "rationale": "On the record."}))
+        .send()
+        .await
+        .unwrap();
+    json(review, StatusCode::CREATED).await;
+    json(app.get(&path).await, StatusCode::OK).await
+}
+
+/// A new version of a source re-checks every record anchored in the versions before it, each
+/// in its class: a removed sentence is gone, a moved paragraph moved (same words, new
+/// offsets), one changed word changed (with its diff), words left in place in a rewritten
+/// article unchanged, and of two occurrences the context picks the right one. Verdicts on
+/// words that changed or went are stale, with the re-check as the reason and in history; the
+/// rest hold. The result comes with the new version and at `GET /sources/{id}/recheck`.
+#[tokio::test]
+async fn a_new_version_rechecks_every_anchored_record_in_its_class() {
+    let app = TestApp::spawn().await;
+    let url = "https://wire.example/rechecked-story";
+    let v1_text = "Officials said 12,000 homes lost power. \
+                   «We will not sign this deal,» the envoy said. \
+                   The minister said: we will not resign. \
+                   «Nothing is agreed until everything is agreed,» said the negotiator. \
+                   A spokesman added: «Prices will fall next year.»";
+    let v1 = app.create("/sources", json!({"url": url, "kind": "article", "content": v1_text})).await;
+    let speaker = app.speaker("The envoy").await;
+    let signed = quote(&app, &v1, &speaker, "We will not sign this deal", None).await;
+    let resign = quote(&app, &v1, &speaker, "we will not resign", None).await;
+    let agreed = quote(&app, &v1, &speaker, "Nothing is agreed until everything is agreed", None).await;
+    let prices = quote(&app, &v1, &speaker, "Prices will fall next year", None).await;
+    let homes = app
+        .create(
+            "/claims",
+            json!({"source_id": id(&v1), "statement": "Officials said 12,000 homes lost power.",
+                   "metric": "homes without power", "qualifier": "exact", "value": "12000", "unit": "homes",
+                   "anchor": {"exact": "12,000 homes lost power"}}),
+        )
+        .await;
+    let signed = verified(&app, "quotes", &signed).await;
+    let agreed = verified(&app, "quotes", &agreed).await;
+    let prices = verified(&app, "quotes", &prices).await;
+    let homes = verified(&app, "claims", &homes).await;
+    assert_eq!(app.get(&format!("/quotes/{}/claimreview", id(&signed))).await.status(), StatusCode::OK);
+
+    // The opening is kept word for word; the envoy's sentence is cut; an aide now says the
+    // minister's words first; two paragraphs swap; one word changes.
+    let v2_text = "Officials said 12,000 homes lost power. \
+                   The aide said: we will not resign, and left. \
+                   «Nothing is agreed until everything is agreed,» said the negotiator. \
+                   The minister said: we will not resign. \
+                   A spokesman added: «Prices will rise next year.» Talks resume in June.";
+    let v2 = app.create("/sources", json!({"url": url, "kind": "article", "content": v2_text})).await;
+    assert_eq!(v2["supersedes_id"], v1["id"]);
+    let summary = &v2["recheck"];
+    assert_eq!(
+        summary["counts"],
+        json!({"unchanged": 1, "moved": 2, "changed": 1, "gone": 1, "ambiguous": 0}),
+        "{summary}"
+    );
+    assert_eq!((&summary["made_stale"], &summary["supersedes_id"]), (&json!(2), &v1["id"]));
+    assert!(summary["checked_at"].is_string());
+
+    let recheck_path = format!("/sources/{}/recheck", id(&v2));
+    let full = json(app.get(&recheck_path).await, StatusCode::OK).await;
+    assert_eq!((&full["counts"], &full["made_stale"]), (&summary["counts"], &json!(2)));
+    let items = full["items"].as_array().unwrap();
+    assert_eq!(items.len(), 5);
+    let of = |record: &Value| {
+        items
+            .iter()
+            .find(|item| item["quote_id"] == record["id"] || item["claim_id"] == record["id"])
+            .unwrap_or_else(|| panic!("no re-check of {record}"))
+            .clone()
+    };
+    let at = |text: &str, anchor: &Value| -> String {
+        let (start, end) =
+            (anchor["start"].as_u64().unwrap() as usize, anchor["end"].as_u64().unwrap() as usize);
+        text.chars().skip(start).take(end - start).collect()
+    };
+
+    let gone = of(&signed);
+    assert_eq!((&gone["outcome"], &gone["made_stale"]), (&json!("gone"), &json!(true)), "{gone}");
+    assert!(gone["best_similarity"].as_f64().unwrap() < 0.75);
+    assert_eq!(gone["record_source_id"], v1["id"]);
+
+    let kept = of(&homes);
+    assert_eq!((&kept["outcome"], &kept["made_stale"]), (&json!("unchanged"), &json!(false)), "{kept}");
+    assert_eq!(kept["anchor"]["start"], homes["anchor"]["start"]);
+    assert_eq!(at(v2_text, &kept["anchor"]), "12,000 homes lost power");
+
+    let moved = of(&agreed);
+    assert_eq!((&moved["outcome"], &moved["made_stale"]), (&json!("moved"), &json!(false)), "{moved}");
+    assert_ne!(moved["anchor"]["start"], agreed["anchor"]["start"]);
+    assert_eq!(at(v2_text, &moved["anchor"]), "Nothing is agreed until everything is agreed");
+
+    // Twice in the new text: the minister's context wins over the aide's nearer copy.
+    let twice = of(&resign);
+    assert_eq!(twice["outcome"], "moved", "{twice}");
+    let start = twice["anchor"]["start"].as_u64().unwrap() as usize;
+    let before: String = v2_text.chars().take(start).collect();
+    assert!(before.ends_with("The minister said: "), "took the wrong occurrence: {twice}");
+    assert_eq!(twice["made_stale"], false, "no verdict on it to make stale");
+
+    let changed = of(&prices);
+    assert_eq!((&changed["outcome"], &changed["made_stale"]), (&json!("changed"), &json!(true)), "{changed}");
+    assert_eq!(at(v2_text, &changed["anchor"]), "Prices will rise next year");
+    let ops: Vec<(&str, &str)> = changed["diff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["op"].as_str().unwrap(), c["text"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        ops,
+        [("equal", "Prices will "), ("delete", "fall"), ("insert", "rise"), ("equal", " next year")]
+    );
+
+    // Words that changed or went: the verdicts are stale, said why, withdrawn, and in history.
+    for (record, collection) in
+        [(&signed, "quotes"), (&prices, "quotes"), (&agreed, "quotes"), (&homes, "claims")]
+    {
+        let now = json(app.get(&format!("/{collection}/{}", id(record))).await, StatusCode::OK).await;
+        let stale = record == &signed || record == &prices;
+        assert_eq!(now["verdict_stale"], stale, "{now}");
+        assert_eq!(now["status"], "verified");
+        if stale {
+            assert_eq!(now["stale_reasons"], json!(["source_text"]));
+            assert_eq!(now["version"].as_i64(), record["version"].as_i64().map(|v| v + 1));
+            problem(app.get(&format!("/quotes/{}/claimreview", id(record))).await, StatusCode::CONFLICT)
+                .await;
+            let history =
+                json(app.get(&format!("/quotes/{}/history", id(record))).await, StatusCode::OK).await;
+            let last = history["items"].as_array().unwrap().last().unwrap().clone();
+            assert_eq!(last["action"], "mark_stale", "{last}");
+            assert_eq!(last["after"]["cause"]["recheck_source_id"], v2["id"]);
+            assert_eq!(last["after"]["stale_reasons"], json!(["source_text"]));
+        } else {
+            assert_eq!(now["version"], record["version"], "untouched");
+        }
+    }
+    let queue = app
+        .request_as(Some(&app.reviewer.token), Method::GET, "/review-queue?status=stale")
+        .send()
+        .await
+        .unwrap();
+    let queue = json(queue, StatusCode::OK).await;
+    let mut needing: Vec<&str> =
+        queue["items"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
+    needing.sort_unstable();
+    let mut expected = [id(&signed), id(&prices)];
+    expected.sort_unstable();
+    assert_eq!(needing, expected);
+
+    // One outcome at a time, a page at a time.
+    let only_changed = json(app.get(&format!("{recheck_path}?outcome=changed")).await, StatusCode::OK).await;
+    assert_eq!(only_changed["items"].as_array().unwrap().len(), 1);
+    assert_eq!(only_changed["items"][0]["quote_id"], prices["id"]);
+    assert_eq!(only_changed["counts"], summary["counts"], "the summary is the whole re-check's");
+    let first = app.get(&format!("{recheck_path}?limit=3")).await;
+    assert!(first.headers().get("link").is_some());
+    let first = json(first, StatusCode::OK).await;
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let rest = json(app.get(&format!("{recheck_path}?limit=3&cursor={cursor}")).await, StatusCode::OK).await;
+    assert_eq!(first["items"].as_array().unwrap().len() + rest["items"].as_array().unwrap().len(), 5);
+    assert!(rest["next_cursor"].is_null());
+
+    // A third version is checked against every earlier version's records, each by its own
+    // anchor; a verdict already stale for this reason is not marked again.
+    let v3_text = format!("{v2_text} Updated at noon.");
+    let v3 = app.create("/sources", json!({"url": url, "kind": "article", "content": v3_text})).await;
+    assert_eq!(v3["supersedes_id"], v2["id"]);
+    assert_eq!(v3["recheck"]["counts"], summary["counts"], "{}", v3["recheck"]);
+    assert_eq!(v3["recheck"]["made_stale"], 0);
+
+    // The first version superseded nothing; a bad outcome is refused; an unknown source is not found.
+    let none = json(app.get(&format!("/sources/{}/recheck", id(&v1))).await, StatusCode::OK).await;
+    assert_eq!(
+        (&none["supersedes_id"], &none["checked_at"], &none["items"]),
+        (&Value::Null, &Value::Null, &json!([]))
+    );
+    assert!(v1.get("recheck").is_none(), "a first version has no re-check: {v1}");
+    problem(app.get(&format!("{recheck_path}?outcome=lost")).await, StatusCode::BAD_REQUEST).await;
+    problem(app.get(&format!("/sources/{}/recheck", uuid::Uuid::now_v7())).await, StatusCode::NOT_FOUND)
+        .await;
+
+    // A verdict recorded again makes the record current.
+    let reaffirmed = verified(&app, "quotes", &signed).await;
+    assert_eq!((&reaffirmed["verdict_stale"], &reaffirmed["stale_reasons"]), (&json!(false), &json!([])));
+}

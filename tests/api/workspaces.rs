@@ -77,6 +77,13 @@ async fn seed_default(app: &TestApp) -> Seeded {
         .await
         .unwrap();
     json(verified, StatusCode::CREATED).await;
+    // A new version of the source, which re-checks the quote.
+    app.create(
+        "/sources",
+        json!({"url": source["url"], "kind": "article",
+               "content": "«We will not sign,» the delegate said. Talks resume on Monday."}),
+    )
+    .await;
     let key = app
         .request_as(Some(&app.admin.token), Method::POST, "/api-keys")
         .json(&json!({"name": "wire ingest", "user_id": app.submitter.id, "role": "submitter"}))
@@ -646,9 +653,13 @@ async fn raw_sql_as_the_servers_role_sees_no_workspace_unless_one_is_set_and_the
         in_workspace(app.request_as(Some(token), Method::POST, path), "north").json(&body).send()
     };
     let source = json(
-        post(submitter, "/sources", json!({"url": "https://north.example/3", "kind": "article"}))
-            .await
-            .unwrap(),
+        post(
+            submitter,
+            "/sources",
+            json!({"url": "https://north.example/3", "kind": "article", "content": "No. Never."}),
+        )
+        .await
+        .unwrap(),
         StatusCode::CREATED,
     )
     .await;
@@ -682,6 +693,18 @@ async fn raw_sql_as_the_servers_role_sees_no_workspace_unless_one_is_set_and_the
         .await
         .unwrap();
     json(review, StatusCode::CREATED).await;
+    let refetched = json(
+        post(
+            submitter,
+            "/sources",
+            json!({"url": "https://north.example/3", "kind": "article", "content": "Never. No."}),
+        )
+        .await
+        .unwrap(),
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(refetched["recheck"]["counts"]["moved"], 1, "{refetched}");
     json(
         post(
             admin,
@@ -713,6 +736,7 @@ async fn raw_sql_as_the_servers_role_sees_no_workspace_unless_one_is_set_and_the
     assert_eq!(
         owned,
         [
+            "anchor_rechecks",
             "api_keys",
             "audit_events",
             "claims",

@@ -607,3 +607,102 @@ async fn diffs_of_the_longest_sources_are_bounded() {
         assert_eq!(&side("delete"), *to_text, "and the newer one");
     }
 }
+
+/// A new version of the longest source, superseding one that holds the most anchored
+/// records one request re-checks, each of them a costly case (words of a small vocabulary,
+/// so that every window of the new text looks promising and the exact words are found
+/// nowhere; or a refrain past the occurrence cap), answers whole within a bound while the
+/// server keeps answering, and marks every verdict stale. One record more is refused before
+/// anything is stored.
+#[tokio::test]
+async fn rechecking_the_most_anchored_records_in_the_longest_text_is_bounded() {
+    use attest::services::rechecks::MAX_RECHECKED_RECORDS;
+    let app = Hostile::start().await;
+    let mut rng = Rng::new("recheck");
+    let vocabulary: Vec<String> = (0..12).map(|_| rng.words(1)).collect();
+    let sentence = |rng: &mut Rng, words: usize| -> String {
+        (0..words).map(|_| rng.pick(&vocabulary).as_str()).collect::<Vec<_>>().join(" ")
+    };
+    let longest =
+        |text: String| -> String { text.chars().take(attest::domain::text::MAX_CONTENT_CHARS).collect() };
+    let refrain = "no more war";
+    let url = "https://wire.example/long-recheck";
+    let old_text = longest(sentence(&mut rng, 200_000));
+    let v1 = app.create("/sources", json!({"url": url, "kind": "article", "content": old_text})).await;
+    let speaker = app.speaker("The envoy").await;
+
+    let records = usize::try_from(MAX_RECHECKED_RECORDS).unwrap();
+    let refrains = records / 4;
+    let values: Vec<String> = (0..records)
+        .map(|i| {
+            let words = rng.between(6..40);
+            let exact = if i < refrains { refrain.to_owned() } else { sentence(&mut rng, words) };
+            let start = rng.between(0..900_000);
+            format!(
+                "(gen_random_uuid(), '{}', '{}', '{exact}', 'direct', 'verified', 'x ', '{exact}', ' y', {start}, {})",
+                id(&v1),
+                id(&speaker),
+                start + exact.chars().count()
+            )
+        })
+        .collect();
+    let inserted = app
+        .execute(&format!(
+            "INSERT INTO quotes (id, source_id, speaker_id, text, kind, status, anchor_prefix, anchor_exact,
+                                 anchor_suffix, anchor_start, anchor_end) VALUES {}",
+            values.join(", ")
+        ))
+        .await;
+    assert_eq!(inserted, records);
+
+    // The refrain first, so that cutting the text to the longest keeps every occurrence.
+    let mut new_text = format!("{refrain}, ").repeat(attest::domain::reanchor::MAX_OCCURRENCES + 1);
+    new_text.push_str(&sentence(&mut rng, 150_000));
+    let new_text = longest(new_text);
+    let started = std::time::Instant::now();
+    let answer = app
+        .under_watch(app.send(
+            &app.submitter.token,
+            Method::POST,
+            "/sources",
+            Some(json!({"url": url, "kind": "article", "content": new_text})),
+        ))
+        .await;
+    let elapsed = started.elapsed();
+    let v2 = body(answer, StatusCode::CREATED).await;
+    println!("re-checked {records} records in a text of {} chars in {elapsed:?}", new_text.chars().count());
+    assert!(elapsed < Duration::from_secs(30), "the re-check took {elapsed:?}");
+    let counts = &v2["recheck"]["counts"];
+    assert_eq!(counts["ambiguous"], refrains, "{counts}");
+    let classified: u64 = ["unchanged", "moved", "changed", "gone", "ambiguous"]
+        .iter()
+        .map(|outcome| counts[outcome].as_u64().unwrap())
+        .sum();
+    assert_eq!(classified, records as u64, "{counts}");
+    let stale = v2["recheck"]["made_stale"].as_u64().unwrap();
+    let words_kept = counts["unchanged"].as_u64().unwrap() + counts["moved"].as_u64().unwrap();
+    assert_eq!(stale + words_kept, records as u64, "every verdict on changed or lost words is stale");
+    assert_eq!(app.count("anchor_rechecks", &format!("source_id = '{}'", id(&v2))).await, records as i64);
+
+    // One anchored record more than a request re-checks: refused, and nothing stored.
+    app.execute(&format!(
+        "INSERT INTO quotes (id, source_id, speaker_id, text, kind, anchor_prefix, anchor_exact, anchor_suffix,
+                             anchor_start, anchor_end)
+         VALUES (gen_random_uuid(), '{}', '{}', 'one more', 'direct', '', 'one more', '', 0, 8)",
+        id(&v2),
+        id(&speaker)
+    ))
+    .await;
+    let sources_before = app.count("sources", "true").await;
+    let refused = app
+        .send(
+            &app.submitter.token,
+            Method::POST,
+            "/sources",
+            Some(json!({"url": url, "kind": "article", "content": "A short third version."})),
+        )
+        .await;
+    let refused = problem(refused, &[StatusCode::UNPROCESSABLE_ENTITY]).await;
+    assert_eq!(refused["errors"][0]["pointer"], "/content", "{refused}");
+    assert_eq!(app.count("sources", "true").await, sources_before);
+}

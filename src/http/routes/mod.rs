@@ -131,6 +131,9 @@ fn provenance_routes() -> Vec<Endpoint> {
             web::route().to(provenance::source_versions)
         }),
         endpoint(M::GET, "/sources/{id}/diff", Access::Read, || web::route().to(provenance::source_diff)),
+        endpoint(M::GET, "/sources/{id}/recheck", Access::Read, || {
+            web::route().to(provenance::source_recheck)
+        }),
         endpoint(M::GET, "/quotes/{id}/similar", Access::Read, || web::route().to(provenance::similar)),
         endpoint(M::GET, "/quotes/{id}/provenance", Access::Read, || web::route().to(provenance::provenance)),
         endpoint(M::POST, "/quotes/{id}/variant-of", reviewer, || web::route().to(provenance::link_variant)),

@@ -1,17 +1,19 @@
 //! Provenance: where a quote first appeared, who relayed it, how its wording drifted, and
 //! which snapshots of a source exist.
 
-use actix_web::web;
-use serde::Deserialize;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::domain::reanchor::Outcome;
 use crate::http::error::ApiError;
-use crate::http::extractors::{IfMatch, JsonBody};
+use crate::http::extractors::{IfMatch, JsonBody, Paged};
 use crate::http::middleware::access::Caller;
-use crate::http::responders::Tagged;
+use crate::http::responders::{Listed, Tagged, page_response};
 use crate::http::state::Scope;
 use crate::services::provenance::{self, LookalikeView, Provenance, SourceDiff, SourceVersion};
 use crate::services::quotes::QuoteView;
+use crate::services::rechecks::{self, RecheckSummary, RecheckView};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -84,4 +86,35 @@ pub async fn source_diff(
 ) -> Result<web::Json<SourceDiff>, ApiError> {
     let (id, against) = (*id, query.against);
     Ok(web::Json(scope.read(async |conn| provenance::source_diff(conn, id, against).await).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecheckQuery {
+    /// Only the records of this outcome.
+    outcome: Option<Outcome>,
+}
+
+/// A version's re-check: its summary, and a page of its records.
+#[derive(Serialize)]
+struct RecheckBody {
+    #[serde(flatten)]
+    summary: RecheckSummary,
+    #[serde(flatten)]
+    records: Listed<RecheckView>,
+}
+
+/// How the quotes and claims anchored in the version this one superseded fared in its text.
+pub async fn source_recheck(
+    req: HttpRequest,
+    scope: Scope,
+    id: web::Path<Uuid>,
+    query: Paged<RecheckQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, page) = (*id, query.page()?);
+    let outcome = query.filter.outcome;
+    let found = scope.read(async |conn| rechecks::get(conn, id, outcome, page).await).await?;
+    let records = Listed::from_page(found.page, |view| view, RecheckView::id);
+    let next_cursor = records.next_cursor.clone();
+    Ok(page_response(&req, next_cursor.as_deref(), &RecheckBody { summary: found.summary, records }))
 }
