@@ -18,6 +18,7 @@ pub mod search;
 pub mod session;
 pub mod source;
 pub mod speaker;
+pub mod stale;
 mod table;
 pub mod user;
 pub mod workspace;

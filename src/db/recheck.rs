@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Integer, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 use uuid::Uuid;
@@ -12,9 +12,6 @@ use super::review::Item;
 use super::{Page, PageRequest};
 use crate::db::schema::anchor_rechecks;
 use crate::domain::anchor::Anchor;
-
-/// The reason a verdict is stale when a re-check found its words changed or gone.
-pub const SOURCE_TEXT_REASON: &str = "source_text";
 
 /// A live quote or claim anchored in one of the earlier versions.
 pub struct Anchored {
@@ -91,48 +88,6 @@ pub async fn count_anchored(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> Query
     .get_result(conn)
     .await?;
     Ok(counted.count)
-}
-
-/// A verdict a re-check made stale: the item's version and stale reasons before and after.
-#[derive(QueryableByName)]
-pub struct MadeStale {
-    #[diesel(sql_type = SqlUuid)]
-    pub id: Uuid,
-    #[diesel(sql_type = Integer)]
-    pub version: i32,
-    #[diesel(sql_type = Nullable<Array<Text>>)]
-    pub reasons_before: Option<Vec<String>>,
-    #[diesel(sql_type = Array<Text>)]
-    pub reasons_after: Vec<String>,
-    #[diesel(sql_type = Timestamptz)]
-    pub stale_since: DateTime<Utc>,
-}
-
-/// Marks the verdicts on the quotes or claims `ids` stale because their words changed in the
-/// source's new text (each a new version). Items without a verdict, and verdicts already
-/// stale for this reason, are left as they are.
-pub async fn mark_stale(
-    conn: &mut AsyncPgConnection,
-    table: &'static str,
-    ids: &[Uuid],
-) -> QueryResult<Vec<MadeStale>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    diesel::sql_query(format!(
-        "UPDATE {table} AS item
-            SET stale_reasons = attest_add_reasons(item.stale_reasons, ARRAY[$2]),
-                stale_since = coalesce(item.stale_since, now()), version = item.version + 1, updated_at = now()
-           FROM (SELECT id, stale_reasons FROM {table} WHERE id = ANY($1) FOR UPDATE) AS before
-          WHERE item.id = before.id AND attest_is_verdict(item.status) AND item.deleted_at IS NULL
-            AND NOT coalesce($2 = ANY(item.stale_reasons), false)
-      RETURNING item.id, item.version, before.stale_reasons AS reasons_before,
-                item.stale_reasons AS reasons_after, item.stale_since"
-    ))
-    .bind::<Array<SqlUuid>, _>(ids)
-    .bind::<Text, _>(SOURCE_TEXT_REASON)
-    .load(conn)
-    .await
 }
 
 /// One record's re-check, as stored.

@@ -14,8 +14,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{ServiceError, ServiceResult, cpu};
-use crate::db::recheck::{self, Anchored, MadeStale, SOURCE_TEXT_REASON};
+use crate::db::recheck::{self, Anchored};
 use crate::db::review::Item;
+use crate::db::stale::{self, MadeStale, SOURCE_TEXT_REASON};
 use crate::db::{Page, PageRequest, audit, source};
 use crate::domain::Principal;
 use crate::domain::audit::{Action, AuditEvent, Entity};
@@ -129,15 +130,15 @@ pub async fn recheck_new_versions(
         .map(|c| c.item)
         .partition(|item| matches!(item, Item::Quote(_)));
     let ids = |items: Vec<Item>| -> Vec<Uuid> { items.into_iter().map(Item::id).collect() };
-    let quotes = recheck::mark_stale(conn, "quotes", &ids(stale_quotes)).await?;
-    let claims = recheck::mark_stale(conn, "claims", &ids(stale_claims)).await?;
+    let quotes = stale::mark_words_changed(conn, "quotes", &ids(stale_quotes)).await?;
+    let claims = stale::mark_words_changed(conn, "claims", &ids(stale_claims)).await?;
 
     let rechecked_in: HashMap<Uuid, Uuid> = checked.iter().map(|c| (c.item.id(), c.source_id)).collect();
-    let events: Vec<AuditEvent> = [(Entity::Quote, &quotes), (Entity::Claim, &claims)]
-        .into_iter()
-        .flat_map(|(entity, made)| made.iter().map(move |stale| (entity, stale)))
-        .map(|(entity, stale)| AuditEvent::new(entity, stale.id, staleness(stale, rechecked_in[&stale.id])))
-        .collect();
+    let events = stale_events(
+        &quotes,
+        &claims,
+        |stale| json!({ "reason": SOURCE_TEXT_REASON, "recheck_source_id": rechecked_in[&stale.id] }),
+    );
     let made_stale: HashSet<Uuid> = quotes.iter().chain(&claims).map(|stale| stale.id).collect();
 
     let now = Utc::now();
@@ -193,17 +194,29 @@ fn reanchor_all(versions: &[NewVersion], anchored: &[Anchored]) -> Vec<Checked> 
     checked
 }
 
-/// The audit event's states of a verdict made stale by the re-check of `source_id`.
-fn staleness(stale: &MadeStale, source_id: Uuid) -> Action {
-    Action::MarkStale {
-        before: json!({ "version": stale.version - 1, "stale_reasons": stale.reasons_before }),
-        after: json!({
-            "version": stale.version,
-            "stale_reasons": stale.reasons_after,
-            "stale_since": stale.stale_since,
-            "cause": { "reason": SOURCE_TEXT_REASON, "recheck_source_id": source_id },
-        }),
-    }
+/// The audit events of verdicts on quotes and claims made stale by a change to their source,
+/// `cause` saying which.
+pub fn stale_events(
+    quotes: &[MadeStale],
+    claims: &[MadeStale],
+    cause: impl Fn(&MadeStale) -> Value,
+) -> Vec<AuditEvent> {
+    [(Entity::Quote, quotes), (Entity::Claim, claims)]
+        .into_iter()
+        .flat_map(|(entity, made)| made.iter().map(move |stale| (entity, stale)))
+        .map(|(entity, stale)| {
+            let action = Action::MarkStale {
+                before: json!({ "version": stale.version - 1, "stale_reasons": stale.reasons_before }),
+                after: json!({
+                    "version": stale.version,
+                    "stale_reasons": stale.reasons_after,
+                    "stale_since": stale.stale_since,
+                    "cause": cause(stale),
+                }),
+            };
+            AuditEvent::new(entity, stale.id, action)
+        })
+        .collect()
 }
 
 /// One record's re-check, as the API shows it: which record, the outcome, and what the

@@ -273,6 +273,15 @@ pub trait Record: Serialize + From<Self::Row> + Send + 'static {
     ) -> impl Future<Output = ServiceResult<()>> + Send {
         std::future::ready(Ok(()))
     }
+    /// Work an update does in its transaction once the row is written and audited (a source's
+    /// change audits the verdicts it made stale).
+    fn updated(
+        _conn: &mut Conn,
+        _caller: &Principal,
+        _id: Uuid,
+    ) -> impl Future<Output = ServiceResult<()>> + Send {
+        std::future::ready(Ok(()))
+    }
     /// The view as the audit trail keeps it (a large field that never changes may be left out).
     fn audited(view: Value) -> Value {
         view
@@ -345,6 +354,7 @@ pub async fn update<K: Record>(
         let record = Saved::of(written(K::Row::update(conn, id, version, changes).await?)?, K::from);
         let action = Action::Update { before, after: K::audited(to_json(&record.view)?) };
         audit::append(conn, Some(&caller), AuditEvent::new(K::Row::ENTITY, id, action)).await?;
+        K::updated(conn, &caller, id).await?;
         Ok(record)
     })
     .await

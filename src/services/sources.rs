@@ -3,14 +3,16 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::rechecks::{self, NewVersion, RecheckSummary};
 use super::records::{Changed, Checked, Conn, Record, Saved, Submission, unchanged};
 use super::{ServiceError, ServiceResult};
+use crate::db::audit;
 use crate::db::references::{Cited, live_citations};
 use crate::db::source::{self, NewSource, Source, SourceFields};
+use crate::db::stale::{self, SOURCE_REASON};
 use crate::domain::Principal;
 use crate::domain::kinds::{Role, SourceKind};
 use crate::domain::source::{SourceDraft, SourceInput};
@@ -87,6 +89,17 @@ impl Record for SourceView {
         for new in saved {
             new.view.recheck = summaries.remove(&new.id);
         }
+        Ok(())
+    }
+
+    /// What ClaimReview shows of the source changed: the verdicts resting on it went stale
+    /// (the `sources_stale_verdicts` trigger marks them); each gets its audit event.
+    async fn updated(conn: &mut Conn, caller: &Principal, id: Uuid) -> ServiceResult<()> {
+        let quotes = stale::marked_by_source_change(conn, "quotes", id).await?;
+        let claims = stale::marked_by_source_change(conn, "claims", id).await?;
+        let events =
+            rechecks::stale_events(&quotes, &claims, |_| json!({ "reason": SOURCE_REASON, "source_id": id }));
+        audit::append_all(conn, Some(caller), events).await?;
         Ok(())
     }
 

@@ -462,4 +462,28 @@ async fn a_covered_change_after_the_verdict_makes_it_stale() {
     let after_source = current(&app, &claim_id).await;
     assert_eq!(after_source["stale_reasons"], json!(["source"]), "{after_source}");
     problem(app.get(&claimreview).await, StatusCode::CONFLICT).await;
+    // The claim's own history shows the transition, and its cause.
+    let history = json(app.get(&format!("{path}/history")).await, StatusCode::OK).await;
+    let last = history["items"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["action"], "mark_stale", "{last}");
+    assert_eq!(
+        (&last["before"]["stale_reasons"], &last["after"]["stale_reasons"]),
+        (&Value::Null, &json!(["source"]))
+    );
+    assert_eq!(last["after"]["version"], after_source["version"]);
+    assert_eq!(last["after"]["cause"], json!({"reason": "source", "source_id": claim["source_id"]}));
+
+    // A second change of the source leaves an already stale verdict as it is: once per cause.
+    let source = json(app.get(&source_path).await, StatusCode::OK).await;
+    let again = app
+        .request_as(Some(&app.editor.token), Method::PATCH, &source_path)
+        .header("if-match", etag(&source))
+        .json(&json!({"publisher": "A Third Wire"}))
+        .send()
+        .await
+        .unwrap();
+    json(again, StatusCode::OK).await;
+    assert_eq!(current(&app, &claim_id).await["version"], after_source["version"]);
+    let history_again = json(app.get(&format!("{path}/history")).await, StatusCode::OK).await;
+    assert_eq!(history_again["items"].as_array().unwrap().len(), history["items"].as_array().unwrap().len());
 }
