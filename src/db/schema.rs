@@ -276,6 +276,8 @@ diesel::table! {
         created_by -> Nullable<Uuid>,
         workspace_id -> Uuid,
         name_key -> Text,
+        identity_names -> Array<Text>,
+        identity_key -> Text,
     }
 }
 

@@ -1,12 +1,13 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::{Page, PageRequest};
 use crate::db::schema::speakers;
 use crate::domain::kinds::SpeakerKind;
-use crate::domain::speaker::SpeakerDraft;
+use crate::domain::speaker::{NameQuery, SpeakerDraft};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = speakers, check_for_backend(diesel::pg::Pg))]
@@ -52,6 +53,9 @@ impl From<SpeakerDraft> for SpeakerFields {
 pub struct SpeakerFilter {
     /// Case-insensitive prefix of the name.
     pub name: Option<String>,
+    /// Any of the speaker's names (name or alias), without case or accents, exactly or alike
+    /// (`lookup`): the best matches first, in one page.
+    pub q: Option<NameQuery>,
     pub kind: Option<SpeakerKind>,
     pub wikidata_qid: Option<String>,
 }
@@ -88,6 +92,10 @@ pub async fn list(
     page: PageRequest,
 ) -> QueryResult<Page<Speaker>> {
     let mut query = page_query(page);
+    if let Some(q) = &filter.q {
+        // Ranked, not in id order: the best `limit` matches, a page of their own.
+        return Ok(Page { rows: lookup(conn, q.as_str(), filter.kind, page.limit).await?, has_more: false });
+    }
     if let Some(name) = &filter.name {
         let pattern = format!("{}%", name.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
         query = query.filter(speakers::name.ilike(pattern));
@@ -103,19 +111,65 @@ pub async fn list(
 
 super::versioned_queries!(speakers, Speaker, Speaker, SpeakerFields, SpeakerFields, SpeakerFilter);
 
-/// A live speaker with exactly this name (any case) and kind, the oldest if several.
-pub async fn find_by_name(
+/// A live speaker of this kind one of whose names (name or alias) is `name`, folded: the one
+/// so named first, then the oldest.
+pub async fn find_by_identity(
     conn: &mut AsyncPgConnection,
     name: &str,
     kind: SpeakerKind,
 ) -> QueryResult<Option<Speaker>> {
-    speakers::table
-        .filter(speakers::name_key.eq(super::lower(name.to_owned())))
-        .filter(speakers::kind.eq(kind))
-        .filter(speakers::deleted_at.is_null())
-        .order(speakers::id)
-        .select(Speaker::as_select())
-        .first(conn)
-        .await
-        .optional()
+    let found: Option<Found> = diesel::sql_query(
+        "SELECT id FROM speakers
+          WHERE identity_names @> ARRAY[attest_fold($1)] AND kind = $2 AND deleted_at IS NULL
+          ORDER BY name_key = lower($1) DESC, id LIMIT 1",
+    )
+    .bind::<Text, _>(name)
+    .bind::<crate::db::schema::sql_types::SpeakerKind, _>(kind)
+    .get_result(conn)
+    .await
+    .optional()?;
+    match found {
+        Some(found) => {
+            speakers::table.find(found.id).select(Speaker::as_select()).first(conn).await.map(Some)
+        }
+        None => Ok(None),
+    }
+}
+
+#[derive(QueryableByName)]
+struct Found {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
+}
+
+/// Live speakers (of `kind`, if given) any of whose names is like `q`, at most `limit`: those
+/// with a name equal to it once folded first, then those whose names hold words alike (trigram
+/// word similarity of at least pg_trgm's `word_similarity_threshold`, 0.6 by default), the
+/// most alike first.
+pub async fn lookup(
+    conn: &mut AsyncPgConnection,
+    q: &str,
+    kind: Option<SpeakerKind>,
+    limit: i64,
+) -> QueryResult<Vec<Speaker>> {
+    let found: Vec<Found> = diesel::sql_query(
+        "SELECT id FROM (
+             SELECT id, identity_names @> ARRAY[attest_fold($1)] AS exact,
+                    word_similarity(attest_fold($1), identity_key) AS alike
+               FROM speakers
+              WHERE (identity_names @> ARRAY[attest_fold($1)] OR attest_fold($1) <% identity_key)
+                AND ($2::speaker_kind IS NULL OR kind = $2) AND deleted_at IS NULL) AS matched
+          ORDER BY exact DESC, alike DESC, id
+          LIMIT $3",
+    )
+    .bind::<Text, _>(q)
+    .bind::<Nullable<crate::db::schema::sql_types::SpeakerKind>, _>(kind)
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(conn)
+    .await?;
+    let ids: Vec<Uuid> = found.iter().map(|f| f.id).collect();
+    let mut speakers: Vec<Speaker> =
+        speakers::table.filter(speakers::id.eq_any(&ids)).select(Speaker::as_select()).load(conn).await?;
+    speakers.sort_by_key(|speaker| ids.iter().position(|&id| id == speaker.id));
+    Ok(speakers)
 }

@@ -87,3 +87,29 @@ mod tests {
         }
     }
 }
+
+/// What a speaker lookup (`GET /speakers?q=`) looks for: some text, no longer than a name.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "String")]
+pub struct NameQuery(String);
+
+impl TryFrom<String> for NameQuery {
+    type Error = String;
+
+    fn try_from(query: String) -> Result<Self, String> {
+        let length = query.chars().count();
+        if query.trim().is_empty() {
+            Err("q must hold a name to look for".into())
+        } else if length > super::text::MAX_NAME_CHARS {
+            Err(format!("q must be at most {} characters (got {length})", super::text::MAX_NAME_CHARS))
+        } else {
+            Ok(Self(query))
+        }
+    }
+}
+
+impl NameQuery {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}

@@ -139,8 +139,8 @@ pub struct Accepted {
     claims: Vec<ClaimView>,
 }
 
-/// The speaker to attribute to: the one named by id, else a live one of that name and kind,
-/// else a new one.
+/// The speaker to attribute to: the one named by id, else a live one of that kind with that
+/// name or alias (without case or accents), else a new one.
 async fn speaker_for(
     conn: &mut AsyncPgConnection,
     caller: Principal,
@@ -153,7 +153,7 @@ async fn speaker_for(
     let (Some(name), Some(kind)) = (&choice.name, choice.kind) else {
         return Err(ServiceError::validation(pointer, "give the speaker's id, or its name and kind"));
     };
-    if let Some(found) = speaker::find_by_name(conn, name, kind).await? {
+    if let Some(found) = speaker::find_by_identity(conn, name, kind).await? {
         return Ok(found.id);
     }
     let input = SpeakerInput {

@@ -1,4 +1,4 @@
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::helpers::{TestApp, etag, id, json, pointer, problem};
@@ -85,4 +85,57 @@ async fn writes_need_the_current_etag() {
     let deleted = app.delete(&path, "\"2\"").await;
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
     problem(app.patch(&path, "\"3\"", &json!({})).await, StatusCode::NOT_FOUND).await;
+}
+
+/// The names of the speakers a lookup found, best first.
+async fn looked_up(app: &TestApp, query: &str) -> Vec<String> {
+    let found = json(app.get(&format!("/speakers?{query}")).await, StatusCode::OK).await;
+    assert!(found["next_cursor"].is_null(), "a lookup is one page: {found}");
+    found["items"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap().to_owned()).collect()
+}
+
+/// A speaker is found by any of its names, without case, accents or spacing, exactly or by
+/// alike words; an exact name or alias ranks first. Accepting extraction candidates resolves a
+/// named speaker through its aliases the same way instead of creating a second one.
+#[tokio::test]
+async fn speakers_are_found_by_name_or_alias_without_case_or_accents() {
+    let app = TestApp::spawn().await;
+    let envoy = app
+        .create(
+            "/speakers",
+            json!({"name": "Bashar al-Jaafari", "kind": "person", "aliases": ["Bashar Jaafari", "Al-Ja'afari"]}),
+        )
+        .await;
+    app.create("/speakers", json!({"name": "José Martínez", "kind": "person"})).await;
+    app.create("/speakers", json!({"name": "Joseph Martin", "kind": "person"})).await;
+    app.create("/speakers", json!({"name": "Martínez & Sons", "kind": "organisation"})).await;
+    app.create("/speakers", json!({"name": "a Western diplomat", "kind": "anonymous"})).await;
+
+    assert_eq!(looked_up(&app, "q=Jaafari").await, ["Bashar al-Jaafari"]);
+    assert_eq!(looked_up(&app, "q=BASHAR%20JAAFARI").await, ["Bashar al-Jaafari"], "an alias, any case");
+    assert_eq!(looked_up(&app, "q=bashar%20al%20jaafari").await, ["Bashar al-Jaafari"], "dashes are spaces");
+    let jose = looked_up(&app, "q=jose%20martinez").await;
+    assert_eq!(jose.first().map(String::as_str), Some("José Martínez"), "accents set aside: {jose:?}");
+    assert_eq!(looked_up(&app, "q=martinez&kind=organisation").await, ["Martínez & Sons"]);
+    assert_eq!(looked_up(&app, "q=western%20diplomat").await, ["a Western diplomat"]);
+    assert!(looked_up(&app, "q=Zyxwvut").await.is_empty());
+    // Limits hold; a blank or over-long q is a clear error.
+    assert_eq!(looked_up(&app, "q=mart&limit=1").await.len(), 1);
+    problem(app.get("/speakers?q=%20%20").await, StatusCode::BAD_REQUEST).await;
+    problem(app.get(&format!("/speakers?q={}", "a".repeat(501))).await, StatusCode::BAD_REQUEST).await;
+
+    // An extraction candidate naming a stored alias is attributed to that speaker.
+    let source = app.source("«We reject this draft,» Bashar Jaafari told the council.").await;
+    let accepted = json(
+        app.request(Method::POST, &format!("/sources/{}/candidates/accept", id(&source)))
+            .json(&json!({"quotes": [{"text": "We reject this draft,", "kind": "direct", "start": 1,
+                                      "speaker": {"name": "bashar jaafari", "kind": "person"}}]}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(accepted["quotes"][0]["speaker_id"], envoy["id"]);
+    assert_eq!(app.count("speakers").await, 5, "no second speaker for an alias");
 }
