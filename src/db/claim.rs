@@ -184,3 +184,47 @@ pub async fn list(
 }
 
 super::versioned_queries!(claims, Claim, Claim, ClaimFields, (Uuid, ClaimFields), ClaimFilter);
+
+/// For each new claim that would repeat a live stored one (`attest_claim_same_key`: same
+/// source, claimant, folded statement, figure and anchor start), its place and the stored
+/// one's id.
+pub async fn same_as_stored(
+    conn: &mut AsyncPgConnection,
+    rows: &[(Uuid, ClaimFields)],
+) -> QueryResult<Vec<super::SameAsStored>> {
+    use diesel::sql_types::{Array, Integer, Nullable, Numeric, Text, Uuid as SqlUuid};
+    let sources: Vec<Uuid> = rows.iter().map(|(source, _)| *source).collect();
+    let claimants: Vec<Option<Uuid>> = rows.iter().map(|(_, c)| c.claimant_id).collect();
+    let statements: Vec<&str> = rows.iter().map(|(_, c)| c.statement.as_str()).collect();
+    let metrics: Vec<&str> = rows.iter().map(|(_, c)| c.metric.as_str()).collect();
+    let qualifiers: Vec<ClaimQualifier> = rows.iter().map(|(_, c)| c.qualifier).collect();
+    let values: Vec<Option<BigDecimal>> = rows.iter().map(|(_, c)| c.value.clone()).collect();
+    let lower: Vec<Option<BigDecimal>> = rows.iter().map(|(_, c)| c.lower_bound.clone()).collect();
+    let upper: Vec<Option<BigDecimal>> = rows.iter().map(|(_, c)| c.upper_bound.clone()).collect();
+    let units: Vec<Option<&str>> = rows.iter().map(|(_, c)| c.unit.as_deref()).collect();
+    let starts: Vec<Option<i32>> = rows.iter().map(|(_, c)| c.anchor_start).collect();
+    diesel::sql_query(
+        "SELECT n.item - 1 AS item, c.id
+           FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::claim_qualifier[], $6::numeric[],
+                       $7::numeric[], $8::numeric[], $9::text[], $10::int[])
+                WITH ORDINALITY AS n(source_id, claimant_id, statement, metric, qualifier, value, lower_bound,
+                                     upper_bound, unit, anchor_start, item)
+           JOIN claims c
+             ON c.same_key = attest_claim_same_key(n.source_id, n.claimant_id, n.statement, n.metric, n.qualifier,
+                                                   n.value, n.lower_bound, n.upper_bound, n.unit, n.anchor_start)
+            AND c.deleted_at IS NULL AND c.duplicate_of IS NULL
+          ORDER BY 1",
+    )
+    .bind::<Array<SqlUuid>, _>(sources)
+    .bind::<Array<Nullable<SqlUuid>>, _>(claimants)
+    .bind::<Array<Text>, _>(statements)
+    .bind::<Array<Text>, _>(metrics)
+    .bind::<Array<crate::db::schema::sql_types::ClaimQualifier>, _>(qualifiers)
+    .bind::<Array<Nullable<Numeric>>, _>(values)
+    .bind::<Array<Nullable<Numeric>>, _>(lower)
+    .bind::<Array<Nullable<Numeric>>, _>(upper)
+    .bind::<Array<Nullable<Text>>, _>(units)
+    .bind::<Array<Nullable<Integer>>, _>(starts)
+    .load(conn)
+    .await
+}

@@ -23,7 +23,7 @@ mod table;
 pub mod user;
 pub mod workspace;
 
-pub use table::{Page, PageRequest, Versioned, lower};
+pub use table::{Page, PageRequest, SameAsStored, Versioned, lower};
 pub(crate) use table::{reviewable_filter, reviewable_filters, versioned_queries};
 
 use std::time::Duration;

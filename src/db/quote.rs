@@ -295,3 +295,30 @@ pub async fn repoint_variants(
         .execute(conn)
         .await
 }
+
+/// For each new quote that would repeat a live stored one (`attest_quote_same_key`: same
+/// source, speaker, folded words and anchor start), its place and the stored one's id.
+pub async fn same_as_stored(
+    conn: &mut AsyncPgConnection,
+    rows: &[(Uuid, QuoteFields)],
+) -> QueryResult<Vec<super::SameAsStored>> {
+    use diesel::sql_types::{Array, Integer, Nullable, Text, Uuid as SqlUuid};
+    let sources: Vec<Uuid> = rows.iter().map(|(source, _)| *source).collect();
+    let speakers: Vec<Uuid> = rows.iter().map(|(_, q)| q.speaker_id).collect();
+    let texts: Vec<&str> = rows.iter().map(|(_, q)| q.text.as_str()).collect();
+    let starts: Vec<Option<i32>> = rows.iter().map(|(_, q)| q.anchor_start).collect();
+    diesel::sql_query(
+        "SELECT n.item - 1 AS item, q.id
+           FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[])
+                WITH ORDINALITY AS n(source_id, speaker_id, text, anchor_start, item)
+           JOIN quotes q ON q.same_key = attest_quote_same_key(n.source_id, n.speaker_id, n.text, n.anchor_start)
+                        AND q.deleted_at IS NULL AND q.duplicate_of IS NULL
+          ORDER BY 1",
+    )
+    .bind::<Array<SqlUuid>, _>(sources)
+    .bind::<Array<SqlUuid>, _>(speakers)
+    .bind::<Array<Text>, _>(texts)
+    .bind::<Array<Nullable<Integer>>, _>(starts)
+    .load(conn)
+    .await
+}

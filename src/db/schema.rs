@@ -103,6 +103,8 @@ diesel::table! {
         language_inherited -> Bool,
         stale_reasons -> Nullable<Array<Text>>,
         stale_since -> Nullable<Timestamptz>,
+        same_key -> Text,
+        duplicate_of -> Nullable<Uuid>,
     }
 }
 
@@ -142,6 +144,8 @@ diesel::table! {
         language_inherited -> Bool,
         stale_reasons -> Nullable<Array<Text>>,
         stale_since -> Nullable<Timestamptz>,
+        same_key -> Text,
+        duplicate_of -> Nullable<Uuid>,
     }
 }
 

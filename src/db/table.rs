@@ -17,6 +17,16 @@ diesel::define_sql_function! {
     fn attest_review_status_key(status: crate::domain::kinds::sql::ReviewStatus) -> Text;
 }
 
+/// A new record that would repeat a live stored one: its place among those checked, and the
+/// stored one's id.
+#[derive(Debug, diesel::QueryableByName)]
+pub struct SameAsStored {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub item: i64,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub id: Uuid,
+}
+
 /// Keyset pagination: rows after the key `after` in the list's order (by default, ids: they
 /// are UUIDv7, so creation order). Rows inserted while a client pages appear at the end,
 /// never shifting earlier pages.

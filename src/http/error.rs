@@ -59,6 +59,7 @@ impl ApiError {
                 S::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
                 S::NotFound(_) => (StatusCode::NOT_FOUND, "not-found"),
                 S::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+                S::Duplicate { .. } => (StatusCode::CONFLICT, "duplicate"),
                 S::Stale { .. } => (StatusCode::PRECONDITION_FAILED, "precondition-failed"),
                 S::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-requests"),
                 S::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
@@ -105,6 +106,9 @@ struct Problem<'a> {
     detail: String,
     #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
     errors: &'a [FieldError],
+    /// The stored record a refused duplicate would repeat.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    existing_id: Option<uuid::Uuid>,
 }
 
 pub fn problem_response(
@@ -112,6 +116,7 @@ pub fn problem_response(
     slug: &str,
     detail: String,
     errors: &[FieldError],
+    existing_id: Option<uuid::Uuid>,
 ) -> HttpResponse {
     let problem = Problem {
         kind: format!("urn:attest:problem:{slug}"),
@@ -119,6 +124,7 @@ pub fn problem_response(
         status: status.as_u16(),
         detail,
         errors,
+        existing_id,
     };
     HttpResponse::build(status)
         .content_type(PROBLEM_JSON)
@@ -145,7 +151,11 @@ impl ResponseError for ApiError {
             _ => self.to_string(),
         };
         let (status, slug) = self.kind();
-        let mut response = problem_response(status, slug, detail, errors);
+        let existing = match self {
+            Self::Service(ServiceError::Duplicate { existing, .. }) => Some(*existing),
+            _ => None,
+        };
+        let mut response = problem_response(status, slug, detail, errors, existing);
         if let Some((name, value)) = self.header() {
             response.headers_mut().insert(name, value);
         }
@@ -186,7 +196,7 @@ pub fn problem_for_plain_errors<B: MessageBody + 'static>(
         .filter(|text| !text.is_empty() && status.is_client_error())
         .unwrap_or_else(|| status.canonical_reason().unwrap_or("Error").to_owned());
     let (request, old) = response.into_parts();
-    let mut problem = problem_response(status, "http-error", detail, &[]);
+    let mut problem = problem_response(status, "http-error", detail, &[], None);
     for (name, value) in old.headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
             problem.headers_mut().insert(name.clone(), value.clone());

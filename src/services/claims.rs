@@ -4,8 +4,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::ServiceResult;
 use super::records::{Changed, Checked, Conn, Record, Submission, anchor_all, anchored_change};
-use crate::db::claim::{Claim, ClaimFields};
+use crate::db::SameAsStored;
+use crate::db::claim::{self, Claim, ClaimFields};
 use crate::domain::Principal;
 use crate::domain::anchor::Anchor;
 use crate::domain::claim::{ClaimDraft, ClaimInput};
@@ -25,6 +27,13 @@ impl Record for ClaimView {
             ClaimFields::resolve,
         )
         .await
+    }
+
+    async fn same_as_stored(
+        conn: &mut Conn,
+        rows: &[(Uuid, ClaimFields)],
+    ) -> ServiceResult<Vec<SameAsStored>> {
+        Ok(claim::same_as_stored(conn, rows).await?)
     }
 
     async fn change(conn: &mut Conn, _: &Principal, current: &Claim, input: ClaimInput) -> Changed<Self> {

@@ -25,6 +25,9 @@ pub enum ServiceError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// The record would repeat a stored one, `existing`.
+    #[error("{detail}")]
+    Duplicate { detail: String, existing: uuid::Uuid },
     /// The record is no longer at the version the caller read (`current`, when known).
     #[error("the record has changed since it was read")]
     Stale { current: Option<i32> },
@@ -76,9 +79,11 @@ impl From<DieselError> for ServiceError {
         let constraint = info.constraint_name().unwrap_or_default();
         let message = info.message();
         match kind {
-            DatabaseErrorKind::UniqueViolation => {
-                Self::Conflict(format!("a record with the same key already exists ({constraint})"))
-            }
+            DatabaseErrorKind::UniqueViolation => match constraint.strip_suffix("s_same_record_key") {
+                // Two of a batch, or a change making a record the same as another.
+                Some(record) => Self::Conflict(format!("the same {record} would be stored twice")),
+                None => Self::Conflict(format!("a record with the same key already exists ({constraint})")),
+            },
             DatabaseErrorKind::ForeignKeyViolation => Self::validation(
                 format!("/{}", column_of_constraint(info.table_name().unwrap_or_default(), constraint)),
                 "refers to a record that does not exist",

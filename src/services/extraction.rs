@@ -137,6 +137,15 @@ pub struct Acceptance {
 pub struct Accepted {
     quotes: Vec<QuoteView>,
     claims: Vec<ClaimView>,
+    /// Candidates left out because they are already stored: `item` is the candidate's place
+    /// in `quotes` or `claims` of the acceptance.
+    skipped: Skipped,
+}
+
+#[derive(Serialize)]
+struct Skipped {
+    quotes: Vec<records::Skipped>,
+    claims: Vec<records::Skipped>,
 }
 
 /// The speaker to attribute to: the one named by id, else a live one of that kind with that
@@ -226,29 +235,30 @@ pub async fn accept(
                 language: None,
             });
         }
-        Ok(Accepted {
-            quotes: create_accepted::<QuoteView>(conn, caller, quote_inputs, "/quotes").await?,
-            claims: create_accepted::<ClaimView>(conn, caller, claim_inputs, "/claims").await?,
-        })
+        let (quotes, skipped_quotes) =
+            create_accepted::<QuoteView>(conn, caller, quote_inputs, "/quotes").await?;
+        let (claims, skipped_claims) =
+            create_accepted::<ClaimView>(conn, caller, claim_inputs, "/claims").await?;
+        Ok(Accepted { quotes, claims, skipped: Skipped { quotes: skipped_quotes, claims: skipped_claims } })
     })
     .await
 }
 
-/// Stores the records made from accepted candidates (none: nothing to do); errors point at
-/// them under `pointer`.
+/// Stores the records made from accepted candidates but those already stored (none: nothing
+/// to do); errors point at them under `pointer`.
 async fn create_accepted<K: Record>(
     conn: &mut AsyncPgConnection,
     caller: Principal,
     inputs: Vec<K::Input>,
     pointer: &str,
-) -> ServiceResult<Vec<K>> {
+) -> ServiceResult<(Vec<K>, Vec<records::Skipped>)> {
     if inputs.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
-    let created = records::create::<K>(conn, caller, Submission::Batch(inputs))
+    let (created, skipped) = records::create_new::<K>(conn, caller, inputs)
         .await
         .map_err(|error| repointed(error, "/items", pointer))?;
-    Ok(created.into_iter().map(|saved| saved.view).collect())
+    Ok((created.into_iter().map(|saved| saved.view).collect(), skipped))
 }
 
 /// Errors about the records made from the candidates, pointed at from the acceptance: a

@@ -4,8 +4,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::ServiceResult;
 use super::records::{Changed, Checked, Conn, Record, Submission, anchor_all, anchored_change};
-use crate::db::quote::{Quote, QuoteFields};
+use crate::db::SameAsStored;
+use crate::db::quote::{self, Quote, QuoteFields};
 use crate::domain::Principal;
 use crate::domain::anchor::Anchor;
 use crate::domain::kinds::{QuoteKind, ReviewStatus};
@@ -24,6 +26,13 @@ impl Record for QuoteView {
             QuoteFields::resolve,
         )
         .await
+    }
+
+    async fn same_as_stored(
+        conn: &mut Conn,
+        rows: &[(Uuid, QuoteFields)],
+    ) -> ServiceResult<Vec<SameAsStored>> {
+        Ok(quote::same_as_stored(conn, rows).await?)
     }
 
     async fn change(conn: &mut Conn, _: &Principal, current: &Quote, input: QuoteInput) -> Changed<Self> {

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{ServiceError, ServiceResult, cpu};
 use crate::db::audit;
 use crate::db::references::References;
-use crate::db::{Page, PageRequest, Versioned};
+use crate::db::{Page, PageRequest, SameAsStored, Versioned};
 use crate::domain::audit::{Action, AuditEvent};
 use crate::domain::kinds::Role;
 use crate::domain::{ExpectedVersion, FieldError, Principal};
@@ -53,9 +53,13 @@ impl<T> Submission<T> {
     }
 
     pub fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.as_slice().iter()
+    }
+
+    pub fn as_slice(&self) -> &[T] {
         match self {
-            Self::One(item) => std::slice::from_ref(item).iter(),
-            Self::Batch(items) => items.iter(),
+            Self::One(item) => std::slice::from_ref(item),
+            Self::Batch(items) => items,
         }
     }
 
@@ -253,6 +257,14 @@ pub trait Record: Serialize + From<Self::Row> + Send + 'static {
         current: &Self::Row,
         input: Self::Input,
     ) -> impl Future<Output = Changed<Self>> + Send;
+    /// Which of the checked rows would repeat live stored records (none for records that may
+    /// repeat).
+    fn same_as_stored(
+        _conn: &mut Conn,
+        _rows: &[<Self::Row as Versioned>::New],
+    ) -> impl Future<Output = ServiceResult<Vec<SameAsStored>>> + Send {
+        std::future::ready(Ok(Vec::new()))
+    }
     /// Whether reviewers have started on the record: then only editors change it.
     fn under_review(_row: &Self::Row) -> bool {
         false
@@ -295,15 +307,72 @@ pub type Checked<K> = ServiceResult<Submission<<<K as Record>::Row as Versioned>
 /// What an update writes.
 pub type Changed<K> = ServiceResult<<<K as Record>::Row as Versioned>::Changes>;
 
-/// Stores checked records, one audit event each, in one transaction: all or nothing.
+/// Stores checked records, one audit event each, in one transaction: all or nothing. A record
+/// that would repeat a stored one is refused, naming it.
 pub async fn create<K: Record>(
     conn: &mut AsyncPgConnection,
     caller: Principal,
     inputs: Submission<K::Input>,
 ) -> ServiceResult<Vec<Saved<K>>> {
     let rows = K::check(conn, inputs).await?;
+    if let Some(repeat) = K::same_as_stored(conn, rows.as_slice()).await?.first() {
+        let item = match rows {
+            Submission::One(_) => String::new(),
+            Submission::Batch(_) => format!("item {}: ", repeat.item),
+        };
+        return Err(ServiceError::Duplicate {
+            detail: format!("{item}the same {} is already stored as {}", K::Row::ENTITY.name(), repeat.id),
+            existing: repeat.id,
+        });
+    }
+    store(conn, caller, rows.into_vec()).await
+}
+
+/// A record left out of a create because it would repeat a stored one.
+#[derive(Debug, Serialize)]
+pub struct Skipped {
+    /// Its place among those sent.
+    pub item: usize,
+    pub existing_id: Uuid,
+}
+
+/// Stores the checked records that do not repeat stored ones, as `create` does, and names
+/// those left out.
+pub async fn create_new<K: Record>(
+    conn: &mut AsyncPgConnection,
+    caller: Principal,
+    inputs: Vec<K::Input>,
+) -> ServiceResult<(Vec<Saved<K>>, Vec<Skipped>)> {
+    let rows = K::check(conn, Submission::Batch(inputs)).await?.into_vec();
+    let repeats = K::same_as_stored(conn, &rows).await?;
+    let skipped: Vec<Skipped> = repeats
+        .iter()
+        .map(|repeat| Skipped {
+            item: usize::try_from(repeat.item).unwrap_or(usize::MAX),
+            existing_id: repeat.id,
+        })
+        .collect();
+    let fresh = rows
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !skipped.iter().any(|s| s.item == *i))
+        .map(|(_, row)| row)
+        .collect();
+    Ok((store(conn, caller, fresh).await?, skipped))
+}
+
+/// Inserts checked rows and their audit events in one transaction, then runs the record's
+/// `created` work.
+async fn store<K: Record>(
+    conn: &mut AsyncPgConnection,
+    caller: Principal,
+    rows: Vec<<K::Row as Versioned>::New>,
+) -> ServiceResult<Vec<Saved<K>>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
     conn.transaction(async move |conn| {
-        let rows = K::Row::insert(conn, rows.into_vec(), caller.user_id).await?;
+        let rows = K::Row::insert(conn, rows, caller.user_id).await?;
         let mut saved = Vec::with_capacity(rows.len());
         let mut events = Vec::with_capacity(rows.len());
         for row in rows {

@@ -172,12 +172,12 @@ async fn changes_made_here_are_read_back_at_once() {
 async fn records_a_write_changes_besides_its_own_are_read_back_at_once() {
     let app = TestApp::spawn().await;
     wait_for_listener(&app.database_url).await;
-    let speaker = app.speaker("The envoy").await;
     let source = app.source("«We are ready to talk» he said.").await;
-    let quote = async |text: &str| {
+    // Each round's quotes are its own speaker's: the same quote twice would be refused.
+    let quote = async |speaker: &Value, text: &str| {
         app.create(
             "/quotes",
-            json!({"source_id": id(&source), "speaker_id": id(&speaker), "kind": "direct", "text": text}),
+            json!({"source_id": id(&source), "speaker_id": id(speaker), "kind": "direct", "text": text}),
         )
         .await
     };
@@ -194,8 +194,12 @@ async fn records_a_write_changes_besides_its_own_are_read_back_at_once() {
         json(response, StatusCode::OK).await;
     };
     for round in 0..ROUNDS / 2 {
-        let (root, variant, other_root) =
-            (quote("We are ready to talk").await, quote("We are ready").await, quote("ready to talk").await);
+        let speaker = app.speaker(&format!("The envoy, round {round}")).await;
+        let (root, variant, other_root) = (
+            quote(&speaker, "We are ready to talk").await,
+            quote(&speaker, "We are ready").await,
+            quote(&speaker, "ready to talk").await,
+        );
         link(&variant, &root).await;
         let variant_path = format!("/quotes/{}", id(&variant));
         let before = json(app.get(&variant_path).await, StatusCode::OK).await;

@@ -17,8 +17,12 @@ async fn a_value_comes_back_exactly_as_sent() {
     let base = json!({"source_id": id(&source), "statement": "1.5 million people were told to stay indoors",
                       "metric": "people told to stay indoors", "qualifier": "exact", "unit": "people"});
     // As a JSON string and as a bare JSON number: no digit may be lost to a float.
-    for raw in [r#""300000.000000000000000001""#, "300000.000000000000000001"] {
+    for (sent_as, raw) in
+        [("string", r#""300000.000000000000000001""#), ("number", "300000.000000000000000001")]
+    {
         let mut body = base.clone();
+        // Each its own record: the same claim twice would be refused.
+        body["metric"] = json!(format!("people told to stay indoors, sent as a {sent_as}"));
         body["value"] = serde_json::from_str(raw).unwrap();
         let sent = serde_json::to_string(&body).unwrap();
         let response = app

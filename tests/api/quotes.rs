@@ -1,4 +1,4 @@
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, etag, id, json, pointer, problem};
@@ -164,7 +164,9 @@ async fn a_batch_with_one_bad_item_stores_nothing_and_names_the_item() {
     assert_eq!(pointer(&problem_doc), "/items/1/kind");
     assert_eq!(app.count("quotes").await, 0);
 
-    let created = app.create("/quotes/batch", json!({"items": [good.clone(), good]})).await;
+    let mut other = good.clone();
+    other["text"] = json!("This is a test of seriousness,");
+    let created = app.create("/quotes/batch", json!({"items": [good, other]})).await;
     assert_eq!(created["items"].as_array().unwrap().len(), 2);
     assert_eq!(app.count("quotes").await, 2);
 }
@@ -246,4 +248,76 @@ async fn an_edit_is_re_anchored_and_cannot_move_the_quote_to_another_source() {
     )
     .await;
     assert_eq!(pointer(&problem_doc), "/status");
+}
+
+/// One record per thing said: the same quote or claim again is refused with 409 naming the
+/// stored one, alone or in a batch (which then stores nothing), and so are two of a batch;
+/// the same words by another speaker, the same number for another metric, and a record whose
+/// copy was deleted are new records. Accepting candidates already stored skips them.
+#[tokio::test]
+async fn the_same_quote_or_claim_twice_is_refused_and_names_the_first() {
+    let app = TestApp::spawn().await;
+    let source = app.source("«We will not sign,» the envoy said. More than 12,000 homes lost power.").await;
+    let envoy = app.speaker("The envoy").await;
+    let aide = app.speaker("The aide").await;
+    let quote = |speaker: &Value| json!({"source_id": id(&source), "speaker_id": id(speaker), "kind": "direct", "text": "We will not sign"});
+    let first = app.create("/quotes", quote(&envoy)).await;
+    let again = problem(app.post("/quotes", &quote(&envoy)).await, StatusCode::CONFLICT).await;
+    assert_eq!(
+        (&again["type"], &again["existing_id"]),
+        (&json!("urn:attest:problem:duplicate"), &first["id"])
+    );
+    assert!(again["detail"].as_str().unwrap().contains(id(&first)), "{again}");
+    app.create("/quotes", quote(&aide)).await;
+
+    let quotes_before = app.count("quotes").await;
+    let batch = problem(
+        app.post("/quotes/batch", &json!({"items": [quote(&app.speaker("Someone").await), quote(&envoy)]}))
+            .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(batch["existing_id"], first["id"]);
+    assert!(batch["detail"].as_str().unwrap().starts_with("item 1: "), "{batch}");
+    let newcomer = app.speaker("Newcomer").await;
+    let twice = problem(
+        app.post("/quotes/batch", &json!({"items": [quote(&newcomer), quote(&newcomer)]})).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert!(twice["detail"].as_str().unwrap().contains("twice"), "{twice}");
+    assert_eq!(app.count("quotes").await, quotes_before, "a refused batch stores nothing");
+
+    let claim = |metric: &str, value: &str| {
+        json!({"source_id": id(&source), "statement": "More than 12,000 homes lost power.", "metric": metric,
+               "qualifier": "more_than", "value": value, "unit": "homes", "anchor": {}})
+    };
+    let counted = app.create("/claims", claim("homes without power", "12000")).await;
+    let same =
+        problem(app.post("/claims", &claim("Homes Without Power", "12000.0")).await, StatusCode::CONFLICT)
+            .await;
+    assert_eq!(same["existing_id"], counted["id"], "the metric without case, the value as a number");
+    app.create("/claims", claim("households without power", "12000")).await;
+    app.create("/claims", claim("homes without power", "12001")).await;
+
+    // Deleted, the record may be stored again.
+    let deleted = app.delete(&format!("/quotes/{}", id(&first)), &etag(&first)).await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let stored_again = app.create("/quotes", quote(&envoy)).await;
+
+    // Accepting a candidate already stored skips it and says which record it is.
+    let accepted = json(
+        app.request(Method::POST, &format!("/sources/{}/candidates/accept", id(&source)))
+            .json(&json!({"quotes": [
+                {"text": "We will not sign", "kind": "direct", "start": 1, "speaker": {"id": id(&envoy)}},
+                {"text": "We will not sign", "kind": "direct", "start": 1, "speaker": {"name": "Third", "kind": "person"}}
+            ]}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(accepted["skipped"]["quotes"], json!([{"item": 0, "existing_id": stored_again["id"]}]));
+    assert_eq!(accepted["quotes"].as_array().unwrap().len(), 1);
 }

@@ -353,7 +353,7 @@ async fn capped_says_when_a_query_reaches_the_ranking_cap() {
     let insert = |n: i64| {
         format!(
             "INSERT INTO quotes (id, source_id, speaker_id, text, kind, language)
-             SELECT gen_random_uuid(), '{source}', '{speaker}', 'The lighthouse, night ' || n, 'direct', 'en'
+             SELECT gen_random_uuid(), '{source}', '{speaker}', 'The lighthouse, night ' || gen_random_uuid(), 'direct', 'en'
                FROM generate_series(1, {n}) n"
         )
     };
@@ -409,7 +409,8 @@ async fn records_without_a_language_speak_their_sources() {
     let own = app
         .create(
             "/quotes",
-            json!({"source_id": id(&source), "speaker_id": id(&envoy), "kind": "direct", "text": text, "language": "fr"}),
+            json!({"source_id": id(&source), "speaker_id": id(&app.speaker("Another envoy").await), "kind": "direct",
+                   "text": text, "language": "fr"}),
         )
         .await;
     assert_eq!((&own["language"], &own["language_inherited"]), (&json!("fr"), &json!(false)));

@@ -264,8 +264,8 @@ async fn provenance_of_a_huge_cluster_is_capped() {
     let inserted = app
         .execute(&format!(
             "INSERT INTO quotes (id, source_id, speaker_id, text, kind, canonical_quote_id)
-             SELECT gen_random_uuid(), source_id, speaker_id, text, kind, id
-               FROM quotes, generate_series(1, {reports}) WHERE id = '{}'",
+             SELECT gen_random_uuid(), source_id, speaker_id, text || ' (report ' || report || ')', kind, id
+               FROM quotes, generate_series(1, {reports}) AS report WHERE id = '{}'",
             id(&root)
         ))
         .await;
