@@ -7,6 +7,7 @@ pub mod api_key;
 pub mod audit;
 pub mod claim;
 pub mod fact_check;
+pub mod idempotency;
 pub mod local;
 pub mod quote;
 pub mod recheck;

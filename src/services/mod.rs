@@ -11,6 +11,7 @@ pub mod claims;
 pub mod cpu;
 mod error;
 pub mod extraction;
+pub mod idempotency;
 pub mod provenance;
 pub mod quotes;
 pub mod rechecks;

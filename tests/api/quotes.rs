@@ -321,3 +321,81 @@ async fn the_same_quote_or_claim_twice_is_refused_and_names_the_first() {
     assert_eq!(accepted["skipped"]["quotes"], json!([{"item": 0, "existing_id": stored_again["id"]}]));
     assert_eq!(accepted["quotes"].as_array().unwrap().len(), 1);
 }
+
+/// A batch sent again with its Idempotency-Key, twenty times at once, is stored once: every
+/// answer is the first one (replayed) or says the first is still running; later retries get
+/// the first answer again; the same key with another body is refused, another caller's key is
+/// their own, and a malformed key is a clear error.
+#[tokio::test]
+async fn a_batch_retried_with_its_idempotency_key_is_stored_once() {
+    let app = TestApp::spawn().await;
+    let (source, speaker) = setup(&app).await;
+    let quote = |text: &str| json!({"source_id": id(&source), "speaker_id": id(&speaker), "kind": "direct", "text": text});
+    let batch =
+        json!({"items": [quote("This is a test of seriousness,"), quote("The river has already risen.")]});
+    let send = |token: &str, key: &str, body: &Value| {
+        app.request_as(Some(token), Method::POST, "/quotes/batch")
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+    };
+
+    let answers =
+        futures_util::future::join_all((0..20).map(|_| send(&app.submitter.token, "batch-7f3a", &batch)))
+            .await;
+    let mut created = Vec::new();
+    for answer in answers {
+        let answer = answer.unwrap();
+        match answer.status() {
+            StatusCode::CREATED => created.push(answer.text().await.unwrap()),
+            StatusCode::CONFLICT => {
+                let running = problem(answer, StatusCode::CONFLICT).await;
+                assert!(running["detail"].as_str().unwrap().contains("still being processed"), "{running}");
+            }
+            other => panic!("{other}: {}", answer.text().await.unwrap()),
+        }
+    }
+    assert!(!created.is_empty());
+    assert!(created.iter().all(|body| body == &created[0]), "every 201 is the first answer");
+    assert_eq!(app.count("quotes").await, 2, "stored once");
+
+    let again = send(&app.submitter.token, "batch-7f3a", &batch).await.unwrap();
+    assert_eq!(again.headers()["idempotency-replayed"], "true");
+    assert_eq!(json(again, StatusCode::CREATED).await, serde_json::from_str::<Value>(&created[0]).unwrap());
+    assert_eq!(app.count("quotes").await, 2);
+
+    let other_body = json!({"items": [quote("The river has already risen.")]});
+    let reused = problem(
+        send(&app.submitter.token, "batch-7f3a", &other_body).await.unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert!(reused["detail"].as_str().unwrap().contains("another request"), "{reused}");
+    // Another caller's key of the same name is theirs: the batch runs, and is refused as the
+    // same records.
+    let theirs =
+        problem(send(&app.reviewer.token, "batch-7f3a", &batch).await.unwrap(), StatusCode::CONFLICT).await;
+    assert_eq!(theirs["type"], "urn:attest:problem:duplicate");
+    // A client error is an answer too: kept and replayed.
+    let bad = json!({"items": [quote("Words nobody said.")]});
+    let first =
+        problem(send(&app.submitter.token, "bad-1", &bad).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
+    let replayed = send(&app.submitter.token, "bad-1", &bad).await.unwrap();
+    assert_eq!(replayed.headers()["idempotency-replayed"], "true");
+    assert_eq!(problem(replayed, StatusCode::UNPROCESSABLE_ENTITY).await, first);
+    for malformed in ["", "é-key", &"k".repeat(256)] {
+        let refused = app
+            .request(Method::POST, "/quotes/batch")
+            .header(
+                "idempotency-key",
+                reqwest::header::HeaderValue::from_bytes(malformed.as_bytes()).unwrap(),
+            )
+            .json(&batch)
+            .send()
+            .await
+            .unwrap();
+        problem(refused, StatusCode::BAD_REQUEST).await;
+    }
+    assert_eq!(app.count("quotes").await, 2);
+}

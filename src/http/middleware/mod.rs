@@ -3,5 +3,6 @@
 
 pub mod access;
 pub mod after_write;
+pub mod idempotency;
 pub mod request_log;
 pub mod security;

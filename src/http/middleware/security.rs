@@ -7,6 +7,7 @@ use actix_web::middleware::DefaultHeaders;
 
 use crate::http::error::ApiError;
 use crate::http::middleware::access::WORKSPACE_HEADER;
+use crate::http::middleware::idempotency::{IDEMPOTENCY_KEY, REPLAYED};
 use crate::http::state::WAL_POSITION_HEADER;
 
 /// Headers every answer carries: no sniffing, no framing, no referrer, nothing to run.
@@ -46,6 +47,7 @@ pub fn cors(origins: &[String]) -> Cors {
             header::ACCEPT,
             WAL_POSITION_HEADER.clone(),
             WORKSPACE_HEADER.clone(),
+            IDEMPOTENCY_KEY,
         ])
         .expose_headers([
             header::ETAG,
@@ -53,6 +55,7 @@ pub fn cors(origins: &[String]) -> Cors {
             header::LOCATION,
             header::RETRY_AFTER,
             WAL_POSITION_HEADER.clone(),
+            REPLAYED,
         ])
         .supports_credentials()
         .max_age(3600)

@@ -25,6 +25,7 @@ use actix_web::{Route, web};
 use crate::domain::kinds::Role;
 use crate::http::error::ApiError;
 use crate::http::middleware::access::{Access, RouteRules, enforce_access};
+use crate::http::middleware::idempotency::idempotent_posts;
 use crate::services::ServiceError;
 use crate::services::claims::ClaimView;
 use crate::services::quotes::QuoteView;
@@ -172,7 +173,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             methods: here.iter().map(|e| (e.method.clone(), e.access)).collect(),
         });
         let (prefix, rest) = split_first_segment(&path);
+        // The last wrap runs first: access, then replays of POSTs sent again with their key.
         let mut resource = web::resource(rest)
+            .wrap(from_fn(idempotent_posts))
             .wrap(from_fn(move |req, next| enforce_access(rules.clone(), req, next)))
             .default_service(web::to(move || {
                 let allowed = allowed.clone();
