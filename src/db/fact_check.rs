@@ -1,5 +1,6 @@
 //! Published verdicts, shared across workspaces (see the workspaces migration's policies).
 
+use bigdecimal::BigDecimal;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -99,25 +100,103 @@ diesel::define_sql_function! {
     fn attest_fact_checks_worded_like(wording: diesel::sql_types::Text) -> diesel::sql_types::Uuid;
 }
 
-/// Fact-checks published by other workspaces on words like `text` (trigram similarity of at
-/// least `threshold`, through the trigram index), most alike first, at most `limit`.
-pub async fn elsewhere_like(
+diesel::define_sql_function! {
+    /// A name as names are compared (see the speaker identity migration).
+    fn attest_fold(name: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
+diesel::define_sql_function! {
+    fn abs(number: diesel::sql_types::Nullable<diesel::sql_types::Numeric>) -> diesel::sql_types::Nullable<diesel::sql_types::Numeric>;
+}
+
+/// Which fact-checks a search for lookalikes leaves out, or keeps to.
+#[derive(Debug, Default)]
+pub struct Among {
+    /// Not those of this workspace.
+    pub not_in_workspace: Option<Uuid>,
+    /// Not this item's own.
+    pub not_of: Option<Item>,
+    /// Only those of a speaker with one of these folded names.
+    pub speaker_named: Option<Vec<String>>,
+}
+
+/// Fact-checks of any workspace on words like `text` (trigram similarity of at least
+/// `threshold`, through the trigram index), most alike first, at most `limit`, with how alike.
+pub async fn worded_like(
     conn: &mut AsyncPgConnection,
-    here: Uuid,
     text: &str,
+    among: Among,
     threshold: f32,
     limit: i64,
-) -> QueryResult<Vec<Published>> {
+) -> QueryResult<Vec<(Published, f32)>> {
     use diesel::IntoSql as _;
     set_similarity_threshold(conn, threshold).await?;
     let text = text.to_owned().into_sql::<diesel::sql_types::Text>();
-    fact_checks::table
+    let mut query = fact_checks::table
         .inner_join(workspaces::table.on(workspaces::id.eq(fact_checks::workspace_id)))
-        .filter(fact_checks::workspace_id.ne(here))
         .filter(fact_checks::id.eq_any(diesel::select(attest_fact_checks_worded_like(text.clone()))))
-        .order((similarity(fact_checks::claim_reviewed, text).desc(), fact_checks::id))
+        .into_boxed();
+    if let Some(here) = among.not_in_workspace {
+        query = query.filter(fact_checks::workspace_id.ne(here));
+    }
+    match among.not_of {
+        Some(Item::Quote(id)) => query = query.filter(fact_checks::quote_id.is_distinct_from(id)),
+        Some(Item::Claim(id)) => query = query.filter(fact_checks::claim_id.is_distinct_from(id)),
+        None => {}
+    }
+    if let Some(names) = among.speaker_named {
+        query = query.filter(attest_fold(fact_checks::speaker_name).eq_any(names));
+    }
+    let found: Vec<(FactCheck, String, Option<String>, f32)> = query
+        .order((similarity(fact_checks::claim_reviewed, text.clone()).desc(), fact_checks::id))
         .limit(limit)
-        .select((FactCheck::as_select(), workspaces::slug, workspaces::publisher_name))
+        .select((
+            FactCheck::as_select(),
+            workspaces::slug,
+            workspaces::publisher_name,
+            similarity(fact_checks::claim_reviewed, text),
+        ))
         .load(conn)
-        .await
+        .await?;
+    Ok(found.into_iter().map(|(row, slug, publisher, alike)| ((row, slug, publisher), alike)).collect())
+}
+
+/// A claim's figure, as figure matches look for it.
+pub struct Figure<'a> {
+    pub metric: &'a str,
+    pub unit: Option<&'a str>,
+    pub value: &'a BigDecimal,
+    /// How far another value may be, in percent of this one.
+    pub tolerance_percent: &'a BigDecimal,
+}
+
+/// Fact-checks of this workspace's live claims of the same metric (any case) and unit whose
+/// value is within the tolerance, the nearest first, but `except`'s own, with each value.
+pub async fn with_figure(
+    conn: &mut AsyncPgConnection,
+    figure: Figure<'_>,
+    except: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<(Published, Option<BigDecimal>)>> {
+    use crate::db::schema::claims;
+    let reach = (figure.value.abs() * figure.tolerance_percent) / BigDecimal::from(100);
+    let (low, high) = (figure.value - &reach, figure.value + &reach);
+    let mut query = fact_checks::table
+        .inner_join(claims::table.on(fact_checks::claim_id.eq(claims::id.nullable())))
+        .inner_join(workspaces::table.on(workspaces::id.eq(fact_checks::workspace_id)))
+        .filter(claims::metric_key.eq(super::lower(figure.metric.to_owned())))
+        .filter(claims::unit.is_not_distinct_from(figure.unit.map(str::to_owned)))
+        .filter(claims::value.between(low, high))
+        .filter(claims::deleted_at.is_null())
+        .into_boxed();
+    if let Some(except) = except {
+        query = query.filter(claims::id.ne(except));
+    }
+    let found: Vec<(FactCheck, String, Option<String>, Option<BigDecimal>)> = query
+        .order((abs(claims::value - figure.value.clone()), claims::id))
+        .limit(limit)
+        .select((FactCheck::as_select(), workspaces::slug, workspaces::publisher_name, claims::value))
+        .load(conn)
+        .await?;
+    Ok(found.into_iter().map(|(row, slug, publisher, value)| ((row, slug, publisher), value)).collect())
 }

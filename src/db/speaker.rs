@@ -173,3 +173,8 @@ pub async fn lookup(
     speakers.sort_by_key(|speaker| ids.iter().position(|&id| id == speaker.id));
     Ok(speakers)
 }
+
+/// A live or deleted speaker's names and aliases, folded as lookups compare them.
+pub async fn identity_names(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Vec<String>> {
+    speakers::table.find(id).select(speakers::identity_names).first(conn).await
+}

@@ -245,6 +245,12 @@ struct RatingView {
     best: i16,
 }
 
+impl FactCheckView {
+    pub fn id(&self) -> Uuid {
+        self.id
+    }
+}
+
 impl From<Published> for FactCheckView {
     fn from((row, workspace, publisher): Published) -> Self {
         Self {
@@ -326,6 +332,7 @@ pub async fn published_elsewhere(
     text: &str,
 ) -> ServiceResult<Vec<FactCheckView>> {
     let here = super::workspaces::current(conn).await?.id;
-    let found = fact_check::elsewhere_like(conn, here, text, ELSEWHERE_SIMILARITY, MAX_ELSEWHERE).await?;
-    Ok(found.into_iter().map(FactCheckView::from).collect())
+    let among = fact_check::Among { not_in_workspace: Some(here), ..fact_check::Among::default() };
+    let found = fact_check::worded_like(conn, text, among, ELSEWHERE_SIMILARITY, MAX_ELSEWHERE).await?;
+    Ok(found.into_iter().map(|(published, _)| FactCheckView::from(published)).collect())
 }

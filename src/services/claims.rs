@@ -5,7 +5,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::ServiceResult;
-use super::records::{Changed, Checked, Conn, Record, Submission, anchor_all, anchored_change};
+use super::matches::{self, MatchView};
+use super::records::{Changed, Checked, Conn, Record, Saved, Submission, anchor_all, anchored_change};
 use crate::db::SameAsStored;
 use crate::db::claim::{self, Claim, ClaimFields};
 use crate::domain::Principal;
@@ -38,6 +39,14 @@ impl Record for ClaimView {
 
     async fn change(conn: &mut Conn, _: &Principal, current: &Claim, input: ClaimInput) -> Changed<Self> {
         anchored_change::<Self, _>(conn, input.source_id == current.source_id, input).await
+    }
+
+    /// Alone, a new claim comes back with what was already fact-checked like it.
+    async fn created(conn: &mut Conn, _: &Principal, saved: &mut [Saved<Self>]) -> ServiceResult<()> {
+        if let [one] = saved {
+            one.view.matches = Some(matches::of_claim(conn, one.id).await?);
+        }
+        Ok(())
     }
 
     fn under_review(row: &Claim) -> bool {
@@ -77,6 +86,10 @@ pub struct ClaimView {
     version: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    /// Published verdicts on claims that say the same thing: in the answer to a create of one
+    /// claim (for a batch's, `GET /claims/{id}/matches`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    matches: Option<Vec<MatchView>>,
 }
 
 impl From<Claim> for ClaimView {
@@ -109,6 +122,7 @@ impl From<Claim> for ClaimView {
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            matches: None,
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod cpu;
 mod error;
 pub mod extraction;
 pub mod idempotency;
+pub mod matches;
 pub mod provenance;
 pub mod quotes;
 pub mod rechecks;

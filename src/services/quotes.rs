@@ -5,7 +5,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::ServiceResult;
-use super::records::{Changed, Checked, Conn, Record, Submission, anchor_all, anchored_change};
+use super::matches::{self, MatchView};
+use super::records::{Changed, Checked, Conn, Record, Saved, Submission, anchor_all, anchored_change};
 use crate::db::SameAsStored;
 use crate::db::quote::{self, Quote, QuoteFields};
 use crate::domain::Principal;
@@ -37,6 +38,14 @@ impl Record for QuoteView {
 
     async fn change(conn: &mut Conn, _: &Principal, current: &Quote, input: QuoteInput) -> Changed<Self> {
         anchored_change::<Self, _>(conn, input.source_id == current.source_id, input).await
+    }
+
+    /// Alone, a new quote comes back with what was already fact-checked like it.
+    async fn created(conn: &mut Conn, _: &Principal, saved: &mut [Saved<Self>]) -> ServiceResult<()> {
+        if let [one] = saved {
+            one.view.matches = Some(matches::of_quote(conn, one.id).await?);
+        }
+        Ok(())
     }
 
     fn under_review(row: &Quote) -> bool {
@@ -71,6 +80,10 @@ pub struct QuoteView {
     version: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    /// Published verdicts on quotes that say the same thing: in the answer to a create of one
+    /// quote (for a batch's, `GET /quotes/{id}/matches`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    matches: Option<Vec<MatchView>>,
 }
 
 impl From<Quote> for QuoteView {
@@ -97,6 +110,7 @@ impl From<Quote> for QuoteView {
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            matches: None,
         }
     }
 }

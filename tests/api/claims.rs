@@ -177,3 +177,112 @@ async fn a_claim_batch_is_atomic_and_an_update_keeps_it_consistent() {
     let listed = json(app.get(&format!("/claims?claimant_id={}", id(&speaker))).await, StatusCode::OK).await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 2);
 }
+
+/// Records a verdict on a quote or claim (`collection`), which publishes it.
+async fn verify(app: &TestApp, collection: &str, record: &Value) {
+    let path = format!("/{collection}/{}", id(record));
+    let current = json(app.get(&path).await, StatusCode::OK).await;
+    let review = app
+        .request_as(Some(&app.reviewer.token), reqwest::Method::POST, &format!("{path}/reviews"))
+        .header("if-match", etag(&current))
+        .json(&json!({"status": "verified", "rating": {"value": 5}, "rationale": "Checked."}))
+        .send()
+        .await
+        .unwrap();
+    json(review, StatusCode::CREATED).await;
+}
+
+/// A newsroom learns before it starts that a claim was already fact-checked: a claim of the
+/// same metric and unit within the tolerance, or one worded alike, comes back with its
+/// verdict and ClaimReview link, on create and at `/matches`; another metric, a value far off
+/// and unreviewed claims do not. A quote matches the same speaker's verdicts, by any of the
+/// speaker's names, never another speaker's.
+#[tokio::test]
+async fn claims_and_quotes_already_fact_checked_come_back_with_their_verdicts() {
+    let app = TestApp::spawn().await;
+    let claim = |source: &Value, statement: &str, metric: &str, value: &str| {
+        json!({"source_id": id(source), "statement": statement, "metric": metric, "qualifier": "more_than",
+               "value": value, "unit": "homes"})
+    };
+    let first_source = app.source("More than 12,000 homes lost power.").await;
+    let checked = app
+        .create(
+            "/claims",
+            claim(&first_source, "More than 12,000 homes lost power.", "homes without power", "12000"),
+        )
+        .await;
+    verify(&app, "claims", &checked).await;
+    let unreviewed = app
+        .create("/claims", claim(&first_source, "12,100 homes were dark.", "homes without power", "12100"))
+        .await;
+
+    let later = app.source("Utility says 12,300 homes remain without power.").await;
+    let near = app
+        .create(
+            "/claims",
+            claim(&later, "Utility says 12,300 homes remain without power.", "Homes Without Power", "12300"),
+        )
+        .await;
+    let matches = near["matches"].as_array().expect("a single create says what matched");
+    assert_eq!(matches.len(), 1, "{matches:?}");
+    assert_eq!((&matches[0]["reason"], &matches[0]["value"]), (&json!("figure"), &json!("12000")));
+    assert_eq!(matches[0]["fact_check"]["claim_id"], checked["id"]);
+    assert_eq!(matches[0]["fact_check"]["rating"]["value"], 5);
+    assert_eq!(matches[0]["claimreview"], format!("/claims/{}/claimreview", id(&checked)));
+    assert_ne!(matches[0]["fact_check"]["claim_id"], unreviewed["id"]);
+    let again = json(app.get(&format!("/claims/{}/matches", id(&near))).await, StatusCode::OK).await;
+    assert_eq!(&again, &near["matches"]);
+
+    let worded =
+        app.create("/claims", claim(&later, "More than 12,000 homes lost power.", "outages", "90000")).await;
+    let worded_matches = worded["matches"].as_array().unwrap();
+    assert_eq!(worded_matches.len(), 1, "{worded_matches:?}");
+    assert_eq!(worded_matches[0]["reason"], "wording");
+    assert!(worded_matches[0]["similarity"].as_f64().unwrap() > 0.9);
+    let far = app
+        .create(
+            "/claims",
+            claim(&later, "Utility says 12,300 homes remain without power.", "homes without power", "40000"),
+        )
+        .await;
+    assert_eq!(far["matches"], json!([]), "another value, no alike wording: nothing");
+    let other_metric = app
+        .create(
+            "/claims",
+            claim(&later, "Utility says 12,300 homes remain without power.", "homes flooded", "12000"),
+        )
+        .await;
+    assert_eq!(other_metric["matches"], json!([]));
+    // A batch's matches are read per claim.
+    let batch = app.create("/claims/batch", json!({"items": [claim(&later, "Utility says 12,300 homes remain without power.", "homes without power", "12001"),
+                          claim(&later, "Utility says 12,300 homes remain without power.", "homes flooded", "1")]})).await;
+    assert!(batch["items"][0].get("matches").is_none());
+    assert_eq!(
+        json(
+            app.get(&format!("/claims/{}/matches", batch["items"][0]["id"].as_str().unwrap())).await,
+            StatusCode::OK
+        )
+        .await[0]["reason"],
+        "figure"
+    );
+    // The checked claim itself is not its own match.
+    let own = json(app.get(&format!("/claims/{}/matches", id(&checked))).await, StatusCode::OK).await;
+    assert!(own.as_array().unwrap().iter().all(|m| m["fact_check"]["claim_id"] != checked["id"]), "{own}");
+
+    // Quotes: the same speaker, by any of their names, worded alike.
+    let envoy = app.create("/speakers", json!({"name": "Ana Reyes", "kind": "person"})).await;
+    let said = app.source("«We will not sign this deal,» Ana Reyes said.").await;
+    let quote = app.create("/quotes", json!({"source_id": id(&said), "speaker_id": id(&envoy), "kind": "direct", "text": "We will not sign this deal,"})).await;
+    verify(&app, "quotes", &quote).await;
+    let alias = app
+        .create("/speakers", json!({"name": "A. Reyes", "kind": "person", "aliases": ["Ána Reyes"]}))
+        .await;
+    let stranger = app.speaker("Somebody Else").await;
+    let relayed = app.source("«We will not sign this deal» she told reporters.").await;
+    let by_alias = app.create("/quotes", json!({"source_id": id(&relayed), "speaker_id": id(&alias), "kind": "direct", "text": "We will not sign this deal"})).await;
+    assert_eq!(by_alias["matches"][0]["fact_check"]["quote_id"], quote["id"], "{by_alias}");
+    assert_eq!(by_alias["matches"][0]["claimreview"], format!("/quotes/{}/claimreview", id(&quote)));
+    let by_stranger = app.create("/quotes", json!({"source_id": id(&relayed), "speaker_id": id(&stranger), "kind": "direct", "text": "We will not sign this deal"})).await;
+    assert_eq!(by_stranger["matches"], json!([]));
+    problem(app.get(&format!("/quotes/{}/matches", uuid::Uuid::now_v7())).await, StatusCode::NOT_FOUND).await;
+}

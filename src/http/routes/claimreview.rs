@@ -16,6 +16,7 @@ use crate::http::responders::Listed;
 use crate::http::responders::page_response;
 use crate::http::state::{AppState, Scope};
 use crate::services::claimreview::{self, FactCheckView};
+use crate::services::matches::{self, MatchView};
 
 pub const JSON_LD: &str = "application/ld+json";
 
@@ -62,4 +63,16 @@ pub async fn fact_checks(
     let caller = caller.map(|c| *c);
     let found = claimreview::published(&mut *state.primary().await?, caller, query.page()?).await?;
     Ok(Listed::from_page(found, |(_, view)| view, |(id, _)| *id))
+}
+
+/// Published verdicts on claims that say the same thing as this one.
+pub async fn claim_matches(scope: Scope, id: web::Path<Uuid>) -> Result<web::Json<Vec<MatchView>>, ApiError> {
+    let id = *id;
+    Ok(web::Json(scope.read(async |conn| matches::of_claim(conn, id).await).await?))
+}
+
+/// Published verdicts on quotes of the same speaker worded like this one.
+pub async fn quote_matches(scope: Scope, id: web::Path<Uuid>) -> Result<web::Json<Vec<MatchView>>, ApiError> {
+    let id = *id;
+    Ok(web::Json(scope.read(async |conn| matches::of_quote(conn, id).await).await?))
 }

@@ -80,6 +80,12 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/quotes/{id}/claimreview", Access::Read, || {
             web::route().to(claimreview::for_item::<reviews::Quotes>)
         }),
+        endpoint(M::GET, "/claims/{id}/matches", Access::Read, || {
+            web::route().to(claimreview::claim_matches)
+        }),
+        endpoint(M::GET, "/quotes/{id}/matches", Access::Read, || {
+            web::route().to(claimreview::quote_matches)
+        }),
         endpoint(M::GET, "/audit", Access::Read, || web::route().to(audit::list)),
         endpoint(M::GET, "/audit/verify", admin, || web::route().to(audit::verify)),
         endpoint(M::GET, "/review-queue", Access::Role(Role::Reviewer), || web::route().to(reviews::queue)),
