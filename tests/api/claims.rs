@@ -178,20 +178,6 @@ async fn a_claim_batch_is_atomic_and_an_update_keeps_it_consistent() {
     assert_eq!(listed["items"].as_array().unwrap().len(), 2);
 }
 
-/// Records a verdict on a quote or claim (`collection`), which publishes it.
-async fn verify(app: &TestApp, collection: &str, record: &Value) {
-    let path = format!("/{collection}/{}", id(record));
-    let current = json(app.get(&path).await, StatusCode::OK).await;
-    let review = app
-        .request_as(Some(&app.reviewer.token), reqwest::Method::POST, &format!("{path}/reviews"))
-        .header("if-match", etag(&current))
-        .json(&json!({"status": "verified", "rating": {"value": 5}, "rationale": "Checked."}))
-        .send()
-        .await
-        .unwrap();
-    json(review, StatusCode::CREATED).await;
-}
-
 /// A newsroom learns before it starts that a claim was already fact-checked: a claim of the
 /// same metric and unit within the tolerance, or one worded alike, comes back with its
 /// verdict and ClaimReview link, on create and at `/matches`; another metric, a value far off
@@ -211,7 +197,7 @@ async fn claims_and_quotes_already_fact_checked_come_back_with_their_verdicts() 
             claim(&first_source, "More than 12,000 homes lost power.", "homes without power", "12000"),
         )
         .await;
-    verify(&app, "claims", &checked).await;
+    app.verified("claims", &checked).await;
     let unreviewed = app
         .create("/claims", claim(&first_source, "12,100 homes were dark.", "homes without power", "12100"))
         .await;
@@ -273,7 +259,7 @@ async fn claims_and_quotes_already_fact_checked_come_back_with_their_verdicts() 
     let envoy = app.create("/speakers", json!({"name": "Ana Reyes", "kind": "person"})).await;
     let said = app.source("«We will not sign this deal,» Ana Reyes said.").await;
     let quote = app.create("/quotes", json!({"source_id": id(&said), "speaker_id": id(&envoy), "kind": "direct", "text": "We will not sign this deal,"})).await;
-    verify(&app, "quotes", &quote).await;
+    app.verified("quotes", &quote).await;
     let alias = app
         .create("/speakers", json!({"name": "A. Reyes", "kind": "person", "aliases": ["Ána Reyes"]}))
         .await;

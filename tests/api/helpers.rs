@@ -292,6 +292,22 @@ impl TestApp {
         claim
     }
 
+    /// Records the reviewer's `verified` verdict on a quote or claim (`collection` is
+    /// `quotes` or `claims`), which publishes it; the record as it is then.
+    pub async fn verified(&self, collection: &str, record: &Value) -> Value {
+        let path = format!("/{collection}/{}", id(record));
+        let current = json(self.get(&path).await, StatusCode::OK).await;
+        let review = self
+            .request_as(Some(&self.reviewer.token), Method::POST, &format!("{path}/reviews"))
+            .header("if-match", etag(&current))
+            .json(&json!({"status": "verified", "rating": {"value": 5}, "rationale": "On the record."}))
+            .send()
+            .await
+            .unwrap();
+        json(review, StatusCode::CREATED).await;
+        json(self.get(&path).await, StatusCode::OK).await
+    }
+
     /// Rows in `table`, deleted or not, read straight from the database.
     pub async fn count(&self, table: &str) -> i64 {
         use diesel_async::RunQueryDsl;

@@ -214,21 +214,6 @@ async fn two_versions_of_a_source_diff_by_word() {
         .await;
 }
 
-/// A reviewer's verdict on a quote or claim (`collection` is `quotes` or `claims`).
-async fn verified(app: &TestApp, collection: &str, record: &Value) -> Value {
-    let path = format!("/{collection}/{}", id(record));
-    let current = json(app.get(&path).await, StatusCode::OK).await;
-    let review = app
-        .request_as(Some(&app.reviewer.token), Method::POST, &format!("{path}/reviews"))
-        .header("if-match", etag(&current))
-        .json(&json!({"status": "verified", "rating": {"value": 5}, "rationale": "On the record."}))
-        .send()
-        .await
-        .unwrap();
-    json(review, StatusCode::CREATED).await;
-    json(app.get(&path).await, StatusCode::OK).await
-}
-
 /// A new version of a source re-checks every record anchored in the versions before it, each
 /// in its class: a removed sentence is gone, a moved paragraph moved (same words, new
 /// offsets), one changed word changed (with its diff), words left in place in a rewritten
@@ -258,10 +243,10 @@ async fn a_new_version_rechecks_every_anchored_record_in_its_class() {
                    "anchor": {"exact": "12,000 homes lost power"}}),
         )
         .await;
-    let signed = verified(&app, "quotes", &signed).await;
-    let agreed = verified(&app, "quotes", &agreed).await;
-    let prices = verified(&app, "quotes", &prices).await;
-    let homes = verified(&app, "claims", &homes).await;
+    let signed = app.verified("quotes", &signed).await;
+    let agreed = app.verified("quotes", &agreed).await;
+    let prices = app.verified("quotes", &prices).await;
+    let homes = app.verified("claims", &homes).await;
     assert_eq!(app.get(&format!("/quotes/{}/claimreview", id(&signed))).await.status(), StatusCode::OK);
 
     // The opening is kept word for word; the envoy's sentence is cut; an aide now says the
@@ -406,6 +391,6 @@ async fn a_new_version_rechecks_every_anchored_record_in_its_class() {
         .await;
 
     // A verdict recorded again makes the record current.
-    let reaffirmed = verified(&app, "quotes", &signed).await;
+    let reaffirmed = app.verified("quotes", &signed).await;
     assert_eq!((&reaffirmed["verdict_stale"], &reaffirmed["stale_reasons"]), (&json!(false), &json!([])));
 }
