@@ -63,6 +63,7 @@ pub struct QuoteFields {
     pub anchor_start: Option<i32>,
     pub anchor_end: Option<i32>,
     pub relayed_by: Option<String>,
+    pub speaker_role: Option<String>,
     pub said_at: Option<DateTime<Utc>>,
     pub language: Option<String>,
 }
@@ -86,6 +87,7 @@ impl QuoteFields {
                 anchor_start: start,
                 anchor_end: end,
                 relayed_by: draft.relayed_by.map(|r| r.into_inner()),
+                speaker_role: draft.speaker_role.map(|r| r.into_inner()),
                 said_at: draft.said_at,
                 language: draft.language.map(|l| l.into_inner()),
             },

@@ -105,6 +105,7 @@ diesel::table! {
         stale_since -> Nullable<Timestamptz>,
         same_key -> Text,
         duplicate_of -> Nullable<Uuid>,
+        claimant_role -> Nullable<Text>,
     }
 }
 
@@ -146,6 +147,7 @@ diesel::table! {
         stale_since -> Nullable<Timestamptz>,
         same_key -> Text,
         duplicate_of -> Nullable<Uuid>,
+        speaker_role -> Nullable<Text>,
     }
 }
 

@@ -28,6 +28,8 @@ pub struct ClaimInput {
     pub period_start: Option<NaiveDate>,
     pub period_end: Option<NaiveDate>,
     pub place: Option<String>,
+    /// The claimant's role as this source reported it ("then foreign minister").
+    pub claimant_role: Option<String>,
     pub anchor: Option<AnchorInput>,
     pub language: Option<String>,
 }
@@ -57,6 +59,7 @@ pub struct ClaimDraft {
     pub unit: Option<Text>,
     pub time: TimeReference,
     pub place: Option<Text>,
+    pub claimant_role: Option<Text>,
     pub anchor: Option<AnchorInput>,
     pub language: Option<LanguageTag>,
 }
@@ -137,6 +140,7 @@ impl TryFrom<ClaimInput> for ClaimDraft {
             unit: Text::optional_label(input.unit).map_err(at("/unit"))?,
             time,
             place: Text::optional_label(input.place).map_err(at("/place"))?,
+            claimant_role: Text::optional_label(input.claimant_role).map_err(at("/claimant_role"))?,
             anchor: input.anchor,
             language: LanguageTag::optional(input.language).map_err(at("/language"))?,
         })

@@ -20,6 +20,8 @@ pub struct QuoteInput {
     pub kind: QuoteKind,
     pub anchor: Option<AnchorInput>,
     pub relayed_by: Option<String>,
+    /// The speaker's role as this source reported it ("then foreign minister").
+    pub speaker_role: Option<String>,
     pub said_at: Option<DateTime<Utc>>,
     pub language: Option<String>,
 }
@@ -32,6 +34,7 @@ pub struct QuoteDraft {
     pub kind: QuoteKind,
     pub anchor: Option<AnchorInput>,
     pub relayed_by: Option<Text>,
+    pub speaker_role: Option<Text>,
     pub said_at: Option<DateTime<Utc>>,
     pub language: Option<LanguageTag>,
 }
@@ -73,6 +76,7 @@ impl TryFrom<QuoteInput> for QuoteDraft {
             kind: input.kind,
             anchor: input.anchor,
             relayed_by: Text::optional_label(input.relayed_by).map_err(at("/relayed_by"))?,
+            speaker_role: Text::optional_label(input.speaker_role).map_err(at("/speaker_role"))?,
             said_at: input.said_at,
             language: LanguageTag::optional(input.language).map_err(at("/language"))?,
         })

@@ -70,6 +70,8 @@ pub struct ClaimView {
     period_start: Option<NaiveDate>,
     period_end: Option<NaiveDate>,
     place: Option<String>,
+    /// The claimant's role as this source reported it.
+    claimant_role: Option<String>,
     anchor: Option<Anchor>,
     language: Option<String>,
     /// The language is the source's: none was given.
@@ -116,6 +118,7 @@ impl From<Claim> for ClaimView {
             period_start: row.fields.period_start,
             period_end: row.fields.period_end,
             place: row.fields.place,
+            claimant_role: row.fields.claimant_role,
             status: row.status,
             assignee_id: row.assignee_id,
             created_by: row.created_by,

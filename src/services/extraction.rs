@@ -205,6 +205,7 @@ pub async fn accept(
                 kind: q.kind,
                 anchor: Some(AnchorInput { exact, start: Some(q.start), ..AnchorInput::default() }),
                 relayed_by: q.relayed_by,
+                speaker_role: q.speaker.role.clone(),
                 said_at: None,
                 language: None,
             });
@@ -231,6 +232,7 @@ pub async fn accept(
                 period_start: None,
                 period_end: None,
                 place: None,
+                claimant_role: c.claimant.as_ref().and_then(|choice| choice.role.clone()),
                 anchor: Some(AnchorInput { start: Some(c.statement_start), ..AnchorInput::default() }),
                 language: None,
             });

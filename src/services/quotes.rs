@@ -62,6 +62,8 @@ pub struct QuoteView {
     kind: QuoteKind,
     anchor: Option<Anchor>,
     relayed_by: Option<String>,
+    /// The speaker's role as this source reported it.
+    speaker_role: Option<String>,
     said_at: Option<DateTime<Utc>>,
     language: Option<String>,
     /// The language is the source's: none was given.
@@ -96,6 +98,7 @@ impl From<Quote> for QuoteView {
             text: row.fields.text,
             kind: row.fields.kind,
             relayed_by: row.fields.relayed_by,
+            speaker_role: row.fields.speaker_role,
             said_at: row.fields.said_at,
             language: row.fields.language,
             language_inherited: row.language_inherited,

@@ -402,3 +402,68 @@ async fn a_batch_retried_with_its_idempotency_key_is_stored_once() {
     }
     assert_eq!(app.count("quotes").await, 2);
 }
+
+/// A quote or claim keeps the role its source gave the speaker then, beside the speaker's
+/// description now; extraction fills it on accept; an over-long role is refused by name.
+#[tokio::test]
+async fn records_keep_the_speakers_role_at_the_time() {
+    let app = TestApp::spawn().await;
+    let speaker = app
+        .create("/speakers", json!({"name": "Ana Ruiz", "kind": "person", "description": "foreign minister"}))
+        .await;
+    let source = app.source("«We will not sign,» said Ana Ruiz, then the ministry's chief negotiator.").await;
+    let quote = app
+        .create(
+            "/quotes",
+            json!({"source_id": id(&source), "speaker_id": id(&speaker), "kind": "direct", "text": "We will not sign,",
+                   "speaker_role": "the ministry's chief negotiator"}),
+        )
+        .await;
+    assert_eq!(quote["speaker_role"], "the ministry's chief negotiator");
+    let read = json(app.get(&format!("/speakers/{}", id(&speaker))).await, StatusCode::OK).await;
+    assert_eq!(read["description"], "foreign minister", "the speaker's own description is unchanged");
+    let claim = app
+        .create(
+            "/claims",
+            json!({"source_id": id(&source), "statement": "We will not sign,", "metric": "m", "qualifier": "exact",
+                   "value": "1", "claimant_id": id(&speaker), "claimant_role": "negotiator"}),
+        )
+        .await;
+    assert_eq!(claim["claimant_role"], "negotiator");
+    let long = problem(
+        app.post(
+            "/quotes",
+            &json!({"source_id": id(&source), "speaker_id": id(&speaker), "kind": "indirect", "text": "No deal.",
+                    "speaker_role": "x".repeat(1001)}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(pointer(&long), "/speaker_role");
+
+    let report = app.source(REPORT).await;
+    let proposals = json(
+        app.request(Method::POST, &format!("/sources/{}/extract", id(&report))).send().await.unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    let with_role = proposals["quotes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["speaker"]["role"].is_string())
+        .expect("the report names a speaker with a role")
+        .clone();
+    let accepted = json(
+        app.request(Method::POST, &format!("/sources/{}/candidates/accept", id(&report)))
+            .json(&json!({"quotes": [{"text": with_role["text"], "kind": with_role["kind"], "start": with_role["start"],
+                                      "speaker": with_role["speaker"], "relayed_by": with_role["relayed_by"]}]}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(accepted["quotes"][0]["speaker_role"], with_role["speaker"]["role"]);
+}
