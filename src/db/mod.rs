@@ -19,6 +19,7 @@ pub mod search;
 pub mod session;
 pub mod source;
 pub mod speaker;
+pub mod speaker_merge;
 pub mod stale;
 mod table;
 pub mod user;

@@ -284,6 +284,24 @@ diesel::table! {
         name_key -> Text,
         identity_names -> Array<Text>,
         identity_key -> Text,
+        merged_into -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    speaker_merges (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        merged_id -> Uuid,
+        survivor_id -> Uuid,
+        moved_quotes -> Array<Uuid>,
+        moved_claims -> Array<Uuid>,
+        made_duplicates -> Array<Uuid>,
+        aliases_added -> Array<Text>,
+        merged_by -> Uuid,
+        merged_at -> Timestamptz,
+        undone_by -> Nullable<Uuid>,
+        undone_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -346,6 +364,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     review_evidence,
     reviews,
     sources,
+    speaker_merges,
     speakers,
     users,
     workspaces,

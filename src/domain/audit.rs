@@ -77,6 +77,15 @@ pub enum Action {
         before: Value,
         after: Value,
     },
+    /// A speaker merged into another (its survivor), or brought back by undoing the merge.
+    Merge {
+        before: Value,
+        after: Value,
+    },
+    UndoMerge {
+        before: Value,
+        after: Value,
+    },
 }
 
 /// Which cluster a quote belongs to, at a version.
@@ -105,6 +114,8 @@ impl Action {
             Self::ChangePassword { .. } => "change_password",
             Self::Revoke { .. } => "revoke",
             Self::MarkStale { .. } => "mark_stale",
+            Self::Merge { .. } => "merge",
+            Self::UndoMerge { .. } => "undo_merge",
         }
     }
 
@@ -116,7 +127,9 @@ impl Action {
             Self::Update { before, after }
             | Self::Review { before, after }
             | Self::Revoke { before, after }
-            | Self::MarkStale { before, after } => (Some(before), Some(after)),
+            | Self::MarkStale { before, after }
+            | Self::Merge { before, after }
+            | Self::UndoMerge { before, after } => (Some(before), Some(after)),
             Self::LinkVariant { before, after } | Self::UnlinkVariant { before, after } => {
                 (Some(before.to_json()), Some(after.to_json()))
             }

@@ -33,6 +33,9 @@ pub enum ApiError {
     MethodNotAllowed(Vec<Method>),
     #[error("this write needs an If-Match header with the record's ETag")]
     PreconditionRequired,
+    /// The record lives at `location` now (a merged speaker's survivor).
+    #[error("this record was merged into the one at {0}")]
+    MovedPermanently(String),
     #[error(transparent)]
     Service(#[from] ServiceError),
 }
@@ -52,6 +55,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large"),
             Self::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed"),
             Self::PreconditionRequired => (StatusCode::PRECONDITION_REQUIRED, "precondition-required"),
+            Self::MovedPermanently(_) => (StatusCode::PERMANENT_REDIRECT, "moved"),
             Self::Service(error) => match error {
                 S::InvalidShape(_) => (StatusCode::BAD_REQUEST, "invalid-body"),
                 S::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation-error"),
@@ -60,6 +64,7 @@ impl ApiError {
                 S::NotFound(_) => (StatusCode::NOT_FOUND, "not-found"),
                 S::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
                 S::Duplicate { .. } => (StatusCode::CONFLICT, "duplicate"),
+                S::Moved(_) => (StatusCode::PERMANENT_REDIRECT, "moved"),
                 S::Stale { .. } => (StatusCode::PRECONDITION_FAILED, "precondition-failed"),
                 S::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-requests"),
                 S::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
@@ -77,6 +82,9 @@ impl ApiError {
             Self::MethodNotAllowed(allowed) => {
                 let allow = allowed.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
                 HeaderValue::from_str(&allow).ok().map(|value| (header::ALLOW, value))
+            }
+            Self::MovedPermanently(location) => {
+                HeaderValue::from_str(location).ok().map(|value| (header::LOCATION, value))
             }
             Self::Service(S::Unavailable | S::NotReady(_)) => {
                 Some((header::RETRY_AFTER, HeaderValue::from_static("1")))

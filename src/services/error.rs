@@ -25,6 +25,9 @@ pub enum ServiceError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// The record was merged into another, which answers for it now.
+    #[error("this record was merged into {0}")]
+    Moved(uuid::Uuid),
     /// The record would repeat a stored one, `existing`.
     #[error("{detail}")]
     Duplicate { detail: String, existing: uuid::Uuid },

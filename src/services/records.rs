@@ -265,6 +265,10 @@ pub trait Record: Serialize + From<Self::Row> + Send + 'static {
     ) -> impl Future<Output = ServiceResult<Vec<SameAsStored>>> + Send {
         std::future::ready(Ok(Vec::new()))
     }
+    /// The record that a record no longer live was merged into, if any.
+    fn moved_to(_conn: &mut Conn, _id: Uuid) -> impl Future<Output = ServiceResult<Option<Uuid>>> + Send {
+        std::future::ready(Ok(None))
+    }
     /// Whether reviewers have started on the record: then only editors change it.
     fn under_review(_row: &Self::Row) -> bool {
         false
@@ -388,9 +392,16 @@ async fn store<K: Record>(
     .await
 }
 
-/// A live record.
+/// A live record; for one merged into another, `ServiceError::Moved` naming that one.
 pub async fn get<K: Record>(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<Saved<K>> {
-    Ok(Saved::of(K::Row::find(conn, id).await?, K::from))
+    match K::Row::find(conn, id).await {
+        Ok(row) => Ok(Saved::of(row, K::from)),
+        Err(diesel::result::Error::NotFound) => match K::moved_to(conn, id).await? {
+            Some(survivor) => Err(ServiceError::Moved(survivor)),
+            None => Err(diesel::result::Error::NotFound.into()),
+        },
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// A page of the live records matching the filter.

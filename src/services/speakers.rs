@@ -4,13 +4,21 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::records::{Changed, Checked, Conn, Record, Submission};
+use std::collections::HashSet;
+
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde_json::{Value, json};
+
+use super::records::{Changed, Checked, Conn, Record, Submission, to_json, version_to_replace, written};
 use super::{ServiceError, ServiceResult};
 use crate::db::references::{Cited, live_citations};
 use crate::db::speaker::{Speaker, SpeakerFields};
-use crate::domain::Principal;
+use crate::db::speaker_merge::{self, SpeakerMerge};
+use crate::db::{Versioned, audit};
+use crate::domain::audit::{Action, AuditEvent, Entity};
 use crate::domain::kinds::SpeakerKind;
 use crate::domain::speaker::{SpeakerDraft, SpeakerInput};
+use crate::domain::{ExpectedVersion, Principal};
 
 impl Record for SpeakerView {
     type Row = Speaker;
@@ -22,6 +30,10 @@ impl Record for SpeakerView {
 
     async fn change(_: &mut Conn, _: &Principal, _: &Speaker, input: SpeakerInput) -> Changed<Self> {
         Ok(SpeakerFields::from(SpeakerDraft::try_from(input)?))
+    }
+
+    async fn moved_to(conn: &mut Conn, id: Uuid) -> ServiceResult<Option<Uuid>> {
+        Ok(speaker_merge::merged_into(conn, id).await?)
     }
 
     async fn check_delete(conn: &mut Conn, id: Uuid) -> ServiceResult<()> {
@@ -63,4 +75,204 @@ impl From<Speaker> for SpeakerView {
             updated_at: row.updated_at,
         }
     }
+}
+
+/// A merge as the API shows it: who went into whom, what moved, and the survivor as it is now.
+#[derive(Serialize)]
+pub struct MergeView {
+    id: Uuid,
+    merged_id: Uuid,
+    survivor_id: Uuid,
+    moved_quotes: usize,
+    moved_claims: usize,
+    /// Moved records that repeat one of the survivor's, marked its duplicates.
+    made_duplicates: usize,
+    aliases_added: Vec<String>,
+    merged_by: Uuid,
+    merged_at: DateTime<Utc>,
+    undone_by: Option<Uuid>,
+    undone_at: Option<DateTime<Utc>>,
+    survivor: SpeakerView,
+}
+
+impl MergeView {
+    pub fn id(&self) -> Uuid {
+        self.id
+    }
+
+    fn of(merge: SpeakerMerge, survivor: Speaker) -> Self {
+        Self {
+            id: merge.id,
+            merged_id: merge.merged_id,
+            survivor_id: merge.survivor_id,
+            moved_quotes: merge.moved_quotes.len(),
+            moved_claims: merge.moved_claims.len(),
+            made_duplicates: merge.made_duplicates.len(),
+            aliases_added: merge.aliases_added,
+            merged_by: merge.merged_by,
+            merged_at: merge.merged_at,
+            undone_by: merge.undone_by,
+            undone_at: merge.undone_at,
+            survivor: SpeakerView::from(survivor),
+        }
+    }
+}
+
+/// Merges speaker `merged_id` (at the version its merger read) into `survivor_id`, in one
+/// audited transaction: every live quote and claim of the merged speaker moves to the
+/// survivor, the survivor gains its names as aliases, and the merged speaker is retired,
+/// pointing at the survivor. Verdicts on the moved records go stale (their speaker changed),
+/// as for any change of speaker.
+pub async fn merge(
+    conn: &mut AsyncPgConnection,
+    caller: Principal,
+    merged_id: Uuid,
+    expected: ExpectedVersion,
+    survivor_id: Uuid,
+) -> ServiceResult<MergeView> {
+    let merged = Speaker::find(conn, merged_id).await?;
+    if merged_id == survivor_id {
+        return Err(ServiceError::validation("/into", "a speaker cannot be merged into itself"));
+    }
+    let survivor = Speaker::find(conn, survivor_id).await.map_err(|error| match error {
+        diesel::result::Error::NotFound => {
+            ServiceError::validation("/into", format!("no live speaker {survivor_id}"))
+        }
+        other => other.into(),
+    })?;
+    let version = version_to_replace(&expected, merged.version)?;
+    conn.transaction(async move |conn| {
+        let quotes = speaker_merge::move_quotes(conn, merged_id, survivor_id).await?;
+        let claims = speaker_merge::move_claims(conn, merged_id, survivor_id).await?;
+        let added = new_aliases(&survivor, &merged);
+        let mut fields = survivor.fields.clone();
+        fields.aliases.extend(added.iter().cloned().map(Some));
+        let survivor_after = written(Speaker::update(conn, survivor_id, survivor.version, fields).await?)?;
+        let merged_version = written(speaker_merge::retire(conn, merged_id, version, survivor_id).await?)?;
+        let record = SpeakerMerge {
+            id: Uuid::now_v7(),
+            merged_id,
+            survivor_id,
+            made_duplicates: [quotes.made_duplicates, claims.made_duplicates].concat(),
+            moved_quotes: quotes.ids,
+            moved_claims: claims.ids,
+            aliases_added: added,
+            merged_by: caller.user_id,
+            merged_at: Utc::now(),
+            undone_by: None,
+            undone_at: None,
+        };
+        speaker_merge::insert(conn, &record).await?;
+        let mut events = vec![
+            AuditEvent::new(
+                Entity::Speaker,
+                merged_id,
+                Action::Merge {
+                    before: to_json(&SpeakerView::from(merged))?,
+                    after: json!({ "merged_into": survivor_id, "merge_id": record.id, "version": merged_version }),
+                },
+            ),
+            AuditEvent::new(
+                Entity::Speaker,
+                survivor_id,
+                Action::Update {
+                    before: to_json(&SpeakerView::from(survivor))?,
+                    after: to_json(&SpeakerView::from(survivor_after.clone()))?,
+                },
+            ),
+        ];
+        events.extend(reattributed(&record, merged_id, survivor_id, &record.moved_quotes, &record.moved_claims));
+        audit::append_all(conn, Some(&caller), events).await?;
+        Ok(MergeView::of(record, survivor_after))
+    })
+    .await
+}
+
+/// Undoes a merge: the records it moved that are still the survivor's go back, the duplicates
+/// it marked are freed, the aliases it added leave the survivor, and the merged speaker is live
+/// again. Verdicts made stale by the merge stay stale: a reviewer re-affirms them.
+pub async fn undo_merge(
+    conn: &mut AsyncPgConnection,
+    caller: Principal,
+    merge_id: Uuid,
+) -> ServiceResult<MergeView> {
+    let merge = speaker_merge::find(conn, merge_id).await?;
+    if merge.undone_at.is_some() {
+        return Err(ServiceError::Conflict("this merge was undone already".into()));
+    }
+    let survivor = Speaker::find(conn, merge.survivor_id).await.map_err(|error| match error {
+        diesel::result::Error::NotFound => {
+            ServiceError::Conflict("the survivor was merged or deleted since; undo that first".into())
+        }
+        other => other.into(),
+    })?;
+    conn.transaction(async move |conn| {
+        if !speaker_merge::mark_undone(conn, merge.id, caller.user_id).await? {
+            return Err(ServiceError::Conflict("this merge was undone already".into()));
+        }
+        let merged_version = speaker_merge::reinstate(conn, merge.merged_id).await?;
+        let (quotes, claims) = speaker_merge::move_back(conn, &merge).await?;
+        let mut fields = survivor.fields.clone();
+        fields.aliases.retain(|alias| alias.as_ref().is_none_or(|alias| !merge.aliases_added.contains(alias)));
+        let survivor_after = written(Speaker::update(conn, survivor.id, survivor.version, fields).await?)?;
+        let merged = Speaker::find(conn, merge.merged_id).await?;
+        let mut events = vec![
+            AuditEvent::new(
+                Entity::Speaker,
+                merge.merged_id,
+                Action::UndoMerge {
+                    before: json!({ "merged_into": merge.survivor_id, "merge_id": merge.id, "version": merged_version - 1 }),
+                    after: to_json(&SpeakerView::from(merged))?,
+                },
+            ),
+            AuditEvent::new(
+                Entity::Speaker,
+                survivor.id,
+                Action::Update {
+                    before: to_json(&SpeakerView::from(survivor))?,
+                    after: to_json(&SpeakerView::from(survivor_after.clone()))?,
+                },
+            ),
+        ];
+        events.extend(reattributed(&merge, merge.survivor_id, merge.merged_id, &quotes, &claims));
+        audit::append_all(conn, Some(&caller), events).await?;
+        let undone = speaker_merge::find(conn, merge.id).await?;
+        Ok(MergeView::of(undone, survivor_after))
+    })
+    .await
+}
+
+/// The merged speaker's name and aliases that none of the survivor's names already is (any
+/// case), each once.
+fn new_aliases(survivor: &Speaker, merged: &Speaker) -> Vec<String> {
+    let names = |speaker: &Speaker| -> Vec<String> {
+        std::iter::once(speaker.fields.name.clone())
+            .chain(speaker.fields.aliases.iter().flatten().cloned())
+            .collect()
+    };
+    let mut known: HashSet<String> = names(survivor).iter().map(|name| name.to_lowercase()).collect();
+    names(merged).into_iter().filter(|name| known.insert(name.to_lowercase())).collect()
+}
+
+/// One audit event per record a merge (or its undoing) moved from speaker `from` to `to`.
+fn reattributed(
+    merge: &SpeakerMerge,
+    from: Uuid,
+    to: Uuid,
+    quotes: &[Uuid],
+    claims: &[Uuid],
+) -> Vec<AuditEvent> {
+    let state = |field: &str, speaker: Uuid| -> Value { json!({ field: speaker, "merge_id": merge.id }) };
+    quotes
+        .iter()
+        .map(|&id| (Entity::Quote, "speaker_id", id))
+        .chain(claims.iter().map(|&id| (Entity::Claim, "claimant_id", id)))
+        .map(|(entity, field, id)| {
+            AuditEvent::new(
+                entity,
+                id,
+                Action::Update { before: state(field, from), after: state(field, to) },
+            )
+        })
+        .collect()
 }

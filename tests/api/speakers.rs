@@ -1,5 +1,5 @@
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, etag, id, json, pointer, problem};
 
@@ -138,4 +138,151 @@ async fn speakers_are_found_by_name_or_alias_without_case_or_accents() {
     .await;
     assert_eq!(accepted["quotes"][0]["speaker_id"], envoy["id"]);
     assert_eq!(app.count("speakers").await, 5, "no second speaker for an alias");
+}
+
+/// The same person recorded twice: an editor merges one speaker with 1,000 quotes and a claim
+/// into the other in one request. Everything moves, the survivor gains the names, the merged
+/// speaker's address redirects (308) to the survivor, and history shows it; undoing puts
+/// every record and name back. Bad merges are refused and change nothing.
+#[tokio::test]
+async fn a_merge_moves_every_record_redirects_and_can_be_undone() {
+    let app = TestApp::spawn().await;
+    let survivor = app
+        .create(
+            "/speakers",
+            json!({"name": "Bashar al-Jaafari", "kind": "person", "aliases": ["Al-Jaafari"]}),
+        )
+        .await;
+    let merged = app
+        .create(
+            "/speakers",
+            json!({"name": "Bashar Jaafari", "kind": "person", "aliases": ["al-jaafari", "B. Jaafari"]}),
+        )
+        .await;
+    let source =
+        app.source("«We reject this,» Bashar Jaafari said. He said more than 40 meetings were held.").await;
+    app.sql(&format!(
+        "INSERT INTO quotes (id, source_id, speaker_id, text, kind)
+         SELECT gen_random_uuid(), '{}', '{}', 'Statement number ' || n, 'indirect' FROM generate_series(1, 1000) n",
+        id(&source),
+        id(&merged)
+    ))
+    .await;
+    // The survivor already has one of those quotes: after the merge it is a duplicate of it.
+    app.sql(&format!(
+        "INSERT INTO quotes (id, source_id, speaker_id, text, kind)
+         VALUES (gen_random_uuid(), '{}', '{}', 'Statement number 1', 'indirect')",
+        id(&source),
+        id(&survivor)
+    ))
+    .await;
+    let claim = app
+        .create(
+            "/claims",
+            json!({"source_id": id(&source), "claimant_id": id(&merged), "statement": "more than 40 meetings were held",
+                   "metric": "meetings", "qualifier": "more_than", "value": "40"}),
+        )
+        .await;
+    let merge_path = format!("/speakers/{}/merge", id(&merged));
+    let as_editor = |path: &str, etag: Option<String>, body: Value| {
+        let mut request = app.request_as(Some(&app.editor.token), Method::POST, path).json(&body);
+        if let Some(etag) = etag {
+            request = request.header("if-match", etag);
+        }
+        request.send()
+    };
+
+    // Refused: into itself, into nobody, at an old version, by a submitter.
+    let into_itself = problem(
+        as_editor(&merge_path, Some(etag(&merged)), json!({"into": id(&merged)})).await.unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(pointer(&into_itself), "/into");
+    problem(
+        as_editor(&merge_path, Some(etag(&merged)), json!({"into": uuid::Uuid::now_v7()})).await.unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    problem(
+        as_editor(&merge_path, Some("\"0\"".into()), json!({"into": id(&survivor)})).await.unwrap(),
+        StatusCode::PRECONDITION_FAILED,
+    )
+    .await;
+    let by_submitter = app
+        .request_as(Some(&app.submitter.token), Method::POST, &merge_path)
+        .header("if-match", etag(&merged))
+        .json(&json!({"into": id(&survivor)}))
+        .send()
+        .await
+        .unwrap();
+    problem(by_submitter, StatusCode::FORBIDDEN).await;
+    assert_eq!(app.count("speaker_merges").await, 0);
+
+    let done = json(
+        as_editor(&merge_path, Some(etag(&merged)), json!({"into": id(&survivor)})).await.unwrap(),
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!((&done["moved_quotes"], &done["moved_claims"]), (&json!(1000), &json!(1)));
+    assert_eq!(done["made_duplicates"], 1, "the survivor's own copy stays the record");
+    assert_eq!(
+        done["aliases_added"],
+        json!(["Bashar Jaafari", "B. Jaafari"]),
+        "al-jaafari was known already"
+    );
+    assert_eq!(done["survivor"]["aliases"], json!(["Al-Jaafari", "Bashar Jaafari", "B. Jaafari"]));
+    let by_survivor =
+        json(app.get(&format!("/quotes?speaker_id={}&limit=1", id(&survivor))).await, StatusCode::OK).await;
+    assert_eq!(by_survivor["items"].as_array().unwrap().len(), 1);
+    let left = json(app.get(&format!("/quotes?speaker_id={}", id(&merged))).await, StatusCode::OK).await;
+    assert_eq!(left["items"], json!([]));
+    let moved_claim = json(app.get(&format!("/claims/{}", id(&claim))).await, StatusCode::OK).await;
+    assert_eq!(moved_claim["claimant_id"], survivor["id"]);
+
+    // The merged speaker's address answers 308 to the survivor; lookups find the survivor.
+    let redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}/speakers/{}", app.address, id(&merged)))
+        .bearer_auth(&app.submitter.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(redirect.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(redirect.headers()["location"], format!("/speakers/{}", id(&survivor)).as_str());
+    assert_eq!(looked_up(&app, "q=B.%20Jaafari").await, ["Bashar al-Jaafari"]);
+    let history =
+        json(app.get(&format!("/audit?entity_type=speaker&entity_id={}", id(&merged))).await, StatusCode::OK)
+            .await;
+    assert!(history["items"].as_array().unwrap().iter().any(|e| e["action"] == "merge"), "{history}");
+
+    // Undone: everything back, once.
+    let undo_path = format!("/speaker-merges/{}/undo", done["id"].as_str().unwrap());
+    let undone = json(as_editor(&undo_path, None, json!({})).await.unwrap(), StatusCode::OK).await;
+    assert!(undone["undone_at"].is_string());
+    assert_eq!(undone["survivor"]["aliases"], json!(["Al-Jaafari"]));
+    let back = json(app.get(&format!("/speakers/{}", id(&merged))).await, StatusCode::OK).await;
+    assert_eq!(back["name"], "Bashar Jaafari");
+    let mut cursor: Option<String> = None;
+    let mut returned = 0;
+    loop {
+        let page = match &cursor {
+            Some(c) => format!("/quotes?speaker_id={}&limit=200&cursor={c}", id(&merged)),
+            None => format!("/quotes?speaker_id={}&limit=200", id(&merged)),
+        };
+        let page = json(app.get(&page).await, StatusCode::OK).await;
+        returned += page["items"].as_array().unwrap().len();
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(returned, 1000);
+    assert_eq!(
+        json(app.get(&format!("/claims/{}", id(&claim))).await, StatusCode::OK).await["claimant_id"],
+        merged["id"]
+    );
+    problem(as_editor(&undo_path, None, json!({})).await.unwrap(), StatusCode::CONFLICT).await;
 }

@@ -50,6 +50,7 @@ struct Seeded {
     quote: String,
     claim: String,
     api_key: String,
+    merge: String,
     /// A member of the default workspace only.
     user: String,
     /// Every id above, and the default workspace's: none may appear in an answer elsewhere.
@@ -91,9 +92,21 @@ async fn seed_default(app: &TestApp) -> Seeded {
         .await
         .unwrap();
     let key = json(key, StatusCode::CREATED).await;
+    // A second record of the same speaker, merged into the first.
+    let twin = app.speaker("A. Reyes").await;
+    let merge = app
+        .request_as(Some(&app.editor.token), Method::POST, &format!("/speakers/{}/merge", id(&twin)))
+        .header("if-match", etag(&twin))
+        .json(&json!({"into": id(&speaker)}))
+        .send()
+        .await
+        .unwrap();
+    let merge = json(merge, StatusCode::CREATED).await;
     let default = json(app.get("/workspace").await, StatusCode::OK).await;
-    let mut ids: Vec<String> =
-        [&source, &speaker, &quote, &claim, &key, &default].iter().map(|v| id(v).to_owned()).collect();
+    let mut ids: Vec<String> = [&source, &speaker, &quote, &claim, &key, &default, &merge, &twin]
+        .iter()
+        .map(|v| id(v).to_owned())
+        .collect();
     ids.push(app.reviewer.id.to_string());
     Seeded {
         source: id(&source).into(),
@@ -101,6 +114,7 @@ async fn seed_default(app: &TestApp) -> Seeded {
         quote: id(&quote).into(),
         claim: id(&claim).into(),
         api_key: id(&key).into(),
+        merge: id(&merge).into(),
         user: app.reviewer.id.to_string(),
         ids,
     }
@@ -147,6 +161,7 @@ fn body_for(method: &Method, path: &str, seeded: &Seeded) -> Option<Value> {
     let body = match (method.as_str(), path) {
         ("POST", "/quotes/{id}/reviews" | "/claims/{id}/reviews") => json!({"status": "in_review"}),
         ("POST", "/quotes/{id}/variant-of") => json!({"canonical_id": seeded.quote}),
+        ("POST", "/speakers/{id}/merge") => json!({"into": seeded.speaker}),
         ("POST", "/sources/{id}/candidates/accept") => json!({"quotes": [], "claims": []}),
         ("PATCH", "/users/{id}") => json!({"display_name": "Renamed"}),
         ("POST", "/quotes") => json!({"source_id": seeded.source, "speaker_id": seeded.speaker,
@@ -202,6 +217,7 @@ fn target<'a>(path: &str, seeded: &'a Seeded) -> &'a str {
         "claims" => &seeded.claim,
         "api-keys" => &seeded.api_key,
         "users" | "members" => &seeded.user,
+        "speaker-merges" => &seeded.merge,
         other => panic!("no record of the default workspace for /{other}"),
     }
 }
@@ -668,6 +684,21 @@ async fn raw_sql_as_the_servers_role_sees_no_workspace_unless_one_is_set_and_the
         StatusCode::CREATED,
     )
     .await;
+    let twin = json(
+        post(submitter, "/speakers", json!({"name": "B. Lind", "kind": "person"})).await.unwrap(),
+        StatusCode::CREATED,
+    )
+    .await;
+    let merged = in_workspace(
+        app.request_as(Some(admin), Method::POST, &format!("/speakers/{}/merge", id(&twin))),
+        "north",
+    )
+    .header("if-match", etag(&twin))
+    .json(&json!({"into": id(&speaker)}))
+    .send()
+    .await
+    .unwrap();
+    json(merged, StatusCode::CREATED).await;
     let quote = json(
         post(
             submitter,
@@ -746,6 +777,7 @@ async fn raw_sql_as_the_servers_role_sees_no_workspace_unless_one_is_set_and_the
             "review_evidence",
             "reviews",
             "sources",
+            "speaker_merges",
             "speakers"
         ]
     );

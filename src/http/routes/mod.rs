@@ -12,6 +12,7 @@ pub mod provenance;
 pub mod records;
 pub mod reviews;
 pub mod search;
+pub mod speakers;
 pub mod users;
 pub mod workspaces;
 
@@ -140,6 +141,12 @@ fn provenance_routes() -> Vec<Endpoint> {
         endpoint(M::GET, "/sources/{id}/diff", Access::Read, || web::route().to(provenance::source_diff)),
         endpoint(M::GET, "/sources/{id}/recheck", Access::Read, || {
             web::route().to(provenance::source_recheck)
+        }),
+        endpoint(M::POST, "/speakers/{id}/merge", Access::Role(Role::Editor), || {
+            web::route().to(speakers::merge)
+        }),
+        endpoint(M::POST, "/speaker-merges/{id}/undo", Access::Role(Role::Editor), || {
+            web::route().to(speakers::undo_merge)
         }),
         endpoint(M::GET, "/quotes/{id}/similar", Access::Read, || web::route().to(provenance::similar)),
         endpoint(M::GET, "/quotes/{id}/provenance", Access::Read, || web::route().to(provenance::provenance)),

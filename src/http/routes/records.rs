@@ -91,7 +91,10 @@ pub async fn create_batch<K: Collection>(
 pub async fn get<K: Collection>(scope: Scope, id: web::Path<Uuid>) -> Result<CachedRecord, ApiError> {
     let id = *id;
     cached(&scope, K::PATH, id, async {
-        Ok(scope.read_one(async |conn| flows::get::<K>(conn, id).await).await?)
+        scope.read_one(async |conn| flows::get::<K>(conn, id).await).await.map_err(|error| match error {
+            ServiceError::Moved(survivor) => ApiError::MovedPermanently(format!("/{}/{survivor}", K::PATH)),
+            other => other.into(),
+        })
     })
     .await
 }
