@@ -1,6 +1,8 @@
 use chrono::{DateTime, Utc};
+use diesel::dsl::{AsExprOf, sql};
+use diesel::expression::{SqlLiteral, UncheckedBind};
 use diesel::prelude::*;
-use diesel::sql_types::{Nullable, Text};
+use diesel::sql_types::{Bool, Float, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -118,28 +120,15 @@ pub async fn find_by_identity(
     name: &str,
     kind: SpeakerKind,
 ) -> QueryResult<Option<Speaker>> {
-    let found: Option<Found> = diesel::sql_query(
-        "SELECT id FROM speakers
-          WHERE identity_names @> ARRAY[attest_fold($1)] AND kind = $2 AND deleted_at IS NULL
-          ORDER BY name_key = lower($1) DESC, id LIMIT 1",
-    )
-    .bind::<Text, _>(name)
-    .bind::<crate::db::schema::sql_types::SpeakerKind, _>(kind)
-    .get_result(conn)
-    .await
-    .optional()?;
-    match found {
-        Some(found) => {
-            speakers::table.find(found.id).select(Speaker::as_select()).first(conn).await.map(Some)
-        }
-        None => Ok(None),
-    }
-}
-
-#[derive(QueryableByName)]
-struct Found {
-    #[diesel(sql_type = diesel::sql_types::Uuid)]
-    id: Uuid,
+    speakers::table
+        .filter(named_folded(name))
+        .filter(speakers::kind.eq(kind))
+        .filter(speakers::deleted_at.is_null())
+        .order((speakers::name_key.eq(super::lower(name.to_owned())).desc(), speakers::id))
+        .select(Speaker::as_select())
+        .first(conn)
+        .await
+        .optional()
 }
 
 /// Live speakers (of `kind`, if given) any of whose names is like `q`, at most `limit`: those
@@ -152,26 +141,28 @@ pub async fn lookup(
     kind: Option<SpeakerKind>,
     limit: i64,
 ) -> QueryResult<Vec<Speaker>> {
-    let found: Vec<Found> = diesel::sql_query(
-        "SELECT id FROM (
-             SELECT id, identity_names @> ARRAY[attest_fold($1)] AS exact,
-                    word_similarity(attest_fold($1), identity_key) AS alike
-               FROM speakers
-              WHERE (identity_names @> ARRAY[attest_fold($1)] OR attest_fold($1) <% identity_key)
-                AND ($2::speaker_kind IS NULL OR kind = $2) AND deleted_at IS NULL) AS matched
-          ORDER BY exact DESC, alike DESC, id
-          LIMIT $3",
-    )
-    .bind::<Text, _>(q)
-    .bind::<Nullable<crate::db::schema::sql_types::SpeakerKind>, _>(kind)
-    .bind::<diesel::sql_types::BigInt, _>(limit)
-    .load(conn)
-    .await?;
-    let ids: Vec<Uuid> = found.iter().map(|f| f.id).collect();
-    let mut speakers: Vec<Speaker> =
-        speakers::table.filter(speakers::id.eq_any(&ids)).select(Speaker::as_select()).load(conn).await?;
-    speakers.sort_by_key(|speaker| ids.iter().position(|&id| id == speaker.id));
-    Ok(speakers)
+    let alike = || sql::<Bool>("attest_fold(").bind::<Text, _>(q.to_owned()).sql(") <% identity_key");
+    let similarity =
+        sql::<Float>("word_similarity(attest_fold(").bind::<Text, _>(q.to_owned()).sql("), identity_key)");
+    let mut query = speakers::table
+        .filter(named_folded(q).or(alike()))
+        .filter(speakers::deleted_at.is_null())
+        .into_boxed();
+    if let Some(kind) = kind {
+        query = query.filter(speakers::kind.eq(kind));
+    }
+    query
+        .order((named_folded(q).desc(), similarity.desc(), speakers::id))
+        .limit(limit)
+        .select(Speaker::as_select())
+        .load(conn)
+        .await
+}
+
+/// Whether one of a speaker's folded names is `name`, folded (`attest_fold`): through the
+/// `identity_names` index.
+fn named_folded(name: &str) -> SqlLiteral<Bool, UncheckedBind<SqlLiteral<Bool>, AsExprOf<String, Text>>> {
+    sql::<Bool>("identity_names @> ARRAY[attest_fold(").bind::<Text, _>(name.to_owned()).sql(")]")
 }
 
 /// A live or deleted speaker's names and aliases, folded as lookups compare them.

@@ -356,12 +356,9 @@ pub async fn create_new<K: Record>(
             existing_id: repeat.id,
         })
         .collect();
-    let fresh = rows
-        .into_iter()
-        .enumerate()
-        .filter(|(i, _)| !skipped.iter().any(|s| s.item == *i))
-        .map(|(_, row)| row)
-        .collect();
+    let repeated: HashSet<usize> = skipped.iter().map(|s| s.item).collect();
+    let fresh =
+        rows.into_iter().enumerate().filter(|(i, _)| !repeated.contains(i)).map(|(_, row)| row).collect();
     Ok((store(conn, caller, fresh).await?, skipped))
 }
 
