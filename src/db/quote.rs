@@ -34,6 +34,8 @@ pub struct Quote {
     /// or the source); none while it holds.
     pub stale_reasons: Option<Vec<String>>,
     pub stale_since: Option<DateTime<Utc>>,
+    /// Whom the speaker, anonymous, was identified as (see `db::speaker::identify`).
+    pub speaker_identified_as: Option<Uuid>,
 }
 
 impl Quote {

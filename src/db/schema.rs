@@ -106,6 +106,7 @@ diesel::table! {
         same_key -> Text,
         duplicate_of -> Nullable<Uuid>,
         claimant_role -> Nullable<Text>,
+        claimant_identified_as -> Nullable<Uuid>,
     }
 }
 
@@ -148,6 +149,7 @@ diesel::table! {
         same_key -> Text,
         duplicate_of -> Nullable<Uuid>,
         speaker_role -> Nullable<Text>,
+        speaker_identified_as -> Nullable<Uuid>,
     }
 }
 
@@ -285,6 +287,10 @@ diesel::table! {
         identity_names -> Array<Text>,
         identity_key -> Text,
         merged_into -> Nullable<Uuid>,
+        identified_as -> Nullable<Uuid>,
+        identified_by -> Nullable<Uuid>,
+        identified_at -> Nullable<Timestamptz>,
+        identification_evidence -> Nullable<Text>,
     }
 }
 

@@ -22,9 +22,11 @@ pub enum SearchType {
     Quote,
     Claim,
     Source,
+    /// Found by name or alias (`speakers`), not by full text.
+    Speaker,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub struct SearchFilter {
     pub speaker_id: Option<Uuid>,
     pub source_id: Option<Uuid>,
@@ -67,12 +69,13 @@ pub struct Hit {
     pub capped: bool,
 }
 
-/// Per type: the table, and its text expression (over `r`).
-fn shape(kind: SearchType) -> (&'static str, &'static str) {
+/// Per full-text type: the table, and its text expression (over `r`).
+fn shape(kind: SearchType) -> Option<(&'static str, &'static str)> {
     match kind {
-        SearchType::Quote => ("quotes", "r.text"),
-        SearchType::Claim => ("claims", "r.statement"),
-        SearchType::Source => ("sources", "coalesce(r.title, '') || ' — ' || coalesce(r.content, '')"),
+        SearchType::Quote => Some(("quotes", "r.text")),
+        SearchType::Claim => Some(("claims", "r.statement")),
+        SearchType::Source => Some(("sources", "coalesce(r.title, '') || ' — ' || coalesce(r.content, '')")),
+        SearchType::Speaker => None,
     }
 }
 
@@ -125,7 +128,9 @@ pub async fn search(
     after: Option<SearchCursor>,
     limit: i64,
 ) -> diesel::QueryResult<Vec<Hit>> {
-    let (records, text) = shape(kind);
+    let Some((records, text)) = shape(kind) else {
+        return speakers(conn, q, after, limit).await;
+    };
     let table = format!("{records} r");
     // Each table's arrival sequence is named after it (see the sources, quotes and claims migrations).
     let arrivals = format!("{records}_arrival_seq");
@@ -213,6 +218,25 @@ pub async fn search(
             .await
     })
     .await
+}
+
+/// Speakers one of whose names (name or alias) is `q` or holds words like it, without case or
+/// accents (as `speaker::lookup` finds them), the first MAX_RANKED found ranked: by trigram word
+/// similarity, plus 1 for a name equal to `q`. The snippet is the name or alias most like `q`.
+async fn speakers(
+    conn: &mut AsyncPgConnection,
+    q: &str,
+    after: Option<SearchCursor>,
+    limit: i64,
+) -> diesel::QueryResult<Vec<Hit>> {
+    let sql = fill(include_str!("sql/speaker_search.sql"), &[("max_ranked", &MAX_RANKED.to_string())]);
+    diesel::sql_query(sql)
+        .bind::<Text, _>(q)
+        .bind::<Nullable<Double>, _>(after.map(|c| c.rank))
+        .bind::<Nullable<SqlUuid>, _>(after.map(|c| c.id))
+        .bind::<BigInt, _>(limit)
+        .load(conn)
+        .await
 }
 
 /// A SQL template with its `{name}`s replaced: table and column names, and fragments built

@@ -86,6 +86,11 @@ pub enum Action {
         before: Value,
         after: Value,
     },
+    /// An anonymous speaker identified as a named one, or its identification withdrawn.
+    Identify {
+        before: Value,
+        after: Value,
+    },
 }
 
 /// Which cluster a quote belongs to, at a version.
@@ -116,6 +121,7 @@ impl Action {
             Self::MarkStale { .. } => "mark_stale",
             Self::Merge { .. } => "merge",
             Self::UndoMerge { .. } => "undo_merge",
+            Self::Identify { .. } => "identify",
         }
     }
 
@@ -129,7 +135,8 @@ impl Action {
             | Self::Revoke { before, after }
             | Self::MarkStale { before, after }
             | Self::Merge { before, after }
-            | Self::UndoMerge { before, after } => (Some(before), Some(after)),
+            | Self::UndoMerge { before, after }
+            | Self::Identify { before, after } => (Some(before), Some(after)),
             Self::LinkVariant { before, after } | Self::UnlinkVariant { before, after } => {
                 (Some(before.to_json()), Some(after.to_json()))
             }

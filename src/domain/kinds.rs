@@ -43,7 +43,7 @@ pub enum SourceKind {
     Dataset,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, DbEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, DbEnum)]
 #[serde(rename_all = "snake_case")]
 #[ExistingTypePath = "crate::domain::kinds::sql::SpeakerKind"]
 pub enum SpeakerKind {

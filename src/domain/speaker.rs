@@ -75,6 +75,32 @@ impl TryFrom<SpeakerInput> for SpeakerDraft {
     }
 }
 
+/// Who an anonymous speaker is, as an editor submits it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentificationInput {
+    pub speaker_id: uuid::Uuid,
+    pub evidence: String,
+}
+
+/// An identification with its evidence checked: what showed who the speaker is.
+#[derive(Debug)]
+pub struct IdentificationDraft {
+    pub speaker_id: uuid::Uuid,
+    pub evidence: Text,
+}
+
+impl TryFrom<IdentificationInput> for IdentificationDraft {
+    type Error = FieldError;
+
+    fn try_from(input: IdentificationInput) -> Result<Self, FieldError> {
+        Ok(Self {
+            speaker_id: input.speaker_id,
+            evidence: Text::exact(input.evidence, super::text::MAX_PASSAGE_CHARS).map_err(at("/evidence"))?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

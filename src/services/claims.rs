@@ -59,6 +59,9 @@ pub struct ClaimView {
     id: Uuid,
     source_id: Uuid,
     claimant_id: Option<Uuid>,
+    /// Whom the claimant, anonymous as reported, was later identified as (the speaker's
+    /// `identified_as` says who decided, and on what evidence).
+    claimant_identified_as: Option<Uuid>,
     statement: String,
     metric: String,
     qualifier: ClaimQualifier,
@@ -107,6 +110,7 @@ impl From<Claim> for ClaimView {
             id: row.id,
             source_id: row.source_id,
             claimant_id: row.fields.claimant_id,
+            claimant_identified_as: row.claimant_identified_as,
             statement: row.fields.statement,
             metric: row.fields.metric,
             qualifier: row.fields.qualifier,

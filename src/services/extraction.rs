@@ -1,11 +1,16 @@
 //! From article to records: extraction candidates for a stored source, and accepting the
 //! chosen ones as quotes and claims (anchors checked like any other), all or nothing.
 
+use std::collections::HashMap;
+
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use bigdecimal::BigDecimal;
+
 use super::claims::ClaimView;
+use super::matches::{self, ClaimSaid, MatchView};
 use super::quotes::QuoteView;
 use super::records::{self, Record, Submission};
 use super::speakers::SpeakerView;
@@ -39,6 +44,8 @@ pub struct QuoteProposal {
     #[serde(flatten)]
     candidate: QuoteCandidate,
     anchor: Anchor,
+    /// Published verdicts on the same words by the same speaker (by any of their names).
+    matches: Vec<MatchView>,
 }
 
 #[derive(Serialize)]
@@ -46,6 +53,8 @@ pub struct ClaimProposal {
     #[serde(flatten)]
     candidate: ClaimCandidate,
     anchor: Anchor,
+    /// Published verdicts on the same figure or on a statement worded alike.
+    matches: Vec<MatchView>,
 }
 
 #[derive(Serialize)]
@@ -63,17 +72,22 @@ async fn source_text(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<St
         .ok_or_else(|| ServiceError::Conflict("the source has no stored text to extract from".into()))
 }
 
-/// Candidates found in the source's text; nothing is stored.
+/// Candidates found in the source's text, each with what was already fact-checked like it;
+/// nothing is stored.
 pub async fn propose(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<Proposals> {
     let text = source_text(conn, id).await?;
-    let proposals = cpu::run(move || {
+    let mut proposals = cpu::run(move || {
         let chars: Vec<char> = text.chars().collect();
         let found = extract::extract(&text);
         Proposals {
             quotes: found
                 .quotes
                 .into_iter()
-                .map(|q| QuoteProposal { anchor: anchor(&chars, q.start, q.end), candidate: q })
+                .map(|q| QuoteProposal {
+                    anchor: anchor(&chars, q.start, q.end),
+                    candidate: q,
+                    matches: Vec::new(),
+                })
                 .collect(),
             claims: found
                 .claims
@@ -81,12 +95,30 @@ pub async fn propose(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<Pr
                 .map(|c| ClaimProposal {
                     anchor: anchor(&chars, c.statement_start, c.statement_end),
                     candidate: c,
+                    matches: Vec::new(),
                 })
                 .collect(),
             truncated: found.truncated,
         }
     })
     .await?;
+    for proposal in &mut proposals.quotes {
+        if let Some(speaker) = &proposal.candidate.speaker {
+            let names = speaker::names_of_named(conn, &speaker.name).await?;
+            proposal.matches = matches::for_quote(conn, None, &proposal.candidate.text, names).await?;
+        }
+    }
+    for proposal in &mut proposals.claims {
+        let candidate = &proposal.candidate;
+        let value = candidate.value.parse::<BigDecimal>().ok();
+        let said = ClaimSaid {
+            statement: &candidate.statement,
+            metric: &candidate.metric,
+            unit: candidate.unit.as_deref(),
+            value: value.as_ref(),
+        };
+        proposal.matches = matches::for_claim(conn, None, said).await?;
+    }
     Ok(proposals)
 }
 
@@ -140,6 +172,9 @@ pub struct Accepted {
     /// Candidates left out because they are already stored: `item` is the candidate's place
     /// in `quotes` or `claims` of the acceptance.
     skipped: Skipped,
+    /// Speakers named by no stored one's name or alias, created, each with the stored speakers
+    /// named alike (`similar`): suggestions to merge, never merged unasked.
+    speakers_created: Vec<SpeakerView>,
 }
 
 #[derive(Serialize)]
@@ -148,37 +183,76 @@ struct Skipped {
     claims: Vec<records::Skipped>,
 }
 
-/// The speaker to attribute to: the one named by id, else a live one of that kind with that
-/// name or alias (without case or accents), else a new one.
-async fn speaker_for(
-    conn: &mut AsyncPgConnection,
-    caller: Principal,
-    choice: &SpeakerChoice,
-    pointer: &str,
-) -> ServiceResult<Uuid> {
-    if let Some(id) = choice.id {
-        return Ok(id);
+/// The speakers an acceptance from source `source_id` named, as resolved so far, and those it
+/// created.
+struct Speakers {
+    source_id: Uuid,
+    /// By kind and name as written (trimmed, any case): one speaker per name in an acceptance.
+    named: HashMap<(SpeakerKind, String), Uuid>,
+    created: Vec<SpeakerView>,
+}
+
+impl Speakers {
+    /// The speaker to attribute to: the one named by id; else one this acceptance named so
+    /// already; else a live one of that kind with that name or alias (without case or accents),
+    /// an anonymous one only if credited in this source ("a Western diplomat" in another report
+    /// is someone else); else a new one, which comes back with the stored speakers named alike, for a person to
+    /// merge if they are the same.
+    async fn resolve(
+        &mut self,
+        conn: &mut AsyncPgConnection,
+        caller: Principal,
+        choice: &SpeakerChoice,
+        pointer: &str,
+    ) -> ServiceResult<Uuid> {
+        if let Some(id) = choice.id {
+            return Ok(id);
+        }
+        let (Some(name), Some(kind)) = (&choice.name, choice.kind) else {
+            return Err(ServiceError::validation(pointer, "give the speaker's id, or its name and kind"));
+        };
+        let key = (kind, name.trim().to_lowercase());
+        if let Some(&id) = self.named.get(&key) {
+            return Ok(id);
+        }
+        let stored = match kind {
+            SpeakerKind::Anonymous => speaker::find_anonymous_in_source(conn, name, self.source_id).await?,
+            _ => speaker::find_by_identity(conn, name, kind).await?,
+        };
+        let id = match stored {
+            Some(found) => found.id,
+            None => self.create(conn, caller, name, kind, choice, pointer).await?,
+        };
+        self.named.insert(key, id);
+        Ok(id)
     }
-    let (Some(name), Some(kind)) = (&choice.name, choice.kind) else {
-        return Err(ServiceError::validation(pointer, "give the speaker's id, or its name and kind"));
-    };
-    if let Some(found) = speaker::find_by_identity(conn, name, kind).await? {
-        return Ok(found.id);
+
+    async fn create(
+        &mut self,
+        conn: &mut AsyncPgConnection,
+        caller: Principal,
+        name: &str,
+        kind: SpeakerKind,
+        choice: &SpeakerChoice,
+        pointer: &str,
+    ) -> ServiceResult<Uuid> {
+        let input = SpeakerInput {
+            name: name.to_owned(),
+            kind,
+            description: choice.role.clone(),
+            aliases: Vec::new(),
+            wikidata_qid: None,
+        };
+        let created = records::create::<SpeakerView>(conn, caller, Submission::One(input))
+            .await
+            .map_err(|error| repointed(error, "", pointer))?;
+        let saved = created
+            .into_iter()
+            .next()
+            .ok_or_else(|| ServiceError::internal("a speaker insert returned no row"))?;
+        self.created.push(saved.view);
+        Ok(saved.id)
     }
-    let input = SpeakerInput {
-        name: name.clone(),
-        kind,
-        description: choice.role.clone(),
-        aliases: Vec::new(),
-        wikidata_qid: None,
-    };
-    let created = records::create::<SpeakerView>(conn, caller, Submission::One(input))
-        .await
-        .map_err(|error| repointed(error, "", pointer))?;
-    created
-        .first()
-        .map(|saved| saved.id)
-        .ok_or_else(|| ServiceError::internal("a speaker insert returned no row"))
 }
 
 /// Stores the chosen candidates as quotes and claims, all or nothing. Each is checked like
@@ -194,9 +268,11 @@ pub async fn accept(
     }
     source_text(conn, source_id).await?;
     conn.transaction(async move |conn| {
+        let mut speakers = Speakers { source_id, named: HashMap::new(), created: Vec::new() };
         let mut quote_inputs = Vec::new();
         for (i, q) in acceptance.quotes.into_iter().enumerate() {
-            let speaker_id = speaker_for(conn, caller, &q.speaker, &format!("/quotes/{i}/speaker")).await?;
+            let speaker_id =
+                speakers.resolve(conn, caller, &q.speaker, &format!("/quotes/{i}/speaker")).await?;
             let exact = (q.kind == QuoteKind::Indirect).then(|| q.text.clone());
             quote_inputs.push(QuoteInput {
                 source_id,
@@ -214,7 +290,7 @@ pub async fn accept(
         for (i, c) in acceptance.claims.into_iter().enumerate() {
             let claimant_id = match &c.claimant {
                 Some(choice) => {
-                    Some(speaker_for(conn, caller, choice, &format!("/claims/{i}/claimant")).await?)
+                    Some(speakers.resolve(conn, caller, choice, &format!("/claims/{i}/claimant")).await?)
                 }
                 None => None,
             };
@@ -241,7 +317,12 @@ pub async fn accept(
             create_accepted::<QuoteView>(conn, caller, quote_inputs, "/quotes").await?;
         let (claims, skipped_claims) =
             create_accepted::<ClaimView>(conn, caller, claim_inputs, "/claims").await?;
-        Ok(Accepted { quotes, claims, skipped: Skipped { quotes: skipped_quotes, claims: skipped_claims } })
+        Ok(Accepted {
+            quotes,
+            claims,
+            skipped: Skipped { quotes: skipped_quotes, claims: skipped_claims },
+            speakers_created: speakers.created,
+        })
     })
     .await
 }

@@ -58,34 +58,49 @@ impl MatchView {
     }
 }
 
+/// What a claim says, as matches compare it.
+pub struct ClaimSaid<'a> {
+    pub statement: &'a str,
+    pub metric: &'a str,
+    pub unit: Option<&'a str>,
+    /// Its value, for a claim of one number.
+    pub value: Option<&'a BigDecimal>,
+}
+
+impl<'a> From<&'a ClaimFields> for ClaimSaid<'a> {
+    fn from(fields: &'a ClaimFields) -> Self {
+        Self {
+            statement: &fields.statement,
+            metric: &fields.metric,
+            unit: fields.unit.as_deref(),
+            value: fields.value.as_ref(),
+        }
+    }
+}
+
 /// The matches of a stored claim.
 pub async fn of_claim(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<Vec<MatchView>> {
     let row = claim::find(conn, id).await?;
-    for_claim(conn, Some(id), &row.fields).await
+    for_claim(conn, Some(id), ClaimSaid::from(&row.fields)).await
 }
 
-/// The matches of a claim's fields (`id`: its own, left out, once stored).
+/// The matches of what a claim says (`id`: its own, left out, once stored).
 pub async fn for_claim(
     conn: &mut AsyncPgConnection,
     id: Option<Uuid>,
-    fields: &ClaimFields,
+    said: ClaimSaid<'_>,
 ) -> ServiceResult<Vec<MatchView>> {
     let mut matches = Vec::new();
-    if let Some(value) = &fields.value {
+    if let Some(value) = said.value {
         let tolerance: BigDecimal = super::workspaces::current(conn).await?.figure_tolerance_percent;
-        let figure = Figure {
-            metric: &fields.metric,
-            unit: fields.unit.as_deref(),
-            value,
-            tolerance_percent: &tolerance,
-        };
+        let figure = Figure { metric: said.metric, unit: said.unit, value, tolerance_percent: &tolerance };
         for (published, value) in fact_check::with_figure(conn, figure, id, MAX_MATCHES).await? {
             matches.push(MatchView::of(published, "figure", None, value.as_ref().map(to_plain_string)));
         }
     }
     let among = Among { not_of: id.map(Item::Claim), ..Among::default() };
     for (published, alike) in
-        fact_check::worded_like(conn, &fields.statement, among, WORDING_SIMILARITY, MAX_MATCHES).await?
+        fact_check::worded_like(conn, said.statement, among, WORDING_SIMILARITY, MAX_MATCHES).await?
     {
         if !matches.iter().any(|m: &MatchView| m.fact_check_id() == published.0.id) {
             matches.push(MatchView::of(published, "wording", Some(alike), None));
@@ -97,18 +112,19 @@ pub async fn for_claim(
 /// The matches of a stored quote.
 pub async fn of_quote(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<Vec<MatchView>> {
     let row = quote::find(conn, id).await?;
-    for_quote(conn, Some(id), &row.fields.text, row.fields.speaker_id).await
+    let names = speaker::identity_names(conn, row.fields.speaker_id).await?;
+    for_quote(conn, Some(id), &row.fields.text, names).await
 }
 
-/// The matches of a quote's words by `speaker` (`id`: its own, left out, once stored).
+/// The matches of a quote's words by a speaker of these folded names (`id`: its own, left
+/// out, once stored).
 pub async fn for_quote(
     conn: &mut AsyncPgConnection,
     id: Option<Uuid>,
     text: &str,
-    speaker: Uuid,
+    speaker_names: Vec<String>,
 ) -> ServiceResult<Vec<MatchView>> {
-    let names = speaker::identity_names(conn, speaker).await?;
-    let among = Among { not_of: id.map(Item::Quote), speaker_named: Some(names), ..Among::default() };
+    let among = Among { not_of: id.map(Item::Quote), speaker_named: Some(speaker_names), ..Among::default() };
     let found = fact_check::worded_like(conn, text, among, WORDING_SIMILARITY, MAX_MATCHES).await?;
     Ok(found
         .into_iter()

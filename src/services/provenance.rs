@@ -1,7 +1,7 @@
 //! Provenance: where a quote first appeared, who relayed it, how its wording drifted, and
 //! which snapshots of a source exist.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -165,11 +165,23 @@ pub struct Appearance {
     text: String,
     speaker_id: Uuid,
     speaker_name: String,
+    /// For a speaker anonymous in this report, whom an editor identified them as.
+    speaker_identified_as: Option<IdentifiedSpeaker>,
     source: SourceSummary,
     /// Who carried the words to this outlet: its publisher, then the outlet it quoted.
     relay_chain: Vec<String>,
     /// Word-level changes from the first appearance's wording.
     diff_from_first: Vec<WordChange>,
+}
+
+/// The named speaker an anonymous one was identified as: who decided, when, on what evidence.
+#[derive(Serialize)]
+pub struct IdentifiedSpeaker {
+    speaker_id: Uuid,
+    speaker_name: String,
+    decided_by: Option<Uuid>,
+    decided_at: Option<DateTime<Utc>>,
+    evidence: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -215,7 +227,10 @@ pub async fn provenance(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult
         lookalikes_by_other_speakers: lookalikes,
     });
     let published_elsewhere = super::claimreview::published_elsewhere(conn, &first_text).await?;
-    let appearances = cpu::run(move || appearances(members, &first_text)).await?;
+    let identified: Vec<Uuid> = members.iter().filter_map(|(_, _, speaker)| speaker.identified_as).collect();
+    let identified_names: HashMap<Uuid, String> =
+        speaker::names(conn, &identified).await?.into_iter().collect();
+    let appearances = cpu::run(move || appearances(members, &identified_names, &first_text)).await?;
     Ok(Provenance {
         canonical_quote_id: root,
         first_appearance,
@@ -230,6 +245,7 @@ pub async fn provenance(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult
 /// async workers under one time budget.
 fn appearances(
     members: Vec<(Quote, source::SourceListed, speaker::Speaker)>,
+    identified_names: &HashMap<Uuid, String>,
     first_text: &str,
 ) -> Vec<Appearance> {
     let deadline = Instant::now() + DIFF_BUDGET;
@@ -246,6 +262,13 @@ fn appearances(
             diff_from_first: word_diff_until(first_text, &quote.fields.text, deadline),
             quote_id: quote.id,
             text: quote.fields.text,
+            speaker_identified_as: speaker.identified_as.map(|id| IdentifiedSpeaker {
+                speaker_id: id,
+                speaker_name: identified_names.get(&id).cloned().unwrap_or_default(),
+                decided_by: speaker.identified_by,
+                decided_at: speaker.identified_at,
+                evidence: speaker.identification_evidence.clone(),
+            }),
             speaker_id: speaker.id,
             speaker_name: speaker.fields.name,
             source: SourceSummary {

@@ -58,6 +58,9 @@ pub struct QuoteView {
     id: Uuid,
     source_id: Uuid,
     speaker_id: Uuid,
+    /// Whom the speaker, anonymous as reported, was later identified as (the speaker's
+    /// `identified_as` says who decided, and on what evidence).
+    speaker_identified_as: Option<Uuid>,
     text: String,
     kind: QuoteKind,
     anchor: Option<Anchor>,
@@ -95,6 +98,7 @@ impl From<Quote> for QuoteView {
             id: row.id,
             source_id: row.source_id,
             speaker_id: row.fields.speaker_id,
+            speaker_identified_as: row.speaker_identified_as,
             text: row.fields.text,
             kind: row.fields.kind,
             relayed_by: row.fields.relayed_by,

@@ -9,15 +9,17 @@ use std::collections::HashSet;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::{Value, json};
 
-use super::records::{Changed, Checked, Conn, Record, Submission, to_json, version_to_replace, written};
+use super::records::{
+    Changed, Checked, Conn, Record, Saved, Submission, to_json, version_to_replace, written,
+};
 use super::{ServiceError, ServiceResult};
 use crate::db::references::{Cited, live_citations};
-use crate::db::speaker::{Speaker, SpeakerFields};
+use crate::db::speaker::{self, Identification, Speaker, SpeakerFields};
 use crate::db::speaker_merge::{self, SpeakerMerge};
-use crate::db::{Versioned, audit};
+use crate::db::{SameAsStored, Versioned, audit};
 use crate::domain::audit::{Action, AuditEvent, Entity};
 use crate::domain::kinds::SpeakerKind;
-use crate::domain::speaker::{SpeakerDraft, SpeakerInput};
+use crate::domain::speaker::{IdentificationDraft, IdentificationInput, SpeakerDraft, SpeakerInput};
 use crate::domain::{ExpectedVersion, Principal};
 
 impl Record for SpeakerView {
@@ -28,8 +30,28 @@ impl Record for SpeakerView {
         inputs.check(|input| SpeakerDraft::try_from(input).map(SpeakerFields::from))
     }
 
-    async fn change(_: &mut Conn, _: &Principal, _: &Speaker, input: SpeakerInput) -> Changed<Self> {
-        Ok(SpeakerFields::from(SpeakerDraft::try_from(input)?))
+    async fn change(_: &mut Conn, _: &Principal, current: &Speaker, input: SpeakerInput) -> Changed<Self> {
+        let draft = SpeakerDraft::try_from(input)?;
+        if current.identified_as.is_some() && draft.kind != SpeakerKind::Anonymous {
+            return Err(ServiceError::validation(
+                "/kind",
+                "an identified speaker stays anonymous: withdraw its identification first",
+            ));
+        }
+        Ok(SpeakerFields::from(draft))
+    }
+
+    async fn same_as_stored(conn: &mut Conn, rows: &[SpeakerFields]) -> ServiceResult<Vec<SameAsStored>> {
+        Ok(speaker::same_as_stored(conn, rows).await?)
+    }
+
+    /// Alone, a new speaker comes back with the stored ones named alike: the same person,
+    /// perhaps, for a person to decide (and merge), never merged unasked.
+    async fn created(conn: &mut Conn, _: &Principal, saved: &mut [Saved<Self>]) -> ServiceResult<()> {
+        if let [one] = saved {
+            one.view.similar = Some(similar(conn, &one.view.name, one.view.kind, one.id).await?);
+        }
+        Ok(())
     }
 
     async fn moved_to(conn: &mut Conn, id: Uuid) -> ServiceResult<Option<Uuid>> {
@@ -54,14 +76,41 @@ pub struct SpeakerView {
     description: Option<String>,
     aliases: Vec<String>,
     wikidata_qid: Option<String>,
+    /// For an anonymous speaker, the named one it was identified as: who decided, and why.
+    identified_as: Option<IdentificationView>,
     created_by: Option<Uuid>,
     version: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    /// Stored speakers of the same kind named alike (`GET /speakers?q=`): in the answer to a
+    /// create of one speaker.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    similar: Option<Vec<SpeakerView>>,
+}
+
+#[derive(Serialize)]
+pub struct IdentificationView {
+    speaker_id: Uuid,
+    decided_by: Uuid,
+    decided_at: DateTime<Utc>,
+    evidence: String,
+}
+
+impl IdentificationView {
+    /// The identification a speaker row holds, if whole.
+    pub fn of(row: &Speaker) -> Option<Self> {
+        Some(Self {
+            speaker_id: row.identified_as?,
+            decided_by: row.identified_by?,
+            decided_at: row.identified_at?,
+            evidence: row.identification_evidence.clone()?,
+        })
+    }
 }
 
 impl From<Speaker> for SpeakerView {
     fn from(row: Speaker) -> Self {
+        let identified_as = IdentificationView::of(&row);
         Self {
             id: row.id,
             name: row.fields.name,
@@ -69,12 +118,33 @@ impl From<Speaker> for SpeakerView {
             description: row.fields.description,
             aliases: row.fields.aliases.into_iter().flatten().collect(),
             wikidata_qid: row.fields.wikidata_qid,
+            identified_as,
             created_by: row.created_by,
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            similar: None,
         }
     }
+}
+
+/// Speakers suggested as the same as a new one: live, of its kind, named alike, but itself.
+const MAX_SIMILAR: i64 = 5;
+
+/// The stored speakers of `kind` named like `name`, the most alike first, but `except`.
+pub async fn similar(
+    conn: &mut AsyncPgConnection,
+    name: &str,
+    kind: SpeakerKind,
+    except: Uuid,
+) -> ServiceResult<Vec<SpeakerView>> {
+    let found = speaker::lookup(conn, name, Some(kind), MAX_SIMILAR + 1).await?;
+    Ok(found
+        .into_iter()
+        .filter(|s| s.id != except)
+        .take(MAX_SIMILAR as usize)
+        .map(SpeakerView::from)
+        .collect())
 }
 
 /// A merge as the API shows it: who went into whom, what moved, and the survivor as it is now.
@@ -275,4 +345,86 @@ fn reattributed(
             )
         })
         .collect()
+}
+
+/// Identifies anonymous speaker `id` (at the version its editor read) as a named one, with the
+/// evidence; with none, withdraws its identification. One audited transaction: the speaker, and
+/// each of its live quotes and claims, which carry the identification.
+pub async fn identify(
+    conn: &mut AsyncPgConnection,
+    caller: Principal,
+    id: Uuid,
+    expected: ExpectedVersion,
+    identification: Option<IdentificationInput>,
+) -> ServiceResult<Saved<SpeakerView>> {
+    let anonymous = Speaker::find(conn, id).await?;
+    if anonymous.fields.kind != SpeakerKind::Anonymous {
+        return Err(ServiceError::Conflict("only an anonymous speaker is identified as another".into()));
+    }
+    let version = version_to_replace(&expected, anonymous.version)?;
+    let identification = match identification {
+        Some(input) => Some(identified_as(conn, id, input).await?),
+        None if anonymous.identified_as.is_none() => {
+            return Err(ServiceError::Conflict("this speaker is not identified".into()));
+        }
+        None => None,
+    };
+    conn.transaction(async move |conn| {
+        let decided = identification.as_ref().map(|(speaker_id, evidence)| Identification {
+            speaker_id: *speaker_id,
+            decided_by: caller.user_id,
+            evidence: evidence.as_str(),
+        });
+        let after = written(speaker::identify(conn, id, version, decided).await?)?;
+        let (quotes, claims) = speaker::identify_records(conn, id, after.identified_as).await?;
+        let mut events = vec![AuditEvent::new(
+            Entity::Speaker,
+            id,
+            Action::Identify {
+                before: to_json(&SpeakerView::from(anonymous.clone()))?,
+                after: to_json(&SpeakerView::from(after.clone()))?,
+            },
+        )];
+        let state =
+            |field: &str, speaker: Option<Uuid>| -> Value { json!({ field: speaker, "speaker_id": id }) };
+        let records = quotes
+            .iter()
+            .map(|&record| (Entity::Quote, "speaker_identified_as", record))
+            .chain(claims.iter().map(|&record| (Entity::Claim, "claimant_identified_as", record)));
+        events.extend(records.map(|(entity, field, record)| {
+            AuditEvent::new(
+                entity,
+                record,
+                Action::Update {
+                    before: state(field, anonymous.identified_as),
+                    after: state(field, after.identified_as),
+                },
+            )
+        }));
+        audit::append_all(conn, Some(&caller), events).await?;
+        Ok(Saved::of(after, SpeakerView::from))
+    })
+    .await
+}
+
+/// The named speaker an identification points at, checked, with its evidence.
+async fn identified_as(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    input: IdentificationInput,
+) -> ServiceResult<(Uuid, String)> {
+    let draft = IdentificationDraft::try_from(input)?;
+    if draft.speaker_id == id {
+        return Err(ServiceError::validation("/speaker_id", "a speaker is not identified as itself"));
+    }
+    let named = Speaker::find(conn, draft.speaker_id).await.map_err(|error| match error {
+        diesel::result::Error::NotFound => {
+            ServiceError::validation("/speaker_id", format!("no live speaker {}", draft.speaker_id))
+        }
+        other => other.into(),
+    })?;
+    if named.fields.kind == SpeakerKind::Anonymous {
+        return Err(ServiceError::validation("/speaker_id", "must name a speaker who is not anonymous"));
+    }
+    Ok((named.id, draft.evidence.into_inner()))
 }

@@ -1,4 +1,4 @@
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, etag, id, json, pointer, problem};
@@ -271,4 +271,23 @@ async fn claims_and_quotes_already_fact_checked_come_back_with_their_verdicts() 
     let by_stranger = app.create("/quotes", json!({"source_id": id(&relayed), "speaker_id": id(&stranger), "kind": "direct", "text": "We will not sign this deal"})).await;
     assert_eq!(by_stranger["matches"], json!([]));
     problem(app.get(&format!("/quotes/{}/matches", uuid::Uuid::now_v7())).await, StatusCode::NOT_FOUND).await;
+
+    // Extraction's candidates come with them too, before anything is stored.
+    let article = app
+        .source("«We will not sign this deal,» Ana Reyes said on Monday. More than 12,000 homes lost power.")
+        .await;
+    let extract_path = format!("/sources/{}/extract", id(&article));
+    let proposed = json(app.request(Method::POST, &extract_path).send().await.unwrap(), StatusCode::OK).await;
+    let quote_candidate = &proposed["quotes"][0];
+    assert_eq!(quote_candidate["speaker"]["name"], "Ana Reyes", "{proposed}");
+    assert_eq!(quote_candidate["matches"][0]["fact_check"]["quote_id"], quote["id"], "{proposed}");
+    let claim_candidate =
+        proposed["claims"].as_array().unwrap().iter().find(|c| c["value"] == "12000").unwrap();
+    let claim_matches = claim_candidate["matches"].as_array().unwrap();
+    assert!(
+        claim_matches
+            .iter()
+            .any(|m| m["fact_check"]["claim_id"] == checked["id"] && m["reason"] == "wording"),
+        "{claim_candidate}"
+    );
 }

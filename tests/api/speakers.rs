@@ -124,6 +124,35 @@ async fn speakers_are_found_by_name_or_alias_without_case_or_accents() {
     problem(app.get("/speakers?q=%20%20").await, StatusCode::BAD_REQUEST).await;
     problem(app.get(&format!("/speakers?q={}", "a".repeat(501))).await, StatusCode::BAD_REQUEST).await;
 
+    // Search finds them the same way, ranked, the matching name marked, paged by rank.
+    let found = json(app.get("/search?q=al%20jaafari&type=speaker").await, StatusCode::OK).await;
+    assert_eq!(found["items"][0]["id"], envoy["id"], "{found}");
+    assert_eq!(found["items"][0]["type"], "speaker");
+    assert_eq!(found["items"][0]["snippet"], "<mark>Bashar al-Jaafari</mark>");
+    let found = json(app.get("/search?q=bashar%20jaafari&type=speaker").await, StatusCode::OK).await;
+    assert_eq!(found["items"][0]["snippet"], "<mark>Bashar Jaafari</mark>", "the alias matched: {found}");
+    assert!(found["items"][0]["rank"].as_f64().unwrap() > 1.0, "an exact name ranks above any alike one");
+    let mut path = "/search?q=martinez&type=speaker&limit=1".to_owned();
+    let mut pages = Vec::new();
+    while pages.len() < 5 {
+        let page = json(app.get(&path).await, StatusCode::OK).await;
+        pages
+            .extend(page["items"].as_array().unwrap().iter().map(|h| h["text"].as_str().unwrap().to_owned()));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/search?q=martinez&type=speaker&limit=1&cursor={cursor}"),
+            None => break,
+        }
+    }
+    // Both holding the word itself first (in id order), then the alike one; none twice.
+    let mut best = pages[..2].to_vec();
+    best.sort();
+    assert_eq!(best, ["José Martínez", "Martínez & Sons"], "{pages:?}");
+    assert_eq!(pages[2..], ["Joseph Martin"], "{pages:?}");
+    let nothing = json(app.get("/search?q=Zyxwvut&type=speaker").await, StatusCode::OK).await;
+    assert_eq!(nothing["items"], json!([]));
+    // Filters of records do not apply to speakers: a clear error, not a silently ignored filter.
+    problem(app.get("/search?q=jaafari&type=speaker&status=verified").await, StatusCode::BAD_REQUEST).await;
+
     // An extraction candidate naming a stored alias is attributed to that speaker.
     let source = app.source("«We reject this draft,» Bashar Jaafari told the council.").await;
     let accepted = json(
@@ -285,4 +314,226 @@ async fn a_merge_moves_every_record_redirects_and_can_be_undone() {
         merged["id"]
     );
     problem(as_editor(&undo_path, None, json!({})).await.unwrap(), StatusCode::CONFLICT).await;
+}
+
+/// One person, one record: a second speaker whose name is a stored one's name or alias (any
+/// case or accents, same kind) is refused, naming the first; namesakes told apart by their
+/// Wikidata ids or descriptions, other kinds and anonymous speakers are not. A new speaker
+/// comes back with those named alike, as suggestions, never merged.
+#[tokio::test]
+async fn a_speaker_already_stored_is_refused_and_alike_ones_are_suggested() {
+    let app = TestApp::spawn().await;
+    let envoy = app
+        .create(
+            "/speakers",
+            json!({"name": "Bashar al-Jaafari", "kind": "person", "aliases": ["Bashar Jaafari"]}),
+        )
+        .await;
+    assert_eq!(envoy["similar"], json!([]), "nothing alike stored yet");
+    for name in ["bashar jaafari", "BASHAR AL JAAFARI", "Báshar al-Jaafari"] {
+        let refused = problem(
+            app.post("/speakers", &json!({"name": name, "kind": "person"})).await,
+            StatusCode::CONFLICT,
+        )
+        .await;
+        assert_eq!(refused["type"], "urn:attest:problem:duplicate", "{name}: {refused}");
+        assert_eq!(refused["existing_id"], envoy["id"], "{name}");
+    }
+    let batch = json!({"items": [{"name": "Somebody New", "kind": "person"}, {"name": "Bashar Jaafari", "kind": "person"}]});
+    let refused = problem(app.post("/speakers/batch", &batch).await, StatusCode::CONFLICT).await;
+    assert!(refused["detail"].as_str().unwrap().starts_with("item 1: "), "{refused}");
+    assert_eq!(app.count("speakers").await, 1, "a refused batch stores nothing");
+
+    // Legitimately different: another kind, namesakes with their own Wikidata ids or
+    // descriptions, and anonymous sources, who are not the same person by their description.
+    app.create("/speakers", json!({"name": "Bashar al-Jaafari", "kind": "organisation"})).await;
+    app.create("/speakers", json!({"name": "John Smith", "kind": "person", "wikidata_qid": "Q1"})).await;
+    app.create("/speakers", json!({"name": "John Smith", "kind": "person", "wikidata_qid": "Q2"})).await;
+    app.create("/speakers", json!({"name": "Ann Lee", "kind": "person", "description": "farmer"})).await;
+    app.create("/speakers", json!({"name": "Ann Lee", "kind": "person", "description": "MP for Leeds"}))
+        .await;
+    app.create("/speakers", json!({"name": "a Western diplomat", "kind": "anonymous"})).await;
+    app.create("/speakers", json!({"name": "a Western diplomat", "kind": "anonymous"})).await;
+    problem(
+        app.post("/speakers", &json!({"name": "John Smith", "kind": "person"})).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+
+    // Alike, not the same: created, with the stored one suggested.
+    let typo = app.create("/speakers", json!({"name": "Bashar al-Jafari", "kind": "person"})).await;
+    let similar: Vec<&Value> = typo["similar"].as_array().unwrap().iter().collect();
+    assert_eq!(similar.len(), 1, "{typo}");
+    assert_eq!(similar[0]["id"], envoy["id"]);
+    let stored = json(app.get(&format!("/speakers/{}", id(&typo))).await, StatusCode::OK).await;
+    assert!(stored.get("similar").is_none(), "suggestions belong to the create's answer");
+
+    // Accepting candidates: a new name comes back created, with its suggestions; an anonymous
+    // source is one speaker within a report, never the same as another report's.
+    let source = app
+        .source(
+            "«No,» a Western diplomat said. «Never,» the diplomat added. «We agree,» Bashar al-Jafary said.",
+        )
+        .await;
+    let accepted = json(
+        app.request(Method::POST, &format!("/sources/{}/candidates/accept", id(&source)))
+            .json(&json!({"quotes": [
+                {"text": "No,", "kind": "direct", "start": 1, "speaker": {"name": "a Western diplomat", "kind": "anonymous"}},
+                {"text": "Never,", "kind": "direct", "start": 32, "speaker": {"name": "A western diplomat", "kind": "anonymous"}},
+                {"text": "We agree,", "kind": "direct", "start": 61, "speaker": {"name": "Bashar al-Jafary", "kind": "person"}}]}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::CREATED,
+    )
+    .await;
+    let quotes = accepted["quotes"].as_array().unwrap();
+    assert_eq!(quotes[0]["speaker_id"], quotes[1]["speaker_id"], "one anonymous source in one report");
+    let created = accepted["speakers_created"].as_array().unwrap();
+    assert_eq!(created.len(), 2, "{accepted}");
+    let diplomat = created.iter().find(|s| s["kind"] == "anonymous").unwrap();
+    assert_eq!(diplomat["id"], quotes[0]["speaker_id"]);
+    let jafary = created.iter().find(|s| s["name"] == "Bashar al-Jafary").unwrap();
+    let suggested: Vec<&Value> = jafary["similar"].as_array().unwrap().iter().map(|s| &s["id"]).collect();
+    assert!(suggested.contains(&&envoy["id"]) && suggested.contains(&&typo["id"]), "{jafary}");
+    assert_eq!(app.count("speakers").await, 11);
+}
+
+/// An anonymous source identified later: an editor records who it is, with the evidence. The
+/// speaker, each of its quotes and claims (new versions, audited) and the quote's provenance
+/// show both; new quotes of it carry it at once; withdrawing takes it back. Bad identifications
+/// are refused and change nothing.
+#[tokio::test]
+async fn an_anonymous_speaker_is_identified_with_evidence_and_every_view_shows_both() {
+    let app = TestApp::spawn().await;
+    let diplomat = app.create("/speakers", json!({"name": "a Western diplomat", "kind": "anonymous"})).await;
+    let envoy = app.speaker("Geir Pedersen").await;
+    let other_anonymous = app.create("/speakers", json!({"name": "an aide", "kind": "anonymous"})).await;
+    let source = app.source("«The talks are over,» a Western diplomat said of 40 meetings.").await;
+    let quote = app
+        .create(
+            "/quotes",
+            json!({"source_id": id(&source), "speaker_id": id(&diplomat), "kind": "direct", "text": "The talks are over,"}),
+        )
+        .await;
+    assert_eq!(quote["speaker_identified_as"], Value::Null);
+    let claim = app
+        .create(
+            "/claims",
+            json!({"source_id": id(&source), "claimant_id": id(&diplomat), "statement": "40 meetings",
+                   "metric": "meetings", "qualifier": "exact", "value": "40"}),
+        )
+        .await;
+    let path = format!("/speakers/{}/identification", id(&diplomat));
+    let evidence = "Named as the speaker in the envoy's memoir, p. 212.";
+    let identify = |token: &str, etag: Option<String>, body: Value| {
+        let mut request = app.request_as(Some(token), Method::PUT, &path).json(&body);
+        if let Some(etag) = etag {
+            request = request.header("if-match", etag);
+        }
+        request.send()
+    };
+    let editor = app.editor.token.clone();
+    let body = json!({"speaker_id": id(&envoy), "evidence": evidence});
+
+    // Refused, changing nothing.
+    let by_reviewer = identify(&app.reviewer.token, Some(etag(&diplomat)), body.clone()).await.unwrap();
+    problem(by_reviewer, StatusCode::FORBIDDEN).await;
+    problem(identify(&editor, None, body.clone()).await.unwrap(), StatusCode::PRECONDITION_REQUIRED).await;
+    problem(
+        identify(&editor, Some("\"0\"".into()), body.clone()).await.unwrap(),
+        StatusCode::PRECONDITION_FAILED,
+    )
+    .await;
+    for (bad, field) in [
+        (json!({"speaker_id": id(&diplomat), "evidence": evidence}), "/speaker_id"),
+        (json!({"speaker_id": id(&other_anonymous), "evidence": evidence}), "/speaker_id"),
+        (json!({"speaker_id": uuid::Uuid::now_v7(), "evidence": evidence}), "/speaker_id"),
+        (json!({"speaker_id": id(&envoy), "evidence": "  "}), "/evidence"),
+    ] {
+        let refused = problem(
+            identify(&editor, Some(etag(&diplomat)), bad).await.unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(pointer(&refused), field);
+    }
+    let named_path = format!("/speakers/{}/identification", id(&envoy));
+    let named = app
+        .request_as(Some(&editor), Method::PUT, &named_path)
+        .header("if-match", etag(&envoy))
+        .json(&json!({"speaker_id": id(&diplomat), "evidence": evidence}))
+        .send()
+        .await
+        .unwrap();
+    problem(named, StatusCode::CONFLICT).await;
+    let unchanged = json(app.get(&format!("/quotes/{}", id(&quote))).await, StatusCode::OK).await;
+    assert_eq!(unchanged["version"], quote["version"]);
+
+    let identified = identify(&editor, Some(etag(&diplomat)), body.clone()).await.unwrap();
+    assert_eq!(identified.status(), StatusCode::OK);
+    let new_etag = identified.headers()["etag"].to_str().unwrap().to_owned();
+    let identified = json(identified, StatusCode::OK).await;
+    assert_eq!(identified["identified_as"]["speaker_id"], envoy["id"]);
+    assert_eq!(identified["identified_as"]["evidence"], evidence);
+    assert_eq!(identified["identified_as"]["decided_by"], app.editor.id.to_string());
+    assert_eq!(identified["kind"], "anonymous", "still the anonymous source it was reported as");
+    assert_eq!(new_etag, etag(&identified));
+
+    let quote_now = json(app.get(&format!("/quotes/{}", id(&quote))).await, StatusCode::OK).await;
+    assert_eq!(
+        (&quote_now["speaker_id"], &quote_now["speaker_identified_as"]),
+        (&diplomat["id"], &envoy["id"])
+    );
+    assert_eq!(quote_now["version"], quote["version"].as_i64().unwrap() + 1);
+    let claim_now = json(app.get(&format!("/claims/{}", id(&claim))).await, StatusCode::OK).await;
+    assert_eq!(claim_now["claimant_identified_as"], envoy["id"]);
+    let provenance = json(app.get(&format!("/quotes/{}/provenance", id(&quote))).await, StatusCode::OK).await;
+    let appearance = &provenance["appearances"][0];
+    assert_eq!(appearance["speaker_name"], "a Western diplomat");
+    assert_eq!(appearance["speaker_identified_as"]["speaker_name"], "Geir Pedersen");
+    assert_eq!(appearance["speaker_identified_as"]["evidence"], evidence);
+    let history =
+        json(app.get(&format!("/audit?entity_type=quote&entity_id={}", id(&quote))).await, StatusCode::OK)
+            .await;
+    assert!(
+        history["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["after"]["speaker_identified_as"] == envoy["id"]),
+        "{history}"
+    );
+    let speaker_history = json(
+        app.get(&format!("/audit?entity_type=speaker&entity_id={}", id(&diplomat))).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(speaker_history["items"].as_array().unwrap().iter().any(|e| e["action"] == "identify"));
+
+    // A new quote of the identified source carries it from the start; it cannot stop being
+    // anonymous while identified.
+    let later = app
+        .create(
+            "/quotes",
+            json!({"source_id": id(&source), "speaker_id": id(&diplomat), "kind": "indirect", "text": "the talks are over"}),
+        )
+        .await;
+    assert_eq!(later["speaker_identified_as"], envoy["id"]);
+    let speaker_path = format!("/speakers/{}", id(&diplomat));
+    let renamed = problem(
+        app.patch(&speaker_path, &new_etag, &json!({"kind": "person"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(pointer(&renamed), "/kind");
+
+    // Withdrawn: every view is back to the anonymous source alone; twice is a conflict.
+    let withdraw =
+        |etag: String| app.request_as(Some(&editor), Method::DELETE, &path).header("if-match", etag).send();
+    let withdrawn = json(withdraw(new_etag.clone()).await.unwrap(), StatusCode::OK).await;
+    assert_eq!(withdrawn["identified_as"], Value::Null);
+    let quote_back = json(app.get(&format!("/quotes/{}", id(&later))).await, StatusCode::OK).await;
+    assert_eq!(quote_back["speaker_identified_as"], Value::Null);
+    problem(withdraw(etag(&withdrawn)).await.unwrap(), StatusCode::CONFLICT).await;
 }

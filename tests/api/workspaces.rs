@@ -162,6 +162,9 @@ fn body_for(method: &Method, path: &str, seeded: &Seeded) -> Option<Value> {
         ("POST", "/quotes/{id}/reviews" | "/claims/{id}/reviews") => json!({"status": "in_review"}),
         ("POST", "/quotes/{id}/variant-of") => json!({"canonical_id": seeded.quote}),
         ("POST", "/speakers/{id}/merge") => json!({"into": seeded.speaker}),
+        ("PUT", "/speakers/{id}/identification") => {
+            json!({"speaker_id": seeded.speaker, "evidence": "A memoir."})
+        }
         ("POST", "/sources/{id}/candidates/accept") => json!({"quotes": [], "claims": []}),
         ("PATCH", "/users/{id}") => json!({"display_name": "Renamed"}),
         ("POST", "/quotes") => json!({"source_id": seeded.source, "speaker_id": seeded.speaker,

@@ -148,6 +148,12 @@ fn provenance_routes() -> Vec<Endpoint> {
         endpoint(M::POST, "/speaker-merges/{id}/undo", Access::Role(Role::Editor), || {
             web::route().to(speakers::undo_merge)
         }),
+        endpoint(M::PUT, "/speakers/{id}/identification", Access::Role(Role::Editor), || {
+            web::route().to(speakers::identify)
+        }),
+        endpoint(M::DELETE, "/speakers/{id}/identification", Access::Role(Role::Editor), || {
+            web::route().to(speakers::withdraw_identification)
+        }),
         endpoint(M::GET, "/quotes/{id}/similar", Access::Read, || web::route().to(provenance::similar)),
         endpoint(M::GET, "/quotes/{id}/provenance", Access::Read, || web::route().to(provenance::provenance)),
         endpoint(M::POST, "/quotes/{id}/variant-of", reviewer, || web::route().to(provenance::link_variant)),

@@ -68,6 +68,11 @@ pub async fn search(scope: Scope, query: Paged<SearchQuery>) -> Result<SearchPag
         return Err(ApiError::BadParameter(format!("q must hold 1 to {MAX_QUERY_CHARS} characters")));
     }
     let kind = kind.unwrap_or(SearchType::Quote);
+    if kind == SearchType::Speaker && filter != SearchFilter::default() {
+        return Err(ApiError::BadParameter(
+            "speakers are found by name only: type=speaker takes no filter".into(),
+        ));
+    }
     let found = scope.read(async |conn| search::search(conn, kind, q, &filter, page).await).await?;
     let page = Listed::from_page(found.hits, |hit| hit, |hit| (hit.rank, hit.id));
     Ok(SearchPage { page, capped: found.capped })

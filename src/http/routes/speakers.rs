@@ -1,14 +1,17 @@
-//! Speaker identity: merging two records of the same person, and undoing it.
+//! Speaker identity: merging two records of the same person, and undoing it; identifying an
+//! anonymous speaker.
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::domain::speaker::IdentificationInput;
 use crate::http::error::ApiError;
 use crate::http::extractors::{IfMatch, JsonBody};
 use crate::http::middleware::access::Caller;
+use crate::http::responders::Tagged;
 use crate::http::state::Scope;
-use crate::services::speakers::{self, MergeView};
+use crate::services::speakers::{self, MergeView, SpeakerView};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -42,4 +45,30 @@ pub async fn undo_merge(
 
 fn created(merge: MergeView) -> HttpResponse {
     HttpResponse::Created().insert_header(("location", format!("/speaker-merges/{}", merge.id()))).json(merge)
+}
+
+/// An editor identifies this anonymous speaker (at the version read) as a named one.
+pub async fn identify(
+    scope: Scope,
+    Caller(caller): Caller,
+    id: web::Path<Uuid>,
+    IfMatch(expected): IfMatch,
+    body: JsonBody<IdentificationInput>,
+) -> Result<Tagged<SpeakerView>, ApiError> {
+    let (id, input) = (*id, body.0);
+    let saved =
+        scope.write(async |conn| speakers::identify(conn, caller, id, expected, Some(input)).await).await?;
+    Ok(Tagged::ok(saved))
+}
+
+/// An editor withdraws the identification of this anonymous speaker (at the version read).
+pub async fn withdraw_identification(
+    scope: Scope,
+    Caller(caller): Caller,
+    id: web::Path<Uuid>,
+    IfMatch(expected): IfMatch,
+) -> Result<Tagged<SpeakerView>, ApiError> {
+    let id = *id;
+    let saved = scope.write(async |conn| speakers::identify(conn, caller, id, expected, None).await).await?;
+    Ok(Tagged::ok(saved))
 }
