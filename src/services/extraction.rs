@@ -3,11 +3,10 @@
 
 use std::collections::HashMap;
 
+use bigdecimal::BigDecimal;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-use bigdecimal::BigDecimal;
 
 use super::claims::ClaimView;
 use super::matches::{self, ClaimSaid, MatchView};
@@ -102,12 +101,21 @@ pub async fn propose(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<Pr
         }
     })
     .await?;
+    // An article names the same few speakers again and again: their names are read once.
+    let mut names_of: HashMap<String, Vec<String>> = HashMap::new();
     for proposal in &mut proposals.quotes {
-        if let Some(speaker) = &proposal.candidate.speaker {
-            let names = speaker::names_of_named(conn, &speaker.name).await?;
-            proposal.matches = matches::for_quote(conn, None, &proposal.candidate.text, names).await?;
-        }
+        let Some(speaker) = &proposal.candidate.speaker else { continue };
+        let names = match names_of.get(&speaker.name) {
+            Some(names) => names.clone(),
+            None => {
+                let names = speaker::names_of_named(conn, &speaker.name).await?;
+                names_of.insert(speaker.name.clone(), names.clone());
+                names
+            }
+        };
+        proposal.matches = matches::for_quote(conn, None, &proposal.candidate.text, names).await?;
     }
+    let tolerance = matches::figure_tolerance(conn).await?;
     for proposal in &mut proposals.claims {
         let candidate = &proposal.candidate;
         let value = candidate.value.parse::<BigDecimal>().ok();
@@ -117,7 +125,7 @@ pub async fn propose(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<Pr
             unit: candidate.unit.as_deref(),
             value: value.as_ref(),
         };
-        proposal.matches = matches::for_claim(conn, None, said).await?;
+        proposal.matches = matches::for_claim(conn, None, said, &tolerance).await?;
     }
     Ok(proposals)
 }

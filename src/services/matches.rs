@@ -78,22 +78,29 @@ impl<'a> From<&'a ClaimFields> for ClaimSaid<'a> {
     }
 }
 
+/// How far another claim's value may be for a figure match, in percent: the workspace's.
+pub async fn figure_tolerance(conn: &mut AsyncPgConnection) -> ServiceResult<BigDecimal> {
+    Ok(super::workspaces::current(conn).await?.figure_tolerance_percent)
+}
+
 /// The matches of a stored claim.
 pub async fn of_claim(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<Vec<MatchView>> {
     let row = claim::find(conn, id).await?;
-    for_claim(conn, Some(id), ClaimSaid::from(&row.fields)).await
+    let tolerance = figure_tolerance(conn).await?;
+    for_claim(conn, Some(id), ClaimSaid::from(&row.fields), &tolerance).await
 }
 
-/// The matches of what a claim says (`id`: its own, left out, once stored).
+/// The matches of what a claim says (`id`: its own, left out, once stored), with figures
+/// within `tolerance` percent.
 pub async fn for_claim(
     conn: &mut AsyncPgConnection,
     id: Option<Uuid>,
     said: ClaimSaid<'_>,
+    tolerance: &BigDecimal,
 ) -> ServiceResult<Vec<MatchView>> {
     let mut matches = Vec::new();
     if let Some(value) = said.value {
-        let tolerance: BigDecimal = super::workspaces::current(conn).await?.figure_tolerance_percent;
-        let figure = Figure { metric: said.metric, unit: said.unit, value, tolerance_percent: &tolerance };
+        let figure = Figure { metric: said.metric, unit: said.unit, value, tolerance_percent: tolerance };
         for (published, value) in fact_check::with_figure(conn, figure, id, MAX_MATCHES).await? {
             matches.push(MatchView::of(published, "figure", None, value.as_ref().map(to_plain_string)));
         }
