@@ -101,8 +101,13 @@ diesel::define_sql_function! {
 }
 
 diesel::define_sql_function! {
-    /// A name as names are compared (see the speaker identity migration).
-    fn attest_fold(name: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+    /// Fact-checks of any workspace by a speaker of one of the folded `names`, worded like
+    /// `wording`, found through the index on both; read through the policy, as above.
+    #[sql_name = "attest_fact_checks_of_speakers_worded_like"]
+    fn attest_fact_checks_of_speakers_worded_like(
+        names: diesel::sql_types::Array<diesel::sql_types::Text>,
+        wording: diesel::sql_types::Text,
+    ) -> diesel::sql_types::Uuid;
 }
 
 diesel::define_sql_function! {
@@ -134,8 +139,13 @@ pub async fn worded_like(
     let text = text.to_owned().into_sql::<diesel::sql_types::Text>();
     let mut query = fact_checks::table
         .inner_join(workspaces::table.on(workspaces::id.eq(fact_checks::workspace_id)))
-        .filter(fact_checks::id.eq_any(diesel::select(attest_fact_checks_worded_like(text.clone()))))
         .into_boxed();
+    query = match among.speaker_named {
+        Some(names) => query.filter(
+            fact_checks::id.eq_any(diesel::select(attest_fact_checks_of_speakers_worded_like(names, text.clone()))),
+        ),
+        None => query.filter(fact_checks::id.eq_any(diesel::select(attest_fact_checks_worded_like(text.clone())))),
+    };
     if let Some(here) = among.not_in_workspace {
         query = query.filter(fact_checks::workspace_id.ne(here));
     }
@@ -143,9 +153,6 @@ pub async fn worded_like(
         Some(Item::Quote(id)) => query = query.filter(fact_checks::quote_id.is_distinct_from(id)),
         Some(Item::Claim(id)) => query = query.filter(fact_checks::claim_id.is_distinct_from(id)),
         None => {}
-    }
-    if let Some(names) = among.speaker_named {
-        query = query.filter(attest_fold(fact_checks::speaker_name).eq_any(names));
     }
     let found: Vec<(FactCheck, String, Option<String>, f32)> = query
         .order((similarity(fact_checks::claim_reviewed, text.clone()).desc(), fact_checks::id))
