@@ -27,6 +27,10 @@ use crate::domain::speaker::SpeakerInput;
 /// Most candidates accepted in one request.
 const MAX_ACCEPT: usize = 1000;
 
+/// Most quotes, and most claims, of one proposal whose matches are looked up: each is one
+/// trigram search over every workspace's fact-checks.
+pub const MAX_MATCHED_CANDIDATES: usize = 100;
+
 /// The anchor of `start..end` in `chars`, with the usual context.
 fn anchor(chars: &[char], start: usize, end: usize) -> Anchor {
     Anchor {
@@ -43,8 +47,9 @@ pub struct QuoteProposal {
     #[serde(flatten)]
     candidate: QuoteCandidate,
     anchor: Anchor,
-    /// Published verdicts on the same words by the same speaker (by any of their names).
-    matches: Vec<MatchView>,
+    /// Published verdicts on the same words by the same speaker (by any of their names); none
+    /// when not looked up (past `MAX_MATCHED_CANDIDATES`).
+    matches: Option<Vec<MatchView>>,
 }
 
 #[derive(Serialize)]
@@ -52,8 +57,9 @@ pub struct ClaimProposal {
     #[serde(flatten)]
     candidate: ClaimCandidate,
     anchor: Anchor,
-    /// Published verdicts on the same figure or on a statement worded alike.
-    matches: Vec<MatchView>,
+    /// Published verdicts on the same figure or on a statement worded alike; none when not
+    /// looked up (past `MAX_MATCHED_CANDIDATES`).
+    matches: Option<Vec<MatchView>>,
 }
 
 #[derive(Serialize)]
@@ -62,6 +68,8 @@ pub struct Proposals {
     claims: Vec<ClaimProposal>,
     /// More candidates were found than are returned (`extract::MAX_CANDIDATES` of each kind).
     truncated: bool,
+    /// More than `MAX_MATCHED_CANDIDATES` quotes or claims: the rest have no matches looked up.
+    matches_truncated: bool,
 }
 
 async fn source_text(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<String> {
@@ -85,7 +93,7 @@ pub async fn propose(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<Pr
                 .map(|q| QuoteProposal {
                     anchor: anchor(&chars, q.start, q.end),
                     candidate: q,
-                    matches: Vec::new(),
+                    matches: None,
                 })
                 .collect(),
             claims: found
@@ -94,17 +102,23 @@ pub async fn propose(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<Pr
                 .map(|c| ClaimProposal {
                     anchor: anchor(&chars, c.statement_start, c.statement_end),
                     candidate: c,
-                    matches: Vec::new(),
+                    matches: None,
                 })
                 .collect(),
             truncated: found.truncated,
+            matches_truncated: false,
         }
     })
     .await?;
     // An article names the same few speakers again and again: their names are read once.
     let mut names_of: HashMap<String, Vec<String>> = HashMap::new();
-    for proposal in &mut proposals.quotes {
-        let Some(speaker) = &proposal.candidate.speaker else { continue };
+    proposals.matches_truncated =
+        proposals.quotes.len() > MAX_MATCHED_CANDIDATES || proposals.claims.len() > MAX_MATCHED_CANDIDATES;
+    for proposal in proposals.quotes.iter_mut().take(MAX_MATCHED_CANDIDATES) {
+        let Some(speaker) = &proposal.candidate.speaker else {
+            proposal.matches = Some(Vec::new());
+            continue;
+        };
         let names = match names_of.get(&speaker.name) {
             Some(names) => names.clone(),
             None => {
@@ -113,10 +127,10 @@ pub async fn propose(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<Pr
                 names
             }
         };
-        proposal.matches = matches::for_quote(conn, None, &proposal.candidate.text, names).await?;
+        proposal.matches = Some(matches::for_quote(conn, None, &proposal.candidate.text, names).await?);
     }
     let tolerance = matches::figure_tolerance(conn).await?;
-    for proposal in &mut proposals.claims {
+    for proposal in proposals.claims.iter_mut().take(MAX_MATCHED_CANDIDATES) {
         let candidate = &proposal.candidate;
         let value = candidate.value.parse::<BigDecimal>().ok();
         let said = ClaimSaid {
@@ -125,7 +139,7 @@ pub async fn propose(conn: &mut AsyncPgConnection, id: Uuid) -> ServiceResult<Pr
             unit: candidate.unit.as_deref(),
             value: value.as_ref(),
         };
-        proposal.matches = matches::for_claim(conn, None, said, &tolerance).await?;
+        proposal.matches = Some(matches::for_claim(conn, None, said, &tolerance).await?);
     }
     Ok(proposals)
 }

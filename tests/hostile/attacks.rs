@@ -706,3 +706,94 @@ async fn rechecking_the_most_anchored_records_in_the_longest_text_is_bounded() {
     assert_eq!(refused["errors"][0]["pointer"], "/content", "{refused}");
     assert_eq!(app.count("sources", "true").await, sources_before);
 }
+
+/// Extraction looks up what was already fact-checked for at most `MAX_MATCHED_CANDIDATES`
+/// quotes and as many claims: an article of hundreds of numbers and quotes, worded like
+/// thousands of published verdicts (a vocabulary of a few words, so that every trigram is
+/// common), answers in bounded time with the rest marked as not looked up.
+#[tokio::test]
+async fn matches_of_an_article_of_many_candidates_are_bounded() {
+    use attest::services::extraction::MAX_MATCHED_CANDIDATES;
+    let app = Hostile::start().await;
+    let mut rng = Rng::new("matches");
+    let vocabulary: Vec<String> = (0..8).map(|_| rng.words(1)).collect();
+    let array = vocabulary.iter().map(|word| format!("'{word}'")).collect::<Vec<_>>().join(", ");
+    let speaker = app.speaker("Often Quoted").await;
+    let published = app.source(&rng.words(20)).await;
+    let verdicts = rng.between(8_000..12_000);
+    // Tens of thousands of records, reviews and verdicts would take as many requests.
+    let statement = format!(
+        "(SELECT string_agg(word[1 + (random() * 7)::int], ' ') FROM generate_series(1, 14 + (g % 2)),
+                 (SELECT ARRAY[{array}]) AS vocabulary(word))"
+    );
+    let inserted = app
+        .execute(&format!(
+            "WITH claim AS (
+                 INSERT INTO claims (id, source_id, statement, metric, qualifier, value, unit)
+                 SELECT gen_random_uuid(), '{source}', {statement} || ' rose to ' || g || ' percent', 'share',
+                        'exact', g, 'percent'
+                   FROM generate_series(1, {verdicts}) AS g RETURNING id, statement),
+             quote AS (
+                 INSERT INTO quotes (id, source_id, speaker_id, text, kind)
+                 SELECT gen_random_uuid(), '{source}', '{speaker}', {statement} || ' ' || g, 'direct'
+                   FROM generate_series(1, {verdicts}) AS g RETURNING id, text),
+             review AS (
+                 INSERT INTO reviews (id, claim_id, quote_id, reviewer_id, status, item_version)
+                 SELECT gen_random_uuid(), claim.id, NULL::uuid, '{reviewer}'::uuid, 'verified'::review_status, 1 FROM claim
+                  UNION ALL
+                 SELECT gen_random_uuid(), NULL, quote.id, '{reviewer}'::uuid, 'verified'::review_status, 1 FROM quote
+                 RETURNING id, claim_id, quote_id)
+             INSERT INTO fact_checks (id, claim_id, quote_id, review_id, claim_reviewed, speaker_name, rating_value,
+                                      rating_label, rating_worst, rating_best, published_at)
+             SELECT gen_random_uuid(), review.claim_id, review.quote_id, review.id,
+                    coalesce(claim.statement, quote.text), CASE WHEN quote.id IS NOT NULL THEN 'Often Quoted' END,
+                    5, 'True', 1, 5, now()
+               FROM review LEFT JOIN claim ON claim.id = review.claim_id LEFT JOIN quote ON quote.id = review.quote_id",
+            source = id(&published),
+            speaker = id(&speaker),
+            reviewer = app.reviewer.id,
+        ))
+        .await;
+    assert_eq!(inserted, 2 * verdicts);
+
+    let sentence =
+        |rng: &mut Rng| (0..14).map(|_| rng.pick(&vocabulary).as_str()).collect::<Vec<_>>().join(" ");
+    let mut article = String::new();
+    for n in 0..MAX_MATCHED_CANDIDATES * 3 {
+        article.push_str(&format!("The {} rose to {} percent. ", sentence(&mut rng), 100 + n));
+        article.push_str(&format!("“{},” Often Quoted said. ", sentence(&mut rng)));
+    }
+    let source = app.source(&article).await;
+    let started = std::time::Instant::now();
+    let answer = app
+        .under_watch(app.send(
+            &app.submitter.token,
+            Method::POST,
+            &format!("/sources/{}/extract", id(&source)),
+            None,
+        ))
+        .await;
+    let elapsed = started.elapsed();
+    let found = body(answer, StatusCode::OK).await;
+    let (quotes, claims) = (found["quotes"].as_array().unwrap(), found["claims"].as_array().unwrap());
+    let looked_up =
+        |candidates: &[serde_json::Value]| candidates.iter().filter(|c| c["matches"].is_array()).count();
+    let matched = |candidates: &[serde_json::Value]| {
+        candidates.iter().filter(|c| c["matches"].as_array().is_some_and(|m| !m.is_empty())).count()
+    };
+    println!(
+        "{} quotes ({} matched), {} claims ({} matched) against {verdicts} verdicts of each in {elapsed:?}",
+        quotes.len(),
+        matched(quotes),
+        claims.len(),
+        matched(claims)
+    );
+    assert!(quotes.len() > MAX_MATCHED_CANDIDATES && claims.len() > MAX_MATCHED_CANDIDATES);
+    assert_eq!(found["matches_truncated"], true);
+    assert_eq!(looked_up(quotes), MAX_MATCHED_CANDIDATES);
+    assert_eq!(looked_up(claims), MAX_MATCHED_CANDIDATES);
+    assert!(quotes[..MAX_MATCHED_CANDIDATES].iter().all(|q| q["matches"].is_array()));
+    assert!(claims[MAX_MATCHED_CANDIDATES..].iter().all(|c| c["matches"].is_null()));
+    assert!(matched(claims) > 0, "no claim matched a verdict worded alike");
+    assert!(elapsed < Duration::from_secs(60), "the proposal took {elapsed:?}");
+}
