@@ -12,7 +12,7 @@ use actix_web::{App, HttpServer, web};
 use crate::cache::RecordCache;
 use crate::db::DatabaseSettings;
 use crate::http::error::{ApiError, problem_for_plain_errors};
-use crate::http::middleware::{after_write, request_log, security};
+use crate::http::middleware::{after_write, conditional, request_log, security};
 use crate::http::routes;
 use crate::http::state::AppState;
 use crate::services::auth::jwt::KeyRing;
@@ -88,6 +88,7 @@ pub fn run(
             .app_data(web::QueryConfig::default().error_handler(|error, _| {
                 ApiError::BadParameter(format!("invalid query string: {error}")).into()
             }))
+            .wrap(from_fn(conditional::conditional_reads))
             .wrap(from_fn(security::reject_control_characters))
             .wrap(from_fn(after_write::after_write))
             .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))

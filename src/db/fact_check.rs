@@ -142,9 +142,12 @@ pub async fn worded_like(
         .into_boxed();
     query = match among.speaker_named {
         Some(names) => query.filter(
-            fact_checks::id.eq_any(diesel::select(attest_fact_checks_of_speakers_worded_like(names, text.clone()))),
+            fact_checks::id
+                .eq_any(diesel::select(attest_fact_checks_of_speakers_worded_like(names, text.clone()))),
         ),
-        None => query.filter(fact_checks::id.eq_any(diesel::select(attest_fact_checks_worded_like(text.clone())))),
+        None => {
+            query.filter(fact_checks::id.eq_any(diesel::select(attest_fact_checks_worded_like(text.clone()))))
+        }
     };
     if let Some(here) = among.not_in_workspace {
         query = query.filter(fact_checks::workspace_id.ne(here));

@@ -100,16 +100,19 @@ fn parse_if_match(value: Option<&HeaderValue>) -> Result<ExpectedVersion, ApiErr
     if text == "*" {
         return Ok(ExpectedVersion::Any);
     }
-    text.split(',')
-        .map(|tag| {
-            let tag = tag.trim();
-            // Weak tags never match for If-Match (RFC 9110 §13.1.1); ours are strong. A bare
-            // version number is taken as the tag it names.
-            let bare = tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(tag);
-            bare.parse::<i32>().ok().filter(|_| !tag.starts_with("W/")).ok_or_else(bad)
-        })
-        .collect::<Result<_, _>>()
-        .map(ExpectedVersion::OneOf)
+    let mut versions = Vec::new();
+    for tag in text.split(',').map(str::trim) {
+        // If-Match compares strongly (RFC 9110 §13.1.1): a weak tag, or a quoted tag that is
+        // not one of ours, names no version, and a write with only such tags answers 412. A
+        // bare version number is taken as the tag it names; anything else is not a tag.
+        if let Some(quoted) = tag.strip_prefix("W/").unwrap_or(tag).strip_prefix('"') {
+            let opaque = quoted.strip_suffix('"').filter(|t| !t.contains('"')).ok_or_else(bad)?;
+            versions.extend(opaque.parse::<i32>().ok().filter(|_| !tag.starts_with("W/")));
+        } else {
+            versions.push(tag.parse::<i32>().map_err(|_| bad())?);
+        }
+    }
+    Ok(ExpectedVersion::OneOf(versions))
 }
 
 /// A create body holding a batch of records.
@@ -285,7 +288,12 @@ mod tests {
         let header = HeaderValue::from_static("\"3\", \"4\"");
         assert_eq!(parse_if_match(Some(&header)).unwrap(), ExpectedVersion::OneOf(vec![3, 4]));
         let weak = HeaderValue::from_static("W/\"3\"");
-        assert!(parse_if_match(Some(&weak)).is_err());
+        assert_eq!(parse_if_match(Some(&weak)).unwrap(), ExpectedVersion::OneOf(vec![]));
+        let mixed = HeaderValue::from_static("W/\"3\", \"4\", \"a-digest\", 5");
+        assert_eq!(parse_if_match(Some(&mixed)).unwrap(), ExpectedVersion::OneOf(vec![4, 5]));
+        for garbage in ["three", "\"3", "W/3", "\"3\"\"", ""] {
+            assert!(parse_if_match(Some(&HeaderValue::from_static(garbage))).is_err(), "{garbage}");
+        }
         let any = HeaderValue::from_static("*");
         assert_eq!(parse_if_match(Some(&any)).unwrap(), ExpectedVersion::Any);
     }

@@ -4,7 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, etag, id, json, pointer, problem};
+use crate::helpers::{TestApp, etag, id, json, pointer, problem, problem_to};
 
 #[tokio::test]
 async fn every_route_refuses_callers_below_its_role() {
@@ -21,7 +21,7 @@ async fn every_route_refuses_callers_below_its_role() {
             }
             _ => {
                 assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED, "{method} {path} anonymously");
-                problem(anonymous, StatusCode::UNAUTHORIZED).await;
+                problem_to(&method, anonymous, StatusCode::UNAUTHORIZED).await;
             }
         }
         if let attest::http::middleware::access::Access::Role(required) = endpoint.access {
@@ -38,7 +38,7 @@ async fn every_route_refuses_callers_below_its_role() {
                     .await
                     .unwrap();
                 assert_eq!(response.status(), StatusCode::FORBIDDEN, "{method} {path} as {role:?}");
-                problem(response, StatusCode::FORBIDDEN).await;
+                problem_to(&method, response, StatusCode::FORBIDDEN).await;
             }
         }
     }

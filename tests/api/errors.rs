@@ -10,11 +10,11 @@ async fn unknown_routes_and_methods() {
     let app = TestApp::spawn().await;
     problem(app.get("/nothing/here").await, StatusCode::NOT_FOUND).await;
     let response = app.request(Method::PUT, "/sources").send().await.unwrap();
-    assert_eq!(response.headers()["allow"], "POST, GET");
+    assert_eq!(response.headers()["allow"], "POST, GET, HEAD");
     problem(response, StatusCode::METHOD_NOT_ALLOWED).await;
     let response =
         app.request(Method::POST, "/quotes/0192f0c0-0000-7000-8000-000000000000").send().await.unwrap();
-    assert_eq!(response.headers()["allow"], "GET, PATCH, DELETE");
+    assert_eq!(response.headers()["allow"], "GET, PATCH, DELETE, HEAD");
     problem(response, StatusCode::METHOD_NOT_ALLOWED).await;
 }
 

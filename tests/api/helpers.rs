@@ -340,6 +340,17 @@ pub async fn problem(response: Response, status: StatusCode) -> Value {
     problem
 }
 
+/// A problem answer to `method`: for HEAD, the status and type of one with no body.
+pub async fn problem_to(method: &Method, response: Response, status: StatusCode) {
+    if *method == Method::HEAD {
+        assert_eq!(response.status(), status, "HEAD {}", response.url());
+        assert_eq!(response.headers()["content-type"], "application/problem+json");
+        assert!(response.bytes().await.unwrap().is_empty(), "HEAD answered with a body");
+    } else {
+        problem(response, status).await;
+    }
+}
+
 /// The JSON Pointer of the first field error in a problem.
 pub fn pointer(problem: &Value) -> &str {
     problem["errors"][0]["pointer"].as_str().unwrap_or_else(|| panic!("no field error in {problem}"))

@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod cache;
 mod claims;
+mod conditional;
 mod contract;
 mod corpus;
 mod errors;

@@ -194,7 +194,7 @@ fn body_for(method: &Method, path: &str, seeded: &Seeded) -> Option<Value> {
         }
         ("POST", "/members") => return None,
         ("PATCH", "/workspace") => json!({"figure_tolerance_percent": "1"}),
-        ("GET" | "DELETE", _) => return Some(Value::Null),
+        ("GET" | "HEAD" | "DELETE", _) => return Some(Value::Null),
         _ => json!({}),
     };
     Some(body)

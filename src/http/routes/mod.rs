@@ -98,6 +98,13 @@ pub fn endpoints() -> Vec<Endpoint> {
     table.extend(reviewed::<reviews::Quotes>());
     table.extend(crud::<ClaimView>());
     table.extend(reviewed::<reviews::Claims>());
+    // HEAD for every GET: the same handler and rules; the HTTP layer sends the headers only.
+    let heads: Vec<Endpoint> = table
+        .iter()
+        .filter(|e| e.method == M::GET)
+        .map(|e| endpoint(M::HEAD, e.path.clone(), e.access, e.route))
+        .collect();
+    table.extend(heads);
     table
 }
 

@@ -48,22 +48,113 @@ pub async fn cached<V: Serialize>(
 /// A kind of stored record as the API serves it, at `/{PATH}`.
 pub trait Collection: Record {
     const PATH: &'static str;
+    /// The columns of its CSV export: `id`, then the record's other fields in alphabetical
+    /// order, but those a record has only in the answer to a write.
+    const COLUMNS: &'static [&'static str];
 }
 
 impl Collection for SourceView {
     const PATH: &'static str = "sources";
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "author",
+        "canonical_url",
+        "content",
+        "content_sha256",
+        "created_at",
+        "created_by",
+        "kind",
+        "language",
+        "published_at",
+        "publisher",
+        "retrieved_at",
+        "supersedes_id",
+        "title",
+        "updated_at",
+        "url",
+        "version",
+    ];
 }
 
 impl Collection for SpeakerView {
     const PATH: &'static str = "speakers";
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "aliases",
+        "created_at",
+        "created_by",
+        "description",
+        "identified_as",
+        "kind",
+        "name",
+        "updated_at",
+        "version",
+        "wikidata_qid",
+    ];
 }
 
 impl Collection for QuoteView {
     const PATH: &'static str = "quotes";
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "anchor",
+        "assignee_id",
+        "canonical_quote_id",
+        "created_at",
+        "created_by",
+        "kind",
+        "language",
+        "language_inherited",
+        "relayed_by",
+        "reviewed_at",
+        "said_at",
+        "source_id",
+        "speaker_id",
+        "speaker_identified_as",
+        "speaker_role",
+        "stale_reasons",
+        "stale_since",
+        "status",
+        "text",
+        "updated_at",
+        "verdict_stale",
+        "version",
+    ];
 }
 
 impl Collection for ClaimView {
     const PATH: &'static str = "claims";
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "anchor",
+        "as_of",
+        "assignee_id",
+        "claimant_id",
+        "claimant_identified_as",
+        "claimant_role",
+        "created_at",
+        "created_by",
+        "language",
+        "language_inherited",
+        "lower_bound",
+        "metric",
+        "period_end",
+        "period_start",
+        "place",
+        "qualifier",
+        "reviewed_at",
+        "source_id",
+        "stale_reasons",
+        "stale_since",
+        "statement",
+        "status",
+        "unit",
+        "updated_at",
+        "upper_bound",
+        "value",
+        "verdict_stale",
+        "version",
+    ];
 }
 
 type Filter<K> = <<K as Record>::Row as Versioned>::Filter;
@@ -112,7 +203,7 @@ pub async fn export_csv<K: Collection>(
 ) -> Result<HttpResponse, ApiError> {
     let page = query.sorted_page()?;
     let (filter, pages) = (std::rc::Rc::new(query.filter), scope.clone());
-    export(&scope, K::PATH, page, move |page| {
+    export(&scope, K::PATH, K::COLUMNS, page, move |page| {
         let (filter, scope) = (filter.clone(), pages.clone());
         async move { Ok(scope.read(async |conn| flows::list::<K>(conn, &filter, page).await).await?) }
     })
@@ -160,13 +251,14 @@ const EXPORT_SEND_TIMEOUT: Duration = Duration::from_secs(30);
 /// The filtered list as CSV, streamed: pages are read and written one at a time, so memory
 /// stays flat however many rows match. Each page takes a connection and gives it back, so a
 /// client that stops reading holds no connection, and its export ends after
-/// `EXPORT_SEND_TIMEOUT`. Columns are the record's fields (`id` first, then alphabetical);
-/// nested values are written as JSON.
+/// `EXPORT_SEND_TIMEOUT`. The header row names `columns` (an export that matches nothing is
+/// that row alone); nested values are written as JSON.
 ///
 /// `read_page` reads one page of the list with a connection of its own (from `scope`).
 pub async fn export<V, F>(
     scope: &Scope,
     name: &'static str,
+    columns: &'static [&'static str],
     mut page: PageRequest,
     read_page: impl Fn(PageRequest) -> F + 'static,
 ) -> Result<HttpResponse, ApiError>
@@ -183,7 +275,7 @@ where
     let (sender, receiver) = mpsc::channel::<Result<web::Bytes, ApiError>>(4);
     actix_web::rt::spawn(async move {
         let _slot = slot;
-        send_pages(Ok(first), page, read_page, sender).await;
+        send_pages(Ok(first), columns, page, read_page, sender).await;
     });
     let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|chunk| (chunk, receiver))
@@ -202,6 +294,7 @@ where
 /// Each page is sized to about `EXPORT_CHUNK_BYTES` by the rows before it.
 async fn send_pages<V: Serialize + Send + 'static, F: Future<Output = Result<Page<Saved<V>>, ApiError>>>(
     mut next: Result<Page<Saved<V>>, ApiError>,
+    columns: &'static [&'static str],
     mut page: PageRequest,
     read_page: impl Fn(PageRequest) -> F,
     sender: mpsc::Sender<Result<web::Bytes, ApiError>>,
@@ -209,7 +302,7 @@ async fn send_pages<V: Serialize + Send + 'static, F: Future<Output = Result<Pag
     let send = async |chunk| {
         matches!(tokio::time::timeout(EXPORT_SEND_TIMEOUT, sender.send(chunk)).await, Ok(Ok(())))
     };
-    let mut columns = None;
+    let mut header = true;
     loop {
         let batch = match next {
             Ok(batch) => batch,
@@ -220,7 +313,7 @@ async fn send_pages<V: Serialize + Send + 'static, F: Future<Output = Result<Pag
         };
         page.after = batch.rows.last().map(|row| row.id);
         let (has_more, rows) = (batch.has_more, batch.rows.len().max(1));
-        let chunk = csv_off_the_workers(batch.rows, &mut columns).await;
+        let chunk = csv_off_the_workers(batch.rows, columns, std::mem::take(&mut header)).await;
         if let Ok(bytes) = &chunk {
             let per_row = bytes.len() / rows + 1;
             page.limit = (EXPORT_CHUNK_BYTES / per_row).clamp(1, EXPORT_BATCH as usize) as i64;
@@ -235,32 +328,28 @@ async fn send_pages<V: Serialize + Send + 'static, F: Future<Output = Result<Pag
 /// Turning rows into CSV is CPU work in proportion to their size: off the async workers.
 async fn csv_off_the_workers<V: Serialize + Send + 'static>(
     rows: Vec<Saved<V>>,
-    columns: &mut Option<Vec<String>>,
+    columns: &'static [&'static str],
+    header: bool,
 ) -> Result<web::Bytes, ApiError> {
-    let mut known = columns.take();
-    let (chunk, known) = crate::services::cpu::run(move || (csv_chunk(rows, &mut known), known)).await?;
-    *columns = known;
-    chunk
+    crate::services::cpu::run(move || csv_chunk(rows, columns, header)).await?
 }
 
-/// CSV lines for `rows`; the header comes with the first batch.
+/// CSV lines for `rows` in `columns`, after the header row if `header`.
 fn csv_chunk<V: Serialize>(
     rows: Vec<Saved<V>>,
-    columns: &mut Option<Vec<String>>,
+    columns: &[&str],
+    header: bool,
 ) -> Result<web::Bytes, ApiError> {
     let mut writer = csv::Writer::from_writer(Vec::new());
+    if header {
+        writer.write_record(columns).map_err(ApiError::internal)?;
+    }
     for row in rows {
         let serde_json::Value::Object(record) = serde_json::to_value(row.view).map_err(ApiError::internal)?
         else {
             return Err(ApiError::internal("a record did not serialise to an object"));
         };
-        if columns.is_none() {
-            let mut names: Vec<String> = record.keys().filter(|k| *k != "id").cloned().collect();
-            names.insert(0, "id".to_owned());
-            writer.write_record(&names).map_err(ApiError::internal)?;
-            *columns = Some(names);
-        }
-        let cells = columns.iter().flatten().map(|name| match record.get(name) {
+        let cells = columns.iter().map(|name| match record.get(*name) {
             None | Some(serde_json::Value::Null) => String::new(),
             Some(serde_json::Value::String(text)) => spreadsheet_safe(text),
             Some(other) => spreadsheet_safe(&other.to_string()),
