@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::quote::{set_similarity_threshold, similarity};
 use super::review::Item;
 use super::{Page, PageRequest};
-use crate::db::schema::{fact_checks, workspaces};
+use crate::db::schema::{fact_check_corrections, fact_checks, workspaces};
 use crate::domain::review::Rating;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -27,55 +27,245 @@ pub struct FactCheck {
     pub rating_worst: i16,
     pub rating_best: i16,
     pub published_at: DateTime<Utc>,
+    pub headline: Option<String>,
+    pub summary: Option<String>,
+    pub article_url: Option<String>,
+    pub language: Option<String>,
+    pub authors: Vec<String>,
+    pub published_by: Option<Uuid>,
+    pub modified_at: Option<DateTime<Utc>>,
+    /// `published`, `unpublished` or `retracted`.
+    pub state: String,
+    pub notice: Option<String>,
+    pub version: i32,
 }
+
+impl FactCheck {
+    pub fn is_published(&self) -> bool {
+        self.state == PUBLISHED
+    }
+}
+
+pub const PUBLISHED: &str = "published";
 
 /// A fact-check with the workspace that published it (its slug and publisher name).
 pub type Published = (FactCheck, String, Option<String>);
 
-/// What a verdict publishes.
+/// What a signed-off verdict judged, as a publication keeps it.
 pub struct Verdict {
-    pub item: Item,
     pub review_id: Uuid,
     pub claim_reviewed: String,
     pub speaker_name: Option<String>,
     pub rating: Rating,
-    pub published_at: DateTime<Utc>,
 }
 
-/// Publishes `verdict` in the transaction's workspace, replacing the item's earlier one.
-pub async fn publish(conn: &mut AsyncPgConnection, verdict: Verdict) -> QueryResult<()> {
-    withdraw(conn, verdict.item).await?;
-    let (quote_id, claim_id) = match verdict.item {
-        Item::Quote(id) => (Some(id), None),
-        Item::Claim(id) => (None, Some(id)),
+/// What an editor publishes, or publishes again after a correction.
+pub struct Publication<'a> {
+    pub verdict: Verdict,
+    pub headline: &'a str,
+    pub summary: &'a str,
+    pub article_url: &'a str,
+    pub language: &'a str,
+    pub authors: &'a [String],
+    pub by: Uuid,
+}
+
+/// The item's fact-check in any state, of the transaction's workspace or one the caller may
+/// read.
+pub async fn of_item(conn: &mut AsyncPgConnection, item: Item) -> QueryResult<Option<FactCheck>> {
+    let query = fact_checks::table.select(FactCheck::as_select()).into_boxed();
+    let query = match item {
+        Item::Quote(id) => query.filter(fact_checks::quote_id.eq(id)),
+        Item::Claim(id) => query.filter(fact_checks::claim_id.eq(id)),
     };
+    query.first(conn).await.optional()
+}
+
+/// The columns a publication writes, when first published and whenever published again.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = fact_checks, treat_none_as_null = true)]
+struct Written<'a> {
+    review_id: Uuid,
+    claim_reviewed: String,
+    speaker_name: Option<String>,
+    rating_value: i16,
+    rating_label: String,
+    rating_worst: i16,
+    rating_best: i16,
+    headline: &'a str,
+    summary: &'a str,
+    article_url: &'a str,
+    language: &'a str,
+    authors: &'a [String],
+    published_by: Uuid,
+}
+
+impl<'a> From<Publication<'a>> for Written<'a> {
+    fn from(publication: Publication<'a>) -> Self {
+        let Publication { verdict, headline, summary, article_url, language, authors, by } = publication;
+        Self {
+            review_id: verdict.review_id,
+            claim_reviewed: verdict.claim_reviewed,
+            speaker_name: verdict.speaker_name,
+            rating_value: verdict.rating.value,
+            rating_label: verdict.rating.label,
+            rating_worst: verdict.rating.worst,
+            rating_best: verdict.rating.best,
+            headline,
+            summary,
+            article_url,
+            language,
+            authors,
+            published_by: by,
+        }
+    }
+}
+
+/// Publishes `publication` of `item` in the transaction's workspace.
+pub async fn publish(
+    conn: &mut AsyncPgConnection,
+    item: Item,
+    publication: Publication<'_>,
+) -> QueryResult<FactCheck> {
+    let (quote_id, claim_id) = item.columns();
     diesel::insert_into(fact_checks::table)
         .values((
             fact_checks::id.eq(Uuid::now_v7()),
             fact_checks::quote_id.eq(quote_id),
             fact_checks::claim_id.eq(claim_id),
-            fact_checks::review_id.eq(verdict.review_id),
-            fact_checks::claim_reviewed.eq(verdict.claim_reviewed),
-            fact_checks::speaker_name.eq(verdict.speaker_name),
-            fact_checks::rating_value.eq(verdict.rating.value),
-            fact_checks::rating_label.eq(verdict.rating.label),
-            fact_checks::rating_worst.eq(verdict.rating.worst),
-            fact_checks::rating_best.eq(verdict.rating.best),
-            fact_checks::published_at.eq(verdict.published_at),
+            fact_checks::published_at.eq(diesel::dsl::now),
+            Written::from(publication),
+        ))
+        .returning(FactCheck::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Rewrites fact-check `id`, at `version`, with `publication` (a correction, or publishing
+/// again what was unpublished): published, modified now. `None` if the version moved on.
+pub async fn republish(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    version: i32,
+    publication: Publication<'_>,
+) -> QueryResult<Option<FactCheck>> {
+    diesel::update(fact_checks::table.filter(fact_checks::id.eq(id)).filter(fact_checks::version.eq(version)))
+        .set((
+            Written::from(publication),
+            fact_checks::modified_at.eq(diesel::dsl::now),
+            fact_checks::state.eq(PUBLISHED),
+            fact_checks::notice.eq(None::<String>),
+            fact_checks::version.eq(version + 1),
+        ))
+        .returning(FactCheck::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Takes fact-check `id`, at `version`, down to `state` with a public `notice`. `None` if
+/// the version moved on.
+pub async fn take_down(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    version: i32,
+    state: &str,
+    notice: &str,
+) -> QueryResult<Option<FactCheck>> {
+    diesel::update(fact_checks::table.filter(fact_checks::id.eq(id)).filter(fact_checks::version.eq(version)))
+        .set((
+            fact_checks::state.eq(state),
+            fact_checks::notice.eq(notice),
+            fact_checks::modified_at.eq(diesel::dsl::now),
+            fact_checks::version.eq(version + 1),
+        ))
+        .returning(FactCheck::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = fact_check_corrections, check_for_backend(diesel::pg::Pg))]
+pub struct Correction {
+    pub note: String,
+    pub corrected_by: Uuid,
+    pub corrected_at: DateTime<Utc>,
+}
+
+pub async fn add_correction(
+    conn: &mut AsyncPgConnection,
+    fact_check: Uuid,
+    note: &str,
+    by: Uuid,
+) -> QueryResult<()> {
+    diesel::insert_into(fact_check_corrections::table)
+        .values((
+            fact_check_corrections::id.eq(Uuid::now_v7()),
+            fact_check_corrections::fact_check_id.eq(fact_check),
+            fact_check_corrections::note.eq(note),
+            fact_check_corrections::corrected_by.eq(by),
         ))
         .execute(conn)
         .await
         .map(drop)
 }
 
-/// Withdraws the item's published verdict, if it has one.
-pub async fn withdraw(conn: &mut AsyncPgConnection, item: Item) -> QueryResult<()> {
-    let query = diesel::delete(fact_checks::table).into_boxed();
-    let query = match item {
-        Item::Quote(id) => query.filter(fact_checks::quote_id.eq(id)),
-        Item::Claim(id) => query.filter(fact_checks::claim_id.eq(id)),
-    };
-    query.execute(conn).await.map(drop)
+/// Most corrections a document lists: the latest ones.
+pub const MAX_CORRECTIONS_SHOWN: i64 = 50;
+
+/// The fact-check's latest corrections, oldest first.
+pub async fn corrections(conn: &mut AsyncPgConnection, fact_check: Uuid) -> QueryResult<Vec<Correction>> {
+    let mut latest: Vec<Correction> = fact_check_corrections::table
+        .filter(fact_check_corrections::fact_check_id.eq(fact_check))
+        .order((fact_check_corrections::corrected_at.desc(), fact_check_corrections::id.desc()))
+        .limit(MAX_CORRECTIONS_SHOWN)
+        .select(Correction::as_select())
+        .load(conn)
+        .await?;
+    latest.reverse();
+    Ok(latest)
+}
+
+/// A fact-check of the feed, and when it last changed.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Changed {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub id: Uuid,
+    /// `quote` or `claim`, and its id.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub item_type: String,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub item_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub changed_at: DateTime<Utc>,
+}
+
+impl Changed {
+    pub fn item(&self) -> Item {
+        match self.item_type.as_str() {
+            "quote" => Item::Quote(self.item_id),
+            _ => Item::Claim(self.item_id),
+        }
+    }
+}
+
+/// The workspace's published fact-checks published or corrected at or after `since`, in that
+/// order, after the page's key `(changed_at, id)`.
+pub async fn changed_since(
+    conn: &mut AsyncPgConnection,
+    since: DateTime<Utc>,
+    page: PageRequest<(DateTime<Utc>, Uuid)>,
+) -> QueryResult<Page<Changed>> {
+    use diesel::sql_types::{BigInt, Nullable, Timestamptz};
+    let rows = diesel::sql_query(include_str!("sql/published_since.sql"))
+        .bind::<Timestamptz, _>(since)
+        .bind::<Nullable<Timestamptz>, _>(page.after.map(|a| a.0))
+        .bind::<Nullable<diesel::sql_types::Uuid>, _>(page.after.map(|a| a.1))
+        .bind::<BigInt, _>(page.limit + 1)
+        .load(conn)
+        .await?;
+    Ok(Page::from_overfetch(rows, page.limit))
 }
 
 /// Every fact-check the connection may read (see the policy: signed-in callers read every
@@ -139,6 +329,7 @@ pub async fn worded_like(
     let text = text.to_owned().into_sql::<diesel::sql_types::Text>();
     let mut query = fact_checks::table
         .inner_join(workspaces::table.on(workspaces::id.eq(fact_checks::workspace_id)))
+        .filter(fact_checks::state.eq(PUBLISHED))
         .into_boxed();
     query = match among.speaker_named {
         Some(names) => query.filter(
@@ -198,6 +389,7 @@ pub async fn with_figure(
         .filter(claims::unit.is_not_distinct_from(figure.unit.map(str::to_owned)))
         .filter(claims::value.between(low, high))
         .filter(claims::deleted_at.is_null())
+        .filter(fact_checks::state.eq(PUBLISHED))
         .into_boxed();
     if let Some(except) = except {
         query = query.filter(claims::id.ne(except));

@@ -17,6 +17,7 @@ pub mod review;
 pub mod schema;
 pub mod search;
 pub mod session;
+pub mod sign_off;
 pub mod source;
 pub mod speaker;
 pub mod speaker_merge;

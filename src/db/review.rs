@@ -261,6 +261,16 @@ pub async fn latest(conn: &mut AsyncPgConnection, item: Item) -> QueryResult<Opt
     }
 }
 
+/// The evidence a review cites, in its order.
+pub async fn evidence_of(conn: &mut AsyncPgConnection, review_id: Uuid) -> QueryResult<Vec<ReviewEvidence>> {
+    review_evidence::table
+        .filter(review_evidence::review_id.eq(review_id))
+        .order(review_evidence::position)
+        .select(ReviewEvidence::as_select())
+        .load(conn)
+        .await
+}
+
 /// A page of the item's reviews, oldest first (ids are UUIDv7: creation order), each with
 /// its evidence.
 pub async fn history(
@@ -328,34 +338,6 @@ pub async fn queue(
         .bind::<diesel::sql_types::Bool, _>(filter.quotes)
         .bind::<diesel::sql_types::Bool, _>(filter.claims)
         .bind::<diesel::sql_types::Bool, _>(filter.stale)
-        .load(conn)
-        .await?;
-    Ok(Page::from_overfetch(rows, page.limit))
-}
-
-/// An item whose latest verdict was recorded in the feed's window.
-#[derive(Debug, Clone, QueryableByName)]
-pub struct ReviewedItem {
-    #[diesel(sql_type = Text)]
-    pub item_type: String,
-    #[diesel(sql_type = SqlUuid)]
-    pub id: Uuid,
-    #[diesel(sql_type = Timestamptz)]
-    pub reviewed_at: DateTime<Utc>,
-}
-
-/// Quotes and claims with a verdict recorded at or after `since`, in review order, after
-/// the page's key `(reviewed_at, id)`.
-pub async fn reviewed_since(
-    conn: &mut AsyncPgConnection,
-    since: DateTime<Utc>,
-    page: PageRequest<(DateTime<Utc>, Uuid)>,
-) -> QueryResult<Page<ReviewedItem>> {
-    let rows = diesel::sql_query(include_str!("sql/reviewed_since.sql"))
-        .bind::<Timestamptz, _>(since)
-        .bind::<Nullable<Timestamptz>, _>(page.after.map(|a| a.0))
-        .bind::<Nullable<SqlUuid>, _>(page.after.map(|a| a.1))
-        .bind::<BigInt, _>(page.limit + 1)
         .load(conn)
         .await?;
     Ok(Page::from_overfetch(rows, page.limit))

@@ -167,6 +167,27 @@ diesel::table! {
         rating_worst -> Int2,
         rating_best -> Int2,
         published_at -> Timestamptz,
+        headline -> Nullable<Text>,
+        summary -> Nullable<Text>,
+        article_url -> Nullable<Text>,
+        language -> Nullable<Text>,
+        authors -> Array<Text>,
+        published_by -> Nullable<Uuid>,
+        modified_at -> Nullable<Timestamptz>,
+        state -> Text,
+        notice -> Nullable<Text>,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    fact_check_corrections (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        fact_check_id -> Uuid,
+        note -> Text,
+        corrected_by -> Uuid,
+        corrected_at -> Timestamptz,
     }
 }
 
@@ -233,6 +254,24 @@ diesel::table! {
         rating_worst -> Nullable<Int2>,
         rating_best -> Nullable<Int2>,
         basis_sha256 -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::UserRole;
+
+    sign_offs (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        review_id -> Uuid,
+        quote_id -> Nullable<Uuid>,
+        claim_id -> Nullable<Uuid>,
+        approves -> Bool,
+        signer_id -> Uuid,
+        signer_role -> UserRole,
+        note -> Nullable<Text>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -357,18 +396,21 @@ diesel::joinable!(reviews -> quotes (quote_id));
 diesel::joinable!(reviews -> users (reviewer_id));
 diesel::joinable!(sources -> users (created_by));
 diesel::joinable!(speakers -> users (created_by));
+diesel::joinable!(fact_check_corrections -> fact_checks (fact_check_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     anchor_rechecks,
     api_keys,
     audit_events,
     claims,
+    fact_check_corrections,
     fact_checks,
     memberships,
     quotes,
     refresh_tokens,
     review_evidence,
     reviews,
+    sign_offs,
     sources,
     speaker_merges,
     speakers,

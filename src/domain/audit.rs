@@ -91,6 +91,30 @@ pub enum Action {
         before: Value,
         after: Value,
     },
+    /// An approval or objection of a quote's or claim's verdict: the sign-off state before,
+    /// and after it with the sign-off.
+    SignOff {
+        before: Value,
+        after: Value,
+    },
+    /// The item's fact-check published, corrected (with the correction's note), unpublished
+    /// or retracted (with the public notice): the publication before and after.
+    Publish {
+        before: Value,
+        after: Value,
+    },
+    Correct {
+        before: Value,
+        after: Value,
+    },
+    Unpublish {
+        before: Value,
+        after: Value,
+    },
+    Retract {
+        before: Value,
+        after: Value,
+    },
 }
 
 /// Which cluster a quote belongs to, at a version.
@@ -122,6 +146,11 @@ impl Action {
             Self::Merge { .. } => "merge",
             Self::UndoMerge { .. } => "undo_merge",
             Self::Identify { .. } => "identify",
+            Self::SignOff { .. } => "sign_off",
+            Self::Publish { .. } => "publish",
+            Self::Correct { .. } => "correct",
+            Self::Unpublish { .. } => "unpublish",
+            Self::Retract { .. } => "retract",
         }
     }
 
@@ -136,7 +165,12 @@ impl Action {
             | Self::MarkStale { before, after }
             | Self::Merge { before, after }
             | Self::UndoMerge { before, after }
-            | Self::Identify { before, after } => (Some(before), Some(after)),
+            | Self::Identify { before, after }
+            | Self::SignOff { before, after }
+            | Self::Publish { before, after }
+            | Self::Correct { before, after }
+            | Self::Unpublish { before, after }
+            | Self::Retract { before, after } => (Some(before), Some(after)),
             Self::LinkVariant { before, after } | Self::UnlinkVariant { before, after } => {
                 (Some(before.to_json()), Some(after.to_json()))
             }

@@ -11,6 +11,7 @@ pub mod extract;
 mod field_error;
 pub mod kinds;
 mod principal;
+pub mod publication;
 pub mod quote;
 pub mod reanchor;
 pub mod review;

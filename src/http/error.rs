@@ -63,6 +63,7 @@ impl ApiError {
                 S::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
                 S::NotFound(_) => (StatusCode::NOT_FOUND, "not-found"),
                 S::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+                S::Gone(_) => (StatusCode::GONE, "gone"),
                 S::Duplicate { .. } => (StatusCode::CONFLICT, "duplicate"),
                 S::Moved(_) => (StatusCode::PERMANENT_REDIRECT, "moved"),
                 S::Stale { .. } => (StatusCode::PRECONDITION_FAILED, "precondition-failed"),

@@ -1,5 +1,5 @@
-//! schema.org ClaimReview (JSON-LD) for reviewed quotes and claims, one at a time or as a
-//! feed of everything reviewed since a given time.
+//! schema.org ClaimReview (JSON-LD) for published fact-checks, one at a time or as a feed of
+//! everything published or corrected since a given time.
 
 use chrono::{DateTime, Utc};
 use diesel::OptionalExtension;
@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 use super::workspaces::Settings;
 use super::{ServiceError, ServiceResult};
-use crate::db::fact_check::{self, Published, Verdict};
-use crate::db::review::{self, Item, Review};
+use crate::db::fact_check::{self, Correction, FactCheck, Published};
+use crate::db::review::{self, Item, Review, ReviewEvidence};
 use crate::db::source::SourceListed;
 use crate::db::speaker::Speaker;
 use crate::db::{Page, PageRequest, claim, quote, source, speaker, workspace};
@@ -92,134 +92,145 @@ fn author(speaker: &Speaker) -> Value {
     author
 }
 
-/// Everything a ClaimReview is made of.
+/// Everything a ClaimReview is made of: the publication as the newsroom published it, and
+/// what the item shows now of who said it and where.
 struct Reviewed {
     author: Author,
-    rating: Rating,
-    url: String,
-    claim: String,
+    /// The address of the document when the publication names no article (published before
+    /// publications had one).
+    fallback_url: String,
+    published: FactCheck,
     speaker: Option<Speaker>,
     appearances: Vec<SourceListed>,
-    verdict: Review,
+    evidence: Vec<ReviewEvidence>,
+    corrections: Vec<Correction>,
 }
 
 fn document(reviewed: Reviewed) -> Value {
-    let verdict = &reviewed.verdict;
+    let Reviewed { author, fallback_url, published, speaker, appearances, evidence, corrections } = reviewed;
     let mut item = json!({"@type": "Claim"});
-    if let Some(speaker) = &reviewed.speaker {
-        item["author"] = author(speaker);
+    if let Some(speaker) = &speaker {
+        item["author"] = self::author(speaker);
     }
-    if let Some(first) = reviewed.appearances.first() {
+    if let Some(first) = appearances.first() {
         item["firstAppearance"] = creative_work(first);
-        item["appearance"] = json!(reviewed.appearances.iter().map(creative_work).collect::<Vec<_>>());
-        if let Some(published) = first.fields.published_at {
-            item["datePublished"] = json!(published.to_rfc3339());
+        item["appearance"] = json!(appearances.iter().map(creative_work).collect::<Vec<_>>());
+        if let Some(date) = first.fields.published_at {
+            item["datePublished"] = json!(date.to_rfc3339());
         }
     }
-    json!({
+    let organisation = json!({"@type": "Organization", "name": author.name, "url": author.url});
+    let mut authors = vec![organisation.clone()];
+    authors.extend(published.authors.iter().map(|name| json!({"@type": "Person", "name": name})));
+    let mut document = json!({
         "@context": "https://schema.org",
         "@type": "ClaimReview",
-        "url": reviewed.url,
-        "claimReviewed": reviewed.claim,
+        "url": published.article_url.clone().unwrap_or(fallback_url),
+        "claimReviewed": published.claim_reviewed,
         "itemReviewed": item,
         "reviewRating": {
             "@type": "Rating",
-            "ratingValue": reviewed.rating.value,
-            "bestRating": reviewed.rating.best,
-            "worstRating": reviewed.rating.worst,
-            "alternateName": reviewed.rating.label,
+            "ratingValue": published.rating_value,
+            "bestRating": published.rating_best,
+            "worstRating": published.rating_worst,
+            "alternateName": published.rating_label,
         },
-        "author": {"@type": "Organization", "name": reviewed.author.name, "url": reviewed.author.url},
-        "datePublished": verdict.created_at.date_naive().to_string(),
-    })
-}
-
-/// The latest review if it is a verdict (a retracted or pending item has nothing to publish).
-async fn verdict(conn: &mut AsyncPgConnection, item: Item) -> ServiceResult<Review> {
-    review::latest(conn, item)
-        .await?
-        .filter(|r| r.status.is_verdict())
-        .ok_or_else(|| ServiceError::Conflict("this item has no published verdict yet".into()))
-}
-
-/// A stale verdict is not presented as current: what it judged has changed since.
-fn still_holds(stale_reasons: &Option<Vec<String>>) -> ServiceResult<()> {
-    match stale_reasons {
-        Some(reasons) => Err(ServiceError::Conflict(format!(
-            "the verdict is stale ({} changed since it was recorded); a reviewer must re-affirm or change it",
-            reasons.join(", ")
-        ))),
-        None => Ok(()),
+        "author": if authors.len() == 1 { organisation.clone() } else { json!(authors) },
+        "publisher": organisation,
+        "datePublished": published.published_at.to_rfc3339(),
+        "dateModified": published.modified_at.unwrap_or(published.published_at).to_rfc3339(),
+    });
+    if let Some(headline) = &published.headline {
+        document["name"] = json!(headline);
     }
+    if let Some(summary) = &published.summary {
+        document["reviewBody"] = json!(summary);
+    }
+    if let Some(language) = &published.language {
+        document["inLanguage"] = json!(language);
+    }
+    let citations: Vec<Value> = evidence
+        .iter()
+        .filter_map(|e| {
+            e.url.as_ref().map(|url| json!({"@type": "CreativeWork", "url": url, "name": e.note}))
+        })
+        .collect();
+    if !citations.is_empty() {
+        document["citation"] = json!(citations);
+    }
+    if !corrections.is_empty() {
+        document["correction"] = json!(
+            corrections
+                .iter()
+                .map(|c| json!({"@type": "CorrectionComment", "text": c.note, "datePublished": c.corrected_at.to_rfc3339()}))
+                .collect::<Vec<_>>()
+        );
+    }
+    document
 }
 
-/// The ClaimReview of a quote's or a claim's verdict.
+/// The ClaimReview of a quote's or a claim's published fact-check: 404 before it is
+/// published, 410 with the public notice once unpublished or retracted.
 pub async fn document_for(
     conn: &mut AsyncPgConnection,
     publisher: &Publisher,
     item: Item,
 ) -> ServiceResult<Value> {
-    let (path, id, claim, speaker, appearances) = match item {
+    let (path, speaker, appearances) = match item {
         Item::Claim(id) => {
             let row = claim::find(conn, id).await?;
-            still_holds(&row.stale_reasons)?;
             let author = match row.fields.claimant_id {
-                Some(claimant) => Some(speaker::find(conn, claimant).await?),
+                Some(claimant) => speaker::find(conn, claimant).await.optional()?,
                 None => None,
             };
-            (
-                "claims",
-                id,
-                row.fields.statement,
-                author,
-                vec![source::find_listed(conn, row.source_id).await?],
-            )
+            ("claims", author, vec![source::find_listed(conn, row.source_id).await?])
         }
         Item::Quote(id) => {
             let row = quote::find(conn, id).await?;
-            still_holds(&row.stale_reasons)?;
             // Every report of the utterance is an appearance; the earliest is the first.
             let cluster = quote::cluster(conn, quote::root_of(&row)).await?;
             let mut appearances: Vec<SourceListed> =
                 cluster.members.into_iter().map(|(_, source, _)| source).collect();
             appearances.dedup_by_key(|s| s.id);
-            (
-                "quotes",
-                id,
-                row.fields.text,
-                speaker::find(conn, row.fields.speaker_id).await.optional()?,
-                appearances,
-            )
+            ("quotes", speaker::find(conn, row.fields.speaker_id).await.optional()?, appearances)
         }
     };
-    let verdict = verdict(conn, item).await?;
     let settings = super::workspaces::current(conn).await?;
-    let rating = rating_of(&verdict, &settings.rating_scale)
-        .ok_or_else(|| ServiceError::Conflict("this item has no published verdict yet".into()))?;
-    let url = format!("{}/{path}/{id}/claimreview", publisher.base_url);
-    let author = Author::of(publisher, &settings);
-    Ok(document(Reviewed { author, rating, url, claim, speaker, appearances, verdict }))
+    let published = fact_check::of_item(conn, item)
+        .await?
+        .filter(|row| row.workspace_id == settings.id)
+        .ok_or_else(|| ServiceError::NotFound("this item has no published fact-check".into()))?;
+    if let Some(notice) = &published.notice {
+        return Err(ServiceError::Gone(format!("the fact-check was {}: {notice}", published.state)));
+    }
+    let evidence = review::evidence_of(conn, published.review_id).await?;
+    let corrections = fact_check::corrections(conn, published.id).await?;
+    Ok(document(Reviewed {
+        author: Author::of(publisher, &settings),
+        fallback_url: format!("{}/{path}/{}/claimreview", publisher.base_url, item.id()),
+        published,
+        speaker,
+        appearances,
+        evidence,
+        corrections,
+    }))
 }
 
-/// Every quote and claim whose latest verdict was recorded since `since`, oldest first, each
-/// with its ClaimReview and its key in the feed's order.
+/// The workspace's fact-checks published or corrected since `since`, in that order, each with
+/// its ClaimReview and its key in the feed's order.
 pub async fn feed(
     conn: &mut AsyncPgConnection,
     publisher: &Publisher,
     since: DateTime<Utc>,
     page: PageRequest<(DateTime<Utc>, Uuid)>,
 ) -> ServiceResult<Page<((DateTime<Utc>, Uuid), Value)>> {
-    let reviewed = review::reviewed_since(conn, since, page).await?;
-    let mut documents = Vec::with_capacity(reviewed.rows.len());
-    for entry in reviewed.rows {
-        let item = match entry.item_type.as_str() {
-            "claim" => Item::Claim(entry.id),
-            _ => Item::Quote(entry.id),
-        };
-        let document = document_for(conn, publisher, item).await?;
-        documents.push(((entry.reviewed_at, entry.id), document));
+    let changed = fact_check::changed_since(conn, since, page).await?;
+    let mut documents = Vec::with_capacity(changed.rows.len());
+    for entry in changed.rows {
+        let document = document_for(conn, publisher, entry.item()).await?;
+        documents.push(((entry.changed_at, entry.id), document));
     }
-    Ok(Page { rows: documents, has_more: reviewed.has_more })
+    Ok(Page { rows: documents, has_more: changed.has_more })
 }
 
 /// A published verdict as every workspace sees it.
@@ -231,18 +242,39 @@ pub struct FactCheckView {
     publisher: Option<String>,
     quote_id: Option<Uuid>,
     claim_id: Option<Uuid>,
+    /// `published`, or `unpublished` or `retracted` with the public `notice`.
+    state: String,
+    notice: Option<String>,
+    headline: Option<String>,
+    /// The fact-check article.
+    url: Option<String>,
+    language: Option<String>,
     claim_reviewed: String,
     speaker_name: Option<String>,
-    rating: RatingView,
+    /// While published only: a fact-check taken down keeps its notice, not its rating.
+    rating: Option<RatingView>,
     published_at: DateTime<Utc>,
+    modified_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Serialize)]
-struct RatingView {
+pub(super) struct RatingView {
     value: i16,
     label: String,
     worst: i16,
     best: i16,
+}
+
+impl RatingView {
+    /// The rating a fact-check was published with.
+    pub(super) fn of(row: &FactCheck) -> Self {
+        Self {
+            value: row.rating_value,
+            label: row.rating_label.clone(),
+            worst: row.rating_worst,
+            best: row.rating_best,
+        }
+    }
 }
 
 impl FactCheckView {
@@ -253,58 +285,25 @@ impl FactCheckView {
 
 impl From<Published> for FactCheckView {
     fn from((row, workspace, publisher): Published) -> Self {
+        let rating = row.is_published().then(|| RatingView::of(&row));
         Self {
             id: row.id,
             workspace,
             publisher,
             quote_id: row.quote_id,
             claim_id: row.claim_id,
+            state: row.state,
+            notice: row.notice,
+            headline: row.headline,
+            url: row.article_url,
+            language: row.language,
             claim_reviewed: row.claim_reviewed,
             speaker_name: row.speaker_name,
-            rating: RatingView {
-                value: row.rating_value,
-                label: row.rating_label,
-                worst: row.rating_worst,
-                best: row.rating_best,
-            },
+            rating,
             published_at: row.published_at,
+            modified_at: row.modified_at,
         }
     }
-}
-
-/// Publishes the item's latest review if it is a verdict, or withdraws what it published if
-/// not: what other workspaces (and, where the workspace allows, anyone) see of its work. Runs
-/// inside the review's transaction.
-pub async fn publish_latest(conn: &mut AsyncPgConnection, item: Item, latest: &Review) -> ServiceResult<()> {
-    let settings = super::workspaces::current(conn).await?;
-    let Some(rating) = rating_of(latest, &settings.rating_scale).filter(|_| latest.status.is_verdict())
-    else {
-        fact_check::withdraw(conn, item).await?;
-        return Ok(());
-    };
-    let (claim_reviewed, speaker_id) = match item {
-        Item::Claim(id) => {
-            let row = claim::find(conn, id).await?;
-            (row.fields.statement, row.fields.claimant_id)
-        }
-        Item::Quote(id) => {
-            let row = quote::find(conn, id).await?;
-            (row.fields.text, Some(row.fields.speaker_id))
-        }
-    };
-    let speaker_name = match speaker_id {
-        Some(id) => speaker::find(conn, id).await.optional()?.map(|s| s.fields.name),
-        None => None,
-    };
-    let verdict = Verdict {
-        item,
-        review_id: latest.id,
-        claim_reviewed,
-        speaker_name,
-        rating,
-        published_at: latest.created_at,
-    };
-    Ok(fact_check::publish(conn, verdict).await?)
 }
 
 /// Published fact-checks of every workspace, newest first: a signed-in `caller` reads all of

@@ -9,6 +9,7 @@ use super::matches::{self, MatchView};
 use super::records::{Changed, Checked, Conn, Record, Saved, Submission, anchor_all, anchored_change};
 use crate::db::SameAsStored;
 use crate::db::claim::{self, Claim, ClaimFields};
+use crate::db::review::Item;
 use crate::domain::Principal;
 use crate::domain::anchor::Anchor;
 use crate::domain::claim::{ClaimDraft, ClaimInput};
@@ -51,6 +52,10 @@ impl Record for ClaimView {
 
     fn under_review(row: &Claim) -> bool {
         row.status != ReviewStatus::Unreviewed
+    }
+
+    async fn check_unlocked(conn: &mut Conn, id: Uuid) -> ServiceResult<()> {
+        super::publication::check_unlocked(conn, Item::Claim(id)).await
     }
 }
 

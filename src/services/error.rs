@@ -25,6 +25,9 @@ pub enum ServiceError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// It was here and was taken down on purpose: the detail is the public notice.
+    #[error("{0}")]
+    Gone(String),
     /// The record was merged into another, which answers for it now.
     #[error("this record was merged into {0}")]
     Moved(uuid::Uuid),

@@ -14,6 +14,7 @@ pub mod extraction;
 pub mod idempotency;
 pub mod matches;
 pub mod provenance;
+pub mod publication;
 pub mod quotes;
 pub mod rechecks;
 pub mod records;

@@ -9,6 +9,7 @@ use super::matches::{self, MatchView};
 use super::records::{Changed, Checked, Conn, Record, Saved, Submission, anchor_all, anchored_change};
 use crate::db::SameAsStored;
 use crate::db::quote::{self, Quote, QuoteFields};
+use crate::db::review::Item;
 use crate::domain::Principal;
 use crate::domain::anchor::Anchor;
 use crate::domain::kinds::{QuoteKind, ReviewStatus};
@@ -50,6 +51,10 @@ impl Record for QuoteView {
 
     fn under_review(row: &Quote) -> bool {
         row.status != ReviewStatus::Unreviewed
+    }
+
+    async fn check_unlocked(conn: &mut Conn, id: Uuid) -> ServiceResult<()> {
+        super::publication::check_unlocked(conn, Item::Quote(id)).await
     }
 }
 

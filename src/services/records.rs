@@ -273,6 +273,13 @@ pub trait Record: Serialize + From<Self::Row> + Send + 'static {
     fn under_review(_row: &Self::Row) -> bool {
         false
     }
+    /// Refuses to change or delete a record that is locked (a published quote or claim).
+    fn check_unlocked(
+        _conn: &mut AsyncPgConnection,
+        _id: Uuid,
+    ) -> impl Future<Output = ServiceResult<()>> + Send {
+        std::future::ready(Ok(()))
+    }
     /// Refuses to delete a record that others still cite.
     fn check_delete(
         _conn: &mut AsyncPgConnection,
@@ -422,6 +429,7 @@ pub async fn update<K: Record>(
 ) -> ServiceResult<Saved<K>> {
     let current = K::Row::find(conn, id).await?;
     check_may_change(&caller, current.created_by(), K::under_review(&current))?;
+    K::check_unlocked(conn, id).await?;
     let before = to_json(&K::from(current.clone()))?;
     let input: K::Input = merge_patch(&before, patch)?;
     let changes = K::change(conn, &caller, &current, input).await?;
@@ -447,6 +455,7 @@ pub async fn delete<K: Record>(
     let current = K::Row::find(conn, id).await?;
     check_may_change(&caller, current.created_by(), K::under_review(&current))?;
     let version = version_to_replace(&expected, current.version())?;
+    K::check_unlocked(conn, id).await?;
     K::check_delete(conn, id).await?;
     let before = K::audited(to_json(&K::from(current))?);
     conn.transaction(async move |conn| {

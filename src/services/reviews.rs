@@ -185,7 +185,6 @@ pub async fn record(
             after: json!({ "item": after, "review": &review, "evidence": &evidence }),
         };
         audit::append(conn, Some(&caller), AuditEvent::new(entity, id, action)).await?;
-        super::claimreview::publish_latest(conn, item, &review).await?;
         Ok(Saved { id: review.id, version: review.item_version, view: ReviewView::from((review, evidence)) })
     })
     .await

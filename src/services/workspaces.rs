@@ -41,6 +41,7 @@ pub struct WorkspaceView {
 pub struct Settings {
     pub id: Uuid,
     pub rating_scale: RatingScale,
+    pub sign_off: SignOff,
     pub figure_tolerance_percent: BigDecimal,
     pub publisher_name: Option<String>,
     pub publisher_url: Option<String>,
@@ -89,6 +90,7 @@ pub async fn current(conn: &mut AsyncPgConnection) -> ServiceResult<Settings> {
     Ok(Settings {
         id: row.id,
         rating_scale: rating_scale(row.settings.rating_scale)?,
+        sign_off: sign_off(row.settings.sign_off)?,
         figure_tolerance_percent: row.settings.figure_tolerance_percent,
         publisher_name: row.settings.publisher_name,
         publisher_url: row.settings.publisher_url,

@@ -197,7 +197,7 @@ async fn claims_and_quotes_already_fact_checked_come_back_with_their_verdicts() 
             claim(&first_source, "More than 12,000 homes lost power.", "homes without power", "12000"),
         )
         .await;
-    app.verified("claims", &checked).await;
+    app.published("claims", &checked).await;
     let unreviewed = app
         .create("/claims", claim(&first_source, "12,100 homes were dark.", "homes without power", "12100"))
         .await;
@@ -259,7 +259,7 @@ async fn claims_and_quotes_already_fact_checked_come_back_with_their_verdicts() 
     let envoy = app.create("/speakers", json!({"name": "Ana Reyes", "kind": "person"})).await;
     let said = app.source("«We will not sign this deal,» Ana Reyes said.").await;
     let quote = app.create("/quotes", json!({"source_id": id(&said), "speaker_id": id(&envoy), "kind": "direct", "text": "We will not sign this deal,"})).await;
-    app.verified("quotes", &quote).await;
+    app.published("quotes", &quote).await;
     let alias = app
         .create("/speakers", json!({"name": "A. Reyes", "kind": "person", "aliases": ["Ána Reyes"]}))
         .await;

@@ -293,7 +293,7 @@ impl TestApp {
     }
 
     /// Records the reviewer's `verified` verdict on a quote or claim (`collection` is
-    /// `quotes` or `claims`), which publishes it; the record as it is then.
+    /// `quotes` or `claims`); the record as it is then.
     pub async fn verified(&self, collection: &str, record: &Value) -> Value {
         let path = format!("/{collection}/{}", id(record));
         let current = json(self.get(&path).await, StatusCode::OK).await;
@@ -305,6 +305,22 @@ impl TestApp {
             .await
             .unwrap();
         json(review, StatusCode::CREATED).await;
+        json(self.get(&path).await, StatusCode::OK).await
+    }
+
+    /// Records the reviewer's `verified` verdict and has the editor publish it (the default
+    /// workspace asks for no sign-off); the record as it is then.
+    pub async fn published(&self, collection: &str, record: &Value) -> Value {
+        self.verified(collection, record).await;
+        let path = format!("/{collection}/{}", id(record));
+        let published = self
+            .request_as(Some(&self.editor.token), Method::POST, &format!("{path}/publish"))
+            .json(&json!({"headline": "On the record", "summary": "The record bears it out.",
+                          "url": format!("https://news.example/fact-checks/{}", id(record)), "language": "en"}))
+            .send()
+            .await
+            .unwrap();
+        json(published, StatusCode::CREATED).await;
         json(self.get(&path).await, StatusCode::OK).await
     }
 
@@ -338,6 +354,15 @@ pub async fn problem(response: Response, status: StatusCode) -> Value {
     assert!(problem["type"].as_str().unwrap().starts_with("urn:attest:problem:"));
     assert!(!problem["detail"].as_str().unwrap().is_empty());
     problem
+}
+
+/// Keeps a JSON-LD document the API emitted for `scripts/check_jsonld.py`, which `.ci/run`
+/// runs on every document kept (target/tmp/jsonld) against the schema.org vocabulary.
+pub fn keep_for_jsonld_check(name: &str, document: &Value) {
+    let directory = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("jsonld");
+    std::fs::create_dir_all(&directory).unwrap();
+    std::fs::write(directory.join(format!("{name}.json")), serde_json::to_vec_pretty(document).unwrap())
+        .unwrap();
 }
 
 /// A problem answer to `method`: for HEAD, the status and type of one with no body.

@@ -16,6 +16,7 @@ mod helpers;
 mod migrations;
 mod paging;
 mod provenance;
+mod publication;
 mod quotes;
 mod reviews;
 mod search;

@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, etag, id, json, problem};
 
 /// A database holding a few of everything each list shows: sources, speakers, quotes with
-/// reviews and verdicts (the queue, the feed, review histories, audit events), claims.
+/// reviews, verdicts and publications (the queue, the feed, the shared fact-checks, review
+/// histories, audit events), claims.
 /// Returns every list's path, with a quote's reviews and history among them.
 async fn lists_with_items(app: &TestApp) -> Vec<String> {
     let mut quote_path = String::new();
@@ -34,6 +35,14 @@ async fn lists_with_items(app: &TestApp) -> Vec<String> {
             assert_eq!(reviewed.status(), StatusCode::CREATED);
             current = json(app.get(&quote_path).await, StatusCode::OK).await;
         }
+        let published = app
+            .request_as(Some(&app.editor.token), Method::POST, &format!("{quote_path}/publish"))
+            .json(&json!({"headline": "The minister said it", "summary": "On the recording.",
+                          "url": format!("https://news.example/fc/{n}"), "language": "en"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(published.status(), StatusCode::CREATED);
         app.claim().await;
     }
     for name in ["desk", "scraper"] {
@@ -56,6 +65,7 @@ async fn lists_with_items(app: &TestApp) -> Vec<String> {
         "/review-queue?status=verified",
         "/search?q=sign",
         "/claimreview?since=2020-01-01T00:00:00Z",
+        "/fact-checks",
         &format!("{quote_path}/reviews"),
         &format!("{quote_path}/history"),
     ]

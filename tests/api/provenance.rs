@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, etag, id, json, problem};
+use crate::helpers::{TestApp, etag, id, json, keep_for_jsonld_check, problem};
 
 async fn report(app: &TestApp, publisher: &str, published_at: &str, text: &str) -> Value {
     app.create(
@@ -243,10 +243,10 @@ async fn a_new_version_rechecks_every_anchored_record_in_its_class() {
                    "anchor": {"exact": "12,000 homes lost power"}}),
         )
         .await;
-    let signed = app.verified("quotes", &signed).await;
-    let agreed = app.verified("quotes", &agreed).await;
-    let prices = app.verified("quotes", &prices).await;
-    let homes = app.verified("claims", &homes).await;
+    let signed = app.published("quotes", &signed).await;
+    let agreed = app.published("quotes", &agreed).await;
+    let prices = app.published("quotes", &prices).await;
+    let homes = app.published("claims", &homes).await;
     assert_eq!(app.get(&format!("/quotes/{}/claimreview", id(&signed))).await.status(), StatusCode::OK);
 
     // The opening is kept word for word; the envoy's sentence is cut; an aide now says the
@@ -333,8 +333,15 @@ async fn a_new_version_rechecks_every_anchored_record_in_its_class() {
         if stale {
             assert_eq!(now["stale_reasons"], json!(["source_text"]));
             assert_eq!(now["version"].as_i64(), record["version"].as_i64().map(|v| v + 1));
-            problem(app.get(&format!("/quotes/{}/claimreview", id(record))).await, StatusCode::CONFLICT)
-                .await;
+            // The fact-check still shows what was judged; its publisher sees that it needs a new
+            // verdict and a correction.
+            let document =
+                json(app.get(&format!("/quotes/{}/claimreview", id(record))).await, StatusCode::OK).await;
+            assert_eq!(document["claimReviewed"], record["text"]);
+            keep_for_jsonld_check("claim-review-of-a-quote", &document);
+            let publication =
+                json(app.get(&format!("/quotes/{}/publication", id(record))).await, StatusCode::OK).await;
+            assert_eq!(publication["verdict_stale"], true, "{publication}");
             let history =
                 json(app.get(&format!("/quotes/{}/history", id(record))).await, StatusCode::OK).await;
             let last = history["items"].as_array().unwrap().last().unwrap().clone();

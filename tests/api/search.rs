@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use attest::db::search::MAX_RANKED;
 
-use crate::helpers::{TestApp, etag, id, json, problem};
+use crate::helpers::{TestApp, etag, id, json, keep_for_jsonld_check, problem};
 
 async fn quote_in(app: &TestApp, speaker: &Value, text: &str, language: &str) -> Value {
     let source = app.source(&format!("«{text}»")).await;
@@ -219,26 +219,49 @@ async fn claimreview_json_ld_carries_every_field() {
             "qualifier": "more_than", "value": 300000, "unit": "people", "anchor": {}}))
         .await;
     let path = format!("/claims/{}/claimreview", id(&claim));
-    problem(app.get(&path).await, StatusCode::CONFLICT).await;
+    problem(app.get(&path).await, StatusCode::NOT_FOUND).await;
 
     let review = app
         .request_as(Some(&app.reviewer.token), Method::POST, &format!("/claims/{}/reviews", id(&claim)))
         .header("if-match", etag(&claim))
-        .json(&json!({"status": "verified", "rating": {"value": 4, "label": "Mostly true"}, "rationale": "UN OHCHR count."}))
+        .json(&json!({"status": "verified", "rating": {"value": 4, "label": "Mostly true"}, "rationale": "UN OHCHR count.",
+                      "evidence": [{"url": "https://www.ohchr.org/syria-count", "note": "OHCHR count, June 2022"}]}))
         .send()
         .await
         .unwrap();
     assert_eq!(review.status(), StatusCode::CREATED);
+    // A verdict is not public until an editor publishes it.
+    problem(app.get(&path).await, StatusCode::NOT_FOUND).await;
+    let published = app
+        .request_as(Some(&app.editor.token), Method::POST, &format!("/claims/{}/publish", id(&claim)))
+        .json(&json!({"headline": "Syria death toll of 300,000 is supported by UN count",
+                      "summary": "The UN human rights office documented 306,887 civilian deaths.",
+                      "url": "https://news.example/fact-checks/syria-toll", "language": "en", "authors": ["Ana Ruiz"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(published.status(), StatusCode::CREATED);
 
     let response = app.get(&path).await;
     assert_eq!(response.headers()["content-type"], "application/ld+json");
     let doc: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    keep_for_jsonld_check("claim-review-of-a-claim", &doc);
     assert_eq!(doc["@context"], "https://schema.org");
     assert_eq!(doc["@type"], "ClaimReview");
     assert_eq!(doc["claimReviewed"], "More than 300,000 civilians have been killed");
-    assert!(doc["url"].as_str().unwrap().ends_with(&path));
+    assert_eq!(doc["url"], "https://news.example/fact-checks/syria-toll", "the article, not the API");
+    assert_eq!(doc["name"], "Syria death toll of 300,000 is supported by UN count");
+    assert_eq!(doc["reviewBody"], "The UN human rights office documented 306,887 civilian deaths.");
+    assert_eq!(doc["inLanguage"], "en");
     assert!(doc["datePublished"].is_string());
-    assert_eq!(doc["author"]["@type"], "Organization");
+    assert_eq!(doc["dateModified"], doc["datePublished"]);
+    assert_eq!(doc["author"][0]["@type"], "Organization");
+    assert_eq!(doc["author"][1], json!({"@type": "Person", "name": "Ana Ruiz"}));
+    assert_eq!(doc["publisher"], doc["author"][0]);
+    assert_eq!(
+        doc["citation"],
+        json!([{"@type": "CreativeWork", "url": "https://www.ohchr.org/syria-count", "name": "OHCHR count, June 2022"}])
+    );
     let item = &doc["itemReviewed"];
     assert_eq!(item["@type"], "Claim");
     assert_eq!(
@@ -253,10 +276,11 @@ async fn claimreview_json_ld_carries_every_field() {
         json!({"@type": "Rating", "ratingValue": 4, "bestRating": 5, "worstRating": 1, "alternateName": "Mostly true"})
     );
 
-    // The feed of everything reviewed since a time.
+    // The feed of everything published since a time.
     let feed = app.get("/claimreview?since=2000-01-01T00:00:00Z").await;
     assert_eq!(feed.headers()["content-type"], "application/ld+json");
     let feed: Value = feed.json().await.unwrap();
+    keep_for_jsonld_check("claim-review-feed", &feed);
     assert_eq!(feed["@graph"].as_array().unwrap().len(), 1);
     assert_eq!(feed["@graph"][0]["claimReviewed"], doc["claimReviewed"]);
     let later: Value = app.get("/claimreview?since=2999-01-01T00:00:00Z").await.json().await.unwrap();

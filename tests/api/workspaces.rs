@@ -78,6 +78,31 @@ async fn seed_default(app: &TestApp) -> Seeded {
         .await
         .unwrap();
     json(verified, StatusCode::CREATED).await;
+    // Approved, published and corrected: a row in every table of publication.
+    let quote_path = format!("/quotes/{}", id(&quote));
+    let approved = app
+        .request_as(Some(&app.admin.token), Method::POST, &format!("{quote_path}/sign-offs"))
+        .json(&json!({"decision": "approve"}))
+        .send()
+        .await
+        .unwrap();
+    json(approved, StatusCode::CREATED).await;
+    let published = app
+        .request_as(Some(&app.editor.token), Method::POST, &format!("{quote_path}/publish"))
+        .json(&json!({"headline": "The delegate did say it", "summary": "The article quotes the delegate.",
+                      "url": "https://news.example/fact-checks/sign", "language": "en"}))
+        .send()
+        .await
+        .unwrap();
+    json(published, StatusCode::CREATED).await;
+    let corrected = app
+        .request_as(Some(&app.editor.token), Method::POST, &format!("{quote_path}/publication/corrections"))
+        .header("if-match", "\"1\"")
+        .json(&json!({"note": "The delegate's name was misspelled."}))
+        .send()
+        .await
+        .unwrap();
+    json(corrected, StatusCode::OK).await;
     // A new version of the source, which re-checks the quote.
     app.create(
         "/sources",
@@ -166,6 +191,16 @@ fn body_for(method: &Method, path: &str, seeded: &Seeded) -> Option<Value> {
             json!({"speaker_id": seeded.speaker, "evidence": "A memoir."})
         }
         ("POST", "/sources/{id}/candidates/accept") => json!({"quotes": [], "claims": []}),
+        ("POST", "/quotes/{id}/sign-offs" | "/claims/{id}/sign-offs") => json!({"decision": "approve"}),
+        ("POST", "/quotes/{id}/publish" | "/claims/{id}/publish") => {
+            json!({"headline": "Theirs", "summary": "Theirs.", "url": "https://north.example/fc", "language": "en"})
+        }
+        ("POST", "/quotes/{id}/publication/corrections" | "/claims/{id}/publication/corrections") => {
+            json!({"note": "Theirs."})
+        }
+        ("POST", p) if p.ends_with("/publication/unpublish") || p.ends_with("/publication/retract") => {
+            json!({"notice": "Theirs."})
+        }
         ("PATCH", "/users/{id}") => json!({"display_name": "Renamed"}),
         ("POST", "/quotes") => json!({"source_id": seeded.source, "speaker_id": seeded.speaker,
                                       "kind": "direct", "text": "We will not sign"}),
@@ -546,6 +581,23 @@ async fn each_workspace_rates_on_its_own_scale_and_publishes_as_itself() {
         .unwrap();
     let review = json(review, StatusCode::CREATED).await;
     assert_eq!(review["rating"], json!({"value": 10, "label": "True", "best": 10, "worst": 0}));
+    // Its policy asks for an editor's approval before an editor publishes.
+    let editor = &north.member(Role::Editor).token;
+    let publish = || {
+        north_post(Method::POST, format!("/claims/{}/publish", id(&claim)), editor)
+            .json(&json!({"headline": "Turnout was 61%", "summary": "The commission's figure.",
+                          "url": "https://north.example/factcheck/turnout", "language": "en"}))
+            .send()
+    };
+    let unsigned = problem(publish().await.unwrap(), StatusCode::CONFLICT).await;
+    assert!(unsigned["detail"].as_str().unwrap().contains("1 from \"editor\""), "{unsigned}");
+    let approval = north_post(Method::POST, format!("/claims/{}/sign-offs", id(&claim)), editor)
+        .json(&json!({"decision": "approve"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json(approval, StatusCode::CREATED).await["signed_off"], true);
+    json(publish().await.unwrap(), StatusCode::CREATED).await;
     let document = north_post(Method::GET, format!("/claims/{}/claimreview", id(&claim)), submitter)
         .send()
         .await
@@ -727,6 +779,25 @@ async fn raw_sql_as_the_servers_role_sees_no_workspace_unless_one_is_set_and_the
         .await
         .unwrap();
     json(review, StatusCode::CREATED).await;
+    let quote_path = format!("/quotes/{}", id(&quote));
+    json(
+        post(admin, &format!("{quote_path}/sign-offs"), json!({"decision": "approve"})).await.unwrap(),
+        StatusCode::CREATED,
+    )
+    .await;
+    let publication = json!({"headline": "Never said", "summary": "No record.", "url": "https://north.example/fc/3", "language": "sv"});
+    json(post(admin, &format!("{quote_path}/publish"), publication).await.unwrap(), StatusCode::CREATED)
+        .await;
+    let corrected = in_workspace(
+        app.request_as(Some(admin), Method::POST, &format!("{quote_path}/publication/corrections")),
+        "north",
+    )
+    .header("if-match", "\"1\"")
+    .json(&json!({"note": "Language tag fixed.", "language": "en"}))
+    .send()
+    .await
+    .unwrap();
+    json(corrected, StatusCode::OK).await;
     let refetched = json(
         post(
             submitter,
@@ -774,11 +845,13 @@ async fn raw_sql_as_the_servers_role_sees_no_workspace_unless_one_is_set_and_the
             "api_keys",
             "audit_events",
             "claims",
+            "fact_check_corrections",
             "fact_checks",
             "memberships",
             "quotes",
             "review_evidence",
             "reviews",
+            "sign_offs",
             "sources",
             "speaker_merges",
             "speakers"

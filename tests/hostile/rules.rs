@@ -34,6 +34,15 @@ impl Hostile {
             .unwrap()
     }
 
+    /// Publishes the claim's verdict as the editor (the workspace asks for no sign-off).
+    async fn publish(&self, claim: &Value) {
+        let path = format!("/claims/{}/publish", id(claim));
+        let body = json!({"headline": "Checked", "summary": "It holds.", "url": "https://news.hostile.example/fc",
+                          "language": "en"});
+        let published = self.send(&self.editor.token, Method::POST, &path, Some(body)).await;
+        crate::body(published, StatusCode::CREATED).await;
+    }
+
     async fn patch_as(&self, who: &Account, path: &str, patch: Value) -> Response {
         let current = self.send(&who.token, Method::GET, path, None).await;
         let tag = etag(&current);
@@ -176,6 +185,7 @@ async fn claimreview_urls_ignore_request_headers() {
     let (_, claim) = app.claim(&mut rng).await;
     body(app.review(&app.reviewer, &claim, "in_review").await, StatusCode::CREATED).await;
     body(app.review(&app.reviewer, &claim, "verified").await, StatusCode::CREATED).await;
+    app.publish(&claim).await;
     let evil = format!("{}.evil.example", rng.words(1));
     let document = app
         .under_watch(
@@ -190,8 +200,10 @@ async fn claimreview_urls_ignore_request_headers() {
         .await
         .unwrap();
     let document = body(document, StatusCode::OK).await;
-    assert_eq!(document["url"], format!("{base}/claims/{}/claimreview", id(&claim)));
+    // The article's address and the configured publisher, never the request's host.
+    assert_eq!(document["url"], "https://news.hostile.example/fc");
     assert_eq!(document["author"]["name"], "Hostile Example Fact Check");
+    assert_eq!(document["author"]["url"], base);
     assert!(!document.to_string().contains(&evil));
 }
 
@@ -252,6 +264,7 @@ async fn a_long_review_history_is_read_a_page_at_a_time() {
     ))
     .await;
     body(app.review(&app.reviewer, &claim, "verified").await, StatusCode::CREATED).await;
+    app.publish(&claim).await;
     let path = format!("/claims/{}/reviews", id(&claim));
     let (pages, document) = app
         .under_watch(async {

@@ -44,7 +44,12 @@ pub async fn feed(scope: Scope, req: HttpRequest, query: Paged<FeedQuery>) -> Re
     let found = scope.read(async |conn| claimreview::feed(conn, &publisher, since, page).await).await?;
     let next_cursor = found.has_more.then(|| found.rows.last().map(|(key, _)| key.encode())).flatten();
     let graph: Vec<Value> = found.rows.into_iter().map(|(_, document)| document).collect();
-    let body = json!({ "@context": "https://schema.org", "@graph": graph, "next_cursor": next_cursor });
+    // `next_cursor` is paging, not a schema.org term: the context maps it to nothing.
+    let body = json!({
+        "@context": ["https://schema.org", {"next_cursor": null}],
+        "@graph": graph,
+        "next_cursor": next_cursor,
+    });
     let mut response = page_response(&req, next_cursor.as_deref(), &body);
     response.headers_mut().insert(
         actix_web::http::header::CONTENT_TYPE,

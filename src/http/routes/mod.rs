@@ -9,6 +9,7 @@ pub mod claimreview;
 pub mod extract;
 pub mod health;
 pub mod provenance;
+pub mod publication;
 pub mod records;
 pub mod reviews;
 pub mod search;
@@ -170,14 +171,27 @@ fn provenance_routes() -> Vec<Endpoint> {
     ]
 }
 
-/// The review history of a reviewable record, recording a review, and its audit history.
+/// The review history of a reviewable record, recording a review, its audit history, and
+/// its sign-off and publication.
 fn reviewed<R: Reviewed>() -> Vec<Endpoint> {
-    let path = format!("/{}/{{id}}/reviews", R::COLLECTION);
-    let history = format!("/{}/{{id}}/history", R::COLLECTION);
+    use Method as M;
+    let (reviewer, editor) = (Access::Role(Role::Reviewer), Access::Role(Role::Editor));
+    let at = |rest: &str| format!("/{}/{{id}}/{rest}", R::COLLECTION);
     vec![
-        endpoint(Method::GET, history, Access::Read, || web::route().to(audit::history::<R>)),
-        endpoint(Method::POST, &path, Access::Role(Role::Reviewer), || web::route().to(reviews::create::<R>)),
-        endpoint(Method::GET, path, Access::Read, || web::route().to(reviews::history::<R>)),
+        endpoint(M::GET, at("history"), Access::Read, || web::route().to(audit::history::<R>)),
+        endpoint(M::POST, at("reviews"), reviewer, || web::route().to(reviews::create::<R>)),
+        endpoint(M::GET, at("reviews"), Access::Read, || web::route().to(reviews::history::<R>)),
+        endpoint(M::GET, at("sign-offs"), Access::Read, || web::route().to(publication::sign_offs::<R>)),
+        endpoint(M::POST, at("sign-offs"), reviewer, || web::route().to(publication::sign_off::<R>)),
+        endpoint(M::POST, at("publish"), editor, || web::route().to(publication::publish::<R>)),
+        endpoint(M::GET, at("publication"), Access::Read, || web::route().to(publication::get::<R>)),
+        endpoint(M::POST, at("publication/corrections"), editor, || {
+            web::route().to(publication::correct::<R>)
+        }),
+        endpoint(M::POST, at("publication/unpublish"), editor, || {
+            web::route().to(publication::unpublish::<R>)
+        }),
+        endpoint(M::POST, at("publication/retract"), editor, || web::route().to(publication::retract::<R>)),
     ]
 }
 
