@@ -137,7 +137,7 @@ columns() {  # table, the columns its row type leaves out
 CLAIM_COLUMNS=$(columns claims search_vector,arrival_slice,workspace_id,metric_key,status_key,same_key,duplicate_of)
 QUOTE_COLUMNS=$(columns quotes search_vector,arrival_slice,workspace_id,status_key,same_key,duplicate_of)
 WORKSPACE_COLUMNS="workspaces.id, workspaces.slug, workspaces.name, workspaces.rating_scale, workspaces.sign_off,
-  workspaces.figure_tolerance_percent, workspaces.publisher_name, workspaces.publisher_url,
+  workspaces.figure_tolerance_percent, workspaces.publisher_name, workspaces.publisher_url, workspaces.publisher_logo_url,
   workspaces.public_fact_checks, workspaces.version, workspaces.created_at, workspaces.updated_at"
 FACT_CHECK_COLUMNS="fact_checks.id, fact_checks.workspace_id, fact_checks.quote_id, fact_checks.claim_id,
   fact_checks.review_id, fact_checks.claim_reviewed, fact_checks.speaker_name, fact_checks.rating_value,

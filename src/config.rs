@@ -122,6 +122,10 @@ pub struct ServeArgs {
     #[arg(long, env = "ATTEST_PUBLISHER_NAME", default_value = "Attest")]
     pub publisher_name: String,
 
+    /// The address of that organisation's logo, as ClaimReview's publisher carries it.
+    #[arg(long, env = "ATTEST_PUBLISHER_LOGO_URL", value_parser = parse_web_url)]
+    pub publisher_logo_url: Option<String>,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "ATTEST_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024, value_parser = clap::value_parser!(u32).range(1024..))]
     pub max_body_bytes: u32,
@@ -215,6 +219,10 @@ fn parse_proxy(value: &str) -> Result<ipnet::IpNet, String> {
 }
 
 /// An http(s) URL without query or fragment; kept without a trailing slash.
+fn parse_web_url(value: &str) -> Result<String, String> {
+    crate::domain::text::WebUrl::parse(value.trim().to_owned()).map(|url| url.into_inner())
+}
+
 fn parse_base_url(value: &str) -> Result<String, String> {
     let url = url::Url::parse(value.trim()).map_err(|e| format!("{value:?} is not a URL: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") || url.query().is_some() || url.fragment().is_some() {

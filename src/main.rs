@@ -116,7 +116,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         auth_cache_ttl: std::time::Duration::from_millis(args.auth_cache_ms),
         record_cache_bytes: args.record_cache_mb << 20,
         trusted_proxies: args.trusted_proxies.clone(),
-        publisher: Publisher { base_url: args.public_base_url(), name: args.publisher_name.clone() },
+        publisher: Publisher {
+            base_url: args.public_base_url(),
+            name: args.publisher_name.clone(),
+            logo_url: args.publisher_logo_url.clone(),
+        },
     };
     let server = startup::run(listener, &database, keys, &settings)?;
     actix_web::rt::spawn(stop_on_signal(server.handle()));

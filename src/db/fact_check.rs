@@ -402,3 +402,56 @@ pub async fn with_figure(
         .await?;
     Ok(found.into_iter().map(|(row, slug, publisher, value)| ((row, slug, publisher), value)).collect())
 }
+
+/// What `GET /claims:search` looks for; every part optional (but not all of them).
+pub struct Search<'a> {
+    pub query: Option<&'a str>,
+    pub language: Option<&'a str>,
+    pub site: Option<&'a str>,
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// Most matching fact-checks ranked by one search: the newest that match.
+pub const MAX_SEARCH_RANKED: i32 = 1000;
+
+#[derive(QueryableByName)]
+struct Ranked {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    rank: f64,
+}
+
+/// A page of published fact-checks the caller may read matching `search`, best first (of the
+/// newest `MAX_SEARCH_RANKED` that match), after the key `(rank, id)`, each with its rank.
+pub async fn search(
+    conn: &mut AsyncPgConnection,
+    search: Search<'_>,
+    page: PageRequest<(f64, Uuid)>,
+) -> QueryResult<Page<(Published, f64)>> {
+    use diesel::sql_types::{Double, Integer, Nullable, Text, Timestamptz};
+    let ranked: Vec<Ranked> =
+        diesel::sql_query("SELECT id, rank FROM attest_fact_checks_search($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind::<Nullable<Text>, _>(search.query)
+            .bind::<Nullable<Text>, _>(search.language)
+            .bind::<Nullable<Text>, _>(search.site)
+            .bind::<Nullable<Timestamptz>, _>(search.since)
+            .bind::<Nullable<Double>, _>(page.after.map(|a| a.0))
+            .bind::<Nullable<diesel::sql_types::Uuid>, _>(page.after.map(|a| a.1))
+            .bind::<Integer, _>(i32::try_from(page.limit + 1).unwrap_or(i32::MAX))
+            .bind::<Integer, _>(MAX_SEARCH_RANKED)
+            .load(conn)
+            .await?;
+    let ids: Vec<Uuid> = ranked.iter().map(|r| r.id).collect();
+    let rows: Vec<(FactCheck, String, Option<String>)> = fact_checks::table
+        .inner_join(workspaces::table.on(workspaces::id.eq(fact_checks::workspace_id)))
+        .filter(fact_checks::id.eq_any(&ids))
+        .select((FactCheck::as_select(), workspaces::slug, workspaces::publisher_name))
+        .load(conn)
+        .await?;
+    let mut by_id: std::collections::HashMap<Uuid, Published> =
+        rows.into_iter().map(|published| (published.0.id, published)).collect();
+    let found =
+        ranked.into_iter().filter_map(|r| by_id.remove(&r.id).map(|published| (published, r.rank))).collect();
+    Ok(Page::from_overfetch(found, page.limit))
+}

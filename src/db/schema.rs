@@ -374,6 +374,7 @@ diesel::table! {
         sign_off -> Jsonb,
         figure_tolerance_percent -> Numeric,
         publisher_name -> Nullable<Text>,
+        publisher_logo_url -> Nullable<Text>,
         publisher_url -> Nullable<Text>,
         public_fact_checks -> Bool,
         version -> Int4,

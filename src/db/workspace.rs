@@ -34,6 +34,7 @@ pub struct Settings {
     pub figure_tolerance_percent: BigDecimal,
     pub publisher_name: Option<String>,
     pub publisher_url: Option<String>,
+    pub publisher_logo_url: Option<String>,
     pub public_fact_checks: bool,
 }
 
@@ -55,6 +56,7 @@ pub struct WorkspaceChanges {
     pub figure_tolerance_percent: Option<BigDecimal>,
     pub publisher_name: Option<Option<String>>,
     pub publisher_url: Option<Option<String>>,
+    pub publisher_logo_url: Option<Option<String>>,
     pub public_fact_checks: Option<bool>,
 }
 

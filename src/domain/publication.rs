@@ -248,6 +248,83 @@ impl TryFrom<NoticeInput> for Text {
     }
 }
 
+/// The parameters of Google Fact Check Tools' `claims:search`, as a query string holds them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ClaimSearchInput {
+    pub query: Option<String>,
+    pub language_code: Option<String>,
+    pub review_publisher_site_filter: Option<String>,
+    pub max_age_days: Option<u32>,
+    pub page_size: Option<u32>,
+    pub page_token: Option<String>,
+}
+
+/// Longest search query, in characters.
+pub const MAX_SEARCH_QUERY_CHARS: usize = 500;
+/// Results per page: Google's default, and the most one page holds.
+pub const DEFAULT_PAGE_SIZE: u32 = 10;
+pub const MAX_PAGE_SIZE: u32 = 100;
+/// The oldest a search reaches back, in days (a century).
+pub const MAX_AGE_DAYS: u32 = 36_500;
+
+/// A checked search, every part optional: Google asks for words or a site; without either,
+/// this one lists the newest fact-checks, which a client of Google's API never asks for.
+#[derive(Debug)]
+pub struct ClaimSearch {
+    pub query: Option<Text>,
+    pub language: Option<LanguageTag>,
+    /// A host name, lower-cased (`example.org`: its subdomains too).
+    pub site: Option<String>,
+    pub max_age_days: Option<u32>,
+    pub page_size: u32,
+    pub page_token: Option<String>,
+}
+
+fn site(value: String) -> Result<String, String> {
+    let host = value.trim().trim_end_matches('.').to_ascii_lowercase();
+    let valid = (1..=253).contains(&host.len())
+        && host.split('.').all(|label| {
+            (1..=63).contains(&label.len())
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        });
+    if valid { Ok(host) } else { Err("must be a host name, such as example.org".into()) }
+}
+
+impl TryFrom<ClaimSearchInput> for ClaimSearch {
+    type Error = FieldError;
+
+    fn try_from(input: ClaimSearchInput) -> Result<Self, FieldError> {
+        let page_size = input.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
+        if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
+            return Err(FieldError::new("/pageSize", format!("must be 1 to {MAX_PAGE_SIZE}")));
+        }
+        if input.max_age_days.is_some_and(|days| !(1..=MAX_AGE_DAYS).contains(&days)) {
+            return Err(FieldError::new("/maxAgeDays", format!("must be 1 to {MAX_AGE_DAYS}")));
+        }
+        Ok(Self {
+            // A blank query asks for no words in particular.
+            query: input
+                .query
+                .filter(|q| !q.trim().is_empty())
+                .map(|q| Text::exact(q, MAX_SEARCH_QUERY_CHARS))
+                .transpose()
+                .map_err(at("/query"))?,
+            language: LanguageTag::optional(input.language_code).map_err(at("/languageCode"))?,
+            site: input
+                .review_publisher_site_filter
+                .map(site)
+                .transpose()
+                .map_err(at("/reviewPublisherSiteFilter"))?,
+            max_age_days: input.max_age_days,
+            page_size,
+            page_token: input.page_token,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,6 +362,33 @@ mod tests {
         assert_eq!(may_sign(me, Role::Editor, other, Some(me)), Err(SignOffRefusal::OwnSubmission));
         assert_eq!(may_sign(me, Role::Submitter, other, None), Err(SignOffRefusal::BelowReviewer));
         assert_eq!(may_sign(me, Role::Reviewer, other, Some(other)), Ok(()));
+    }
+
+    #[test]
+    fn a_search_names_words_or_a_site_within_bounds() {
+        let search = |input: ClaimSearchInput| ClaimSearch::try_from(input).map_err(|e| e.pointer);
+        assert!(search(ClaimSearchInput::default()).is_ok(), "the newest, in no particular words");
+        let blank = ClaimSearchInput { query: Some("  ".into()), ..Default::default() };
+        assert!(search(blank).unwrap().query.is_none());
+        let site =
+            |s: &str| ClaimSearchInput { review_publisher_site_filter: Some(s.into()), ..Default::default() };
+        assert_eq!(search(site("News.Example.")).unwrap().site.as_deref(), Some("news.example"));
+        for bad in ["", "a b", "-x.example", "x..example", "https://x.example"] {
+            assert_eq!(search(site(bad)).unwrap_err(), "/reviewPublisherSiteFilter", "{bad}");
+        }
+        let words = |page_size, max_age_days| ClaimSearchInput {
+            query: Some("homes lost power".into()),
+            page_size,
+            max_age_days,
+            ..Default::default()
+        };
+        assert_eq!(search(words(None, None)).unwrap().page_size, DEFAULT_PAGE_SIZE);
+        assert_eq!(search(words(Some(0), None)).unwrap_err(), "/pageSize");
+        assert_eq!(search(words(Some(MAX_PAGE_SIZE + 1), None)).unwrap_err(), "/pageSize");
+        assert_eq!(search(words(None, Some(0))).unwrap_err(), "/maxAgeDays");
+        let long =
+            ClaimSearchInput { query: Some("x".repeat(MAX_SEARCH_QUERY_CHARS + 1)), ..Default::default() };
+        assert_eq!(search(long).unwrap_err(), "/query");
     }
 
     #[test]

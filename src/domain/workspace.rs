@@ -222,6 +222,8 @@ pub struct SettingsInput {
     pub publisher_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "super::present")]
     pub publisher_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::present")]
+    pub publisher_logo_url: Option<Option<String>>,
     pub public_fact_checks: Option<bool>,
 }
 
@@ -234,6 +236,7 @@ pub struct SettingsChange {
     pub figure_tolerance_percent: Option<BigDecimal>,
     pub publisher_name: Option<Option<Text>>,
     pub publisher_url: Option<Option<WebUrl>>,
+    pub publisher_logo_url: Option<Option<WebUrl>>,
     pub public_fact_checks: Option<bool>,
 }
 
@@ -271,6 +274,11 @@ impl TryFrom<SettingsInput> for SettingsChange {
                 .map(WebUrl::optional)
                 .transpose()
                 .map_err(at("/publisher_url"))?,
+            publisher_logo_url: input
+                .publisher_logo_url
+                .map(WebUrl::optional)
+                .transpose()
+                .map_err(at("/publisher_logo_url"))?,
             public_fact_checks: input.public_fact_checks,
         })
     }
@@ -287,6 +295,7 @@ pub struct WorkspaceInput {
     pub figure_tolerance_percent: Option<DecimalText>,
     pub publisher_name: Option<String>,
     pub publisher_url: Option<String>,
+    pub publisher_logo_url: Option<String>,
     pub public_fact_checks: Option<bool>,
 }
 
@@ -311,6 +320,7 @@ impl TryFrom<WorkspaceInput> for WorkspaceDraft {
             figure_tolerance_percent: input.figure_tolerance_percent,
             publisher_name: input.publisher_name.map(Some),
             publisher_url: input.publisher_url.map(Some),
+            publisher_logo_url: input.publisher_logo_url.map(Some),
             public_fact_checks: input.public_fact_checks,
         })?;
         Ok(Self { slug, name, settings })

@@ -17,7 +17,9 @@ use crate::db::speaker::Speaker;
 use crate::db::{Page, PageRequest, claim, quote, source, speaker, workspace};
 use crate::domain::Principal;
 use crate::domain::kinds::SpeakerKind;
+use crate::domain::publication::ClaimSearch;
 use crate::domain::review::Rating;
+use crate::domain::text::{LanguageTag, Text};
 use crate::domain::workspace::RatingScale;
 
 /// Who publishes the ClaimReview documents, and where: from configuration, never from a
@@ -28,6 +30,8 @@ pub struct Publisher {
     pub base_url: String,
     /// The organisation that stands behind the verdicts of a workspace that names none.
     pub name: String,
+    /// Its logo's address.
+    pub logo_url: Option<String>,
 }
 
 /// The organisation a workspace's documents name as their author: its own settings, else
@@ -35,6 +39,7 @@ pub struct Publisher {
 struct Author {
     name: String,
     url: String,
+    logo_url: Option<String>,
 }
 
 impl Author {
@@ -42,7 +47,16 @@ impl Author {
         Self {
             name: settings.publisher_name.clone().unwrap_or_else(|| publisher.name.clone()),
             url: settings.publisher_url.clone().unwrap_or_else(|| publisher.base_url.clone()),
+            logo_url: settings.publisher_logo_url.clone().or_else(|| publisher.logo_url.clone()),
         }
+    }
+
+    fn organisation(&self) -> Value {
+        let mut organisation = json!({"@type": "Organization", "name": self.name, "url": self.url});
+        if let Some(logo) = &self.logo_url {
+            organisation["logo"] = json!({"@type": "ImageObject", "url": logo});
+        }
+        organisation
     }
 }
 
@@ -119,7 +133,7 @@ fn document(reviewed: Reviewed) -> Value {
             item["datePublished"] = json!(date.to_rfc3339());
         }
     }
-    let organisation = json!({"@type": "Organization", "name": author.name, "url": author.url});
+    let organisation = author.organisation();
     let mut authors = vec![organisation.clone()];
     authors.extend(published.authors.iter().map(|name| json!({"@type": "Person", "name": name})));
     let mut document = json!({
@@ -334,4 +348,61 @@ pub async fn published_elsewhere(
     let among = fact_check::Among { not_in_workspace: Some(here), ..fact_check::Among::default() };
     let found = fact_check::worded_like(conn, text, among, ELSEWHERE_SIMILARITY, MAX_ELSEWHERE).await?;
     Ok(found.into_iter().map(|(published, _)| FactCheckView::from(published)).collect())
+}
+
+/// Published fact-checks of every workspace the caller may read (anonymous callers: those of
+/// workspaces that publish publicly), found as Google Fact Check Tools' `claims:search` finds
+/// them and in its answer's shape, best first, each with its key in that order.
+pub async fn search_claims(
+    conn: &mut AsyncPgConnection,
+    publisher: &Publisher,
+    caller: Option<Principal>,
+    search: ClaimSearch,
+    page: PageRequest<(f64, Uuid)>,
+) -> ServiceResult<Page<((f64, Uuid), Value)>> {
+    let since = search.max_age_days.map(|days| Utc::now() - chrono::Duration::days(days.into()));
+    let language = search.language.map(LanguageTag::into_inner);
+    let wanted = fact_check::Search {
+        query: search.query.as_ref().map(Text::as_str),
+        language: language.as_deref(),
+        site: search.site.as_deref(),
+        since,
+    };
+    let found = workspace::scoped(conn, None, caller.map(|c| c.user_id), async |conn| {
+        fact_check::search(conn, wanted, page).await
+    })
+    .await?;
+    let rows = found
+        .rows
+        .into_iter()
+        .map(|(published, rank)| ((rank, published.0.id), google_claim(publisher, published)));
+    Ok(Page { rows: rows.collect(), has_more: found.has_more })
+}
+
+/// One fact-check as `claims:search` answers a claim with its review.
+fn google_claim(publisher: &Publisher, (row, _, publisher_name): Published) -> Value {
+    // Every fact-check is of a quote or a claim (fact_checks_one_item).
+    let (path, item) = match (row.quote_id, row.claim_id) {
+        (Some(id), _) => ("quotes", id),
+        (None, claim) => ("claims", claim.unwrap_or_default()),
+    };
+    let url = row.article_url.unwrap_or_else(|| format!("{}/{path}/{item}/claimreview", publisher.base_url));
+    let site = url::Url::parse(&url).ok().and_then(|u| u.host_str().map(str::to_owned));
+    let mut review = json!({
+        "publisher": {"name": publisher_name.unwrap_or_else(|| publisher.name.clone()), "site": site},
+        "url": url,
+        "reviewDate": row.modified_at.unwrap_or(row.published_at).to_rfc3339(),
+        "textualRating": row.rating_label,
+    });
+    if let Some(title) = row.headline {
+        review["title"] = json!(title);
+    }
+    if let Some(language) = row.language {
+        review["languageCode"] = json!(language);
+    }
+    let mut claim = json!({"text": row.claim_reviewed, "claimReview": [review]});
+    if let Some(claimant) = row.speaker_name {
+        claim["claimant"] = json!(claimant);
+    }
+    claim
 }

@@ -31,6 +31,7 @@ pub struct WorkspaceView {
     pub figure_tolerance_percent: String,
     pub publisher_name: Option<String>,
     pub publisher_url: Option<String>,
+    pub publisher_logo_url: Option<String>,
     pub public_fact_checks: bool,
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -45,6 +46,7 @@ pub struct Settings {
     pub figure_tolerance_percent: BigDecimal,
     pub publisher_name: Option<String>,
     pub publisher_url: Option<String>,
+    pub publisher_logo_url: Option<String>,
 }
 
 fn rating_scale(stored: Value) -> ServiceResult<RatingScale> {
@@ -70,6 +72,7 @@ fn saved(row: Workspace) -> ServiceResult<Saved<WorkspaceView>> {
         figure_tolerance_percent: to_plain_string(&settings.figure_tolerance_percent),
         publisher_name: settings.publisher_name,
         publisher_url: settings.publisher_url,
+        publisher_logo_url: settings.publisher_logo_url,
         public_fact_checks: settings.public_fact_checks,
         version: row.version,
         created_at: row.created_at,
@@ -94,6 +97,7 @@ pub async fn current(conn: &mut AsyncPgConnection) -> ServiceResult<Settings> {
         figure_tolerance_percent: row.settings.figure_tolerance_percent,
         publisher_name: row.settings.publisher_name,
         publisher_url: row.settings.publisher_url,
+        publisher_logo_url: row.settings.publisher_logo_url,
     })
 }
 
@@ -105,6 +109,7 @@ fn changes(change: SettingsChange) -> ServiceResult<WorkspaceChanges> {
         figure_tolerance_percent: change.figure_tolerance_percent,
         publisher_name: change.publisher_name.map(|name| name.map(|n| n.into_inner())),
         publisher_url: change.publisher_url.map(|url| url.map(|u| u.into_inner())),
+        publisher_logo_url: change.publisher_logo_url.map(|url| url.map(|u| u.into_inner())),
         public_fact_checks: change.public_fact_checks,
     })
 }
@@ -136,6 +141,7 @@ pub async fn create(
                 .unwrap_or_else(|| BigDecimal::from(DEFAULT_FIGURE_TOLERANCE_PERCENT)),
             publisher_name: settings.publisher_name.flatten(),
             publisher_url: settings.publisher_url.flatten(),
+            publisher_logo_url: settings.publisher_logo_url.flatten(),
             public_fact_checks: settings.public_fact_checks.unwrap_or(false),
         },
     };

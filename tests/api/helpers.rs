@@ -19,6 +19,7 @@ const TEMPLATE: &str = "attest_template";
 /// Where the test servers' ClaimReview documents say they are published, and by whom.
 pub const PUBLIC_BASE_URL: &str = "https://facts.news.example";
 pub const PUBLISHER: &str = "News Example Fact Check";
+pub const PUBLISHER_LOGO: &str = "https://news.example/logo.png";
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 struct TestCluster {
@@ -185,7 +186,11 @@ impl TestApp {
             // On, as `serve` runs by default: every test reads through it.
             record_cache_bytes: 8 << 20,
             trusted_proxies: Vec::new(),
-            publisher: Publisher { base_url: PUBLIC_BASE_URL.into(), name: PUBLISHER.into() },
+            publisher: Publisher {
+                base_url: PUBLIC_BASE_URL.into(),
+                name: PUBLISHER.into(),
+                logo_url: Some(PUBLISHER_LOGO.into()),
+            },
         };
         let keys = test_keys();
         let server = startup::run(listener, &database, keys.clone(), &settings).unwrap();

@@ -412,3 +412,144 @@ async fn public_documents_show_only_what_was_published_and_a_notice_once_taken_d
         assert!(actions.contains(&action), "{action} in {actions:?}");
     }
 }
+
+/// Publishes `statement` as a claim's fact-check in `language` at `url`.
+async fn fact_check(app: &TestApp, source: &Value, statement: &str, language: &str, url: &str) -> Value {
+    let claim = app
+        .create(
+            "/claims",
+            json!({"source_id": id(source), "statement": statement, "metric": statement, "qualifier": "exact", "value": "1"}),
+        )
+        .await;
+    let path = format!("/claims/{}", id(&claim));
+    verdict(app, &app.reviewer, &path, "verified", Some(5)).await;
+    let body = json!({"headline": format!("Checked: {statement}"), "summary": "It holds.", "url": url, "language": language});
+    json(
+        send(app, &app.editor, Method::POST, &format!("{path}/publish"), Some(body)).await,
+        StatusCode::CREATED,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn claims_search_answers_as_google_fact_check_tools_does() {
+    let app = TestApp::spawn_public().await;
+    let source = app.source("Figures.").await;
+    let outage = fact_check(
+        &app,
+        &source,
+        "12,000 homes lost power in the storm",
+        "en-GB",
+        "https://news.example/fc/outage",
+    )
+    .await;
+    let turnout =
+        fact_check(&app, &source, "La participación fue del 61%", "es", "https://verificado.example/fc/1")
+            .await;
+    let power = fact_check(
+        &app,
+        &source,
+        "Power prices doubled in a year",
+        "en",
+        "https://www.news.example/fc/prices",
+    )
+    .await;
+    // A verdict alone, and a fact-check taken down, are never found.
+    let draft = app.claim().await;
+    verdict(&app, &app.reviewer, &format!("/claims/{}", id(&draft)), "verified", Some(5)).await;
+    let down =
+        fact_check(&app, &source, "Power cuts will end by Friday", "en", "https://news.example/fc/friday")
+            .await;
+    let unpublish = format!("/claims/{}/publication/unpublish", down["claim_id"].as_str().unwrap());
+    json(
+        send_if_match(&app, &app.editor, &unpublish, "\"1\"", json!({"notice": "Premature."})).await,
+        StatusCode::OK,
+    )
+    .await;
+
+    let app = &app;
+    let search = |query: &str| {
+        let path = format!("/claims:search?{query}");
+        async move { json(app.get(&path).await, StatusCode::OK).await }
+    };
+    let texts = |found: &Value| -> Vec<String> {
+        found["claims"].as_array().unwrap().iter().map(|c| c["text"].as_str().unwrap().to_owned()).collect()
+    };
+    let found = search("query=homes%20power").await;
+    assert_eq!(texts(&found), ["12,000 homes lost power in the storm"]);
+    let review = &found["claims"][0]["claimReview"][0];
+    assert_eq!(review["publisher"], json!({"name": crate::helpers::PUBLISHER, "site": "news.example"}));
+    assert_eq!(review["url"], "https://news.example/fc/outage");
+    assert_eq!(review["title"], "Checked: 12,000 homes lost power in the storm");
+    assert_eq!((&review["textualRating"], &review["languageCode"]), (&json!("True"), &json!("en-GB")));
+    assert_eq!(
+        review["reviewDate"].as_str().unwrap().get(..10),
+        outage["published_at"].as_str().unwrap().get(..10)
+    );
+    assert!(found.get("nextPageToken").is_none());
+
+    let power_texts = texts(&search("query=power").await);
+    assert_eq!(power_texts.len(), 2, "{power_texts:?}");
+    assert!(!power_texts.iter().any(|t| t.contains("Friday")), "taken down: {power_texts:?}");
+    assert_eq!(texts(&search("query=power&languageCode=en").await).len(), 2, "en finds en-GB too");
+    assert_eq!(texts(&search("query=power&languageCode=es").await), Vec::<String>::new());
+    assert_eq!(
+        texts(&search("reviewPublisherSiteFilter=verificado.example").await),
+        [turnout["claim_reviewed"].as_str().unwrap()]
+    );
+    let on_site = texts(&search("reviewPublisherSiteFilter=news.example").await);
+    assert_eq!(on_site.len(), 2, "the site and its subdomains: {on_site:?}");
+    assert!(on_site.contains(&power["claim_reviewed"].as_str().unwrap().to_owned()));
+    assert_eq!(
+        texts(&search("query=%22power%20prices%22&maxAgeDays=1").await),
+        ["Power prices doubled in a year"]
+    );
+
+    // Pages follow nextPageToken to the end, each claim once.
+    let mut seen = Vec::new();
+    let mut query = "reviewPublisherSiteFilter=example&pageSize=1".to_owned();
+    let everything = texts(&search("reviewPublisherSiteFilter=example&pageSize=100").await);
+    assert_eq!(everything.len(), 3);
+    loop {
+        let page = search(&query).await;
+        seen.extend(texts(&page));
+        let Some(token) = page["nextPageToken"].as_str() else { break };
+        query = format!("reviewPublisherSiteFilter=example&pageSize=1&pageToken={token}");
+    }
+    assert_eq!(seen, everything);
+    // With neither words nor a site (Google asks for one), the newest.
+    assert_eq!(texts(&search("").await), everything);
+
+    // Anonymous readers find the fact-checks of workspaces that publish publicly only.
+    let anonymous = app.request_as(None, Method::GET, "/claims:search?query=power").send().await.unwrap();
+    assert_eq!(texts(&json(anonymous, StatusCode::OK).await), Vec::<String>::new());
+    let settings = json(
+        app.request_as(Some(&app.admin.token), Method::GET, "/workspace").send().await.unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    let public = app
+        .request_as(Some(&app.admin.token), Method::PATCH, "/workspace")
+        .header("if-match", etag(&settings))
+        .json(&json!({"public_fact_checks": true}))
+        .send()
+        .await
+        .unwrap();
+    json(public, StatusCode::OK).await;
+    let anonymous = app.request_as(None, Method::GET, "/claims:search?query=power").send().await.unwrap();
+    assert_eq!(texts(&json(anonymous, StatusCode::OK).await).len(), 2);
+
+    // Bad parameters are named.
+    for (query, named) in [
+        ("query=x&pageSize=0", "pageSize"),
+        ("query=x&pageSize=101", "pageSize"),
+        ("query=x&maxAgeDays=0", "maxAgeDays"),
+        ("query=x&pageToken=abc", "pageToken"),
+        ("reviewPublisherSiteFilter=https%3A%2F%2Fx", "reviewPublisherSiteFilter"),
+        ("query=x&key=secret", "key"),
+    ] {
+        let refused =
+            problem(app.get(&format!("/claims:search?{query}")).await, StatusCode::BAD_REQUEST).await;
+        assert!(refused["detail"].as_str().unwrap().contains(named), "{query}: {refused}");
+    }
+}

@@ -259,6 +259,10 @@ async fn claimreview_json_ld_carries_every_field() {
     assert_eq!(doc["author"][1], json!({"@type": "Person", "name": "Ana Ruiz"}));
     assert_eq!(doc["publisher"], doc["author"][0]);
     assert_eq!(
+        doc["publisher"]["logo"],
+        json!({"@type": "ImageObject", "url": crate::helpers::PUBLISHER_LOGO})
+    );
+    assert_eq!(
         doc["citation"],
         json!([{"@type": "CreativeWork", "url": "https://www.ohchr.org/syria-count", "name": "OHCHR count, June 2022"}])
     );

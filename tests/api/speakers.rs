@@ -152,7 +152,12 @@ async fn speakers_are_found_by_name_or_alias_without_case_or_accents() {
     let nothing = json(app.get("/search?q=Zyxwvut&type=speaker").await, StatusCode::OK).await;
     assert_eq!(nothing["items"], json!([]));
     // Filters of records do not apply to speakers: a clear error, not a silently ignored filter.
-    problem(app.get("/search?q=jaafari&type=speaker&status=verified").await, StatusCode::BAD_REQUEST).await;
+    let refused = problem(
+        app.get("/search?q=jaafari&type=speaker&status=verified").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(refused["errors"][0]["pointer"], "/type");
 
     // An extraction candidate naming a stored alias is attributed to that speaker.
     let source = app.source("«We reject this draft,» Bashar Jaafari told the council.").await;

@@ -273,7 +273,7 @@ async fn a_member_of_one_workspace_gets_nothing_of_another_on_any_route() {
             Access::Role(role) => role,
             // Probes, signing in, one's own account and the shared fact-checks act in no
             // workspace (GET /workspaces is checked below).
-            Access::Public | Access::Account | Access::Open => continue,
+            Access::Public | Access::Account | Access::Open | Access::Shared => continue,
         };
         let method = Method::from_bytes(endpoint.method.as_str().as_bytes()).unwrap();
         let Some(body) = body_for(&method, &endpoint.path, &seeded) else { continue };
@@ -522,7 +522,8 @@ async fn each_workspace_rates_on_its_own_scale_and_publishes_as_itself() {
     let changed = in_workspace(app.request_as(Some(admin), Method::PATCH, "/workspace"), "north")
         .header("if-match", etag(&settings))
         .json(&json!({"rating_scale": scale, "sign_off": [{"role": "editor", "count": 1}],
-                      "figure_tolerance_percent": "2.5", "publisher_url": "https://north.example/factcheck"}))
+                      "figure_tolerance_percent": "2.5", "publisher_url": "https://north.example/factcheck",
+                      "publisher_logo_url": "https://north.example/logo.svg"}))
         .send()
         .await
         .unwrap();
@@ -607,6 +608,10 @@ async fn each_workspace_rates_on_its_own_scale_and_publishes_as_itself() {
     assert_eq!(document["reviewRating"]["worstRating"], 0);
     assert_eq!(document["author"]["name"], "north Fact Check");
     assert_eq!(document["author"]["url"], "https://north.example/factcheck");
+    assert_eq!(
+        document["publisher"]["logo"]["url"], "https://north.example/logo.svg",
+        "its own, not the server's"
+    );
 }
 
 #[tokio::test]

@@ -29,6 +29,9 @@ pub enum Access {
     Account,
     /// Anyone; a caller who signs in is known (what is shared with every workspace).
     Open,
+    /// What every workspace publishes, searched: anyone when the deployment allows anonymous
+    /// reading, else any signed-in caller.
+    Shared,
     /// Anyone when the deployment allows anonymous reading, else any member of the workspace.
     Read,
     /// Members of the workspace with at least this role.
@@ -68,7 +71,7 @@ pub async fn enforce_access(
         // Public routes (probes, signing in) never touch credentials or the database.
         let acting = match access {
             Access::Public => None,
-            Access::Account | Access::Open => Some(Acting::OnAccount),
+            Access::Account | Access::Open | Access::Shared => Some(Acting::OnAccount),
             Access::Read | Access::Role(_) => Some(Acting::InWorkspace(named_workspace(req.request())?)),
         };
         let principal = match &acting {
@@ -102,7 +105,7 @@ pub async fn enforce_access(
 /// Whether the route's rule admits the caller (none: anonymous).
 fn admits(access: Access, caller: Option<&Principal>, public_read: bool) -> Result<(), ApiError> {
     match (access, caller) {
-        (Access::Read, None) if !public_read => {
+        (Access::Read | Access::Shared, None) if !public_read => {
             Err(ServiceError::Unauthenticated("reading needs a signed-in caller".into()).into())
         }
         (Access::Role(_) | Access::Account, None) => {
@@ -112,7 +115,10 @@ fn admits(access: Access, caller: Option<&Principal>, public_read: bool) -> Resu
             Err(ServiceError::Forbidden(format!("this needs the {role:?} role or higher").to_lowercase())
                 .into())
         }
-        (Access::Public | Access::Account | Access::Open | Access::Read | Access::Role(_), _) => Ok(()),
+        (
+            Access::Public | Access::Account | Access::Open | Access::Shared | Access::Read | Access::Role(_),
+            _,
+        ) => Ok(()),
     }
 }
 

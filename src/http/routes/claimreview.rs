@@ -8,7 +8,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::reviews::Reviewed;
+use crate::db::PageRequest;
 use crate::domain::Principal;
+use crate::domain::publication::{ClaimSearch, ClaimSearchInput};
 use crate::http::error::ApiError;
 use crate::http::extractors::NoFilter;
 use crate::http::extractors::{Cursor, Paged};
@@ -80,4 +82,34 @@ pub async fn claim_matches(scope: Scope, id: web::Path<Uuid>) -> Result<web::Jso
 pub async fn quote_matches(scope: Scope, id: web::Path<Uuid>) -> Result<web::Json<Vec<MatchView>>, ApiError> {
     let id = *id;
     Ok(web::Json(scope.read(async |conn| matches::of_quote(conn, id).await).await?))
+}
+
+/// Google Fact Check Tools' `claims:search`, served from published fact-checks: the same
+/// parameters (`pageToken` is this API's cursor) and the same answer.
+pub async fn search_claims(
+    state: web::Data<AppState>,
+    caller: Option<web::ReqData<Principal>>,
+    query: web::Query<ClaimSearchInput>,
+) -> Result<HttpResponse, ApiError> {
+    let search = ClaimSearch::try_from(query.into_inner()).map_err(|e| {
+        ApiError::BadParameter(format!("{}: {}", e.pointer.trim_start_matches('/'), e.detail))
+    })?;
+    let after = match &search.page_token {
+        Some(token) => Some(
+            <(f64, Uuid)>::decode(token)
+                .ok_or_else(|| ApiError::BadParameter("pageToken: not one this API gave".into()))?,
+        ),
+        None => None,
+    };
+    let page = PageRequest { after, limit: i64::from(search.page_size), newest_first: false };
+    let (publisher, caller) = (state.publisher.clone(), caller.map(|c| *c));
+    let found =
+        claimreview::search_claims(&mut *state.primary().await?, &publisher, caller, search, page).await?;
+    let next = found.has_more.then(|| found.rows.last().map(|(key, _)| key.encode())).flatten();
+    let claims: Vec<Value> = found.rows.into_iter().map(|(_, claim)| claim).collect();
+    let mut body = json!({ "claims": claims });
+    if let Some(token) = next {
+        body["nextPageToken"] = json!(token);
+    }
+    Ok(HttpResponse::Ok().json(body))
 }

@@ -76,6 +76,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/search", Access::Read, || web::route().to(search::search)),
         endpoint(M::GET, "/claimreview", Access::Read, || web::route().to(claimreview::feed)),
         endpoint(M::GET, "/fact-checks", Access::Open, || web::route().to(claimreview::fact_checks)),
+        endpoint(M::GET, "/claims:search", Access::Shared, || web::route().to(claimreview::search_claims)),
         endpoint(M::GET, "/claims/{id}/claimreview", Access::Read, || {
             web::route().to(claimreview::for_item::<reviews::Claims>)
         }),

@@ -11,6 +11,7 @@ use crate::http::error::ApiError;
 use crate::http::extractors::Paged;
 use crate::http::responders::{Listed, page_response};
 use crate::http::state::Scope;
+use crate::services::ServiceError;
 use crate::services::search::{self, HitView};
 
 /// Longest query, in characters.
@@ -68,10 +69,13 @@ pub async fn search(scope: Scope, query: Paged<SearchQuery>) -> Result<SearchPag
         return Err(ApiError::BadParameter(format!("q must hold 1 to {MAX_QUERY_CHARS} characters")));
     }
     let kind = kind.unwrap_or(SearchType::Quote);
+    // Each parameter is well formed; together they ask for what does not exist (422).
     if kind == SearchType::Speaker && filter != SearchFilter::default() {
-        return Err(ApiError::BadParameter(
-            "speakers are found by name only: type=speaker takes no filter".into(),
-        ));
+        return Err(ServiceError::validation(
+            "/type",
+            "speakers are found by name only: type=speaker takes no filter",
+        )
+        .into());
     }
     let found = scope.read(async |conn| search::search(conn, kind, q, &filter, page).await).await?;
     let page = Listed::from_page(found.hits, |hit| hit, |hit| (hit.rank, hit.id));
