@@ -33,7 +33,7 @@ pub struct NewSignOff<'a> {
 }
 
 /// Records it; a second one by the same signer on the same verdict is a unique violation.
-pub async fn record(conn: &mut AsyncPgConnection, new: NewSignOff<'_>) -> QueryResult<SignOffRow> {
+pub async fn record(conn: &mut AsyncPgConnection, new: NewSignOff<'_>) -> QueryResult<()> {
     let (quote_id, claim_id) = new.item.columns();
     diesel::insert_into(sign_offs::table)
         .values((
@@ -46,9 +46,9 @@ pub async fn record(conn: &mut AsyncPgConnection, new: NewSignOff<'_>) -> QueryR
             sign_offs::signer_role.eq(new.signer_role),
             sign_offs::note.eq(new.note),
         ))
-        .returning(SignOffRow::as_returning())
-        .get_result(conn)
+        .execute(conn)
         .await
+        .map(drop)
 }
 
 /// Every approval and objection of a verdict, oldest first. A policy asks for at most ten

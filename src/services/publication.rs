@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::claimreview::RatingView;
 use super::records::{Saved, to_json, version_to_replace, written};
+use super::workspaces::Settings;
 use super::{ServiceError, ServiceResult};
 use crate::db::fact_check::{self, Correction, FactCheck, Publication, Verdict};
 use crate::db::review::{self, Item, Review};
@@ -23,6 +24,7 @@ use crate::domain::publication::{
     publishable,
 };
 use crate::domain::text::Text;
+use crate::domain::workspace::SignOff;
 use crate::domain::{ExpectedVersion, Principal};
 
 /// What a verdict judged, and about whom, as the item holds it now.
@@ -105,8 +107,11 @@ pub struct SignOffStatus {
     sign_offs: Vec<SignOffView>,
 }
 
-async fn status_of(conn: &mut AsyncPgConnection, verdict: Option<&Review>) -> ServiceResult<SignOffStatus> {
-    let policy = super::workspaces::current(conn).await?.sign_off;
+async fn status_of(
+    conn: &mut AsyncPgConnection,
+    policy: &SignOff,
+    verdict: Option<&Review>,
+) -> ServiceResult<SignOffStatus> {
     let Some(verdict) = verdict else {
         return Ok(SignOffStatus {
             review_id: None,
@@ -121,7 +126,7 @@ async fn status_of(conn: &mut AsyncPgConnection, verdict: Option<&Review>) -> Se
     Ok(SignOffStatus {
         review_id: Some(verdict.id),
         status: Some(verdict.status),
-        state: evaluate(&policy, &approvals, objections),
+        state: evaluate(policy, &approvals, objections),
         sign_offs: rows.into_iter().map(SignOffView::from).collect(),
     })
 }
@@ -130,7 +135,8 @@ async fn status_of(conn: &mut AsyncPgConnection, verdict: Option<&Review>) -> Se
 pub async fn status(conn: &mut AsyncPgConnection, item: Item) -> ServiceResult<SignOffStatus> {
     let judged = judged(conn, item).await?;
     let latest = review::latest(conn, item).await?.filter(|r| r.status.is_verdict() && !judged.stale);
-    status_of(conn, latest.as_ref()).await
+    let policy = super::workspaces::current(conn).await?.sign_off;
+    status_of(conn, &policy, latest.as_ref()).await
 }
 
 /// Records the caller's approval of or objection to the item's current verdict: never their
@@ -140,13 +146,14 @@ pub async fn sign(
     caller: Principal,
     item: Item,
     draft: SignOffDraft,
-) -> ServiceResult<Saved<SignOffStatus>> {
+) -> ServiceResult<SignOffStatus> {
     let judged = judged(conn, item).await?;
     let verdict = current_verdict(conn, item, &judged).await?;
     may_sign(caller.user_id, caller.role(), verdict.reviewer_id, judged.submitter)
         .map_err(|refusal| ServiceError::Forbidden(refusal.reason().into()))?;
+    let policy = super::workspaces::current(conn).await?.sign_off;
     conn.transaction(async move |conn| {
-        let before = to_json(&status_of(conn, Some(&verdict)).await?)?;
+        let before = to_json(&status_of(conn, &policy, Some(&verdict)).await?)?;
         let new = NewSignOff {
             item,
             review_id: verdict.id,
@@ -155,16 +162,12 @@ pub async fn sign(
             signer_role: caller.role(),
             note: draft.note.as_ref().map(Text::as_str),
         };
-        let recorded = sign_off::record(conn, new).await.map_err(|error| match error {
-            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                ServiceError::Conflict("you have already signed this verdict off or objected to it".into())
-            }
-            other => other.into(),
-        })?;
-        let after = status_of(conn, Some(&verdict)).await?;
+        // Once per signer and verdict: a second is a unique violation (409).
+        sign_off::record(conn, new).await?;
+        let after = status_of(conn, &policy, Some(&verdict)).await?;
         let action = Action::SignOff { before, after: to_json(&after)? };
         audit::append(conn, Some(&caller), AuditEvent::new(item.entity(), item.id(), action)).await?;
-        Ok(Saved { id: recorded.id, version: 1, view: after })
+        Ok(after)
     })
     .await
 }
@@ -191,8 +194,8 @@ pub struct PublicationView {
     published_at: DateTime<Utc>,
     modified_at: Option<DateTime<Utc>>,
     corrections: Vec<Correction>,
-    /// What the verdict judged has changed since (or it was replaced): the publication still
-    /// shows what was judged, and needs a new verdict and a correction.
+    /// What the verdict judged has changed since, or a later review followed it: the
+    /// publication still shows what was judged, and may need a new verdict and a correction.
     verdict_stale: bool,
     version: i32,
 }
@@ -233,23 +236,31 @@ async fn saved(
     Ok(Saved { id: row.id, version: row.version, view: view(row, corrections, verdict_stale) })
 }
 
-/// The item's fact-check of this workspace, in any state.
-async fn own_fact_check(conn: &mut AsyncPgConnection, item: Item) -> ServiceResult<Option<FactCheck>> {
-    let here = super::workspaces::current(conn).await?.id;
+/// The item's fact-check of the workspace `here`, in any state.
+async fn own_fact_check(
+    conn: &mut AsyncPgConnection,
+    here: Uuid,
+    item: Item,
+) -> ServiceResult<Option<FactCheck>> {
     Ok(fact_check::of_item(conn, item).await?.filter(|row| row.workspace_id == here))
 }
 
 /// The item's publication.
 pub async fn publication(conn: &mut AsyncPgConnection, item: Item) -> ServiceResult<Saved<PublicationView>> {
     judged(conn, item).await?;
-    let row = own_fact_check(conn, item)
+    let here = super::workspaces::current(conn).await?.id;
+    let row = own_fact_check(conn, here, item)
         .await?
         .ok_or_else(|| ServiceError::NotFound("the item has not been published".into()))?;
     saved(conn, item, row).await
 }
 
 /// What the current verdict publishes: it must be publishable, hold, and be signed off.
-async fn signed_off_verdict(conn: &mut AsyncPgConnection, item: Item) -> ServiceResult<Verdict> {
+async fn signed_off_verdict(
+    conn: &mut AsyncPgConnection,
+    settings: &Settings,
+    item: Item,
+) -> ServiceResult<Verdict> {
     let judged = judged(conn, item).await?;
     let verdict = current_verdict(conn, item, &judged).await?;
     if !publishable(verdict.status) {
@@ -258,7 +269,7 @@ async fn signed_off_verdict(conn: &mut AsyncPgConnection, item: Item) -> Service
             to_json(&verdict.status)?
         )));
     }
-    let state = status_of(conn, Some(&verdict)).await?.state;
+    let state = status_of(conn, &settings.sign_off, Some(&verdict)).await?.state;
     if !state.signed_off {
         let missing: Vec<String> = state
             .missing
@@ -272,7 +283,6 @@ async fn signed_off_verdict(conn: &mut AsyncPgConnection, item: Item) -> Service
             n => format!("the verdict is not signed off: {n} objection(s) hold it back until a new verdict"),
         }));
     }
-    let settings = super::workspaces::current(conn).await?;
     let rating = super::claimreview::rating_of(&verdict, &settings.rating_scale)
         .ok_or_else(|| ServiceError::internal("a publishable verdict has no rating on the scale"))?;
     let speaker_name = match judged.speaker_id {
@@ -290,8 +300,9 @@ pub async fn publish(
     item: Item,
     draft: PublicationDraft,
 ) -> ServiceResult<Saved<PublicationView>> {
-    let verdict = signed_off_verdict(conn, item).await?;
-    let existing = own_fact_check(conn, item).await?;
+    let settings = super::workspaces::current(conn).await?;
+    let verdict = signed_off_verdict(conn, &settings, item).await?;
+    let existing = own_fact_check(conn, settings.id, item).await?;
     match existing.as_ref().map(|row| row.state.as_str()) {
         Some("published") => {
             return Err(ServiceError::Conflict(
@@ -345,12 +356,13 @@ pub async fn correct(
     draft: CorrectionDraft,
 ) -> ServiceResult<Saved<PublicationView>> {
     judged(conn, item).await?;
-    let current = own_fact_check(conn, item)
+    let settings = super::workspaces::current(conn).await?;
+    let current = own_fact_check(conn, settings.id, item)
         .await?
         .filter(FactCheck::is_published)
         .ok_or_else(|| ServiceError::Conflict("only a published fact-check is corrected".into()))?;
     let version = version_to_replace(&expected, current.version)?;
-    let verdict = signed_off_verdict(conn, item).await?;
+    let verdict = signed_off_verdict(conn, &settings, item).await?;
     let authors: Vec<String> = match draft.authors {
         Some(authors) => authors.into_iter().map(Text::into_inner).collect(),
         None => current.authors.clone(),
@@ -393,7 +405,8 @@ pub async fn take_down(
     notice: Text,
 ) -> ServiceResult<Saved<PublicationView>> {
     judged(conn, item).await?;
-    let current = own_fact_check(conn, item)
+    let here = super::workspaces::current(conn).await?.id;
+    let current = own_fact_check(conn, here, item)
         .await?
         .ok_or_else(|| ServiceError::NotFound("the item has not been published".into()))?;
     let allowed = match withdrawal {
@@ -428,7 +441,8 @@ pub async fn take_down(
 /// A published item is locked: its fact-check shows what was judged, so the item itself does
 /// not change until the fact-check is unpublished or retracted.
 pub async fn check_unlocked(conn: &mut AsyncPgConnection, item: Item) -> ServiceResult<()> {
-    match own_fact_check(conn, item).await? {
+    let here = super::workspaces::current(conn).await?.id;
+    match own_fact_check(conn, here, item).await? {
         Some(row) if row.is_published() => Err(ServiceError::Conflict(
             "the item is published and locked: correct its fact-check, or unpublish it before changing the item"
                 .into(),

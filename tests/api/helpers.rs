@@ -297,6 +297,23 @@ impl TestApp {
         claim
     }
 
+    /// Changes the default workspace's settings as its admin; the workspace as it is then.
+    pub async fn change_workspace(&self, settings: Value) -> Value {
+        let current = json(
+            self.request_as(Some(&self.admin.token), Method::GET, "/workspace").send().await.unwrap(),
+            StatusCode::OK,
+        )
+        .await;
+        let changed = self
+            .request_as(Some(&self.admin.token), Method::PATCH, "/workspace")
+            .header("if-match", etag(&current))
+            .json(&settings)
+            .send()
+            .await
+            .unwrap();
+        json(changed, StatusCode::OK).await
+    }
+
     /// Records the reviewer's `verified` verdict on a quote or claim (`collection` is
     /// `quotes` or `claims`); the record as it is then.
     pub async fn verified(&self, collection: &str, record: &Value) -> Value {

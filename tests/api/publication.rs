@@ -28,23 +28,6 @@ async fn send_if_match(app: &TestApp, user: &TestUser, path: &str, tag: &str, bo
         .unwrap()
 }
 
-/// Sets the default workspace's sign-off policy.
-async fn require(app: &TestApp, rules: Value) {
-    let settings = json(
-        app.request_as(Some(&app.admin.token), Method::GET, "/workspace").send().await.unwrap(),
-        StatusCode::OK,
-    )
-    .await;
-    let changed = app
-        .request_as(Some(&app.admin.token), Method::PATCH, "/workspace")
-        .header("if-match", etag(&settings))
-        .json(&json!({"sign_off": rules}))
-        .send()
-        .await
-        .unwrap();
-    json(changed, StatusCode::OK).await;
-}
-
 /// A verdict with `status` on the claim at its current version, recorded by `by` (changing a
 /// verdict takes an editor).
 async fn verdict(app: &TestApp, by: &TestUser, claim_path: &str, status: &str, rating: Option<i64>) {
@@ -79,7 +62,10 @@ async fn a_verdict_is_published_only_once_signed_off_by_others_as_the_policy_ask
     let second_reviewer =
         add_user_to(&app.database_url, &test_keys(), "default", Role::Reviewer, "second@reviewers.example")
             .await;
-    require(&app, json!([{"role": "reviewer", "count": 1}, {"role": "editor", "count": 1}])).await;
+    app.change_workspace(
+        json!({"sign_off": [{"role": "reviewer", "count": 1}, {"role": "editor", "count": 1}]}),
+    )
+    .await;
     // The editor submitted this claim: the editor cannot sign off a verdict on it.
     let source = app.source("More than 12,000 homes have lost power.").await;
     let own = send(
@@ -523,19 +509,7 @@ async fn claims_search_answers_as_google_fact_check_tools_does() {
     // Anonymous readers find the fact-checks of workspaces that publish publicly only.
     let anonymous = app.request_as(None, Method::GET, "/claims:search?query=power").send().await.unwrap();
     assert_eq!(texts(&json(anonymous, StatusCode::OK).await), Vec::<String>::new());
-    let settings = json(
-        app.request_as(Some(&app.admin.token), Method::GET, "/workspace").send().await.unwrap(),
-        StatusCode::OK,
-    )
-    .await;
-    let public = app
-        .request_as(Some(&app.admin.token), Method::PATCH, "/workspace")
-        .header("if-match", etag(&settings))
-        .json(&json!({"public_fact_checks": true}))
-        .send()
-        .await
-        .unwrap();
-    json(public, StatusCode::OK).await;
+    app.change_workspace(json!({"public_fact_checks": true})).await;
     let anonymous = app.request_as(None, Method::GET, "/claims:search?query=power").send().await.unwrap();
     assert_eq!(texts(&json(anonymous, StatusCode::OK).await).len(), 2);
 

@@ -667,19 +667,7 @@ async fn published_verdicts_are_shared_and_drafts_are_not() {
     let anonymous =
         json(app.request_as(None, Method::GET, "/fact-checks").send().await.unwrap(), StatusCode::OK).await;
     assert_eq!(anonymous["items"], json!([]));
-    let settings = json(
-        app.request_as(Some(&app.admin.token), Method::GET, "/workspace").send().await.unwrap(),
-        StatusCode::OK,
-    )
-    .await;
-    let public = app
-        .request_as(Some(&app.admin.token), Method::PATCH, "/workspace")
-        .header("if-match", etag(&settings))
-        .json(&json!({"public_fact_checks": true}))
-        .send()
-        .await
-        .unwrap();
-    json(public, StatusCode::OK).await;
+    app.change_workspace(json!({"public_fact_checks": true})).await;
     let anonymous =
         json(app.request_as(None, Method::GET, "/fact-checks").send().await.unwrap(), StatusCode::OK).await;
     assert_eq!(anonymous["items"][0]["claim_reviewed"], "We will not sign");

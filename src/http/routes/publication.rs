@@ -1,6 +1,6 @@
 //! Sign-off and publication of a quote's or a claim's verdict.
 
-use actix_web::web;
+use actix_web::{HttpResponse, web};
 use uuid::Uuid;
 
 use super::reviews::Reviewed;
@@ -32,10 +32,12 @@ pub async fn sign_off<R: Reviewed>(
     Caller(caller): Caller,
     id: web::Path<Uuid>,
     body: JsonBody<SignOffInput>,
-) -> Result<Tagged<SignOffStatus>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let (item, draft) = (R::item(*id), SignOffDraft::try_from(body.0).map_err(ServiceError::from)?);
-    let saved = scope.write(async |conn| publication::sign(conn, caller, item, draft).await).await?;
-    Ok(Tagged::created_at(format!("/{}/{id}/sign-offs", R::COLLECTION), saved))
+    let status = scope.write(async |conn| publication::sign(conn, caller, item, draft).await).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((actix_web::http::header::LOCATION, format!("/{}/{id}/sign-offs", R::COLLECTION)))
+        .json(status))
 }
 
 /// The item's fact-check, as its workspace sees it.
