@@ -9,6 +9,8 @@ use clap::Args;
 
 use crate::db::{self, local};
 use crate::domain::kinds::Role;
+use crate::services::webhook_delivery::DeliverySettings;
+use crate::services::webhooks::TargetPolicy;
 
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
@@ -126,12 +128,55 @@ pub struct ServeArgs {
     #[arg(long, env = "ATTEST_PUBLISHER_LOGO_URL", value_parser = parse_web_url)]
     pub publisher_logo_url: Option<String>,
 
+    /// Let webhook subscriptions name private, loopback and link-local addresses (a receiver
+    /// inside the newsroom's own network). Off: such targets are refused when written and
+    /// when a name resolves to one at delivery.
+    #[arg(long, env = "ATTEST_WEBHOOK_ALLOW_PRIVATE_TARGETS", default_value_t = false)]
+    pub webhook_allow_private_targets: bool,
+
+    /// Whether this server delivers webhooks (one or more servers of a deployment may; they
+    /// share the work).
+    #[arg(long, env = "ATTEST_WEBHOOK_DELIVERY", default_value_t = true, action = clap::ArgAction::Set)]
+    pub webhook_delivery: bool,
+
+    /// How long a webhook receiver may take to answer, in milliseconds.
+    #[arg(long, env = "ATTEST_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(100..=120_000))]
+    pub webhook_timeout_ms: u64,
+
+    /// The wait before a failed webhook is retried, in milliseconds; it doubles after each
+    /// failure, up to --webhook-longest-retry-ms, less a random part (jitter).
+    #[arg(long, env = "ATTEST_WEBHOOK_FIRST_RETRY_MS", default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    pub webhook_first_retry_ms: u64,
+
+    #[arg(long, env = "ATTEST_WEBHOOK_LONGEST_RETRY_MS", default_value_t = 3_600_000, value_parser = clap::value_parser!(u64).range(10..=86_400_000))]
+    pub webhook_longest_retry_ms: u64,
+
+    /// How long a webhook delivery is retried before it fails, in hours.
+    #[arg(long, env = "ATTEST_WEBHOOK_RETRY_HOURS", default_value_t = 26, value_parser = clap::value_parser!(u64).range(24..=720))]
+    pub webhook_retry_hours: u64,
+
+    /// Webhook requests in flight at once.
+    #[arg(long, env = "ATTEST_WEBHOOK_CONCURRENCY", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub webhook_concurrency: u16,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "ATTEST_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024, value_parser = clap::value_parser!(u32).range(1024..))]
     pub max_body_bytes: u32,
 }
 
 impl ServeArgs {
+    pub fn webhook_delivery_settings(&self) -> DeliverySettings {
+        DeliverySettings {
+            targets: TargetPolicy { allow_private: self.webhook_allow_private_targets },
+            timeout: Duration::from_millis(self.webhook_timeout_ms),
+            first_retry: Duration::from_millis(self.webhook_first_retry_ms),
+            longest_retry: Duration::from_millis(self.webhook_longest_retry_ms),
+            retry_for: Duration::from_secs(self.webhook_retry_hours * 3600),
+            concurrency: self.webhook_concurrency.into(),
+            ..DeliverySettings::default()
+        }
+    }
+
     pub fn statement_timeout(&self) -> Duration {
         Duration::from_millis(self.statement_timeout_ms)
     }

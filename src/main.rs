@@ -11,6 +11,7 @@ use attest::services::ServiceError;
 use attest::services::auth::jwt::KeyRing;
 use attest::services::claimreview::Publisher;
 use attest::services::users::{self, UserInput};
+use attest::services::webhooks::TargetPolicy;
 use attest::services::workspaces;
 use attest::startup::{self, HttpSettings};
 use clap::{Parser, Subcommand};
@@ -26,7 +27,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP API (with its own PostgreSQL unless DATABASE_URL is set).
-    Serve(ServeArgs),
+    // Boxed: its settings outweigh every other command's.
+    Serve(Box<ServeArgs>),
     /// Apply pending migrations and exit.
     Migrate(DatabaseArgs),
     /// Manage users.
@@ -68,7 +70,7 @@ async fn main() -> anyhow::Result<()> {
         .with_env_filter(EnvFilter::try_from_env("ATTEST_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
     match Cli::parse().command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::Migrate(args) => {
             let (url, _cluster) = args.open(false).await?;
             let applied = db::migrate(&url).await?;
@@ -121,6 +123,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             name: args.publisher_name.clone(),
             logo_url: args.publisher_logo_url.clone(),
         },
+        webhooks: args.webhook_delivery.then(|| args.webhook_delivery_settings()),
+        webhook_targets: TargetPolicy { allow_private: args.webhook_allow_private_targets },
     };
     let server = startup::run(listener, &database, keys, &settings)?;
     actix_web::rt::spawn(stop_on_signal(server.handle()));

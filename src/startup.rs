@@ -18,6 +18,8 @@ use crate::http::state::AppState;
 use crate::services::auth::jwt::KeyRing;
 use crate::services::auth::principals::PrincipalCache;
 use crate::services::claimreview::Publisher;
+use crate::services::webhook_delivery::DeliverySettings;
+use crate::services::webhooks::TargetPolicy;
 use crate::telemetry::metrics::Metrics;
 
 pub struct HttpSettings {
@@ -33,7 +35,14 @@ pub struct HttpSettings {
     /// Peers whose `X-Forwarded-For` names the client (see `auth::client_address`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub publisher: Publisher,
+    /// How webhooks are delivered; none sends none (a server beside one that delivers).
+    pub webhooks: Option<DeliverySettings>,
+    /// Which addresses webhook subscriptions may name.
+    pub webhook_targets: TargetPolicy,
 }
+
+/// The webhook worker's connections: one leases while the others record attempts.
+const WEBHOOK_CONNECTIONS: usize = 2;
 
 /// How long a client may take to send a request's headers.
 const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -55,6 +64,10 @@ pub fn run(
             database.primary_url.clone(),
         ));
     }
+    if let Some(delivery) = &settings.webhooks {
+        let pool = database.background_pool(WEBHOOK_CONNECTIONS)?;
+        tokio::spawn(crate::services::webhook_delivery::run(pool, delivery.clone()));
+    }
     let shared = AppState {
         database: databases[0].clone(),
         primary_pools: databases.iter().map(|database| database.primary.clone()).collect(),
@@ -70,6 +83,7 @@ pub fn run(
         exports: Arc::new(tokio::sync::Semaphore::new(routes::records::MAX_CONCURRENT_EXPORTS)),
         trusted_proxies: settings.trusted_proxies.clone().into(),
         publisher: Arc::new(settings.publisher.clone()),
+        webhook_targets: settings.webhook_targets,
         workspace_ids: Arc::default(),
     };
     let cors_origins = settings.cors_origins.clone();

@@ -24,6 +24,7 @@ pub mod speaker_merge;
 pub mod stale;
 mod table;
 pub mod user;
+pub mod webhook;
 pub mod workspace;
 
 pub use table::{Page, PageRequest, SameAsStored, Versioned, lower};
@@ -88,6 +89,11 @@ impl DatabaseSettings {
                 })
             })
             .collect()
+    }
+
+    /// A small pool on the primary for the server's own background work (webhook deliveries).
+    pub fn background_pool(&self, size: usize) -> anyhow::Result<DbPool> {
+        build_pool(&self.primary_url, size, self.wait_timeout, self.statement_timeout)
     }
 }
 

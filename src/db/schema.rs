@@ -366,6 +366,59 @@ diesel::table! {
 }
 
 diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        seq -> Int8,
+        subscription_id -> Uuid,
+        event_id -> Uuid,
+        subject_id -> Uuid,
+        state -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        leased_until -> Nullable<Timestamptz>,
+        last_attempt_at -> Nullable<Timestamptz>,
+        last_status -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamptz>,
+        attempt_log -> Jsonb,
+        redelivery_of -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_events (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        #[sql_name = "type"]
+        event_type -> Text,
+        subject_id -> Uuid,
+        body -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        url -> Text,
+        event_types -> Array<Text>,
+        description -> Nullable<Text>,
+        secret -> Text,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        disabled_at -> Nullable<Timestamptz>,
+        last_success_at -> Nullable<Timestamptz>,
+        created_by -> Uuid,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     workspaces (id) {
         id -> Uuid,
         slug -> Text,
@@ -398,6 +451,8 @@ diesel::joinable!(reviews -> users (reviewer_id));
 diesel::joinable!(sources -> users (created_by));
 diesel::joinable!(speakers -> users (created_by));
 diesel::joinable!(fact_check_corrections -> fact_checks (fact_check_id));
+diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
+diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     anchor_rechecks,
@@ -416,5 +471,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     speaker_merges,
     speakers,
     users,
+    webhook_deliveries,
+    webhook_events,
+    webhook_subscriptions,
     workspaces,
 );

@@ -16,6 +16,8 @@ pub enum Entity {
     Workspace,
     /// A user's membership of a workspace (the entity id is the user's).
     Membership,
+    /// A webhook subscription (never its secret).
+    Webhook,
 }
 
 impl Entity {
@@ -29,6 +31,7 @@ impl Entity {
             Self::ApiKey => "api_key",
             Self::Workspace => "workspace",
             Self::Membership => "membership",
+            Self::Webhook => "webhook",
         }
     }
 }

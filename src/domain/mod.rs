@@ -19,6 +19,7 @@ pub mod source;
 pub mod speaker;
 pub mod text;
 mod version;
+pub mod webhook;
 pub mod workspace;
 
 use serde::Deserialize;

@@ -18,6 +18,7 @@ use crate::services::auth::jwt::KeyRing;
 use crate::services::auth::principals::PrincipalCache;
 use crate::services::auth::throttle::Throttle;
 use crate::services::claimreview::Publisher;
+use crate::services::webhooks::TargetPolicy;
 use crate::services::{Connections, ServiceError, ServiceResult, workspaces};
 use crate::telemetry::metrics::Metrics;
 
@@ -48,6 +49,8 @@ pub struct AppState {
     pub exports: Arc<tokio::sync::Semaphore>,
     pub trusted_proxies: Arc<[ipnet::IpNet]>,
     pub publisher: Arc<Publisher>,
+    /// Which addresses webhook subscriptions may name.
+    pub webhook_targets: TargetPolicy,
     /// Workspace ids by slug, for anonymous readers (slugs never change, nor go away).
     pub workspace_ids: Arc<std::sync::Mutex<std::collections::HashMap<Slug, uuid::Uuid>>>,
 }

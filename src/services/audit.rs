@@ -10,8 +10,10 @@ use crate::domain::Principal;
 use crate::domain::audit::Entity;
 use crate::domain::kinds::Role;
 
-/// Entities whose history only admins read (accounts, memberships, credentials, settings).
-const ADMIN_ONLY: [Entity; 4] = [Entity::User, Entity::ApiKey, Entity::Membership, Entity::Workspace];
+/// Entities whose history only admins read (accounts, memberships, credentials, settings,
+/// webhooks).
+const ADMIN_ONLY: [Entity; 5] =
+    [Entity::User, Entity::ApiKey, Entity::Membership, Entity::Workspace, Entity::Webhook];
 
 /// The trail, filtered by entity or actor, in chain order. Only admins read the whole trail
 /// or the history of accounts and credentials.

@@ -2,11 +2,15 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
+use serde_json::json;
 use uuid::Uuid;
 
 use super::ServiceResult;
+use super::events::{self, Event};
 use super::matches::{self, MatchView};
-use super::records::{Changed, Checked, Conn, Record, Saved, Submission, anchor_all, anchored_change};
+use super::records::{
+    Changed, Checked, Conn, Record, Saved, Submission, anchor_all, anchored_change, to_json,
+};
 use crate::db::SameAsStored;
 use crate::db::claim::{self, Claim, ClaimFields};
 use crate::db::review::Item;
@@ -15,6 +19,7 @@ use crate::domain::anchor::Anchor;
 use crate::domain::claim::{ClaimDraft, ClaimInput};
 use crate::domain::decimal::to_plain_string;
 use crate::domain::kinds::{ClaimQualifier, ReviewStatus};
+use crate::domain::webhook::EventType;
 
 impl Record for ClaimView {
     type Row = Claim;
@@ -42,12 +47,35 @@ impl Record for ClaimView {
         anchored_change::<Self, _>(conn, input.source_id == current.source_id, input).await
     }
 
-    /// Alone, a new claim comes back with what was already fact-checked like it.
+    /// Alone, a new claim comes back with what was already fact-checked like it; and
+    /// subscribers to `claim.matched` hear of every new claim that matches (a batch's are
+    /// matched only for them).
     async fn created(conn: &mut Conn, _: &Principal, saved: &mut [Saved<Self>]) -> ServiceResult<()> {
         if let [one] = saved {
             one.view.matches = Some(matches::of_claim(conn, one.id).await?);
         }
-        Ok(())
+        if !events::is_wanted(conn, EventType::ClaimMatched).await? {
+            return Ok(());
+        }
+        let mut notices = Vec::new();
+        for one in saved.iter() {
+            let found = match &one.view.matches {
+                Some(found) => to_json(found)?,
+                None => to_json(&matches::of_claim(conn, one.id).await?)?,
+            };
+            if found.as_array().is_some_and(|found| !found.is_empty()) {
+                notices.push(Event {
+                    event_type: EventType::ClaimMatched,
+                    subject_id: one.id,
+                    data: json!({ "claim_id": one.id, "matches": found }),
+                });
+            }
+        }
+        events::emit(conn, notices).await
+    }
+
+    fn staleness(&self) -> Option<(&[String], DateTime<Utc>)> {
+        self.stale_since.map(|since| (self.stale_reasons.as_slice(), since))
     }
 
     fn under_review(row: &Claim) -> bool {

@@ -10,6 +10,7 @@ pub mod claimreview;
 pub mod claims;
 pub mod cpu;
 mod error;
+pub mod events;
 pub mod extraction;
 pub mod idempotency;
 pub mod matches;
@@ -23,6 +24,8 @@ pub mod search;
 pub mod sources;
 pub mod speakers;
 pub mod users;
+pub mod webhook_delivery;
+pub mod webhooks;
 pub mod workspaces;
 
 pub use error::{ServiceError, ServiceResult};

@@ -7,9 +7,11 @@ use chrono::{DateTime, Utc};
 use diesel::OptionalExtension;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Serialize;
+use serde_json::json;
 use uuid::Uuid;
 
 use super::claimreview::RatingView;
+use super::events::{self, Event};
 use super::records::{Saved, to_json, version_to_replace, written};
 use super::workspaces::Settings;
 use super::{ServiceError, ServiceResult};
@@ -24,6 +26,7 @@ use crate::domain::publication::{
     publishable,
 };
 use crate::domain::text::Text;
+use crate::domain::webhook::EventType;
 use crate::domain::workspace::SignOff;
 use crate::domain::{ExpectedVersion, Principal};
 
@@ -340,7 +343,7 @@ pub async fn publish(
         };
         let saved = saved(conn, item, row).await?;
         let action = Action::Publish { before, after: to_json(&saved.view)? };
-        audit::append(conn, Some(&caller), AuditEvent::new(item.entity(), item.id(), action)).await?;
+        record_change(conn, &caller, item, action, EventType::FactCheckPublished, &saved.view).await?;
         Ok(saved)
     })
     .await
@@ -388,7 +391,7 @@ pub async fn correct(
         fact_check::add_correction(conn, row.id, draft.note.as_str(), caller.user_id).await?;
         let saved = saved(conn, item, row).await?;
         let action = Action::Correct { before, after: to_json(&saved.view)? };
-        audit::append(conn, Some(&caller), AuditEvent::new(item.entity(), item.id(), action)).await?;
+        record_change(conn, &caller, item, action, EventType::FactCheckCorrected, &saved.view).await?;
         Ok(saved)
     })
     .await
@@ -428,14 +431,32 @@ pub async fn take_down(
         )?;
         let saved = saved(conn, item, row).await?;
         let after = to_json(&saved.view)?;
-        let action = match withdrawal {
-            Withdrawal::Unpublished => Action::Unpublish { before, after },
-            Withdrawal::Retracted => Action::Retract { before, after },
+        let (action, event_type) = match withdrawal {
+            Withdrawal::Unpublished => (Action::Unpublish { before, after }, EventType::FactCheckUnpublished),
+            Withdrawal::Retracted => (Action::Retract { before, after }, EventType::FactCheckRetracted),
         };
-        audit::append(conn, Some(&caller), AuditEvent::new(item.entity(), item.id(), action)).await?;
+        record_change(conn, &caller, item, action, event_type, &saved.view).await?;
         Ok(saved)
     })
     .await
+}
+
+/// Audits a change to the item's fact-check and tells the webhooks that want to know.
+async fn record_change(
+    conn: &mut AsyncPgConnection,
+    caller: &Principal,
+    item: Item,
+    action: Action,
+    event_type: EventType,
+    publication: &PublicationView,
+) -> ServiceResult<()> {
+    audit::append(conn, Some(caller), AuditEvent::new(item.entity(), item.id(), action)).await?;
+    let data = json!({
+        "item_type": item.entity().name(), "item_id": item.id(), "fact_check_id": publication.id,
+        "state": publication.state, "url": publication.url, "version": publication.version,
+        "notice": publication.notice,
+    });
+    events::emit(conn, vec![Event { event_type, subject_id: item.id(), data }]).await
 }
 
 /// A published item is locked: its fact-check shows what was judged, so the item itself does

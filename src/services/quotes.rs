@@ -49,6 +49,10 @@ impl Record for QuoteView {
         Ok(())
     }
 
+    fn staleness(&self) -> Option<(&[String], DateTime<Utc>)> {
+        self.stale_since.map(|since| (self.stale_reasons.as_slice(), since))
+    }
+
     fn under_review(row: &Quote) -> bool {
         row.status != ReviewStatus::Unreviewed
     }

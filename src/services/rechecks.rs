@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::events::{self, Event};
 use super::{ServiceError, ServiceResult, cpu};
 use crate::db::recheck::{self, Anchored};
 use crate::db::review::Item;
@@ -21,6 +22,7 @@ use crate::db::{Page, PageRequest, audit, source};
 use crate::domain::Principal;
 use crate::domain::audit::{Action, AuditEvent, Entity};
 use crate::domain::reanchor::{Outcome, Reanchorer, Recheck};
+use crate::domain::webhook::EventType;
 
 /// Most quotes and claims one request re-checks (a new version's predecessor, or a batch's
 /// predecessors together). Each costs a pass over its new text, so a request's work stays
@@ -93,6 +95,12 @@ impl RecheckSummary {
         *counted += records;
         self.made_stale += made_stale;
     }
+
+    /// Whether anything anchored in the earlier versions is not as it was.
+    fn found_changes(&self) -> bool {
+        let c = &self.counts;
+        c.moved + c.changed + c.gone + c.ambiguous > 0
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -134,11 +142,6 @@ pub async fn recheck_new_versions(
     let claims = stale::mark_words_changed(conn, "claims", &ids(stale_claims)).await?;
 
     let rechecked_in: HashMap<Uuid, Uuid> = checked.iter().map(|c| (c.item.id(), c.source_id)).collect();
-    let events = stale_events(
-        &quotes,
-        &claims,
-        |stale| json!({ "reason": SOURCE_TEXT_REASON, "recheck_source_id": rechecked_in[&stale.id] }),
-    );
     let made_stale: HashSet<Uuid> = quotes.iter().chain(&claims).map(|stale| stale.id).collect();
 
     let now = Utc::now();
@@ -163,7 +166,25 @@ pub async fn recheck_new_versions(
         });
     }
     recheck::insert(conn, &rows).await?;
-    audit::append_all(conn, Some(caller), events).await?;
+    audit_stale(
+        conn,
+        caller,
+        &quotes,
+        &claims,
+        |stale| json!({ "reason": SOURCE_TEXT_REASON, "recheck_source_id": rechecked_in[&stale.id] }),
+    )
+    .await?;
+    let notices = summaries
+        .iter()
+        .filter(|(_, summary)| summary.found_changes())
+        .map(|(id, summary)| Event {
+            event_type: EventType::SourceChanged,
+            subject_id: *id,
+            data: json!({ "source_id": id, "supersedes_id": summary.supersedes_id,
+                          "counts": summary.counts, "made_stale": summary.made_stale }),
+        })
+        .collect();
+    events::emit(conn, notices).await?;
     Ok(summaries)
 }
 
@@ -194,29 +215,36 @@ fn reanchor_all(versions: &[NewVersion], anchored: &[Anchored]) -> Vec<Checked> 
     checked
 }
 
-/// The audit events of verdicts on quotes and claims made stale by a change to their source,
-/// `cause` saying which.
-pub fn stale_events(
+/// Audits each verdict on a quote or claim made stale by a change to its source (`cause`
+/// saying which), and tells the webhooks that want to know.
+pub async fn audit_stale(
+    conn: &mut AsyncPgConnection,
+    caller: &Principal,
     quotes: &[MadeStale],
     claims: &[MadeStale],
     cause: impl Fn(&MadeStale) -> Value,
-) -> Vec<AuditEvent> {
-    [(Entity::Quote, quotes), (Entity::Claim, claims)]
+) -> ServiceResult<()> {
+    let made: Vec<(Entity, &MadeStale)> = [(Entity::Quote, quotes), (Entity::Claim, claims)]
         .into_iter()
         .flat_map(|(entity, made)| made.iter().map(move |stale| (entity, stale)))
-        .map(|(entity, stale)| {
-            let action = Action::MarkStale {
-                before: json!({ "version": stale.version - 1, "stale_reasons": stale.reasons_before }),
-                after: json!({
-                    "version": stale.version,
-                    "stale_reasons": stale.reasons_after,
-                    "stale_since": stale.stale_since,
-                    "cause": cause(stale),
-                }),
-            };
-            AuditEvent::new(entity, stale.id, action)
-        })
-        .collect()
+        .collect();
+    let mut events = Vec::with_capacity(made.len());
+    let mut notices = Vec::with_capacity(made.len());
+    for (entity, stale) in made {
+        let action = Action::MarkStale {
+            before: json!({ "version": stale.version - 1, "stale_reasons": stale.reasons_before }),
+            after: json!({
+                "version": stale.version,
+                "stale_reasons": stale.reasons_after,
+                "stale_since": stale.stale_since,
+                "cause": cause(stale),
+            }),
+        };
+        events.push(AuditEvent::new(entity, stale.id, action));
+        notices.push(events::verdict_stale(entity, stale.id, &stale.reasons_after, stale.stale_since));
+    }
+    audit::append_all(conn, Some(caller), events).await?;
+    events::emit(conn, notices).await
 }
 
 /// One record's re-check, as the API shows it: which record, the outcome, and what the

@@ -3,13 +3,14 @@
 
 use std::collections::HashSet;
 
+use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{ServiceError, ServiceResult, cpu};
+use super::{ServiceError, ServiceResult, cpu, events};
 use crate::db::audit;
 use crate::db::references::References;
 use crate::db::{Page, PageRequest, SameAsStored, Versioned};
@@ -269,6 +270,11 @@ pub trait Record: Serialize + From<Self::Row> + Send + 'static {
     fn moved_to(_conn: &mut Conn, _id: Uuid) -> impl Future<Output = ServiceResult<Option<Uuid>>> + Send {
         std::future::ready(Ok(None))
     }
+    /// Why the record's latest verdict no longer matches what it judged, and since when
+    /// (records reviewers judge).
+    fn staleness(&self) -> Option<(&[String], DateTime<Utc>)> {
+        None
+    }
     /// Whether reviewers have started on the record: then only editors change it.
     fn under_review(_row: &Self::Row) -> bool {
         false
@@ -430,7 +436,9 @@ pub async fn update<K: Record>(
     let current = K::Row::find(conn, id).await?;
     check_may_change(&caller, current.created_by(), K::under_review(&current))?;
     K::check_unlocked(conn, id).await?;
-    let before = to_json(&K::from(current.clone()))?;
+    let current_view = K::from(current.clone());
+    let stale_before = current_view.staleness().map(|(reasons, _)| reasons.to_vec());
+    let before = to_json(&current_view)?;
     let input: K::Input = merge_patch(&before, patch)?;
     let changes = K::change(conn, &caller, &current, input).await?;
     let version = version_to_replace(&expected, current.version())?;
@@ -439,6 +447,12 @@ pub async fn update<K: Record>(
         let record = Saved::of(written(K::Row::update(conn, id, version, changes).await?)?, K::from);
         let action = Action::Update { before, after: K::audited(to_json(&record.view)?) };
         audit::append(conn, Some(&caller), AuditEvent::new(K::Row::ENTITY, id, action)).await?;
+        // The edit made the verdict stale (the item's trigger marks it), or staler.
+        if let Some((reasons, since)) = record.view.staleness()
+            && stale_before.as_deref() != Some(reasons)
+        {
+            events::emit(conn, vec![events::verdict_stale(K::Row::ENTITY, id, reasons, since)]).await?;
+        }
         K::updated(conn, &caller, id).await?;
         Ok(record)
     })

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::events::{self, Event};
 use super::records::{Saved, to_json, version_to_replace};
 use super::{ServiceError, ServiceResult};
 use crate::db::review::{self, Item, Judgement, QueueEntry, QueueFilter, Review, ReviewEvidence};
@@ -19,6 +20,7 @@ use crate::domain::kinds::ReviewStatus;
 use crate::domain::review::{
     EvidenceTarget, ItemState, Refusal, ReviewDraft, ReviewInput, assignee_after, check_transition,
 };
+use crate::domain::webhook::EventType;
 use crate::domain::{ExpectedVersion, Principal};
 
 #[derive(Serialize)]
@@ -185,7 +187,17 @@ pub async fn record(
             after: json!({ "item": after, "review": &review, "evidence": &evidence }),
         };
         audit::append(conn, Some(&caller), AuditEvent::new(entity, id, action)).await?;
-        Ok(Saved { id: review.id, version: review.item_version, view: ReviewView::from((review, evidence)) })
+        let view = ReviewView::from((review, evidence));
+        let recorded = Event {
+            event_type: EventType::ReviewRecorded,
+            subject_id: id,
+            data: json!({
+                "item_type": entity.name(), "item_id": id, "review_id": view.id, "status": view.status,
+                "rating": view.rating, "reviewer_id": view.reviewer_id, "item_version": view.item_version,
+            }),
+        };
+        events::emit(conn, vec![recorded]).await?;
+        Ok(Saved { id: view.id, version: view.item_version, view })
     })
     .await
 }

@@ -9,7 +9,6 @@ use uuid::Uuid;
 use super::rechecks::{self, NewVersion, RecheckSummary};
 use super::records::{Changed, Checked, Conn, Record, Saved, Submission, unchanged};
 use super::{ServiceError, ServiceResult};
-use crate::db::audit;
 use crate::db::references::{Cited, live_citations};
 use crate::db::source::{self, NewSource, Source, SourceFields};
 use crate::db::stale::{self, SOURCE_REASON};
@@ -97,10 +96,14 @@ impl Record for SourceView {
     async fn updated(conn: &mut Conn, caller: &Principal, id: Uuid) -> ServiceResult<()> {
         let quotes = stale::marked_by_source_change(conn, "quotes", id).await?;
         let claims = stale::marked_by_source_change(conn, "claims", id).await?;
-        let events =
-            rechecks::stale_events(&quotes, &claims, |_| json!({ "reason": SOURCE_REASON, "source_id": id }));
-        audit::append_all(conn, Some(caller), events).await?;
-        Ok(())
+        rechecks::audit_stale(
+            conn,
+            caller,
+            &quotes,
+            &claims,
+            |_| json!({ "reason": SOURCE_REASON, "source_id": id }),
+        )
+        .await
     }
 
     async fn check_delete(conn: &mut Conn, id: Uuid) -> ServiceResult<()> {

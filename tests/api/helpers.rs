@@ -10,6 +10,8 @@ use attest::db::{self, local};
 use attest::domain::kinds::Role;
 use attest::services::auth::jwt::KeyRing;
 use attest::services::claimreview::Publisher;
+use attest::services::webhook_delivery::DeliverySettings;
+use attest::services::webhooks::TargetPolicy;
 use attest::startup::{self, HttpSettings};
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::{Value, json};
@@ -146,27 +148,50 @@ async fn add_user(database_url: &str, keys: &KeyRing, role: Role) -> TestUser {
     add_user_to(database_url, keys, "default", role, &email).await
 }
 
+/// Webhook delivery for tests: to the tests' own loopback receivers, retried within
+/// milliseconds rather than seconds.
+pub fn test_deliveries() -> DeliverySettings {
+    DeliverySettings {
+        targets: TargetPolicy { allow_private: true },
+        timeout: Duration::from_secs(5),
+        first_retry: Duration::from_millis(100),
+        longest_retry: Duration::from_secs(1),
+        poll: Duration::from_millis(100),
+        ..DeliverySettings::default()
+    }
+}
+
 impl TestApp {
     pub async fn spawn() -> Self {
-        Self::start(fresh_database().await, false, None).await
+        Self::start(fresh_database().await, false, None, test_deliveries()).await
+    }
+
+    /// A server delivering webhooks as `deliveries` says.
+    pub async fn spawn_delivering(deliveries: DeliverySettings) -> Self {
+        Self::start(fresh_database().await, false, None, deliveries).await
     }
 
     /// A server with anonymous reading allowed.
     pub async fn spawn_public() -> Self {
-        Self::start(fresh_database().await, true, None).await
+        Self::start(fresh_database().await, true, None, test_deliveries()).await
     }
 
     /// A server on `database_url`, which may be unreachable on purpose (then it has no users).
     pub async fn spawn_on(database_url: String) -> Self {
-        Self::start(database_url, false, None).await
+        Self::start(database_url, false, None, test_deliveries()).await
     }
 
     /// A server whose record cache listens on `listen_url` instead of its own database.
     pub async fn spawn_listening_on(listen_url: String) -> Self {
-        Self::start(fresh_database().await, false, Some(listen_url)).await
+        Self::start(fresh_database().await, false, Some(listen_url), test_deliveries()).await
     }
 
-    async fn start(database_url: String, public_read: bool, listen_url: Option<String>) -> Self {
+    async fn start(
+        database_url: String,
+        public_read: bool,
+        listen_url: Option<String>,
+        deliveries: DeliverySettings,
+    ) -> Self {
         let database = db::DatabaseSettings {
             primary_url: database_url.clone(),
             replica_urls: Vec::new(),
@@ -191,6 +216,8 @@ impl TestApp {
                 name: PUBLISHER.into(),
                 logo_url: Some(PUBLISHER_LOGO.into()),
             },
+            webhook_targets: deliveries.targets,
+            webhooks: Some(deliveries),
         };
         let keys = test_keys();
         let server = startup::run(listener, &database, keys.clone(), &settings).unwrap();

@@ -22,4 +22,8 @@ mod reviews;
 mod search;
 mod sources;
 mod speakers;
+mod webhooks;
 mod workspaces;
+
+#[path = "../support/receiver.rs"]
+mod receiver;

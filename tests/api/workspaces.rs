@@ -51,6 +51,8 @@ struct Seeded {
     claim: String,
     api_key: String,
     merge: String,
+    webhook: String,
+    delivery: String,
     /// A member of the default workspace only.
     user: String,
     /// Every id above, and the default workspace's: none may appear in an answer elsewhere.
@@ -58,6 +60,15 @@ struct Seeded {
 }
 
 async fn seed_default(app: &TestApp) -> Seeded {
+    // A subscription to every event, whose receiver is never there: each event below stays
+    // pending in its delivery log.
+    let webhook = app
+        .request_as(Some(&app.admin.token), Method::POST, "/webhooks")
+        .json(&json!({"url": "http://127.0.0.1:9/hooks", "event_types": ["review.recorded", "fact_check.published"]}))
+        .send()
+        .await
+        .unwrap();
+    let webhook = json(webhook, StatusCode::CREATED).await;
     let source =
         app.source("«We will not sign,» the delegate said. More than 12,000 homes lost power.").await;
     let speaker = app.speaker("Ana Reyes").await;
@@ -128,10 +139,18 @@ async fn seed_default(app: &TestApp) -> Seeded {
         .unwrap();
     let merge = json(merge, StatusCode::CREATED).await;
     let default = json(app.get("/workspace").await, StatusCode::OK).await;
-    let mut ids: Vec<String> = [&source, &speaker, &quote, &claim, &key, &default, &merge, &twin]
-        .iter()
-        .map(|v| id(v).to_owned())
-        .collect();
+    let deliveries = app
+        .request_as(Some(&app.admin.token), Method::GET, &format!("/webhooks/{}/deliveries", id(&webhook)))
+        .send()
+        .await
+        .unwrap();
+    let deliveries = json(deliveries, StatusCode::OK).await;
+    let delivery = &deliveries["items"][0];
+    let mut ids: Vec<String> =
+        [&source, &speaker, &quote, &claim, &key, &default, &merge, &twin, &webhook, delivery]
+            .iter()
+            .map(|v| id(v).to_owned())
+            .collect();
     ids.push(app.reviewer.id.to_string());
     Seeded {
         source: id(&source).into(),
@@ -140,6 +159,8 @@ async fn seed_default(app: &TestApp) -> Seeded {
         claim: id(&claim).into(),
         api_key: id(&key).into(),
         merge: id(&merge).into(),
+        webhook: id(&webhook).into(),
+        delivery: id(delivery).into(),
         user: app.reviewer.id.to_string(),
         ids,
     }
@@ -168,6 +189,7 @@ async fn default_rows(app: &TestApp) -> Vec<(String, i64, String)> {
         "api_keys",
         "fact_checks",
         "memberships",
+        "webhook_subscriptions",
     ];
     for table in tables {
         let query = format!(
@@ -217,6 +239,10 @@ fn body_for(method: &Method, path: &str, seeded: &Seeded) -> Option<Value> {
                                                        "metric": "homes", "qualifier": "exact", "value": "12000"}]})
         }
         ("POST", "/api-keys") => json!({"name": "theirs", "user_id": seeded.user, "role": "submitter"}),
+        ("POST", "/webhooks") => {
+            json!({"url": "http://127.0.0.1:9/theirs", "event_types": ["claim.matched"]})
+        }
+        ("PATCH", "/webhooks/{id}") => json!({"description": "Theirs"}),
         ("POST", "/sources") => json!({"url": "https://north.example/a", "kind": "article"}),
         ("POST", "/sources/batch") => {
             json!({"items": [{"url": "https://north.example/b", "kind": "article"}]})
@@ -256,6 +282,7 @@ fn target<'a>(path: &str, seeded: &'a Seeded) -> &'a str {
         "api-keys" => &seeded.api_key,
         "users" | "members" => &seeded.user,
         "speaker-merges" => &seeded.merge,
+        "webhooks" => &seeded.webhook,
         other => panic!("no record of the default workspace for /{other}"),
     }
 }
@@ -282,7 +309,10 @@ async fn a_member_of_one_workspace_gets_nothing_of_another_on_any_route() {
             true => {
                 format!(
                     "{}{}",
-                    endpoint.path.replace("{id}", target(&endpoint.path, &seeded)),
+                    endpoint
+                        .path
+                        .replace("{id}", target(&endpoint.path, &seeded))
+                        .replace("{delivery_id}", &seeded.delivery),
                     query_for(&endpoint.path)
                 )
             }
@@ -765,6 +795,17 @@ async fn raw_sql_as_the_servers_role_sees_no_workspace_unless_one_is_set_and_the
         StatusCode::CREATED,
     )
     .await;
+    json(
+        post(
+            admin,
+            "/webhooks",
+            json!({"url": "http://127.0.0.1:9/north", "event_types": ["review.recorded"]}),
+        )
+        .await
+        .unwrap(),
+        StatusCode::CREATED,
+    )
+    .await;
     let review = in_workspace(app.request_as(Some(reviewer), Method::POST, &format!("/quotes/{}/reviews", id(&quote))), "north")
         .header("if-match", etag(&quote))
         .json(&json!({"status": "false", "rationale": "Never said.", "evidence": [{"url": "https://north.example/x", "note": "n"}]}))
@@ -847,7 +888,10 @@ async fn raw_sql_as_the_servers_role_sees_no_workspace_unless_one_is_set_and_the
             "sign_offs",
             "sources",
             "speaker_merges",
-            "speakers"
+            "speakers",
+            "webhook_deliveries",
+            "webhook_events",
+            "webhook_subscriptions"
         ]
     );
     let ids: Vec<(String, String)> = {

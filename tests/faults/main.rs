@@ -11,3 +11,7 @@ mod pool;
 mod replicas;
 mod shutdown;
 mod support;
+mod webhooks;
+
+#[path = "../support/receiver.rs"]
+mod receiver;

@@ -15,6 +15,7 @@ pub mod reviews;
 pub mod search;
 pub mod speakers;
 pub mod users;
+pub mod webhooks;
 pub mod workspaces;
 
 use std::collections::HashSet;
@@ -73,6 +74,18 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::POST, "/api-keys", admin, || web::route().to(api_keys::create)),
         endpoint(M::GET, "/api-keys", admin, || web::route().to(api_keys::list)),
         endpoint(M::DELETE, "/api-keys/{id}", admin, || web::route().to(api_keys::revoke)),
+        endpoint(M::POST, "/webhooks", admin, || web::route().to(webhooks::create)),
+        endpoint(M::GET, "/webhooks", admin, || web::route().to(webhooks::list)),
+        endpoint(M::GET, "/webhooks/{id}", admin, || web::route().to(webhooks::get)),
+        endpoint(M::PATCH, "/webhooks/{id}", admin, || web::route().to(webhooks::update)),
+        endpoint(M::DELETE, "/webhooks/{id}", admin, || web::route().to(webhooks::delete)),
+        endpoint(M::GET, "/webhooks/{id}/deliveries", admin, || web::route().to(webhooks::deliveries)),
+        endpoint(M::GET, "/webhooks/{id}/deliveries/{delivery_id}", admin, || {
+            web::route().to(webhooks::delivery)
+        }),
+        endpoint(M::POST, "/webhooks/{id}/deliveries/{delivery_id}/redeliver", admin, || {
+            web::route().to(webhooks::redeliver)
+        }),
         endpoint(M::GET, "/search", Access::Read, || web::route().to(search::search)),
         endpoint(M::GET, "/claimreview", Access::Read, || web::route().to(claimreview::feed)),
         endpoint(M::GET, "/fact-checks", Access::Open, || web::route().to(claimreview::fact_checks)),
