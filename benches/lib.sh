@@ -14,9 +14,11 @@ PSQL=(psql -X -q -h "$WORK/pgdata" -U attest -d attest -v ON_ERROR_STOP=1)
 # Rows the scripts insert as the tables' owner belong to the default workspace.
 export PGOPTIONS="-c attest.workspace=$DEFAULT_WORKSPACE"
 
+# SERVE_ARGS: more flags for `attest serve`.
 start_server() {
     cargo build --release -q --bin attest --example generate
-    $BIN serve --data-dir "$WORK" --bind 127.0.0.1:$PORT >"$WORK/serve.log" 2>&1 &
+    # shellcheck disable=SC2086
+    $BIN serve --data-dir "$WORK" --bind 127.0.0.1:$PORT ${SERVE_ARGS:-} >"$WORK/serve.log" 2>&1 &
     SERVER=$!
     trap 'kill -INT $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
     for _ in $(seq 1 120); do curl -sf $API/readyz >/dev/null && break; sleep 0.5; done

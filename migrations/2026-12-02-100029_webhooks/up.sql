@@ -91,26 +91,47 @@ $$;
 -- row-level security. Leasing takes due deliveries whose subscription is enabled and which
 -- no earlier pending delivery of the same subscription and subject waits before; several
 -- servers lease side by side (SKIP LOCKED), each delivery to one of them at a time.
+--
+-- It walks the due index in order, stops at `how_many`, and looks each candidate's chain up
+-- in the chain's index, whatever the statistics say when the worker's session plans it (and
+-- caches the plan): after a burst of events they lag far behind the pending count, and a
+-- plan that sorts every due delivery, or scans them all per candidate, costs in proportion
+-- to the backlog on every lease.
 CREATE FUNCTION attest_webhook_lease(how_many integer, lease_for interval)
 RETURNS TABLE (delivery_id uuid, attempts integer, created_at timestamptz, event_id uuid,
                body text, url text, secret text)
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-    WITH due AS (
-        SELECT d.id FROM webhook_deliveries d
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp
+SET enable_sort = off SET enable_bitmapscan = off SET enable_seqscan = off AS $$
+DECLARE
+    due record;
+    candidate record;
+    taken uuid[] := '{}';
+BEGIN
+    FOR due IN
+        SELECT d.id, d.subscription_id, d.subject_id, d.seq FROM webhook_deliveries d
         WHERE d.state = 'pending' AND d.next_attempt_at <= now()
-          AND (d.leased_until IS NULL OR d.leased_until <= now())
-          AND EXISTS (SELECT FROM webhook_subscriptions s WHERE s.id = d.subscription_id AND s.enabled)
-          AND NOT EXISTS (SELECT FROM webhook_deliveries e
-                          WHERE e.subscription_id = d.subscription_id AND e.subject_id = d.subject_id
-                            AND e.state = 'pending' AND e.seq < d.seq)
         ORDER BY d.next_attempt_at, d.seq
-        LIMIT least(how_many, 1000)
-        FOR UPDATE OF d SKIP LOCKED
-    )
+    LOOP
+        EXIT WHEN cardinality(taken) >= least(how_many, 1000);
+        -- The head of its chain only: the ORDER BY (sorting being off) holds this to the
+        -- chain's index.
+        CONTINUE WHEN (SELECT e.seq FROM webhook_deliveries e
+                       WHERE e.subscription_id = due.subscription_id AND e.subject_id = due.subject_id
+                         AND e.state = 'pending'
+                       ORDER BY e.seq LIMIT 1) < due.seq
+            OR NOT EXISTS (SELECT FROM webhook_subscriptions s WHERE s.id = due.subscription_id AND s.enabled);
+        SELECT d.state, d.leased_until INTO candidate FROM webhook_deliveries d WHERE d.id = due.id
+        FOR UPDATE SKIP LOCKED;
+        IF FOUND AND candidate.state = 'pending' AND (candidate.leased_until IS NULL OR candidate.leased_until <= now()) THEN
+            taken := taken || due.id;
+        END IF;
+    END LOOP;
+    RETURN QUERY
     UPDATE webhook_deliveries d SET leased_until = now() + lease_for
-    FROM due, webhook_events ev, webhook_subscriptions s
-    WHERE d.id = due.id AND ev.id = d.event_id AND s.id = d.subscription_id
-    RETURNING d.id, d.attempts, d.created_at, ev.id, ev.body, s.url, s.secret
+    FROM webhook_events ev, webhook_subscriptions s
+    WHERE d.id = ANY (taken) AND ev.id = d.event_id AND s.id = d.subscription_id
+    RETURNING d.id, d.attempts, d.created_at, ev.id, ev.body, s.url, s.secret;
+END
 $$;
 
 -- Records one attempt. Delivered: done, and the subscription's last success. Not delivered:
@@ -124,6 +145,12 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS 
 DECLARE
     settled webhook_deliveries;
 BEGIN
+    -- By its key alone (the state checked here, not in the WHERE), so that no cached plan
+    -- reads a partial index of every pending delivery to find one.
+    SELECT * INTO settled FROM webhook_deliveries d WHERE d.id = delivery FOR UPDATE;
+    IF NOT FOUND OR settled.state <> 'pending' THEN
+        RETURN;
+    END IF;
     UPDATE webhook_deliveries d SET
         attempts = d.attempts + 1,
         last_attempt_at = now(),
@@ -139,13 +166,11 @@ BEGIN
                                  'error', error, 'duration_ms', duration_ms, 'response_excerpt', excerpt))
                                  WITH ORDINALITY AS log (entry, n)
                              ORDER BY n DESC LIMIT 50) latest)
-    WHERE d.id = delivery AND d.state = 'pending'
+    WHERE d.id = delivery
     RETURNING * INTO settled;
-    IF NOT FOUND THEN
-        RETURN;
-    END IF;
     IF delivered THEN
-        UPDATE webhook_subscriptions SET last_success_at = now() WHERE id = settled.subscription_id;
+        UPDATE webhook_subscriptions SET last_success_at = now()
+        WHERE id = settled.subscription_id AND (last_success_at IS NULL OR last_success_at < now() - interval '1 second');
     ELSIF settled.state = 'failed' THEN
         UPDATE webhook_subscriptions s SET enabled = false, disabled_at = now(),
             disabled_reason = format('no delivery accepted since %s; the last answer: %s',

@@ -50,6 +50,9 @@ impl Default for DeliverySettings {
 /// The most of a receiver's answer the delivery log keeps.
 const EXCERPT_BYTES: usize = 512;
 
+/// Attempts recorded in one statement, at most.
+const SETTLE_BATCH: usize = 256;
+
 /// Runs until the process ends. `pool` is the worker's own, on the primary.
 pub async fn run(pool: DbPool, settings: DeliverySettings) {
     let client = match client(&settings) {
@@ -60,20 +63,22 @@ pub async fn run(pool: DbPool, settings: DeliverySettings) {
         }
     };
     let settings = Arc::new(settings);
+    // Finished attempts go to one recorder, which writes all that are waiting at once.
+    let (finished, attempts) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(record(pool.clone(), attempts));
     let mut in_flight = JoinSet::new();
+    // Leasing waits for a batch's worth of room, so that a busy worker leases many at a time.
+    let refill = settings.concurrency.div_ceil(2);
     loop {
         while in_flight.try_join_next().is_some() {}
         let room = settings.concurrency.saturating_sub(in_flight.len());
-        let leased = match room {
-            0 => Vec::new(),
-            room => lease(&pool, &settings, room).await,
-        };
+        let leased = lease(&pool, &settings, room).await;
         let idle = leased.is_empty();
         for delivery in leased {
-            let (pool, client, settings) = (pool.clone(), client.clone(), settings.clone());
+            let (client, settings, finished) = (client.clone(), settings.clone(), finished.clone());
             in_flight.spawn(async move {
                 let attempt = send(&client, &settings, delivery).await;
-                record(&pool, &attempt).await;
+                let _ = finished.send(attempt);
             });
         }
         if idle {
@@ -82,6 +87,9 @@ pub async fn run(pool: DbPool, settings: DeliverySettings) {
                 Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
                 () = tokio::time::sleep(settings.poll) => {}
             }
+        }
+        while settings.concurrency - in_flight.len() < refill {
+            in_flight.join_next().await;
         }
     }
 }
@@ -105,14 +113,19 @@ async fn lease(pool: &DbPool, settings: &DeliverySettings, room: usize) -> Vec<L
     }
 }
 
-async fn record(pool: &DbPool, attempt: &Attempt) {
-    let settled = async {
-        let mut conn = pool.get().await.map_err(|error| error.to_string())?;
-        webhook::settle(&mut conn, attempt).await.map_err(|error| error.to_string())
-    };
-    if let Err(error) = settled.await {
-        // Its lease runs out and it is sent again: at least once.
-        tracing::warn!(%error, delivery = %attempt.delivery_id, "recording a webhook attempt");
+/// Records finished attempts as they come, together when several are waiting.
+async fn record(pool: DbPool, mut attempts: tokio::sync::mpsc::UnboundedReceiver<Attempt>) {
+    let mut batch = Vec::with_capacity(SETTLE_BATCH);
+    while attempts.recv_many(&mut batch, SETTLE_BATCH).await > 0 {
+        let settled = async {
+            let mut conn = pool.get().await.map_err(|error| error.to_string())?;
+            webhook::settle(&mut conn, &batch).await.map_err(|error| error.to_string())
+        };
+        if let Err(error) = settled.await {
+            // Their leases run out and they are sent again: at least once.
+            tracing::warn!(%error, attempts = batch.len(), "recording webhook attempts");
+        }
+        batch.clear();
     }
 }
 
