@@ -11,7 +11,8 @@ use uuid::Uuid;
 use super::{Page, PageRequest};
 use crate::db::schema::{webhook_deliveries, webhook_events, webhook_subscriptions};
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// No `Debug`: it holds the signing secret, which is never logged.
+#[derive(Clone, Queryable, Selectable)]
 #[diesel(table_name = webhook_subscriptions, check_for_backend(diesel::pg::Pg))]
 pub struct Subscription {
     pub id: Uuid,
@@ -28,7 +29,7 @@ pub struct Subscription {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Insertable)]
+#[derive(Insertable)]
 #[diesel(table_name = webhook_subscriptions)]
 pub struct NewSubscription {
     pub id: Uuid,
@@ -271,8 +272,8 @@ pub async fn redeliver(conn: &mut AsyncPgConnection, original: &Delivery) -> Que
         .await
 }
 
-/// A delivery a worker has taken to send.
-#[derive(Debug, QueryableByName)]
+/// A delivery a worker has taken to send (no `Debug`: it holds the secret).
+#[derive(QueryableByName)]
 pub struct Leased {
     #[diesel(sql_type = SqlUuid)]
     pub delivery_id: Uuid,

@@ -144,8 +144,11 @@ fn target_url(url: String) -> Result<url::Url, FieldError> {
 }
 
 fn event_types(types: Vec<EventType>) -> Result<Vec<EventType>, FieldError> {
-    if types.is_empty() {
-        return Err(FieldError::new("/event_types", "name at least one event type"));
+    if types.is_empty() || types.len() > EventType::ALL.len() {
+        return Err(FieldError::new(
+            "/event_types",
+            format!("name between one and {} event types, each once", EventType::ALL.len()),
+        ));
     }
     for (i, one) in types.iter().enumerate() {
         if types[..i].contains(one) {
