@@ -1,11 +1,12 @@
-//! The extractor against the project's hand-annotated corpus (tests/corpus): precision and
-//! recall for quotes, speakers and numeric claims, printed, and held to the thresholds we
-//! reach and commit to.
+//! The extractor against hand-annotated corpora: the project's own (tests/corpus, written
+//! around the patterns the extractor first knew) and wire copy (tests/corpus-wire), whose test
+//! split was written before any tuning and is never read while tuning; its dev split is what
+//! tuning looks at. Each prints its measures and misses, and is held to its floors.
 
 use std::collections::HashMap;
 
 use attest::domain::extract::extract;
-use attest::domain::kinds::QuoteKind;
+use attest::domain::kinds::{ClaimQualifier, QuoteKind};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -22,10 +23,10 @@ struct ExpectedQuote {
     relayed_by: Option<String>,
 }
 
-#[derive(Deserialize, PartialEq, Eq, Hash, Clone, Debug)]
+#[derive(Deserialize, Clone, Debug)]
 struct ExpectedClaim {
     value: String,
-    qualifier: attest::domain::kinds::ClaimQualifier,
+    qualifier: ClaimQualifier,
     unit: String,
 }
 
@@ -45,6 +46,28 @@ impl Score {
     fn recall(&self) -> f64 {
         if self.expected == 0 { 1.0 } else { self.correct as f64 / self.expected as f64 }
     }
+
+    fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+    }
+}
+
+/// What a corpus came to.
+#[derive(Default)]
+struct Measures {
+    articles: usize,
+    /// Direct and partial quotes, by exact span.
+    quotes: Score,
+    indirect: Score,
+    /// Over every expected quote: found with the right speaker (`found` counts those given one).
+    speakers: Score,
+    relays: Score,
+    /// Numbers by value and qualifier.
+    claims: Score,
+    /// Of the claims found right, those with the right unit.
+    units: Score,
+    misses: Vec<String>,
 }
 
 fn normal(name: &str) -> String {
@@ -53,19 +76,14 @@ fn normal(name: &str) -> String {
     stripped.to_owned()
 }
 
-#[test]
-fn precision_and_recall_on_the_corpus() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");
+fn measure(dir: &str) -> Measures {
     let mut articles: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "txt"))
         .collect();
     articles.sort();
-    assert!(articles.len() >= 15, "the corpus has {} articles", articles.len());
-    let (mut quotes, mut indirect, mut speakers, mut relays, mut claims) =
-        (Score::default(), Score::default(), Score::default(), Score::default(), Score::default());
-    let mut misses = Vec::new();
+    let mut m = Measures { articles: articles.len(), ..Measures::default() };
     for article in &articles {
         let text = std::fs::read_to_string(article).unwrap();
         let expected: Expected =
@@ -73,7 +91,7 @@ fn precision_and_recall_on_the_corpus() {
         let found = extract(&text);
         let name = article.file_name().unwrap().to_string_lossy().to_string();
 
-        for (score, verbatim) in [(&mut quotes, true), (&mut indirect, false)] {
+        for (score, verbatim) in [(&mut m.quotes, true), (&mut m.indirect, false)] {
             let wanted: Vec<&ExpectedQuote> =
                 expected.quotes.iter().filter(|q| (q.kind != QuoteKind::Indirect) == verbatim).collect();
             let got: Vec<_> =
@@ -84,89 +102,168 @@ fn precision_and_recall_on_the_corpus() {
                 if wanted.iter().any(|w| w.text == q.text) {
                     score.correct += 1;
                 } else {
-                    misses.push(format!("{name}: unexpected {:?} quote {:?}", q.kind, q.text));
+                    m.misses.push(format!("{name}: unexpected {:?} quote {:?}", q.kind, q.text));
                 }
             }
             for w in &wanted {
                 if !got.iter().any(|q| q.text == w.text) {
-                    misses.push(format!("{name}: missed {:?} quote {:?}", w.kind, w.text));
+                    m.misses.push(format!("{name}: missed {:?} quote {:?}", w.kind, w.text));
                 }
             }
         }
-        // Speakers and relays, over the quotes found and expected.
         for w in &expected.quotes {
-            speakers.expected += 1;
-            relays.expected += usize::from(w.relayed_by.is_some());
+            m.speakers.expected += 1;
+            m.relays.expected += usize::from(w.relayed_by.is_some());
             let Some(q) = found.quotes.iter().find(|q| q.text == w.text) else { continue };
             if let Some(speaker) = &q.speaker {
-                speakers.found += 1;
+                m.speakers.found += 1;
                 if normal(&speaker.name) == normal(&w.speaker) {
-                    speakers.correct += 1;
+                    m.speakers.correct += 1;
                 } else {
-                    misses.push(format!(
+                    m.misses.push(format!(
                         "{name}: {:?} attributed to {:?}, not {:?}",
                         w.text, speaker.name, w.speaker
                     ));
                 }
+            } else {
+                m.misses.push(format!("{name}: {:?} has no speaker, not {:?}", w.text, w.speaker));
             }
             if let Some(relay) = &q.relayed_by {
-                relays.found += 1;
-                relays.correct += usize::from(w.relayed_by.as_deref().map(normal) == Some(normal(relay)));
+                m.relays.found += 1;
+                m.relays.correct += usize::from(w.relayed_by.as_deref().map(normal) == Some(normal(relay)));
             }
         }
-        // Claims as a multiset of (value, qualifier, unit).
-        let mut wanted: HashMap<ExpectedClaim, usize> = HashMap::new();
+        // Claims as a multiset of (value, qualifier); units over the pairs found right.
+        let mut wanted: HashMap<(String, ClaimQualifier), Vec<String>> = HashMap::new();
         for c in &expected.claims {
-            *wanted.entry(c.clone()).or_default() += 1;
+            wanted.entry((c.value.clone(), c.qualifier)).or_default().push(c.unit.clone());
         }
-        claims.expected += expected.claims.len();
+        m.claims.expected += expected.claims.len();
         for c in &found.claims {
-            claims.found += 1;
-            let key = ExpectedClaim {
-                value: c.value.clone(),
-                qualifier: c.qualifier,
-                unit: c.unit.clone().unwrap_or_default(),
-            };
-            match wanted.get_mut(&key) {
-                Some(n) if *n > 0 => {
-                    *n -= 1;
-                    claims.correct += 1;
+            m.claims.found += 1;
+            let unit = c.unit.clone().unwrap_or_default();
+            match wanted.get_mut(&(c.value.clone(), c.qualifier)).filter(|units| !units.is_empty()) {
+                Some(units) => {
+                    m.claims.correct += 1;
+                    m.units.found += 1;
+                    m.units.expected += 1;
+                    match units.iter().position(|u| *u == unit) {
+                        Some(i) => {
+                            units.remove(i);
+                            m.units.correct += 1;
+                        }
+                        None => {
+                            let wanted_unit = units.remove(0);
+                            m.misses.push(format!(
+                                "{name}: {} {:?} has unit {unit:?}, not {wanted_unit:?}",
+                                c.value, c.qualifier
+                            ));
+                        }
+                    }
                 }
-                _ => misses.push(format!("{name}: unexpected claim {key:?} in {:?}", c.statement)),
+                None => m.misses.push(format!(
+                    "{name}: unexpected claim {} {:?} {unit:?} in {:?}",
+                    c.value, c.qualifier, c.statement
+                )),
             }
         }
-        for (key, n) in wanted {
-            for _ in 0..n {
-                misses.push(format!("{name}: missed claim {key:?}"));
+        for ((value, qualifier), units) in wanted {
+            for unit in units {
+                m.misses.push(format!("{name}: missed claim {value} {qualifier:?} {unit:?}"));
             }
         }
     }
-    println!("\nextraction on {} articles:", articles.len());
-    for (label, score) in [
-        ("direct and partial quotes", &quotes),
-        ("indirect speech", &indirect),
-        ("speakers", &speakers),
-        ("relayed_by", &relays),
-        ("numeric claims", &claims),
+    m
+}
+
+fn report(label: &str, m: &Measures) {
+    println!("\nextraction on {label} ({} articles):", m.articles);
+    for (what, score) in [
+        ("direct and partial quotes", &m.quotes),
+        ("indirect speech", &m.indirect),
+        ("speakers", &m.speakers),
+        ("relayed_by", &m.relays),
+        ("numeric claims", &m.claims),
+        ("units of claims found", &m.units),
     ] {
         println!(
-            "  {label:26} precision {:.3}  recall {:.3}  ({} found, {} expected, {} right)",
+            "  {what:26} precision {:.3}  recall {:.3}  F1 {:.3}  ({} found, {} expected, {} right)",
             score.precision(),
             score.recall(),
+            score.f1(),
             score.found,
             score.expected,
             score.correct
         );
     }
-    for miss in &misses {
+    for miss in &m.misses {
         println!("  - {miss}");
     }
-    // The floors we reach and hold (measured: quotes 1.000/1.000, indirect 1.000/0.973,
-    // speakers 0.974/0.962, claims 1.000/0.985).
-    assert!(quotes.precision() >= 0.95 && quotes.recall() >= 0.95, "direct quotes below 0.95");
-    assert!(indirect.precision() >= 0.90 && indirect.recall() >= 0.90, "indirect speech below 0.90");
-    assert!(speakers.precision() >= 0.90 && speakers.recall() >= 0.90, "speakers below 0.90");
-    assert!(claims.precision() >= 0.95 && claims.recall() >= 0.95, "numeric claims below 0.95");
+}
+
+#[test]
+fn precision_and_recall_on_the_projects_corpus() {
+    let m = measure(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus"));
+    report("the project's corpus", &m);
+    assert!(m.articles >= 15, "the corpus has {} articles", m.articles);
+    // The floors we reach and hold.
+    assert!(m.quotes.precision() >= 0.95 && m.quotes.recall() >= 0.95, "direct quotes below 0.95");
+    assert!(m.indirect.precision() >= 0.90 && m.indirect.recall() >= 0.90, "indirect speech below 0.90");
+    assert!(m.speakers.precision() >= 0.90 && m.speakers.recall() >= 0.90, "speakers below 0.90");
+    assert!(m.claims.precision() >= 0.95 && m.claims.recall() >= 0.95, "numeric claims below 0.95");
+}
+
+/// The wire corpus, each split against the floors it holds today: `WIRE_FLOORS` names them.
+fn wire(split: &str, floors: &WireFloors) {
+    let m = measure(&format!("{}/tests/corpus-wire/{split}", env!("CARGO_MANIFEST_DIR")));
+    report(&format!("wire copy, {split} split"), &m);
+    assert!(m.articles >= 15, "the {split} split has {} articles", m.articles);
+    let measured = [
+        ("quote span F1", m.quotes.f1(), floors.quote_f1),
+        ("quote+speaker accuracy", m.speakers.recall(), floors.speaker_accuracy),
+        ("indirect-speech recall", m.indirect.recall(), floors.indirect_recall),
+        ("numeric-claim precision", m.claims.precision(), floors.claim_precision),
+        ("numeric-claim recall", m.claims.recall(), floors.claim_recall),
+        ("units right", m.units.recall(), floors.units),
+    ];
+    for (what, value, floor) in measured {
+        println!("  {what:24} {value:.3} (floor {floor:.2})");
+    }
+    for (what, value, floor) in measured {
+        assert!(value >= floor, "{split} split: {what} {value:.3} is below {floor:.2}");
+    }
+}
+
+struct WireFloors {
+    quote_f1: f64,
+    speaker_accuracy: f64,
+    indirect_recall: f64,
+    claim_precision: f64,
+    claim_recall: f64,
+    units: f64,
+}
+
+/// What the extractor holds on wire copy today, the lower of the two splits (measured at
+/// commit time: dev F1 0.939, speakers 0.215, indirect 0.413, claims 0.768 and 0.950, units
+/// 0.908; test 0.943, 0.278, 0.415, 0.686, 0.909, 0.857). Not yet the goals of issue 24:
+/// F1 0.97, speakers 0.95, indirect 0.85, claims 0.95 and 0.95, units 0.9.
+const WIRE_FLOORS: WireFloors = WireFloors {
+    quote_f1: 0.93,
+    speaker_accuracy: 0.21,
+    indirect_recall: 0.41,
+    claim_precision: 0.68,
+    claim_recall: 0.90,
+    units: 0.85,
+};
+
+#[test]
+fn wire_copy_dev_split() {
+    wire("dev", &WIRE_FLOORS);
+}
+
+#[test]
+fn wire_copy_test_split() {
+    wire("test", &WIRE_FLOORS);
 }
 
 mod endpoints {
