@@ -9,8 +9,6 @@ use clap::Args;
 
 use crate::db::{self, local};
 use crate::domain::kinds::Role;
-use crate::services::webhook_delivery::DeliverySettings;
-use crate::services::webhooks::TargetPolicy;
 
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
@@ -148,6 +146,7 @@ pub struct ServeArgs {
     #[arg(long, env = "ATTEST_WEBHOOK_FIRST_RETRY_MS", default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
     pub webhook_first_retry_ms: u64,
 
+    /// The longest wait between retries of a failed webhook, in milliseconds.
     #[arg(long, env = "ATTEST_WEBHOOK_LONGEST_RETRY_MS", default_value_t = 3_600_000, value_parser = clap::value_parser!(u64).range(10..=86_400_000))]
     pub webhook_longest_retry_ms: u64,
 
@@ -165,18 +164,6 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
-    pub fn webhook_delivery_settings(&self) -> DeliverySettings {
-        DeliverySettings {
-            targets: TargetPolicy { allow_private: self.webhook_allow_private_targets },
-            timeout: Duration::from_millis(self.webhook_timeout_ms),
-            first_retry: Duration::from_millis(self.webhook_first_retry_ms),
-            longest_retry: Duration::from_millis(self.webhook_longest_retry_ms),
-            retry_for: Duration::from_secs(self.webhook_retry_hours * 3600),
-            concurrency: self.webhook_concurrency.into(),
-            ..DeliverySettings::default()
-        }
-    }
-
     pub fn statement_timeout(&self) -> Duration {
         Duration::from_millis(self.statement_timeout_ms)
     }

@@ -2,6 +2,7 @@
 
 use std::io::BufRead;
 use std::net::TcpListener;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use attest::config::{DatabaseArgs, ServeArgs, UserAddArgs};
@@ -11,6 +12,7 @@ use attest::services::ServiceError;
 use attest::services::auth::jwt::KeyRing;
 use attest::services::claimreview::Publisher;
 use attest::services::users::{self, UserInput};
+use attest::services::webhook_delivery::DeliverySettings;
 use attest::services::webhooks::TargetPolicy;
 use attest::services::workspaces;
 use attest::startup::{self, HttpSettings};
@@ -115,7 +117,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         max_body_bytes: args.max_body_bytes as usize,
         public_read: args.public_read,
         cors_origins: args.cors_origins.clone(),
-        auth_cache_ttl: std::time::Duration::from_millis(args.auth_cache_ms),
+        auth_cache_ttl: Duration::from_millis(args.auth_cache_ms),
         record_cache_bytes: args.record_cache_mb << 20,
         trusted_proxies: args.trusted_proxies.clone(),
         publisher: Publisher {
@@ -123,7 +125,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             name: args.publisher_name.clone(),
             logo_url: args.publisher_logo_url.clone(),
         },
-        webhooks: args.webhook_delivery.then(|| args.webhook_delivery_settings()),
+        webhooks: args.webhook_delivery.then(|| webhook_delivery(&args)),
         webhook_targets: TargetPolicy { allow_private: args.webhook_allow_private_targets },
     };
     let server = startup::run(listener, &database, keys, &settings)?;
@@ -132,6 +134,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let served = server.await;
     drop(cluster);
     served.context("serving HTTP")
+}
+
+/// How this server delivers webhooks, from its flags.
+fn webhook_delivery(args: &ServeArgs) -> DeliverySettings {
+    DeliverySettings {
+        targets: TargetPolicy { allow_private: args.webhook_allow_private_targets },
+        timeout: Duration::from_millis(args.webhook_timeout_ms),
+        first_retry: Duration::from_millis(args.webhook_first_retry_ms),
+        longest_retry: Duration::from_millis(args.webhook_longest_retry_ms),
+        retry_for: Duration::from_secs(args.webhook_retry_hours * 3600),
+        concurrency: args.webhook_concurrency.into(),
+        ..DeliverySettings::default()
+    }
 }
 
 /// Ctrl-C (SIGINT) or SIGTERM: stop accepting connections, let in-flight requests finish
@@ -154,7 +169,7 @@ async fn stop_on_signal(server: actix_web::dev::ServerHandle) {
 
 /// Applies the migrations once the database answers, retrying with a capped backoff.
 async fn migrate_when_reachable(url: String) {
-    let mut delay = std::time::Duration::from_millis(250);
+    let mut delay = Duration::from_millis(250);
     loop {
         actix_web::rt::time::sleep(delay).await;
         match db::migrate(&url).await {
@@ -166,7 +181,7 @@ async fn migrate_when_reachable(url: String) {
                 tracing::warn!(error = %format!("{error:#}"), "the database is still not reachable")
             }
         }
-        delay = (delay * 2).min(std::time::Duration::from_secs(5));
+        delay = (delay * 2).min(Duration::from_secs(5));
     }
 }
 

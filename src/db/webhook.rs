@@ -261,7 +261,6 @@ pub async fn redeliver(conn: &mut AsyncPgConnection, original: &Delivery) -> Que
         webhook_events::table.find(original.event_id).select(webhook_events::subject_id).first(conn).await?;
     diesel::insert_into(webhook_deliveries::table)
         .values((
-            webhook_deliveries::id.eq(Uuid::now_v7()),
             webhook_deliveries::subscription_id.eq(original.subscription_id),
             webhook_deliveries::event_id.eq(original.event_id),
             webhook_deliveries::subject_id.eq(subject_id),
