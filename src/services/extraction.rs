@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use bigdecimal::BigDecimal;
+use chrono::NaiveDate;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -161,8 +163,19 @@ pub struct AcceptedQuote {
     kind: QuoteKind,
     #[serde(deserialize_with = "crate::domain::integral")]
     start: u32,
-    speaker: SpeakerChoice,
+    /// As proposed; when given, it must be where `text` ends.
+    #[serde(default, deserialize_with = "crate::domain::integral_option")]
+    end: Option<u32>,
+    speaker: Option<SpeakerChoice>,
     relayed_by: Option<String>,
+    /// What a proposal carries for the person choosing (`confidence`, `anchor`, `matches`):
+    /// taken as sent, so that a proposal can be accepted unchanged.
+    #[serde(default, rename = "confidence")]
+    _confidence: IgnoredAny,
+    #[serde(default, rename = "anchor")]
+    _anchor: IgnoredAny,
+    #[serde(default, rename = "matches")]
+    _matches: IgnoredAny,
 }
 
 #[derive(Deserialize)]
@@ -171,13 +184,35 @@ pub struct AcceptedClaim {
     statement: String,
     #[serde(deserialize_with = "crate::domain::integral")]
     statement_start: u32,
+    /// As proposed; when given, it must be where `statement` ends.
+    #[serde(default, deserialize_with = "crate::domain::integral_option")]
+    statement_end: Option<u32>,
+    /// Where the number is, as proposed: inside the statement.
+    #[serde(default, deserialize_with = "crate::domain::integral_option")]
+    start: Option<u32>,
+    #[serde(default, deserialize_with = "crate::domain::integral_option")]
+    end: Option<u32>,
     value: DecimalText,
     qualifier: ClaimQualifier,
     unit: Option<String>,
     metric: String,
     claimant: Option<SpeakerChoice>,
+    /// When and where the figure holds, as the person accepting reads it.
+    as_of: Option<NaiveDate>,
+    period_start: Option<NaiveDate>,
+    period_end: Option<NaiveDate>,
+    place: Option<String>,
+    /// What a proposal carries for the person choosing (`confidence`, `anchor`, `matches`):
+    /// taken as sent, so that a proposal can be accepted unchanged.
+    #[serde(default, rename = "confidence")]
+    _confidence: IgnoredAny,
+    #[serde(default, rename = "anchor")]
+    _anchor: IgnoredAny,
+    #[serde(default, rename = "matches")]
+    _matches: IgnoredAny,
 }
 
+/// The candidates chosen: a proposal as `propose` returned it (or edited, or cut down).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Acceptance {
@@ -185,6 +220,51 @@ pub struct Acceptance {
     pub quotes: Vec<AcceptedQuote>,
     #[serde(default)]
     pub claims: Vec<AcceptedClaim>,
+    #[serde(default, rename = "truncated")]
+    _truncated: IgnoredAny,
+    #[serde(default, rename = "matches_truncated")]
+    _matches_truncated: IgnoredAny,
+}
+
+/// Checks that offsets a proposal carried agree with the text chosen: `end` is where
+/// `text`, starting at `start`, ends.
+fn check_end(text: &str, start: u32, end: Option<u32>, pointer: String) -> ServiceResult<()> {
+    let ends_at = start as usize + text.chars().count();
+    match end {
+        Some(end) if end as usize != ends_at => Err(ServiceError::validation(
+            pointer,
+            format!("the text starting at {start} ends at {ends_at}, not {end}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+impl AcceptedClaim {
+    /// The number's offsets, when given, lie inside the statement.
+    fn check_offsets(&self, i: usize) -> ServiceResult<()> {
+        check_end(
+            &self.statement,
+            self.statement_start,
+            self.statement_end,
+            format!("/claims/{i}/statement_end"),
+        )?;
+        let statement_end = self.statement_start as usize + self.statement.chars().count();
+        let inside = |at: u32| (self.statement_start as usize..=statement_end).contains(&(at as usize));
+        for (field, at) in [("start", self.start), ("end", self.end)] {
+            if let Some(at) = at.filter(|at| !inside(*at)) {
+                return Err(ServiceError::validation(
+                    format!("/claims/{i}/{field}"),
+                    format!("{at} is outside the statement ({}..{statement_end})", self.statement_start),
+                ));
+            }
+        }
+        if let (Some(start), Some(end)) = (self.start, self.end)
+            && start > end
+        {
+            return Err(ServiceError::validation(format!("/claims/{i}/end"), "must not be before start"));
+        }
+        Ok(())
+    }
 }
 
 #[derive(Serialize)]
@@ -293,8 +373,15 @@ pub async fn accept(
         let mut speakers = Speakers { source_id, named: HashMap::new(), created: Vec::new() };
         let mut quote_inputs = Vec::new();
         for (i, q) in acceptance.quotes.into_iter().enumerate() {
-            let speaker_id =
-                speakers.resolve(conn, caller, &q.speaker, &format!("/quotes/{i}/speaker")).await?;
+            check_end(&q.text, q.start, q.end, format!("/quotes/{i}/end"))?;
+            let pointer = format!("/quotes/{i}/speaker");
+            let Some(choice) = &q.speaker else {
+                return Err(ServiceError::validation(
+                    pointer,
+                    "no speaker was found: name one before accepting",
+                ));
+            };
+            let speaker_id = speakers.resolve(conn, caller, choice, &pointer).await?;
             let exact = (q.kind == QuoteKind::Indirect).then(|| q.text.clone());
             quote_inputs.push(QuoteInput {
                 source_id,
@@ -303,13 +390,14 @@ pub async fn accept(
                 kind: q.kind,
                 anchor: Some(AnchorInput { exact, start: Some(q.start), ..AnchorInput::default() }),
                 relayed_by: q.relayed_by,
-                speaker_role: q.speaker.role.clone(),
+                speaker_role: choice.role.clone(),
                 said_at: None,
                 language: None,
             });
         }
         let mut claim_inputs = Vec::new();
         for (i, c) in acceptance.claims.into_iter().enumerate() {
+            c.check_offsets(i)?;
             let claimant_id = match &c.claimant {
                 Some(choice) => {
                     Some(speakers.resolve(conn, caller, choice, &format!("/claims/{i}/claimant")).await?)
@@ -326,10 +414,10 @@ pub async fn accept(
                 lower_bound: None,
                 upper_bound: None,
                 unit: c.unit,
-                as_of: None,
-                period_start: None,
-                period_end: None,
-                place: None,
+                as_of: c.as_of,
+                period_start: c.period_start,
+                period_end: c.period_end,
+                place: c.place,
                 claimant_role: c.claimant.as_ref().and_then(|choice| choice.role.clone()),
                 anchor: Some(AnchorInput { start: Some(c.statement_start), ..AnchorInput::default() }),
                 language: None,

@@ -132,6 +132,12 @@ fn measure(dir: &str) -> Measures {
                 m.relays.found += 1;
                 m.relays.correct += usize::from(w.relayed_by.as_deref().map(normal) == Some(normal(relay)));
             }
+            if q.relayed_by.as_deref().map(normal) != w.relayed_by.as_deref().map(normal) {
+                m.misses.push(format!(
+                    "{name}: {:?} relayed by {:?}, not {:?}",
+                    w.text, q.relayed_by, w.relayed_by
+                ));
+            }
         }
         // Claims as a multiset of (value, qualifier); units over the pairs found right.
         let mut wanted: HashMap<(String, ClaimQualifier), Vec<String>> = HashMap::new();
@@ -176,7 +182,9 @@ fn measure(dir: &str) -> Measures {
     m
 }
 
-fn report(label: &str, m: &Measures) {
+/// Prints a corpus's measures, and its misses unless `misses` is false (the wire test split's
+/// are never printed: what tuning must not look at, it cannot see by accident).
+fn report(label: &str, m: &Measures, misses: bool) {
     println!("\nextraction on {label} ({} articles):", m.articles);
     for (what, score) in [
         ("direct and partial quotes", &m.quotes),
@@ -196,15 +204,17 @@ fn report(label: &str, m: &Measures) {
             score.correct
         );
     }
-    for miss in &m.misses {
-        println!("  - {miss}");
+    if misses {
+        for miss in &m.misses {
+            println!("  - {miss}");
+        }
     }
 }
 
 #[test]
 fn precision_and_recall_on_the_projects_corpus() {
     let m = measure(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus"));
-    report("the project's corpus", &m);
+    report("the project's corpus", &m, true);
     assert!(m.articles >= 15, "the corpus has {} articles", m.articles);
     // The floors we reach and hold.
     assert!(m.quotes.precision() >= 0.95 && m.quotes.recall() >= 0.95, "direct quotes below 0.95");
@@ -216,7 +226,7 @@ fn precision_and_recall_on_the_projects_corpus() {
 /// The wire corpus, each split against the floors it holds today: `WIRE_FLOORS` names them.
 fn wire(split: &str, floors: &WireFloors) {
     let m = measure(&format!("{}/tests/corpus-wire/{split}", env!("CARGO_MANIFEST_DIR")));
-    report(&format!("wire copy, {split} split"), &m);
+    report(&format!("wire copy, {split} split"), &m, split != "test");
     assert!(m.articles >= 15, "the {split} split has {} articles", m.articles);
     let measured = [
         ("quote span F1", m.quotes.f1(), floors.quote_f1),
@@ -243,17 +253,18 @@ struct WireFloors {
     units: f64,
 }
 
-/// What the extractor holds on wire copy today, the lower of the two splits (measured at
-/// commit time: dev F1 0.939, speakers 0.215, indirect 0.413, claims 0.768 and 0.950, units
-/// 0.908; test 0.943, 0.278, 0.415, 0.686, 0.909, 0.857). Not yet the goals of issue 24:
-/// F1 0.97, speakers 0.95, indirect 0.85, claims 0.95 and 0.95, units 0.9.
+/// What the extractor holds on wire copy, the lower of the two splits (dev 26 articles, test
+/// 16), each a little under what was measured when it was set: dev F1 1.000, speakers 0.995,
+/// indirect 1.000, claims 1.000 and 1.000, units 1.000; test 0.982, 0.897, 0.902, 0.914, 0.961,
+/// 1.000. The goals of issue 24 are F1 0.97, speakers 0.95, indirect 0.85, claims 0.95 and
+/// 0.95, units 0.9 on the test split.
 const WIRE_FLOORS: WireFloors = WireFloors {
-    quote_f1: 0.93,
-    speaker_accuracy: 0.21,
-    indirect_recall: 0.41,
-    claim_precision: 0.68,
-    claim_recall: 0.90,
-    units: 0.85,
+    quote_f1: 0.98,
+    speaker_accuracy: 0.89,
+    indirect_recall: 0.90,
+    claim_precision: 0.91,
+    claim_recall: 0.96,
+    units: 0.99,
 };
 
 #[test]
@@ -335,7 +346,75 @@ mod endpoints {
         let refused = problem(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert!(pointer(&refused).starts_with("/quotes/1/"), "{refused}");
         assert_eq!(app.count("quotes").await, before);
+    }
 
+    /// What extraction proposes can be posted back as it is, each claim with when and where
+    /// it holds; offsets that disagree with the text, or a quote with no speaker, store nothing.
+    #[tokio::test]
+    async fn a_proposal_is_accepted_unchanged() {
+        let app = TestApp::spawn().await;
+        let source = app.source(ARTICLE).await;
+        let proposals = json(
+            app.request(Method::POST, &format!("/sources/{}/extract", id(&source))).send().await.unwrap(),
+            StatusCode::OK,
+        )
+        .await;
+        let accept_path = format!("/sources/{}/candidates/accept", id(&source));
+        let refused = |body: Value, at: &'static str| {
+            let app = &app;
+            let accept_path = accept_path.clone();
+            async move {
+                let response = app.request(Method::POST, &accept_path).json(&body).send().await.unwrap();
+                let problem = problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+                assert_eq!(pointer(&problem), at, "{problem}");
+                assert_eq!(
+                    (app.count("quotes").await, app.count("claims").await),
+                    (0, 0),
+                    "nothing is stored"
+                );
+            }
+        };
+        let mut shifted = proposals.clone();
+        shifted["quotes"][1]["end"] = json!(shifted["quotes"][1]["end"].as_u64().unwrap() + 1);
+        refused(shifted, "/quotes/1/end").await;
+        let mut unattributed = proposals.clone();
+        unattributed["quotes"][0]["speaker"] = Value::Null;
+        refused(unattributed, "/quotes/0/speaker").await;
+        let mut outside = proposals.clone();
+        outside["claims"][0]["start"] = json!(0);
+        refused(outside, "/claims/0/start").await;
+        let mut both = proposals.clone();
+        both["claims"][0]["as_of"] = json!("2026-03-01");
+        both["claims"][0]["period_start"] = json!("2026-01-01");
+        refused(both, "/claims/0/as_of").await;
+
+        let mut dated = proposals.clone();
+        dated["claims"][0]["period_start"] = json!("2026-02-01");
+        dated["claims"][0]["period_end"] = json!("2026-02-28");
+        dated["claims"][0]["place"] = json!("Valdoria");
+        let accepted = json(
+            app.request(Method::POST, &accept_path).json(&dated).send().await.unwrap(),
+            StatusCode::CREATED,
+        )
+        .await;
+        assert_eq!(accepted["quotes"].as_array().unwrap().len(), 2, "{accepted}");
+        let claim = &accepted["claims"][0];
+        assert_eq!(
+            (
+                claim["period_start"].clone(),
+                claim["period_end"].clone(),
+                claim["place"].clone(),
+                claim["as_of"].clone()
+            ),
+            (json!("2026-02-01"), json!("2026-02-28"), json!("Valdoria"), Value::Null)
+        );
+        assert_eq!(claim["value"], "12000");
+        assert_eq!((app.count("quotes").await, app.count("claims").await), (2, 1));
+    }
+
+    #[tokio::test]
+    async fn a_source_without_text_has_nothing_to_extract() {
+        let app = TestApp::spawn().await;
         let no_text =
             app.create("/sources", json!({"url": "https://tv.example/clip", "kind": "transcript"})).await;
         let response =

@@ -1,36 +1,36 @@
 //! Pure text analysis (no database, no network): finds attributed quotes and numeric claims in
 //! an article, with code-point offsets into it, as candidates for a person to accept.
 //!
+//! Attribution reads each sentence's own words (outside its quotes): the reporting verb and its
+//! subject, appositions and relative clauses skipped to the head noun (`speakers`); the article's
+//! cast (`discourse`) resolves pronouns, surnames, acronyms and descriptions ("the minister",
+//! "the company") to the fullest name given, and keeps outlets apart as `relayed_by`.
+//!
 //! Cost: linear in the article's length, in time and memory. Each pass (quotation marks,
 //! sentences, numbers) reads the text once; sentences and quotes are walked side by side in
-//! order; speakers resolve through hash maps; a number finds its quote by binary search. A
+//! order; speakers resolve through hash maps, looking back a bounded number of mentions; a
+//! number finds its quote by binary search. A
 //! sentence that never ends (a run of initials or abbreviations) is cut at
 //! `MAX_SENTENCE_CHARS` outside quotation marks, a claim's statement is an excerpt of at most
 //! `MAX_STATEMENT_CHARS` around its number, and at most `MAX_CANDIDATES` quotes and as many
 //! claims are returned (`truncated` says when more were found).
 
+mod discourse;
 pub mod numbers;
 pub mod quotes;
 pub mod speakers;
 
-use std::collections::{HashMap, HashSet};
-
 use serde::Serialize;
 
 use crate::domain::kinds::{ClaimQualifier, QuoteKind, SpeakerKind};
-use speakers::{SPEECH_VERBS, SpeakerMention};
+use discourse::Discourse;
+use speakers::Mention;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SpeakerCandidate {
     pub name: String,
     pub kind: SpeakerKind,
     pub role: Option<String>,
-}
-
-impl From<SpeakerMention> for SpeakerCandidate {
-    fn from(m: SpeakerMention) -> Self {
-        Self { name: m.name, kind: m.kind, role: m.role }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -83,12 +83,21 @@ pub const MAX_STATEMENT_CHARS: usize = 400;
 pub const MAX_CANDIDATES: usize = 500;
 
 const DAYS: &[&str] = &["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
-const ABBREVIATIONS: &[&str] =
-    &["Mr", "Mrs", "Ms", "Dr", "St", "Gen", "Col", "Lt", "Sgt", "Prof", "No", "Jr", "Sr"];
-const OPENERS: &[char] = &['«', '“', '"', '‘', '‹', '„'];
+const ABBREVIATIONS: &[&str] = &[
+    "Mr", "Mrs", "Ms", "Dr", "St", "Gen", "Col", "Lt", "Sgt", "Prof", "No", "Jr", "Sr", "Jan", "Feb", "Mar",
+    "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "Gov", "Sen", "Rep", "Capt",
+];
+const OPENERS: &[char] = &['«', '“', '"', '‘', '‹', '„', '\''];
 
 fn is_paragraph_break(chars: &[char], i: usize) -> bool {
     chars[i] == '\n' && chars[i + 1..].iter().take_while(|c| c.is_whitespace()).any(|c| *c == '\n')
+}
+
+fn next_word_is_day_or_zone(chars: &[char], from: usize) -> bool {
+    let word: String =
+        chars[from..].iter().skip_while(|c| c.is_whitespace()).take_while(|c| c.is_alphabetic()).collect();
+    DAYS.contains(&word.as_str())
+        || matches!(word.as_str(), "GMT" | "UTC" | "ET" | "EST" | "PT" | "CET" | "BST")
 }
 
 /// Sentence spans, never breaking inside a quotation.
@@ -128,8 +137,13 @@ fn sentences(chars: &[char], quoted: &[quotes::Quoted]) -> Vec<(usize, usize)> {
                 .into_iter()
                 .rev()
                 .collect();
+            // "5 p.m. Friday": a clock time's "p.m." before a day or a time zone.
+            let clock = matches!(word.as_str(), "m")
+                && chars[..i].ends_with(&['.', 'm'])
+                && next_word_is_day_or_zone(chars, i + 1);
             let abbreviation = ABBREVIATIONS.contains(&word.as_str())
-                || (word.chars().count() == 1 && word.chars().all(char::is_uppercase));
+                || (word.chars().count() == 1 && word.chars().all(char::is_uppercase))
+                || clock;
             if !abbreviation && next_starts_sentence(i + 1) {
                 end = Some(i + 1);
             }
@@ -164,190 +178,461 @@ fn text(chars: &[char], start: usize, end: usize) -> String {
     chars[start..end].iter().collect()
 }
 
-fn words(s: &str) -> Vec<&str> {
-    s.split_whitespace().collect()
+/// The words of `start..end`, each with the offset it starts at.
+struct Words {
+    words: Vec<String>,
+    at: Vec<usize>,
 }
 
-fn clean(word: &str) -> String {
-    word.trim_matches(|c: char| !c.is_alphanumeric()).to_owned()
+impl Words {
+    fn of(chars: &[char], start: usize, end: usize) -> Self {
+        let mut words = Self { words: Vec::new(), at: Vec::new() };
+        let mut i = start;
+        while i < end {
+            if chars[i].is_whitespace() {
+                i += 1;
+                continue;
+            }
+            let from = i;
+            while i < end && !chars[i].is_whitespace() {
+                i += 1;
+            }
+            words.words.push(text(chars, from, i));
+            words.at.push(from);
+        }
+        words
+    }
+
+    fn append(&mut self, other: Self) {
+        self.words.extend(other.words);
+        self.at.extend(other.at);
+    }
+
+    fn refs(&self) -> Vec<&str> {
+        self.words.iter().map(String::as_str).collect()
+    }
+
+    /// The offset of word `i`, or `fallback` past the last.
+    fn offset(&self, i: usize, fallback: usize) -> usize {
+        self.at.get(i).copied().unwrap_or(fallback)
+    }
 }
 
-fn is_verb(word: &str) -> bool {
-    SPEECH_VERBS.contains(&clean(word).to_lowercase().as_str())
-}
-
-/// "quoted by state television", "told Reuters", "according to the agency".
+/// The outlet that relayed words: "quoted by state television", "told Radio Costa", "said in
+/// an interview with KDNV News" (an audience that is not a medium, "told the committee", is
+/// not one).
 fn relay(after: &str) -> Option<String> {
     // ASCII lower-casing keeps byte offsets, so `at` indexes `after` too.
     let lower = after.to_ascii_lowercase();
-    for marker in ["quoted by ", "according to ", "told "] {
+    for marker in ["quoted by ", "told ", "interview with ", "in remarks to "] {
         let Some(at) = lower.find(marker) else { continue };
-        let rest = &after[at + marker.len()..];
-        let phrase: String = rest
-            .split([',', '.', ';', '!', '?', ':'])
-            .next()
-            .unwrap_or_default()
-            .split(" on ")
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_owned();
-        let phrase = phrase.strip_prefix("the ").unwrap_or(&phrase).to_owned();
-        let generic = [
-            "reporters",
-            "journalists",
-            "the press",
-            "a news conference",
-            "a press conference",
-            "lawmakers",
-            "parliament",
-            "crowds",
-            "supporters",
-        ];
-        let is_outlet = marker != "told "
-            || phrase.chars().next().is_some_and(char::is_uppercase)
-            || phrase.starts_with("state ");
-        if !phrase.is_empty()
-            && is_outlet
-            && !generic.iter().any(|g| phrase.starts_with(g))
-            && phrase.split_whitespace().count() <= 6
-        {
-            return Some(phrase);
+        let phrase = after[at + marker.len()..].split([',', ';', '!', '?', ':']).next().unwrap_or_default();
+        let words: Vec<&str> = phrase
+            .split_whitespace()
+            .take_while(|w| {
+                !matches!(*w, "on" | "in" | "at" | "after" | "before" | "that" | "outside" | "during")
+            })
+            .collect();
+        if words.is_empty() || words.len() > 6 || (marker == "told " && !speakers::is_medium(&words)) {
+            continue;
+        }
+        if let Some(outlet) = speakers::outlet(&words) {
+            return Some(outlet);
         }
     }
     None
 }
 
-/// The speaker phrase in the text after a quote: ", says X", " X said", " he added".
-fn speaker_after(after: &str) -> Option<String> {
-    let after = after.trim_start_matches(|c: char| c == ',' || c.is_whitespace());
-    let clause: &str = after.split(['.', ';', '!', '?', '«', '“', '"']).next().unwrap_or_default();
-    let ws = words(clause);
-    let verb_at = ws.iter().position(|w| is_verb(w))?;
-    if verb_at == 0 {
-        // ", says a senior European official" — the speaker follows the verb.
-        let rest: Vec<&str> = ws[1..]
+/// Who said a quote, as the words around it give it: the noun phrase naming the speaker, an
+/// apposition giving their role, the offset of the attribution, and the outlet that relayed
+/// the words when the text names one.
+struct Attribution {
+    speaker: Vec<String>,
+    role: Option<Vec<String>>,
+    at: usize,
+    relayed_by: Option<String>,
+}
+
+fn owned(words: &[&str]) -> Vec<String> {
+    words.iter().map(|w| (*w).to_owned()).collect()
+}
+
+fn attribution(speaker: &[&str], role: Option<Vec<&str>>, at: usize) -> Attribution {
+    Attribution { speaker: owned(speaker), role: role.map(|r| owned(&r)), at, relayed_by: None }
+}
+
+/// The attribution in the words after a quote: ", she said", ", said Lena Marchetti, a
+/// spokeswoman for ...", ", Name, <long title>, told journalists", ", Radio Norte quoted him
+/// as saying", or, ending the sentence, a bare name: ", Norvalia's representative, former
+/// president Henrik van der Lande."
+fn attribution_after(after: &Words, ends_sentence: bool) -> Option<Attribution> {
+    let words = after.refs();
+    let clause_end = words.iter().position(|w| w.ends_with(';')).map_or(words.len(), |i| i + 1);
+    // The punctuation a closing mark leaves ("», said ...") starts nothing.
+    let skip = words.iter().take_while(|w| speakers::bare(w).is_empty()).count().min(clause_end);
+    let after = Words { words: after.words[skip..].to_vec(), at: after.at[skip..].to_vec() };
+    let words = after.refs();
+    let words = &words[..clause_end - skip];
+    // "<Outlet> quoted him as saying": the outlet relays, the object spoke.
+    if let Some(q) = words.iter().position(|w| speakers::bare(w) == "quoted")
+        && q > 0
+        && matches!(speakers::bare(words[q - 1]), "was" | "were" | "is" | "been")
+    {
+        // "he was quoted as saying by the daily Le Courrier": the subject spoke.
+        let outlet = words[q..]
             .iter()
-            .take_while(|w| {
-                !matches!(
-                    clean(w).as_str(),
-                    "quoted"
-                        | "on"
-                        | "in"
-                        | "at"
-                        | "after"
-                        | "before"
-                        | "when"
-                        | "during"
-                        | "adding"
-                        | "according"
-                        | "told"
-                )
+            .position(|w| speakers::bare(w) == "by")
+            .and_then(|b| speakers::outlet(&words[q + b + 1..]));
+        let mut subject = &words[..q - 1];
+        while subject.last().is_some_and(|w| matches!(speakers::bare(w), "has" | "had" | "have")) {
+            subject = &subject[..subject.len() - 1];
+        }
+        let mut found =
+            speakers::subject_before(subject).map(|(np, role)| attribution(&np, role, after.offset(q, 0)))?;
+        found.relayed_by = outlet;
+        return Some(found);
+    }
+    if let Some(q) = words.iter().position(|w| speakers::bare(w) == "quoted")
+        && let Some(r#as) = words[q..].iter().take(6).position(|w| speakers::bare(w) == "as").map(|a| q + a)
+        && r#as > q + 1
+    {
+        let outlet = speakers::subject_before(&words[..q]).and_then(|(np, _)| speakers::outlet(&np));
+        let mut found = attribution(&words[q + 1..r#as], None, after.offset(q, 0));
+        found.relayed_by = outlet;
+        return Some(found);
+    }
+    if let Some(v) = (0..words.len()).find(|&i| speakers::is_speech_verb(words, i)) {
+        let at = after.offset(v, 0);
+        let mut found = if v == 0 {
+            speakers::phrase_after(&words[1..]).map(|(np, role)| attribution(&np, role, at))
+        } else {
+            speakers::subject_before(&words[..v]).map(|(np, role)| attribution(&np, role, at))
+        }?;
+        // "..., she said, according to state television": the outlet that relayed it.
+        found.relayed_by = (v + 1..words.len().saturating_sub(2))
+            .find(|&i| {
+                speakers::bare(words[i]).eq_ignore_ascii_case("according")
+                    && speakers::bare(words[i + 1]) == "to"
             })
-            .copied()
-            .collect();
-        let phrase = rest.join(" ");
-        let phrase = phrase.split(',').next().unwrap_or_default().trim().to_owned();
-        return (!phrase.is_empty()).then_some(phrase);
+            .and_then(|a| speakers::outlet(&words[a + 2..]));
+        return Some(found);
     }
-    (verb_at <= 8).then(|| ws[..verb_at].join(" "))
-}
-
-/// The speaker phrase before a quote: "X said: «", "She told reporters, “".
-fn speaker_before(before: &str) -> Option<String> {
-    let trimmed = before.trim_end().trim_end_matches([':', ',']).trim_end();
-    let ws = words(trimmed);
-    let verb_at = ws.iter().rposition(|w| is_verb(w))?;
-    // Nothing but an object ("reporters", "the BBC") may follow the verb.
-    if ws.len() - verb_at > 4 {
+    // "“…,” according to the ministry."
+    if let Some(a) = (0..words.len().saturating_sub(2)).find(|&i| {
+        speakers::bare(words[i]).eq_ignore_ascii_case("according") && speakers::bare(words[i + 1]) == "to"
+    }) {
+        return speakers::phrase_after(&words[a + 2..])
+            .map(|(np, role)| attribution(&np, role, after.offset(a, 0)));
+    }
+    if !ends_sentence {
         return None;
     }
-    subject_of(&ws[..verb_at])
+    let (name, role) = speakers::verbless(words)?;
+    let role: Vec<&str> = role.split_whitespace().collect();
+    let name: Vec<&str> = name.split_whitespace().collect();
+    Some(attribution(&name, (!role.is_empty()).then_some(role), after.offset(words.len() - 1, 0)))
 }
 
-/// The subject at the end of the words before a verb: "..., Ana Ruiz, the chief negotiator,".
-fn subject_of(ws: &[&str]) -> Option<String> {
-    if ws.is_empty() {
-        return None;
+/// The attribution in the words before a quote: "Name said: «", "She told reporters, “",
+/// "X explained the decision in a letter: '", "Furness put it more bluntly: '".
+fn attribution_before(before: &Words) -> Option<Attribution> {
+    let words = before.refs();
+    let colon = words.last().is_some_and(|w| w.ends_with(':'));
+    let verb = if colon {
+        (0..words.len()).find(|&i| speakers::is_speech_verb(&words, i) || speakers::is_framing_verb(words[i]))
+    } else {
+        // Nothing but an object ("reporters", "the BBC") may follow the verb.
+        (0..words.len())
+            .rev()
+            .find(|&i| speakers::is_speech_verb(&words, i))
+            .filter(|&v| words.len() - v <= 5)
+    };
+    match verb {
+        Some(v) => speakers::subject_before(&words[..v])
+            .map(|(np, role)| attribution(&np, role, before.offset(v, 0))),
+        None if colon => {
+            speakers::leading_subject(&words).map(|np| attribution(&np, None, before.offset(0, 0)))
+        }
+        None => None,
     }
-    let phrase = ws.join(" ");
-    // The sentence's own start, or after the last clause break.
-    let tail = phrase.rsplit(['.', ';']).next().unwrap_or(&phrase).trim();
-    let tail = tail.strip_prefix("and ").unwrap_or(tail);
-    (!tail.is_empty() && words(tail).len() <= 12).then(|| tail.to_owned())
 }
 
-/// Resolves mentions: pronouns to the last named speaker, surnames to full names.
-#[derive(Default)]
-struct Resolver {
-    known: HashSet<String>,
-    /// A person's trailing words ("Ruiz", "Ana Ruiz") to the first full name ending in them.
-    by_ending: HashMap<String, SpeakerCandidate>,
-    last: Option<SpeakerCandidate>,
+/// The speaker of a partial quote: the subject of the sentence's reporting or framing verb
+/// ("An official with X said they aimed to discuss «...»", "X called the cuts «painful»").
+fn attribution_of_partial(before: &Words) -> Option<Attribution> {
+    let words = before.refs();
+    let v = (0..words.len())
+        .find(|&i| speakers::is_speech_verb(&words, i) || speakers::is_framing_verb(words[i]))?;
+    speakers::subject_before(&words[..v]).map(|(np, role)| attribution(&np, role, before.offset(v, 0)))
 }
 
-impl Resolver {
-    fn resolve(&mut self, phrase: &str) -> Option<SpeakerCandidate> {
-        let first = clean(words(phrase).first()?);
-        if speakers::is_pronoun(&first) && words(phrase).len() == 1 {
-            return self.last.clone();
-        }
-        let mention = speakers::with_apposition(phrase)?;
-        let mut candidate = SpeakerCandidate::from(mention);
-        if candidate.kind == SpeakerKind::Person
-            && let Some(full) = self.by_ending.get(&candidate.name)
-            && full.name != candidate.name
-        {
-            candidate.name = full.name.clone();
-            candidate.role = candidate.role.or_else(|| full.role.clone());
-        }
-        if self.known.insert(candidate.name.clone()) && candidate.kind == SpeakerKind::Person {
-            let name_words = words(&candidate.name);
-            for from in 1..name_words.len() {
-                self.by_ending.entry(name_words[from..].join(" ")).or_insert_with(|| candidate.clone());
-            }
-        }
-        self.last = Some(candidate.clone());
-        Some(candidate)
+/// The speaker an attribution names, resolved against the article's cast.
+fn resolve(cast: &mut Discourse, found: &Attribution) -> Option<SpeakerCandidate> {
+    let np: Vec<&str> = found.speaker.iter().map(String::as_str).collect();
+    let mut mention = speakers::noun_phrase(&np)?;
+    if let (
+        Mention::Named { role: role @ None, kind: SpeakerKind::Person | SpeakerKind::Organisation, .. },
+        Some(apposition),
+    ) = (&mut mention, &found.role)
+    {
+        let words: Vec<&str> = apposition.iter().map(String::as_str).collect();
+        let skip = usize::from(
+            words.first().is_some_and(|w| matches!(w.to_lowercase().as_str(), "a" | "an" | "the")),
+        );
+        let text = words[skip..].join(" ");
+        let text = text.trim_end_matches([',', '.', ':']).trim();
+        *role = (!text.is_empty()).then(|| text.to_owned());
     }
+    if let Some(outlet) = &found.relayed_by {
+        cast.outlet(outlet);
+    }
+    cast.speaker(mention, found.at)
 }
 
 /// A quote is partial when it sits inside the reporter's own sentence: after a word, and not
-/// a full sentence of its own.
+/// a sentence of its own (one starting with a capital and ending as sentences end).
 fn is_partial(chars: &[char], q: &quotes::Quoted) -> bool {
     let previous = chars[..q.open_mark].iter().rev().find(|c| !c.is_whitespace());
     let after_word = previous.is_some_and(|c| c.is_alphanumeric());
-    let ends_sentence = matches!(chars[q.end - 1], '.' | '!' | '?' | ',' | '…');
-    after_word && !ends_sentence
+    let sentence = chars[q.start].is_uppercase() && matches!(chars[q.end - 1], '.' | '!' | '?' | ',' | '…');
+    after_word && !sentence
 }
 
-/// "Ana Ruiz, the chief negotiator, said on Monday it was unclear ..." → speaker and clause.
-fn indirect(sentence: &str) -> Option<(String, String, usize)> {
-    for verb in [" said ", " says "] {
-        let Some(at) = sentence.find(verb) else { continue };
-        let subject = sentence[..at].trim();
-        let mut rest = &sentence[at + verb.len()..];
-        let mut offset = at + verb.len();
-        for prefix in DAYS.iter().map(|d| format!("on {d} ")).chain(["that ".to_owned()]) {
-            if let Some(stripped) = rest.strip_prefix(prefix.as_str()) {
-                offset += prefix.len();
-                rest = stripped;
-            }
-        }
-        if let Some(stripped) = rest.strip_prefix("that ") {
-            offset += "that ".len();
-            rest = stripped;
-        }
-        let clause = rest.trim_end().trim_end_matches(['.', '!']).trim_end();
-        let subject_words = words(subject).len();
-        if clause.split_whitespace().count() >= 3
-            && (1..=10).contains(&subject_words)
-            && !subject.contains(['«', '»', '“', '”', '"'])
-        {
-            return Some((subject.to_owned(), clause.to_owned(), offset));
-        }
+/// Words that may follow a reporting verb before what it reports, or end a sentence after
+/// it: "said on Monday", "said in a study published on Wednesday".
+fn is_scene(word: &str) -> bool {
+    let word = speakers::bare(word).to_lowercase();
+    DAYS.iter().any(|d| d.eq_ignore_ascii_case(&word))
+        || matches!(
+            word.as_str(),
+            "on" | "in"
+                | "at"
+                | "late"
+                | "early"
+                | "last"
+                | "this"
+                | "yesterday"
+                | "today"
+                | "tonight"
+                | "overnight"
+                | "during"
+                | "after"
+                | "before"
+                | "by"
+                | "from"
+                | "via"
+                | "earlier"
+                | "later"
+                | "when"
+                | "while"
+        )
+}
+
+/// Listeners a reporting verb names before what it reports: "told reporters that".
+fn is_audience(word: &str) -> bool {
+    matches!(
+        speakers::bare(word).to_lowercase().as_str(),
+        "reporters"
+            | "journalists"
+            | "supporters"
+            | "lawmakers"
+            | "parliament"
+            | "delegates"
+            | "residents"
+            | "staff"
+    )
+}
+
+/// Reported speech in a sentence without quotation marks: "<Subject> said [on Monday]
+/// [that] <clause>", "<Subject> told <audience> that <clause>", "<clause>, <Subject> said."
+/// Gives the words naming the speaker and the clause's character span.
+fn indirect(
+    words: &Words,
+    from: usize,
+    sentence_end: usize,
+    chars: &[char],
+) -> Option<(Attribution, usize, usize)> {
+    let refs = words.refs();
+    (from + 1..refs.len())
+        .filter(|&v| speakers::is_speech_verb(&refs, v))
+        .find_map(|v| reported_by(words, &refs, from, v, sentence_end, chars))
+        .or_else(|| according_to(words, &refs, from, sentence_end, chars))
+}
+
+/// "According to the directorate, <clause>." and "<clause>, according to the directorate."
+fn according_to(
+    words: &Words,
+    refs: &[&str],
+    from: usize,
+    sentence_end: usize,
+    chars: &[char],
+) -> Option<(Attribution, usize, usize)> {
+    let a = (from..refs.len().saturating_sub(2)).find(|&i| {
+        speakers::bare(refs[i]).eq_ignore_ascii_case("according") && speakers::bare(refs[i + 1]) == "to"
+    })?;
+    let clause_end = sentence_end - trailing_stop(chars, sentence_end);
+    // "according to figures published on Wednesday": a document, not a speaker.
+    let source: Vec<String> = refs[a + 2..]
+        .iter()
+        .take(6)
+        .map(|w| speakers::bare(w).to_lowercase())
+        .take_while(|w| !matches!(w.as_str(), "on" | "in" | "by" | "from" | "at"))
+        .collect();
+    let document = !source.iter().any(|w| speakers::is_organisation_word(w))
+        && source.iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "figures"
+                    | "data"
+                    | "statistics"
+                    | "estimates"
+                    | "documents"
+                    | "records"
+                    | "report"
+                    | "study"
+                    | "survey"
+                    | "poll"
+                    | "analysis"
+                    | "calculations"
+                    | "sources"
+            )
+        });
+    if document {
+        return None;
+    }
+    if a == from {
+        // The source runs to the first comma.
+        let comma = (a + 2..refs.len()).find(|&i| refs[i].ends_with(','))?;
+        let source = &refs[a + 2..=comma];
+        let start = words.offset(comma + 1, clause_end);
+        return (refs.len() - comma > 3 && start < clause_end)
+            .then(|| (attribution(source, None, words.offset(a, 0)), start, clause_end));
+    }
+    if a > from && refs[a - 1].ends_with(',') && refs.len() - a <= 10 {
+        let start = words.offset(from, 0);
+        let end = words.offset(a - 1, 0) + refs[a - 1].chars().count() - 1;
+        return Some((attribution(&refs[a + 2..], None, words.offset(a, 0)), start, end));
     }
     None
+}
+
+/// How many characters at the end of a sentence close it: its stop and the spaces around.
+fn trailing_stop(chars: &[char], sentence_end: usize) -> usize {
+    chars[..sentence_end].iter().rev().take_while(|c| matches!(c, '.' | '!' | ' ' | '\n')).count()
+}
+
+/// The reported speech of the verb at `v`, if that verb reports any.
+fn reported_by(
+    words: &Words,
+    refs: &[&str],
+    from: usize,
+    v: usize,
+    sentence_end: usize,
+    chars: &[char],
+) -> Option<(Attribution, usize, usize)> {
+    // "conceded defeat", "announced a plan": verbs that also take a plain object report only
+    // a clause ("announced that ...", "warned it would ...").
+    let reports_anything =
+        matches!(speakers::bare(refs[v]), "said" | "says" | "say" | "told" | "tells" | "added" | "adds");
+    let opens_clause = |w: &&str| {
+        matches!(
+            speakers::bare(w).to_lowercase().as_str(),
+            "that" | "it" | "he" | "she" | "they" | "we" | "there"
+        )
+    };
+    // "warned that", "warned it would", "warned on Tuesday that".
+    let clause_follows = refs.get(v + 1).is_some_and(opens_clause)
+        || (refs.get(v + 1).is_some_and(|w| is_scene(w))
+            && refs[v + 1..].iter().take(8).any(|w| *w == "that"));
+    let at = words.offset(v, 0);
+    let clause_end = sentence_end - trailing_stop(chars, sentence_end);
+    let told = matches!(speakers::bare(refs[v]), "told" | "tells");
+    // "<clause>, X told parliament on Tuesday.": the audience, then the scene.
+    let audience = if told {
+        refs[v + 1..].iter().take(5).take_while(|w| !is_scene(w) && **w != "that").count()
+    } else {
+        0
+    };
+    let after = &refs[v + 1 + audience..];
+    let qualified =
+        after.len() > 1 && matches!((after[0], after[1]), ("at", "least" | "most") | ("up", "to"));
+    let reported_after = after.len() > 8
+        || qualified
+        || !after.first().is_none_or(|w| is_scene(w))
+        || after.contains(&"that")
+        || (told && refs.len() == v + 1 + audience && audience > 3);
+    // "<clause>, said Ana Ruiz, the chief negotiator." (not "X, who ..., said she would").
+    let relative_before =
+        (from..v).rev().skip(1).take_while(|&i| !refs[i].ends_with(',')).last().is_some_and(|i| {
+            matches!(speakers::bare(refs[i]).to_lowercase().as_str(), "who" | "which" | "whose" | "where")
+        });
+    let names_after = refs.get(v + 1).is_some_and(|w| {
+        w.starts_with(char::is_uppercase)
+            && !matches!(speakers::bare(w), "He" | "She" | "It" | "They" | "We" | "I")
+    });
+    if v > from && refs[v - 1].ends_with(',') && !told && names_after && !relative_before && after.len() <= 10
+    {
+        let (np, role) = speakers::phrase_after(after)?;
+        let start = words.offset(from, 0);
+        let end = words.offset(v - 1, 0) + refs[v - 1].chars().count() - 1;
+        return Some((attribution(&np, role, at), start, end));
+    }
+    if !reported_after {
+        // "<clause>, the ministry said on Tuesday." (not "By Sunday evening, police said at
+        // least 3,000 people ...": a scene, then what was said).
+        let comma = (from..v).rev().find(|&i| refs[i].ends_with(','))?;
+        let subject = &refs[comma + 1..v];
+        if subject.is_empty() || subject.len() > 10 || is_scene(subject[0]) || comma - from < 3 {
+            return None;
+        }
+        let start = words.offset(from, 0);
+        let end = words.offset(comma, 0) + refs[comma].chars().count() - 1;
+        return Some((attribution(subject, None, at), start, end));
+    }
+    if !reports_anything && !clause_follows {
+        return None;
+    }
+    let (np, role) = speakers::subject_before(&refs[from..v])?;
+    let mut next = v + 1;
+    if matches!(speakers::bare(refs[v]), "told" | "tells") {
+        // The audience runs to "that", or is one of the usual listeners.
+        match refs[next..].iter().take(8).position(|w| *w == "that") {
+            Some(that) => next += that,
+            None if refs.get(next).is_some_and(|w| is_audience(w)) => next += 1,
+            None => return None,
+        }
+    }
+    // "said on Monday that", "said in a statement that": the scene before "that" goes.
+    if refs.get(next).is_some_and(|w| is_scene(w))
+        && let Some(that) = refs[next..].iter().take(8).position(|w| *w == "that")
+    {
+        next += that;
+    }
+    while next < refs.len() && next < v + 6 {
+        let word = speakers::bare(refs[next]).to_lowercase();
+        if word == "on" || DAYS.iter().any(|d| d.eq_ignore_ascii_case(&word)) {
+            next += 1;
+        } else {
+            break;
+        }
+    }
+    if refs.get(next).is_some_and(|w| *w == "that") {
+        next += 1;
+    }
+    if refs.len() - next < 3 {
+        return None;
+    }
+    let start = words.offset(next, 0);
+    (start < clause_end).then(|| (attribution(&np, role, at), start, clause_end))
+}
+
+/// Where a sentence's own words begin: after the dateline of an article's first sentence
+/// ("PORT SAREVO, March 4 (Meridian Wire) — ").
+fn after_dateline(words: &Words, first_sentence: bool) -> usize {
+    if !first_sentence {
+        return 0;
+    }
+    words.words.iter().take(15).position(|w| matches!(w.as_str(), "—" | "–" | "--")).map_or(0, |i| i + 1)
 }
 
 /// Characters after a number read for its metric (which keeps at most eight words of them).
@@ -364,6 +649,39 @@ fn statement_around((start, end): (usize, usize), number_start: usize, number_en
     (from, (from + MAX_STATEMENT_CHARS).min(end).max(number_end))
 }
 
+/// Where clauses of a sentence meet: after a comma or semicolon, before "and" or "but".
+fn clause_breaks(chars: &[char], (start, end): (usize, usize)) -> Vec<usize> {
+    (start..end)
+        .filter(|&i| {
+            let spaced = chars.get(i + 1).is_some_and(|c| c.is_whitespace());
+            (matches!(chars[i], ',' | ';') && spaced)
+                || (chars[i] == ' '
+                    && ["and ", "but "].iter().any(|w| {
+                        let word: Vec<char> = w.chars().collect();
+                        chars.get(i + 1..i + 1 + word.len()).is_some_and(|s| s == word.as_slice())
+                    }))
+        })
+        .collect()
+}
+
+/// The clause of `sentence` holding the number at `number`, between the numbers before and
+/// after it: several figures in one sentence each get their own statement.
+fn clause_of(
+    chars: &[char],
+    sentence: (usize, usize),
+    breaks: &[usize],
+    number: (usize, usize),
+    previous_end: usize,
+    next_start: usize,
+) -> (usize, usize) {
+    let start =
+        breaks.iter().rev().find(|&&b| b < number.0 && b >= previous_end).map_or(sentence.0, |&b| b + 1);
+    let end = breaks.iter().find(|&&b| b >= number.1 && b < next_start).copied().unwrap_or(sentence.1);
+    let start = start + chars[start..end].iter().take_while(|c| c.is_whitespace()).count();
+    let end = end - chars[start..end].iter().rev().take_while(|c| c.is_whitespace()).count();
+    (start, end.max(start))
+}
+
 /// Finds attributed quotes (direct, partial, indirect) and numeric claims in `article`.
 pub fn extract(article: &str) -> Extraction {
     let chars: Vec<char> = article.chars().collect();
@@ -374,7 +692,7 @@ pub fn extract(article: &str) -> Extraction {
         let i = spans.partition_point(|(s, _)| *s <= at);
         i.checked_sub(1).map_or((0, chars.len()), |i| spans[i])
     };
-    let mut resolver = Resolver::default();
+    let mut cast = Discourse::default();
     let mut extraction = Extraction::default();
     let breaks: Vec<usize> = (0..chars.len()).filter(|&i| is_paragraph_break(&chars, i)).collect();
     let paragraph_of = |at: usize| breaks.partition_point(|&b| b < at);
@@ -383,9 +701,10 @@ pub fn extract(article: &str) -> Extraction {
     // paragraph break) takes its speaker.
     let mut pending: Vec<usize> = Vec::new();
     let mut previous: Option<(usize, Option<usize>, Option<SpeakerCandidate>)> = None;
+    let mut last_speaker: Option<SpeakerCandidate> = None;
     // Quotes and sentences are both in text order: one index walks the quotes.
     let mut next_quote = 0;
-    for &(s_start, s_end) in &spans {
+    for (n, &(s_start, s_end)) in spans.iter().enumerate() {
         while next_quote < quoted.len() && quoted[next_quote].open_mark < s_start {
             next_quote += 1;
         }
@@ -394,45 +713,79 @@ pub fn extract(article: &str) -> Extraction {
         if extraction.quotes.len() > MAX_CANDIDATES {
             break;
         }
+        cast.next_sentence();
         let paragraph = paragraph_of(s_start);
         if pending.first().is_some_and(|&p| paragraph_of(extraction.quotes[p].start) != paragraph) {
             for p in pending.drain(..) {
-                extraction.quotes[p].speaker = resolver.last.clone();
-                extraction.quotes[p].confidence = if resolver.last.is_some() { 0.5 } else { 0.2 };
+                extraction.quotes[p].speaker = last_speaker.clone();
+                extraction.quotes[p].confidence = if last_speaker.is_some() { 0.5 } else { 0.2 };
             }
         }
+        // The sentence's own words, around its quotes: before the first, between, after the last.
+        let close_of = |q: &quotes::Quoted| q.close_mark.map_or(q.end, |m| m + 1).min(s_end);
+        let before = Words::of(&chars, s_start, in_sentence.first().map_or(s_end, |q| q.open_mark));
+        let between: Vec<Words> = in_sentence
+            .windows(2)
+            .map(|pair| Words::of(&chars, close_of(pair[0]), pair[1].open_mark))
+            .collect();
+        let after = in_sentence.last().map(|q| Words::of(&chars, close_of(q), s_end));
+        let mut own = Words::of(&chars, s_start, s_start);
+        own.append(Words::of(&chars, s_start, in_sentence.first().map_or(s_end, |q| q.open_mark)));
+        for pair in in_sentence.windows(2) {
+            own.append(Words::of(&chars, close_of(pair[0]), pair[1].open_mark));
+        }
+        if let Some(last) = in_sentence.last() {
+            own.append(Words::of(&chars, close_of(last), s_end));
+        }
+        cast.notice(&own.refs(), &own.at);
+
         if in_sentence.is_empty() {
-            let sentence = text(&chars, s_start, s_end);
-            if let Some((subject, clause, offset)) = indirect(&sentence)
-                && let Some(speaker) = resolver.resolve(&subject)
+            let from = after_dateline(&before, n == 0);
+            if let Some((found, start, end)) = indirect(&before, from, s_end, &chars)
+                && let Some(speaker) = resolve(&mut cast, &found)
             {
-                let start = s_start + sentence[..offset].chars().count();
+                let clause = text(&chars, start, end);
+                if let Some(pronoun) =
+                    clause.split_whitespace().next().filter(|w| speakers::is_personal_pronoun(w))
+                {
+                    cast.hint_gender(&speaker, pronoun);
+                }
                 extraction.quotes.push(QuoteCandidate {
-                    end: start + clause.chars().count(),
                     text: clause,
                     kind: QuoteKind::Indirect,
                     start,
-                    relayed_by: relay(&sentence),
-                    speaker: Some(speaker),
+                    end,
+                    relayed_by: relay(&text(&chars, s_start, s_end)),
+                    speaker: Some(speaker.clone()),
                     confidence: 0.6,
                 });
+                last_speaker = Some(speaker);
             }
             continue;
         }
-        let first = in_sentence[0];
-        let last = in_sentence[in_sentence.len() - 1];
-        let before = text(&chars, s_start, first.open_mark);
-        let after = text(&chars, last.close_mark.map_or(last.end, |m| m + 1), s_end);
-        let phrase = speaker_after(&after).or_else(|| speaker_before(&before));
-        let partial_subject = || {
-            let ws = words(&before);
-            let verb_at = ws.iter().position(|w| is_verb(w))?;
-            subject_of(&ws[..verb_at])
-        };
-        let phrase = phrase
-            .or_else(|| in_sentence.iter().any(|q| is_partial(&chars, q)).then(partial_subject).flatten());
-        let mut speaker = phrase.and_then(|p| resolver.resolve(&p));
+        let partial = in_sentence.iter().any(|q| is_partial(&chars, q));
+        // A partial quote is the words of its sentence's subject; others are attributed after
+        // the quote, between its parts, or before it: the first attribution naming someone.
+        let candidates = partial
+            .then(|| attribution_of_partial(&before))
+            .into_iter()
+            .chain(between.iter().map(|words| attribution_after(words, false)))
+            .chain([
+                after.as_ref().and_then(|words| attribution_after(words, true)),
+                attribution_before(&before),
+            ])
+            .flatten();
+        let mut found = None;
+        let mut speaker = None;
+        for candidate in candidates {
+            if let Some(named) = resolve(&mut cast, &candidate) {
+                speaker = Some(named);
+                found = Some(candidate);
+                break;
+            }
+        }
         let mut confidence = if speaker.is_some() { 0.9 } else { 0.4 };
+        let last = in_sentence[in_sentence.len() - 1];
         let continues = previous.as_ref().is_some_and(|(paragraph_before, close, _)| {
             *paragraph_before == paragraph || (close.is_none() && *paragraph_before + 1 == paragraph)
         });
@@ -440,7 +793,12 @@ pub fn extract(article: &str) -> Extraction {
             speaker = previous.as_ref().and_then(|(_, _, s)| s.clone());
             confidence = 0.7;
         }
-        let relayed_by = relay(&after).or_else(|| relay(&before));
+        let relayed_by = found
+            .and_then(|found| found.relayed_by)
+            .or_else(|| between.iter().find_map(|words| relay(&words.words.join(" "))))
+            .or_else(|| after.as_ref().and_then(|words| relay(&words.words.join(" "))))
+            .or_else(|| relay(&before.words.join(" ")))
+            .map(|outlet| cast.outlet(&outlet));
         for q in &in_sentence {
             extraction.quotes.push(QuoteCandidate {
                 text: text(&chars, q.start, q.end),
@@ -458,14 +816,15 @@ pub fn extract(article: &str) -> Extraction {
                 extraction.quotes[p].speaker = speaker.clone();
                 extraction.quotes[p].confidence = 0.7;
             }
+            last_speaker = speaker.clone();
         } else {
             pending.extend(index..extraction.quotes.len());
         }
         previous = Some((paragraph, last.close_mark, speaker));
     }
     for p in pending {
-        extraction.quotes[p].speaker = resolver.last.clone();
-        extraction.quotes[p].confidence = if resolver.last.is_some() { 0.5 } else { 0.2 };
+        extraction.quotes[p].speaker = last_speaker.clone();
+        extraction.quotes[p].confidence = if last_speaker.is_some() { 0.5 } else { 0.2 };
     }
     extraction.quotes.sort_by_key(|q| q.start);
     extraction.truncated = extraction.quotes.len() > MAX_CANDIDATES;
@@ -473,8 +832,23 @@ pub fn extract(article: &str) -> Extraction {
 
     let numbers = numbers::find(&chars);
     extraction.truncated |= numbers.len() > MAX_CANDIDATES;
-    for number in numbers.into_iter().take(MAX_CANDIDATES) {
-        let (s_start, s_end) = statement_around(sentence_of(number.start), number.start, number.end);
+    let numbers: Vec<numbers::Number> = numbers.into_iter().take(MAX_CANDIDATES).collect();
+    let mut clause_breaks_of: Option<((usize, usize), Vec<usize>)> = None;
+    for (i, number) in numbers.iter().enumerate() {
+        let sentence = sentence_of(number.start);
+        let previous_end =
+            i.checked_sub(1).map(|p| &numbers[p]).filter(|p| p.start >= sentence.0).map_or(0, |p| p.end);
+        let next_start = numbers.get(i + 1).filter(|n| n.start < sentence.1).map_or(usize::MAX, |n| n.start);
+        let span = if previous_end == 0 && next_start == usize::MAX {
+            sentence
+        } else {
+            if clause_breaks_of.as_ref().is_none_or(|(s, _)| *s != sentence) {
+                clause_breaks_of = Some((sentence, clause_breaks(&chars, sentence)));
+            }
+            let breaks = clause_breaks_of.as_ref().map(|(_, b)| b.as_slice()).unwrap_or_default();
+            clause_of(&chars, sentence, breaks, (number.start, number.end), previous_end, next_start)
+        };
+        let (s_start, s_end) = statement_around(span, number.start, number.end);
         let metric: String = chars[number.end.min(s_end)..s_end]
             .iter()
             .take(MAX_METRIC_CHARS)
@@ -489,7 +863,7 @@ pub fn extract(article: &str) -> Extraction {
         // Quotes do not overlap: only the last one starting at or before the number can hold it.
         let claimant = extraction.quotes[..extraction.quotes.partition_point(|q| q.start <= number.start)]
             .last()
-            .filter(|q| q.kind != QuoteKind::Indirect && number.end <= q.end)
+            .filter(|q| number.end <= q.end)
             .and_then(|q| q.speaker.clone());
         extraction.claims.push(ClaimCandidate {
             statement: text(&chars, s_start, s_end),
@@ -500,7 +874,7 @@ pub fn extract(article: &str) -> Extraction {
             value: number.value.to_plain_string(),
             qualifier: number.qualifier,
             confidence: if number.unit.is_some() { 0.8 } else { 0.5 },
-            unit: number.unit,
+            unit: number.unit.clone(),
             metric,
             claimant,
         });

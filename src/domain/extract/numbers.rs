@@ -159,15 +159,15 @@ fn qualifier_before(tokens: &[Token], at: usize) -> (ClaimQualifier, usize) {
     let (one, two) = (word(1), format!("{} {}", word(2), word(1)));
     let three = format!("{} {}", word(3), two);
     match three.as_str() {
-        "no more than" => return (ClaimQualifier::AtMost, 3),
-        "an estimated" => return (ClaimQualifier::Approximately, 2),
+        "no more than" | "as many as" | "as much as" => return (ClaimQualifier::AtMost, 3),
         _ => {}
     }
     match two.as_str() {
-        "more than" | "upwards of" => return (ClaimQualifier::MoreThan, 2),
+        "more than" | "upwards of" | "just over" => return (ClaimQualifier::MoreThan, 2),
         "at least" => return (ClaimQualifier::AtLeast, 2),
         "less than" | "fewer than" => return (ClaimQualifier::LessThan, 2),
         "up to" | "at most" => return (ClaimQualifier::AtMost, 2),
+        "close to" | "just under" | "just shy" => return (ClaimQualifier::Almost, 2),
         "an estimated" => return (ClaimQualifier::Approximately, 2),
         _ => {}
     }
@@ -182,21 +182,107 @@ fn qualifier_before(tokens: &[Token], at: usize) -> (ClaimQualifier, usize) {
     }
 }
 
-/// The counted noun after a number (and its scale word), lower-cased.
-fn unit_at(tokens: &[Token], at: usize) -> Option<String> {
+/// Plurals that do not end in "s".
+const IRREGULAR_PLURALS: &[&str] = &[
+    "people",
+    "children",
+    "men",
+    "women",
+    "police",
+    "staff",
+    "personnel",
+    "cattle",
+    "sheep",
+    "feet",
+    "fish",
+    "aircraft",
+    "species",
+    "crew",
+    "livestock",
+];
+
+/// Units of measure and time, which head their phrase.
+const MEASURES: &[&str] = &[
+    "seconds",
+    "minutes",
+    "hours",
+    "days",
+    "weeks",
+    "months",
+    "years",
+    "decades",
+    "people",
+    "tonnes",
+    "tons",
+    "metres",
+    "meters",
+    "kilometres",
+    "kilometers",
+    "miles",
+    "kilograms",
+    "litres",
+    "liters",
+    "degrees",
+    "dollars",
+    "euros",
+    "pounds",
+    "hectares",
+    "acres",
+    "votes",
+];
+
+/// "miners", "metres", "people": a plural noun (not "gas", "bus", "crisis").
+fn is_plural(word: &str) -> bool {
+    IRREGULAR_PLURALS.contains(&word)
+        || (word.len() > 3
+            && word.ends_with('s')
+            && !["ss", "us", "is", "as"].iter().any(|e| word.ends_with(e)))
+}
+
+/// The counted noun after a number (and its scale word), lower-cased: the first plural of the
+/// next few words, and of a compound the last ("11 trapped miners", "40 gas sensors",
+/// "412 confirmed measles cases", "6 A320 jets"), else the word right after.
+fn unit_at(tokens: &[Token], at: usize) -> Option<(String, usize)> {
     let token = tokens.get(at)?;
     let text = token.text.to_lowercase();
     match text.as_str() {
-        "%" | "percent" => return Some("percent".into()),
+        "%" | "percent" => return Some(("percent".into(), at)),
         "per" if tokens.get(at + 1).is_some_and(|t| t.text.eq_ignore_ascii_case("cent")) => {
-            return Some("percent".into());
+            return Some(("percent".into(), at + 1));
         }
         _ => {}
     }
+    let is_code = |w: &str| w.chars().any(|c| c.is_ascii_digit()) && w.chars().any(char::is_alphabetic);
+    if !is_content_word(&text) && !is_code(&text) {
+        return None;
+    }
+    let words: Vec<(usize, String)> = (at..at + 4)
+        .map_while(|i| {
+            tokens
+                .get(i)
+                .map(|t| (i, t.text.to_lowercase()))
+                .filter(|(_, w)| is_content_word(w) || is_code(w))
+        })
+        .collect();
+    let Some(first) = words.iter().position(|(_, w)| is_plural(w)) else {
+        return is_content_word(&text).then_some((text, at));
+    };
+    // "measles cases", not "months knows": a measure is not a modifier.
+    let measure = MEASURES.contains(&words[first].1.as_str());
+    let last = if measure {
+        first
+    } else {
+        first + words[first..].iter().skip(1).take_while(|(_, w)| is_plural(w)).count()
+    };
+    let (i, unit) = words[last].clone();
+    Some((unit, i))
+}
+
+fn is_content_word(text: &str) -> bool {
     let is_word = text.chars().next().is_some_and(char::is_alphabetic)
         && text.chars().all(|c| c.is_alphabetic() || c == '-');
     let function_word = matches!(
-        text.as_str(),
+        text,
         "of" | "and"
             | "or"
             | "to"
@@ -220,12 +306,123 @@ fn unit_at(tokens: &[Token], at: usize) -> Option<String> {
             | "from"
             | "with"
             | "than"
+            | "as"
+            | "after"
+            | "before"
+            | "ahead"
+            | "below"
+            | "above"
+            | "over"
+            | "under"
+            | "into"
+            | "without"
+            | "per"
+            | "each"
+            | "since"
+            | "until"
+            | "when"
+            | "while"
+            | "who"
+            | "which"
+            | "that"
+            | "this"
+            | "will"
+            | "would"
+            | "could"
+            | "can"
+            | "be"
+            | "been"
     );
-    (is_word && !function_word).then_some(text)
+    is_word && !function_word
 }
+
+/// Months as datelines abbreviate them: "Dec. 6", "Sept. 5".
+const MONTH_ABBREVIATIONS: [&str; 12] =
+    ["jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"];
+
+/// Words after a number that make it a clock time: "11 p.m.", "19 GMT".
+const CLOCK_WORDS: [&str; 12] =
+    ["a.m", "p.m", "am", "pm", "gmt", "utc", "bst", "cet", "est", "edt", "pst", "hrs"];
+
+/// Nouns a number identifies rather than counts: "routes 1, 4 and 12", "page 5".
+const IDENTIFIED_NOUNS: &[&str] = &[
+    "route",
+    "routes",
+    "flight",
+    "flights",
+    "line",
+    "lines",
+    "page",
+    "pages",
+    "section",
+    "article",
+    "articles",
+    "room",
+    "gate",
+    "gates",
+    "platform",
+    "platforms",
+    "ward",
+    "wards",
+    "station",
+    "berth",
+    "bus",
+    "number",
+    "no",
+    "camp",
+    "block",
+    "terminal",
+    "terminals",
+    "channel",
+    "highway",
+    "exit",
+    "road",
+    "level",
+    "phase",
+    "stage",
+    "chapter",
+    "district",
+    "zone",
+    "lot",
+    "item",
+    "unit",
+    "units",
+    "tower",
+    "floor",
+    "pier",
+    "dock",
+    "runway",
+    "seat",
+    "row",
+    "table",
+    "figure",
+    "paragraph",
+    "clause",
+    "amendment",
+    "resolution",
+    "shaft",
+    "reactor",
+    "case",
+    "file",
+    "code",
+    "box",
+    "apartment",
+    "flat",
+    "suite",
+    "episode",
+    "round",
+    "week",
+];
 
 fn is_month(token: Option<&Token>) -> bool {
     token.is_some_and(|t| MONTHS.contains(&t.text.to_lowercase().as_str()))
+}
+
+/// "Dec. 6": an abbreviated month, its dot a token of its own.
+fn after_month_abbreviation(tokens: &[Token], at: usize) -> bool {
+    let previous = |back: usize| at.checked_sub(back).map(|i| tokens[i].text.to_lowercase());
+    let word = if previous(1).as_deref() == Some(".") { previous(2) } else { previous(1) };
+    word.is_some_and(|w| MONTH_ABBREVIATIONS.contains(&w.as_str()))
 }
 
 /// Every numeric claim in the text.
@@ -273,8 +470,22 @@ pub fn find(chars: &[char]) -> Vec<Number> {
         let is_year = numeral.len() == 4
             && !numeral.contains([',', '.'])
             && (1800..=2100).contains(&numeral.parse::<u32>().unwrap_or(0));
-        let is_date = is_month(next) || is_month(previous);
-        let is_time = next.is_some_and(|t| t.text == ":") || previous.is_some_and(|t| t.text == ":");
+        let is_date = is_month(next) || is_month(previous) || after_month_abbreviation(&tokens, i);
+        let is_time = next
+            .is_some_and(|t| t.text == ":" || CLOCK_WORDS.contains(&t.text.to_lowercase().as_str()))
+            || previous.is_some_and(|t| t.text == ":");
+        // "routes 1, 4 and 12": the noun's number, and the numbers listed after it.
+        let identifies = |at: usize| {
+            at.checked_sub(1).is_some_and(|p| IDENTIFIED_NOUNS.contains(&tokens[p].text.as_str()))
+        };
+        let mut listed = i;
+        while listed >= 2
+            && matches!(tokens[listed - 1].text.as_str(), "," | "and" | "or")
+            && tokens[listed - 2].text.starts_with(|c: char| c.is_ascii_digit())
+        {
+            listed -= 2;
+        }
+        let is_identifier = identifies(i) || (listed != i && identifies(listed));
         let attached_letters = numeral.chars().any(char::is_alphabetic)
             && suffix_scale.is_none()
             && currency.is_none()
@@ -300,13 +511,38 @@ pub fn find(chars: &[char]) -> Vec<Number> {
                         | "An"
                 )
         }) && numeral.starts_with(|c: char| c.is_ascii_digit())
-            && currency.is_none();
+            && currency.is_none()
+            // "Robichaud-Diaz 17 votes ahead": a count of a lower-case plural, not a code.
+            && !(next.is_some_and(|t| t.text.starts_with(char::is_lowercase))
+                && unit_at(&tokens, i + 1).is_some_and(|(unit, _)| is_plural(&unit)));
+        // "van der Heyde, 61, told", "aged 47": an age.
+        let age = (i >= 2
+            && tokens[i - 1].text == ","
+            && tokens[i - 2].text.starts_with(char::is_uppercase)
+            && next.is_some_and(|t| t.text == ","))
+            || previous.is_some_and(|p| p.text.eq_ignore_ascii_case("aged"));
+        // "020 7946 0000", "No. 10": numbers that name, not count.
+        let code = (numeral.len() > 1 && numeral.starts_with('0') && !numeral.starts_with("0."))
+            || previous.is_some_and(|p| p.text.starts_with(|c: char| c.is_ascii_digit()))
+            || (previous.is_some_and(|p| p.text == ".")
+                && i >= 2
+                && tokens[i - 2].text.eq_ignore_ascii_case("no"));
+        // "between 200 and 300": a range, which one figure cannot hold.
+        let in_range = previous.is_some_and(|p| p.text.eq_ignore_ascii_case("between"))
+            || (i >= 3
+                && tokens[i - 1].text == "and"
+                && tokens[i - 3].text.eq_ignore_ascii_case("between")
+                && tokens[i - 2].text.starts_with(|c: char| c.is_ascii_digit()));
         if (is_year && currency.is_none() && unit_at(&tokens, i + 1).is_none())
             || is_date
             || is_time
             || attached_letters
             || lower.contains("-year-old")
             || in_name
+            || age
+            || code
+            || in_range
+            || is_identifier
         {
             i += 1;
             continue;
@@ -321,14 +557,19 @@ pub fn find(chars: &[char]) -> Vec<Number> {
         let (qualifier, qualifier_words) =
             qualifier_before(&tokens, if lower == "dozen" { i - 1 } else { i });
         let first = if lower == "dozen" { i - 1 } else { i } - qualifier_words;
-        let unit = match currency {
-            Some(currency) => Some(currency.to_owned()),
-            None => unit_at(&tokens, j),
-        };
-        let last = if unit.is_some() && currency.is_none() {
-            if tokens[j].text.eq_ignore_ascii_case("per") { j + 1 } else { j }
-        } else {
-            j - 1
+        // A count spelled in words is style ("two secondary schools", "at least three weeks"):
+        // the figures put to the test are written in digits, or scaled ("three hundred").
+        let spelled = !numeral.starts_with(|c: char| c.is_ascii_digit());
+        if spelled && j == i + 1 {
+            i = j;
+            continue;
+        }
+        let (unit, last) = match currency {
+            Some(currency) => (Some(currency.to_owned()), j - 1),
+            None => match unit_at(&tokens, j) {
+                Some((unit, at)) => (Some(unit), at),
+                None => (None, j - 1),
+            },
         };
         found.push(Number {
             start: tokens[first].start,
@@ -364,14 +605,19 @@ mod tests {
             ),
             [claim("12000", MoreThan, "homes"), claim("1500000", Exact, "people")]
         );
-        assert_eq!(claims("in almost four years of drought"), [claim("4", Almost, "years")]);
+        assert_eq!(claims("in almost 4 years of drought"), [claim("4", Almost, "years")]);
         assert_eq!(
             claims("It cost $2 million, or 1.5bn euros"),
             [claim("2000000", Exact, "dollars"), claim("1500000000", Exact, "euros")]
         );
         assert_eq!(
-            claims("at least a dozen boats and up to 30% of fields"),
+            claims("at least 12 boats and up to 30% of fields"),
             [claim("12", AtLeast, "boats"), claim("30", AtMost, "percent")]
+        );
+        assert_eq!(claims("two fire stations, at least a dozen boats and the past two years"), []);
+        assert_eq!(
+            claims("412 confirmed measles cases and 6 A320 jets"),
+            [claim("412", Exact, "cases"), claim("6", Exact, "jets")]
         );
         assert_eq!(claims("some three hundred families"), [claim("300", Approximately, "families")]);
     }

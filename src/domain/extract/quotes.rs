@@ -20,6 +20,7 @@ fn closer(open: char) -> Option<char> {
         '„' => Some('“'),
         '"' => Some('"'),
         '‘' => Some('’'),
+        '\'' => Some('\''),
         _ => None,
     }
 }
@@ -28,9 +29,15 @@ fn is_word(c: char) -> bool {
     c.is_alphanumeric()
 }
 
-/// An apostrophe inside a word (don’t, Côte d’Ivoire) is not a closing single quote.
+/// An apostrophe inside a word (don’t, Côte d’Ivoire) is not a closing single quote, nor is a
+/// plural's possessive before a lower-case word ("the workers' pay").
 fn is_apostrophe(chars: &[char], i: usize) -> bool {
-    chars[i] == '’' && i > 0 && is_word(chars[i - 1]) && chars.get(i + 1).is_some_and(|c| is_word(*c))
+    let inside_word = i > 0 && is_word(chars[i - 1]) && chars.get(i + 1).is_some_and(|c| is_word(*c));
+    let possessive = i > 0
+        && chars[i - 1] == 's'
+        && chars.get(i + 1) == Some(&' ')
+        && chars.get(i + 2).is_some_and(|c| c.is_lowercase());
+    matches!(chars[i], '’' | '\'') && (inside_word || possessive)
 }
 
 /// A straight double quote opens when it is not preceded by a word character.
@@ -59,6 +66,14 @@ pub fn find(chars: &[char]) -> Vec<Quoted> {
             i += 1;
             continue;
         }
+        // A straight single quote opens a quotation only before a word: not "rock 'n' roll"
+        // halves, not an apostrophe.
+        if c == '\''
+            && (!can_open_straight(chars, i) || !chars.get(i + 1).is_some_and(|n| n.is_alphanumeric()))
+        {
+            i += 1;
+            continue;
+        }
         if c == '‘' && i > 0 && is_word(chars[i - 1]) {
             i += 1;
             continue;
@@ -67,7 +82,10 @@ pub fn find(chars: &[char]) -> Vec<Quoted> {
         let mut j = i + 1;
         let mut close_mark = None;
         while j < chars.len() {
-            if chars[j] == close && !(close == '’' && is_apostrophe(chars, j)) {
+            if chars[j] == close
+                && !is_apostrophe(chars, j)
+                && !(close == '\'' && chars[j - 1].is_whitespace())
+            {
                 close_mark = Some(j);
                 break;
             }
@@ -103,6 +121,10 @@ mod tests {
     #[test]
     fn every_style_of_mark() {
         assert_eq!(texts("«Oui,» dit-il. “Yes,” he said. \"Sí,\" she said."), ["Oui,", "Yes,", "Sí,"]);
+        assert_eq!(
+            texts("'We won't pay the workers' debts', she said."),
+            ["We won't pay the workers' debts"]
+        );
         assert_eq!(texts("« Non merci », a-t-il dit."), ["Non merci"]);
         assert_eq!(texts("‘We won’t go,’ she said."), ["We won’t go,"]);
     }

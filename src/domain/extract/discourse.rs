@@ -1,0 +1,442 @@
+//! The article's cast: everyone and everything it names, in the order it names them, so that
+//! a later "he", "the minister", "Ostrander" or "the company" resolves to the fullest name the
+//! article gave.
+
+use std::collections::HashMap;
+
+use super::SpeakerCandidate;
+use super::speakers::{self, Mention, RunKind};
+use crate::domain::kinds::SpeakerKind;
+
+/// How far back a pronoun or a description looks, in mentions: an article's speakers are
+/// named again within a few paragraphs, and the walk stays linear in the text.
+const LOOKBACK: usize = 400;
+
+struct Entity {
+    name: String,
+    kind: SpeakerKind,
+    role: Option<String>,
+    /// Lower-case words a description may use for it: "minister", "ministry", "federation".
+    heads: Vec<String>,
+    feminine: Option<bool>,
+    /// Named as the outlet that relayed words: never a speaker by description.
+    outlet: bool,
+}
+
+/// First words of organisations' names that do not name one alone.
+const GENERIC_FIRST_WORDS: &[&str] = &[
+    "national",
+    "international",
+    "federal",
+    "state",
+    "regional",
+    "united",
+    "central",
+    "european",
+    "world",
+    "global",
+    "general",
+    "royal",
+    "public",
+    "new",
+    "north",
+    "south",
+    "east",
+    "west",
+    "northern",
+    "southern",
+    "eastern",
+    "western",
+    "the",
+    "pan-african",
+    "american",
+    "british",
+    "french",
+];
+
+/// Heads of public bodies, which "the company" or "the firm" never describes.
+const PUBLIC_BODIES: &[&str] = &[
+    "ministry",
+    "government",
+    "police",
+    "council",
+    "court",
+    "commission",
+    "committee",
+    "agency",
+    "army",
+    "military",
+    "parliament",
+    "union",
+    "federation",
+    "association",
+    "party",
+    "office",
+    "department",
+    "authority",
+    "directorate",
+    "constabulary",
+    "regulator",
+    "senate",
+    "assembly",
+];
+
+/// Words a description of a person may add to the role it names.
+const DESCRIPTIVE: &[&str] =
+    &["former", "new", "outgoing", "incoming", "acting", "interim", "veteran", "embattled", "beleaguered"];
+
+/// One naming of an entity: in which sentence, at which offset of the article.
+#[derive(Clone, Copy)]
+struct Naming {
+    entity: usize,
+    sentence: usize,
+    at: usize,
+}
+
+#[derive(Default)]
+pub struct Discourse {
+    entities: Vec<Entity>,
+    /// Folded names, and the trailing words of people's names ("meulen", "van der meulen").
+    by_name: HashMap<String, usize>,
+    namings: Vec<Naming>,
+    sentence: usize,
+}
+
+const MASCULINE: &[&str] = &[
+    "mr",
+    "sir",
+    "lord",
+    "king",
+    "prince",
+    "father",
+    "spokesman",
+    "chairman",
+    "councilman",
+    "he",
+    "him",
+    "his",
+];
+const FEMININE: &[&str] = &[
+    "mrs",
+    "ms",
+    "miss",
+    "dame",
+    "lady",
+    "queen",
+    "princess",
+    "spokeswoman",
+    "chairwoman",
+    "councilwoman",
+    "she",
+    "her",
+    "woman",
+];
+
+fn fold(name: &str) -> String {
+    name.split_whitespace().map(|w| speakers::bare(w).to_lowercase()).collect::<Vec<_>>().join(" ")
+}
+
+fn gender_of(words: &str) -> Option<bool> {
+    words.split_whitespace().map(|w| speakers::bare(w).to_lowercase()).find_map(|w| {
+        if FEMININE.contains(&w.as_str()) {
+            Some(true)
+        } else if MASCULINE.contains(&w.as_str()) {
+            Some(false)
+        } else {
+            None
+        }
+    })
+}
+
+impl Discourse {
+    /// The next sentence begins: pronouns look back sentence by sentence.
+    pub fn next_sentence(&mut self) {
+        self.sentence += 1;
+    }
+
+    /// Records the names in a sentence's own words (not its quotes), each at its offset, so
+    /// that later mentions can resolve to them.
+    pub fn notice(&mut self, words: &[&str], offsets: &[usize]) {
+        for run in speakers::name_runs(words) {
+            let at = offsets[run.start];
+            let acronym = words.get(run.end).map(|w| w.trim_end_matches([',', '.', ';'])).and_then(|w| {
+                let inner = w.strip_prefix('(')?.strip_suffix(')')?;
+                (inner.len() >= 2 && inner.chars().all(|c| c.is_uppercase())).then(|| inner.to_lowercase())
+            });
+            let known = match run.kind {
+                RunKind::Organisation => self.organisation_named(&run.name),
+                _ => self.by_name.get(&fold(&run.name)).copied(),
+            };
+            // "Bruno Castellane, chief executive of Halvard Line, ...": the role the article gives.
+            let apposition = (run.kind == RunKind::Person && words[run.end - 1].ends_with(','))
+                .then(|| {
+                    let role: Vec<&str> = words[run.end..].iter().take(10).copied().collect();
+                    let len = role.iter().position(|w| w.ends_with([',', '.', ';'])).map_or(0, |i| i + 1);
+                    let first = role.first().map(|w| speakers::bare(w).to_lowercase()).unwrap_or_default();
+                    let starts_role =
+                        matches!(first.as_str(), "a" | "an" | "the") || speakers::is_title(&first);
+                    (starts_role && len > 0).then(|| speakers::bare(&role[..len].join(" ")).to_owned())
+                })
+                .flatten()
+                .or_else(|| role_before(words, run.start));
+            let entity = match (run.kind, known) {
+                (_, Some(entity)) => entity,
+                (RunKind::Person, None) if run.name.split_whitespace().count() >= 2 => {
+                    self.add(run.name, SpeakerKind::Person, run.title)
+                }
+                (RunKind::Organisation, None) => self.add(run.name, SpeakerKind::Organisation, None),
+                (RunKind::Person | RunKind::Place, None) => continue,
+            };
+            self.named(entity, at);
+            if let Some(acronym) = acronym {
+                self.by_name.entry(acronym).or_insert(entity);
+            }
+            if let Some(role) = apposition {
+                self.give_role(entity, role);
+            }
+        }
+    }
+
+    /// The speaker a mention at offset `at` names, recorded as named there.
+    pub fn speaker(&mut self, mention: Mention, at: usize) -> Option<SpeakerCandidate> {
+        let entity = match mention {
+            Mention::Pronoun { feminine: Some(feminine) } => {
+                let entity = self.antecedent(feminine, at)?;
+                self.entities[entity].feminine.get_or_insert(feminine);
+                entity
+            }
+            Mention::Pronoun { feminine: None } => self.last_organisation()?,
+            Mention::Description { words } => match self.described(&words) {
+                Some(entity) => entity,
+                None => {
+                    let head = words.last()?;
+                    let kind = if speakers::is_organisation_word(head) {
+                        SpeakerKind::Organisation
+                    } else {
+                        SpeakerKind::Anonymous
+                    };
+                    let name = words.join(" ");
+                    let role = (kind == SpeakerKind::Anonymous).then(|| name.clone());
+                    self.find_or_add(name, kind, role)
+                }
+            },
+            Mention::Named { name, kind, role } => self.find_or_add(name, kind, role),
+        };
+        self.named(entity, at);
+        Some(self.candidate(entity))
+    }
+
+    /// Marks a name as an outlet (one that relayed the words of others), and gives its full
+    /// name when the article gave one before ("the Advertiser" → "Holmebridge Advertiser").
+    pub fn outlet(&mut self, name: &str) -> String {
+        match self.organisation_named(name) {
+            Some(entity) => {
+                self.entities[entity].outlet = true;
+                self.entities[entity].name.clone()
+            }
+            None => name.to_owned(),
+        }
+    }
+
+    /// The organisation a name (or its last words: "the Advertiser") names.
+    fn organisation_named(&self, name: &str) -> Option<usize> {
+        let folded = fold(name);
+        let suffix = format!(" {folded}");
+        self.by_name.get(&folded).copied().or_else(|| {
+            let recent = &self.namings[self.namings.len().saturating_sub(LOOKBACK)..];
+            recent.iter().rev().map(|n| n.entity).find(|&e| {
+                self.entities[e].kind == SpeakerKind::Organisation
+                    && fold(&self.entities[e].name).ends_with(&suffix)
+            })
+        })
+    }
+
+    /// What a pronoun in a clause tells of its speaker ("she said she would ...").
+    pub fn hint_gender(&mut self, speaker: &SpeakerCandidate, pronoun: &str) {
+        if let (Some(&entity), Some(feminine)) = (self.by_name.get(&fold(&speaker.name)), gender_of(pronoun))
+        {
+            self.entities[entity].feminine.get_or_insert(feminine);
+        }
+    }
+
+    fn candidate(&self, entity: usize) -> SpeakerCandidate {
+        let e = &self.entities[entity];
+        SpeakerCandidate { name: e.name.clone(), kind: e.kind, role: e.role.clone() }
+    }
+
+    fn named(&mut self, entity: usize, at: usize) {
+        self.namings.push(Naming { entity, sentence: self.sentence, at });
+    }
+
+    fn find_or_add(&mut self, name: String, kind: SpeakerKind, role: Option<String>) -> usize {
+        match self.by_name.get(&fold(&name)) {
+            Some(&entity) => {
+                if let Some(role) = role {
+                    self.give_role(entity, role);
+                }
+                entity
+            }
+            None => self.add(name, kind, role),
+        }
+    }
+
+    /// A person's role, when the article gives one and none was known.
+    fn give_role(&mut self, entity: usize, role: String) {
+        let e = &mut self.entities[entity];
+        if e.role.is_none() && matches!(e.kind, SpeakerKind::Person | SpeakerKind::Organisation) {
+            e.heads.extend(heads_of(&role));
+            e.feminine = e.feminine.or_else(|| gender_of(&role));
+            e.role = Some(role);
+        }
+    }
+
+    fn add(&mut self, name: String, kind: SpeakerKind, role: Option<String>) -> usize {
+        let entity = self.entities.len();
+        let mut heads = heads_of(role.as_deref().unwrap_or_default());
+        if kind != SpeakerKind::Person {
+            heads.extend(heads_of(&name));
+        }
+        let feminine = role.as_deref().and_then(gender_of);
+        let folded = fold(&name);
+        let words: Vec<&str> = folded.split(' ').collect();
+        if kind == SpeakerKind::Person {
+            for from in 1..words.len() {
+                self.by_name.entry(words[from..].join(" ")).or_insert(entity);
+            }
+        } else if kind == SpeakerKind::Organisation
+            && words.len() > 1
+            && !speakers::is_organisation_word(words[0])
+            && !GENERIC_FIRST_WORDS.contains(&words[0])
+        {
+            // "Halvard" for "Halvard Line", "Cordillera" for "Cordillera Air".
+            self.by_name.entry(words[0].to_owned()).or_insert(entity);
+        }
+        self.by_name.insert(folded, entity);
+        self.entities.push(Entity { name, kind, role, heads, feminine, outlet: false });
+        entity
+    }
+
+    /// The person a pronoun at `at` refers to: the first person named earlier in its own
+    /// sentence, else the first named in the nearest sentence before that names one (the
+    /// subject comes first), of the pronoun's gender when that is known.
+    fn antecedent(&self, feminine: bool, at: usize) -> Option<usize> {
+        let fits = |n: &Naming| {
+            let e = &self.entities[n.entity];
+            e.kind == SpeakerKind::Person && n.at < at && e.feminine.is_none_or(|f| f == feminine)
+        };
+        let recent = &self.namings[self.namings.len().saturating_sub(LOOKBACK)..];
+        let mut sentence = None;
+        let mut first = None;
+        for naming in recent.iter().rev() {
+            if sentence.is_some_and(|s| s != naming.sentence) && first.is_some() {
+                break;
+            }
+            if fits(naming) {
+                sentence = Some(naming.sentence);
+                first = Some(naming.entity);
+            }
+        }
+        first
+    }
+
+    /// The organisation or group named last: what "it" or "they" said.
+    fn last_organisation(&self) -> Option<usize> {
+        let recent = &self.namings[self.namings.len().saturating_sub(LOOKBACK)..];
+        recent.iter().rev().map(|n| n.entity).find(|&entity| {
+            let e = &self.entities[entity];
+            matches!(e.kind, SpeakerKind::Organisation | SpeakerKind::Group) && !e.outlet
+        })
+    }
+
+    /// The entity a description ("the minister", "the company") refers to: the last named
+    /// with that role or kind.
+    fn described(&self, words: &[String]) -> Option<usize> {
+        let head = words.last()?;
+        let organisation = speakers::is_organisation_word(head) || speakers::is_generic_organisation(head);
+        let recent = &self.namings[self.namings.len().saturating_sub(LOOKBACK)..];
+        let matching = |generic: bool| {
+            recent.iter().rev().map(|n| n.entity).find(|&entity| {
+                let e = &self.entities[entity];
+                let of_kind = (e.kind == SpeakerKind::Organisation) == organisation
+                    && !e.outlet
+                    && !(generic && e.heads.iter().any(|h| PUBLIC_BODIES.contains(&h.as_str())));
+                // "the former president": a person's description may say more than their role.
+                let said =
+                    |w: &String| e.heads.contains(w) || (!organisation && DESCRIPTIVE.contains(&w.as_str()));
+                of_kind && (generic || (e.heads.contains(head) && words.iter().all(said)))
+            })
+        };
+        matching(false).or_else(|| speakers::is_generic_organisation(head).then(|| matching(true)).flatten())
+    }
+}
+
+/// "the region's health commissioner, Ilona Brandt": the role a comma sets before a name,
+/// from its last article.
+fn role_before(words: &[&str], start: usize) -> Option<String> {
+    let comma = start.checked_sub(1).filter(|&c| words[c].ends_with(','))?;
+    let segment_start =
+        words[..comma].iter().rposition(|w| w.ends_with([',', '.', ';', ':'])).map_or(0, |i| i + 1);
+    let article = (segment_start..=comma).rev().find(|&i| {
+        matches!(
+            speakers::bare(words[i]).to_lowercase().as_str(),
+            "the" | "a" | "an" | "its" | "his" | "her" | "their"
+        )
+    })?;
+    let role = &words[article + 1..=comma];
+    (role.len() <= 6 && role.iter().all(|w| !w.starts_with(char::is_uppercase) || speakers::is_title(w)))
+        .then(|| speakers::bare(&role.join(" ")).to_owned())
+}
+
+/// The lower-case content words of a role or name.
+fn heads_of(phrase: &str) -> Vec<String> {
+    phrase
+        .split_whitespace()
+        .map(|w| speakers::bare(w).to_lowercase())
+        .filter(|w| {
+            !w.is_empty() && !matches!(w.as_str(), "of" | "for" | "the" | "a" | "an" | "and" | "with")
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at_offsets(text: &str) -> (Vec<&str>, Vec<usize>) {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let offsets = (0..words.len()).map(|i| i * 10).collect();
+        (words, offsets)
+    }
+
+    fn name(s: Option<SpeakerCandidate>) -> String {
+        s.map(|s| s.name).unwrap_or_default()
+    }
+
+    #[test]
+    fn pronouns_surnames_and_descriptions() {
+        let mut d = Discourse::default();
+        let (w, o) = at_offsets(
+            "Agriculture Minister Pavel Ostrander dismissed the complaints from the Valdorian Federation of Grain Exporters.",
+        );
+        d.notice(&w, &o);
+        d.next_sentence();
+        assert_eq!(name(d.speaker(Mention::Pronoun { feminine: Some(false) }, 1_000)), "Pavel Ostrander");
+        assert_eq!(
+            name(d.speaker(
+                Mention::Named { name: "Ostrander".into(), kind: SpeakerKind::Person, role: None },
+                1_010
+            )),
+            "Pavel Ostrander"
+        );
+        assert_eq!(
+            name(d.speaker(Mention::Description { words: vec!["minister".into()] }, 1_020)),
+            "Pavel Ostrander"
+        );
+        assert_eq!(
+            name(d.speaker(Mention::Description { words: vec!["federation".into()] }, 1_030)),
+            "Valdorian Federation of Grain Exporters"
+        );
+        // No woman was named: "she" is nobody yet.
+        assert_eq!(name(d.speaker(Mention::Pronoun { feminine: Some(true) }, 1_040)), "");
+    }
+}
