@@ -1,5 +1,7 @@
-//! Numeric claims: numbers in digits, with separators, scale words or spelled out, their
-//! qualifier ("more than", "almost") and the thing counted.
+//! Numeric claims: numbers in digits, with separators and scale words ("1.5 million",
+//! "$2bn"), their qualifier ("more than", "almost") and the thing counted. Counts spelled in
+//! words ("two fire stations", "at least three weeks") are news style for incidental numbers,
+//! not figures to check: they are not proposed.
 
 use std::str::FromStr;
 
@@ -16,6 +18,9 @@ pub struct Number {
     pub value: BigDecimal,
     pub qualifier: ClaimQualifier,
     pub unit: Option<String>,
+    /// Where the counted noun phrase starts ("11 trapped miners" → "trapped miners"), when the
+    /// unit is a thing counted rather than a measure, money or a share.
+    pub counted_from: Option<usize>,
 }
 
 /// A word of the text, with its code-point offsets.
@@ -59,30 +64,6 @@ fn tokenize(chars: &[char]) -> Vec<Token> {
     tokens
 }
 
-const SMALL: [&str; 20] = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-];
-const TENS: [&str; 10] =
-    ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
 const MONTHS: [&str; 12] = [
     "january",
     "february",
@@ -97,21 +78,6 @@ const MONTHS: [&str; 12] = [
     "november",
     "december",
 ];
-
-fn word_value(word: &str) -> Option<u64> {
-    let word = word.to_lowercase();
-    if let Some(n) = SMALL.iter().position(|w| *w == word) {
-        return Some(n as u64);
-    }
-    if let Some(n) = TENS.iter().position(|w| !w.is_empty() && *w == word) {
-        return Some(n as u64 * 10);
-    }
-    // twenty-five
-    let (tens, ones) = word.split_once('-')?;
-    let tens = TENS.iter().position(|w| !w.is_empty() && *w == tens)? as u64 * 10;
-    let ones = SMALL.iter().position(|w| *w == ones).filter(|n| (1..10).contains(n))? as u64;
-    Some(tens + ones)
-}
 
 fn scale(word: &str) -> Option<u64> {
     match word.to_lowercase().as_str() {
@@ -153,6 +119,20 @@ fn groups_ok(int: &str) -> bool {
 
 /// The qualifier the words before a number give it, and how many words that took.
 fn qualifier_before(tokens: &[Token], at: usize) -> (ClaimQualifier, usize) {
+    // "at least another 6 weeks", "up to a further 200": the qualifier before the extra word.
+    let extra = at.checked_sub(1).is_some_and(|p| {
+        matches!(tokens[p].text.to_lowercase().as_str(), "another" | "further" | "additional" | "extra")
+    });
+    let skip = if extra {
+        1 + usize::from(at >= 2 && matches!(tokens[at - 2].text.to_lowercase().as_str(), "a" | "an"))
+    } else {
+        0
+    };
+    let (qualifier, words) = qualifier_right_before(tokens, at - skip);
+    if extra && words == 0 { (qualifier, 0) } else { (qualifier, words + skip) }
+}
+
+fn qualifier_right_before(tokens: &[Token], at: usize) -> (ClaimQualifier, usize) {
     let word = |back: usize| {
         at.checked_sub(back).and_then(|i| tokens.get(i)).map(|t| t.text.to_lowercase()).unwrap_or_default()
     };
@@ -201,6 +181,9 @@ const IRREGULAR_PLURALS: &[&str] = &[
     "livestock",
 ];
 
+/// Units of time: "over 11 weeks" spans them.
+const TIME_UNITS: &[&str] = &["seconds", "minutes", "hours", "days", "weeks", "months", "years", "decades"];
+
 /// Units of measure and time, which head their phrase.
 const MEASURES: &[&str] = &[
     "seconds",
@@ -247,6 +230,9 @@ fn unit_at(tokens: &[Token], at: usize) -> Option<(String, usize)> {
     let text = token.text.to_lowercase();
     match text.as_str() {
         "%" | "percent" => return Some(("percent".into(), at)),
+        "percentage" if tokens.get(at + 1).is_some_and(|t| t.text.eq_ignore_ascii_case("points")) => {
+            return Some(("percentage points".into(), at + 1));
+        }
         "per" if tokens.get(at + 1).is_some_and(|t| t.text.eq_ignore_ascii_case("cent")) => {
             return Some(("percent".into(), at + 1));
         }
@@ -451,16 +437,18 @@ pub fn find(chars: &[char]) -> Vec<Number> {
             Some((digits, _)) => (digits, 1_000),
             None => (body, 1),
         };
-        let mut value = if numeral.starts_with(|c: char| c.is_ascii_digit()) {
-            digits_value(numeral)
-        } else if lower == "dozen" && i > 0 && tokens[i - 1].text.eq_ignore_ascii_case("a") {
-            Some(BigDecimal::from(12))
-        } else {
-            word_value(&lower)
-                .filter(|v| *v != 1 || tokens.get(i + 1).is_some_and(|t| scale(&t.text).is_some()))
-                .map(BigDecimal::from)
+        // "41C": degrees, the scale's letter attached.
+        let (numeral, degrees) = match numeral.strip_suffix(['c', 'f']) {
+            Some(digits)
+                if token.text.ends_with(['C', 'F']) && digits.chars().all(|c| c.is_ascii_digit()) =>
+            {
+                (digits, true)
+            }
+            _ => (numeral, false),
         };
-        let Some(mut number) = value.take() else {
+        let value =
+            numeral.starts_with(|c: char| c.is_ascii_digit()).then(|| digits_value(numeral)).flatten();
+        let Some(mut number) = value else {
             i += 1;
             continue;
         };
@@ -533,7 +521,14 @@ pub fn find(chars: &[char]) -> Vec<Number> {
                 && tokens[i - 1].text == "and"
                 && tokens[i - 3].text.eq_ignore_ascii_case("between")
                 && tokens[i - 2].text.starts_with(|c: char| c.is_ascii_digit()));
-        if (is_year && currency.is_none() && unit_at(&tokens, i + 1).is_none())
+        // "its 2024 accounts", "the 2023 general election": a year, not a count.
+        let year_of = previous.is_some_and(|p| {
+            matches!(
+                p.text.to_lowercase().as_str(),
+                "the" | "its" | "his" | "her" | "their" | "this" | "last" | "next" | "our"
+            )
+        }) || !unit_at(&tokens, i + 1).is_some_and(|(unit, _)| is_plural(&unit));
+        if (is_year && currency.is_none() && year_of)
             || is_date
             || is_time
             || attached_letters
@@ -547,36 +542,41 @@ pub fn find(chars: &[char]) -> Vec<Number> {
             i += 1;
             continue;
         }
-        // Scale words: "1.5 million", "three hundred thousand".
+        // Scale words: "1.5 million", "2 billion".
         let mut j = i + 1;
         while let Some(factor) = tokens.get(j).and_then(|t| scale(&t.text)) {
             multiplier = multiplier.saturating_mul(factor);
             j += 1;
         }
         number *= BigDecimal::from(multiplier);
-        let (qualifier, qualifier_words) =
-            qualifier_before(&tokens, if lower == "dozen" { i - 1 } else { i });
-        let first = if lower == "dozen" { i - 1 } else { i } - qualifier_words;
-        // A count spelled in words is style ("two secondary schools", "at least three weeks"):
-        // the figures put to the test are written in digits, or scaled ("three hundred").
-        let spelled = !numeral.starts_with(|c: char| c.is_ascii_digit());
-        if spelled && j == i + 1 {
-            i = j;
-            continue;
-        }
+        let (mut qualifier, qualifier_words) = qualifier_before(&tokens, i);
+        let mut first = i - qualifier_words;
         let (unit, last) = match currency {
             Some(currency) => (Some(currency.to_owned()), j - 1),
+            None if degrees => (Some("degrees".to_owned()), j - 1),
             None => match unit_at(&tokens, j) {
                 Some((unit, at)) => (Some(unit), at),
                 None => (None, j - 1),
             },
         };
+        // "over 11 weeks": a span of time, not a floor.
+        if qualifier_words == 1
+            && tokens[first].text.eq_ignore_ascii_case("over")
+            && unit.as_deref().is_some_and(|u| TIME_UNITS.contains(&u))
+        {
+            qualifier = ClaimQualifier::Exact;
+            first = i;
+        }
+        let counted = currency.is_none()
+            && unit.as_deref().is_some_and(|u| u != "percent" && !MEASURES.contains(&u))
+            && last >= j;
         found.push(Number {
             start: tokens[first].start,
             end: tokens[last.min(tokens.len() - 1)].end,
             value: number.normalized(),
             qualifier,
             unit,
+            counted_from: counted.then(|| tokens[j].start),
         });
         i = j;
     }
@@ -619,7 +619,15 @@ mod tests {
             claims("412 confirmed measles cases and 6 A320 jets"),
             [claim("412", Exact, "cases"), claim("6", Exact, "jets")]
         );
-        assert_eq!(claims("some three hundred families"), [claim("300", Approximately, "families")]);
+        assert_eq!(
+            claims("some 300 families, three hundred others"),
+            [claim("300", Approximately, "families")]
+        );
+        assert_eq!(
+            claims("over 11 weeks, 41C"),
+            [claim("11", Exact, "weeks"), claim("41", Exact, "degrees")]
+        );
+        assert_eq!(claims("at least another 6 weeks"), [claim("6", AtLeast, "weeks")]);
     }
 
     #[test]

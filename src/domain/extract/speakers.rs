@@ -57,6 +57,10 @@ const SPEECH_VERBS: &[&str] = &[
     "contended",
     "suggested",
     "suggests",
+    "denied",
+    "denies",
+    "deny",
+    "stressed",
 ];
 
 /// Forms that are as often nouns ("the claims", "member states"): verbs only when a clause,
@@ -160,6 +164,67 @@ const PHRASE_ENDS: &[&str] = &[
     "which",
 ];
 
+/// Letters after a name: "Gareth Pryce-Vaughan MP".
+const POST_NOMINALS: &[&str] =
+    &["mp", "mep", "msp", "qc", "kc", "phd", "jr", "sr", "obe", "mbe", "cbe", "esq"];
+
+/// Words capitalised only because a sentence starts with them: "Neighbouring Ostria said".
+const SENTENCE_OPENERS: &[&str] = &[
+    "neighbouring",
+    "neighboring",
+    "local",
+    "several",
+    "many",
+    "some",
+    "most",
+    "other",
+    "both",
+    "each",
+    "every",
+    "all",
+    "few",
+    "senior",
+    "rival",
+    "meanwhile",
+    "however",
+    "but",
+    "and",
+    "yet",
+    "still",
+    "also",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+];
+
+/// Leading words that count or quantify a group rather than name it: "two diplomats".
+const QUANTIFIERS: &[&str] = &[
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "several",
+    "some",
+    "many",
+    "few",
+    "other",
+    "both",
+    "dozens",
+    "hundreds",
+    "thousands",
+];
+
 /// Name particles: lower-case words inside a personal name ("Ingrid van der Meulen").
 const PARTICLES: &[&str] = &[
     "de", "van", "der", "den", "von", "al", "el", "bin", "ibn", "da", "del", "della", "di", "du", "la", "le",
@@ -259,6 +324,10 @@ const TITLES: &[&str] = &[
     "economist",
     "analyst",
     "mp",
+    "rev",
+    "reverend",
+    "hon",
+    "rt",
     "mep",
     "mla",
     "msp",
@@ -594,6 +663,11 @@ pub fn is_speech_verb(words: &[&str], i: usize) -> bool {
         })
 }
 
+/// Whether a word is a reporting verb, wherever it stands.
+pub fn is_reporting_word(word: &str) -> bool {
+    SPEECH_VERBS.contains(&lower(word).as_str())
+}
+
 pub fn is_framing_verb(word: &str) -> bool {
     FRAMING_VERBS.contains(&lower(word).as_str())
 }
@@ -693,11 +767,17 @@ fn leads_to_capital(words: &[&str], i: usize) -> bool {
 fn classify_run(words: &[&str], start: usize, end: usize) -> Option<NameRun> {
     let mut run: Vec<&str> = words[start..end].iter().map(|w| bare(w)).collect();
     let mut start = start;
-    while run.first().is_some_and(|w| ARTICLES.contains(&w.to_lowercase().as_str())) {
+    while run.first().is_some_and(|w| {
+        ARTICLES.contains(&w.to_lowercase().as_str()) || SENTENCE_OPENERS.contains(&w.to_lowercase().as_str())
+    }) {
         run.remove(0);
         start += 1;
     }
-    while run.last().is_some_and(|w| CONNECTORS.contains(&w.to_lowercase().as_str()) || is_particle(w)) {
+    while run.last().is_some_and(|w| {
+        CONNECTORS.contains(&w.to_lowercase().as_str())
+            || is_particle(w)
+            || POST_NOMINALS.contains(&w.to_lowercase().as_str())
+    }) {
         run.pop();
     }
     if run.is_empty() {
@@ -823,6 +903,24 @@ pub fn noun_phrase(phrase: &[&str]) -> Option<Mention> {
         if words.is_empty() {
             return None;
         }
+    }
+    // "two diplomats", "several residents": the group, not its count.
+    while words.len() > 1
+        && QUANTIFIERS.contains(&lower(words[0]).as_str())
+        && GROUPS.contains(&lower(words[words.len() - 1]).as_str())
+    {
+        words.remove(0);
+    }
+    // "A statement from the X", "a letter by Y": who wrote it.
+    let skip = usize::from(words.first().is_some_and(|w| ARTICLES.contains(&lower(w).as_str())));
+    if words.len() > skip + 2
+        && matches!(
+            lower(words[skip]).as_str(),
+            "statement" | "letter" | "post" | "message" | "communique" | "release" | "note"
+        )
+        && matches!(lower(words[skip + 1]).as_str(), "from" | "by" | "of")
+    {
+        return noun_phrase(&words[skip + 2..]);
     }
     if words.len() == 1 && GROUPS.contains(&lower(words[0]).as_str()) {
         return Some(Mention::Named { name: lower(words[0]), kind: SpeakerKind::Group, role: None });
