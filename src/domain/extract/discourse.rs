@@ -81,6 +81,62 @@ const PUBLIC_BODIES: &[&str] = &[
     "assembly",
 ];
 
+/// Generic heads that describe businesses.
+const COMMERCIAL: &[&str] = &[
+    "company",
+    "firm",
+    "operator",
+    "carrier",
+    "airline",
+    "business",
+    "manufacturer",
+    "insurer",
+    "lender",
+    "utility",
+];
+
+/// Heads of the state's own bodies, which "the group" or "the organisation" never describes.
+const STATE_BODIES: &[&str] = &[
+    "ministry",
+    "government",
+    "police",
+    "court",
+    "army",
+    "military",
+    "parliament",
+    "senate",
+    "council",
+    "commission",
+    "department",
+    "office",
+    "authority",
+    "directorate",
+    "constabulary",
+    "regulator",
+];
+
+/// Words a description of an organisation may add: "the central bank" for the Bank of Norvia.
+const DESCRIPTIVE_OF_BODIES: &[&str] = &[
+    "central",
+    "national",
+    "state",
+    "federal",
+    "regional",
+    "local",
+    "governing",
+    "ruling",
+    "main",
+    "largest",
+    "rival",
+    "parent",
+    "state-owned",
+    "public",
+    "private",
+    "city",
+    "county",
+    "provincial",
+];
+
 /// Words a description of a person may add to the role it names.
 const DESCRIPTIVE: &[&str] =
     &["former", "new", "outgoing", "incoming", "acting", "interim", "veteran", "embattled", "beleaguered"];
@@ -201,11 +257,15 @@ impl Discourse {
     pub fn speaker(&mut self, mention: Mention, at: usize) -> Option<SpeakerCandidate> {
         let entity = match mention {
             Mention::Pronoun { feminine: Some(feminine) } => {
-                let entity = self.antecedent(feminine, at)?;
+                let entity = self.antecedent(Some(feminine), at)?;
                 self.entities[entity].feminine.get_or_insert(feminine);
                 entity
             }
             Mention::Pronoun { feminine: None } => self.last_organisation()?,
+            // "the 45-year-old": the person last named.
+            Mention::Description { words } if words.last().is_some_and(|w| w.ends_with("-year-old")) => {
+                self.antecedent(None, at)?
+            }
             Mention::Description { words } => match self.described(&words) {
                 Some(entity) => entity,
                 None => {
@@ -319,24 +379,26 @@ impl Discourse {
     /// The person a pronoun at `at` refers to: the first person named earlier in its own
     /// sentence, else the first named in the nearest sentence before that names one (the
     /// subject comes first), of the pronoun's gender when that is known.
-    fn antecedent(&self, feminine: bool, at: usize) -> Option<usize> {
+    fn antecedent(&self, feminine: Option<bool>, at: usize) -> Option<usize> {
         let fits = |n: &Naming| {
             let e = &self.entities[n.entity];
-            e.kind == SpeakerKind::Person && n.at < at && e.feminine.is_none_or(|f| f == feminine)
+            e.kind == SpeakerKind::Person && n.at < at && e.feminine.zip(feminine).is_none_or(|(e, f)| e == f)
         };
         let recent = &self.namings[self.namings.len().saturating_sub(LOOKBACK)..];
         let mut sentence = None;
-        let mut first = None;
+        let mut chosen: Option<&Naming> = None;
         for naming in recent.iter().rev() {
-            if sentence.is_some_and(|s| s != naming.sentence) && first.is_some() {
+            if sentence.is_some_and(|s| s != naming.sentence) {
                 break;
             }
             if fits(naming) {
                 sentence = Some(naming.sentence);
-                first = Some(naming.entity);
+                if chosen.is_none_or(|c| naming.at < c.at) {
+                    chosen = Some(naming);
+                }
             }
         }
-        first
+        chosen.map(|n| n.entity)
     }
 
     /// The organisation or group named last: what "it" or "they" said.
@@ -357,12 +419,22 @@ impl Discourse {
         let matching = |generic: bool| {
             recent.iter().rev().map(|n| n.entity).find(|&entity| {
                 let e = &self.entities[entity];
+                // "the company" is no ministry; "the group" may be an association, not a court.
+                let excluded: &[&str] =
+                    if COMMERCIAL.contains(&head.as_str()) { PUBLIC_BODIES } else { STATE_BODIES };
                 let of_kind = (e.kind == SpeakerKind::Organisation) == organisation
                     && !e.outlet
-                    && !(generic && e.heads.iter().any(|h| PUBLIC_BODIES.contains(&h.as_str())));
-                // "the former president": a person's description may say more than their role.
-                let said =
-                    |w: &String| e.heads.contains(w) || (!organisation && DESCRIPTIVE.contains(&w.as_str()));
+                    && !(generic && e.heads.iter().any(|h| excluded.contains(&h.as_str())));
+                // "the former president", "the central bank": a description may say more than
+                // the role or name it refers by.
+                let said = |w: &String| {
+                    e.heads.contains(w)
+                        || if organisation {
+                            DESCRIPTIVE_OF_BODIES.contains(&w.as_str())
+                        } else {
+                            DESCRIPTIVE.contains(&w.as_str())
+                        }
+                };
                 of_kind && (generic || (e.heads.contains(head) && words.iter().all(said)))
             })
         };

@@ -153,6 +153,7 @@ fn sentences(chars: &[char], quoted: &[quotes::Quoted]) -> Vec<(usize, usize)> {
                 && chars[..i].ends_with(&['.', 'm'])
                 && next_word_is_day_or_zone(chars, i + 1);
             let abbreviation = ABBREVIATIONS.contains(&word.as_str())
+                || (word.starts_with(char::is_uppercase) && speakers::is_title(&word))
                 || (word.chars().count() == 1 && word.chars().all(char::is_uppercase))
                 || clock;
             if !abbreviation && next_starts_sentence(i + 1) {
@@ -191,6 +192,7 @@ fn text(chars: &[char], start: usize, end: usize) -> String {
 }
 
 /// The words of `start..end`, each with the offset it starts at.
+#[derive(Clone)]
 struct Words {
     words: Vec<String>,
     at: Vec<usize>,
@@ -236,9 +238,15 @@ impl Words {
 fn relay(after: &str) -> Option<String> {
     // ASCII lower-casing keeps byte offsets, so `at` indexes `after` too.
     let lower = after.to_ascii_lowercase();
-    for marker in
-        ["quoted by ", "told ", "interview with ", "in remarks to ", "speaking to ", "speaking later to "]
-    {
+    for marker in [
+        "quoted by ",
+        "told ",
+        "interview with ",
+        "in remarks to ",
+        "speaking to ",
+        "speaking later to ",
+        "speaking on ",
+    ] {
         let Some(at) = lower.find(marker) else { continue };
         let phrase = after[at + marker.len()..].split([',', ';', '!', '?', ':']).next().unwrap_or_default();
         let words: Vec<&str> = phrase
@@ -263,10 +271,13 @@ fn relay(after: &str) -> Option<String> {
                 )
             })
             .collect();
-        if words.is_empty() || words.len() > 6 || (marker == "told " && !speakers::is_medium(&words)) {
+        // After "told", only the listeners: "told the BBC her managers were ...".
+        let words = if marker == "told " { &words[..audience_len(&words)] } else { &words[..] };
+        let needs_medium = marker == "told " || marker.starts_with("speaking");
+        if words.is_empty() || words.len() > 6 || (needs_medium && !speakers::is_medium(words)) {
             continue;
         }
-        if let Some(outlet) = speakers::outlet(&words) {
+        if let Some(outlet) = speakers::outlet(words) {
             return Some(outlet);
         }
     }
@@ -334,7 +345,13 @@ fn attribution_after(after: &Words, ends_sentence: bool) -> Option<Attribution> 
     if let Some(v) = (0..words.len()).find(|&i| speakers::is_speech_verb(words, i)) {
         let at = after.offset(v, 0);
         let mut found = if v == 0 {
-            speakers::phrase_after(&words[1..]).map(|(np, role)| attribution(&np, role, at))
+            speakers::phrase_after(&words[1..]).map(|(np, role)| match role {
+                // "said the ministry's spokesman, Ali Reza": the name after the role.
+                Some(name) if speakers::names_person(&name) && !speakers::names_person(&np) => {
+                    attribution(&name, Some(np), at)
+                }
+                role => attribution(&np, role, at),
+            })
         } else {
             speakers::subject_before(&words[..v]).map(|(np, role)| attribution(&np, role, at))
         }?;
@@ -455,7 +472,55 @@ fn is_scene(word: &str) -> bool {
                 | "later"
                 | "when"
                 | "while"
+                | "outside"
+                | "inside"
+                | "near"
         )
+}
+
+/// Nouns of listeners an article names: "told the court", "told a rally".
+const AUDIENCE_NOUNS: &[&str] = &[
+    "court",
+    "jury",
+    "committee",
+    "hearing",
+    "panel",
+    "tribunal",
+    "conference",
+    "briefing",
+    "rally",
+    "meeting",
+    "inquiry",
+    "senate",
+    "commons",
+    "assembly",
+    "council",
+    "crowd",
+    "audience",
+    "lawmakers",
+    "reporters",
+];
+
+/// How many words name the listeners after "told" when no "that" follows: "reporters", "the
+/// court", "a news conference", "the BBC", "Radio Norte".
+fn audience_len(words: &[&str]) -> usize {
+    if words.first().is_some_and(|w| is_audience(w)) {
+        return 1;
+    }
+    if let Some(noun) =
+        words.iter().take(4).position(|w| AUDIENCE_NOUNS.contains(&speakers::bare(w).to_lowercase().as_str()))
+    {
+        return noun + 1;
+    }
+    // "the BBC", "Radio Norte", "the state broadcaster ORT": the longest named medium.
+    (1..=words.len().min(5))
+        .rev()
+        .find(|&k| {
+            let last = words[k - 1];
+            (last.starts_with(char::is_uppercase) || speakers::is_medium(&[last]))
+                && speakers::is_medium(&words[..k])
+        })
+        .unwrap_or(0)
 }
 
 /// Listeners a reporting verb names before what it reports: "told reporters that".
@@ -473,6 +538,10 @@ fn is_audience(word: &str) -> bool {
     )
 }
 
+/// Reporting verbs of one sentence tried for the report it makes: a sentence of nothing but
+/// verbs must cost no more than a few.
+const MAX_VERBS_TRIED: usize = 8;
+
 /// Reported speech in a sentence without quotation marks: "<Subject> said [on Monday]
 /// [that] <clause>", "<Subject> told <audience> that <clause>", "<clause>, <Subject> said."
 /// Gives the words naming the speaker and the clause's character span.
@@ -485,6 +554,7 @@ fn indirect(
     let refs = words.refs();
     (from + 1..refs.len())
         .filter(|&v| speakers::is_speech_verb(&refs, v))
+        .take(MAX_VERBS_TRIED)
         .find_map(|v| reported_by(words, &refs, from, v, sentence_end, chars))
         .or_else(|| according_to(words, &refs, from, sentence_end, chars))
 }
@@ -652,19 +722,29 @@ fn reported_by(
     }
     let (np, role) = speakers::subject_before(&refs[from..v])?;
     let mut next = v + 1;
+    // "pointed out that": the verb's particle.
+    if refs.get(next).is_some_and(|w| *w == "out") {
+        next += 1;
+    }
     if matches!(speakers::bare(refs[v]), "told" | "tells") {
         // The audience runs to "that", or is one of the usual listeners.
         match refs[next..].iter().take(8).position(|w| *w == "that") {
             Some(that) => next += that,
-            None if refs.get(next).is_some_and(|w| is_audience(w)) => next += 1,
-            None => return None,
+            None => match audience_len(&refs[next..]) {
+                0 => return None,
+                audience => next += audience,
+            },
         }
     }
-    // "said on Monday that", "said in a statement that": the scene before "that" goes.
-    if refs.get(next).is_some_and(|w| is_scene(w))
-        && let Some(that) = refs[next..].iter().take(8).position(|w| *w == "that")
-    {
-        next += that;
+    // "said on Monday that", "said in a statement it had": the scene before the clause goes.
+    if refs.get(next).is_some_and(|w| is_scene(w)) {
+        if let Some(that) = refs[next..].iter().take(8).position(|w| *w == "that") {
+            next += that;
+        } else if let Some(pronoun) =
+            refs[next..].iter().take(7).position(|w| matches!(*w, "it" | "he" | "she" | "they" | "we"))
+        {
+            next += pronoun;
+        }
     }
     while next < refs.len() && next < v + 6 {
         let word = speakers::bare(refs[next]).to_lowercase();
@@ -689,17 +769,17 @@ fn reported_by(
 fn reported_after_quote(after: &Words, chars: &[char], sentence_end: usize) -> Option<(usize, usize)> {
     let refs = after.refs();
     let and = refs.iter().position(|w| !speakers::bare(w).is_empty())?;
-    if speakers::bare(refs[and]) != "and" {
+    if !matches!(speakers::bare(refs[and]), "and" | "but") {
         return None;
     }
     let adverb = refs.get(and + 1).is_some_and(|w| matches!(speakers::bare(w), "also" | "later" | "then"));
     let verb = and + 1 + usize::from(adverb);
-    if !refs.get(verb).is_some_and(|w| {
-        matches!(
-            speakers::bare(w),
-            "said" | "says" | "added" | "adds" | "warned" | "insisted" | "argued" | "stressed"
-        )
-    }) {
+    // "and said he would appeal", "but cautioned that his country could not ...".
+    let says =
+        refs.get(verb).is_some_and(|w| matches!(speakers::bare(w), "said" | "says" | "added" | "adds"));
+    let reports_clause = refs.get(verb).is_some_and(|w| speakers::is_reporting_word(w))
+        && refs.get(verb + 1).is_some_and(|w| *w == "that");
+    if !says && !reports_clause {
         return None;
     }
     let mut next = verb + 1;
@@ -905,12 +985,6 @@ pub fn extract(article: &str) -> Extraction {
         }
         cast.next_sentence();
         let paragraph = paragraph_of(s_start);
-        if pending.first().is_some_and(|&p| paragraph_of(extraction.quotes[p].start) != paragraph) {
-            for p in pending.drain(..) {
-                extraction.quotes[p].speaker = last_speaker.clone();
-                extraction.quotes[p].confidence = if last_speaker.is_some() { 0.5 } else { 0.2 };
-            }
-        }
         // The sentence's own words, around its quotes: before the first, between, after the last.
         let close_of = |q: &quotes::Quoted| q.close_mark.map_or(q.end, |m| m + 1).min(s_end);
         let before = Words::of(&chars, s_start, in_sentence.first().map_or(s_end, |q| q.open_mark));
@@ -919,15 +993,23 @@ pub fn extract(article: &str) -> Extraction {
             .map(|pair| Words::of(&chars, close_of(pair[0]), pair[1].open_mark))
             .collect();
         let after = in_sentence.last().map(|q| Words::of(&chars, close_of(q), s_end));
-        let mut own = Words::of(&chars, s_start, s_start);
-        own.append(Words::of(&chars, s_start, in_sentence.first().map_or(s_end, |q| q.open_mark)));
-        for pair in in_sentence.windows(2) {
-            own.append(Words::of(&chars, close_of(pair[0]), pair[1].open_mark));
-        }
-        if let Some(last) = in_sentence.last() {
-            own.append(Words::of(&chars, close_of(last), s_end));
+        let mut own = before.clone();
+        for words in between.iter().chain(&after) {
+            own.append(words.clone());
         }
         cast.notice(&own.refs(), &own.at);
+        // Quotes of a paragraph that never said whose they are: the person the next paragraph
+        // opens with ("That's how Leanne Kowalchuk, 51, described ..."), else the last speaker.
+        if pending.first().is_some_and(|&p| paragraph_of(extraction.quotes[p].start) != paragraph) {
+            let opener = speakers::leading_person(&own.refs()).and_then(|np| {
+                cast.speaker(Mention::Named { name: np, kind: SpeakerKind::Person, role: None }, s_start)
+            });
+            let speaker = opener.or_else(|| last_speaker.clone());
+            for p in pending.drain(..) {
+                extraction.quotes[p].speaker = speaker.clone();
+                extraction.quotes[p].confidence = if speaker.is_some() { 0.5 } else { 0.2 };
+            }
+        }
 
         if in_sentence.is_empty() {
             announced = before

@@ -59,6 +59,10 @@ const SPEECH_VERBS: &[&str] = &[
     "suggests",
     "denied",
     "denies",
+    "complained",
+    "complains",
+    "cautioned",
+    "pointed",
     "deny",
     "stressed",
 ];
@@ -162,6 +166,69 @@ const PHRASE_ENDS: &[&str] = &[
     "this",
     "who",
     "which",
+];
+
+/// Nouns that introduce a business by its name: "carmaker Volta", "retailer Brandt".
+const COMPANY_NOUNS: &[&str] = &[
+    "maker",
+    "carmaker",
+    "firm",
+    "company",
+    "group",
+    "carrier",
+    "operator",
+    "giant",
+    "retailer",
+    "manufacturer",
+    "producer",
+    "lender",
+    "insurer",
+    "airline",
+    "broadcaster",
+    "conglomerate",
+    "supplier",
+    "contractor",
+    "developer",
+    "chain",
+    "brand",
+    "miner",
+    "builder",
+    "shipper",
+    "exporter",
+    "importer",
+    "distributor",
+];
+
+/// Portfolios of ministers and commissioners: "Secretary of State for Health", "High
+/// Commissioner for Refugees".
+const PORTFOLIOS: &[&str] = &[
+    "health",
+    "defence",
+    "defense",
+    "foreign",
+    "interior",
+    "finance",
+    "refugees",
+    "affairs",
+    "state",
+    "justice",
+    "education",
+    "transport",
+    "energy",
+    "environment",
+    "agriculture",
+    "trade",
+    "economy",
+    "labour",
+    "labor",
+    "culture",
+    "housing",
+    "home",
+    "security",
+    "development",
+    "high",
+    "un",
+    "eu",
 ];
 
 /// Letters after a name: "Gareth Pryce-Vaughan MP".
@@ -321,6 +388,15 @@ const TITLES: &[&str] = &[
     "delegate",
     "candidate",
     "glaciologist",
+    "premier",
+    "cmdr",
+    "commodore",
+    "sheriff",
+    "dc",
+    "ds",
+    "pc",
+    "insp",
+    "supt",
     "economist",
     "analyst",
     "mp",
@@ -444,6 +520,23 @@ const ORGANISATION_WORDS: &[&str] = &[
     "carrier",
     "insurer",
     "lender",
+    "foods",
+    "holdings",
+    "industries",
+    "partners",
+    "ventures",
+    "systems",
+    "motors",
+    "logistics",
+    "shipping",
+    "pharmaceuticals",
+    "technologies",
+    "enterprises",
+    "investments",
+    "resources",
+    "mining",
+    "steel",
+    "mills",
     "journal",
     "daily",
     "tribune",
@@ -590,6 +683,24 @@ const GROUPS: &[&str] = &[
     "locals",
     "observers",
     "monitors",
+    "relatives",
+    "families",
+    "passengers",
+    "survivors",
+    "neighbours",
+    "neighbors",
+    "students",
+    "parents",
+    "nurses",
+    "employees",
+    "fans",
+    "voters",
+    "commuters",
+    "people",
+    "forecasters",
+    "economists",
+    "bankers",
+    "investors",
 ];
 
 /// A word or phrase without the punctuation around it (inner hyphens, apostrophes and dots
@@ -728,11 +839,18 @@ pub fn name_runs(words: &[&str]) -> Vec<NameRun> {
             end += 1;
         }
         if let Some(mut run) = classify_run(words, start, end) {
+            // "rail-vehicle maker Kessler-Brandt": a business named after what it is.
+            if start > 0
+                && run.kind == RunKind::Person
+                && COMPANY_NOUNS.contains(&lower(words[start - 1]).as_str())
+            {
+                run.kind = RunKind::Organisation;
+            }
             // "a teacher in Porto Vell": after a preposition of place, a name is a place.
             let locative = start > 0
                 && matches!(
                     lower(words[start - 1]).as_str(),
-                    "in" | "at" | "from" | "near" | "outside" | "across" | "into" | "towards"
+                    "in" | "at" | "near" | "outside" | "across" | "into" | "towards"
                 );
             if locative && run.kind == RunKind::Person && run.title.is_none() {
                 run.kind = RunKind::Place;
@@ -783,7 +901,23 @@ fn classify_run(words: &[&str], start: usize, end: usize) -> Option<NameRun> {
     if run.is_empty() {
         return None;
     }
+    // "Health Miriam Okafor-Lane" (after "Secretary of State for"): the portfolio is no name.
+    let mut portfolio = Vec::new();
+    while run.len() > 2 && PORTFOLIOS.contains(&run[0].to_lowercase().as_str()) {
+        portfolio.push(run.remove(0));
+    }
     let lowered: Vec<String> = run.iter().map(|w| w.to_lowercase()).collect();
+    // "UN High Commissioner": a title with no name is nobody's name.
+    if lowered.iter().all(|w| {
+        TITLES.contains(&w.as_str())
+            || PORTFOLIOS.contains(&w.as_str())
+            || w.len() <= 3
+                && w.chars().all(char::is_alphabetic)
+                && run.iter().any(|r| r.chars().all(char::is_uppercase))
+    }) && lowered.iter().any(|w| TITLES.contains(&w.as_str()))
+    {
+        return None;
+    }
     let is_org_word = |w: &String| ORGANISATION_WORDS.contains(&w.as_str());
     let is_place_word = |w: &String| PLACE_LAST_WORDS.contains(&w.as_str());
     // A title followed by plain name words: "Energy Minister Faisal bin Rashid al-Hamdani".
@@ -796,7 +930,7 @@ fn classify_run(words: &[&str], start: usize, end: usize) -> Option<NameRun> {
             end,
             name: run[t + 1..].join(" "),
             kind: RunKind::Person,
-            title: Some(run[..=t].join(" ")),
+            title: Some(portfolio.iter().chain(&run[..=t]).copied().collect::<Vec<_>>().join(" ")),
         });
     }
     let kind = if lowered.iter().any(is_org_word) {
@@ -922,6 +1056,15 @@ pub fn noun_phrase(phrase: &[&str]) -> Option<Mention> {
     {
         return noun_phrase(&words[skip + 2..]);
     }
+    // "Relatives gathered at the terminal": the group.
+    if words.len() > 1
+        && GROUPS.contains(&lower(words[0]).as_str())
+        && !is_capitalised(words[1])
+        && !ARTICLES.contains(&lower(words[1]).as_str())
+        && lower(words[1]) != "of"
+    {
+        return Some(Mention::Named { name: lower(words[0]), kind: SpeakerKind::Group, role: None });
+    }
     if words.len() == 1 && GROUPS.contains(&lower(words[0]).as_str()) {
         return Some(Mention::Named { name: lower(words[0]), kind: SpeakerKind::Group, role: None });
     }
@@ -941,6 +1084,16 @@ pub fn noun_phrase(phrase: &[&str]) -> Option<Mention> {
     // A role of an organisation: "an official with the X", "the leadership of the Y".
     let starts_lower =
         words.get(usize::from(ARTICLES.contains(&first_lower.as_str()))).is_some_and(|w| !is_capitalised(w));
+    // "A witness at the terminal": where they were is not who they are.
+    let names_body = words[head_at.min(words.len())..].iter().any(|w| is_capitalised(w));
+    if starts_lower
+        && head_at < words.len()
+        && !names_body
+        && matches!(lower(words[head_at]).as_str(), "at" | "from" | "in")
+    {
+        words.truncate(head_at);
+        return noun_phrase(&words);
+    }
     if starts_lower && head_at < words.len() && head_at > 0 {
         let head = lower(words[head_at - 1]);
         let kind = if ORGANISATION_WORDS.contains(&head.as_str()) {
@@ -953,6 +1106,19 @@ pub fn noun_phrase(phrase: &[&str]) -> Option<Mention> {
             role: (kind == SpeakerKind::Anonymous).then(|| name.clone()),
             name,
             kind,
+        });
+    }
+    // "Deputy Foreign Minister Ilian Pavek of Karvonia": the person, not their country.
+    if runs.len() >= 2
+        && runs[0].kind == RunKind::Person
+        && runs[0].start == 0
+        && matches!(lower(words[runs[0].end.min(words.len() - 1)]).as_str(), "of" | "from" | "in" | "at")
+    {
+        let run = &runs[0];
+        return Some(Mention::Named {
+            name: run.name.clone(),
+            kind: SpeakerKind::Person,
+            role: run.title.clone(),
         });
     }
     if let Some(run) = runs.last().filter(|r| r.end == words.len() && r.kind != RunKind::Place) {
@@ -985,20 +1151,27 @@ pub fn noun_phrase(phrase: &[&str]) -> Option<Mention> {
     Some(Mention::Named { role: (kind == SpeakerKind::Anonymous).then(|| name.clone()), name, kind })
 }
 
+/// Most words before a reporting verb read for its subject.
+const MAX_SUBJECT_WORDS: usize = 40;
+
 /// The subject phrase and its apposition, from the words before a reporting verb:
 /// "..., Ana Ruiz, the chief negotiator," → "Ana Ruiz" with the role "the chief negotiator".
 /// Clauses before the subject's own ("..., and aid agencies warn"), scene-setting phrases
 /// ("Back at the crossing,") and relative clauses (", who heads ...,") are skipped.
 pub fn subject_before<'a>(words: &[&'a str]) -> Option<(Vec<&'a str>, Option<Vec<&'a str>>)> {
+    // A subject and its appositions are a few dozen words at most.
+    let words = &words[words.len().saturating_sub(MAX_SUBJECT_WORDS)..];
     let words: Vec<&'a str> =
         words.iter().copied().filter(|w| !bare(w).is_empty() || matches!(*w, "—" | "–" | "--")).collect();
     // Words of a relative clause (", who has governed ... since 2019,") start no clause.
     let mut relative = vec![false; words.len()];
     let mut inside = false;
     for (i, w) in words.iter().enumerate() {
+        // ", who heads ...," and "an official who asked not to be named because ...".
+        let after_comma = i > 0 && words[i - 1].ends_with(',');
         if i > 0
-            && words[i - 1].ends_with(',')
-            && matches!(lower(w).as_str(), "who" | "which" | "whose" | "whom" | "where")
+            && (matches!(lower(w).as_str(), "who" | "which" | "whose" | "whom")
+                || (after_comma && lower(w) == "where"))
         {
             inside = true;
         }
@@ -1041,22 +1214,22 @@ pub fn subject_before<'a>(words: &[&'a str]) -> Option<(Vec<&'a str>, Option<Vec
         !matches!(first.as_str(), "who" | "which" | "whose" | "whom" | "where")
             && !s.iter().all(|w| bare(w).chars().all(|c| c.is_ascii_digit()))
     });
-    while segments.len() > 1 && SCENE_WORDS.contains(&lower(segments[0][0]).as_str()) {
+    // "Sentencing, Judge Howard Tate ...", "Prosecuting, ...": a participle sets the scene.
+    let scene = |s: &[&str]| {
+        SCENE_WORDS.contains(&lower(s[0]).as_str()) || (s.len() == 1 && lower(s[0]).ends_with("ing"))
+    };
+    while segments.len() > 1 && scene(segments[0]) {
         segments.remove(0);
     }
     let subject = *segments.first()?;
     if words.len() > 30 || subject.len() > 14 {
         return None;
     }
-    let is_person = |s: &[&str]| {
-        matches!(noun_phrase(s), Some(Mention::Named { kind: SpeakerKind::Person, .. }))
-            && !ARTICLES.contains(&lower(s[0]).as_str())
-    };
     if segments.len() >= 2 {
-        if is_person(segments[0]) {
+        if names_person(segments[0]) {
             return Some((segments[0].to_vec(), Some(segments[1].to_vec())));
         }
-        if let Some(person) = segments[1..].iter().find(|s| is_person(s)) {
+        if let Some(person) = segments[1..].iter().find(|s| names_person(s)) {
             return Some((person.to_vec(), Some(segments[0].to_vec())));
         }
         // "The mine's owner, Arslan Coal,": the name, not the role.
@@ -1091,11 +1264,25 @@ pub fn leading_subject<'a>(words: &[&'a str]) -> Option<Vec<&'a str>> {
     }
     if ARTICLES.contains(&lower(first).as_str()) {
         let second = *words.get(1)?;
-        return (!is_capitalised(second)).then(|| words[..2].to_vec());
+        if !is_capitalised(second) {
+            return Some(words[..2].to_vec());
+        }
+        // "The Rev. Alison Threlfall, whose parish ...,": the name after the article.
+        let run = name_runs(words).into_iter().next().filter(|r| r.start <= 1 && r.kind != RunKind::Place)?;
+        return Some(words[1..run.end].to_vec());
     }
     let runs = name_runs(words);
     let run = runs.first().filter(|r| r.start == 0 && r.kind != RunKind::Place)?;
     Some(words[..run.end].to_vec())
+}
+
+/// The first person a sentence names within its first words, titles dropped.
+pub fn leading_person(words: &[&str]) -> Option<String> {
+    let opening = &words[..words.len().min(10)];
+    name_runs(opening)
+        .into_iter()
+        .find(|r| r.kind == RunKind::Person && r.name.split_whitespace().count() >= 2)
+        .map(|r| r.name)
 }
 
 /// The phrase naming the speaker right after a verb: "said Lena Marchetti, a spokeswoman
@@ -1113,9 +1300,9 @@ pub fn phrase_after<'a>(words: &[&'a str]) -> Option<(Vec<&'a str>, Option<Vec<&
     }
     let role_start = end;
     let mut role_end = role_start;
-    if ends_phrase(words[end - 1])
-        && words.get(role_start).is_some_and(|w| ARTICLES.contains(&lower(w).as_str()))
-    {
+    let apposition =
+        words.get(role_start).is_some_and(|w| ARTICLES.contains(&lower(w).as_str()) || is_capitalised(w));
+    if ends_phrase(words[end - 1]) && apposition {
         while role_end < words.len() {
             role_end += 1;
             if ends_phrase(words[role_end - 1]) || words[role_end - 1].ends_with('.') {
@@ -1125,6 +1312,12 @@ pub fn phrase_after<'a>(words: &[&'a str]) -> Option<(Vec<&'a str>, Option<Vec<&
     }
     let role = (role_end > role_start).then(|| words[role_start..role_end].to_vec());
     Some((words[..end].to_vec(), role))
+}
+
+/// Whether a phrase is a person's name (titles allowed): "Ali Reza", "Dr. Ana Ruiz".
+pub fn names_person(words: &[&str]) -> bool {
+    !words.first().is_some_and(|w| ARTICLES.contains(&lower(w).as_str()))
+        && matches!(noun_phrase(words), Some(Mention::Named { kind: SpeakerKind::Person, .. }))
 }
 
 /// A speaker named with no verb at all, as in lists of reactions: "..., Norvalia's
