@@ -81,6 +81,10 @@ const PUBLIC_BODIES: &[&str] = &[
     "assembly",
 ];
 
+/// What a union may be called by name.
+const LABOUR_BODIES: &[&str] =
+    &["association", "federation", "guild", "confederation", "syndicate", "workers"];
+
 /// Generic heads that describe businesses.
 const COMMERCIAL: &[&str] = &[
     "company",
@@ -435,7 +439,12 @@ impl Discourse {
                             DESCRIPTIVE.contains(&w.as_str())
                         }
                 };
-                of_kind && (generic || (e.heads.contains(head) && words.iter().all(said)))
+                // "the union" for a workers' association or federation.
+                let named_by = |h: &String| {
+                    e.heads.contains(h)
+                        || (h == "union" && e.heads.iter().any(|w| LABOUR_BODIES.contains(&w.as_str())))
+                };
+                of_kind && (generic || (named_by(head) && words.iter().all(|w| named_by(w) || said(w))))
             })
         };
         matching(false).or_else(|| speakers::is_generic_organisation(head).then(|| matching(true)).flatten())

@@ -608,11 +608,15 @@ fn according_to(
     }
     if a == from {
         // The source runs to the first comma.
-        let comma = (a + 2..refs.len()).find(|&i| refs[i].ends_with(','))?;
-        let source = &refs[a + 2..=comma];
+        let mut comma = (a + 2..refs.len()).find(|&i| refs[i].ends_with(','))?;
+        // "According to Lise Harrow, an analyst at Dunmore Securities, ...": past the apposition.
+        if refs.get(comma + 1).is_some_and(|w| matches!(speakers::bare(w), "a" | "an" | "the")) {
+            comma = (comma + 1..refs.len()).find(|&i| refs[i].ends_with(',')).unwrap_or(comma);
+        }
+        let (source, role) = speakers::subject_before(&refs[a + 2..=comma])?;
         let start = words.offset(comma + 1, clause_end);
         return (refs.len() - comma > 3 && start < clause_end)
-            .then(|| (attribution(source, None, words.offset(a, 0)), start, clause_end));
+            .then(|| (attribution(&source, role, words.offset(a, 0)), start, clause_end));
     }
     if a > from && refs[a - 1].ends_with(',') && refs.len() - a <= 10 {
         let start = words.offset(from, 0);

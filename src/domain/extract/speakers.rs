@@ -259,15 +259,6 @@ const SENTENCE_OPENERS: &[&str] = &[
     "yet",
     "still",
     "also",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
 ];
 
 /// Leading words that count or quantify a group rather than name it: "two diplomats".
@@ -388,6 +379,8 @@ const TITLES: &[&str] = &[
     "delegate",
     "candidate",
     "glaciologist",
+    "executive",
+    "officer",
     "premier",
     "cmdr",
     "commodore",
@@ -886,7 +879,10 @@ fn classify_run(words: &[&str], start: usize, end: usize) -> Option<NameRun> {
     let mut run: Vec<&str> = words[start..end].iter().map(|w| bare(w)).collect();
     let mut start = start;
     while run.first().is_some_and(|w| {
-        ARTICLES.contains(&w.to_lowercase().as_str()) || SENTENCE_OPENERS.contains(&w.to_lowercase().as_str())
+        let w = w.to_lowercase();
+        ARTICLES.contains(&w.as_str())
+            || SENTENCE_OPENERS.contains(&w.as_str())
+            || QUANTIFIERS.contains(&w.as_str())
     }) {
         run.remove(0);
         start += 1;
@@ -1209,6 +1205,11 @@ pub fn subject_before<'a>(words: &[&'a str]) -> Option<(Vec<&'a str>, Option<Vec
     if start < words.len() {
         segments.push(&words[start..]);
     }
+    // ", who is chief executive of Kelbridge Health Trust,": a role, though a clause.
+    let relative_role = segments.iter().find_map(|s| {
+        let is = s.len() > 2 && lower(s[0]) == "who" && matches!(lower(s[1]).as_str(), "is" | "was");
+        is.then(|| s[2..].to_vec())
+    });
     segments.retain(|s| {
         let first = lower(s[0]);
         !matches!(first.as_str(), "who" | "which" | "whose" | "whom" | "where")
@@ -1244,7 +1245,7 @@ pub fn subject_before<'a>(words: &[&'a str]) -> Option<(Vec<&'a str>, Option<Vec
             return Some((segments[1].to_vec(), Some(segments[0].to_vec())));
         }
     }
-    Some((subject.to_vec(), None))
+    Some((subject.to_vec(), relative_role))
 }
 
 /// The subject a sentence opens with, for a quote it introduces with a colon and no reporting
