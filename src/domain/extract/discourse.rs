@@ -54,7 +54,8 @@ const GENERIC_FIRST_WORDS: &[&str] = &[
     "french",
 ];
 
-/// Heads of public bodies, which "the company" or "the firm" never describes.
+/// Heads of public bodies and institutions, which "the company" or "the airline" never
+/// describes.
 const PUBLIC_BODIES: &[&str] = &[
     "ministry",
     "government",
@@ -79,6 +80,12 @@ const PUBLIC_BODIES: &[&str] = &[
     "regulator",
     "senate",
     "assembly",
+    "airport",
+    "hospital",
+    "prison",
+    "museum",
+    "university",
+    "college",
 ];
 
 /// What a union may be called by name.

@@ -578,31 +578,35 @@ fn according_to(
         .map(|w| speakers::bare(w).to_lowercase())
         .take_while(|w| !matches!(w.as_str(), "on" | "in" | "by" | "from" | "at"))
         .collect();
-    let document = !source.iter().any(|w| speakers::is_organisation_word(w))
-        && source.iter().any(|w| {
-            matches!(
-                w.as_str(),
-                "figures"
-                    | "data"
-                    | "statistics"
-                    | "estimates"
-                    | "documents"
-                    | "records"
-                    | "report"
-                    | "study"
-                    | "survey"
-                    | "poll"
-                    | "analysis"
-                    | "calculations"
-                    | "sources"
-                    | "results"
-                    | "tallies"
-                    | "returns"
-                    | "projections"
-                    | "forecasts"
-                    | "filings"
-            )
-        });
+    // "figures published on Monday", "finance ministry projections": the last word tells a
+    // document from "the statistics office".
+    let is_document = |w: &String| {
+        matches!(
+            w.as_str(),
+            "figures"
+                | "data"
+                | "statistics"
+                | "estimates"
+                | "documents"
+                | "records"
+                | "report"
+                | "study"
+                | "survey"
+                | "poll"
+                | "analysis"
+                | "calculations"
+                | "sources"
+                | "results"
+                | "tallies"
+                | "returns"
+                | "projections"
+                | "forecasts"
+                | "filings"
+        )
+    };
+    let last_document = source.iter().rposition(is_document);
+    let last_body = source.iter().rposition(|w| speakers::is_organisation_word(w));
+    let document = last_document.is_some_and(|d| last_body.is_none_or(|b| d > b));
     if document {
         return None;
     }
@@ -798,6 +802,25 @@ fn reported_after_quote(after: &Words, chars: &[char], sentence_end: usize) -> O
     (start < end).then_some((start, end))
 }
 
+/// The clause a partial quote's speaker reports before framing the quote: "said he would
+/// raise the closure next week and called the vote 'a betrayal'".
+fn reported_before_quote(before: &Words) -> Option<(usize, usize)> {
+    let refs = before.refs();
+    let v = (0..refs.len()).find(|&i| speakers::is_speech_verb(&refs, i))?;
+    if !matches!(speakers::bare(refs[v]), "said" | "says" | "added" | "adds") {
+        return None;
+    }
+    let and = (v + 1..refs.len().saturating_sub(1))
+        .find(|&i| refs[i] == "and" && speakers::is_framing_verb(refs[i + 1]))?;
+    let first = v + 1 + usize::from(refs.get(v + 1).is_some_and(|w| *w == "that"));
+    if and < first + 3 {
+        return None;
+    }
+    let last = refs[and - 1];
+    let end = before.offset(and - 1, 0) + last.trim_end_matches([',', ';']).chars().count();
+    Some((before.offset(first, 0), end))
+}
+
 /// Where a sentence's own words begin: after the dateline of an article's first sentence
 /// ("PORT SAREVO, March 4 (Meridian Wire) — ").
 fn after_dateline(words: &Words, first_sentence: bool) -> usize {
@@ -926,12 +949,10 @@ fn clause_breaks(chars: &[char], (start, end): (usize, usize)) -> Vec<usize> {
     (start..end)
         .filter(|&i| {
             let spaced = chars.get(i + 1).is_some_and(|c| c.is_whitespace());
+            let rest = &chars[i + 1..end];
             (matches!(chars[i], ',' | ';') && spaced)
                 || (chars[i] == ' '
-                    && ["and ", "but "].iter().any(|w| {
-                        let word: Vec<char> = w.chars().collect();
-                        chars.get(i + 1..i + 1 + word.len()).is_some_and(|s| s == word.as_slice())
-                    }))
+                    && (rest.starts_with(&['a', 'n', 'd', ' ']) || rest.starts_with(&['b', 'u', 't', ' '])))
         })
         .collect()
 }
@@ -954,6 +975,15 @@ fn clause_of(
     (start, end.max(start))
 }
 
+/// The last sentence with quotes: a quote after it in the same paragraph, or reopening it in
+/// the next, continues it.
+struct LastQuoted {
+    paragraph: usize,
+    close_mark: Option<usize>,
+    speaker: Option<SpeakerCandidate>,
+    relayed_by: Option<String>,
+}
+
 /// Finds attributed quotes (direct, partial, indirect) and numeric claims in `article`.
 pub fn extract(article: &str) -> Extraction {
     let chars: Vec<char> = article.chars().collect();
@@ -972,7 +1002,7 @@ pub fn extract(article: &str) -> Extraction {
     // paragraph; a quote continuing the previous one (same paragraph, or reopened after a
     // paragraph break) takes its speaker.
     let mut pending: Vec<usize> = Vec::new();
-    let mut previous: Option<(usize, Option<usize>, Option<SpeakerCandidate>)> = None;
+    let mut previous: Option<LastQuoted> = None;
     let mut last_speaker: Option<SpeakerCandidate> = None;
     // "Diallo-Kanté said:" ending a sentence: who speaks in the quote that follows.
     let mut announced: Option<SpeakerCandidate> = None;
@@ -1068,9 +1098,11 @@ pub fn extract(article: &str) -> Extraction {
         }
         let mut confidence = if speaker.is_some() { 0.9 } else { 0.4 };
         let last = in_sentence[in_sentence.len() - 1];
-        let continues = previous.as_ref().is_some_and(|(paragraph_before, close, _)| {
-            *paragraph_before == paragraph || (close.is_none() && *paragraph_before + 1 == paragraph)
-        });
+        let continues = previous.as_ref().is_some_and(
+            |LastQuoted { paragraph: paragraph_before, close_mark: close, .. }| {
+                *paragraph_before == paragraph || (close.is_none() && *paragraph_before + 1 == paragraph)
+            },
+        );
         if speaker.is_none()
             && let Some(announcer) = announced.take()
         {
@@ -1078,12 +1110,15 @@ pub fn extract(article: &str) -> Extraction {
             confidence = 0.8;
         }
         announced = None;
+        let mut carried_relay = None;
         if speaker.is_none() && continues {
-            speaker = previous.as_ref().and_then(|(_, _, s)| s.clone());
+            speaker = previous.as_ref().and_then(|last| last.speaker.clone());
+            carried_relay = previous.as_ref().and_then(|last| last.relayed_by.clone());
             confidence = 0.7;
         }
         let relayed_by = found
             .and_then(|found| found.relayed_by)
+            .or(carried_relay)
             .or_else(|| between.iter().find_map(|words| relay(&words.words.join(" "))))
             .or_else(|| after.as_ref().and_then(|words| relay(&words.words.join(" "))))
             .or_else(|| relay(&before.words.join(" ")))
@@ -1100,10 +1135,13 @@ pub fn extract(article: &str) -> Extraction {
             });
         }
         let index = extraction.quotes.len() - in_sentence.len();
-        // "X called the decision «a verdict» and said he would appeal": the report after.
-        if let (Some(speaker), Some(after)) = (&speaker, &after)
-            && let Some((start, end)) = reported_after_quote(after, &chars, s_end)
-        {
+        // "X called the decision «a verdict» and said he would appeal": the report after;
+        // "X said he would raise it and called the vote 'a betrayal'": the report before.
+        let report = after
+            .as_ref()
+            .and_then(|after| reported_after_quote(after, &chars, s_end))
+            .or_else(|| partial.then(|| reported_before_quote(&before)).flatten());
+        if let (Some(speaker), Some((start, end))) = (&speaker, report) {
             extraction.quotes.push(QuoteCandidate {
                 text: text(&chars, start, end),
                 kind: QuoteKind::Indirect,
@@ -1123,7 +1161,7 @@ pub fn extract(article: &str) -> Extraction {
         } else {
             pending.extend(index..extraction.quotes.len());
         }
-        previous = Some((paragraph, last.close_mark, speaker));
+        previous = Some(LastQuoted { paragraph, close_mark: last.close_mark, speaker, relayed_by });
     }
     for p in pending {
         extraction.quotes[p].speaker = last_speaker.clone();

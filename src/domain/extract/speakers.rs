@@ -513,6 +513,11 @@ const ORGANISATION_WORDS: &[&str] = &[
     "carrier",
     "insurer",
     "lender",
+    "airport",
+    "hospital",
+    "prison",
+    "museum",
+    "confederation",
     "foods",
     "holdings",
     "industries",
@@ -578,7 +583,6 @@ const GENERIC_ORGANISATIONS: &[&str] = &[
 
 /// Last words of place names, and first words of many.
 const PLACE_LAST_WORDS: &[&str] = &[
-    "airport",
     "station",
     "lane",
     "street",
@@ -605,7 +609,6 @@ const PLACE_LAST_WORDS: &[&str] = &[
     "village",
     "harbour",
     "harbor",
-    "hospital",
     "terminal",
     "pit",
     "coalfield",
@@ -801,6 +804,8 @@ pub fn name_runs(words: &[&str]) -> Vec<NameRun> {
     let mut runs = Vec::new();
     let mut i = 0;
     while i < words.len() {
+        // A name starts with no possessive ("Wendt's mother, Tammy Wendt"), though it may end
+        // with one.
         let starts = (is_capitalised(words[i]) && !is_possessive(words[i]))
             || (is_particle(words[i]) && !ends_phrase(words[i]) && leads_to_capital(words, i));
         if !starts || bare(words[i]).is_empty() {
@@ -809,15 +814,17 @@ pub fn name_runs(words: &[&str]) -> Vec<NameRun> {
         }
         let start = i;
         let mut end = i + 1;
+        // A possessive ends its name: "Prime Minister Elin Sorvald's pension reform".
         while end < words.len()
             && !ends_phrase(words[end - 1])
+            && !is_possessive(words[end - 1])
             && (!words[end - 1].ends_with('.') || is_initial(words[end - 1]))
         {
             let w = words[end];
             let connects = CONNECTORS.contains(&lower(w).as_str()) && names_organisation(words, start, end);
             let numeral = bare(w).chars().all(|c| c.is_ascii_digit());
             let joins = !w.starts_with('(')
-                && ((is_capitalised(w) && !is_possessive(w))
+                && (is_capitalised(w)
                     || ((is_particle(w) || connects || numeral) && leads_to_capital(words, end)));
             if !joins {
                 break;
@@ -876,7 +883,13 @@ fn leads_to_capital(words: &[&str], i: usize) -> bool {
 }
 
 fn classify_run(words: &[&str], start: usize, end: usize) -> Option<NameRun> {
-    let mut run: Vec<&str> = words[start..end].iter().map(|w| bare(w)).collect();
+    let mut run: Vec<&str> = words[start..end]
+        .iter()
+        .map(|w| {
+            let w = bare(w);
+            w.strip_suffix("’s").or_else(|| w.strip_suffix("'s")).unwrap_or(w)
+        })
+        .collect();
     let mut start = start;
     while run.first().is_some_and(|w| {
         let w = w.to_lowercase();
@@ -1340,8 +1353,8 @@ pub fn verbless(words: &[&str]) -> Option<(String, String)> {
 /// Miravel Press" → "Miravel Press"), else the phrase ("state media").
 pub fn outlet(words: &[&str]) -> Option<String> {
     let runs = name_runs(words);
-    if let Some(run) = runs.last().filter(|r| r.end == words.len()) {
-        // "the state broadcaster ORT": the acronym after the description.
+    // "the state broadcaster ORT", "news agency Tarko later": the name in the phrase.
+    if let Some(run) = runs.last() {
         return Some(run.name.clone());
     }
     let phrase = without_article(words);
