@@ -234,16 +234,8 @@ impl Discourse {
                 RunKind::Organisation => self.organisation_named(&run.name),
                 _ => self.by_name.get(&fold(&run.name)).copied(),
             };
-            // "Bruno Castellane, chief executive of Halvard Line, ...": the role the article gives.
-            let apposition = (run.kind == RunKind::Person && words[run.end - 1].ends_with(','))
-                .then(|| {
-                    let role: Vec<&str> = words[run.end..].iter().take(10).copied().collect();
-                    let len = role.iter().position(|w| w.ends_with([',', '.', ';'])).map_or(0, |i| i + 1);
-                    let first = role.first().map(|w| speakers::bare(w).to_lowercase()).unwrap_or_default();
-                    let starts_role =
-                        matches!(first.as_str(), "a" | "an" | "the") || speakers::is_title(&first);
-                    (starts_role && len > 0).then(|| speakers::bare(&role[..len].join(" ")).to_owned())
-                })
+            let apposition = (run.kind == RunKind::Person)
+                .then(|| role_after(words, run.end))
                 .flatten()
                 .or_else(|| role_before(words, run.start));
             let entity = match (run.kind, known) {
@@ -456,6 +448,19 @@ impl Discourse {
         };
         matching(false).or_else(|| speakers::is_generic_organisation(head).then(|| matching(true)).flatten())
     }
+}
+
+/// "Bruno Castellane, chief executive of Halvard Line, ...": the role a comma sets after a
+/// name, up to the next comma.
+fn role_after(words: &[&str], end: usize) -> Option<String> {
+    if !words[end - 1].ends_with(',') {
+        return None;
+    }
+    let role = &words[end..words.len().min(end + 10)];
+    let len = role.iter().position(|w| w.ends_with([',', '.', ';'])).map(|i| i + 1)?;
+    let first = speakers::bare(role.first()?).to_lowercase();
+    let starts_role = matches!(first.as_str(), "a" | "an" | "the") || speakers::is_title(&first);
+    starts_role.then(|| speakers::bare(&role[..len].join(" ")).to_owned())
 }
 
 /// "the region's health commissioner, Ilona Brandt": the role a comma sets before a name,

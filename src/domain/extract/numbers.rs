@@ -398,6 +398,8 @@ const IDENTIFIED_NOUNS: &[&str] = &[
     "episode",
     "round",
     "week",
+    "marker",
+    "milepost",
 ];
 
 fn is_month(token: Option<&Token>) -> bool {
@@ -509,6 +511,16 @@ pub fn find(chars: &[char]) -> Vec<Number> {
             && tokens[i - 2].text.starts_with(char::is_uppercase)
             && next.is_some_and(|t| t.text == ","))
             || previous.is_some_and(|p| p.text.eq_ignore_ascii_case("aged"));
+        // "call 999", "a 911 caller": an emergency line.
+        let emergency = matches!(numeral, "911" | "999" | "111" | "112" | "000")
+            && (previous.is_some_and(|p| {
+                matches!(p.text.to_lowercase().as_str(), "call" | "dial" | "on" | "or" | "a" | "the")
+            }) || next.is_some_and(|t| {
+                matches!(
+                    t.text.to_lowercase().as_str(),
+                    "caller" | "call" | "calls" | "line" | "operator" | "if"
+                )
+            }));
         // "020 7946 0000", "No. 10": numbers that name, not count.
         let code = (numeral.len() > 1 && numeral.starts_with('0') && !numeral.starts_with("0."))
             || previous.is_some_and(|p| p.text.starts_with(|c: char| c.is_ascii_digit()))
@@ -535,6 +547,7 @@ pub fn find(chars: &[char]) -> Vec<Number> {
             || lower.contains("-year-old")
             || in_name
             || age
+            || emergency
             || code
             || in_range
             || is_identifier

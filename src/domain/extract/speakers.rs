@@ -513,6 +513,10 @@ const ORGANISATION_WORDS: &[&str] = &[
     "carrier",
     "insurer",
     "lender",
+    "water",
+    "power",
+    "electric",
+    "telecom",
     "airport",
     "hospital",
     "prison",
@@ -821,7 +825,8 @@ pub fn name_runs(words: &[&str]) -> Vec<NameRun> {
             && (!words[end - 1].ends_with('.') || is_initial(words[end - 1]))
         {
             let w = words[end];
-            let connects = CONNECTORS.contains(&lower(w).as_str()) && names_organisation(words, start, end);
+            let connects = w == "&"
+                || (CONNECTORS.contains(&lower(w).as_str()) && names_organisation(words, start, end));
             let numeral = bare(w).chars().all(|c| c.is_ascii_digit());
             let joins = !w.starts_with('(')
                 && (is_capitalised(w)
@@ -883,13 +888,14 @@ fn leads_to_capital(words: &[&str], i: usize) -> bool {
 }
 
 fn classify_run(words: &[&str], start: usize, end: usize) -> Option<NameRun> {
-    let mut run: Vec<&str> = words[start..end]
-        .iter()
-        .map(|w| {
-            let w = bare(w);
-            w.strip_suffix("’s").or_else(|| w.strip_suffix("'s")).unwrap_or(w)
-        })
-        .collect();
+    let mut run: Vec<&str> = words[start..end].iter().map(|w| bare(w)).collect();
+    if let Some(last) = run.last_mut() {
+        *last = last.strip_suffix("’s").or_else(|| last.strip_suffix("'s")).unwrap_or(last);
+    }
+    // "Mum-of-two Leanne Fairclough": a description, not part of the name.
+    if run.len() > 2 && run[0].contains("-of-") {
+        run.remove(0);
+    }
     let mut start = start;
     while run.first().is_some_and(|w| {
         let w = w.to_lowercase();
@@ -998,7 +1004,6 @@ pub fn noun_phrase(phrase: &[&str]) -> Option<Mention> {
                     | "had"
                     | "has"
                     | "have"
-                    | "has also"
             )
         })
     {
@@ -1065,16 +1070,9 @@ pub fn noun_phrase(phrase: &[&str]) -> Option<Mention> {
     {
         return noun_phrase(&words[skip + 2..]);
     }
-    // "Relatives gathered at the terminal": the group.
-    if words.len() > 1
-        && GROUPS.contains(&lower(words[0]).as_str())
-        && !is_capitalised(words[1])
-        && !ARTICLES.contains(&lower(words[1]).as_str())
-        && lower(words[1]) != "of"
-    {
-        return Some(Mention::Named { name: lower(words[0]), kind: SpeakerKind::Group, role: None });
-    }
-    if words.len() == 1 && GROUPS.contains(&lower(words[0]).as_str()) {
+    // "Prosecutors", "Relatives gathered at the terminal": the group.
+    let qualified = |w: &str| is_capitalised(w) || ARTICLES.contains(&lower(w).as_str()) || lower(w) == "of";
+    if GROUPS.contains(&lower(words[0]).as_str()) && words.get(1).is_none_or(|w| !qualified(w)) {
         return Some(Mention::Named { name: lower(words[0]), kind: SpeakerKind::Group, role: None });
     }
     // "has", "also": a lone lower-case word that names nobody.
@@ -1098,7 +1096,7 @@ pub fn noun_phrase(phrase: &[&str]) -> Option<Mention> {
     if starts_lower
         && head_at < words.len()
         && !names_body
-        && matches!(lower(words[head_at]).as_str(), "at" | "from" | "in")
+        && matches!(lower(words[head_at]).as_str(), "at" | "from")
     {
         words.truncate(head_at);
         return noun_phrase(&words);
@@ -1355,7 +1353,15 @@ pub fn outlet(words: &[&str]) -> Option<String> {
     let runs = name_runs(words);
     // "the state broadcaster ORT", "news agency Tarko later": the name in the phrase.
     if let Some(run) = runs.last() {
-        return Some(run.name.clone());
+        // "Kanal 3", "Channel 4": a channel's number is part of its name.
+        let number = words
+            .get(run.end)
+            .map(|w| bare(w))
+            .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit()));
+        return Some(match number {
+            Some(number) => format!("{} {number}", run.name),
+            None => run.name.clone(),
+        });
     }
     let phrase = without_article(words);
     (!phrase.is_empty() && words.len() <= 6).then_some(phrase)
