@@ -152,8 +152,16 @@ fn sentences(chars: &[char], quoted: &[quotes::Quoted]) -> Vec<(usize, usize)> {
             let clock = matches!(word.as_str(), "m")
                 && chars[..i].ends_with(&['.', 'm'])
                 && next_word_is_day_or_zone(chars, i + 1);
+            // "Lt. Cmdr. Paolo Ferrante": an abbreviated title ("Prime Minister." ends a sentence).
+            let abbreviated_title = word.starts_with(char::is_uppercase)
+                && word.chars().count() <= 4
+                && speakers::is_title(&word)
+                && !matches!(
+                    word.as_str(),
+                    "King" | "Pope" | "Lord" | "Lady" | "Dame" | "Sir" | "Miss" | "Chair" | "Head"
+                );
             let abbreviation = ABBREVIATIONS.contains(&word.as_str())
-                || (word.starts_with(char::is_uppercase) && speakers::is_title(&word))
+                || abbreviated_title
                 || (word.chars().count() == 1 && word.chars().all(char::is_uppercase))
                 || clock;
             if !abbreviation && next_starts_sentence(i + 1) {
@@ -1329,6 +1337,14 @@ mod tests {
         for q in &found.quotes {
             assert_eq!(chars[q.start..q.end].iter().collect::<String>(), q.text);
         }
+    }
+
+    #[test]
+    fn titles_abbreviated_or_not_at_a_sentence_end() {
+        let found =
+            extract("“We are close,” said the Prime Minister. “We are not,” said Lt. Cmdr. Paolo Ferrante.");
+        let speakers: Vec<&str> = found.quotes.iter().map(speaker).collect();
+        assert_eq!(speakers, ["Prime Minister", "Paolo Ferrante"], "{found:?}");
     }
 
     #[test]
