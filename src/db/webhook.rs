@@ -318,22 +318,28 @@ pub struct Attempt {
     pub duration_ms: i32,
     /// When to try again; none gives the delivery up.
     pub retry_at: Option<DateTime<Utc>>,
+    pub attempted_at: DateTime<Utc>,
 }
 
 /// Records the attempts, in one statement (see `attest_webhook_settle`).
 pub async fn settle(conn: &mut AsyncPgConnection, attempts: &[Attempt]) -> QueryResult<()> {
     diesel::sql_query(
-        "SELECT attest_webhook_settle(a.delivery, a.delivered, a.status, a.error, a.excerpt, a.duration_ms, a.retry_at) \
+        "SELECT attest_webhook_settle(a.delivery, a.delivered, a.status, a.error, a.excerpt, a.duration_ms, \
+                                     a.retry_at, a.attempted_at) \
          FROM unnest($1::uuid[], $2::boolean[], $3::integer[], $4::text[], $5::text[], $6::integer[], \
-                     $7::timestamptz[]) AS a (delivery, delivered, status, error, excerpt, duration_ms, retry_at)",
+                     $7::timestamptz[], $8::timestamptz[]) \
+         AS a (delivery, delivered, status, error, excerpt, duration_ms, retry_at, attempted_at)",
     )
     .bind::<Array<SqlUuid>, _>(attempts.iter().map(|a| a.delivery_id).collect::<Vec<_>>())
     .bind::<Array<Bool>, _>(attempts.iter().map(|a| a.delivered).collect::<Vec<_>>())
     .bind::<Array<Nullable<Integer>>, _>(attempts.iter().map(|a| a.status).collect::<Vec<_>>())
     .bind::<Array<Nullable<Text>>, _>(attempts.iter().map(|a| a.error.as_deref()).collect::<Vec<_>>())
-    .bind::<Array<Nullable<Text>>, _>(attempts.iter().map(|a| a.response_excerpt.as_deref()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(
+        attempts.iter().map(|a| a.response_excerpt.as_deref()).collect::<Vec<_>>(),
+    )
     .bind::<Array<Integer>, _>(attempts.iter().map(|a| a.duration_ms).collect::<Vec<_>>())
     .bind::<Array<Nullable<Timestamptz>>, _>(attempts.iter().map(|a| a.retry_at).collect::<Vec<_>>())
+    .bind::<Array<Timestamptz>, _>(attempts.iter().map(|a| a.attempted_at).collect::<Vec<_>>())
     .execute(conn)
     .await
     .map(drop)

@@ -162,7 +162,7 @@ impl reqwest::dns::Resolve for PublicOnly {
 
 /// One attempt, and what it came to.
 async fn send(client: &reqwest::Client, settings: &DeliverySettings, delivery: Leased) -> Attempt {
-    let started = Instant::now();
+    let (started, attempted_at) = (Instant::now(), Utc::now());
     let (status, error, excerpt) = match attempt(client, settings, &delivery).await {
         Ok((status, excerpt)) => (Some(status), None, excerpt),
         Err(error) => (None, Some(error), None),
@@ -190,6 +190,7 @@ async fn send(client: &reqwest::Client, settings: &DeliverySettings, delivery: L
         response_excerpt: excerpt,
         duration_ms: i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX),
         retry_at,
+        attempted_at,
     }
 }
 
