@@ -460,7 +460,7 @@ async fn a_failing_receiver_is_retried_with_backoff_then_its_subscription_disabl
     );
     let at = |a: &Value| chrono::DateTime::parse_from_rfc3339(a["attempted_at"].as_str().unwrap()).unwrap();
     let gaps: Vec<i64> = attempts.windows(2).map(|w| (at(&w[1]) - at(&w[0])).num_milliseconds()).collect();
-    assert!(gaps.iter().all(|gap| *gap >= 40), "{gaps:?}");
+    assert!(gaps.iter().all(|gap| *gap >= 40), "{gaps:?} {detail}");
     assert!(gaps.last() > gaps.first(), "the waits grow: {gaps:?}");
 
     // While disabled, new events are not queued for it.

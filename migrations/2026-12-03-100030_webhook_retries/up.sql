@@ -1,3 +1,45 @@
+-- Leasing takes a delivery only if it is still due once locked: the loop's snapshot can be
+-- older than the attempt that was just settled, and sending it again then is a duplicate.
+CREATE OR REPLACE FUNCTION attest_webhook_lease(how_many integer, lease_for interval)
+RETURNS TABLE (delivery_id uuid, attempts integer, created_at timestamptz, event_id uuid,
+               body text, url text, secret text)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp
+SET enable_sort = off SET enable_bitmapscan = off SET enable_seqscan = off AS $$
+DECLARE
+    due record;
+    candidate record;
+    taken uuid[] := '{}';
+BEGIN
+    FOR due IN
+        SELECT d.id, d.subscription_id, d.subject_id, d.seq FROM webhook_deliveries d
+        WHERE d.state = 'pending' AND d.next_attempt_at <= now()
+        ORDER BY d.next_attempt_at, d.seq
+    LOOP
+        EXIT WHEN cardinality(taken) >= least(how_many, 1000);
+        -- The head of its chain only: the ORDER BY (sorting being off) holds this to the
+        -- chain's index.
+        CONTINUE WHEN (SELECT e.seq FROM webhook_deliveries e
+                       WHERE e.subscription_id = due.subscription_id AND e.subject_id = due.subject_id
+                         AND e.state = 'pending'
+                       ORDER BY e.seq LIMIT 1) < due.seq
+            OR NOT EXISTS (SELECT FROM webhook_subscriptions s WHERE s.id = due.subscription_id AND s.enabled);
+        -- Locked, the row is its latest version: an attempt settled since the loop's snapshot
+        -- may have moved it to later, and then it is not due.
+        SELECT d.state, d.leased_until, d.next_attempt_at INTO candidate FROM webhook_deliveries d
+        WHERE d.id = due.id FOR UPDATE SKIP LOCKED;
+        IF FOUND AND candidate.state = 'pending' AND candidate.next_attempt_at <= now()
+           AND (candidate.leased_until IS NULL OR candidate.leased_until <= now()) THEN
+            taken := taken || due.id;
+        END IF;
+    END LOOP;
+    RETURN QUERY
+    UPDATE webhook_deliveries d SET leased_until = now() + lease_for
+    FROM webhook_events ev, webhook_subscriptions s
+    WHERE d.id = ANY (taken) AND ev.id = d.event_id AND s.id = d.subscription_id
+    RETURNING d.id, d.attempts, d.created_at, ev.id, ev.body, s.url, s.secret;
+END
+$$;
+
 DROP FUNCTION attest_webhook_settle(uuid, boolean, integer, text, text, integer, timestamptz);
 
 -- Records one attempt, dated when it was made rather than when it is written (the recorder
