@@ -10,6 +10,7 @@ pub mod diff;
 pub mod extract;
 mod field_error;
 pub mod kinds;
+pub mod log;
 mod principal;
 pub mod publication;
 pub mod quote;
