@@ -79,6 +79,26 @@ pub struct ServeArgs {
     #[arg(long, env = "ATTEST_JWT_KEYS", hide_env_values = true)]
     pub jwt_keys: Option<String>,
 
+    /// The transparency log's signing key, a signed-note Ed25519 private key
+    /// (`PRIVATE+KEY+<origin>+<id>+<key>`, as `attest log key --generate` prints); every server
+    /// of a deployment uses the same. Default: one generated and kept in <data-dir>/log-key.
+    #[arg(long, env = "ATTEST_LOG_KEY", hide_env_values = true)]
+    pub log_key: Option<String>,
+
+    /// The log's name (its origin) when a key is generated: by default the public base URL's
+    /// host and port, then `/log`.
+    #[arg(long, env = "ATTEST_LOG_ORIGIN")]
+    pub log_origin: Option<String>,
+
+    /// Whether this server may sequence the log. Every server may: one at a time does, by a
+    /// PostgreSQL lock, and another takes over when it stops.
+    #[arg(long, env = "ATTEST_LOG_SEQUENCER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub log_sequencer: bool,
+
+    /// How often the sequencer integrates new events and signs a checkpoint, in milliseconds.
+    #[arg(long, env = "ATTEST_LOG_INTERVAL_MS", default_value_t = 200, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub log_interval_ms: u64,
+
     /// Browser origins allowed to call the API (CORS), comma-separated, e.g.
     /// `https://desk.example.org`. None by default; a wildcard is not accepted.
     #[arg(long, env = "ATTEST_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
@@ -170,6 +190,15 @@ impl ServeArgs {
 
     pub fn public_base_url(&self) -> String {
         self.public_base_url.clone().unwrap_or_else(|| format!("http://{}", self.bind))
+    }
+
+    /// The log's origin for a new key: the public base URL without its scheme, then `/log`.
+    pub fn log_origin(&self) -> String {
+        self.log_origin.clone().unwrap_or_else(|| {
+            let base = self.public_base_url();
+            let host = base.split_once("://").map_or(base.as_str(), |(_, rest)| rest);
+            format!("{}/log", host.trim_end_matches('/'))
+        })
     }
 
     pub fn pool_timeout(&self) -> Duration {

@@ -7,10 +7,12 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use attest::config::{DatabaseArgs, ServeArgs, UserAddArgs};
 use attest::db;
+use attest::domain::log::{Hash, LogError, LogKey, check_consistency, open_checkpoint};
 use attest::domain::workspace::Slug;
 use attest::services::ServiceError;
 use attest::services::auth::jwt::KeyRing;
 use attest::services::claimreview::Publisher;
+use attest::services::log::{self, SequencerSettings};
 use attest::services::users::{self, UserInput};
 use attest::services::webhook_delivery::DeliverySettings;
 use attest::services::webhooks::TargetPolicy;
@@ -39,6 +41,9 @@ enum Command {
     /// Check the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The transparency log: its key, and checks anyone can run offline.
+    #[command(subcommand)]
+    Log(LogCommand),
     /// Extract quotes and numeric claims from an article file and print them as a table.
     Ingest {
         /// A plain-text article (UTF-8).
@@ -48,9 +53,59 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Walk the hash chain; report the first broken event and the head hash. Exits 1 if
-    /// the trail was tampered with.
-    Verify(DatabaseArgs),
+    /// Check the transparency log's whole tree against the stored events and its signed
+    /// checkpoints; report the first leaf that does not add up. Exits 1 if it was tampered with.
+    Verify {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The log's public key, to check every checkpoint's signature (default: the key in
+        /// <data-dir>/log-key, when there is one).
+        #[arg(long)]
+        public_key: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum LogCommand {
+    /// Print the log's origin and public key (generating the key in <data-dir>, as `serve`
+    /// would, if there is none yet).
+    Key {
+        #[arg(long, env = "ATTEST_DATA_DIR", default_value = ".attest")]
+        data_dir: std::path::PathBuf,
+        /// The origin of a key generated now.
+        #[arg(long, env = "ATTEST_LOG_ORIGIN", default_value = "localhost/log")]
+        origin: String,
+    },
+    /// Check, offline, that a published fact-check or ClaimReview document (JSON, with its
+    /// `transparency` block) is in a checkpoint signed by the log's key. Exits 1 if not.
+    VerifyInclusion {
+        /// The log's public key (`GET /log` or `attest log key`).
+        #[arg(long)]
+        public_key: String,
+        /// A checkpoint you saved (optional): the document's must be the same tree.
+        #[arg(long)]
+        checkpoint: Option<std::path::PathBuf>,
+        /// The document, as served.
+        document: std::path::PathBuf,
+    },
+    /// Check that a checkpoint saved earlier is a prefix of a later one: the log was only
+    /// appended to. Exits 1 if its history was rewritten.
+    VerifyConsistency {
+        #[arg(long)]
+        public_key: String,
+        /// The checkpoint saved earlier.
+        #[arg(long)]
+        old: std::path::PathBuf,
+        /// The later checkpoint, and the consistency proof between them as `GET
+        /// /log/proof/consistency` serves it (JSON); or else --server.
+        #[arg(long, requires = "proof", conflicts_with = "server")]
+        new: Option<std::path::PathBuf>,
+        #[arg(long)]
+        proof: Option<std::path::PathBuf>,
+        /// The server to fetch its current checkpoint and the proof from, e.g. https://attest.example.org.
+        #[arg(long)]
+        server: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -80,13 +135,22 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(UserCommand::Add(args)) => add_user(args).await,
-        Command::Audit(AuditCommand::Verify(args)) => verify_audit(args).await,
+        Command::Audit(AuditCommand::Verify { database, public_key }) => {
+            verify_audit(database, public_key).await
+        }
+        Command::Log(command) => log_command(command).await,
         Command::Ingest { file } => ingest(&file),
     }
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let keys = KeyRing::configured(args.jwt_keys.as_deref(), &args.database.data_dir)?;
+    let log_key = log::configured_key(args.log_key.as_deref(), &args.log_origin(), &args.database.data_dir)?;
+    tracing::info!(
+        origin = log_key.origin(),
+        public_key = log_key.public_key(),
+        "the transparency log's key"
+    );
     let (url, cluster) = args.database.open(true).await?;
     match db::migrate(&url).await {
         Ok(applied) => tracing::info!(applied = applied.len(), "migrations are current"),
@@ -127,6 +191,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
         webhooks: args.webhook_delivery.then(|| webhook_delivery(&args)),
         webhook_targets: TargetPolicy { allow_private: args.webhook_allow_private_targets },
+        log: SequencerSettings {
+            interval: Duration::from_millis(args.log_interval_ms),
+            ..SequencerSettings::new(log_key)
+        },
+        log_sequencer: args.log_sequencer,
     };
     let server = startup::run(listener, &database, keys, &settings)?;
     actix_web::rt::spawn(stop_on_signal(server.handle()));
@@ -228,22 +297,134 @@ fn problem_detail(error: &ServiceError) -> String {
     }
 }
 
-async fn verify_audit(args: DatabaseArgs) -> anyhow::Result<()> {
+async fn verify_audit(args: DatabaseArgs, public_key: Option<String>) -> anyhow::Result<()> {
+    let public_key = match public_key {
+        Some(key) => Some(key),
+        None => match std::fs::read_to_string(args.data_dir.join("log-key")) {
+            Ok(secret) => Some(LogKey::parse(&secret)?.public_key().to_owned()),
+            Err(_) => None,
+        },
+    };
     let (url, _cluster) = args.open(false).await?;
     let mut conn = db::connect(&url).await?;
-    let report = attest::db::audit::verify(&mut conn).await?;
-    println!("events verified: {}", report.events);
-    println!("head hash: {}", report.head_hash);
+    let report = log::verify(&mut conn, public_key.as_deref()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("leaves verified: {} ({} events recomputed)", report.leaves, report.events_recomputed);
+    println!(
+        "checkpoints verified: {}{}",
+        report.checkpoints,
+        match public_key {
+            Some(_) => ", signatures included",
+            None => " (no public key given: signatures not checked)",
+        }
+    );
+    println!("events waiting for the sequencer: {}", report.pending);
+    println!("root hash: {}", report.root_hash);
     match report.first_broken {
         None => {
             println!("the audit trail is intact");
             Ok(())
         }
         Some(broken) => {
-            println!("BROKEN at event {}: {}", broken.seq, broken.reason);
+            let at = broken.leaf_index.map(|i| format!(" at leaf {i}")).unwrap_or_default();
+            println!("BROKEN{at}: {}", broken.reason);
             std::process::exit(1);
         }
     }
+}
+
+async fn log_command(command: LogCommand) -> anyhow::Result<()> {
+    let outcome = match command {
+        LogCommand::Key { data_dir, origin } => {
+            let key = log::configured_key(None, &origin, &data_dir)?;
+            println!("origin: {}", key.origin());
+            println!("public key: {}", key.public_key());
+            return Ok(());
+        }
+        LogCommand::VerifyInclusion { public_key, checkpoint, document } => {
+            let document: serde_json::Value = serde_json::from_str(&read(&document)?)
+                .with_context(|| format!("{} is not JSON", document.display()))?;
+            attest::domain::log::verify_document(&document, &public_key).and_then(|included| {
+                if let Some(saved) = &checkpoint {
+                    let saved = open_checkpoint(&read(saved).map_err(|e| LogError::Checkpoint(e.to_string()))?, &public_key)?;
+                    if saved != included.checkpoint {
+                        return Err(LogError::Proof(format!(
+                            "the document is proven in the tree of size {}, not in your checkpoint's ({}): fetch GET /log/proof/inclusion?leaf_index={}&tree_size={}",
+                            included.checkpoint.size(), saved.size(), included.leaf_index, saved.size()
+                        )));
+                    }
+                }
+                Ok(format!(
+                    "included: leaf {} of the tree of size {} signed by {}",
+                    included.leaf_index,
+                    included.checkpoint.size(),
+                    included.checkpoint.origin()
+                ))
+            })
+        }
+        LogCommand::VerifyConsistency { public_key, old, new, proof, server } => {
+            let old = read(&old)?;
+            let (new, proof) = match (new, proof, server) {
+                (Some(new), Some(proof), _) => (read(&new)?, serde_json::from_str(&read(&proof)?)?),
+                (_, _, Some(server)) => fetch_consistency(&server, &old, &public_key).await?,
+                _ => bail!("give --new and --proof, or --server"),
+            };
+            verify_consistency(&public_key, &old, &new, &proof)
+        }
+    };
+    match outcome {
+        Ok(verdict) => {
+            println!("{verdict}");
+            Ok(())
+        }
+        Err(error) => {
+            println!("FAILED: {error}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn read(path: &std::path::Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// The server's current checkpoint and its consistency proof from `old`'s size.
+async fn fetch_consistency(
+    server: &str,
+    old: &str,
+    public_key: &str,
+) -> anyhow::Result<(String, serde_json::Value)> {
+    let size = open_checkpoint(old, public_key)?.size();
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?;
+    let base = server.trim_end_matches('/');
+    let answer = client.get(format!("{base}/log/proof/consistency?from={size}")).send().await?;
+    let proof: serde_json::Value = serde_json::from_slice(&answer.error_for_status()?.bytes().await?)?;
+    let new = proof["checkpoint"].as_str().context("the server's proof carries no checkpoint")?.to_owned();
+    Ok((new, proof))
+}
+
+fn verify_consistency(
+    public_key: &str,
+    old: &str,
+    new: &str,
+    proof: &serde_json::Value,
+) -> Result<String, LogError> {
+    let (old, new) = (open_checkpoint(old, public_key)?, open_checkpoint(new, public_key)?);
+    let hashes: Vec<Hash> = proof["consistency_proof"]
+        .as_array()
+        .ok_or_else(|| LogError::Proof("the proof has no consistency_proof".into()))?
+        .iter()
+        .map(|hash| hash.as_str().and_then(|h| Hash::parse_hash(h).ok()))
+        .collect::<Option<_>>()
+        .ok_or_else(|| LogError::Proof("a proof hash is not base64 of 32 bytes".into()))?;
+    if proof["from"].as_u64() != Some(old.size()) || proof["to"].as_u64() != Some(new.size()) {
+        return Err(LogError::Proof("the proof is not between these two checkpoints' sizes".into()));
+    }
+    check_consistency(&hashes, &old, &new)?;
+    Ok(format!(
+        "consistent: the tree of size {} extends the tree of size {} you saved",
+        new.size(),
+        old.size()
+    ))
 }
 
 /// Prints what the extractor finds in `file`: quotes with their speakers, then claims.

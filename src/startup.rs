@@ -18,6 +18,7 @@ use crate::http::state::AppState;
 use crate::services::auth::jwt::KeyRing;
 use crate::services::auth::principals::PrincipalCache;
 use crate::services::claimreview::Publisher;
+use crate::services::log::SequencerSettings;
 use crate::services::webhook_delivery::DeliverySettings;
 use crate::services::webhooks::TargetPolicy;
 use crate::telemetry::metrics::Metrics;
@@ -39,6 +40,9 @@ pub struct HttpSettings {
     pub webhooks: Option<DeliverySettings>,
     /// Which addresses webhook subscriptions may name.
     pub webhook_targets: TargetPolicy,
+    /// The transparency log's key and pace; whether this server may sequence it.
+    pub log: SequencerSettings,
+    pub log_sequencer: bool,
 }
 
 /// The webhook worker's connections: one leases while the others record attempts.
@@ -68,12 +72,16 @@ pub fn run(
         let pool = database.background_pool(WEBHOOK_CONNECTIONS)?;
         tokio::spawn(crate::services::webhook_delivery::run(pool, delivery.clone()));
     }
+    if settings.log_sequencer {
+        tokio::spawn(crate::services::log::run_sequencer(database.primary_url.clone(), settings.log.clone()));
+    }
     let shared = AppState {
         database: databases[0].clone(),
         primary_pools: databases.iter().map(|database| database.primary.clone()).collect(),
         schema_ready: Arc::default(),
         next_replica: Arc::default(),
         keys,
+        log_key: settings.log.key.clone(),
         public_read: settings.public_read,
         max_body_bytes: settings.max_body_bytes,
         throttle: Arc::default(),

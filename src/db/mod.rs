@@ -9,6 +9,7 @@ pub mod claim;
 pub mod fact_check;
 pub mod idempotency;
 pub mod local;
+pub mod log;
 pub mod quote;
 pub mod recheck;
 pub mod references;

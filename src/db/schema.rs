@@ -54,9 +54,37 @@ diesel::table! {
         entity_id -> Uuid,
         before -> Nullable<Jsonb>,
         after -> Nullable<Jsonb>,
-        prev_hash -> Text,
-        hash -> Text,
         workspace_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    log_checkpoints (tree_size) {
+        tree_size -> Int8,
+        root_hash -> Bytea,
+        note -> Text,
+        signed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    log_hashes (stored_index) {
+        stored_index -> Int8,
+        hash -> Bytea,
+    }
+}
+
+diesel::table! {
+    log_leaves (leaf_index) {
+        leaf_index -> Int8,
+        event_seq -> Int8,
+        integrated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    log_pending (event_seq) {
+        event_seq -> Int8,
     }
 }
 
@@ -461,6 +489,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     claims,
     fact_check_corrections,
     fact_checks,
+    log_checkpoints,
+    log_hashes,
+    log_leaves,
+    log_pending,
     memberships,
     quotes,
     refresh_tokens,

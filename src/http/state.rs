@@ -38,6 +38,8 @@ pub struct AppState {
     /// Where the next lag-tolerant read starts looking among the replicas (round robin).
     pub next_replica: Arc<AtomicUsize>,
     pub keys: KeyRing,
+    /// The transparency log's key: its origin and public key are served at `GET /log`.
+    pub log_key: crate::domain::log::LogKey,
     /// Whether anonymous callers may read.
     pub public_read: bool,
     pub max_body_bytes: usize,

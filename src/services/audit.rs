@@ -3,7 +3,7 @@
 use diesel_async::AsyncPgConnection;
 
 use super::{ServiceError, ServiceResult};
-use crate::db::audit::{self, AuditFilter, StoredEvent, Verification};
+use crate::db::audit::{self, AuditFilter, LoggedEvent};
 use crate::db::review::Item;
 use crate::db::{Page, PageRequest};
 use crate::domain::Principal;
@@ -15,14 +15,14 @@ use crate::domain::kinds::Role;
 const ADMIN_ONLY: [Entity; 5] =
     [Entity::User, Entity::ApiKey, Entity::Membership, Entity::Workspace, Entity::Webhook];
 
-/// The trail, filtered by entity or actor, in chain order. Only admins read the whole trail
+/// The trail, filtered by entity or actor, in the order it was written. Only admins read the whole trail
 /// or the history of accounts and credentials.
 pub async fn list(
     conn: &mut AsyncPgConnection,
     caller: Option<Principal>,
     filter: &AuditFilter,
     page: PageRequest<i64>,
-) -> ServiceResult<Page<StoredEvent>> {
+) -> ServiceResult<Page<LoggedEvent>> {
     let admin = caller.is_some_and(|c| c.at_least(Role::Admin));
     match filter.entity_type.as_deref() {
         Some(kind) if ADMIN_ONLY.iter().any(|e| e.name() == kind) && !admin => {
@@ -44,7 +44,7 @@ pub async fn history(
     conn: &mut AsyncPgConnection,
     item: Item,
     page: PageRequest<i64>,
-) -> ServiceResult<Page<StoredEvent>> {
+) -> ServiceResult<Page<LoggedEvent>> {
     let filter = AuditFilter {
         entity_type: Some(item.entity().name().to_owned()),
         entity_id: Some(item.id()),
@@ -55,9 +55,4 @@ pub async fn history(
         super::reviews::state_of(conn, item).await?;
     }
     Ok(events)
-}
-
-/// Walks the whole chain.
-pub async fn verify(conn: &mut AsyncPgConnection) -> ServiceResult<Verification> {
-    Ok(audit::verify(conn).await?)
 }

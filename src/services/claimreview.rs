@@ -17,6 +17,7 @@ use crate::db::speaker::Speaker;
 use crate::db::{Page, PageRequest, claim, quote, source, speaker, workspace};
 use crate::domain::Principal;
 use crate::domain::kinds::SpeakerKind;
+use crate::domain::log::Transparency;
 use crate::domain::publication::ClaimSearch;
 use crate::domain::review::Rating;
 use crate::domain::text::{LanguageTag, Text};
@@ -219,7 +220,8 @@ pub async fn document_for(
     }
     let evidence = review::evidence_of(conn, published.review_id).await?;
     let corrections = fact_check::corrections(conn, published.id).await?;
-    Ok(document(Reviewed {
+    let transparency = super::log::publications(conn, &[item.id()]).await?.remove(&item.id());
+    let mut document = document(Reviewed {
         author: Author::of(publisher, &settings),
         fallback_url: format!("{}/{path}/{}/claimreview", publisher.base_url, item.id()),
         published,
@@ -227,7 +229,12 @@ pub async fn document_for(
         appearances,
         evidence,
         corrections,
-    }))
+    });
+    // Not schema.org's: consumers of ClaimReview ignore it, verifiers check it.
+    if let Some(transparency) = transparency {
+        document["transparency"] = serde_json::to_value(transparency).map_err(ServiceError::internal)?;
+    }
+    Ok(document)
 }
 
 /// The workspace's fact-checks published or corrected since `since`, in that order, each with
@@ -269,6 +276,9 @@ pub struct FactCheckView {
     rating: Option<RatingView>,
     published_at: DateTime<Utc>,
     modified_at: Option<DateTime<Utc>>,
+    /// Its place in the transparency log, in the list of every workspace's fact-checks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    transparency: Option<Transparency>,
 }
 
 #[derive(Serialize)]
@@ -316,6 +326,7 @@ impl From<Published> for FactCheckView {
             rating,
             published_at: row.published_at,
             modified_at: row.modified_at,
+            transparency: None,
         }
     }
 }
@@ -331,7 +342,15 @@ pub async fn published(
         fact_check::list(conn, page).await
     })
     .await?;
-    Ok(super::records::page_of(found, |published| (published.0.id, FactCheckView::from(published))))
+    let items: Vec<Uuid> =
+        found.rows.iter().filter_map(|(row, _, _)| row.quote_id.or(row.claim_id)).collect();
+    let logged = super::log::publications(conn, &items).await?;
+    Ok(super::records::page_of(found, |published| {
+        let item = published.0.quote_id.or(published.0.claim_id);
+        let mut view = FactCheckView::from(published);
+        view.transparency = item.and_then(|item| logged.get(&item).cloned());
+        (view.id, view)
+    }))
 }
 
 /// How alike another workspace's fact-check must be worded to count as one on the same

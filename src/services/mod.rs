@@ -13,6 +13,7 @@ mod error;
 pub mod events;
 pub mod extraction;
 pub mod idempotency;
+pub mod log;
 pub mod matches;
 pub mod provenance;
 pub mod publication;

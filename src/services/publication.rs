@@ -21,6 +21,7 @@ use crate::db::sign_off::{self, NewSignOff, SignOffRow};
 use crate::db::{audit, claim, quote, speaker};
 use crate::domain::audit::{Action, AuditEvent};
 use crate::domain::kinds::{ReviewStatus, Role};
+use crate::domain::log::Transparency;
 use crate::domain::publication::{
     CorrectionDraft, PublicationDraft, SignOffDraft, SignOffState, Withdrawal, evaluate, may_sign,
     publishable,
@@ -201,6 +202,10 @@ pub struct PublicationView {
     /// publication still shows what was judged, and may need a new verdict and a correction.
     verdict_stale: bool,
     version: i32,
+    /// Where the event that made the fact-check what it is stands in the transparency log,
+    /// with its inclusion proof once integrated. Never part of the logged record itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    transparency: Option<Transparency>,
 }
 
 fn view(row: FactCheck, corrections: Vec<Correction>, verdict_stale: bool) -> PublicationView {
@@ -225,7 +230,18 @@ fn view(row: FactCheck, corrections: Vec<Correction>, verdict_stale: bool) -> Pu
         corrections,
         verdict_stale,
         version: row.version,
+        transparency: None,
     }
+}
+
+/// The publication with its place in the transparency log.
+async fn logged(
+    conn: &mut AsyncPgConnection,
+    item: Item,
+    mut saved: Saved<PublicationView>,
+) -> ServiceResult<Saved<PublicationView>> {
+    saved.view.transparency = super::log::publications(conn, &[item.id()]).await?.remove(&item.id());
+    Ok(saved)
 }
 
 async fn saved(
@@ -255,7 +271,8 @@ pub async fn publication(conn: &mut AsyncPgConnection, item: Item) -> ServiceRes
     let row = own_fact_check(conn, here, item)
         .await?
         .ok_or_else(|| ServiceError::NotFound("the item has not been published".into()))?;
-    saved(conn, item, row).await
+    let saved = saved(conn, item, row).await?;
+    logged(conn, item, saved).await
 }
 
 /// What the current verdict publishes: it must be publishable, hold, and be signed off.
@@ -344,7 +361,7 @@ pub async fn publish(
         let saved = saved(conn, item, row).await?;
         let action = Action::Publish { before, after: to_json(&saved.view)? };
         record_change(conn, &caller, item, action, EventType::FactCheckPublished, &saved.view).await?;
-        Ok(saved)
+        logged(conn, item, saved).await
     })
     .await
 }
@@ -392,7 +409,7 @@ pub async fn correct(
         let saved = saved(conn, item, row).await?;
         let action = Action::Correct { before, after: to_json(&saved.view)? };
         record_change(conn, &caller, item, action, EventType::FactCheckCorrected, &saved.view).await?;
-        Ok(saved)
+        logged(conn, item, saved).await
     })
     .await
 }
@@ -436,7 +453,7 @@ pub async fn take_down(
             Withdrawal::Retracted => (Action::Retract { before, after }, EventType::FactCheckRetracted),
         };
         record_change(conn, &caller, item, action, event_type, &saved.view).await?;
-        Ok(saved)
+        logged(conn, item, saved).await
     })
     .await
 }

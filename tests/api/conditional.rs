@@ -101,6 +101,8 @@ async fn lists_feeds_and_documents_carry_weak_tags_that_follow_their_content() {
     };
     let first = app.create("/claims", claim(1)).await;
     app.published("claims", &first).await;
+    // A fact-check's document changes once more, when its proof in the log arrives.
+    app.integrated().await;
 
     let readings = [
         "/claims".to_owned(),

@@ -8,8 +8,10 @@ use std::time::Duration;
 use attest::db::user::NewUser;
 use attest::db::{self, local};
 use attest::domain::kinds::Role;
+use attest::domain::log::LogKey;
 use attest::services::auth::jwt::KeyRing;
 use attest::services::claimreview::Publisher;
+use attest::services::log::SequencerSettings;
 use attest::services::webhook_delivery::DeliverySettings;
 use attest::services::webhooks::TargetPolicy;
 use attest::startup::{self, HttpSettings};
@@ -76,6 +78,7 @@ pub async fn fresh_database() -> String {
 }
 
 /// A user of the test database, with a valid access token.
+#[derive(Clone)]
 pub struct TestUser {
     pub id: Uuid,
     pub email: String,
@@ -113,6 +116,12 @@ fn password_hash() -> String {
 
 pub fn test_keys() -> KeyRing {
     KeyRing::parse(&format!("test={}", "5a".repeat(32))).unwrap()
+}
+
+/// The transparency log's key of every test server: one per run, as a deployment shares one.
+pub fn test_log_key() -> LogKey {
+    static KEY: OnceLock<LogKey> = OnceLock::new();
+    KEY.get_or_init(|| LogKey::parse(&LogKey::generate("attest.test/log").unwrap()).unwrap()).clone()
 }
 
 /// A user with `role` in the workspace `slug` (the admin of the default workspace is also
@@ -163,27 +172,32 @@ pub fn test_deliveries() -> DeliverySettings {
 
 impl TestApp {
     pub async fn spawn() -> Self {
-        Self::start(fresh_database().await, false, None, test_deliveries()).await
+        Self::start(fresh_database().await, false, None, test_deliveries(), None).await
     }
 
     /// A server delivering webhooks as `deliveries` says.
     pub async fn spawn_delivering(deliveries: DeliverySettings) -> Self {
-        Self::start(fresh_database().await, false, None, deliveries).await
+        Self::start(fresh_database().await, false, None, deliveries, None).await
     }
 
     /// A server with anonymous reading allowed.
     pub async fn spawn_public() -> Self {
-        Self::start(fresh_database().await, true, None, test_deliveries()).await
+        Self::start(fresh_database().await, true, None, test_deliveries(), None).await
     }
 
     /// A server on `database_url`, which may be unreachable on purpose (then it has no users).
     pub async fn spawn_on(database_url: String) -> Self {
-        Self::start(database_url, false, None, test_deliveries()).await
+        Self::start(database_url, false, None, test_deliveries(), None).await
+    }
+
+    /// A second server on `other`'s database, its users signing in to either.
+    pub async fn spawn_beside(other: &TestApp) -> Self {
+        Self::start(other.database_url.clone(), false, None, test_deliveries(), Some(other)).await
     }
 
     /// A server whose record cache listens on `listen_url` instead of its own database.
     pub async fn spawn_listening_on(listen_url: String) -> Self {
-        Self::start(fresh_database().await, false, Some(listen_url), test_deliveries()).await
+        Self::start(fresh_database().await, false, Some(listen_url), test_deliveries(), None).await
     }
 
     async fn start(
@@ -191,6 +205,7 @@ impl TestApp {
         public_read: bool,
         listen_url: Option<String>,
         deliveries: DeliverySettings,
+        beside: Option<&TestApp>,
     ) -> Self {
         let database = db::DatabaseSettings {
             primary_url: database_url.clone(),
@@ -218,6 +233,11 @@ impl TestApp {
             },
             webhook_targets: deliveries.targets,
             webhooks: Some(deliveries),
+            log: SequencerSettings {
+                interval: Duration::from_millis(20),
+                ..SequencerSettings::new(test_log_key())
+            },
+            log_sequencer: true,
         };
         let keys = test_keys();
         let server = startup::run(listener, &database, keys.clone(), &settings).unwrap();
@@ -230,12 +250,17 @@ impl TestApp {
                 TestUser { id: Uuid::nil(), email: String::new(), token: keys.issue(Uuid::nil(), 1).unwrap() }
             }
         };
-        let (admin, editor, reviewer, submitter) = (
-            user(Role::Admin).await,
-            user(Role::Editor).await,
-            user(Role::Reviewer).await,
-            user(Role::Submitter).await,
-        );
+        let (admin, editor, reviewer, submitter) = match beside {
+            Some(other) => {
+                (other.admin.clone(), other.editor.clone(), other.reviewer.clone(), other.submitter.clone())
+            }
+            None => (
+                user(Role::Admin).await,
+                user(Role::Editor).await,
+                user(Role::Reviewer).await,
+                user(Role::Submitter).await,
+            ),
+        };
         Self {
             address,
             client: Client::new(),
@@ -374,6 +399,18 @@ impl TestApp {
     }
 
     /// Rows in `table`, deleted or not, read straight from the database.
+    /// Waits until the sequencer has integrated every event written so far; the size of the
+    /// log's latest checkpoint then.
+    pub async fn integrated(&self) -> i64 {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while self.count("log_pending").await > 0 {
+            assert!(std::time::Instant::now() < deadline, "the log sequencer did not catch up");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // The checkpoint commits with the leaves it covers.
+        self.count("log_leaves").await
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         use diesel_async::RunQueryDsl;
         #[derive(diesel::QueryableByName)]

@@ -13,6 +13,7 @@ mod contract;
 mod corpus;
 mod errors;
 mod helpers;
+mod log;
 mod migrations;
 mod paging;
 mod provenance;

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod claimreview;
 pub mod extract;
 pub mod health;
+pub mod log;
 pub mod provenance;
 pub mod publication;
 pub mod records;
@@ -104,6 +105,10 @@ pub fn endpoints() -> Vec<Endpoint> {
         }),
         endpoint(M::GET, "/audit", Access::Read, || web::route().to(audit::list)),
         endpoint(M::GET, "/audit/verify", admin, || web::route().to(audit::verify)),
+        endpoint(M::GET, "/log", Public, || web::route().to(log::view)),
+        endpoint(M::GET, "/log/checkpoint", Public, || web::route().to(log::checkpoint)),
+        endpoint(M::GET, "/log/proof/inclusion", Public, || web::route().to(log::inclusion)),
+        endpoint(M::GET, "/log/proof/consistency", Public, || web::route().to(log::consistency)),
         endpoint(M::GET, "/review-queue", Access::Role(Role::Reviewer), || web::route().to(reviews::queue)),
     ];
     table.extend(provenance_routes());

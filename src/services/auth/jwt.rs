@@ -80,19 +80,9 @@ impl KeyRing {
 
     /// The key ring stored in `path`, created with one random key on first use.
     pub fn load_or_create(path: &Path) -> anyhow::Result<Self> {
-        if !path.exists() {
-            use std::io::Write;
-            use std::os::unix::fs::OpenOptionsExt;
-            let spec = format!("k{}={}\n", &random_hex(4), random_hex(32));
-            std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(path)
-                .and_then(|mut file| file.write_all(spec.as_bytes()))
-                .with_context(|| format!("writing {}", path.display()))?;
-        }
-        let spec = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let spec = super::secret::load_or_create_key_file(path, || {
+            Ok(format!("k{}={}\n", &random_hex(4), random_hex(32)))
+        })?;
         Self::parse(&spec)
     }
 
