@@ -17,7 +17,12 @@ fills it with the `generate` example, and measures over loopback:
                      B3's and B4's two sizes are two databases of the cluster, each behind its
                      own server, measured in turn, twice: their growth is side by side.
   B5 review write    POST /claims/{id}/reviews with If-Match, each on a distinct item: closed
-                     loop (wrk) for throughput, then latency at a constant rate.
+                     loop (wrk) for throughput, then latency at a constant rate. With a
+                     transparency log, each run's integration delay: from an event's write to
+                     its leaf, p50 and p99.
+  L1 log proofs      the log grown to 1,000,000 events (written straight into the table), the
+                     sequencer's pace integrating them, then GET /log/proof/inclusion of random
+                     leaves at 500/s: p99.
 
 Latency figures come from constant-rate runs measured from each request's intended start
 (oha -q with --latency-correction, or the script's own scheduler for B5), so a slow answer
@@ -317,12 +322,14 @@ def batch_body(server, path, rows=1000):
 
 
 def copy_rate(server, items, repeat):
-    """COPY of the same rows (fresh ids), `repeat` times over: rows per second."""
+    """COPY of the same rows, `repeat` times over, each time with its own statements (one
+    record per thing said: the same claim twice is refused): rows per second."""
     csv_path = Path(server.work) / "claims.csv"
     with open(csv_path, "w") as out:
-        for _ in range(repeat):
+        for n in range(repeat):
             for item in items:
-                out.write(",".join([str(uuid.uuid4()), item["source_id"], '"' + item["statement"] + '"',
+                statement = f"{item['statement']} (copy {n})"
+                out.write(",".join([str(uuid.uuid4()), item["source_id"], '"' + statement + '"',
                                     item["metric"], item["qualifier"], item["value"], item["unit"],
                                     item["as_of"], item["language"]]) + "\n")
     os.chmod(server.work, 0o755)
@@ -421,7 +428,7 @@ def main():
     parser.add_argument("--binary", help="the server to measure (default: build and use this tree's release binary)")
     parser.add_argument("--generate", help="the command that fills a database, as words (default: this tree's "
                         "generate example); it gets the database options and --scale")
-    parser.add_argument("--only", default="B1,B2,B3,B4,B5", help="the benchmarks to run, comma-separated")
+    parser.add_argument("--only", default="B1,B2,B3,B4,B5,L1", help="the benchmarks to run, comma-separated")
     parser.add_argument("--without-rls", action="store_true",
                         help="turn row-level security off on every table first: its cost, measured against a run with it")
     args = parser.parse_args()
@@ -515,6 +522,8 @@ def main():
             batch_ingest(server, work, run, t)
         if "B5" in only:
             review_writes(server, run, t, c)
+        if "L1" in only and has_log(server):
+            log_proofs(server, work, run, t)
     finally:
         if small_server:
             small_server.stop()
@@ -548,29 +557,109 @@ def read_by_id(server, work, run, t, c):
         figure=f"{b1_rate} rps")
 
 
+def wrk_batches(server, items, clients, seconds):
+    """Closed loop of POST /claims/batch, each request 1,000 new claims: the batch's
+    statements carry the thread and request number, so no claim repeats one stored."""
+    script = Path(server.work) / "batches.lua"
+    template = json.dumps({"items": items}).replace("people were displaced", "people were displaced @@")
+    (Path(server.work) / "batch-template.json").write_text(template)
+    script.write_text(f"""
+local template = io.open("{server.work}/batch-template.json"):read("*a")
+local counter = 0
+function setup(thread) counter = counter + 1; thread:set("id", counter) end
+function init(args) n = 0 end
+function request()
+  n = n + 1
+  local body = template:gsub("@@", "(" .. id .. "." .. n .. ")")
+  return wrk.format("POST", "/claims/batch",
+    {{["Authorization"] = "Bearer {server.token}", ["Content-Type"] = "application/json"}}, body)
+end
+function done(summary, latency, requests)
+  io.write(string.format("JSON {{\\"requests\\":%d,\\"p50\\":%d,\\"p99\\":%d,\\"non2xx\\":%d}}\\n",
+    summary.requests, latency:percentile(50), latency:percentile(99), summary.errors.status))
+end
+""")
+    out = sh("wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "-s", str(script), server.base)
+    data = json.loads(re.search(r"JSON (.*)", out).group(1))
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    return {"rps": rps, "p50_ms": data["p50"] / 1000, "p99_ms": data["p99"] / 1000,
+            "requests": data["requests"], "non_2xx": data["non2xx"]}
+
+
 def batch_ingest(server, work, run, t):
-    """B2: batches of 1,000 claims against COPY of the same rows."""
+    """B2: batches of 1,000 new claims against COPY of as many rows."""
     items = batch_body(server, work / "batch.json")
-    b2 = run("B2 batch ingest (1000/request)",
-             lambda: oha(write_urls(work / "batch-url.txt", [server.base + "/claims/batch"]), server.token, t,
-                         2, method="POST", body=str(work / "batch.json")))
-    b2["claims_per_s"] = b2["rps"] * 1000
+    b2 = run("B2 batch ingest (1000/request)", lambda: wrk_batches(server, items, 2, t))
+    b2["claims_per_s"] = (b2["rps"] - b2["non_2xx"] / t) * 1000
     b2["copy_rows_per_s"] = round(copy_rate(server, items, 100))
     b2["ratio"] = round(b2["claims_per_s"] / b2["copy_rows_per_s"], 3)
     b2["figure"] = f"{b2['ratio']:.2f} x COPY"
 
 
 def review_writes(server, run, t, c):
-    """B5: review writes, closed loop, then at half that rate."""
+    """B5: review writes, closed loop, then at half that rate; with a transparency log, how
+    long its events waited to be integrated."""
     unreviewed = server.psql("SELECT id FROM claims WHERE status = 'unreviewed' AND version = 1 "
                              "ORDER BY random() LIMIT 200000").split()
     half = len(unreviewed) // 2
+    logged = has_log(server)
+    since = server.psql("SELECT clock_timestamp()").strip()
     b5 = run("B5 review write (closed loop)", lambda: wrk_reviews(server, unreviewed[:half], c, t))
     b5["figure"] = f"{b5['rps']:g} rps"
+    if logged:
+        run("B5 log integration delay (closed loop)", lambda: integration_delay(server, since))
     b5_rate = max(10, int(b5["rps"] / 2))
+    since = server.psql("SELECT clock_timestamp()").strip()
     run(f"B5 review write @{b5_rate}/s",
         lambda: asyncio.run(constant_rate_reviews(server, unreviewed[half:], b5_rate, t)),
         figure=f"{b5_rate} rps")
+    if logged:
+        run(f"B5 log integration delay @{b5_rate}/s", lambda: integration_delay(server, since))
+
+
+def has_log(server):
+    return server.psql("SELECT to_regclass('log_leaves') IS NOT NULL").strip() == "t"
+
+
+def integration_delay(server, since):
+    """From each event's write to its leaf: the events written since `since`, once the
+    sequencer has caught up."""
+    for _ in range(600):
+        if server.psql("SELECT count(*) FROM log_pending").strip() == "0":
+            break
+        time.sleep(0.1)
+    row = server.psql(
+        "SELECT count(*), percentile_cont(ARRAY[0.5, 0.99, 1.0]) WITHIN GROUP (ORDER BY "
+        "extract(epoch FROM l.integrated_at - e.occurred_at)) FROM log_leaves l JOIN audit_events e "
+        f"ON e.seq = l.event_seq WHERE e.occurred_at >= '{since}'").strip()
+    count, percentiles = row.split("|")
+    p50, p99, worst = (float(x) for x in percentiles.strip("{}").split(","))
+    return {"events": int(count), "p50_ms": ms(p50), "p99_ms": ms(p99), "max_ms": ms(worst),
+            "figure": f"p99 {ms(p99)} ms"}
+
+
+def log_proofs(server, work, run, t, events=1_000_000):
+    """L1: the log grown to `events` events (written straight into the table, as many writers
+    would), the sequencer's pace integrating them, then inclusion proofs of random leaves at a
+    constant rate."""
+    have = int(server.psql("SELECT count(*) FROM audit_events"))
+    started = time.monotonic()
+    server.psql("INSERT INTO audit_events (id, occurred_at, action, entity_type, entity_id, after, workspace_id) "
+                "SELECT gen_random_uuid(), clock_timestamp(), 'create', 'claim', gen_random_uuid(), "
+                f"jsonb_build_object('n', g), '{DEFAULT_WORKSPACE}' FROM generate_series(1, {max(0, events - have)}) g")
+    written = time.monotonic()
+    while server.psql("SELECT count(*) FROM log_pending").strip() != "0":
+        time.sleep(0.5)
+    integrated = time.monotonic()
+    size = int(server.psql("SELECT max(tree_size) FROM log_checkpoints"))
+    print(f"log: {size} leaves; written in {written - started:.0f} s, integrated in {integrated - written:.0f} s "
+          f"({(size - have) / max(integrated - written, 0.001):.0f} events/s)", file=sys.stderr, flush=True)
+    urls = [f"{server.base}/log/proof/inclusion?leaf_index={random.randrange(size)}" for _ in range(20000)]
+    proofs = write_urls(work / "proofs.txt", urls)
+    rate = 500
+    result = run(f"L1 inclusion proof @{size} events", lambda: oha(proofs, server.token, t, 8, rate),
+                 figure=None, tree_size=size, sequencer_events_per_s=round((size - have) / max(integrated - written, 0.001)))
+    result["figure"] = f"p99 {result['p99_ms']} ms @{rate}/s"
 
 
 def report(args, results, memory):

@@ -73,7 +73,9 @@ pub fn run(
         tokio::spawn(crate::services::webhook_delivery::run(pool, delivery.clone()));
     }
     if settings.log_sequencer {
-        tokio::spawn(crate::services::log::run_sequencer(database.primary_url.clone(), settings.log.clone()));
+        // Its lock lasts as long as its session: a direct connection, never a pooler's.
+        let session_url = database.listen_url.as_ref().unwrap_or(&database.primary_url);
+        tokio::spawn(crate::services::log::run_sequencer(session_url.clone(), settings.log.clone()));
     }
     let shared = AppState {
         database: databases[0].clone(),

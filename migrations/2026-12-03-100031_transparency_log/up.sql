@@ -33,7 +33,7 @@ CREATE TRIGGER audit_events_enqueue AFTER INSERT ON audit_events
 CREATE TABLE log_leaves (
     leaf_index    bigint PRIMARY KEY CHECK (leaf_index >= 0),
     event_seq     bigint NOT NULL UNIQUE,
-    integrated_at timestamptz NOT NULL DEFAULT now()
+    integrated_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 
 -- Every complete subtree's hash, once, at its place in Go sumdb/tlog's stored-hash order:

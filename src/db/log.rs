@@ -73,12 +73,8 @@ pub async fn latest_checkpoint(conn: &mut AsyncPgConnection) -> QueryResult<Opti
 }
 
 pub async fn checkpoint(conn: &mut AsyncPgConnection, size: u64) -> QueryResult<Option<StoredCheckpoint>> {
-    log_checkpoints::table
-        .find(index(size)?)
-        .select(StoredCheckpoint::as_select())
-        .first(conn)
-        .await
-        .optional()
+    let Ok(size) = i64::try_from(size) else { return Ok(None) };
+    log_checkpoints::table.find(size).select(StoredCheckpoint::as_select()).first(conn).await.optional()
 }
 
 /// For each of `leaves`, the first checkpoint that includes it (the one signed with the batch
@@ -222,8 +218,8 @@ pub async fn readable_events(conn: &mut AsyncPgConnection, seqs: &[i64]) -> Quer
         .await
 }
 
-/// Readable events that are neither leaves nor waiting: events the log lost.
-pub async fn unlogged_events(conn: &mut AsyncPgConnection) -> QueryResult<Vec<i64>> {
+/// The first readable event that is neither a leaf nor waiting: an event the log lost.
+pub async fn unlogged_event(conn: &mut AsyncPgConnection) -> QueryResult<Option<i64>> {
     audit_events::table
         .select(audit_events::seq)
         .filter(diesel::dsl::not(diesel::dsl::exists(
@@ -233,9 +229,9 @@ pub async fn unlogged_events(conn: &mut AsyncPgConnection) -> QueryResult<Vec<i6
             log_pending::table.filter(log_pending::event_seq.eq(audit_events::seq)),
         )))
         .order(audit_events::seq)
-        .limit(10)
-        .load(conn)
+        .first(conn)
         .await
+        .optional()
 }
 
 /// The latest event that published, corrected, unpublished or retracted a quote's or claim's

@@ -133,7 +133,10 @@ pub struct LogView {
 }
 
 fn no_checkpoint() -> ServiceError {
-    ServiceError::Unavailable
+    ServiceError::NotReady(
+        "the log has no signed checkpoint yet: its sequencer signs the first within a second of starting"
+            .into(),
+    )
 }
 
 pub async fn view(conn: &mut AsyncPgConnection, key: &LogKey) -> ServiceResult<LogView> {
@@ -438,7 +441,7 @@ pub async fn verify(conn: &mut AsyncPgConnection, public_key: Option<&str>) -> S
         broken(&mut verification, Some(beyond.tree_size as u64), reason);
         return Ok(verification);
     }
-    if let Some(seq) = log::unlogged_events(conn).await?.first() {
+    if let Some(seq) = log::unlogged_event(conn).await? {
         broken(&mut verification, None, format!("event {seq} is neither in the tree nor waiting for it"));
     }
     Ok(verification)

@@ -131,15 +131,7 @@ async fn the_trail_refuses_rewrites_and_verify_finds_a_forged_event() {
     }
 
     // A superuser who disables the trigger can edit an event, but not unnoticed.
-    diesel_async::SimpleAsyncConnection::batch_execute(
-        &mut conn,
-        "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only;
-         UPDATE audit_events SET after = jsonb_set(after, '{name}', '\"Forged\"') 
-         WHERE seq = (SELECT event_seq FROM log_leaves WHERE leaf_index = 2);
-         ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only;",
-    )
-    .await
-    .unwrap();
+    app.forge_speaker_event(2).await;
     let broken = verify().await;
     assert_eq!(broken["ok"], false);
     assert_eq!(broken["first_broken"]["leaf_index"], 2);

@@ -411,6 +411,23 @@ impl TestApp {
         self.count("log_leaves").await
     }
 
+    /// As a superuser with the append-only trigger off: renames the speaker that the event of
+    /// leaf `leaf_index` created, in the event itself.
+    pub async fn forge_speaker_event(&self, leaf_index: u64) {
+        let mut conn = db::connect(&self.database_url).await.unwrap();
+        diesel_async::SimpleAsyncConnection::batch_execute(
+            &mut conn,
+            &format!(
+                "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only;
+                 UPDATE audit_events SET after = jsonb_set(after, '{{name}}', '\"Forged\"')
+                 WHERE seq = (SELECT event_seq FROM log_leaves WHERE leaf_index = {leaf_index});
+                 ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only;"
+            ),
+        )
+        .await
+        .unwrap();
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         use diesel_async::RunQueryDsl;
         #[derive(diesel::QueryableByName)]

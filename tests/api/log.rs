@@ -242,16 +242,7 @@ async fn a_rewritten_event_is_found_and_fails_the_consistency_check_from_a_saved
     }
 
     // A superuser with the triggers off edits an event: the tree no longer matches it.
-    let mut owner = attest::db::connect(&app.database_url).await.unwrap();
-    owner
-        .batch_execute(
-            "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only;
-             UPDATE audit_events SET after = jsonb_set(after, '{name}', '\"Forged\"')
-             WHERE seq = (SELECT event_seq FROM log_leaves WHERE leaf_index = 2);
-             ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only;",
-        )
-        .await
-        .unwrap();
+    app.forge_speaker_event(2).await;
     let (code, stdout) = audit_verify();
     assert_eq!(code, Some(1), "{stdout}");
     assert!(stdout.contains("BROKEN at leaf 2: its event does not match its leaf"), "{stdout}");
@@ -284,6 +275,7 @@ async fn a_rewritten_event_is_found_and_fails_the_consistency_check_from_a_saved
         hex::encode(root.0),
         test_log_key().sign(size, root).unwrap()
     ));
+    let mut owner = attest::db::connect(&app.database_url).await.unwrap();
     owner.batch_execute(&rewrite).await.unwrap();
     speakers(&app, 7, 8).await;
     app.integrated().await;

@@ -820,3 +820,75 @@ async fn matches_of_an_article_of_many_candidates_are_bounded() {
     assert!(matched(claims) > 0, "no claim matched a verdict worded alike");
     assert!(elapsed < Duration::from_secs(60), "the proposal took {elapsed:?}");
 }
+
+/// Proofs of the transparency log cost a few dozen stored hashes, whatever the log's size and
+/// whichever leaf or sizes are asked: generated positions across a log of tens of thousands of
+/// events, its edges and past them, answer at once with proofs no longer than the tree is deep,
+/// or with a clear 4xx.
+#[tokio::test]
+async fn log_proofs_of_any_leaf_and_size_are_bounded() {
+    let app = Hostile::start().await;
+    let mut rng = Rng::new("log proofs");
+    let events = rng.between(40_000..60_000);
+    // As many writers would; the sequencer integrates them in batches.
+    app.execute(&format!(
+        "INSERT INTO audit_events (id, occurred_at, action, entity_type, entity_id, after, workspace_id)
+         SELECT gen_random_uuid(), clock_timestamp(), 'create', 'claim', gen_random_uuid(), jsonb_build_object('n', g),
+                attest_current_workspace()
+           FROM generate_series(1, {events}) AS g"
+    ))
+    .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while app.count("log_pending", "true").await > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sequencer did not integrate {events} events in 2 minutes"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let client = reqwest::Client::new();
+    let log = body(client.get(app.url("/log")).send().await.unwrap(), StatusCode::OK).await;
+    let size = log["tree_size"].as_u64().unwrap();
+    assert!(size >= events as u64);
+    let depth = 64 - size.leading_zeros() as usize;
+    let mut paths = Vec::new();
+    for _ in 0..300 {
+        let leaf = rng.next_u64() % size;
+        let from = rng.next_u64() % (size + 1);
+        paths.push((format!("/log/proof/inclusion?leaf_index={leaf}"), StatusCode::OK));
+        paths.push((format!("/log/proof/consistency?from={from}"), StatusCode::OK));
+    }
+    for (path, status) in [
+        ("/log/proof/inclusion?leaf_index=0".to_owned(), StatusCode::OK),
+        (format!("/log/proof/inclusion?leaf_index={}", size - 1), StatusCode::OK),
+        (format!("/log/proof/inclusion?leaf_index={size}"), StatusCode::UNPROCESSABLE_ENTITY),
+        (format!("/log/proof/inclusion?leaf_index={}", u64::MAX), StatusCode::UNPROCESSABLE_ENTITY),
+        (format!("/log/proof/inclusion?leaf_index=0&tree_size={}", u64::MAX), StatusCode::NOT_FOUND),
+        (format!("/log/proof/inclusion?leaf_index={}0", u64::MAX), StatusCode::BAD_REQUEST),
+        (format!("/log/proof/consistency?from={}", u64::MAX), StatusCode::UNPROCESSABLE_ENTITY),
+        (format!("/log/proof/consistency?from=1&to={}", i64::MAX), StatusCode::NOT_FOUND),
+        ("/log/proof/consistency?from=1&to=-1".to_owned(), StatusCode::BAD_REQUEST),
+    ] {
+        paths.push((path, status));
+    }
+    let started = std::time::Instant::now();
+    let answers = app
+        .under_watch(futures_util::future::join_all(
+            paths.iter().map(|(path, _)| client.get(app.url(path)).send()),
+        ))
+        .await;
+    let elapsed = started.elapsed();
+    for ((path, status), answer) in paths.iter().zip(answers) {
+        let answer = answer.unwrap();
+        if *status == StatusCode::OK {
+            let proof = body(answer, StatusCode::OK).await;
+            let hashes =
+                proof["inclusion_proof"].as_array().or(proof["consistency_proof"].as_array()).unwrap();
+            assert!(hashes.len() <= 2 * depth, "{path}: {} hashes in a tree {depth} deep", hashes.len());
+        } else {
+            problem(answer, &[*status]).await;
+        }
+    }
+    println!("{} proofs of a {size}-leaf log in {elapsed:?}", paths.len());
+    assert!(elapsed < Duration::from_secs(30), "{} proofs took {elapsed:?}", paths.len());
+}
