@@ -347,6 +347,8 @@ pub async fn verify(conn: &mut AsyncPgConnection, public_key: Option<&str>) -> S
         verification.first_broken = Some(Broken { leaf_index, reason });
     };
     let mut known = KnownHashes::default();
+    // The tree as of its latest checkpoint: the sequencer may go on meanwhile.
+    let target = log::latest_checkpoint(conn).await?.map_or(0, |c| c.tree_size as u64);
     let mut checkpoints = log::checkpoints_between(conn, 0, 0).await?;
     loop {
         let size = verification.leaves;
@@ -358,7 +360,11 @@ pub async fn verify(conn: &mut AsyncPgConnection, public_key: Option<&str>) -> S
             }
             verification.checkpoints += 1;
         }
-        let page = log::leaves(conn, size, VERIFY_PAGE).await?;
+        let remaining = i64::try_from(target - size).unwrap_or(i64::MAX);
+        if remaining == 0 {
+            break;
+        }
+        let page = log::leaves(conn, size, VERIFY_PAGE.min(remaining)).await?;
         let Some(&(last, _)) = page.last() else { break };
         let seqs: Vec<i64> = page.iter().map(|(_, seq)| *seq).collect();
         let events: HashMap<i64, StoredEvent> =
@@ -431,14 +437,10 @@ pub async fn verify(conn: &mut AsyncPgConnection, public_key: Option<&str>) -> S
         known.0.retain(|at, _| keep.contains(at));
     }
     verification.root_hash = tree::root(verification.leaves, &known).map_err(tree_error)?.to_string();
-    if let Some(beyond) =
-        log::checkpoints_between(conn, verification.leaves + 1, i64::MAX as u64).await?.first()
-    {
-        let reason = format!(
-            "a checkpoint of size {} is signed past the tree's {} leaves",
-            beyond.tree_size, verification.leaves
-        );
-        broken(&mut verification, Some(beyond.tree_size as u64), reason);
+    if verification.leaves < target {
+        let reason =
+            format!("a checkpoint of size {target} is signed past the tree's {} leaves", verification.leaves);
+        broken(&mut verification, Some(target), reason);
         return Ok(verification);
     }
     if let Some(seq) = log::unlogged_event(conn).await? {
