@@ -230,8 +230,10 @@ pub async fn document_for(
         evidence,
         corrections,
     });
-    // Not schema.org's: consumers of ClaimReview ignore it, verifiers check it.
+    // Not linked data: the context maps it to nothing, so consumers of ClaimReview drop it
+    // and verifiers read it.
     if let Some(transparency) = transparency {
+        document["@context"] = json!(["https://schema.org", {"transparency": null}]);
         document["transparency"] = serde_json::to_value(transparency).map_err(ServiceError::internal)?;
     }
     Ok(document)

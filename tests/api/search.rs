@@ -246,7 +246,8 @@ async fn claimreview_json_ld_carries_every_field() {
     assert_eq!(response.headers()["content-type"], "application/ld+json");
     let doc: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
     keep_for_jsonld_check("claim-review-of-a-claim", &doc);
-    assert_eq!(doc["@context"], "https://schema.org");
+    assert_eq!(doc["@context"], json!(["https://schema.org", {"transparency": null}]));
+    assert!(doc["transparency"]["entry"].as_str().is_some(), "its place in the log: {doc}");
     assert_eq!(doc["@type"], "ClaimReview");
     assert_eq!(doc["claimReviewed"], "More than 300,000 civilians have been killed");
     assert_eq!(doc["url"], "https://news.example/fact-checks/syria-toll", "the article, not the API");
