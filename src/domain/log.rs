@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use signed_note::{Note, StandardSigner, StandardVerifier, VerifierList};
-pub use tlog_tiles::{Checkpoint, Hash, HashReader};
+pub use tlog_tiles::{Checkpoint, EMPTY_HASH, Hash, HashReader};
 use tlog_tiles::{check_record, check_tree, prove_record, prove_tree, record_hash, stored_hash_index};
 use uuid::Uuid;
 
@@ -73,6 +73,17 @@ pub fn digest(value: &Value) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(value.to_string().as_bytes())))
 }
 
+/// Where a leaf's hash is stored; the hashes of the subtrees it completes follow it.
+pub fn leaf_position(index: u64) -> u64 {
+    stored_hash_index(0, index)
+}
+
+/// The hashes to store for leaf `index` with hash `leaf` (itself, then each subtree it
+/// completes), from the `known` hashes of the tree before it.
+pub fn hashes_stored_with(index: u64, leaf: Hash, known: &KnownHashes) -> Result<Vec<Hash>, LogError> {
+    Ok(tlog_tiles::stored_hashes_for_record_hash(index, leaf, known)?)
+}
+
 /// Stored hashes read for a computation, by stored index.
 #[derive(Default)]
 pub struct KnownHashes(pub HashMap<u64, Hash>);
@@ -124,8 +135,8 @@ pub fn grow(size: u64, mut known: KnownHashes, leaves: &[Hash]) -> Result<Growth
     let mut stored = Vec::with_capacity(leaves.len() * 2);
     for (offset, leaf) in (0u64..).zip(leaves) {
         let index = size + offset;
-        let hashes = tlog_tiles::stored_hashes_for_record_hash(index, *leaf, &known)?;
-        let first = stored_hash_index(0, index);
+        let hashes = hashes_stored_with(index, *leaf, &known)?;
+        let first = leaf_position(index);
         for (at, hash) in (first..).zip(hashes) {
             known.0.insert(at, hash);
             stored.push((at, hash));

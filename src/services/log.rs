@@ -15,7 +15,8 @@ use super::{ServiceError, ServiceResult};
 use crate::db::audit::StoredEvent;
 use crate::db::log::{self, StoredCheckpoint, hash_of};
 use crate::domain::log::{
-    self as tree, Hash, KnownHashes, LogError, LogKey, Transparency, frontier, grow, open_checkpoint,
+    self as tree, EMPTY_HASH, Hash, KnownHashes, LogError, LogKey, Transparency, frontier, grow,
+    leaf_position, open_checkpoint,
 };
 
 #[derive(Debug, Clone)]
@@ -86,7 +87,7 @@ async fn sequence(database_url: &str, settings: &SequencerSettings) -> anyhow::R
 
 /// Integrates the oldest waiting events (up to a batch) and signs the new tree's checkpoint,
 /// in one transaction; returns how many. An empty log gets its checkpoint of size 0.
-pub async fn integrate_batch(
+async fn integrate_batch(
     conn: &mut AsyncPgConnection,
     settings: &SequencerSettings,
 ) -> anyhow::Result<usize> {
@@ -96,8 +97,8 @@ pub async fn integrate_batch(
         let size = latest.as_ref().map_or(0, |c| c.tree_size as u64);
         if events.is_empty() {
             if latest.is_none() {
-                let note = settings.key.sign(0, tlog_tiles::EMPTY_HASH)?;
-                log::add_checkpoint(conn, 0, tlog_tiles::EMPTY_HASH, &note).await?;
+                let note = settings.key.sign(0, EMPTY_HASH)?;
+                log::add_checkpoint(conn, 0, EMPTY_HASH, &note).await?;
             }
             return Ok(0);
         }
@@ -202,7 +203,7 @@ pub async fn inclusion(
         ));
     }
     let mut needed = tree::needed_for_inclusion(index, size).map_err(tree_error)?;
-    let leaf_at = tlog_tiles::stored_hash_index(0, index);
+    let leaf_at = leaf_position(index);
     needed.push(leaf_at);
     let known = log::hashes(conn, &needed).await?;
     let proof = tree::prove_inclusion(index, size, &known).map_err(tree_error)?;
@@ -340,7 +341,7 @@ pub async fn verify(conn: &mut AsyncPgConnection, public_key: Option<&str>) -> S
         events_recomputed: 0,
         pending: log::pending(conn).await?,
         checkpoints: 0,
-        root_hash: tlog_tiles::EMPTY_HASH.to_string(),
+        root_hash: EMPTY_HASH.to_string(),
         first_broken: None,
     };
     let broken = |verification: &mut Verification, leaf_index: Option<u64>, reason: String| {
@@ -369,8 +370,7 @@ pub async fn verify(conn: &mut AsyncPgConnection, public_key: Option<&str>) -> S
         let seqs: Vec<i64> = page.iter().map(|(_, seq)| *seq).collect();
         let events: HashMap<i64, StoredEvent> =
             log::readable_events(conn, &seqs).await?.into_iter().map(|event| (event.seq, event)).collect();
-        let (from, to) =
-            (tlog_tiles::stored_hash_index(0, size), tlog_tiles::stored_hash_index(0, last as u64 + 1));
+        let (from, to) = (leaf_position(size), leaf_position(last as u64 + 1));
         let stored = log::hashes_between(conn, from, to).await?;
         let mut stored = stored.into_iter().peekable();
         let mut sizes_checked =
@@ -382,7 +382,7 @@ pub async fn verify(conn: &mut AsyncPgConnection, public_key: Option<&str>) -> S
                 broken(&mut verification, Some(missing), "a leaf is missing".into());
                 return Ok(verification);
             }
-            let at = tlog_tiles::stored_hash_index(0, index);
+            let at = leaf_position(index);
             let stored_leaf = match stored.peek() {
                 Some((i, hash)) if *i as u64 == at => hash_of(hash)?,
                 _ => {
@@ -405,8 +405,7 @@ pub async fn verify(conn: &mut AsyncPgConnection, public_key: Option<&str>) -> S
                 );
                 return Ok(verification);
             }
-            let computed = tlog_tiles::stored_hashes_for_record_hash(index, leaf, &known)
-                .map_err(|e| tree_error(e.into()))?;
+            let computed = tree::hashes_stored_with(index, leaf, &known).map_err(tree_error)?;
             for (offset, hash) in (at..).zip(computed) {
                 match stored.next() {
                     Some((i, bytes)) if i as u64 == offset && hash_of(&bytes)? == hash => {
