@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, bail};
 use chrono::Utc;
@@ -20,6 +21,9 @@ pub const ACCESS_TOKEN_SECONDS: i64 = 15 * 60;
 /// Clock skew tolerated between servers.
 const LEEWAY_SECONDS: u64 = 30;
 const MIN_KEY_BYTES: usize = 32;
+/// Most verified tokens remembered; past it, the memory starts over. A client sends the same
+/// token for its whole life, so checking its signature once saves that work on every request.
+const VERIFIED_TOKENS: usize = 4096;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccessClaims {
@@ -37,6 +41,9 @@ pub struct AccessClaims {
 pub struct KeyRing {
     signing_kid: String,
     keys: HashMap<String, Vec<u8>>,
+    /// Tokens that passed `verify`, by their whole text: a hit is the same bytes that were
+    /// checked, so it stands for the signature until the token expires.
+    verified: Arc<Mutex<HashMap<Box<str>, AccessClaims>>>,
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -64,7 +71,7 @@ impl KeyRing {
             keys.insert(kid.trim().to_owned(), secret);
         }
         let signing_kid = signing_kid.context("no JWT keys given")?;
-        Ok(Self { signing_kid, keys })
+        Ok(Self { signing_kid, keys, verified: Arc::default() })
     }
 
     /// The configured key ring (`--jwt-keys`), or else the one kept in `data_dir`.
@@ -104,6 +111,24 @@ impl KeyRing {
     /// Strict validation: HS256 only, a known `kid`, and `exp`, `iat`, `sub`, `iss`, `aud`
     /// all present and right. The reason is for logs, never for the client.
     pub fn verify(&self, token: &str) -> Result<AccessClaims, String> {
+        let now = Utc::now().timestamp();
+        let verified = || self.verified.lock().unwrap_or_else(|poison| poison.into_inner());
+        if let Some(claims) = verified().get(token) {
+            return match claims.exp + LEEWAY_SECONDS as i64 > now {
+                true => Ok(claims.clone()),
+                false => Err("invalid token: ExpiredSignature".into()),
+            };
+        }
+        let claims = self.verify_signed(token, now)?;
+        let mut remembered = verified();
+        if remembered.len() >= VERIFIED_TOKENS {
+            remembered.clear();
+        }
+        remembered.insert(token.into(), claims.clone());
+        Ok(claims)
+    }
+
+    fn verify_signed(&self, token: &str, now: i64) -> Result<AccessClaims, String> {
         let header = decode_header(token).map_err(|e| format!("bad header: {e}"))?;
         if header.alg != Algorithm::HS256 {
             return Err(format!("algorithm {:?} is not accepted", header.alg));
@@ -119,7 +144,7 @@ impl KeyRing {
         let claims = decode::<AccessClaims>(token, &DecodingKey::from_secret(key), &validation)
             .map_err(|e| format!("invalid token: {e}"))?
             .claims;
-        if claims.iat > Utc::now().timestamp() + LEEWAY_SECONDS as i64 {
+        if claims.iat > now + LEEWAY_SECONDS as i64 {
             return Err("issued in the future".into());
         }
         Ok(claims)
@@ -144,6 +169,31 @@ mod tests {
         assert_eq!((claims.sub, claims.tgen), (user, 3));
         let only_new = ring(&format!("new={}", "22".repeat(32)));
         assert!(only_new.verify(&token).unwrap_err().contains("unknown kid"));
+    }
+
+    #[test]
+    fn a_remembered_token_stands_for_its_bytes_only_and_until_it_expires() {
+        let keys = ring(&format!("k={}", "33".repeat(32)));
+        let user = Uuid::now_v7();
+        let token = keys.issue(user, 1).unwrap();
+        assert_eq!(keys.verify(&token).unwrap().sub, user);
+        assert_eq!(keys.verify(&token).unwrap().sub, user, "again, from memory");
+        // Any other bytes are checked afresh: a changed signature or payload fails.
+        let mut forged = token.clone().into_bytes();
+        let last = forged.len() - 2;
+        forged[last] = if forged[last] == b'A' { b'B' } else { b'A' };
+        assert!(keys.verify(std::str::from_utf8(&forged).unwrap()).is_err());
+        let other = ring(&format!("k={}", "44".repeat(32)));
+        assert!(other.verify(&token).is_err(), "memory is per key ring");
+        // Once expired, a remembered token is refused like any other.
+        keys.verified.lock().unwrap().get_mut(token.as_str()).unwrap().exp = Utc::now().timestamp() - 3600;
+        assert!(keys.verify(&token).unwrap_err().contains("Expired"));
+        // Bounded: past VERIFIED_TOKENS, it starts over.
+        for generation in 0..=VERIFIED_TOKENS as i32 {
+            let token = keys.issue(Uuid::now_v7(), generation).unwrap();
+            keys.verify(&token).unwrap();
+        }
+        assert!(keys.verified.lock().unwrap().len() <= VERIFIED_TOKENS);
     }
 
     #[test]
