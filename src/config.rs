@@ -41,7 +41,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
 
-    /// Streaming replicas of DATABASE_URL, comma-separated. Reads that tolerate lag (records,
+    /// Streaming replicas of DATABASE_URL, comma-separated (a multi-host URL's own commas
+    /// stay within it: see `replica_urls`). Reads that tolerate lag (records,
     /// lists, exports, search) go to them; writes, and reads that carry the `Attest-Lsn` of a
     /// write the replica has not replayed yet, go to the primary.
     #[arg(
@@ -184,6 +185,28 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
+    /// The replicas' connection strings. The list is split at commas, and a piece that does
+    /// not start a connection string (a `postgres://` or `postgresql://` URL, or `key=value`
+    /// words) continues the one before it: the next host of a multi-host URL.
+    pub fn replica_urls(&self) -> Vec<String> {
+        let mut urls: Vec<String> = Vec::new();
+        for piece in &self.database_replica_urls {
+            let keyword =
+                |key: &str| !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            let starts = piece.starts_with("postgres://")
+                || piece.starts_with("postgresql://")
+                || piece.trim_start().split_once('=').is_some_and(|(key, _)| keyword(key.trim_end()));
+            match urls.last_mut() {
+                Some(url) if !starts => {
+                    url.push(',');
+                    url.push_str(piece);
+                }
+                _ => urls.push(piece.clone()),
+            }
+        }
+        urls
+    }
+
     pub fn statement_timeout(&self) -> Duration {
         Duration::from_millis(self.statement_timeout_ms)
     }
@@ -290,4 +313,37 @@ fn parse_base_url(value: &str) -> Result<String, String> {
         return Err(format!("{value:?} is not a base URL such as https://facts.example.org"));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Serve {
+        #[command(flatten)]
+        args: ServeArgs,
+    }
+
+    fn replicas(list: &str) -> Vec<String> {
+        Serve::parse_from(["attest", "--database-url", "postgres://p/db", "--database-replica-urls", list])
+            .args
+            .replica_urls()
+    }
+
+    #[test]
+    fn replica_lists_keep_multi_host_urls_whole() {
+        assert_eq!(
+            replicas("postgres://r1/db,postgresql://r2/db"),
+            ["postgres://r1/db", "postgresql://r2/db"]
+        );
+        let standby = "postgresql://u@h1:6001,h2:6002/db?target_session_attrs=read-only&connect_timeout=2";
+        assert_eq!(replicas(&format!("{standby},postgres://r3/db")), [standby, "postgres://r3/db"]);
+        assert_eq!(
+            replicas("host=h1,h2 port=5432 dbname=db,host=h3 dbname=db"),
+            ["host=h1,h2 port=5432 dbname=db", "host=h3 dbname=db"]
+        );
+    }
 }

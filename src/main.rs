@@ -163,7 +163,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let database = db::DatabaseSettings {
         primary_url: url,
-        replica_urls: args.database_replica_urls.clone(),
+        replica_urls: args.replica_urls(),
         listen_url: args.record_cache_listen_url.clone(),
         pool_size: args.pool_size.into(),
         wait_timeout: args.pool_timeout(),
@@ -173,7 +173,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(
         address = %listener.local_addr()?,
         public_read = args.public_read,
-        replicas = args.database_replica_urls.len(),
+        replicas = args.replica_urls().len(),
         "attest is listening"
     );
     let settings = HttpSettings {

@@ -224,7 +224,22 @@ fn build_pool(
         .context("building the database pool")
 }
 
-type SyncConnection = AsyncConnectionWrapper<AsyncPgConnection>;
+type SyncConnection = AsyncConnectionWrapper<AsyncPgConnection, TimedRuntime>;
+
+/// The runtime a blocking connection runs on: diesel-async's own has no timers, and a
+/// `connect_timeout` in the URL (a multi-host URL for failover wants one) needs them.
+pub struct TimedRuntime(tokio::runtime::Runtime);
+
+impl diesel_async::async_connection_wrapper::BlockOn for TimedRuntime {
+    fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.0.block_on(future)
+    }
+
+    fn get_runtime() -> Self {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+        Self(runtime.expect("a current-thread runtime for a blocking connection"))
+    }
+}
 
 /// Runs `work` with a blocking connection on a thread of its own: diesel_migrations is
 /// synchronous, and blocking an async worker (or nesting runtimes) must not happen.
