@@ -71,7 +71,7 @@ def main():
             print(f"== round {n}, {side}: {binary}", file=sys.stderr, flush=True)
             subprocess.run([sys.executable, str(ROOT / "benches" / "suite.py"), "--binary", binary,
                             "--generate", generate, "--scale", str(args.scale), "--seconds", str(args.seconds),
-                            "--only", args.only, *(["--without-rls"] if side == "a" and args.a_without_rls else []),
+                            "--rounds", "1", "--only", args.only, *(["--without-rls"] if side == "a" and args.a_without_rls else []),
                             "--out", str(path)], check=True, stdout=subprocess.DEVNULL)
             runs[side].append(json.loads(path.read_text())["results"])
     print(f"| figure | A median (min-max) | B median (min-max) | B/A (median of rounds) |")

@@ -29,7 +29,11 @@ Latency figures come from constant-rate runs measured from each request's intend
 cannot hide the requests queued behind it. The server's resident memory is sampled every 50 ms.
 It prints one table and writes the same as JSON (--out), so two runs can be compared.
 
-Usage: benches/suite.py [--scale 1.0] [--clients 16] [--seconds 20] [--out FILE]
+B1, B3, B4 and B5 run --rounds times (default 3): each figure is the median of the rounds,
+shown with its spread, so one noisy round cannot pass or fail a goal.
+
+Usage: benches/suite.py [--scale 1.0] [--clients 16] [--seconds 20] [--rounds 3] [--out FILE]
+                        [--profile benches/profiles]
 """
 
 import argparse
@@ -41,6 +45,7 @@ import random
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -190,6 +195,40 @@ def oha(urls_file, token, seconds, clients, rate=None, method="GET", body=None, 
         "statuses": statuses,
         "errors": result.get("errorDistribution", {}),
     }
+
+
+class Waits:
+    """What PostgreSQL's active sessions were doing while a run went on: pg_stat_activity
+    sampled every 20 ms, each active client session counted by its wait event (`CPU` when it
+    waits on nothing). The share of each over the run's samples says what a tail is made of."""
+
+    def __init__(self, server):
+        query = ("SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') FROM pg_stat_activity "
+                 "WHERE state = 'active' AND backend_type = 'client backend' AND pid <> pg_backend_pid() "
+                 "\\watch 0.02\n")
+        self.process = subprocess.Popen(["psql", "-X", "-At", "-h", server.socket_dir, "-U", "attest", "-d",
+                                         server.database], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL, text=True)
+        self.process.stdin.write(query)
+        self.process.stdin.flush()
+
+    def stop(self):
+        self.process.terminate()
+        out, _ = self.process.communicate(timeout=10)
+        counts = {}
+        for line in out.split("\n"):
+            if line.strip():
+                counts[line.strip()] = counts.get(line.strip(), 0) + 1
+        total = sum(counts.values()) or 1
+        return {k: round(v / total, 3) for k, v in sorted(counts.items(), key=lambda kv: -kv[1])[:8]}
+
+
+def with_waits(server, measure):
+    """`measure()`, with what PostgreSQL waited on meanwhile (see `Waits`) in its result."""
+    waits = Waits(server)
+    result = measure()
+    result["pg_waits"] = waits.stop()
+    return result
 
 
 def record_cache_counts(server):
@@ -429,6 +468,12 @@ def main():
     parser.add_argument("--generate", help="the command that fills a database, as words (default: this tree's "
                         "generate example); it gets the database options and --scale")
     parser.add_argument("--only", default="B1,B2,B3,B4,B5,L1", help="the benchmarks to run, comma-separated")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of B1, B3, B4 and B5: each figure is their median, with the spread")
+    parser.add_argument("--profile", metavar="DIR",
+                        help="after the rounds, record B1's reads from the database with perf and write "
+                             "DIR/b1-database.svg (a flame graph; needs a build with line tables, "
+                             "cargo build --profile profiling)")
     parser.add_argument("--without-rls", action="store_true",
                         help="turn row-level security off on every table first: its cost, measured against a run with it")
     args = parser.parse_args()
@@ -493,14 +538,14 @@ def main():
             searches = search_urls(target, args.rate * t)
             sizes.append((target, sampled, counts, lists, searches, write_urls(work / f"search-{label}.txt", searches)))
         rounds = {key: ([], []) for key in ("B3", "B4") if key in only}
-        for n in (1, 2):
+        for n in range(1, args.rounds + 1):
             for size, (target, sampled, counts, lists, _, searches_file) in enumerate(sizes):
                 if "B3" in only:
-                    rounds["B3"][size].append(run(f"B3 list page @{counts[1]} claims, round {n}", lambda: oha(
-                        lists, target.token, t, 8, args.rate), sampled))
+                    rounds["B3"][size].append(run(f"B3 list page @{counts[1]} claims, round {n}", lambda: with_waits(
+                        target, lambda: oha(lists, target.token, t, 8, args.rate)), sampled))
                 if "B4" in only:
-                    rounds["B4"][size].append(run(f"B4 search @{counts[0]} quotes, round {n}", lambda: oha(
-                        searches_file, target.token, t, 8, args.rate), sampled))
+                    rounds["B4"][size].append(run(f"B4 search @{counts[0]} quotes, round {n}", lambda: with_waits(
+                        target, lambda: oha(searches_file, target.token, t, 8, args.rate)), sampled))
         alone = [run(f"B4 one at a time @{counts[0]}", lambda: one_at_a_time(searches, target.token), sampled)
                  for target, sampled, counts, _, searches, _ in sizes if "B4" in only]
         small_server.stop()
@@ -513,15 +558,16 @@ def main():
                 large_r["figure"] = f"x{g:.2f} p99"
             results[f"{key} p99 growth, worse round"] = {"figure": f"x{max(growth):.2f} p99",
                                                          "growth": [round(g, 2) for g in growth]}
+            results[f"{key} p99 growth, median"] = spread(growth, "x{:.2f} p99")
         if alone:
             alone[0]["figure"] = f"{alone[0]['requests']} searches"
             alone[1]["figure"] = f"x{alone[1]['p99_ms'] / alone[0]['p99_ms']:.2f} p99"
         if "B1" in only:
-            read_by_id(server, work, run, t, c)
+            results.update(read_by_id(server, work, run, t, c, args.rounds, args.profile))
         if "B2" in only:
             batch_ingest(server, work, run, t)
         if "B5" in only:
-            review_writes(server, run, t, c)
+            results.update(review_writes(server, run, t, c, args.rounds))
         if "L1" in only and has_log(server):
             log_proofs(server, work, run, t)
     finally:
@@ -532,29 +578,98 @@ def main():
     report(args, results, memory)
 
 
-def read_by_id(server, work, run, t, c):
-    """B1: reads by id through the record cache, past it, and HTTP alone, against pgbench."""
+def spread(values, form):
+    """The median of `values` and their spread: a summary row of the table."""
+    return {"figure": f"{form.format(statistics.median(values))} ({form.format(min(values))}-{form.format(max(values))})",
+            "median": round(statistics.median(values), 3), "min": round(min(values), 3),
+            "max": round(max(values), 3), "rounds": [round(v, 3) for v in values]}
+
+
+def read_by_id(server, work, run, t, c, rounds, profile):
+    """B1: reads by id through the record cache, past it, and HTTP alone, against pgbench,
+    `rounds` times; the ratios' medians."""
     ids = server.psql("SELECT id FROM claims ORDER BY random() LIMIT 20000").split()
     by_id = write_urls(work / "claims.txt", [f"{server.base}/claims/{i}" for i in ids])
-    tps = pgbench(server, c, t)
-    hits_before, misses_before = record_cache_counts(server)
-    b1 = run("B1 read by id (closed loop)", lambda: oha(by_id, server.token, t, c))
-    hits, misses = (n - before for n, before in zip(record_cache_counts(server), (hits_before, misses_before)))
-    own_tps = pgbench_claim_query(server, ids, c, t)
-    b1.update(pgbench_tps=tps, ratio=round(b1["rps"] / tps, 3), figure=f"{b1['rps'] / tps:.2f} x pgbench",
-              pgbench_claim_query_tps=own_tps, ratio_to_claim_query=round(b1["rps"] / own_tps, 3),
-              record_cache_hits=hits, record_cache_misses=misses)
-    # The same reads past the record cache: a read carrying Attest-Lsn always asks PostgreSQL.
-    uncached = run("B1 read by id, from the database", lambda: oha(
-        by_id, server.token, t, c, headers=["Attest-Lsn: 0/0"]))
-    uncached.update(ratio=round(uncached["rps"] / tps, 3), figure=f"{uncached['rps'] / tps:.2f} x pgbench")
-    # What HTTP alone reaches on this box: no database, no token, the same load generator.
-    ceiling = run("B1 ceiling: GET /healthz", lambda: oha(
-        write_urls(work / "healthz.txt", [server.base + "/healthz"]), server.token, t, c))
-    ceiling.update(ratio=round(ceiling["rps"] / tps, 3), figure=f"{ceiling['rps'] / tps:.2f} x pgbench")
-    b1_rate = max(10, int(b1["rps"] / 2))
-    run(f"B1 read by id @{b1_rate}/s", lambda: oha(by_id, server.token, t, c, b1_rate),
-        figure=f"{b1_rate} rps")
+    healthz = write_urls(work / "healthz.txt", [server.base + "/healthz"])
+    ratios = {"cached": [], "database": [], "ceiling": [], "claim query": [], "half-rate p99/p50": []}
+    for n in range(1, rounds + 1):
+        tps = pgbench(server, c, t)
+        hits_before, misses_before = record_cache_counts(server)
+        b1 = run(f"B1 read by id (closed loop), round {n}", lambda: oha(by_id, server.token, t, c))
+        hits, misses = (now - before for now, before in zip(record_cache_counts(server), (hits_before, misses_before)))
+        own_tps = pgbench_claim_query(server, ids, c, t)
+        b1.update(pgbench_tps=tps, ratio=round(b1["rps"] / tps, 3), figure=f"{b1['rps'] / tps:.2f} x pgbench",
+                  pgbench_claim_query_tps=own_tps, ratio_to_claim_query=round(b1["rps"] / own_tps, 3),
+                  record_cache_hits=hits, record_cache_misses=misses)
+        # The same reads past the record cache: a read carrying Attest-Lsn always asks PostgreSQL.
+        uncached = run(f"B1 read by id, from the database, round {n}", lambda: oha(
+            by_id, server.token, t, c, headers=["Attest-Lsn: 0/0"]))
+        uncached.update(ratio=round(uncached["rps"] / tps, 3), figure=f"{uncached['rps'] / tps:.2f} x pgbench")
+        # What HTTP alone reaches on this box: no database, no token, the same load generator.
+        ceiling = run(f"B1 ceiling: GET /healthz, round {n}", lambda: oha(healthz, server.token, t, c))
+        ceiling.update(ratio=round(ceiling["rps"] / tps, 3), figure=f"{ceiling['rps'] / tps:.2f} x pgbench")
+        b1_rate = max(10, int(b1["rps"] / 2))
+        half = run(f"B1 read by id @{b1_rate}/s, round {n}", lambda: oha(by_id, server.token, t, c, b1_rate),
+                   figure=f"{b1_rate} rps")
+        ratios["cached"].append(b1["ratio"])
+        ratios["database"].append(uncached["ratio"])
+        ratios["ceiling"].append(ceiling["ratio"])
+        ratios["claim query"].append(own_tps / tps)
+        ratios["half-rate p99/p50"].append(half["p99_ms"] / half["p50_ms"])
+    results = {
+        "B1 cached / pgbench -S, median": spread(ratios["cached"], "{:.2f}"),
+        "B1 from the database / pgbench -S, median": spread(ratios["database"], "{:.2f}"),
+        "B1 ceiling / pgbench -S, median": spread(ratios["ceiling"], "{:.2f}"),
+        "B1 claim query in pgbench / pgbench -S, median": spread(ratios["claim query"], "{:.2f}"),
+    }
+    if profile:
+        flame_graph(server, Path(profile) / "b1-database.svg", t, lambda: oha(
+            by_id, server.token, t, c, headers=["Attest-Lsn: 0/0"]))
+    return results
+
+
+def without_generics(folded):
+    """Folded stacks with each frame's generic arguments left out (`f<T, U>::g` is `f::g`; a
+    qualified path such as `<S as Trait>::m` stays), the stacks that become the same merged: the
+    graph reads by function, not by type."""
+    merged = {}
+    for line in folded.splitlines():
+        stack, _, count = line.rpartition(" ")
+        opened, kept = [], []  # per open bracket: whether it starts generic arguments (dropped)
+        for ch in stack:
+            dropping = any(opened)
+            if ch == "<":
+                opened.append(dropping or bool(kept) and (kept[-1].isalnum() or kept[-1] in "_}"))
+                if opened[-1]:
+                    continue
+            elif ch == ">" and opened:
+                if opened.pop():
+                    continue
+            elif dropping:
+                continue
+            kept.append(ch)
+        key = "".join(kept)
+        merged[key] = merged.get(key, 0) + int(count)
+    return "".join(f"{stack} {count}\n" for stack, count in merged.items())
+
+
+def flame_graph(server, svg, seconds, load):
+    """perf samples of the server's threads (with DWARF call graphs) while `load` runs, folded
+    by inferno into a flame graph."""
+    data = Path(server.work) / "perf.data"
+    recorder = subprocess.Popen(["perf", "record", "-q", "-F", "499", "--call-graph", "dwarf,16384", "-p",
+                                 str(server.process.pid), "-o", str(data), "--", "sleep", str(seconds)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    load()
+    recorder.wait()
+    # Without inlined frames: addr2line on each of them takes minutes, and the symbols of the
+    # functions they were inlined into still place every sample.
+    stacks = sh("perf", "script", "--no-inline", "-i", str(data))
+    folded = subprocess.run(["inferno-collapse-perf"], input=stacks, text=True, capture_output=True, check=True).stdout
+    svg.parent.mkdir(parents=True, exist_ok=True)
+    svg.write_text(subprocess.run(["inferno-flamegraph", "--title", svg.stem, "--width", "1600", "--minwidth", "0.2"],
+                                  input=without_generics(folded), text=True, capture_output=True, check=True).stdout)
+    print(f"flame graph: {svg}", file=sys.stderr, flush=True)
 
 
 def wrk_batches(server, items, clients, seconds):
@@ -596,25 +711,30 @@ def batch_ingest(server, work, run, t):
     b2["figure"] = f"{b2['ratio']:.2f} x COPY"
 
 
-def review_writes(server, run, t, c):
-    """B5: review writes, closed loop, then at half that rate; with a transparency log, how
-    long its events waited to be integrated."""
+def review_writes(server, run, t, c, rounds):
+    """B5: review writes, closed loop, then at half that rate, `rounds` times, each on claims
+    not reviewed before; with a transparency log, how long its events waited to be integrated."""
     unreviewed = server.psql("SELECT id FROM claims WHERE status = 'unreviewed' AND version = 1 "
-                             "ORDER BY random() LIMIT 200000").split()
-    half = len(unreviewed) // 2
+                             f"ORDER BY random() LIMIT {100000 * rounds}").split()
+    share = len(unreviewed) // (2 * rounds)
     logged = has_log(server)
-    since = server.psql("SELECT clock_timestamp()").strip()
-    b5 = run("B5 review write (closed loop)", lambda: wrk_reviews(server, unreviewed[:half], c, t))
-    b5["figure"] = f"{b5['rps']:g} rps"
-    if logged:
-        run("B5 log integration delay (closed loop)", lambda: integration_delay(server, since))
-    b5_rate = max(10, int(b5["rps"] / 2))
-    since = server.psql("SELECT clock_timestamp()").strip()
-    run(f"B5 review write @{b5_rate}/s",
-        lambda: asyncio.run(constant_rate_reviews(server, unreviewed[half:], b5_rate, t)),
-        figure=f"{b5_rate} rps")
-    if logged:
-        run(f"B5 log integration delay @{b5_rate}/s", lambda: integration_delay(server, since))
+    tails = []
+    for n in range(1, rounds + 1):
+        closed, paced = (unreviewed[share * (2 * n - k):share * (2 * n - k + 1)] for k in (2, 1))
+        since = server.psql("SELECT clock_timestamp()").strip()
+        b5 = run(f"B5 review write (closed loop), round {n}", lambda: wrk_reviews(server, closed, c, t))
+        b5["figure"] = f"{b5['rps']:g} rps"
+        if logged:
+            run(f"B5 log integration delay (closed loop), round {n}", lambda: integration_delay(server, since))
+        b5_rate = max(10, int(b5["rps"] / 2))
+        since = server.psql("SELECT clock_timestamp()").strip()
+        half = run(f"B5 review write @{b5_rate}/s, round {n}",
+                   lambda: with_waits(server, lambda: asyncio.run(constant_rate_reviews(server, paced, b5_rate, t))),
+                   figure=f"{b5_rate} rps")
+        tails.append(half["p99_ms"] / half["p50_ms"])
+        if logged:
+            run(f"B5 log integration delay @{b5_rate}/s, round {n}", lambda: integration_delay(server, since))
+    return {"B5 half rate p99 / p50, median": spread(tails, "{:.1f}")}
 
 
 def has_log(server):
@@ -677,11 +797,15 @@ def report(args, results, memory):
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(summary, indent=2))
     print(table(results))
-    b1 = results.get("B1 read by id (closed loop)")
+    b1 = results.get("B1 read by id (closed loop), round 1")
     if b1:
         print(f"B1: {b1['rps']:.0f} requests/s; pgbench -S {b1['pgbench_tps']:.0f} tps ({b1['ratio']}); pgbench on "
               f"the claim query {b1['pgbench_claim_query_tps']:.0f} tps ({b1['ratio_to_claim_query']}); record cache "
               f"{b1['record_cache_hits']} hits, {b1['record_cache_misses']} misses")
+    for name, result in results.items():
+        if result.get("pg_waits"):
+            waits = ", ".join(f"{event} {share:.0%}" for event, share in result["pg_waits"].items())
+            print(f"PostgreSQL's active sessions during {name}: {waits}")
     print(f"server peak RSS over the run: {summary['server_rss_peak_mib']} MiB; JSON in {args.out}")
 
 
