@@ -189,10 +189,10 @@ impl ServeArgs {
     /// not start a connection string (a `postgres://` or `postgresql://` URL, or `key=value`
     /// words) continues the one before it: the next host of a multi-host URL.
     pub fn replica_urls(&self) -> Vec<String> {
+        let keyword =
+            |key: &str| !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
         let mut urls: Vec<String> = Vec::new();
         for piece in &self.database_replica_urls {
-            let keyword =
-                |key: &str| !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
             let starts = piece.starts_with("postgres://")
                 || piece.starts_with("postgresql://")
                 || piece.trim_start().split_once('=').is_some_and(|(key, _)| keyword(key.trim_end()));

@@ -173,7 +173,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(
         address = %listener.local_addr()?,
         public_read = args.public_read,
-        replicas = args.replica_urls().len(),
+        replicas = database.replica_urls.len(),
         "attest is listening"
     );
     let settings = HttpSettings {

@@ -54,7 +54,6 @@ impl<'writer> FormatFields<'writer> for JsonObjectFields {
     }
 }
 
-/// The members of a JSON object's text, without its braces (empty for `{}` or nothing).
 /// Writes each field as a member of a JSON object: numbers and booleans as themselves,
 /// everything else as a string.
 struct JsonFields<'a, 'writer> {
@@ -114,6 +113,7 @@ impl fmt::Display for JsonText<'_> {
     }
 }
 
+/// The members of a JSON object's text, without its braces (empty for `{}` or nothing).
 fn members(object: &str) -> &str {
     object.strip_prefix('{').and_then(|rest| rest.strip_suffix('}')).unwrap_or("")
 }
