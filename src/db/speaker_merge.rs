@@ -42,7 +42,9 @@ pub struct MovedRecords {
 }
 
 /// Moves the live quotes of speaker `from` to `to` (each a new version). One that repeats a
-/// live quote of `to` (`attest_quote_same_key`) is marked its duplicate.
+/// live quote of `to` (`attest_quote_same_key`) is marked its duplicate. Each moved row's key
+/// is computed once, beside its lock: in the lookup's condition, a plan that scans would
+/// compute it (text folding and a hash) for every row it reads.
 pub async fn move_quotes(conn: &mut AsyncPgConnection, from: Uuid, to: Uuid) -> QueryResult<MovedRecords> {
     moved(
         conn,
@@ -50,9 +52,10 @@ pub async fn move_quotes(conn: &mut AsyncPgConnection, from: Uuid, to: Uuid) -> 
             SET speaker_id = $2, version = q.version + 1, updated_at = now(),
                 duplicate_of = coalesce(q.duplicate_of, (
                     SELECT s.id FROM quotes s
-                     WHERE s.same_key = attest_quote_same_key(q.source_id, $2, q.text, q.anchor_start)
+                     WHERE s.same_key = old.same_key_after
                        AND s.deleted_at IS NULL AND s.duplicate_of IS NULL LIMIT 1))
-           FROM (SELECT id, duplicate_of FROM quotes WHERE speaker_id = $1 AND deleted_at IS NULL FOR UPDATE) AS old
+           FROM (SELECT id, duplicate_of, attest_quote_same_key(source_id, $2, text, anchor_start) AS same_key_after
+                   FROM quotes WHERE speaker_id = $1 AND deleted_at IS NULL FOR UPDATE) AS old
           WHERE q.id = old.id
       RETURNING q.id, q.duplicate_of IS DISTINCT FROM old.duplicate_of AS made_duplicate",
         from,
@@ -69,11 +72,12 @@ pub async fn move_claims(conn: &mut AsyncPgConnection, from: Uuid, to: Uuid) -> 
             SET claimant_id = $2, version = c.version + 1, updated_at = now(),
                 duplicate_of = coalesce(c.duplicate_of, (
                     SELECT s.id FROM claims s
-                     WHERE s.same_key = attest_claim_same_key(c.source_id, $2, c.statement, c.metric, c.qualifier,
-                                                              c.value, c.lower_bound, c.upper_bound, c.unit,
-                                                              c.anchor_start)
+                     WHERE s.same_key = old.same_key_after
                        AND s.deleted_at IS NULL AND s.duplicate_of IS NULL LIMIT 1))
-           FROM (SELECT id, duplicate_of FROM claims WHERE claimant_id = $1 AND deleted_at IS NULL FOR UPDATE) AS old
+           FROM (SELECT id, duplicate_of,
+                        attest_claim_same_key(source_id, $2, statement, metric, qualifier, value, lower_bound,
+                                              upper_bound, unit, anchor_start) AS same_key_after
+                   FROM claims WHERE claimant_id = $1 AND deleted_at IS NULL FOR UPDATE) AS old
           WHERE c.id = old.id
       RETURNING c.id, c.duplicate_of IS DISTINCT FROM old.duplicate_of AS made_duplicate",
         from,

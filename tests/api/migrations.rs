@@ -22,15 +22,13 @@ async fn application_tables(url: &str) -> i64 {
 }
 
 /// A failover deployment's URL (a connect timeout, a writable session wanted) serves the
-/// migrations too: their blocking connection runs on a runtime with timers.
+/// migrations too: their blocking connection runs on a runtime with timers (without them,
+/// connecting with a timeout panics).
 #[tokio::test]
 async fn migrations_run_through_a_failover_url() {
     let url = fresh_database().await;
     let failover = format!("{url} connect_timeout=2 target_session_attrs=read-write");
-    let reverted = attest::db::revert_all(&failover).await.unwrap();
-    assert!(reverted > 0);
-    assert_eq!(application_tables(&url).await, 0);
-    assert_eq!(attest::db::migrate(&failover).await.unwrap().len(), reverted);
+    assert_eq!(attest::db::migrate(&failover).await.unwrap(), Vec::<String>::new(), "the clone is current");
     assert!(application_tables(&url).await >= 4);
 }
 
