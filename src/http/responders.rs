@@ -5,6 +5,8 @@ use crate::cache::{CachedRecord, etag};
 use crate::db::Page;
 use crate::http::error::ApiError;
 use crate::http::extractors::Cursor;
+use crate::http::middleware::conditional::digest_tag;
+use crate::services::cpu;
 use crate::services::records::Saved;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
@@ -128,4 +130,19 @@ impl Responder for CachedRecord {
             .content_type(mime::APPLICATION_JSON)
             .body(self.body)
     }
+}
+
+/// An answer that can run to megabytes (a diff of two of the longest sources), serialized and
+/// given its digest ETag on the blocking pool: either done on the async worker would hold up
+/// every other request that worker serves.
+pub async fn large_json<T: Serialize + Send + 'static>(body: T) -> Result<HttpResponse, ApiError> {
+    let (bytes, tag) = cpu::run(move || {
+        serde_json::to_vec(&body).map(|bytes| {
+            let tag = digest_tag(&bytes);
+            (bytes, tag)
+        })
+    })
+    .await?
+    .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok().insert_header((header::ETAG, tag)).content_type(mime::APPLICATION_JSON).body(bytes))
 }

@@ -61,7 +61,7 @@ pub async fn conditional_reads(
 }
 
 /// A weak validator from the representation's bytes: equal bytes, equal tag.
-fn digest_tag(bytes: &[u8]) -> String {
+pub fn digest_tag(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     format!("W/\"{}\"", hex::encode(&digest[..16]))
 }

@@ -9,7 +9,7 @@ use crate::domain::reanchor::Outcome;
 use crate::http::error::ApiError;
 use crate::http::extractors::{IfMatch, JsonBody, Paged};
 use crate::http::middleware::access::Caller;
-use crate::http::responders::{Listed, Tagged, page_response};
+use crate::http::responders::{Listed, Tagged, large_json, page_response};
 use crate::http::state::Scope;
 use crate::services::provenance::{self, LookalikeView, Provenance, SourceDiff, SourceVersion};
 use crate::services::quotes::QuoteView;
@@ -83,9 +83,9 @@ pub async fn source_diff(
     scope: Scope,
     id: web::Path<Uuid>,
     query: web::Query<DiffQuery>,
-) -> Result<web::Json<SourceDiff>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let (id, against) = (*id, query.against);
-    Ok(web::Json(scope.read(async |conn| provenance::source_diff(conn, id, against).await).await?))
+    large_json(scope.read(async |conn| provenance::source_diff(conn, id, against).await).await?).await
 }
 
 #[derive(Deserialize)]
