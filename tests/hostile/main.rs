@@ -237,41 +237,47 @@ impl Hostile {
     }
 
     /// Runs `attack` while `/healthz` is asked every 20 ms and the server's resident memory
-    /// is sampled; asserts both bounds, and returns what the attack returned.
+    /// is sampled; asserts both bounds, and returns what the attack returned. The probe runs on
+    /// a thread of its own, so that the attack's hundreds of answers being read on the test's
+    /// runtime do not delay it: its times are the server's.
     pub async fn under_watch<T>(&self, attack: impl Future<Output = T>) -> T {
         let pid = self.server.child.id();
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let probe = {
             let stop = stop.clone();
             let url = self.url("/healthz");
-            tokio::spawn(async move {
-                let client = Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
-                let mut slowest = Duration::ZERO;
-                let mut probes = 0;
-                let mut peak = 0;
-                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    // Past the bound, the server is stopped at once rather than let it take
-                    // the machine's memory: the assertion below then fails.
-                    peak = peak.max(peak_rss_mib(pid));
-                    if peak > MAX_PEAK_RSS_MIB {
-                        eprintln!("the server passed {MAX_PEAK_RSS_MIB} MiB ({peak} MiB): stopping it");
-                        // SAFETY: kill(2) on the test's own child.
-                        unsafe { libc::kill(pid as i32, libc::SIGKILL) };
-                        break;
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            std::thread::spawn(move || {
+                runtime.block_on(async move {
+                    let client = Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+                    let mut slowest = Duration::ZERO;
+                    let mut probes = 0;
+                    let mut peak = 0;
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        // Past the bound, the server is stopped at once rather than let it take
+                        // the machine's memory: the assertion below then fails.
+                        peak = peak.max(peak_rss_mib(pid));
+                        if peak > MAX_PEAK_RSS_MIB {
+                            eprintln!("the server passed {MAX_PEAK_RSS_MIB} MiB ({peak} MiB): stopping it");
+                            // SAFETY: kill(2) on the test's own child.
+                            unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+                            break;
+                        }
+                        let started = Instant::now();
+                        let answer = client.get(&url).send().await;
+                        assert!(answer.is_ok_and(|a| a.status() == StatusCode::OK), "/healthz failed");
+                        slowest = slowest.max(started.elapsed());
+                        probes += 1;
+                        tokio::time::sleep(Duration::from_millis(20)).await;
                     }
-                    let started = Instant::now();
-                    let answer = client.get(&url).send().await;
-                    assert!(answer.is_ok_and(|a| a.status() == StatusCode::OK), "/healthz failed");
-                    slowest = slowest.max(started.elapsed());
-                    probes += 1;
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                }
-                (slowest, probes, peak)
+                    (slowest, probes, peak)
+                })
             })
         };
         let result = attack.await;
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        let (slowest, probes, peak_seen) = probe.await.unwrap();
+        let (slowest, probes, peak_seen) =
+            tokio::task::spawn_blocking(move || probe.join().unwrap()).await.unwrap();
         let peak = peak_seen.max(peak_rss_mib(pid));
         assert!(peak <= MAX_PEAK_RSS_MIB, "the server's peak resident memory passed {peak} MiB: stopped");
         println!("/healthz slowest of {probes}: {slowest:?}; server peak RSS {peak} MiB");
