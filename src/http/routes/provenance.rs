@@ -11,7 +11,7 @@ use crate::http::extractors::{IfMatch, JsonBody, Paged};
 use crate::http::middleware::access::Caller;
 use crate::http::responders::{Listed, Tagged, large_json, page_response};
 use crate::http::state::Scope;
-use crate::services::provenance::{self, LookalikeView, Provenance, SourceDiff, SourceVersion};
+use crate::services::provenance::{self, LookalikeView, Provenance, SourceVersion};
 use crate::services::quotes::QuoteView;
 use crate::services::rechecks::{self, RecheckSummary, RecheckView};
 
