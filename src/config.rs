@@ -112,13 +112,14 @@ pub struct ServeArgs {
     pub auth_cache_ms: u64,
 
     /// Memory for answers to reads by id, in MiB; 0 turns the cache off. Other servers'
-    /// changes reach it by a PostgreSQL notice, normally within milliseconds; with replicas
+    /// changes reach it within 50 ms (it reads PostgreSQL's table of changes); with replicas
     /// it is off.
     #[arg(long, env = "ATTEST_RECORD_CACHE_MB", default_value_t = 32, value_parser = clap::value_parser!(u64).range(0..=65_536))]
     pub record_cache_mb: u64,
 
-    /// Where the record cache listens for changes, when DATABASE_URL is a pooler in
-    /// transaction mode (PgBouncer): a direct connection to the primary. One connection.
+    /// A direct connection to the primary when DATABASE_URL is a pooler in transaction mode
+    /// (PgBouncer): the record cache follows changes there, and the log's sequencer holds
+    /// its session lock there. One connection each.
     #[arg(long, env = "ATTEST_RECORD_CACHE_LISTEN_URL", hide_env_values = true, requires = "database_url")]
     pub record_cache_listen_url: Option<String>,
 

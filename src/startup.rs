@@ -61,10 +61,10 @@ pub fn run(
     let record_cache_bytes = if database.replica_urls.is_empty() { settings.record_cache_bytes } else { 0 };
     let records = Arc::new(RecordCache::new(record_cache_bytes));
     if records.is_on() {
-        let listen_url = database.listen_url.as_ref().unwrap_or(&database.primary_url);
-        tokio::spawn(crate::cache::listen(
+        let follow_url = database.listen_url.as_ref().unwrap_or(&database.primary_url);
+        tokio::spawn(crate::cache::follow(
             Arc::downgrade(&records),
-            listen_url.clone(),
+            follow_url.clone(),
             database.primary_url.clone(),
         ));
     }

@@ -2,43 +2,40 @@
 //! the record changed, so a busy record costs no query.
 //!
 //! Why it stays right:
-//! - A trigger on each record table (see the migrations) sends `NOTIFY attest_record_changes`
-//!   with the id of every row updated or deleted, by anyone: this server, another one, the
-//!   CLI, plain SQL. The listener below drops that id from the cache.
+//! - A trigger on each record table writes the id of every row updated or deleted, by anyone
+//!   (this server, another one, the CLI, plain SQL), to the `record_changes` table in the
+//!   writer's own transaction. Each server's follower reads the rows it has not seen yet, at
+//!   least every `follower::READ_INTERVAL`, and drops those ids from the cache.
 //! - A read that misses notes the cache's generation before it queries and stores its answer
 //!   only if no change arrived meanwhile, so an answer read just before a change never
-//!   outlives the change's notice.
-//! - A successful write is answered only once this server's listener has seen a notice sent
-//!   after the write committed (notices arrive in commit order), so whoever wrote reads the
-//!   new version from this server at once. Other servers see it when the notice reaches them,
-//!   normally within milliseconds: the same window as reading from a streaming replica.
-//! - Without a live listener (not yet connected, connection lost) nothing is served from or
-//!   stored in the cache, and it is emptied: no notice can be missed.
-//! - With replicas the cache is off: a replica may answer with a row older than a notice
-//!   the primary already sent.
+//!   outlives the change's row being read.
+//! - A successful write is answered only once the follower has finished a read that began
+//!   after the write committed, so whoever wrote reads the new version from this server at
+//!   once. Other servers see it at their next read of the table: the same window as reading
+//!   from a streaming replica.
+//! - Without a working follower (not yet connected, connection lost) nothing is served from or
+//!   stored in the cache, and it is emptied: no change can be missed.
+//! - With replicas the cache is off: a replica may answer with a row older than a change the
+//!   primary has already recorded.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use diesel_async::AsyncPgConnection;
 use prometheus::IntCounter;
 use quick_cache::Weighter;
 use serde::Serialize;
-use tokio::sync::oneshot;
+use tokio::sync::{Notify, oneshot};
 use uuid::Uuid;
 
-use crate::db::DbPool;
-use listener::{CHANNEL, execute, settle_notice};
+use crate::db::record_changes::Change;
 
-mod listener;
-pub use listener::listen;
+mod follower;
+pub use follower::follow;
 
-/// The notice a TRUNCATE of a record table sends: every entry goes.
-const EVERYTHING: &str = "*";
-/// How long a write's answer waits for its own notice; past it, the cache is emptied.
+/// How long a write's answer waits for the follower to read its changes; past it, the cache
+/// is emptied.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(1);
 /// Memory an entry costs besides its body: key, record, the cache's own bookkeeping.
 const ENTRY_OVERHEAD: u64 = 128;
@@ -87,13 +84,12 @@ pub struct RecordCache {
     entries: Option<quick_cache::sync::Cache<Uuid, CachedRecord, BodySize>>,
     /// Bumped by every eviction; a read stores its answer only if it did not move.
     generation: AtomicU64,
-    /// Whether the listener is connected and listening.
+    /// Whether the follower is connected and reading the changes.
     live: AtomicBool,
-    /// This server among those sharing the channel, for its own settle notices.
-    instance: Uuid,
-    next_settle: AtomicU64,
-    /// Writes waiting for their settle notice to come back.
-    settling: Mutex<HashMap<u64, oneshot::Sender<()>>>,
+    /// Writes waiting for a read of the changes that begins after they committed.
+    settling: Mutex<Vec<oneshot::Sender<()>>>,
+    /// Wakes the follower for them.
+    read_wanted: Notify,
     hits: IntCounter,
     misses: IntCounter,
 }
@@ -110,9 +106,8 @@ impl RecordCache {
             }),
             generation: AtomicU64::new(0),
             live: AtomicBool::new(false),
-            instance: Uuid::new_v4(),
-            next_settle: AtomicU64::new(0),
             settling: Mutex::default(),
+            read_wanted: Notify::new(),
             hits: counter("attest_record_cache_hits_total", "Reads by id answered from the record cache"),
             misses: counter(
                 "attest_record_cache_misses_total",
@@ -125,7 +120,7 @@ impl RecordCache {
         self.entries.is_some()
     }
 
-    /// The cache while it may be used: on, and its listener live.
+    /// The cache while it may be used: on, and its follower live.
     fn usable(&self) -> Option<&quick_cache::sync::Cache<Uuid, CachedRecord, BodySize>> {
         self.entries.as_ref().filter(|_| self.live.load(Ordering::SeqCst))
     }
@@ -179,64 +174,42 @@ impl RecordCache {
         self.live.store(live, Ordering::SeqCst);
         self.evict_all();
         if !live {
-            // No notice will come back: let the waiting writes go (they empty the cache).
+            // No read of the changes will come: let the waiting writes go (they empty the cache).
             self.lock_settling().clear();
         }
     }
 
-    fn lock_settling(&self) -> std::sync::MutexGuard<'_, HashMap<u64, oneshot::Sender<()>>> {
+    fn lock_settling(&self) -> std::sync::MutexGuard<'_, Vec<oneshot::Sender<()>>> {
         self.settling.lock().unwrap_or_else(|poison| poison.into_inner())
     }
 
-    /// Applies one notice: a changed record's id, a table emptied, or a write settling.
-    fn apply(&self, payload: &str) {
-        if payload == EVERYTHING {
-            self.evict_all();
-        } else if let Ok(id) = payload.parse::<Uuid>() {
-            self.evict(id);
-        } else if let Some((instance, number)) = settle_notice(payload)
-            && instance == self.instance
-            && let Some(waiting) = self.lock_settling().remove(&number)
-        {
-            let _ = waiting.send(());
+    /// The writes waiting for a read of the changes: taken before the read begins, so each
+    /// of them committed before the read's snapshot.
+    fn take_settling(&self) -> Vec<oneshot::Sender<()>> {
+        std::mem::take(&mut *self.lock_settling())
+    }
+
+    /// Applies one change read from the table.
+    fn apply(&self, change: Change) {
+        match change {
+            Some(id) => self.evict(id),
+            None => self.evict_all(),
         }
     }
 
-    /// Returns once every notice of what this server committed so far has been applied:
-    /// sends a notice of its own and waits for the listener to see it. Empties the cache if
-    /// that cannot be done in time, so a write is never followed by its old version here.
-    pub async fn settle(&self, primary: &DbPool) {
+    /// Returns once every change this server committed so far has been applied: waits for a
+    /// read of the changes that begins now. Empties the cache if that does not come in time,
+    /// so a write is never followed by its old version here.
+    pub async fn settle(&self) {
         if self.usable().is_none() {
             return;
         }
-        let (number, receiver) = self.expect_settle_notice();
-        let notified = async {
-            let mut conn = primary.get().await.ok()?;
-            self.send_settle_notice(&mut conn, number).await.ok()?;
-            receiver.await.ok()
-        };
-        if tokio::time::timeout(SETTLE_TIMEOUT, notified).await.ok().flatten().is_none() {
-            self.lock_settling().remove(&number);
+        let (sender, receiver) = oneshot::channel();
+        self.lock_settling().push(sender);
+        self.read_wanted.notify_one();
+        if tokio::time::timeout(SETTLE_TIMEOUT, receiver).await.ok().and_then(Result::ok).is_none() {
             self.evict_all();
         }
-    }
-
-    /// A settle notice's number, and what fires when the listener sees it.
-    fn expect_settle_notice(&self) -> (u64, oneshot::Receiver<()>) {
-        let number = self.next_settle.fetch_add(1, Ordering::Relaxed);
-        let (sender, receiver) = oneshot::channel();
-        self.lock_settling().insert(number, sender);
-        (number, receiver)
-    }
-
-    async fn send_settle_notice(&self, conn: &mut AsyncPgConnection, number: u64) -> diesel::QueryResult<()> {
-        // Committed without waiting for the disk: a settle notice is a marker in the queue,
-        // not data, and sending it must not cost writes a second flush each.
-        let notify =
-            diesel::sql_query("SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)")
-                .bind::<diesel::sql_types::Text, _>(CHANNEL)
-                .bind::<diesel::sql_types::Text, _>(format!("settle {} {number}", self.instance));
-        execute(notify, conn).await.map(drop)
     }
 
     /// Bytes held, counting each entry's overhead.
@@ -251,6 +224,8 @@ impl RecordCache {
 
 #[cfg(test)]
 mod tests {
+    use futures_util::FutureExt;
+
     use super::*;
 
     const NEWSROOM: Uuid = Uuid::from_u128(1);
@@ -298,9 +273,9 @@ mod tests {
         assert_eq!(read(&cache, "claims", id, 1).await, 1);
         assert_eq!(read(&cache, "claims", id, 2).await, 1, "the second read is the cached one");
         assert_eq!(read(&cache, "quotes", id, 7).await, 7, "another collection's id is not an answer");
-        cache.apply(&id.to_string());
+        cache.apply(Some(id));
         assert_eq!(read(&cache, "claims", id, 2).await, 2);
-        cache.apply(EVERYTHING);
+        cache.apply(None);
         assert_eq!(read(&cache, "claims", id, 3).await, 3);
         assert_eq!((cache.hits.get(), cache.misses.get()), (1, 4));
     }
@@ -311,8 +286,8 @@ mod tests {
         let id = Uuid::now_v7();
         let stale = cache
             .get_or_read("claims", NEWSROOM, id, async {
-                // The row changes (and its notice arrives) while this read is under way.
-                cache.apply(&id.to_string());
+                // The row changes (and its change is read) while this read is under way.
+                cache.apply(Some(id));
                 Ok::<_, ()>(record("claims", 1))
             })
             .await
@@ -336,16 +311,25 @@ mod tests {
         assert_eq!(read(&off, "claims", id, 5).await, 5);
     }
 
-    #[test]
-    fn settle_notices_name_their_server() {
+    #[tokio::test]
+    async fn a_write_waits_for_a_read_that_began_after_it() {
         let cache = live_cache();
-        let (sender, mut receiver) = oneshot::channel();
-        cache.lock_settling().insert(3, sender);
-        cache.apply(&format!("settle {} 3", Uuid::new_v4()));
-        assert!(receiver.try_recv().is_err(), "another server's notice is not ours");
-        cache.apply(&format!("settle {} 3 extra", cache.instance));
-        assert!(receiver.try_recv().is_err(), "a malformed notice is ignored");
-        cache.apply(&format!("settle {} 3", cache.instance));
-        assert!(receiver.try_recv().is_ok());
+        let mut settled = std::pin::pin!(cache.settle());
+        assert!(settled.as_mut().now_or_never().is_none(), "no read of the changes yet");
+        for waiting in cache.take_settling() {
+            waiting.send(()).unwrap();
+        }
+        assert!(settled.as_mut().now_or_never().is_some());
+        assert!(cache.take_settling().is_empty(), "a read serves each write once");
+    }
+
+    #[tokio::test]
+    async fn a_write_whose_changes_are_not_read_in_time_empties_the_cache() {
+        let cache = live_cache();
+        let id = Uuid::now_v7();
+        read(&cache, "claims", id, 1).await;
+        cache.settle().await;
+        assert_eq!(cache.weight(), 0);
+        assert_eq!(read(&cache, "claims", id, 2).await, 2);
     }
 }

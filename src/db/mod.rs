@@ -12,6 +12,7 @@ pub mod local;
 pub mod log;
 pub mod quote;
 pub mod recheck;
+pub mod record_changes;
 pub mod references;
 pub mod refresh_token;
 pub mod review;
@@ -58,8 +59,9 @@ pub struct Database {
 pub struct DatabaseSettings {
     pub primary_url: String,
     pub replica_urls: Vec<String>,
-    /// Where the record cache listens for changes, when not `primary_url`: it needs a session
-    /// of its own on the primary, which a pooler in transaction mode cannot give.
+    /// Where the record cache follows changes and the sequencer holds its lock, when not
+    /// `primary_url`: sessions of their own on the primary, which a pooler in transaction mode
+    /// cannot give.
     pub listen_url: Option<String>,
     /// Connections to each server (the primary, and each replica), all workers together.
     pub pool_size: usize,

@@ -1,5 +1,6 @@
 //! The record cache: reads by id come from memory, and never outlive a change, whoever made
-//! it: this server (read back at once), or anyone else (seen once PostgreSQL's notice arrives).
+//! it: this server (read back at once), or anyone else (seen once its follower reads the
+//! change from PostgreSQL's table of changes).
 
 use std::time::{Duration, Instant};
 
@@ -17,7 +18,7 @@ async fn metric(app: &TestApp, name: &str) -> u64 {
 }
 
 /// Reads `path` until `done` holds of the answer (status and body), for at most five seconds:
-/// a change made elsewhere arrives by notice, not at once.
+/// a change made elsewhere is read from the table of changes, not at once.
 async fn read_until(app: &TestApp, path: &str, done: impl Fn(StatusCode, &Value) -> bool) -> Value {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
@@ -32,9 +33,9 @@ async fn read_until(app: &TestApp, path: &str, done: impl Fn(StatusCode, &Value)
     }
 }
 
-/// The process id of the PostgreSQL backend serving a record cache's listener, once one is
+/// The process id of the PostgreSQL backend serving a record cache's follower, once one is
 /// connected to the database at `database_url`.
-async fn listener_backend(database_url: &str) -> Option<i32> {
+async fn follower_backend(database_url: &str) -> Option<i32> {
     use diesel_async::RunQueryDsl;
     #[derive(diesel::QueryableByName)]
     struct Backend {
@@ -52,33 +53,33 @@ async fn listener_backend(database_url: &str) -> Option<i32> {
     backends.into_iter().next().map(|backend| backend.pid)
 }
 
-async fn wait_for_listener(database_url: &str) -> i32 {
+async fn wait_for_follower(database_url: &str) -> i32 {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        if let Some(pid) = listener_backend(database_url).await {
+        if let Some(pid) = follower_backend(database_url).await {
             return pid;
         }
-        assert!(Instant::now() < deadline, "the record cache's listener never connected");
+        assert!(Instant::now() < deadline, "the record cache's follower never connected");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
-/// A server whose record cache is listening, and a claim of its, read once (so cached).
+/// A server whose record cache is following changes, and a claim of its, read once (so cached).
 struct Cached {
     app: TestApp,
     claim: Value,
     path: String,
-    /// The listener's PostgreSQL backend.
-    listener: i32,
+    /// The follower's PostgreSQL backend.
+    follower: i32,
 }
 
 async fn cached_claim() -> Cached {
     let app = TestApp::spawn().await;
-    let listener = wait_for_listener(&app.database_url).await;
+    let follower = wait_for_follower(&app.database_url).await;
     let claim = app.claim().await;
     let path = format!("/claims/{}", id(&claim));
     assert_eq!(json(app.get(&path).await, StatusCode::OK).await, claim);
-    Cached { app, claim, path, listener }
+    Cached { app, claim, path, follower }
 }
 
 /// A process stopped (SIGSTOP) until dropped, even when the test fails.
@@ -102,7 +103,7 @@ impl Drop for Stopped {
 #[tokio::test]
 async fn a_second_read_comes_from_memory() {
     let app = TestApp::spawn().await;
-    wait_for_listener(&app.database_url).await;
+    wait_for_follower(&app.database_url).await;
     let claim = app.claim().await;
     let path = format!("/claims/{}", id(&claim));
     let first = app.get(&path).await;
@@ -128,8 +129,8 @@ async fn a_second_read_comes_from_memory() {
     assert_eq!(metric(&app, "attest_record_cache_hits_total").await, hits + 1);
 }
 
-/// How many times the write-then-read races below are run: one alone is usually won by the
-/// notice even without waiting for it.
+/// How many times the write-then-read races below are run: one alone is often won by the
+/// follower's regular read even without waiting for it.
 const ROUNDS: usize = 20;
 
 #[tokio::test]
@@ -171,7 +172,7 @@ async fn changes_made_here_are_read_back_at_once() {
 #[tokio::test]
 async fn records_a_write_changes_besides_its_own_are_read_back_at_once() {
     let app = TestApp::spawn().await;
-    wait_for_listener(&app.database_url).await;
+    wait_for_follower(&app.database_url).await;
     let source = app.source("«We are ready to talk» he said.").await;
     // Each round's quotes are its own speaker's: the same quote twice would be refused.
     let quote = async |speaker: &Value, text: &str| {
@@ -212,26 +213,26 @@ async fn records_a_write_changes_besides_its_own_are_read_back_at_once() {
     }
 }
 
-/// With its listener stalled, no notice arrives: a write here still never leaves its old
-/// version in the cache. Its answer waits for its notice at most a second, then the cache
-/// is emptied instead.
+/// With its follower stalled, no change is read: a write here still never leaves its old
+/// version in the cache. Its answer waits for the read at most a second, then the cache is
+/// emptied instead.
 #[tokio::test]
-async fn a_write_is_read_back_at_once_even_when_its_notice_is_late() {
-    let Cached { app, claim, path, listener } = cached_claim().await;
+async fn a_write_is_read_back_at_once_even_when_its_change_is_read_late() {
+    let Cached { app, claim, path, follower } = cached_claim().await;
     json(app.get(&path).await, StatusCode::OK).await;
 
-    let stalled = Stopped::new(listener);
+    let stalled = Stopped::new(follower);
     let started = Instant::now();
     let updated =
         json(app.patch(&path, &etag(&claim), &json!({"place": "Mali"})).await, StatusCode::OK).await;
     let waited = started.elapsed();
     assert_eq!(json(app.get(&path).await, StatusCode::OK).await, updated);
     drop(stalled);
-    assert!(waited >= Duration::from_millis(900), "the answer did not wait for the notice: {waited:?}");
+    assert!(waited >= Duration::from_millis(900), "the answer did not wait for the read: {waited:?}");
 }
 
 #[tokio::test]
-async fn changes_made_elsewhere_arrive_by_notice() {
+async fn changes_made_elsewhere_are_read_from_the_table_of_changes() {
     let Cached { app, claim, path, .. } = cached_claim().await;
 
     // Another server, the CLI or an operator changes the row.
@@ -248,10 +249,10 @@ async fn changes_made_elsewhere_arrive_by_notice() {
 }
 
 #[tokio::test]
-async fn a_lost_listener_turns_the_cache_off_until_it_is_back() {
+async fn a_lost_follower_turns_the_cache_off_until_it_is_back() {
     let Cached { app, claim, path, .. } = cached_claim().await;
 
-    // The listener's connection is cut: the change below sends a notice nobody receives.
+    // The follower's connection is cut while the change below is made.
     app.sql(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
          WHERE datname = current_database() AND application_name = 'attest record cache'",
@@ -262,7 +263,7 @@ async fn a_lost_listener_turns_the_cache_off_until_it_is_back() {
     let read = read_until(&app, &path, |_, body| body["place"] == "Niger").await;
 
     // It reconnects, and the cache answers again.
-    wait_for_listener(&app.database_url).await;
+    wait_for_follower(&app.database_url).await;
     let hits = metric(&app, "attest_record_cache_hits_total").await;
     read_until(&app, &path, |_, _| true).await;
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -272,16 +273,16 @@ async fn a_lost_listener_turns_the_cache_off_until_it_is_back() {
     }
 }
 
-/// A listener that hears none of the writes (its URL names another database, as a pooler in
-/// transaction mode would behave) never turns the cache on: its own notice does not come back.
+/// A follower that reads none of the writes' changes (its URL names another database) never
+/// turns the cache on: the row it writes where the writes go never shows up where it reads.
 #[tokio::test]
-async fn a_listener_that_hears_no_writes_leaves_the_cache_off() {
+async fn a_follower_that_reads_no_writes_leaves_the_cache_off() {
     let elsewhere = fresh_database().await;
     let app = TestApp::spawn_listening_on(elsewhere.clone()).await;
     let claim = app.claim().await;
     let path = format!("/claims/{}", id(&claim));
     // It listens there, and stays off past its check (2 s), not for want of time.
-    wait_for_listener(&elsewhere).await;
+    wait_for_follower(&elsewhere).await;
     tokio::time::sleep(Duration::from_millis(2500)).await;
     for _ in 0..3 {
         assert_eq!(json(app.get(&path).await, StatusCode::OK).await, claim);
@@ -294,5 +295,51 @@ async fn a_listener_that_hears_no_writes_leaves_the_cache_off() {
         json(app.get(&path).await, StatusCode::OK).await["place"],
         "Chad",
         "read from the database at once"
+    );
+}
+
+/// The table of changes names records of every workspace: the server's role can neither read
+/// nor write it (the triggers and the follower's own session do), and every kind of change,
+/// made however, leaves its row.
+#[tokio::test]
+async fn the_table_of_changes_is_written_by_triggers_only() {
+    use diesel::sql_types::{BigInt, Nullable, Uuid};
+    use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
+    #[derive(diesel::QueryableByName, Debug, PartialEq)]
+    struct Row {
+        #[diesel(sql_type = Nullable<Uuid>)]
+        record_id: Option<uuid::Uuid>,
+        #[diesel(sql_type = BigInt)]
+        rows: i64,
+    }
+    let Cached { app, claim, .. } = cached_claim().await;
+    let claim_id: uuid::Uuid = id(&claim).parse().unwrap();
+    let mut as_server = attest::db::connect(&app.database_url).await.unwrap();
+    as_server.batch_execute("SET ROLE attest_app").await.unwrap();
+    for statement in [
+        "SELECT * FROM record_changes",
+        "INSERT INTO record_changes (record_id) VALUES (NULL)",
+        "DELETE FROM record_changes",
+    ] {
+        let refused = diesel::sql_query(statement).execute(&mut as_server).await.unwrap_err();
+        assert!(refused.to_string().contains("permission denied"), "{statement}: {refused}");
+    }
+
+    app.sql("TRUNCATE record_changes").await;
+    app.sql(&format!("UPDATE claims SET place = 'Chad', version = version + 1 WHERE id = '{claim_id}'"))
+        .await;
+    app.sql(&format!("DELETE FROM claims WHERE id = '{claim_id}'")).await;
+    app.sql("TRUNCATE claims CASCADE").await;
+    let mut owner = attest::db::connect(&app.database_url).await.unwrap();
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT record_id, count(*) AS rows FROM record_changes GROUP BY record_id ORDER BY record_id NULLS LAST",
+    )
+    .load(&mut owner)
+    .await
+    .unwrap();
+    assert_eq!(
+        rows,
+        [Row { record_id: Some(claim_id), rows: 2 }, Row { record_id: None, rows: 1 }],
+        "an update and a delete of the claim, and the emptied table"
     );
 }

@@ -18,7 +18,7 @@ pub async fn after_write(
     let Some(state) = state.filter(|_| writes && response.status().is_success()) else {
         return Ok(response);
     };
-    state.records.settle(&state.database.primary).await;
+    state.records.settle().await;
     if !state.database.replicas.is_empty()
         && let Ok(mut conn) = state.database.primary.get().await
         && let Ok(Some(position)) = crate::db::current_wal_position(&mut conn).await
