@@ -16,15 +16,15 @@ use crate::db::record_changes::{self, Change, Changes};
 /// long another server's change may go unseen here.
 pub(super) const READ_INTERVAL: Duration = Duration::from_millis(50);
 
-/// How long one read may take before the connection counts as lost (a peer lost without a
+/// How long one query may take before the connection counts as lost (a peer lost without a
 /// TCP reset shows only as silence).
-const READ_TIMEOUT: Duration = Duration::from_secs(5);
+const QUERY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How long the follower waits for its own check row to appear before it gives up.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// How often the table is trimmed, and how old a horizon must be for the rows below it to go:
-/// far longer than any live follower goes between reads (`READ_INTERVAL + READ_TIMEOUT`).
+/// far longer than any live follower goes between reads (`READ_INTERVAL + QUERY_TIMEOUT`).
 const TRIM_EVERY: Duration = Duration::from_secs(60);
 
 /// Where a follower is in the table.
@@ -88,7 +88,8 @@ pub async fn follow(cache: Weak<RecordCache>, follow_url: String, primary_url: S
 async fn follow_once(cache: &Weak<RecordCache>, follow_url: &str, primary_url: &str) -> anyhow::Result<()> {
     let mut conn = AsyncPgConnection::establish(follow_url).await?;
     diesel::sql_query("SET application_name = 'attest record cache'").execute(&mut conn).await?;
-    let mut position = Position::starting_at(read(&mut conn, i64::MAX).await?.horizon);
+    let mut position =
+        Position::starting_at(answered(record_changes::read_since(&mut conn, i64::MAX)).await?.horizon);
     let probe = Uuid::new_v4();
     record_changes::record(&mut AsyncPgConnection::establish(primary_url).await?, probe).await?;
     let probe_deadline = Instant::now() + PROBE_TIMEOUT;
@@ -101,7 +102,8 @@ async fn follow_once(cache: &Weak<RecordCache>, follow_url: &str, primary_url: &
             () = tokio::time::sleep(READ_INTERVAL) => {}
         }
         let waiting = cache.take_settling();
-        let changes = position.advance(read(&mut conn, position.horizon).await?);
+        let changes =
+            position.advance(answered(record_changes::read_since(&mut conn, position.horizon)).await?);
         if !live && changes.contains(&Some(probe)) {
             cache.set_live(true);
             live = true;
@@ -121,14 +123,15 @@ async fn follow_once(cache: &Weak<RecordCache>, follow_url: &str, primary_url: &
         }
         let (trimmed_at, horizon_then) = trimmed;
         if trimmed_at.elapsed() >= TRIM_EVERY {
-            record_changes::trim(&mut conn, horizon_then).await?;
+            answered(record_changes::trim(&mut conn, horizon_then)).await?;
             trimmed = (Instant::now(), position.horizon);
         }
     }
 }
 
-async fn read(conn: &mut AsyncPgConnection, since: i64) -> anyhow::Result<Changes> {
-    tokio::time::timeout(READ_TIMEOUT, record_changes::read_since(conn, since))
+/// The query's answer, or an error if the connection does not give one in time.
+async fn answered<T>(query: impl Future<Output = diesel::QueryResult<T>>) -> anyhow::Result<T> {
+    tokio::time::timeout(QUERY_TIMEOUT, query)
         .await
         .map_err(|_| anyhow::anyhow!("the follower's connection stopped answering"))?
         .map_err(Into::into)
