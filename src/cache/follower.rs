@@ -14,7 +14,7 @@ use crate::db::record_changes::{self, Change, Changes};
 
 /// How often the follower reads the changes when no write of this server asks sooner: how
 /// long another server's change may go unseen here.
-pub(super) const READ_INTERVAL: Duration = Duration::from_millis(50);
+const READ_INTERVAL: Duration = Duration::from_millis(50);
 
 /// How long one query may take before the connection counts as lost (a peer lost without a
 /// TCP reset shows only as silence).
