@@ -3,11 +3,13 @@
 
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Array, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::prepared::PrepareOnce;
 use super::{Page, PageRequest};
 use crate::db::schema::{audit_events, log_leaves};
 use crate::domain::Principal;
@@ -57,42 +59,63 @@ pub async fn append(
     append_all(conn, actor, vec![event]).await
 }
 
-/// Events appended per INSERT: 9 parameters each, well under PostgreSQL's 65,535.
-const INSERT_CHUNK: usize = 1000;
-
-/// Appends the events in order, one INSERT per thousand, in the changes' transaction. Nothing
-/// is shared with other writers: the sequence numbers come from a sequence, and the events
-/// wait in `log_pending` (filled by the insert's trigger) for the sequencer.
+/// Appends the events in order, in one statement of one text whatever their number, in the
+/// changes' transaction. Nothing is shared with other writers: the sequence numbers come from
+/// a sequence, and the events wait in `log_pending` (filled by the insert's trigger) for the
+/// sequencer.
 pub async fn append_all(
     conn: &mut AsyncPgConnection,
     actor: Option<&Principal>,
     changes: Vec<AuditEvent>,
 ) -> QueryResult<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
     // PostgreSQL keeps microseconds; the leaf is written from what is read back.
     let occurred_at = Utc::now().trunc_subsecs(6);
     let (actor_id, api_key_id) = (actor.map(|p| p.user_id), actor.and_then(|p| p.api_key));
-    let rows: Vec<_> = changes
-        .into_iter()
-        .map(|change| {
-            let action = change.action.name();
-            let (before, after) = change.action.into_states();
-            (
-                audit_events::id.eq(Uuid::now_v7()),
-                audit_events::occurred_at.eq(occurred_at),
-                audit_events::actor_id.eq(actor_id),
-                audit_events::api_key_id.eq(api_key_id),
-                audit_events::action.eq(action),
-                audit_events::entity_type.eq(change.entity.name()),
-                audit_events::entity_id.eq(change.entity_id),
-                audit_events::before.eq(before),
-                audit_events::after.eq(after),
-            )
-        })
-        .collect();
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        diesel::insert_into(audit_events::table).values(chunk).execute(conn).await?;
+    let mut columns = EventColumns::default();
+    for change in changes {
+        columns.ids.push(Uuid::now_v7());
+        columns.actions.push(change.action.name());
+        columns.entity_types.push(change.entity.name());
+        columns.entity_ids.push(change.entity_id);
+        let (before, after) = change.action.into_states();
+        columns.befores.push(before);
+        columns.afters.push(after);
     }
+    diesel::sql_query(
+        "INSERT INTO audit_events \
+             (id, occurred_at, actor_id, api_key_id, action, entity_type, entity_id, before, after) \
+         SELECT e.id, $1, $2, $3, e.action, e.entity_type, e.entity_id, e.before, e.after \
+           FROM unnest($4::uuid[], $5::text[], $6::text[], $7::uuid[], $8::jsonb[], $9::jsonb[]) \
+                WITH ORDINALITY AS e (id, action, entity_type, entity_id, before, after, n) \
+          ORDER BY e.n",
+    )
+    .bind::<Timestamptz, _>(occurred_at)
+    .bind::<Nullable<SqlUuid>, _>(actor_id)
+    .bind::<Nullable<SqlUuid>, _>(api_key_id)
+    .bind::<Array<SqlUuid>, _>(columns.ids)
+    .bind::<Array<Text>, _>(columns.actions)
+    .bind::<Array<Text>, _>(columns.entity_types)
+    .bind::<Array<SqlUuid>, _>(columns.entity_ids)
+    .bind::<Array<Nullable<Jsonb>>, _>(columns.befores)
+    .bind::<Array<Nullable<Jsonb>>, _>(columns.afters)
+    .prepare_once()
+    .execute(conn)
+    .await?;
     Ok(())
+}
+
+/// The events to append, a column each (bound as arrays).
+#[derive(Default)]
+struct EventColumns {
+    ids: Vec<Uuid>,
+    actions: Vec<&'static str>,
+    entity_types: Vec<&'static str>,
+    entity_ids: Vec<Uuid>,
+    befores: Vec<Option<Value>>,
+    afters: Vec<Option<Value>>,
 }
 
 /// An event with its place in the transparency log, once integrated.

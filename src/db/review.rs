@@ -8,6 +8,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::prepared::PrepareOnce;
 use super::{Page, PageRequest};
 use crate::db::schema::{review_evidence, reviews};
 use crate::domain::audit::Entity;
@@ -86,8 +87,9 @@ pub struct ReviewEvidence {
     pub consistency: Option<serde_json::Value>,
 }
 
+/// None is NULL, not DEFAULT (no optional column has a default): one SQL text, prepared once.
 #[derive(Debug, Insertable)]
-#[diesel(table_name = reviews)]
+#[diesel(table_name = reviews, treat_none_as_default_value = false)]
 struct NewReview {
     id: Uuid,
     quote_id: Option<Uuid>,
@@ -164,6 +166,7 @@ async fn advance_item(
     .bind::<Nullable<SqlUuid>, _>(assignee)
     .bind::<SqlUuid, _>(id)
     .bind::<diesel::sql_types::Integer, _>(expected_version)
+    .prepare_once()
     .get_result(conn)
     .await
     .optional()
@@ -243,6 +246,9 @@ pub async fn record(
             }
         })
         .collect();
+    if evidence.is_empty() {
+        return Ok(Some((review, Vec::new())));
+    }
     let evidence = diesel::insert_into(review_evidence::table)
         .values(evidence)
         .returning(ReviewEvidence::as_returning())

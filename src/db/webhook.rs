@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::prepared::PrepareOnce;
 use super::{Page, PageRequest};
 use crate::db::schema::{webhook_deliveries, webhook_events, webhook_subscriptions};
 
@@ -154,6 +155,7 @@ pub async fn enqueue(conn: &mut AsyncPgConnection, events: &[Outgoing]) -> Query
     .bind::<Array<Text>, _>(types)
     .bind::<Array<SqlUuid>, _>(subjects)
     .bind::<Array<Text>, _>(bodies)
+    .prepare_once()
     .execute(conn)
     .await
 }

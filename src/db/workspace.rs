@@ -3,7 +3,7 @@
 use bigdecimal::BigDecimal;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AnsiTransactionManager, AsyncPgConnection, RunQueryDsl, TransactionManager};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -64,7 +64,7 @@ pub struct WorkspaceChanges {
 /// workspace's rows and no other's, and lets it write only there (none: no workspace's). `caller` is the signed-in
 /// user, if any (published fact-checks of every workspace are theirs to read). Both settings
 /// are `SET LOCAL`: they end with the transaction, so a pooled connection never carries them
-/// into the next request. Transactions `work` opens are savepoints inside this one.
+/// into the next request. Use cases run inside it as part of it (`transaction::atomically`).
 pub async fn scoped<T, E>(
     conn: &mut AsyncPgConnection,
     workspace: impl Into<Option<Uuid>>,
@@ -80,18 +80,7 @@ where
     let workspace = workspace.into().map(|id| id.to_string()).unwrap_or_default();
     let begin =
         format!("BEGIN; SET LOCAL attest.workspace = '{workspace}'; SET LOCAL attest.caller = '{caller}'");
-    AnsiTransactionManager::begin_transaction_sql(conn, &begin).await?;
-    match work(conn).await {
-        Ok(value) => {
-            AnsiTransactionManager::commit_transaction(conn).await?;
-            Ok(value)
-        }
-        Err(error) => {
-            // A failed rollback leaves the connection marked broken: the pool drops it.
-            let _ = AnsiTransactionManager::rollback_transaction(conn).await;
-            Err(error)
-        }
-    }
+    super::transaction::run(conn, &begin, work).await
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, new: NewWorkspace) -> QueryResult<Workspace> {

@@ -2,7 +2,7 @@
 //! shown once.
 
 use chrono::{DateTime, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -12,6 +12,7 @@ use super::auth::secret::{random_hex, sha256_hex};
 use super::records::{page_of, to_json};
 use super::{ServiceError, ServiceResult};
 use crate::db::api_key::{self, ApiKey, NewApiKey};
+use crate::db::transaction;
 use crate::db::{Page, PageRequest, audit, workspace};
 use crate::domain::Principal;
 use crate::domain::audit::{Action, AuditEvent, Entity};
@@ -94,7 +95,7 @@ pub async fn create(
         secret_sha256: sha256_hex(&secret),
         created_by: caller.user_id,
     };
-    conn.transaction(async move |conn| {
+    transaction::atomically(conn, async move |conn| {
         let key = ApiKeyView::from(api_key::insert(conn, new).await?);
         let event = AuditEvent::new(Entity::ApiKey, key.id, Action::Create { after: to_json(&key)? });
         audit::append(conn, Some(&caller), event).await?;
@@ -115,7 +116,7 @@ pub async fn revoke(
     id: Uuid,
 ) -> ServiceResult<()> {
     let before = to_json(&ApiKeyView::from(api_key::find(conn, id).await?))?;
-    conn.transaction::<_, ServiceError, _>(async move |conn| {
+    transaction::atomically::<_, ServiceError>(conn, async move |conn| {
         let revoked = api_key::revoke(conn, id)
             .await?
             .ok_or_else(|| ServiceError::NotFound("the key is already revoked".into()))?;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use bigdecimal::BigDecimal;
 use chrono::NaiveDate;
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -16,6 +16,7 @@ use super::quotes::QuoteView;
 use super::records::{self, Record, Submission};
 use super::speakers::SpeakerView;
 use super::{ServiceError, ServiceResult, cpu};
+use crate::db::transaction;
 use crate::db::{source, speaker};
 use crate::domain::Principal;
 use crate::domain::anchor::{Anchor, AnchorInput, CONTEXT_CHARS};
@@ -369,7 +370,7 @@ pub async fn accept(
         return Err(ServiceError::validation("", format!("accept at most {MAX_ACCEPT} candidates at once")));
     }
     source_text(conn, source_id).await?;
-    conn.transaction(async move |conn| {
+    transaction::atomically(conn, async move |conn| {
         let mut speakers = Speakers { source_id, named: HashMap::new(), created: Vec::new() };
         let mut quote_inputs = Vec::new();
         for (i, q) in acceptance.quotes.into_iter().enumerate() {

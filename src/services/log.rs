@@ -7,13 +7,14 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::{ServiceError, ServiceResult};
 use crate::db::audit::StoredEvent;
 use crate::db::log::{self, StoredCheckpoint, hash_of};
+use crate::db::transaction;
 use crate::domain::log::{
     self as tree, EMPTY_HASH, Hash, KnownHashes, LogError, LogKey, Transparency, frontier, grow,
     leaf_position, open_checkpoint,
@@ -91,7 +92,7 @@ async fn integrate_batch(
     conn: &mut AsyncPgConnection,
     settings: &SequencerSettings,
 ) -> anyhow::Result<usize> {
-    conn.transaction(async |conn| {
+    transaction::atomically(conn, async |conn| {
         let latest = log::latest_checkpoint(conn).await?;
         let events = log::waiting(conn, settings.batch).await?;
         let size = latest.as_ref().map_or(0, |c| c.tree_size as u64);

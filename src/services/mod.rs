@@ -1,7 +1,7 @@
-//! The use cases: each runs one transaction, applies the rules and writes the typed audit
-//! event. HTTP handlers, the CLI and tests call them alike, inside the transaction of the
-//! workspace they act in (`db::workspace::scoped`), where a use case's own transaction is a
-//! savepoint.
+//! The use cases: each makes its writes all or none (`db::transaction::atomically`), applies
+//! the rules and writes the typed audit event. HTTP handlers, the CLI and tests call them
+//! alike, inside the transaction of the workspace they act in (`db::workspace::scoped`), which
+//! a failed use case rolls back whole.
 
 pub mod api_keys;
 pub mod audit;

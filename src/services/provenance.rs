@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -14,6 +14,7 @@ use super::quotes::QuoteView;
 use super::records::{Saved, version_to_replace, written};
 use super::{ServiceError, ServiceResult, cpu};
 use crate::db::quote::{self, Quote};
+use crate::db::transaction;
 use crate::db::{audit, source, speaker};
 use crate::domain::audit::{Action, AuditEvent, Entity, QuoteCluster};
 use crate::domain::diff::{WordChange, word_diff_until};
@@ -75,7 +76,7 @@ async fn record_link(
     version: i32,
     root: Option<Uuid>,
 ) -> ServiceResult<Saved<QuoteView>> {
-    conn.transaction(async move |conn| {
+    transaction::atomically(conn, async move |conn| {
         // A root that joins another cluster brings its variants along.
         if let Some(root) = root.filter(|_| current.canonical_quote_id.is_none()) {
             quote::repoint_variants(conn, current.id, root).await?;

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::OptionalExtension;
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -18,6 +18,7 @@ use super::{ServiceError, ServiceResult};
 use crate::db::fact_check::{self, Correction, FactCheck, Publication, Verdict};
 use crate::db::review::{self, Item, Review};
 use crate::db::sign_off::{self, NewSignOff, SignOffRow};
+use crate::db::transaction;
 use crate::db::{audit, claim, quote, speaker};
 use crate::domain::audit::{Action, AuditEvent};
 use crate::domain::kinds::{ReviewStatus, Role};
@@ -156,7 +157,7 @@ pub async fn sign(
     may_sign(caller.user_id, caller.role(), verdict.reviewer_id, judged.submitter)
         .map_err(|refusal| ServiceError::Forbidden(refusal.reason().into()))?;
     let policy = super::workspaces::current(conn).await?.sign_off;
-    conn.transaction(async move |conn| {
+    transaction::atomically(conn, async move |conn| {
         let before = to_json(&status_of(conn, &policy, Some(&verdict)).await?)?;
         let new = NewSignOff {
             item,
@@ -345,7 +346,7 @@ pub async fn publish(
         authors: &authors,
         by: caller.user_id,
     };
-    conn.transaction(async move |conn| {
+    transaction::atomically(conn, async move |conn| {
         let (before, row) = match existing {
             Some(unpublished) => {
                 let before = to_json(&view(unpublished.clone(), Vec::new(), false))?;
@@ -393,7 +394,7 @@ pub async fn correct(
     let summary = keep(draft.summary.map(Text::into_inner), &current.summary);
     let article_url = keep(draft.url.map(|u| u.into_inner()), &current.article_url);
     let language = keep(draft.language.map(|l| l.into_inner()), &current.language);
-    conn.transaction(async move |conn| {
+    transaction::atomically(conn, async move |conn| {
         let before = to_json(&view(current.clone(), Vec::new(), false))?;
         let publication = Publication {
             verdict,
@@ -441,7 +442,7 @@ pub async fn take_down(
         )));
     }
     let version = version_to_replace(&expected, current.version)?;
-    conn.transaction(async move |conn| {
+    transaction::atomically(conn, async move |conn| {
         let before = to_json(&view(current.clone(), Vec::new(), false))?;
         let row = written(
             fact_check::take_down(conn, current.id, version, withdrawal.state(), notice.as_str()).await?,

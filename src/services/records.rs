@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::{ServiceError, ServiceResult, cpu, events};
 use crate::db::audit;
 use crate::db::references::References;
+use crate::db::transaction;
 use crate::db::{Page, PageRequest, SameAsStored, Versioned};
 use crate::domain::audit::{Action, AuditEvent};
 use crate::domain::kinds::Role;
@@ -385,7 +386,7 @@ async fn store<K: Record>(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    conn.transaction(async move |conn| {
+    transaction::atomically(conn, async move |conn| {
         let rows = K::Row::insert(conn, rows, caller.user_id).await?;
         let mut saved = Vec::with_capacity(rows.len());
         let mut events = Vec::with_capacity(rows.len());
@@ -443,7 +444,7 @@ pub async fn update<K: Record>(
     let changes = K::change(conn, &caller, &current, input).await?;
     let version = version_to_replace(&expected, current.version())?;
     let before = K::audited(before);
-    conn.transaction(async move |conn| {
+    transaction::atomically(conn, async move |conn| {
         let record = Saved::of(written(K::Row::update(conn, id, version, changes).await?)?, K::from);
         let action = Action::Update { before, after: K::audited(to_json(&record.view)?) };
         audit::append(conn, Some(&caller), AuditEvent::new(K::Row::ENTITY, id, action)).await?;
@@ -472,7 +473,7 @@ pub async fn delete<K: Record>(
     K::check_unlocked(conn, id).await?;
     K::check_delete(conn, id).await?;
     let before = K::audited(to_json(&K::from(current))?);
-    conn.transaction(async move |conn| {
+    transaction::atomically(conn, async move |conn| {
         written(K::Row::soft_delete(conn, id, version).await?)?;
         audit::append(conn, Some(&caller), AuditEvent::new(K::Row::ENTITY, id, Action::Delete { before }))
             .await?;

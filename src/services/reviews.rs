@@ -3,7 +3,7 @@
 
 use bigdecimal::BigDecimal;
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -12,6 +12,7 @@ use super::events::{self, Event};
 use super::records::{Saved, to_json, version_to_replace};
 use super::{ServiceError, ServiceResult};
 use crate::db::review::{self, Item, Judgement, QueueEntry, QueueFilter, Review, ReviewEvidence};
+use crate::db::transaction;
 use crate::db::{Page, PageRequest, audit, claim, quote, source};
 use crate::domain::audit::{Action, AuditEvent};
 use crate::domain::consistency;
@@ -168,7 +169,7 @@ pub async fn record(
     let consistency = consistency_of(conn, item, &draft, &settings.figure_tolerance_percent).await?;
     let assignee = assignee_after(caller.user_id, draft.status);
     let before = ItemSnapshot { status: state.status, assignee_id: state.assignee, version };
-    conn.transaction(async move |conn| {
+    transaction::atomically(conn, async move |conn| {
         let (review, evidence) = review::record(
             conn,
             item,
@@ -242,6 +243,9 @@ async fn check_evidence_sources(
             EvidenceTarget::Url(_) => None,
         })
         .collect();
+    if cited.is_empty() {
+        return Ok(());
+    }
     let ids: Vec<Uuid> = cited.iter().map(|(_, id)| *id).collect();
     let found: Vec<Uuid> = source::find_many(conn, &ids).await?.into_iter().map(|s| s.id).collect();
     match cited.iter().find(|(_, id)| !found.contains(id)) {

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use std::collections::HashSet;
 
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde_json::{Value, json};
 
 use super::records::{
@@ -16,6 +16,7 @@ use super::{ServiceError, ServiceResult};
 use crate::db::references::{Cited, live_citations};
 use crate::db::speaker::{self, Identification, Speaker, SpeakerFields};
 use crate::db::speaker_merge::{self, SpeakerMerge};
+use crate::db::transaction;
 use crate::db::{SameAsStored, Versioned, audit};
 use crate::domain::audit::{Action, AuditEvent, Entity};
 use crate::domain::kinds::SpeakerKind;
@@ -211,7 +212,7 @@ pub async fn merge(
         other => other.into(),
     })?;
     let version = version_to_replace(&expected, merged.version)?;
-    conn.transaction(async move |conn| {
+    transaction::atomically(conn, async move |conn| {
         let quotes = speaker_merge::move_quotes(conn, merged_id, survivor_id).await?;
         let claims = speaker_merge::move_claims(conn, merged_id, survivor_id).await?;
         let added = new_aliases(&survivor, &merged);
@@ -276,7 +277,7 @@ pub async fn undo_merge(
         }
         other => other.into(),
     })?;
-    conn.transaction(async move |conn| {
+    transaction::atomically(conn, async move |conn| {
         if !speaker_merge::mark_undone(conn, merge.id, caller.user_id).await? {
             return Err(ServiceError::Conflict("this merge was undone already".into()));
         }
@@ -369,7 +370,7 @@ pub async fn identify(
         }
         None => None,
     };
-    conn.transaction(async move |conn| {
+    transaction::atomically(conn, async move |conn| {
         let decided = identification.as_ref().map(|(speaker_id, evidence)| Identification {
             speaker_id: *speaker_id,
             decided_by: caller.user_id,

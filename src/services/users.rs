@@ -2,7 +2,7 @@
 //! admin by `attest user add`). An account is instance-wide; its role is per workspace.
 
 use chrono::{DateTime, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -10,6 +10,7 @@ use super::auth::password;
 use super::auth::principals::PrincipalCache;
 use super::records::{Saved, page_of, to_json, version_to_replace, written};
 use super::{ServiceError, ServiceResult};
+use crate::db::transaction;
 use crate::db::user::{self, NewUser, User, UserChanges};
 use crate::db::{Page, PageRequest, audit, refresh_token, workspace};
 use crate::domain::audit::{Action, AuditEvent, Entity};
@@ -133,7 +134,7 @@ pub async fn create(
         instance_admin: input.instance_admin,
     };
     let role = input.role;
-    conn.transaction(async move |conn| {
+    transaction::atomically(conn, async move |conn| {
         let created = user::insert(conn, new).await?;
         workspace::set_role(conn, in_workspace, created.id, role).await?;
         let saved = saved(created, role);
@@ -214,23 +215,22 @@ pub async fn update(
     let version = version_to_replace(&expected, current.version)?;
     let ends_sessions = changes.ends_sessions();
     let before = to_json(&current.view)?;
-    let saved = conn
-        .transaction(async move |conn| {
-            // The version moves with any change, the role's included: it is the member's ETag.
-            let updated = written(user::update(conn, id, version, changes).await?)?;
-            let role = new_role.unwrap_or(current.view.role);
-            if new_role.is_some() {
-                workspace::set_role(conn, in_workspace, id, role).await?;
-            }
-            if ends_sessions {
-                refresh_token::revoke_user(conn, id).await?;
-            }
-            let saved = saved(updated, role);
-            let action = Action::Update { before, after: to_json(&saved.view)? };
-            audit::append(conn, Some(&caller), AuditEvent::new(Entity::User, id, action)).await?;
-            Ok::<_, ServiceError>(saved)
-        })
-        .await?;
+    let saved = transaction::atomically(conn, async move |conn| {
+        // The version moves with any change, the role's included: it is the member's ETag.
+        let updated = written(user::update(conn, id, version, changes).await?)?;
+        let role = new_role.unwrap_or(current.view.role);
+        if new_role.is_some() {
+            workspace::set_role(conn, in_workspace, id, role).await?;
+        }
+        if ends_sessions {
+            refresh_token::revoke_user(conn, id).await?;
+        }
+        let saved = saved(updated, role);
+        let action = Action::Update { before, after: to_json(&saved.view)? };
+        audit::append(conn, Some(&caller), AuditEvent::new(Entity::User, id, action)).await?;
+        Ok::<_, ServiceError>(saved)
+    })
+    .await?;
     principals.forget_user(id);
     Ok(saved)
 }
@@ -251,7 +251,7 @@ pub async fn add_member(
         return Err(ServiceError::Conflict("already a member of this workspace".into()));
     }
     let role = input.role;
-    conn.transaction(async move |conn| {
+    transaction::atomically(conn, async move |conn| {
         workspace::set_role(conn, in_workspace, account.id, role).await?;
         let saved = saved(account, role);
         let event =
@@ -274,7 +274,7 @@ pub async fn remove_member(
         return Err(ServiceError::Conflict("an admin cannot remove themselves".into()));
     }
     let before = to_json(&get(conn, in_workspace, id).await?.view)?;
-    conn.transaction::<_, ServiceError, _>(async move |conn| {
+    transaction::atomically::<_, ServiceError>(conn, async move |conn| {
         workspace::remove_member(conn, in_workspace, id).await?;
         let event = AuditEvent::new(Entity::Membership, id, Action::Delete { before });
         audit::append(conn, Some(&caller), event).await?;

@@ -5,13 +5,14 @@ use std::time::Duration;
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use chrono::{DateTime, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::records::{Saved, page_of, to_json, version_to_replace, written};
 use super::{ServiceError, ServiceResult};
+use crate::db::transaction;
 use crate::db::webhook::{
     self, Delivery, DeliveryFilter, DeliveryOfEvent, NewSubscription, Subscription, SubscriptionChanges,
 };
@@ -137,7 +138,7 @@ pub async fn create(
         secret: secret_from(key),
         created_by: caller.user_id,
     };
-    conn.transaction(async move |conn| {
+    transaction::atomically(conn, async move |conn| {
         let row = webhook::insert(conn, new).await?;
         let secret = row.secret.clone();
         let webhook = view(row).view;
@@ -183,7 +184,7 @@ pub async fn update(
         disabled_reason: reenabled.then_some(None),
         disabled_at: reenabled.then_some(None),
     };
-    conn.transaction(async move |conn| {
+    transaction::atomically(conn, async move |conn| {
         let updated = view(written(webhook::update(conn, id, version, changes).await?)?);
         let action = Action::Update { before, after: to_json(&updated.view)? };
         audit::append(conn, Some(&caller), AuditEvent::new(Entity::Webhook, id, action)).await?;
@@ -195,7 +196,7 @@ pub async fn update(
 /// Deletes a subscription and its delivery log; events waiting for it are not sent.
 pub async fn delete(conn: &mut AsyncPgConnection, caller: Principal, id: Uuid) -> ServiceResult<()> {
     let before = to_json(&view(webhook::find(conn, id).await?).view)?;
-    conn.transaction(async move |conn| {
+    transaction::atomically(conn, async move |conn| {
         if !webhook::delete(conn, id).await? {
             return Err(diesel::result::Error::NotFound.into());
         }

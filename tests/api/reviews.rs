@@ -481,3 +481,70 @@ async fn a_covered_change_after_the_verdict_makes_it_stale() {
     let history_again = json(app.get(&format!("{path}/history")).await, StatusCode::OK).await;
     assert_eq!(history_again["items"].as_array().unwrap().len(), history["items"].as_array().unwrap().len());
 }
+
+#[derive(diesel::QueryableByName)]
+struct PreparedStatement {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    statement: String,
+}
+
+/// The statements a connection holds prepared, but for the query that lists them.
+async fn prepared_statements(conn: &mut diesel_async::AsyncPgConnection) -> Vec<String> {
+    use diesel_async::RunQueryDsl;
+    let rows: Vec<PreparedStatement> = diesel::sql_query(
+        "SELECT statement FROM pg_prepared_statements \
+          WHERE statement NOT LIKE '%pg_prepared_statements%' ORDER BY statement",
+    )
+    .load(conn)
+    .await
+    .unwrap();
+    rows.into_iter().map(|row| row.statement).collect()
+}
+
+/// A review runs the same statements every time, prepared once per connection: the reviews
+/// after the first prepare nothing new (a statement prepared on every run costs a round trip
+/// and a parse).
+#[tokio::test]
+async fn reviews_prepare_their_statements_once_per_connection() {
+    use attest::db::{self, review::Item};
+    use attest::domain::kinds::Role;
+    use attest::domain::review::ReviewInput;
+    use attest::domain::{ExpectedVersion, Membership, Principal};
+    use attest::services::reviews;
+
+    let app = TestApp::spawn().await;
+    let mut conn = db::connect(&app.database_url).await.unwrap();
+    let workspace = db::workspace::find_by_slug(&mut conn, "default").await.unwrap().unwrap().id;
+    let admin = Principal {
+        user_id: app.admin.id,
+        api_key: None,
+        instance_admin: true,
+        membership: Some(Membership { workspace, role: Role::Admin }),
+    };
+    let mut prepared_after_each = Vec::new();
+    for n in 0..3 {
+        let claim_id = id(&app.claim().await).parse().unwrap();
+        let input: ReviewInput =
+            serde_json::from_value(json!({"status": "verified", "rationale": format!("Review {n}.")}))
+                .unwrap();
+        let saved = db::workspace::scoped(&mut conn, workspace, Some(admin.user_id), async |conn| {
+            reviews::record(conn, admin, Item::Claim(claim_id), ExpectedVersion::OneOf(vec![1]), input).await
+        })
+        .await
+        .unwrap();
+        assert_eq!(saved.version, 2);
+        prepared_after_each.push(prepared_statements(&mut conn).await);
+    }
+    let first = &prepared_after_each[0];
+    for wanted in
+        ["UPDATE claims AS item", "INSERT INTO \"reviews\"", "INSERT INTO audit_events", "WITH emitted"]
+    {
+        assert_eq!(
+            first.iter().filter(|statement| statement.trim_start().starts_with(wanted)).count(),
+            1,
+            "{wanted} prepared once: {first:#?}"
+        );
+    }
+    assert_eq!(&prepared_after_each[2], first, "the second and third reviews prepared nothing new");
+    assert_eq!(app.count("reviews").await, 3);
+}

@@ -9,11 +9,12 @@ pub mod throttle;
 
 use chrono::{Duration, Utc};
 use diesel::OptionalExtension;
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::{Connections, ServiceError, ServiceResult, records::written};
+use crate::db::transaction;
 use crate::db::user::{self, User, UserChanges};
 use crate::db::workspace;
 use crate::db::{api_key, audit, refresh_token};
@@ -111,30 +112,29 @@ pub async fn refresh(
     refresh_token: &str,
 ) -> ServiceResult<Tokens> {
     let digest = sha256_hex(refresh_token);
-    let outcome = conn
-        .transaction::<_, ServiceError, _>(async |conn| {
-            let Some(token) = refresh_token::find_for_update(conn, &digest).await? else {
-                return Ok(Refresh::Invalid);
-            };
-            if token.used_at.is_some() || token.revoked_at.is_some() {
-                let revoked = refresh_token::revoke_family(conn, token.family_id).await?;
-                // An access token does not name its family, so all of the user's end: the
-                // thief's with them. The user's other sign-ins get new ones by refreshing.
-                user::end_access_tokens(conn, token.user_id).await?;
-                tracing::warn!(family = %token.family_id, revoked, "refresh token reused; family revoked");
-                return Ok(Refresh::Replayed(token.user_id));
-            }
-            if token.expires_at < Utc::now() {
-                return Ok(Refresh::Invalid);
-            }
-            let user = user::find(conn, token.user_id).await?;
-            if user.disabled_at.is_some() {
-                return Ok(Refresh::Invalid);
-            }
-            refresh_token::mark_used(conn, token.id).await?;
-            Ok(Refresh::Rotated(Box::new(user), token.family_id))
-        })
-        .await?;
+    let outcome = transaction::atomically::<_, ServiceError>(conn, async |conn| {
+        let Some(token) = refresh_token::find_for_update(conn, &digest).await? else {
+            return Ok(Refresh::Invalid);
+        };
+        if token.used_at.is_some() || token.revoked_at.is_some() {
+            let revoked = refresh_token::revoke_family(conn, token.family_id).await?;
+            // An access token does not name its family, so all of the user's end: the
+            // thief's with them. The user's other sign-ins get new ones by refreshing.
+            user::end_access_tokens(conn, token.user_id).await?;
+            tracing::warn!(family = %token.family_id, revoked, "refresh token reused; family revoked");
+            return Ok(Refresh::Replayed(token.user_id));
+        }
+        if token.expires_at < Utc::now() {
+            return Ok(Refresh::Invalid);
+        }
+        let user = user::find(conn, token.user_id).await?;
+        if user.disabled_at.is_some() {
+            return Ok(Refresh::Invalid);
+        }
+        refresh_token::mark_used(conn, token.id).await?;
+        Ok(Refresh::Rotated(Box::new(user), token.family_id))
+    })
+    .await?;
     match outcome {
         Refresh::Rotated(user, family) => issue_tokens(conn, keys, &user, family).await,
         Refresh::Replayed(user_id) => {
@@ -166,7 +166,7 @@ pub async fn change_password(
     }
     let changes =
         UserChanges { password_hash: Some(password::hash(new_password).await?), ..UserChanges::default() };
-    conn.transaction::<_, ServiceError, _>(async move |conn| {
+    transaction::atomically::<_, ServiceError>(conn, async move |conn| {
         let updated = written(user::update(conn, current.id, current.version, changes).await?)?;
         refresh_token::revoke_user(conn, current.id).await?;
         let action =
