@@ -49,7 +49,9 @@ def ha(base, *args):
 
 
 def psql(url, sql):
-    return subprocess.run(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", url, "-c", sql], check=True, text=True,
+    # On standard input: a statement naming thousands of acknowledged ids is longer than one
+    # command-line argument may be.
+    return subprocess.run(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", url], input=sql, check=True, text=True,
                           capture_output=True).stdout.strip()
 
 
