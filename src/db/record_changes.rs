@@ -5,6 +5,8 @@ use diesel::sql_types::{BigInt, Nullable};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::prepared::PrepareOnce;
+
 /// A changed record, or `None` when a whole table was emptied.
 pub type Change = Option<Uuid>;
 
@@ -37,6 +39,7 @@ pub async fn read_since(conn: &mut AsyncPgConnection, since: i64) -> diesel::Que
          LEFT JOIN record_changes c ON c.xact >= $1",
     )
     .bind::<BigInt, _>(since)
+    .prepare_once()
     .load(conn)
     .await?;
     let horizon = found.as_slice().first().map_or(0, |row| row.horizon);
