@@ -16,6 +16,7 @@ use crate::support::{Scratch, Server, sign_in};
 /// Items the events are about; each gets its reviews one after another.
 const ITEMS: usize = 8;
 const OUTAGE: Duration = Duration::from_secs(30);
+const WRITES_PER_SECOND: u32 = 100;
 
 struct Stream {
     address: Mutex<String>,
@@ -26,12 +27,16 @@ struct Stream {
     stop: std::sync::atomic::AtomicBool,
 }
 
-/// Records reviews on the claims round and round, following the server wherever it is.
+/// Records reviews on the claims round and round, following the server wherever it is, at
+/// most `WRITES_PER_SECOND`: the backlog the outage builds is the test's, not the server's speed.
 async fn write(stream: Arc<Stream>, claims: Vec<(String, String)>) {
     let client = Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
     let mut tags: HashMap<String, String> = claims.iter().cloned().collect();
+    let mut pace = tokio::time::interval(Duration::from_secs(1) / WRITES_PER_SECOND);
+    pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     while !stream.stop.load(std::sync::atomic::Ordering::SeqCst) {
         for (claim, _) in &claims {
+            pace.tick().await;
             let address = stream.address.lock().unwrap().clone();
             let answer = client
                 .post(format!("{address}/claims/{claim}/reviews"))
