@@ -292,7 +292,8 @@ impl Discourse {
     /// Marks a name as an outlet (one that relayed the words of others), and gives its full
     /// name when the article gave one before ("the Advertiser" → "Holmebridge Advertiser").
     pub fn outlet(&mut self, name: &str) -> String {
-        match self.organisation_named(name) {
+        // "L'Écho de Saint-Aubin" may have been noticed as a person's name.
+        match self.organisation_named(name).or_else(|| self.by_name.get(&fold(name)).copied()) {
             Some(entity) => {
                 self.entities[entity].outlet = true;
                 self.entities[entity].name.clone()
@@ -385,7 +386,10 @@ impl Discourse {
     fn antecedent(&self, feminine: Option<bool>, at: usize) -> Option<usize> {
         let fits = |n: &Naming| {
             let e = &self.entities[n.entity];
-            e.kind == SpeakerKind::Person && n.at < at && e.feminine.zip(feminine).is_none_or(|(e, f)| e == f)
+            e.kind == SpeakerKind::Person
+                && !e.outlet
+                && n.at < at
+                && e.feminine.zip(feminine).is_none_or(|(e, f)| e == f)
         };
         let recent = &self.namings[self.namings.len().saturating_sub(LOOKBACK)..];
         let mut sentence = None;

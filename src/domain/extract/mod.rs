@@ -652,6 +652,13 @@ fn reported_by(
     sentence_end: usize,
     chars: &[char],
 ) -> Option<(Attribution, usize, usize)> {
+    // "according to United Nations estimates": a noun after "according to", not a verb.
+    if refs[v.saturating_sub(4).max(from)..v]
+        .iter()
+        .any(|w| speakers::bare(w).eq_ignore_ascii_case("according"))
+    {
+        return None;
+    }
     // "conceded defeat", "announced a plan": verbs that also take a plain object report only
     // a clause ("announced that ...", "warned it would ...").
     let reports_anything =
@@ -729,9 +736,11 @@ fn reported_by(
         (from..v).rev().skip(1).take_while(|&i| !refs[i].ends_with(',')).last().is_some_and(|i| {
             matches!(speakers::bare(refs[i]).to_lowercase().as_str(), "who" | "which" | "whose" | "where")
         });
+    // "..., Borealis Metals, announced Tuesday.": a day is no name.
     let names_after = refs.get(v + 1).is_some_and(|w| {
         w.starts_with(char::is_uppercase)
             && !matches!(speakers::bare(w), "He" | "She" | "It" | "They" | "We" | "I")
+            && !is_scene(w)
     });
     if v > from && refs[v - 1].ends_with(',') && !told && names_after && !relative_before && after.len() <= 10
     {
@@ -743,17 +752,23 @@ fn reported_by(
     if !reported_after {
         // "<clause>, the ministry said on Tuesday." (not "By Sunday evening, police said at
         // least 3,000 people ...": a scene, then what was said).
-        let mut comma = (from..v).rev().find(|&i| refs[i].ends_with(','))?;
+        // "..., Judith Ormsby, has said.": the auxiliary goes with the verb.
+        let verb_start = if v > from + 1 && matches!(speakers::bare(refs[v - 1]), "has" | "have" | "had") {
+            v - 1
+        } else {
+            v
+        };
+        let mut comma = (from..verb_start).rev().find(|&i| refs[i].ends_with(','))?;
         // "..., his lawyer, Irina Dobre, said on Friday.": the subject and its apposition.
-        if comma + 1 == v {
+        if comma + 1 == verb_start {
             comma = (from..comma).rev().find(|&i| refs[i].ends_with(','))?;
             comma = (from..comma)
                 .rev()
                 .find(|&i| refs[i].ends_with(','))
-                .filter(|&c| v - c <= 12)
+                .filter(|&c| verb_start - c <= 12)
                 .unwrap_or(comma);
         }
-        let subject = &refs[comma + 1..v];
+        let subject = &refs[comma + 1..verb_start];
         if subject.is_empty() || subject.len() > 12 || is_scene(subject[0]) || comma - from < 3 {
             return None;
         }
@@ -1071,8 +1086,10 @@ pub fn extract(article: &str) -> Extraction {
         cast.notice(&own.refs(), &own.at);
         // Quotes of a paragraph that never said whose they are: the person the next paragraph
         // opens with ("That's how Leanne Kowalchuk, 51, described ..."), else the last speaker.
+        // A person named only after the next paragraph's own quote ("“…,” said Dana Kessler")
+        // speaks that quote, not the one before.
         if pending.first().is_some_and(|&p| paragraph_of(extraction.quotes[p].start) != paragraph) {
-            let opener = speakers::leading_person(&own.refs()).and_then(|np| {
+            let opener = speakers::leading_person(&before.refs()).and_then(|np| {
                 cast.speaker(Mention::Named { name: np, kind: SpeakerKind::Person, role: None }, s_start)
             });
             let speaker = opener.or_else(|| last_speaker.clone());
@@ -1337,6 +1354,27 @@ mod tests {
         for q in &found.quotes {
             assert_eq!(chars[q.start..q.end].iter().collect::<String>(), q.text);
         }
+    }
+
+    #[test]
+    fn a_paragraph_of_only_a_quote_goes_on_with_the_quote_before() {
+        let found = extract(
+            "“We have 140 miles of old pipe,” Marcus Oyelaran, director of the water department, said.\n\n\
+             “That math does not work.”\n\n\
+             “We had nurses carrying water,” said Dana Kessler, a spokeswoman for the hospital.",
+        );
+        let speakers: Vec<&str> = found.quotes.iter().map(speaker).collect();
+        assert_eq!(speakers, ["Marcus Oyelaran", "Marcus Oyelaran", "Dana Kessler"]);
+    }
+
+    #[test]
+    fn an_outlet_with_a_name_like_a_persons_is_no_antecedent() {
+        let found = extract(
+            "Dr Hélène Batista runs the clinic. « We are seeing whole families », \
+             the daily L'Écho de Saint-Aubin quoted her as saying.",
+        );
+        assert_eq!(speaker(&found.quotes[0]), "Hélène Batista");
+        assert_eq!(found.quotes[0].relayed_by.as_deref(), Some("L'Écho de Saint-Aubin"));
     }
 
     #[test]

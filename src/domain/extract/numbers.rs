@@ -461,9 +461,16 @@ pub fn find(chars: &[char]) -> Vec<Number> {
             && !numeral.contains([',', '.'])
             && (1800..=2100).contains(&numeral.parse::<u32>().unwrap_or(0));
         let is_date = is_month(next) || is_month(previous) || after_month_abbreviation(&tokens, i);
+        let word_after = |k: usize| tokens.get(i + k).map(|t| t.text.to_lowercase());
+        // "at 6 in the morning", "10 o'clock": an hour in words.
+        let hour_in_words = (word_after(1).as_deref() == Some("in")
+            && word_after(2).as_deref() == Some("the")
+            && matches!(word_after(3).as_deref(), Some("morning" | "afternoon" | "evening")))
+            || matches!(word_after(1).as_deref(), Some("o'clock" | "o’clock"));
         let is_time = next
             .is_some_and(|t| t.text == ":" || CLOCK_WORDS.contains(&t.text.to_lowercase().as_str()))
-            || previous.is_some_and(|t| t.text == ":");
+            || previous.is_some_and(|t| t.text == ":")
+            || hour_in_words;
         // "routes 1, 4 and 12": the noun's number, and the numbers listed after it.
         let identifies = |at: usize| {
             at.checked_sub(1).is_some_and(|p| IDENTIFIED_NOUNS.contains(&tokens[p].text.as_str()))
@@ -511,16 +518,32 @@ pub fn find(chars: &[char]) -> Vec<Number> {
             && tokens[i - 2].text.starts_with(char::is_uppercase)
             && next.is_some_and(|t| t.text == ","))
             || previous.is_some_and(|p| p.text.eq_ignore_ascii_case("aged"));
-        // "call 999", "a 911 caller": an emergency line.
-        let emergency = matches!(numeral, "911" | "999" | "111" | "112" | "000")
-            && (previous.is_some_and(|p| {
-                matches!(p.text.to_lowercase().as_str(), "call" | "dial" | "on" | "or" | "a" | "the")
-            }) || next.is_some_and(|t| {
-                matches!(
-                    t.text.to_lowercase().as_str(),
-                    "caller" | "call" | "calls" | "line" | "operator" | "if"
-                )
-            }));
+        // "by calling 311", "dial 0800 ...": a number to call, whatever it is.
+        let phoned = previous.is_some_and(|p| {
+            matches!(
+                p.text.to_lowercase().as_str(),
+                "call"
+                    | "calling"
+                    | "dial"
+                    | "dialling"
+                    | "dialing"
+                    | "ring"
+                    | "ringing"
+                    | "text"
+                    | "texting"
+            )
+        });
+        // "a 911 caller", "999 response times": an emergency line.
+        let emergency = phoned
+            || (matches!(numeral, "911" | "999" | "111" | "112" | "000")
+                && (previous
+                    .is_some_and(|p| matches!(p.text.to_lowercase().as_str(), "on" | "or" | "a" | "the"))
+                    || next.is_some_and(|t| {
+                        matches!(
+                            t.text.to_lowercase().as_str(),
+                            "caller" | "callers" | "call" | "calls" | "line" | "operator" | "if" | "response"
+                        )
+                    })));
         // "020 7946 0000", "No. 10": numbers that name, not count.
         let code = (numeral.len() > 1 && numeral.starts_with('0') && !numeral.starts_with("0."))
             || previous.is_some_and(|p| p.text.starts_with(|c: char| c.is_ascii_digit()))
@@ -650,5 +673,11 @@ mod tests {
                 .is_empty()
         );
         assert!(claims("the G20 summit and COVID-19").is_empty());
+        assert!(claims("nurses at 6 in the morning, or by 10 o'clock at the latest").is_empty());
+        assert!(claims("by calling 311 or texting 4040; 999 response times were not affected").is_empty());
+        assert_eq!(
+            claims("one caller spent 40 minutes calling 311"),
+            [claim("40", ClaimQualifier::Exact, "minutes")]
+        );
     }
 }

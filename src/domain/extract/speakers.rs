@@ -349,6 +349,7 @@ const TITLES: &[&str] = &[
     "chancellor",
     "vice",
     "councillor",
+    "cllr",
     "councilor",
     "councilmember",
     "councilman",
@@ -554,6 +555,14 @@ const ORGANISATION_WORDS: &[&str] = &[
     "monitor",
     "gazette",
     "weekly",
+    "ledger",
+    "standard",
+    "dispatch",
+    "sentinel",
+    "inquirer",
+    "mirror",
+    "examiner",
+    "friends",
     "magazine",
     "wire",
     "broadcasting",
@@ -818,10 +827,15 @@ pub fn name_runs(words: &[&str]) -> Vec<NameRun> {
         }
         let start = i;
         let mut end = i + 1;
-        // A possessive ends its name: "Prime Minister Elin Sorvald's pension reform".
+        // A possessive ends its name ("Prime Minister Elin Sorvald's pension reform") unless
+        // an organisation's own word follows: "the Brandt County Sheriff's Office".
+        let possessive_ends = |at: usize| {
+            is_possessive(words[at - 1])
+                && !(is_capitalised(words[at]) && ORGANISATION_WORDS.contains(&lower(words[at]).as_str()))
+        };
         while end < words.len()
             && !ends_phrase(words[end - 1])
-            && !is_possessive(words[end - 1])
+            && !possessive_ends(end)
             && (!words[end - 1].ends_with('.') || is_initial(words[end - 1]))
         {
             let w = words[end];
@@ -1075,6 +1089,10 @@ pub fn noun_phrase(phrase: &[&str]) -> Option<Mention> {
     if GROUPS.contains(&lower(words[0]).as_str()) && words.get(1).is_none_or(|w| !qualified(w)) {
         return Some(Mention::Named { name: lower(words[0]), kind: SpeakerKind::Group, role: None });
     }
+    // "mediators", "negotiators": a lone plural of people by what they do is a group.
+    if words.len() == 1 && is_agent_plural(words[0]) {
+        return Some(Mention::Named { name: lower(words[0]), kind: SpeakerKind::Group, role: None });
+    }
     // "has", "also": a lone lower-case word that names nobody.
     if words.len() == 1
         && !is_capitalised(words[0])
@@ -1170,6 +1188,19 @@ pub fn subject_before<'a>(words: &[&'a str]) -> Option<(Vec<&'a str>, Option<Vec
     let words = &words[words.len().saturating_sub(MAX_SUBJECT_WORDS)..];
     let words: Vec<&'a str> =
         words.iter().copied().filter(|w| !bare(w).is_empty() || matches!(*w, "—" | "–" | "--")).collect();
+    // "... signed by Interior Minister Davit Kalandia, who described it as": the person the
+    // relative pronoun right before the verb stands for.
+    if let [named @ .., last_named, who] = words.as_slice()
+        && lower(who) == "who"
+        && last_named.ends_with(',')
+    {
+        let named = [named, &[*last_named][..]].concat();
+        if let Some(run) =
+            name_runs(&named).into_iter().last().filter(|r| r.end == named.len() && r.kind == RunKind::Person)
+        {
+            return Some((named[run.start..run.end].to_vec(), None));
+        }
+    }
     // Words of a relative clause (", who has governed ... since 2019,") start no clause.
     let mut relative = vec![false; words.len()];
     let mut inside = false;
@@ -1326,6 +1357,14 @@ pub fn phrase_after<'a>(words: &[&'a str]) -> Option<(Vec<&'a str>, Option<Vec<&
     Some((words[..end].to_vec(), role))
 }
 
+/// A lower-case plural naming people by what they do: "mediators", "pharmacists", "civilians".
+fn is_agent_plural(word: &str) -> bool {
+    let word = bare(word);
+    word.len() > 5
+        && word.chars().all(|c| c.is_ascii_lowercase())
+        && ["ers", "ors", "ists", "ians", "ants", "ents"].iter().any(|ending| word.ends_with(ending))
+}
+
 /// Whether a phrase is a person's name (titles allowed): "Ali Reza", "Dr. Ana Ruiz".
 pub fn names_person(words: &[&str]) -> bool {
     !words.first().is_some_and(|w| ARTICLES.contains(&lower(w).as_str()))
@@ -1400,6 +1439,13 @@ const MEDIA_WORDS: &[&str] = &[
     "express",
     "monitor",
     "weekly",
+    "ledger",
+    "standard",
+    "dispatch",
+    "sentinel",
+    "inquirer",
+    "mirror",
+    "examiner",
     "broadcasting",
     "reuters",
     "bbc",
@@ -1454,6 +1500,14 @@ mod tests {
         );
         assert_eq!(named("Union leader Galym Sadykov"), ("Galym Sadykov".into(), SpeakerKind::Person));
         assert_eq!(
+            named("the Brandt County Sheriff's Office"),
+            ("Brandt County Sheriff's Office".into(), SpeakerKind::Organisation)
+        );
+        assert_eq!(
+            named("The Friends of Saltmere Pier"),
+            ("Friends of Saltmere Pier".into(), SpeakerKind::Organisation)
+        );
+        assert_eq!(
             named("An official with the Federation of Hospital Nurses"),
             ("official with the Federation of Hospital Nurses".into(), SpeakerKind::Anonymous)
         );
@@ -1497,6 +1551,15 @@ mod tests {
         );
         assert_eq!(subject("Back at the crossing, a teacher"), Some("a teacher".into()));
         assert_eq!(subject("van der Heyde, 61,"), Some("van der Heyde,".into()));
+        assert_eq!(
+            subject("The pact was signed for the city by Mayor Ines Aalto, who"),
+            Some("Mayor Ines Aalto,".into())
+        );
+        let group =
+            |name: &str| Some(Mention::Named { name: name.into(), kind: SpeakerKind::Group, role: None });
+        assert_eq!(noun_phrase(&ws("mediators")), group("mediators"));
+        assert_eq!(noun_phrase(&ws("pharmacists,")), group("pharmacists"));
+        assert_eq!(noun_phrase(&ws("meanwhile")), None);
     }
 
     #[test]
