@@ -158,6 +158,9 @@ struct Naming {
     entity: usize,
     sentence: usize,
     at: usize,
+    /// Named as someone's ("Her deputy, Tadhg Mulvey"): the gender of that someone, whom a
+    /// later "she" means rather than the deputy.
+    belongs_to: Option<bool>,
 }
 
 #[derive(Default)]
@@ -246,7 +249,14 @@ impl Discourse {
                 (RunKind::Organisation, None) => self.add(run.name, SpeakerKind::Organisation, None),
                 (RunKind::Person | RunKind::Place, None) => continue,
             };
-            self.named(entity, at);
+            let belongs_to = possessor_before(words, run.start);
+            self.namings.push(Naming { entity, sentence: self.sentence, at, belongs_to });
+            // "His deputy, Samira Dadayeva, signed as he asked": his, not hers.
+            if run.kind == RunKind::Person
+                && let Some(feminine) = pronoun_after(words, run.end).filter(|&f| belongs_to != Some(f))
+            {
+                self.entities[entity].feminine.get_or_insert(feminine);
+            }
             if let Some(acronym) = acronym {
                 self.by_name.entry(acronym).or_insert(entity);
             }
@@ -315,9 +325,18 @@ impl Discourse {
         })
     }
 
-    /// What a pronoun in a clause tells of its speaker ("she said she would ...").
-    pub fn hint_gender(&mut self, speaker: &SpeakerCandidate, pronoun: &str) {
-        if let (Some(&entity), Some(feminine)) = (self.by_name.get(&fold(&speaker.name)), gender_of(pronoun))
+    /// What the pronoun opening a speaker's reported clause tells of them: "she said she would
+    /// ..." a woman, "Petrolis says it expects ..." an organisation (a one-word name: "Ana Ruiz
+    /// said it was unclear" is a person's "it").
+    pub fn hint_by_pronoun(&mut self, speaker: &SpeakerCandidate, pronoun: &str) {
+        let Some(&entity) = self.by_name.get(&fold(&speaker.name)) else { return };
+        if speakers::bare(pronoun).eq_ignore_ascii_case("it") {
+            let e = &mut self.entities[entity];
+            if e.kind == SpeakerKind::Person && !e.name.contains(' ') {
+                e.kind = SpeakerKind::Organisation;
+            }
+        } else if speakers::is_personal_pronoun(pronoun)
+            && let Some(feminine) = gender_of(pronoun)
         {
             self.entities[entity].feminine.get_or_insert(feminine);
         }
@@ -329,7 +348,7 @@ impl Discourse {
     }
 
     fn named(&mut self, entity: usize, at: usize) {
-        self.namings.push(Naming { entity, sentence: self.sentence, at });
+        self.namings.push(Naming { entity, sentence: self.sentence, at, belongs_to: None });
     }
 
     fn find_or_add(&mut self, name: String, kind: SpeakerKind, role: Option<String>) -> usize {
@@ -390,6 +409,7 @@ impl Discourse {
                 && !e.outlet
                 && n.at < at
                 && e.feminine.zip(feminine).is_none_or(|(e, f)| e == f)
+                && n.belongs_to.zip(feminine).is_none_or(|(owner, f)| owner != f)
         };
         let recent = &self.namings[self.namings.len().saturating_sub(LOOKBACK)..];
         let mut sentence = None;
@@ -482,6 +502,37 @@ fn role_before(words: &[&str], start: usize) -> Option<String> {
     let role = &words[article + 1..=comma];
     (role.len() <= 6 && role.iter().all(|w| !w.starts_with(char::is_uppercase) || speakers::is_title(w)))
         .then(|| speakers::bare(&role.join(" ")).to_owned())
+}
+
+/// "Her deputy, Tadhg Mulvey", "His neighbour, 81-year-old Virgil Haskett": the gender of
+/// the possessive that opens the apposition before a name.
+fn possessor_before(words: &[&str], start: usize) -> Option<bool> {
+    let comma = (start.saturating_sub(2)..start).rev().find(|&i| words[i].ends_with(','))?;
+    if words[comma + 1..start].iter().any(|w| w.ends_with(',')) {
+        return None;
+    }
+    let opening = words[..comma].iter().rposition(|w| w.ends_with([',', '.', ';', ':'])).map_or(0, |i| i + 1);
+    match speakers::bare(words[opening]).to_lowercase().as_str() {
+        "her" => Some(true),
+        "his" => Some(false),
+        _ => None,
+    }
+}
+
+/// "Tamika Rowe, who said she ...": a subject pronoun soon after a name, before anyone else is
+/// named, tells its gender (a possessive, "described his conduct", is often someone else's).
+fn pronoun_after(words: &[&str], end: usize) -> Option<bool> {
+    // "Amundsen's wife said she ...": the pronoun is the wife's.
+    if speakers::bare(words[end - 1]).ends_with("'s") || speakers::bare(words[end - 1]).ends_with("’s") {
+        return None;
+    }
+    words[end..].iter().take(6).take_while(|w| !speakers::bare(w).starts_with(char::is_uppercase)).find_map(
+        |w| match speakers::bare(w).to_lowercase().as_str() {
+            "he" | "himself" => Some(false),
+            "she" | "herself" => Some(true),
+            _ => None,
+        },
+    )
 }
 
 /// The lower-case content words of a role or name.

@@ -726,11 +726,16 @@ fn reported_by(
                     | "summit"
             )
         });
-    let reported_after = (after.len() > 8 && !gathering)
-        || qualified
-        || !after.first().is_none_or(|w| is_scene(w))
-        || after.contains(&"that")
-        || (told && refs.len() == v + 1 + audience && audience > 3);
+    // "said on Monday, as hospitals ...", "said on Monday, leaving it ...": what follows the
+    // scene's comma is the reporter's, so the report came before the verb.
+    let scene_then_comma =
+        after.first().is_some_and(|w| is_scene(w)) && after.iter().take(4).any(|w| w.ends_with(','));
+    let reported_after = !scene_then_comma
+        && ((after.len() > 8 && !gathering)
+            || qualified
+            || !after.first().is_none_or(|w| is_scene(w))
+            || after.contains(&"that")
+            || (told && refs.len() == v + 1 + audience && audience > 3));
     // "<clause>, said Ana Ruiz, the chief negotiator." (not "X, who ..., said she would").
     let relative_before =
         (from..v).rev().skip(1).take_while(|&i| !refs[i].ends_with(',')).last().is_some_and(|i| {
@@ -1036,6 +1041,25 @@ struct LastQuoted {
     relayed_by: Option<String>,
 }
 
+/// Whether a sentence points back at words quoted before it: "That was Leon Varga", "The
+/// account came from ...", "Those were the words of ...", "..., recalled those seconds".
+fn points_back(words: &[&str]) -> bool {
+    let demonstrative = words.first().is_some_and(|w| {
+        matches!(
+            speakers::bare(w).to_lowercase().as_str(),
+            "that" | "those" | "this" | "these" | "such" | "so"
+        )
+    });
+    demonstrative
+        || (0..words.len()).any(|i| {
+            speakers::is_speech_verb(words, i)
+                || matches!(
+                    speakers::bare(words[i]).to_lowercase().as_str(),
+                    "account" | "words" | "recalled" | "remembered" | "recounted" | "described"
+                )
+        })
+}
+
 /// Finds attributed quotes (direct, partial, indirect) and numeric claims in `article`.
 pub fn extract(article: &str) -> Extraction {
     let chars: Vec<char> = article.chars().collect();
@@ -1083,15 +1107,22 @@ pub fn extract(article: &str) -> Extraction {
         for words in between.iter().chain(&after) {
             own.append(words.clone());
         }
-        cast.notice(&own.refs(), &own.at);
+        // "LARKSPUR FALLS — ": a dateline's place is nobody in the cast.
+        let dateline = after_dateline(&before, n == 0);
+        cast.notice(&own.refs()[dateline..], &own.at[dateline..]);
         // Quotes of a paragraph that never said whose they are: the person the next paragraph
-        // opens with ("That's how Leanne Kowalchuk, 51, described ..."), else the last speaker.
-        // A person named only after the next paragraph's own quote ("“…,” said Dana Kessler")
-        // speaks that quote, not the one before.
+        // opens with when it points back at them ("That's how Leanne Kowalchuk, 51, described
+        // ...", "The account came from ..."), else the last speaker. A person named after the
+        // next paragraph's own quote ("“…,” said Dana Kessler") speaks that quote, and one
+        // who does something else ("Gov. Beau Fontenot signed an order and said he would ...")
+        // is news of their own.
         if pending.first().is_some_and(|&p| paragraph_of(extraction.quotes[p].start) != paragraph) {
-            let opener = speakers::leading_person(&before.refs()).and_then(|np| {
-                cast.speaker(Mention::Named { name: np, kind: SpeakerKind::Person, role: None }, s_start)
-            });
+            let points_back = points_back(&before.refs())
+                && indirect(&before, after_dateline(&before, n == 0), s_end, &chars).is_none();
+            let opener =
+                points_back.then(|| speakers::leading_person(&before.refs())).flatten().and_then(|np| {
+                    cast.speaker(Mention::Named { name: np, kind: SpeakerKind::Person, role: None }, s_start)
+                });
             let speaker = opener.or_else(|| last_speaker.clone());
             for p in pending.drain(..) {
                 extraction.quotes[p].speaker = speaker.clone();
@@ -1111,10 +1142,8 @@ pub fn extract(article: &str) -> Extraction {
                 && let Some(speaker) = resolve(&mut cast, &found)
             {
                 let clause = text(&chars, start, end);
-                if let Some(pronoun) =
-                    clause.split_whitespace().next().filter(|w| speakers::is_personal_pronoun(w))
-                {
-                    cast.hint_gender(&speaker, pronoun);
+                if let Some(pronoun) = clause.split_whitespace().next() {
+                    cast.hint_by_pronoun(&speaker, pronoun);
                 }
                 extraction.quotes.push(QuoteCandidate {
                     text: clause,

@@ -259,6 +259,25 @@ const SENTENCE_OPENERS: &[&str] = &[
     "yet",
     "still",
     "also",
+    // "His Kolvati counterpart", "On Friday night": a possessive or a preposition capitalised
+    // at a sentence's start is no part of a name.
+    "his",
+    "her",
+    "its",
+    "their",
+    "our",
+    "my",
+    "on",
+    "in",
+    "at",
+    "by",
+    "for",
+    "from",
+    "after",
+    "before",
+    "during",
+    "since",
+    "until",
 ];
 
 /// Leading words that count or quantify a group rather than name it: "two diplomats".
@@ -417,7 +436,6 @@ const ORGANISATION_WORDS: &[&str] = &[
     "police",
     "company",
     "council",
-    "agency",
     "committee",
     "commission",
     "office",
@@ -440,7 +458,6 @@ const ORGANISATION_WORDS: &[&str] = &[
     "institution",
     "association",
     "board",
-    "network",
     "utility",
     "operator",
     "firm",
@@ -469,16 +486,6 @@ const ORGANISATION_WORDS: &[&str] = &[
     "inc",
     "ltd",
     "plc",
-    "press",
-    "news",
-    "radio",
-    "television",
-    "tv",
-    "channel",
-    "times",
-    "herald",
-    "gazette",
-    "post",
     "foundation",
     "fund",
     "society",
@@ -499,8 +506,6 @@ const ORGANISATION_WORDS: &[&str] = &[
     "buses",
     "rail",
     "railways",
-    "media",
-    "broadcaster",
     "force",
     "forces",
     "guard",
@@ -540,32 +545,7 @@ const ORGANISATION_WORDS: &[&str] = &[
     "mining",
     "steel",
     "mills",
-    "journal",
-    "daily",
-    "tribune",
-    "chronicle",
-    "observer",
-    "telegraph",
-    "guardian",
-    "express",
-    "advertiser",
-    "echo",
-    "courrier",
-    "courier",
-    "monitor",
-    "gazette",
-    "weekly",
-    "ledger",
-    "standard",
-    "dispatch",
-    "sentinel",
-    "inquirer",
-    "mirror",
-    "examiner",
     "friends",
-    "magazine",
-    "wire",
-    "broadcasting",
     "directorate",
     "constabulary",
     "chamber",
@@ -831,7 +811,7 @@ pub fn name_runs(words: &[&str]) -> Vec<NameRun> {
         // an organisation's own word follows: "the Brandt County Sheriff's Office".
         let possessive_ends = |at: usize| {
             is_possessive(words[at - 1])
-                && !(is_capitalised(words[at]) && ORGANISATION_WORDS.contains(&lower(words[at]).as_str()))
+                && !(is_capitalised(words[at]) && is_organisation_word(&lower(words[at])))
         };
         while end < words.len()
             && !ends_phrase(words[end - 1])
@@ -888,7 +868,7 @@ fn names_organisation(words: &[&str], start: usize, end: usize) -> bool {
         .iter()
         .take(5)
         .take_while(|w| is_capitalised(w) || CONNECTORS.contains(&lower(w).as_str()));
-    words[start..end].iter().chain(ahead).any(|w| ORGANISATION_WORDS.contains(&lower(w).as_str()))
+    words[start..end].iter().chain(ahead).any(|w| is_organisation_word(&lower(w)))
 }
 
 /// A particle or connector at `i` is followed, within two words, by a capitalised one.
@@ -927,7 +907,8 @@ fn classify_run(words: &[&str], start: usize, end: usize) -> Option<NameRun> {
     }) {
         run.pop();
     }
-    if run.is_empty() {
+    // "Friday", "March": a day or a month is no one's name.
+    if run.is_empty() || run.iter().all(|w| is_day_or_month(w)) {
         return None;
     }
     // "Health Miriam Okafor-Lane" (after "Secretary of State for"): the portfolio is no name.
@@ -947,7 +928,7 @@ fn classify_run(words: &[&str], start: usize, end: usize) -> Option<NameRun> {
     {
         return None;
     }
-    let is_org_word = |w: &String| ORGANISATION_WORDS.contains(&w.as_str());
+    let is_org_word = |w: &String| is_organisation_word(w);
     let is_place_word = |w: &String| PLACE_LAST_WORDS.contains(&w.as_str());
     // A title followed by plain name words: "Energy Minister Faisal bin Rashid al-Hamdani".
     if let Some(t) = lowered.iter().rposition(|w| TITLES.contains(&w.trim_end_matches('.')))
@@ -972,6 +953,31 @@ fn classify_run(words: &[&str], start: usize, end: usize) -> Option<NameRun> {
         RunKind::Person
     };
     Some(NameRun { start, end, name: run.join(" "), kind, title: None })
+}
+
+fn is_day_or_month(word: &str) -> bool {
+    matches!(
+        lower(word).as_str(),
+        "monday"
+            | "tuesday"
+            | "wednesday"
+            | "thursday"
+            | "friday"
+            | "saturday"
+            | "sunday"
+            | "january"
+            | "february"
+            | "march"
+            | "april"
+            | "may"
+            | "june"
+            | "july"
+            | "august"
+            | "september"
+            | "october"
+            | "november"
+            | "december"
+    )
 }
 
 /// How a noun phrase names a speaker.
@@ -1094,10 +1100,7 @@ pub fn noun_phrase(phrase: &[&str]) -> Option<Mention> {
         return Some(Mention::Named { name: lower(words[0]), kind: SpeakerKind::Group, role: None });
     }
     // "has", "also": a lone lower-case word that names nobody.
-    if words.len() == 1
-        && !is_capitalised(words[0])
-        && !ORGANISATION_WORDS.contains(&lower(words[0]).as_str())
-    {
+    if words.len() == 1 && !is_capitalised(words[0]) && !is_organisation_word(&lower(words[0])) {
         return None;
     }
     let runs = name_runs(&words);
@@ -1121,11 +1124,8 @@ pub fn noun_phrase(phrase: &[&str]) -> Option<Mention> {
     }
     if starts_lower && head_at < words.len() && head_at > 0 {
         let head = lower(words[head_at - 1]);
-        let kind = if ORGANISATION_WORDS.contains(&head.as_str()) {
-            SpeakerKind::Organisation
-        } else {
-            SpeakerKind::Anonymous
-        };
+        let kind =
+            if is_organisation_word(&head) { SpeakerKind::Organisation } else { SpeakerKind::Anonymous };
         let name = without_article(&words);
         return Some(Mention::Named {
             role: (kind == SpeakerKind::Anonymous).then(|| name.clone()),
@@ -1163,7 +1163,7 @@ pub fn noun_phrase(phrase: &[&str]) -> Option<Mention> {
     if first_lower == "the" && all_lower && words.len() <= 4 {
         return Some(Mention::Description { words: words[1..].iter().map(|w| lower(w)).collect() });
     }
-    let kind = if ORGANISATION_WORDS.contains(&last.as_str()) && !GROUPS.contains(&last.as_str()) {
+    let kind = if is_organisation_word(&last) && !GROUPS.contains(&last.as_str()) {
         SpeakerKind::Organisation
     } else if GROUPS.contains(&last.as_str()) {
         SpeakerKind::Group
@@ -1200,6 +1200,14 @@ pub fn subject_before<'a>(words: &[&'a str]) -> Option<(Vec<&'a str>, Option<Vec
         {
             return Some((named[run.start..run.end].to_vec(), None));
         }
+    }
+    // "Gov. Beau Fontenot signed an emergency order ... and said": the sentence's subject.
+    if words.len() > 2
+        && matches!(lower(words[words.len() - 1]).as_str(), "and" | "but")
+        && !words[words.len() - 2].ends_with(',')
+        && let Some(subject) = leading_subject(&words).filter(|s| s.len() < words.len() - 2)
+    {
+        return Some((subject, None));
     }
     // Words of a relative clause (", who has governed ... since 2019,") start no clause.
     let mut relative = vec![false; words.len()];
@@ -1378,10 +1386,16 @@ pub fn verbless(words: &[&str]) -> Option<(String, String)> {
         return None;
     }
     let runs = name_runs(words);
+    // "Archbishop Didier Rasolofo of Port-Vallon.": where they are from may follow the name.
+    let from_place = |end: usize| {
+        words.get(end).is_some_and(|w| matches!(lower(w).as_str(), "of" | "from"))
+            && words.len() - end <= 4
+            && words[end + 1..].iter().all(|w| is_capitalised(w) || is_particle(w))
+    };
     let run = runs.iter().find(|r| {
         r.kind == RunKind::Person
             && r.name.split_whitespace().count() >= 2
-            && (r.end == words.len() || ends_phrase(words[r.end - 1]))
+            && (r.end == words.len() || ends_phrase(words[r.end - 1]) || from_place(r.end))
     })?;
     Some((run.name.clone(), without_article(&words[..run.start])))
 }
@@ -1408,6 +1422,9 @@ pub fn outlet(words: &[&str]) -> Option<String> {
 
 /// Words that make a name a news outlet's.
 const MEDIA_WORDS: &[&str] = &[
+    "clarion",
+    "bulletin",
+    "register",
     "radio",
     "television",
     "tv",
@@ -1465,8 +1482,9 @@ pub fn is_medium(words: &[&str]) -> bool {
     !gathering && (named_medium || words.first().is_some_and(|w| lower(w) == "state"))
 }
 
+/// Nouns that make a phrase an organisation, news outlets' among them.
 pub fn is_organisation_word(word: &str) -> bool {
-    ORGANISATION_WORDS.contains(&word)
+    ORGANISATION_WORDS.contains(&word) || MEDIA_WORDS.contains(&word)
 }
 
 pub fn is_generic_organisation(word: &str) -> bool {
