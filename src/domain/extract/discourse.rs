@@ -21,6 +21,23 @@ struct Entity {
     feminine: Option<bool>,
     /// Named as the outlet that relayed words: never a speaker by description.
     outlet: bool,
+    /// Stems of the words around a person's namings ("Prosecuting, Ruth Adeyemi", "X, whose
+    /// cabinet portfolio covers ..."): what "the prosecutor" or "the cabinet member" may mean
+    /// when no role was given in those words.
+    context: Vec<String>,
+    /// Introduced by what they do rather than a role ("X, who runs the Health Board,"): what
+    /// a later "the chief executive" most likely means.
+    described_by_clause: bool,
+}
+
+/// Most stems kept of the words around one entity's namings.
+const MAX_CONTEXT_STEMS: usize = 24;
+
+/// The first letters of a word, by which "prosecutor" meets "prosecuting": words shorter than
+/// that say too little.
+fn stem(word: &str) -> Option<String> {
+    let word = speakers::bare(word).to_lowercase();
+    (word.chars().count() >= 5).then(|| word.chars().take(5).collect())
 }
 
 /// First words of organisations' names that do not name one alone.
@@ -249,6 +266,9 @@ impl Discourse {
                 (RunKind::Organisation, None) => self.add(run.name, SpeakerKind::Organisation, None),
                 (RunKind::Person | RunKind::Place, None) => continue,
             };
+            if run.kind == RunKind::Person {
+                self.remember_context(entity, words, run.start, run.end);
+            }
             let belongs_to = possessor_before(words, run.start);
             self.namings.push(Naming { entity, sentence: self.sentence, at, belongs_to });
             // "His deputy, Samira Dadayeva, signed as he asked": his, not hers.
@@ -279,20 +299,22 @@ impl Discourse {
             Mention::Description { words } if words.last().is_some_and(|w| w.ends_with("-year-old")) => {
                 self.antecedent(None, at)?
             }
-            Mention::Description { words } => match self.described(&words) {
-                Some(entity) => entity,
-                None => {
-                    let head = words.last()?;
-                    let kind = if speakers::is_organisation_word(head) {
-                        SpeakerKind::Organisation
-                    } else {
-                        SpeakerKind::Anonymous
-                    };
-                    let name = words.join(" ");
-                    let role = (kind == SpeakerKind::Anonymous).then(|| name.clone());
-                    self.find_or_add(name, kind, role)
+            Mention::Description { words } => {
+                match self.described(&words).or_else(|| self.described_around(&words)) {
+                    Some(entity) => entity,
+                    None => {
+                        let head = words.last()?;
+                        let kind = if speakers::is_organisation_word(head) {
+                            SpeakerKind::Organisation
+                        } else {
+                            SpeakerKind::Anonymous
+                        };
+                        let name = words.join(" ");
+                        let role = (kind == SpeakerKind::Anonymous).then(|| name.clone());
+                        self.find_or_add(name, kind, role)
+                    }
                 }
-            },
+            }
             Mention::Named { name, kind, role } => self.find_or_add(name, kind, role),
         };
         self.named(entity, at);
@@ -395,7 +417,16 @@ impl Discourse {
             self.by_name.entry(words[0].to_owned()).or_insert(entity);
         }
         self.by_name.insert(folded, entity);
-        self.entities.push(Entity { name, kind, role, heads, feminine, outlet: false });
+        self.entities.push(Entity {
+            name,
+            kind,
+            role,
+            heads,
+            feminine,
+            outlet: false,
+            context: Vec::new(),
+            described_by_clause: false,
+        });
         entity
     }
 
@@ -426,6 +457,46 @@ impl Discourse {
             }
         }
         chosen.map(|n| n.entity)
+    }
+
+    /// Up to three words before a person's name, and the apposition after it.
+    fn remember_context(&mut self, entity: usize, words: &[&str], start: usize, end: usize) {
+        let before = &words[start.saturating_sub(3)..start];
+        let apposition =
+            if words[end - 1].ends_with(',') { &words[end..words.len().min(end + 10)] } else { &[] };
+        if apposition
+            .first()
+            .is_some_and(|w| matches!(speakers::bare(w).to_lowercase().as_str(), "who" | "whose"))
+        {
+            self.entities[entity].described_by_clause = true;
+        }
+        let context = &mut self.entities[entity].context;
+        for stem in before.iter().chain(apposition).filter_map(|w| stem(w)) {
+            if context.len() < MAX_CONTEXT_STEMS && !context.contains(&stem) {
+                context.push(stem);
+            }
+        }
+    }
+
+    /// The person last named with words like a description's around them, when no role says
+    /// it: "the prosecutor" for "Prosecuting, Ruth Adeyemi told the court".
+    fn described_around(&self, words: &[String]) -> Option<usize> {
+        if speakers::is_organisation_word(words.last()?) {
+            return None;
+        }
+        let stems: Vec<String> =
+            words.iter().filter(|w| !DESCRIPTIVE.contains(&w.as_str())).filter_map(|w| stem(w)).collect();
+        let recent = &self.namings[self.namings.len().saturating_sub(LOOKBACK)..];
+        let person = |entity: &usize| {
+            let e = &self.entities[*entity];
+            e.kind == SpeakerKind::Person && !e.outlet && e.role.is_none()
+        };
+        let mut people = recent.iter().rev().map(|n| n.entity).filter(person);
+        people
+            .clone()
+            .find(|&entity| self.entities[entity].context.iter().any(|c| stems.contains(c)))
+            // "the superintendent" for "X, who has led the district since 2019,".
+            .or_else(|| people.find(|&entity| self.entities[entity].described_by_clause))
     }
 
     /// The organisation or group named last: what "it" or "they" said.

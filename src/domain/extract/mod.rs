@@ -730,8 +730,11 @@ fn reported_by(
     // scene's comma is the reporter's, so the report came before the verb.
     let scene_then_comma =
         after.first().is_some_and(|w| is_scene(w)) && after.iter().take(4).any(|w| w.ends_with(','));
+    // "said in a statement it had lost ...": a clause after the scene.
+    let clause_after_scene = after.iter().take(7).any(opens_clause);
     let reported_after = !scene_then_comma
         && ((after.len() > 8 && !gathering)
+            || clause_after_scene
             || qualified
             || !after.first().is_none_or(|w| is_scene(w))
             || after.contains(&"that")
@@ -763,15 +766,14 @@ fn reported_by(
         } else {
             v
         };
-        let mut comma = (from..verb_start).rev().find(|&i| refs[i].ends_with(','))?;
+        let named_commas: Vec<usize> =
+            speakers::commas_inside_names(&refs[from..verb_start]).into_iter().map(|i| i + from).collect();
+        let clause_comma = |i: &usize| refs[*i].ends_with(',') && !named_commas.contains(i);
+        let mut comma = (from..verb_start).rev().find(clause_comma)?;
         // "..., his lawyer, Irina Dobre, said on Friday.": the subject and its apposition.
         if comma + 1 == verb_start {
-            comma = (from..comma).rev().find(|&i| refs[i].ends_with(','))?;
-            comma = (from..comma)
-                .rev()
-                .find(|&i| refs[i].ends_with(','))
-                .filter(|&c| verb_start - c <= 12)
-                .unwrap_or(comma);
+            comma = (from..comma).rev().find(clause_comma)?;
+            comma = (from..comma).rev().find(clause_comma).filter(|&c| verb_start - c <= 12).unwrap_or(comma);
         }
         let subject = &refs[comma + 1..verb_start];
         if subject.is_empty() || subject.len() > 12 || is_scene(subject[0]) || comma - from < 3 {
@@ -1404,6 +1406,27 @@ mod tests {
         );
         assert_eq!(speaker(&found.quotes[0]), "Hélène Batista");
         assert_eq!(found.quotes[0].relayed_by.as_deref(), Some("L'Écho de Saint-Aubin"));
+    }
+
+    #[test]
+    fn descriptions_and_pronouns_find_who_was_meant() {
+        let found = extract(
+            "Prosecuting, Ruth Adeyemi told the court that the money was never repaid. \
+             ‘He treated it as his own’, the prosecutor said.\n\n\
+             Niamh O’Dowd addressed the students. Her deputy, Tadhg Mulvey, read out the list. \
+             ‘Every one of those names is somebody’s future’, she said.\n\n\
+             Workers will strike on Thursday, the Union of Metal, Electrical and Transport Workers said.",
+        );
+        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
+        assert_eq!(
+            quotes,
+            [
+                ("the money was never repaid", "Ruth Adeyemi"),
+                ("He treated it as his own", "Ruth Adeyemi"),
+                ("Every one of those names is somebody’s future", "Niamh O’Dowd"),
+                ("Workers will strike on Thursday", "Union of Metal, Electrical and Transport Workers"),
+            ]
+        );
     }
 
     #[test]

@@ -151,7 +151,30 @@ fn qualifier_right_before(tokens: &[Token], at: usize) -> (ClaimQualifier, usize
         "an estimated" => return (ClaimQualifier::Approximately, 2),
         _ => {}
     }
+    // "handed over £23,500", "took over 3 stores": the verb's particle, not a floor.
+    let phrasal = matches!(
+        word(2).as_str(),
+        "hand"
+            | "hands"
+            | "handed"
+            | "handing"
+            | "turn"
+            | "turned"
+            | "take"
+            | "took"
+            | "taken"
+            | "sign"
+            | "signed"
+            | "pass"
+            | "passed"
+            | "give"
+            | "gave"
+            | "given"
+            | "paid"
+            | "pay"
+    );
     match one.as_str() {
+        "over" if phrasal => (ClaimQualifier::Exact, 0),
         "over" => (ClaimQualifier::MoreThan, 1),
         "under" => (ClaimQualifier::LessThan, 1),
         "almost" | "nearly" => (ClaimQualifier::Almost, 1),
@@ -242,14 +265,19 @@ fn unit_at(tokens: &[Token], at: usize) -> Option<(String, usize)> {
     if !is_content_word(&text) && !is_code(&text) {
         return None;
     }
-    let words: Vec<(usize, String)> = (at..at + 4)
-        .map_while(|i| {
-            tokens
-                .get(i)
-                .map(|t| (i, t.text.to_lowercase()))
-                .filter(|(_, w)| is_content_word(w) || is_code(w))
-        })
-        .collect();
+    // "17 current and former athletes", "1,100 contract and permanent workers": modifiers
+    // joined by "and" or "or" before the noun.
+    let mut words: Vec<(usize, String)> = Vec::new();
+    let mut i = at;
+    while words.len() < 4 {
+        let Some(word) = tokens.get(i).map(|t| t.text.to_lowercase()) else { break };
+        if is_content_word(&word) || is_code(&word) {
+            words.push((i, word));
+        } else if !matches!(word.as_str(), "and" | "or") || words.is_empty() {
+            break;
+        }
+        i += 1;
+    }
     let Some(first) = words.iter().position(|(_, w)| is_plural(w)) else {
         return is_content_word(&text).then_some((text, at));
     };
@@ -673,6 +701,11 @@ mod tests {
                 .is_empty()
         );
         assert!(claims("the G20 summit and COVID-19").is_empty());
+        assert_eq!(claims("she handed over £23,500"), [claim("23500", ClaimQualifier::Exact, "pounds")]);
+        assert_eq!(
+            claims("17 current and former athletes"),
+            [claim("17", ClaimQualifier::Exact, "athletes")]
+        );
         assert!(claims("nurses at 6 in the morning, or by 10 o'clock at the latest").is_empty());
         assert!(claims("by calling 311 or texting 4040; 999 response times were not affected").is_empty());
         assert_eq!(

@@ -830,6 +830,19 @@ pub fn name_runs(words: &[&str]) -> Vec<NameRun> {
             }
             end += 1;
         }
+        // "the Union of Metal, Electrical and Transport Workers": a list of capitalised words
+        // with "and" before its last goes on an organisation's name past its comma.
+        if end < words.len() && words[end - 1].ends_with(',') && names_organisation(words, start, end) {
+            let list = words[end..]
+                .iter()
+                .take(6)
+                .take_while(|w| !w.starts_with('(') && (is_capitalised(w) || matches!(**w, "and" | "&")))
+                .count();
+            let and = words[end..end + list].iter().position(|w| matches!(*w, "and" | "&"));
+            if and.is_some_and(|a| a > 0 && a + 1 < list) {
+                end += list;
+            }
+        }
         // An honorific's dot ("Dr.") does not end the name.
         while end < words.len()
             && words[end - 1].ends_with('.')
@@ -882,7 +895,13 @@ fn leads_to_capital(words: &[&str], i: usize) -> bool {
 }
 
 fn classify_run(words: &[&str], start: usize, end: usize) -> Option<NameRun> {
-    let mut run: Vec<&str> = words[start..end].iter().map(|w| bare(w)).collect();
+    // Inner commas stay: "Union of Metal, Electrical and Transport Workers".
+    let last = end - start - 1;
+    let mut run: Vec<&str> = words[start..end]
+        .iter()
+        .enumerate()
+        .map(|(i, w)| if i < last && w.ends_with(',') && bare(w).len() + 1 == w.len() { *w } else { bare(w) })
+        .collect();
     if let Some(last) = run.last_mut() {
         *last = last.strip_suffix("’s").or_else(|| last.strip_suffix("'s")).unwrap_or(last);
     }
@@ -1072,6 +1091,16 @@ pub fn noun_phrase(phrase: &[&str]) -> Option<Mention> {
             return None;
         }
     }
+    // "the islands' Ministry of Marine Resources": whose it is goes; the name stays.
+    if let Some(p) = words.iter().position(|w| w.ends_with("s'") || w.ends_with("s’") || is_possessive(w))
+        && p + 1 < words.len()
+        && !is_capitalised(words[p])
+        && name_runs(&words[p + 1..])
+            .first()
+            .is_some_and(|r| r.start == 0 && r.end == words.len() - p - 1 && r.kind == RunKind::Organisation)
+    {
+        return noun_phrase(&words[p + 1..]);
+    }
     // "two diplomats", "several residents": the group, not its count.
     while words.len() > 1
         && QUANTIFIERS.contains(&lower(words[0]).as_str())
@@ -1082,10 +1111,7 @@ pub fn noun_phrase(phrase: &[&str]) -> Option<Mention> {
     // "A statement from the X", "a letter by Y": who wrote it.
     let skip = usize::from(words.first().is_some_and(|w| ARTICLES.contains(&lower(w).as_str())));
     if words.len() > skip + 2
-        && matches!(
-            lower(words[skip]).as_str(),
-            "statement" | "letter" | "post" | "message" | "communique" | "release" | "note"
-        )
+        && is_document_noun(words[skip])
         && matches!(lower(words[skip + 1]).as_str(), "from" | "by" | "of")
     {
         return noun_phrase(&words[skip + 2..]);
@@ -1246,8 +1272,9 @@ pub fn subject_before<'a>(words: &[&'a str]) -> Option<(Vec<&'a str>, Option<Vec
     }
     let mut segments: Vec<&[&str]> = Vec::new();
     let mut start = 0;
+    let named_commas = commas_inside_names(words);
     for (i, w) in words.iter().enumerate() {
-        if w.ends_with(',') {
+        if w.ends_with(',') && !named_commas.contains(&i) {
             segments.push(&words[start..=i]);
             start = i + 1;
         }
@@ -1298,6 +1325,15 @@ pub fn subject_before<'a>(words: &[&'a str]) -> Option<(Vec<&'a str>, Option<Vec
     Some((subject.to_vec(), relative_role))
 }
 
+/// Where a comma sits inside a name ("the Union of Metal, Electrical and Transport Workers"):
+/// the indexes of those words.
+pub fn commas_inside_names(words: &[&str]) -> Vec<usize> {
+    name_runs(words)
+        .iter()
+        .flat_map(|run| (run.start..run.end - 1).filter(|&i| words[i].ends_with(',')))
+        .collect()
+}
+
 /// The subject a sentence opens with, for a quote it introduces with a colon and no reporting
 /// verb: "Furness put it more bluntly: '", "Quintanilla's reply was blunt: “", "Her
 /// message was clear: «", "The senator read out the conclusions: «".
@@ -1340,9 +1376,18 @@ pub fn leading_person(words: &[&str]) -> Option<String> {
 /// for the Port Sarevo Authority" → the name, and the apposition as role.
 pub fn phrase_after<'a>(words: &[&'a str]) -> Option<(Vec<&'a str>, Option<Vec<&'a str>>)> {
     let mut end = 0;
-    while end < words.len() && !PHRASE_ENDS.contains(&lower(words[end]).as_str()) {
+    // "said a statement from the Arts Board": who wrote it follows "from".
+    let ends_here = |end: usize| {
+        PHRASE_ENDS.contains(&lower(words[end]).as_str())
+            && !(matches!(lower(words[end]).as_str(), "from" | "by")
+                && end > 0
+                && is_document_noun(words[end - 1]))
+    };
+    let named_commas = commas_inside_names(words);
+    while end < words.len() && !ends_here(end) {
         end += 1;
-        if ends_phrase(words[end - 1]) || (words[end - 1].ends_with('.') && !is_initial(words[end - 1])) {
+        let clause_comma = ends_phrase(words[end - 1]) && !named_commas.contains(&(end - 1));
+        if clause_comma || (words[end - 1].ends_with('.') && !is_initial(words[end - 1])) {
             break;
         }
     }
@@ -1363,6 +1408,14 @@ pub fn phrase_after<'a>(words: &[&'a str]) -> Option<(Vec<&'a str>, Option<Vec<&
     }
     let role = (role_end > role_start).then(|| words[role_start..role_end].to_vec());
     Some((words[..end].to_vec(), role))
+}
+
+/// What speaks for its writer: "a statement from the X", "a letter by Y".
+fn is_document_noun(word: &str) -> bool {
+    matches!(
+        lower(word).as_str(),
+        "statement" | "letter" | "post" | "message" | "communique" | "release" | "note"
+    )
 }
 
 /// A lower-case plural naming people by what they do: "mediators", "pharmacists", "civilians".
