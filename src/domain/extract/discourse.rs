@@ -489,14 +489,20 @@ impl Discourse {
         let recent = &self.namings[self.namings.len().saturating_sub(LOOKBACK)..];
         let person = |entity: &usize| {
             let e = &self.entities[*entity];
-            e.kind == SpeakerKind::Person && !e.outlet && e.role.is_none()
+            e.kind == SpeakerKind::Person && !e.outlet
         };
         let mut people = recent.iter().rev().map(|n| n.entity).filter(person);
         people
             .clone()
             .find(|&entity| self.entities[entity].context.iter().any(|c| stems.contains(c)))
-            // "the superintendent" for "X, who has led the district since 2019,".
-            .or_else(|| people.find(|&entity| self.entities[entity].described_by_clause))
+            // "the superintendent" for "X, who has led the district since 2019,", whom no role
+            // names.
+            .or_else(|| {
+                people.find(|&entity| {
+                    let e = &self.entities[entity];
+                    e.described_by_clause && e.role.is_none()
+                })
+            })
     }
 
     /// The organisation or group named last: what "it" or "they" said.
