@@ -1112,6 +1112,9 @@ pub fn extract(article: &str) -> Extraction {
         // "LARKSPUR FALLS — ": a dateline's place is nobody in the cast.
         let dateline = after_dateline(&before, n == 0);
         cast.notice(&own.refs()[dateline..], &own.at[dateline..]);
+        // What the words before the sentence's first quote report, read at most once.
+        let report = std::cell::OnceCell::new();
+        let report_before = || report.get_or_init(|| indirect(&before, dateline, s_end, &chars));
         // Quotes of a paragraph that never said whose they are: the person the next paragraph
         // opens with when it points back at them ("That's how Leanne Kowalchuk, 51, described
         // ...", "The account came from ..."), else the last speaker. A person named after the
@@ -1119,8 +1122,7 @@ pub fn extract(article: &str) -> Extraction {
         // who does something else ("Gov. Beau Fontenot signed an order and said he would ...")
         // is news of their own.
         if pending.first().is_some_and(|&p| paragraph_of(extraction.quotes[p].start) != paragraph) {
-            let points_back = points_back(&before.refs())
-                && indirect(&before, after_dateline(&before, n == 0), s_end, &chars).is_none();
+            let points_back = points_back(&before.refs()) && report_before().is_none();
             let opener =
                 points_back.then(|| speakers::leading_person(&before.refs())).flatten().and_then(|np| {
                     cast.speaker(Mention::Named { name: np, kind: SpeakerKind::Person, role: None }, s_start)
@@ -1139,10 +1141,10 @@ pub fn extract(article: &str) -> Extraction {
                 .filter(|w| w.ends_with(':'))
                 .and_then(|_| attribution_before(&before))
                 .and_then(|found| resolve(&mut cast, &found));
-            let from = after_dateline(&before, n == 0);
-            if let Some((found, start, end)) = indirect(&before, from, s_end, &chars)
-                && let Some(speaker) = resolve(&mut cast, &found)
+            if let Some((found, start, end)) = report_before()
+                && let Some(speaker) = resolve(&mut cast, found)
             {
+                let (start, end) = (*start, *end);
                 let clause = text(&chars, start, end);
                 if let Some(pronoun) = clause.split_whitespace().next() {
                     cast.hint_by_pronoun(&speaker, pronoun);
