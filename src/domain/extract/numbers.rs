@@ -64,7 +64,7 @@ fn tokenize(chars: &[char]) -> Vec<Token> {
     tokens
 }
 
-const MONTHS: [&str; 12] = [
+pub(super) const MONTHS: [&str; 12] = [
     "january",
     "february",
     "march",

@@ -975,28 +975,9 @@ fn classify_run(words: &[&str], start: usize, end: usize) -> Option<NameRun> {
 }
 
 fn is_day_or_month(word: &str) -> bool {
-    matches!(
-        lower(word).as_str(),
-        "monday"
-            | "tuesday"
-            | "wednesday"
-            | "thursday"
-            | "friday"
-            | "saturday"
-            | "sunday"
-            | "january"
-            | "february"
-            | "march"
-            | "april"
-            | "may"
-            | "june"
-            | "july"
-            | "august"
-            | "september"
-            | "october"
-            | "november"
-            | "december"
-    )
+    let word = lower(word);
+    super::DAYS.iter().any(|d| d.eq_ignore_ascii_case(&word))
+        || super::numbers::MONTHS.contains(&word.as_str())
 }
 
 /// How a noun phrase names a speaker.
@@ -1216,13 +1197,13 @@ pub fn subject_before<'a>(words: &[&'a str]) -> Option<(Vec<&'a str>, Option<Vec
         words.iter().copied().filter(|w| !bare(w).is_empty() || matches!(*w, "—" | "–" | "--")).collect();
     // "... signed by Interior Minister Davit Kalandia, who described it as": the person the
     // relative pronoun right before the verb stands for.
-    if let [named @ .., last_named, who] = words.as_slice()
+    if let [.., last_named, who] = words.as_slice()
         && lower(who) == "who"
         && last_named.ends_with(',')
     {
-        let named = [named, &[*last_named][..]].concat();
+        let named = &words[..words.len() - 1];
         if let Some(run) =
-            name_runs(&named).into_iter().last().filter(|r| r.end == named.len() && r.kind == RunKind::Person)
+            name_runs(named).into_iter().last().filter(|r| r.end == named.len() && r.kind == RunKind::Person)
         {
             return Some((named[run.start..run.end].to_vec(), None));
         }
