@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use super::SpeakerCandidate;
+use super::first_names;
 use super::speakers::{self, Mention, RunKind};
 use crate::domain::kinds::SpeakerKind;
 
@@ -19,6 +20,8 @@ struct Entity {
     /// Lower-case words a description may use for it: "minister", "ministry", "federation".
     heads: Vec<String>,
     feminine: Option<bool>,
+    /// What the given name suggests, when nothing the article said of them tells.
+    feminine_by_name: Option<bool>,
     /// Named as the outlet that relayed words: never a speaker by description.
     outlet: bool,
     /// Stems of the words around a person's namings ("Prosecuting, Ruth Adeyemi", "X, whose
@@ -219,6 +222,14 @@ const FEMININE: &[&str] = &[
     "woman",
 ];
 
+/// Titles that say nothing of what a person does.
+const COURTESY_TITLES: &[&str] = &["dr", "mr", "mrs", "ms", "miss", "mx", "sir", "dame"];
+
+/// "Dr", "Ms": a role that no description ("the pathologist") can contradict.
+fn is_courtesy_title(role: &str) -> bool {
+    role.split_whitespace().all(|w| COURTESY_TITLES.contains(&speakers::bare(w).to_lowercase().as_str()))
+}
+
 fn fold(name: &str) -> String {
     name.split_whitespace().map(|w| speakers::bare(w).to_lowercase()).collect::<Vec<_>>().join(" ")
 }
@@ -402,6 +413,9 @@ impl Discourse {
             heads.extend(heads_of(&name));
         }
         let feminine = role.as_deref().and_then(gender_of);
+        let feminine_by_name = (kind == SpeakerKind::Person)
+            .then(|| name.split_whitespace().next().and_then(first_names::gender_of_given_name))
+            .flatten();
         let folded = fold(&name);
         let words: Vec<&str> = folded.split(' ').collect();
         if kind == SpeakerKind::Person {
@@ -423,6 +437,7 @@ impl Discourse {
             role,
             heads,
             feminine,
+            feminine_by_name,
             outlet: false,
             context: Vec::new(),
             described_by_clause: false,
@@ -439,7 +454,7 @@ impl Discourse {
             e.kind == SpeakerKind::Person
                 && !e.outlet
                 && n.at < at
-                && e.feminine.zip(feminine).is_none_or(|(e, f)| e == f)
+                && e.feminine.or(e.feminine_by_name).zip(feminine).is_none_or(|(e, f)| e == f)
                 && n.belongs_to.zip(feminine).is_none_or(|(owner, f)| owner != f)
         };
         let recent = &self.namings[self.namings.len().saturating_sub(LOOKBACK)..];
@@ -500,7 +515,7 @@ impl Discourse {
             .or_else(|| {
                 people.find(|&entity| {
                     let e = &self.entities[entity];
-                    e.described_by_clause && e.role.is_none()
+                    e.described_by_clause && e.role.as_deref().is_none_or(is_courtesy_title)
                 })
             })
     }

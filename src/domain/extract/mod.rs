@@ -16,6 +16,7 @@
 //! claims are returned (`truncated` says when more were found).
 
 mod discourse;
+mod first_names;
 pub mod numbers;
 pub mod quotes;
 pub mod speakers;
@@ -1447,5 +1448,30 @@ mod tests {
         assert_eq!(found.claims[0].value, "300000");
         assert_eq!(found.claims[0].claimant.as_ref().map(|s| s.name.as_str()), Some("Geir Larsen"));
         assert_eq!(found.claims[0].metric, "people");
+    }
+
+    #[test]
+    fn given_names_places_and_clauses_tell_who_a_later_mention_means() {
+        let found = extract(
+            "Tomasz Wierzba stood beside Karen Oduya at the gate. \u{201c}We were never told,\u{201d} she said.\n\n\
+             Ferrywoman Greta Salo met union members outside the Harbour Exchange in Tallin. \
+             \u{201c}The boats stay in,\u{201d} she said. She called the plan \u{201c}a betrayal\u{201d}.\n\n\
+             Dr Imre Falk, who examined the hull, said the welds had failed. \
+             \u{201c}They were never inspected,\u{201d} the surveyor told the inquiry.\n\n\
+             The Harbour Exchange building was closed. \u{201c}We are closed,\u{201d} it said.",
+        );
+        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
+        assert_eq!(
+            quotes,
+            [
+                ("We were never told,", "Karen Oduya"),
+                ("The boats stay in,", "Greta Salo"),
+                ("a betrayal", "Greta Salo"),
+                ("the welds had failed", "Imre Falk"),
+                ("They were never inspected,", "Imre Falk"),
+                ("We are closed,", "Harbour Exchange"),
+            ],
+            "{found:?}"
+        );
     }
 }

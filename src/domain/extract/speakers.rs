@@ -2,6 +2,7 @@
 //! verb, the subject it has (appositions and relative clauses skipped to the head), and what
 //! kind of noun phrase names the speaker (a name, a role, an organisation, a pronoun).
 
+use super::first_names;
 use crate::domain::kinds::SpeakerKind;
 
 /// Verbs that report speech, in the forms attribution uses.
@@ -906,19 +907,35 @@ fn classify_run(words: &[&str], start: usize, end: usize) -> Option<NameRun> {
         *last = last.strip_suffix("’s").or_else(|| last.strip_suffix("'s")).unwrap_or(last);
     }
     // "Mum-of-two Leanne Fairclough": a description, not part of the name.
+    let mut start = start;
     if run.len() > 2 && run[0].contains("-of-") {
         run.remove(0);
+        start += 1;
     }
-    let mut start = start;
+    // "Biathlete Malin Aasvik-Torre" opening a sentence: the capital is the sentence's, and
+    // the word before a given name is what she does.
+    if start == 0
+        && run.len() > 2
+        && first_names::gender_of_given_name(run[0]).is_none()
+        && first_names::gender_of_given_name(run[1]).is_some()
+        && !is_title(run[0])
+        && !is_particle(run[0])
+    {
+        run.remove(0);
+        start += 1;
+    }
+    let mut after_the = false;
     while run.first().is_some_and(|w| {
         let w = w.to_lowercase();
         ARTICLES.contains(&w.as_str())
             || SENTENCE_OPENERS.contains(&w.as_str())
             || QUANTIFIERS.contains(&w.as_str())
     }) {
+        after_the = run[0].eq_ignore_ascii_case("the");
         run.remove(0);
         start += 1;
     }
+    after_the |= start > 0 && words[start - 1].eq_ignore_ascii_case("the");
     while run.last().is_some_and(|w| {
         CONNECTORS.contains(&w.to_lowercase().as_str())
             || is_particle(w)
@@ -968,10 +985,39 @@ fn classify_run(words: &[&str], start: usize, end: usize) -> Option<NameRun> {
         || (run.len() > 1 && PLACE_FIRST_WORDS.contains(&lowered[0].as_str()))
     {
         RunKind::Place
+    } else if after_the && modifies_noun(words, end) {
+        // "the Cerro Blanco mine", "the Vellstadt transport authority": a name used as a word
+        // for a thing names no one.
+        RunKind::Place
+    } else if after_the {
+        // "outside the Grand Lyceum", "the Ardnashee Philharmonic": no one's name takes "the".
+        RunKind::Organisation
     } else {
         RunKind::Person
     };
     Some(NameRun { start, end, name: run.join(" "), kind, title: None })
+}
+
+/// Words after a name that do not make it a modifier of a noun.
+const AUXILIARIES: &[&str] = &[
+    "is", "was", "were", "are", "has", "have", "had", "will", "would", "could", "can", "may", "might",
+    "should", "must", "did", "does", "do",
+];
+
+/// The word after a name run ending at `end` is a common noun that the name modifies: lower
+/// case, and no preposition, conjunction or verb that a name as subject or object is followed by.
+fn modifies_noun(words: &[&str], end: usize) -> bool {
+    if words[end - 1].ends_with(|c: char| !c.is_alphanumeric()) {
+        return false;
+    }
+    words.get(end).is_some_and(|next| {
+        let next = lower(next);
+        next.chars().next().is_some_and(char::is_lowercase)
+            && !next.ends_with("ed")
+            && ![SPEECH_VERBS, PHRASE_ENDS, SCENE_WORDS, SUBORDINATORS, CONNECTORS, AUXILIARIES]
+                .iter()
+                .any(|list| list.contains(&next.as_str()))
+    })
 }
 
 fn is_day_or_month(word: &str) -> bool {
