@@ -230,6 +230,21 @@ fn is_courtesy_title(role: &str) -> bool {
     role.split_whitespace().all(|w| COURTESY_TITLES.contains(&speakers::bare(w).to_lowercase().as_str()))
 }
 
+/// "The company," "The state utility": a sentence opening with an organisation described by
+/// its kind, in at most three lower-case words.
+fn described_organisation<'a, 'w>(words: &'a [&'w str]) -> Option<&'a [&'w str]> {
+    if !words.first()?.eq_ignore_ascii_case("the") {
+        return None;
+    }
+    let kind_words = words[1..].iter().take(3).take_while(|w| w.starts_with(char::is_lowercase)).count();
+    (1..=kind_words).find_map(|n| {
+        let head = speakers::bare(words[n]);
+        let ends = !speakers::modifies_noun(words, n + 1);
+        (ends && (speakers::is_organisation_word(head) || speakers::is_generic_organisation(head)))
+            .then(|| &words[..=n])
+    })
+}
+
 fn fold(name: &str) -> String {
     name.split_whitespace().map(|w| speakers::bare(w).to_lowercase()).collect::<Vec<_>>().join(" ")
 }
@@ -255,6 +270,13 @@ impl Discourse {
     /// Records the names in a sentence's own words (not its quotes), each at its offset, so
     /// that later mentions can resolve to them.
     pub fn notice(&mut self, words: &[&str], offsets: &[usize]) {
+        // "The company, which employs 4,000 people, denied the claims. It said ...": a subject
+        // described rather than named is what the next "it" means.
+        if let Some(phrase) = described_organisation(words)
+            && let Some(mention @ Mention::Description { .. }) = speakers::noun_phrase(phrase)
+        {
+            self.speaker(mention, offsets[0]);
+        }
         for run in speakers::name_runs(words) {
             let at = offsets[run.start];
             let acronym = words.get(run.end).map(|w| w.trim_end_matches([',', '.', ';'])).and_then(|w| {

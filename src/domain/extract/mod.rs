@@ -113,6 +113,10 @@ fn attribution_follows(chars: &[char], from: usize) -> bool {
     }
 }
 
+fn introduced_by_colon(chars: &[char], q: &quotes::Quoted) -> bool {
+    chars[..q.open_mark].iter().rev().find(|c| !c.is_whitespace()) == Some(&':')
+}
+
 /// Sentence spans, never breaking inside a quotation.
 fn sentences(chars: &[char], quoted: &[quotes::Quoted]) -> Vec<(usize, usize)> {
     let mut inside = vec![false; chars.len()];
@@ -172,7 +176,9 @@ fn sentences(chars: &[char], quoted: &[quotes::Quoted]) -> Vec<(usize, usize)> {
         } else if let Some(q) = closing[i]
             && matches!(chars[q.end.saturating_sub(1)], '.' | '!' | '?')
             && next_starts_sentence(i + 1)
-            && !attribution_follows(chars, i + 1)
+            // "the ministry said: “….” The minister later told ...": a quote its colon
+            // introduced has had its attribution.
+            && (introduced_by_colon(chars, q) || !attribution_follows(chars, i + 1))
         {
             end = Some(i + 1);
         }
@@ -396,7 +402,11 @@ fn attribution_before(before: &Words) -> Option<Attribution> {
     let words = before.refs();
     let colon = words.last().is_some_and(|w| w.ends_with(':'));
     let verb = if colon {
-        (0..words.len()).find(|&i| speakers::is_speech_verb(&words, i) || speakers::is_framing_verb(words[i]))
+        // "Asked whether she would go, Phillips replied:": the first verb with a subject.
+        (1..words.len()).find(|&i| {
+            (speakers::is_speech_verb(&words, i) || speakers::is_framing_verb(words[i]))
+                && speakers::subject_before(&words[..i]).is_some()
+        })
     } else {
         // Nothing but an object ("reporters", "the BBC") may follow the verb.
         (0..words.len())
@@ -702,7 +712,10 @@ fn reported_by(
     let told = matches!(speakers::bare(refs[v]), "told" | "tells");
     // "<clause>, X told parliament on Tuesday.": the audience, then the scene.
     let audience = if told {
-        refs[v + 1..].iter().take(5).take_while(|w| !is_scene(w) && **w != "that").count()
+        // "told reporters the bridge would reopen": listeners it knows end where they end.
+        Some(audience_len(&refs[v + 1..])).filter(|&known| known > 0).unwrap_or_else(|| {
+            refs[v + 1..].iter().take(5).take_while(|w| !is_scene(w) && **w != "that").count()
+        })
     } else {
         0
     };
@@ -1212,10 +1225,21 @@ pub fn extract(article: &str) -> Extraction {
             .or_else(|| after.as_ref().and_then(|words| relay(&words.words.join(" "))))
             .or_else(|| relay(&before.words.join(" ")))
             .map(|outlet| cast.outlet(&outlet));
-        for q in &in_sentence {
+        let first_speaker = speaker.clone();
+        for (k, q) in in_sentence.iter().enumerate() {
+            let partial = is_partial(&chars, q);
+            // "X called the plan «a disgrace», while Y defended it as «necessary»": a later
+            // partial quote may have a subject of its own.
+            if partial
+                && k > 0
+                && let Some(own) =
+                    attribution_of_partial(&between[k - 1]).and_then(|found| resolve(&mut cast, &found))
+            {
+                speaker = Some(own);
+            }
             extraction.quotes.push(QuoteCandidate {
                 text: text(&chars, q.start, q.end),
-                kind: if is_partial(&chars, q) { QuoteKind::Partial } else { QuoteKind::Direct },
+                kind: if partial { QuoteKind::Partial } else { QuoteKind::Direct },
                 start: q.start,
                 end: q.end,
                 speaker: speaker.clone(),
@@ -1243,7 +1267,7 @@ pub fn extract(article: &str) -> Extraction {
         }
         if speaker.is_some() {
             for p in pending.drain(..) {
-                extraction.quotes[p].speaker = speaker.clone();
+                extraction.quotes[p].speaker = first_speaker.clone();
                 extraction.quotes[p].confidence = 0.7;
             }
             last_speaker = speaker.clone();
@@ -1470,6 +1494,36 @@ mod tests {
                 ("the welds had failed", "Imre Falk"),
                 ("They were never inspected,", "Imre Falk"),
                 ("We are closed,", "Harbour Exchange"),
+            ],
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn constructions_of_wire_copy_probed_beyond_the_corpus() {
+        let found = extract(
+            "In a statement, the ministry said: \"We are reviewing the report.\" The minister later told \
+             parliament the report was flawed. Asked whether she would resign, Phillips replied: \
+             \"Absolutely not.\"\n\n\
+             The company, which employs 4,000 people, denied the claims. It said its record was \"second to none\".\n\n\
+             Peter Hall was angry. \"Nobody came,\" he told Reuters. Officials told reporters the bridge would reopen. \
+             It has not disclosed how much it raised. Smith revealed that the club had received an offer.\n\n\
+             Opposition leader Jan Novak called the plan \"a disgrace\", while Finance Minister Eva Kral defended it \
+             as \"necessary\".",
+        );
+        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
+        assert_eq!(
+            quotes,
+            [
+                ("We are reviewing the report.", "ministry"),
+                ("the report was flawed", "minister"),
+                ("Absolutely not.", "Phillips"),
+                ("second to none", "company"),
+                ("Nobody came,", "Peter Hall"),
+                ("the bridge would reopen", "officials"),
+                ("the club had received an offer", "Smith"),
+                ("a disgrace", "Jan Novak"),
+                ("necessary", "Eva Kral"),
             ],
             "{found:?}"
         );

@@ -66,6 +66,22 @@ const SPEECH_VERBS: &[&str] = &[
     "pointed",
     "deny",
     "stressed",
+    "revealed",
+    "reveals",
+    "disclosed",
+    "reiterated",
+    "reiterates",
+    "emphasised",
+    "emphasized",
+    "alleged",
+    "alleges",
+    "testified",
+    "indicated",
+    "signalled",
+    "signaled",
+    "remarked",
+    "countered",
+    "lamented",
 ];
 
 /// Forms that are as often nouns ("the claims", "member states"): verbs only when a clause,
@@ -91,6 +107,11 @@ const FRAMING_VERBS: &[&str] = &[
     "denounced",
     "praised",
     "accused",
+    "defended",
+    "hailed",
+    "condemned",
+    "criticised",
+    "criticized",
 ];
 
 const PERSONAL_PRONOUNS: &[&str] = &["he", "she", "him", "her"];
@@ -751,8 +772,12 @@ pub fn is_speech_verb(words: &[&str], i: usize) -> bool {
     let word = lower(words[i]);
     let previous = i.checked_sub(1).map(|p| lower(words[p])).unwrap_or_default();
     let passive = matches!(previous.as_str(), "to" | "be" | "been" | "being" | "was" | "were" | "is" | "are");
+    // "It has not disclosed how much ...": what was not said reports nothing.
+    let negated = matches!(previous.as_str(), "not" | "never")
+        || previous.ends_with("n't")
+        || previous.ends_with("n’t");
     let counted = i > 0 && !words[i - 1].ends_with(',') && previous.chars().any(|c| c.is_ascii_digit());
-    if counted || DETERMINERS.contains(&previous.as_str()) || passive {
+    if counted || negated || DETERMINERS.contains(&previous.as_str()) || passive {
         return false;
     }
     if SPEECH_VERBS.contains(&word.as_str()) {
@@ -981,7 +1006,7 @@ fn classify_run(words: &[&str], start: usize, end: usize) -> Option<NameRun> {
     }
     let kind = if lowered.iter().any(is_org_word) {
         RunKind::Organisation
-    } else if lowered.last().is_some_and(is_place_word)
+    } else if (lowered.last().is_some_and(is_place_word) && !surname_after_given_name(&run))
         || (run.len() > 1 && PLACE_FIRST_WORDS.contains(&lowered[0].as_str()))
     {
         RunKind::Place
@@ -998,6 +1023,16 @@ fn classify_run(words: &[&str], start: usize, end: usize) -> Option<NameRun> {
     Some(NameRun { start, end, name: run.join(" "), kind, title: None })
 }
 
+/// Place words that are also common surnames.
+const SURNAMES_LIKE_PLACES: &[&str] = &["hall", "park", "ward", "lane", "field", "lake", "forest"];
+
+/// "Peter Hall", "Sarah Ward": a given name, then a surname that is also a place word.
+fn surname_after_given_name(run: &[&str]) -> bool {
+    matches!(run, [given, surname]
+        if first_names::gender_of_given_name(given).is_some()
+            && SURNAMES_LIKE_PLACES.contains(&lower(surname).as_str()))
+}
+
 /// Words after a name that do not make it a modifier of a noun.
 const AUXILIARIES: &[&str] = &[
     "is", "was", "were", "are", "has", "have", "had", "will", "would", "could", "can", "may", "might",
@@ -1006,7 +1041,7 @@ const AUXILIARIES: &[&str] = &[
 
 /// The word after a name run ending at `end` is a common noun that the name modifies: lower
 /// case, and no preposition, conjunction or verb that a name as subject or object is followed by.
-fn modifies_noun(words: &[&str], end: usize) -> bool {
+pub fn modifies_noun(words: &[&str], end: usize) -> bool {
     if words[end - 1].ends_with(|c: char| !c.is_alphanumeric()) {
         return false;
     }
