@@ -81,18 +81,32 @@ pub fn find(chars: &[char]) -> Vec<Quoted> {
         let open_mark = i;
         let mut j = i + 1;
         let mut close_mark = None;
+        let mut last_possessive = None;
         while j < chars.len() {
-            if chars[j] == close
-                && !is_apostrophe(chars, j)
-                && !(close == '\'' && chars[j - 1].is_whitespace())
-            {
-                close_mark = Some(j);
-                break;
+            if chars[j] == close && !(close == '\'' && chars[j - 1].is_whitespace()) {
+                if !is_apostrophe(chars, j) {
+                    close_mark = Some(j);
+                    break;
+                }
+                if chars[j - 1] == 's' && !chars.get(j + 1).is_some_and(|c| is_word(*c)) {
+                    last_possessive = Some(j);
+                }
             }
             if chars[j] == '\n' && paragraph_break_at(chars, j) {
                 break;
             }
             j += 1;
+        }
+        // "defend ‘the workers’ rights’ at any cost": a quote opened inside a sentence never
+        // runs on into the next paragraph, so the last plural's mark that could close it does.
+        let inside_sentence =
+            chars[..open_mark].iter().rev().find(|c| !c.is_whitespace()).is_some_and(|c| is_word(*c));
+        if close_mark.is_none()
+            && inside_sentence
+            && let Some(possessive) = last_possessive
+        {
+            close_mark = Some(possessive);
+            j = possessive;
         }
         let (mut start, mut end) = (open_mark + 1, j);
         while start < end && chars[start].is_whitespace() {
@@ -138,6 +152,17 @@ mod tests {
     fn a_quote_reopened_in_the_next_paragraph_is_two_passages() {
         let text = "«We will rebuild the port.\n\n«And we will do it this year,» he said.";
         assert_eq!(texts(text), ["We will rebuild the port.", "And we will do it this year,"]);
+    }
+
+    #[test]
+    fn a_partial_quote_ending_in_a_plurals_mark_closes_there() {
+        assert_eq!(
+            texts(
+                "He would defend ‘the workers’ rights’ at any cost.\n\n‘Not the bosses’ profits,’ he said."
+            ),
+            ["the workers’ rights", "Not the bosses’ profits,"]
+        );
+        assert_eq!(texts("She said ‘the members’ votes’ and left."), ["the members’ votes"]);
     }
 
     #[test]
