@@ -1528,4 +1528,23 @@ mod tests {
             "{found:?}"
         );
     }
+
+    #[test]
+    fn an_occupation_or_title_before_a_given_name_is_the_role_a_description_uses() {
+        let found = extract(
+            "Judge Ellen Park sentenced Mark Dale. \"You showed no remorse,\" the judge told him.\n\n\
+             Mark Dale was sentenced by Judge Ellen Park. \"It is done,\" she told him.\n\n\
+             Biathlete Malin Aasvik-Torre denied doping. \"I am clean,\" the biathlete said.",
+        );
+        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
+        assert_eq!(
+            quotes,
+            [
+                ("You showed no remorse,", "Ellen Park"),
+                ("It is done,", "Ellen Park"),
+                ("I am clean,", "Malin Aasvik-Torre")
+            ],
+            "{found:?}"
+        );
+    }
 }

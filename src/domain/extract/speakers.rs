@@ -939,6 +939,7 @@ fn classify_run(words: &[&str], start: usize, end: usize) -> Option<NameRun> {
     }
     // "Biathlete Malin Aasvik-Torre" opening a sentence: the capital is the sentence's, and
     // the word before a given name is what she does.
+    let mut occupation = None;
     if start == 0
         && run.len() > 2
         && first_names::gender_of_given_name(run[0]).is_none()
@@ -946,7 +947,7 @@ fn classify_run(words: &[&str], start: usize, end: usize) -> Option<NameRun> {
         && !is_title(run[0])
         && !is_particle(run[0])
     {
-        run.remove(0);
+        occupation = Some(run.remove(0).to_lowercase());
         start += 1;
     }
     let mut after_the = false;
@@ -994,7 +995,9 @@ fn classify_run(words: &[&str], start: usize, end: usize) -> Option<NameRun> {
     // A title followed by plain name words: "Energy Minister Faisal bin Rashid al-Hamdani".
     if let Some(t) = lowered.iter().rposition(|w| TITLES.contains(&w.trim_end_matches('.')))
         && t + 1 < run.len()
-        && !lowered[t + 1..].iter().any(|w| is_org_word(w) || is_place_word(w))
+        && !lowered[t + 1..]
+            .iter()
+            .any(|w| is_org_word(w) || (is_place_word(w) && !surname_after_given_name(&run)))
     {
         return Some(NameRun {
             start,
@@ -1020,15 +1023,16 @@ fn classify_run(words: &[&str], start: usize, end: usize) -> Option<NameRun> {
     } else {
         RunKind::Person
     };
-    Some(NameRun { start, end, name: run.join(" "), kind, title: None })
+    let title = occupation.filter(|_| kind == RunKind::Person);
+    Some(NameRun { start, end, name: run.join(" "), kind, title })
 }
 
 /// Place words that are also common surnames.
 const SURNAMES_LIKE_PLACES: &[&str] = &["hall", "park", "ward", "lane", "field", "lake", "forest"];
 
-/// "Peter Hall", "Sarah Ward": a given name, then a surname that is also a place word.
+/// "Peter Hall", "Judge Ellen Park": a given name, then a surname that is also a place word.
 fn surname_after_given_name(run: &[&str]) -> bool {
-    matches!(run, [given, surname]
+    matches!(run, [.., given, surname]
         if first_names::gender_of_given_name(given).is_some()
             && SURNAMES_LIKE_PLACES.contains(&lower(surname).as_str()))
 }
