@@ -426,11 +426,16 @@ fn attribution_before(before: &Words) -> Option<Attribution> {
 
 /// The speaker of a partial quote: the subject of the sentence's reporting or framing verb
 /// ("An official with X said they aimed to discuss «...»", "X called the cuts «painful»").
-fn attribution_of_partial(before: &Words) -> Option<Attribution> {
+/// Of two clauses ("X said that ..., while Y warned that «...»"), the one the quote is in.
+fn attribution_of_partial(before: &Words, from: usize) -> Option<Attribution> {
     let words = before.refs();
-    let v = (0..words.len())
+    let clause = (from + 1..words.len())
+        .rev()
+        .find(|&i| matches!(speakers::bare(words[i]), "while" | "whereas") && words[i - 1].ends_with(','))
+        .map_or(from, |c| c + 1);
+    let v = (clause..words.len())
         .find(|&i| speakers::is_speech_verb(&words, i) || speakers::is_framing_verb(words[i]))?;
-    speakers::subject_before(&words[..v]).map(|(np, role)| attribution(&np, role, before.offset(v, 0)))
+    speakers::subject_before(&words[clause..v]).map(|(np, role)| attribution(&np, role, before.offset(v, 0)))
 }
 
 /// The speaker an attribution names, resolved against the article's cast.
@@ -802,7 +807,14 @@ fn reported_by(
     if !reports_anything && !clause_follows {
         return None;
     }
-    let (np, role) = speakers::subject_before(&refs[from..v])?;
+    // "The Kremlin, she said, saw no reason ...": a parenthetical names the speaker.
+    let parenthetical = refs[v]
+        .ends_with(',')
+        .then(|| (from..v).rev().take(5).find(|&i| refs[i].ends_with(',')))
+        .flatten()
+        .filter(|&comma| comma + 1 < v)
+        .map_or(from, |comma| comma + 1);
+    let (np, role) = speakers::subject_before(&refs[parenthetical..v])?;
     let mut next = v + 1;
     // "pointed out that": the verb's particle.
     if refs.get(next).is_some_and(|w| *w == "out") {
@@ -850,6 +862,16 @@ fn reported_by(
 /// without a trial» and said he would appeal to the tribunal."
 fn reported_after_quote(after: &Words, chars: &[char], sentence_end: usize) -> Option<(usize, usize)> {
     let refs = after.refs();
+    let end = sentence_end - trailing_stop(chars, sentence_end);
+    // "“…,” he told reporters, adding that Warsaw would host ...".
+    if let Some(adding) = refs.iter().position(|w| speakers::bare(w) == "adding")
+        && adding > 0
+        && refs[adding - 1].ends_with(',')
+    {
+        let next = adding + 1 + usize::from(refs.get(adding + 1).is_some_and(|w| *w == "that"));
+        let start = after.offset(next, end);
+        return (refs.len() >= next + 3 && start < end).then_some((start, end));
+    }
     let and = refs.iter().position(|w| !speakers::bare(w).is_empty())?;
     if !matches!(speakers::bare(refs[and]), "and" | "but") {
         return None;
@@ -872,27 +894,34 @@ fn reported_after_quote(after: &Words, chars: &[char], sentence_end: usize) -> O
         return None;
     }
     let start = after.offset(next, 0);
-    let end = sentence_end - trailing_stop(chars, sentence_end);
     (start < end).then_some((start, end))
 }
 
 /// The clause a partial quote's speaker reports before framing the quote: "said he would
 /// raise the closure next week and called the vote 'a betrayal'".
-fn reported_before_quote(before: &Words) -> Option<(usize, usize)> {
+fn reported_before_quote(before: &Words) -> Option<(usize, usize, usize)> {
     let refs = before.refs();
     let v = (0..refs.len()).find(|&i| speakers::is_speech_verb(&refs, i))?;
     if !matches!(speakers::bare(refs[v]), "said" | "says" | "added" | "adds") {
         return None;
     }
-    let and = (v + 1..refs.len().saturating_sub(1))
-        .find(|&i| refs[i] == "and" && speakers::is_framing_verb(refs[i + 1]))?;
-    let first = v + 1 + usize::from(refs.get(v + 1).is_some_and(|w| *w == "that"));
+    // "... and called the vote «...»", "..., while Y warned that «...»".
+    let and = (v + 1..refs.len().saturating_sub(1)).find(|&i| {
+        (refs[i] == "and" && speakers::is_framing_verb(refs[i + 1]))
+            || (matches!(refs[i], "while" | "whereas") && refs[i - 1].ends_with(','))
+    })?;
+    // "said on Monday that ...": the scene is not the report.
+    let that = refs[v + 1..and].iter().take(8).position(|w| *w == "that").map(|t| v + 1 + t);
+    let first = match that {
+        Some(t) if refs.get(v + 1).is_some_and(|w| is_scene(w) || *w == "that") => t + 1,
+        _ => v + 1,
+    };
     if and < first + 3 {
         return None;
     }
     let last = refs[and - 1];
     let end = before.offset(and - 1, 0) + last.trim_end_matches([',', ';']).chars().count();
-    Some((before.offset(first, 0), end))
+    Some((before.offset(first, 0), end, v))
 }
 
 /// Where a sentence's own words begin: after the dateline of an article's first sentence
@@ -901,7 +930,12 @@ fn after_dateline(words: &Words, first_sentence: bool) -> usize {
     if !first_sentence {
         return 0;
     }
-    words.words.iter().take(15).position(|w| matches!(w.as_str(), "—" | "–" | "--")).map_or(0, |i| i + 1)
+    words
+        .words
+        .iter()
+        .take(15)
+        .position(|w| matches!(w.as_str(), "—" | "–" | "--" | "-"))
+        .map_or(0, |i| i + 1)
 }
 
 /// Characters around a number read for its metric.
@@ -1181,7 +1215,7 @@ pub fn extract(article: &str) -> Extraction {
         // A partial quote is the words of its sentence's subject; others are attributed after
         // the quote, between its parts, or before it: the first attribution naming someone.
         let candidates = partial
-            .then(|| attribution_of_partial(&before))
+            .then(|| attribution_of_partial(&before, dateline))
             .into_iter()
             .chain(between.iter().map(|words| attribution_after(words, false)))
             .chain([
@@ -1233,7 +1267,7 @@ pub fn extract(article: &str) -> Extraction {
             if partial
                 && k > 0
                 && let Some(own) =
-                    attribution_of_partial(&between[k - 1]).and_then(|found| resolve(&mut cast, &found))
+                    attribution_of_partial(&between[k - 1], 0).and_then(|found| resolve(&mut cast, &found))
             {
                 speaker = Some(own);
             }
@@ -1250,17 +1284,23 @@ pub fn extract(article: &str) -> Extraction {
         let index = extraction.quotes.len() - in_sentence.len();
         // "X called the decision «a verdict» and said he would appeal": the report after;
         // "X said he would raise it and called the vote 'a betrayal'": the report before.
-        let report = after
-            .as_ref()
-            .and_then(|after| reported_after_quote(after, &chars, s_end))
-            .or_else(|| partial.then(|| reported_before_quote(&before)).flatten());
-        if let (Some(speaker), Some((start, end))) = (&speaker, report) {
+        // The report before is its own verb's subject's ("X said ..., while Y warned «...»").
+        let report = match after.as_ref().and_then(|after| reported_after_quote(after, &chars, s_end)) {
+            Some(span) => Some((span, speaker.clone())),
+            None => partial.then(|| reported_before_quote(&before)).flatten().map(|(start, end, v)| {
+                let refs = before.refs();
+                let own = speakers::subject_before(&refs[dateline.min(v)..v])
+                    .and_then(|(np, role)| resolve(&mut cast, &attribution(&np, role, before.offset(v, 0))));
+                ((start, end), own.or_else(|| first_speaker.clone()))
+            }),
+        };
+        if let Some(((start, end), Some(reporter))) = report {
             extraction.quotes.push(QuoteCandidate {
                 text: text(&chars, start, end),
                 kind: QuoteKind::Indirect,
                 start,
                 end,
-                speaker: Some(speaker.clone()),
+                speaker: Some(reporter),
                 relayed_by: None,
                 confidence: 0.6,
             });
@@ -1509,7 +1549,13 @@ mod tests {
              Peter Hall was angry. \"Nobody came,\" he told Reuters. Officials told reporters the bridge would reopen. \
              It has not disclosed how much it raised. Smith revealed that the club had received an offer.\n\n\
              Opposition leader Jan Novak called the plan \"a disgrace\", while Finance Minister Eva Kral defended it \
-             as \"necessary\".",
+             as \"necessary\".\n\n\
+             \"Both sides are playing for time,\" said Tatiana Stanovaya. The Kremlin, she said, saw no reason to \
+             compromise.\n\n\
+             The foreign minister said on Monday that peace talks would resume next week, while the envoy warned \
+             that any deal depended on \"realities on the ground\".\n\n\
+             Radoslaw Sikorski backed the plan. \"We stand with you,\" he told reporters, adding that Warsaw would \
+             host a donor conference.",
         );
         let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
         assert_eq!(
@@ -1524,6 +1570,12 @@ mod tests {
                 ("the club had received an offer", "Smith"),
                 ("a disgrace", "Jan Novak"),
                 ("necessary", "Eva Kral"),
+                ("Both sides are playing for time,", "Tatiana Stanovaya"),
+                ("saw no reason to compromise", "Tatiana Stanovaya"),
+                ("peace talks would resume next week", "foreign minister"),
+                ("realities on the ground", "envoy"),
+                ("We stand with you,", "Radoslaw Sikorski"),
+                ("Warsaw would host a donor conference", "Radoslaw Sikorski"),
             ],
             "{found:?}"
         );
