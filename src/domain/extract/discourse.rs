@@ -245,6 +245,26 @@ fn described_organisation<'a, 'w>(words: &'a [&'w str]) -> Option<&'a [&'w str]>
     })
 }
 
+/// "A spokeswoman for the ministry declined ...", "The woman, 34, said ...": a sentence
+/// opening with someone unnamed whose description tells their gender, up to its verb.
+fn described_person<'a, 'w>(words: &'a [&'w str]) -> Option<&'a [&'w str]> {
+    if !matches!(speakers::bare(words.first()?).to_lowercase().as_str(), "a" | "an" | "the") {
+        return None;
+    }
+    gender_of(&words[1..words.len().min(3)].join(" "))?;
+    let verb = (2..words.len().min(9)).find(|&i| {
+        let word = speakers::bare(words[i]).to_lowercase();
+        words[i].starts_with(char::is_lowercase)
+            && (word.ends_with("ed")
+                || speakers::is_reporting_word(&word)
+                || matches!(word.as_str(), "is" | "was" | "has" | "had" | "will" | "would"))
+    })?;
+    let phrase = &words[..verb];
+    // "The woman, 34, said": the apposition is no part of who she is.
+    let first_comma = phrase.iter().position(|w| w.ends_with(',')).map_or(phrase.len(), |c| c + 1);
+    Some(&phrase[..first_comma])
+}
+
 fn fold(name: &str) -> String {
     name.split_whitespace().map(|w| speakers::bare(w).to_lowercase()).collect::<Vec<_>>().join(" ")
 }
@@ -274,6 +294,12 @@ impl Discourse {
         // described rather than named is what the next "it" means.
         if let Some(phrase) = described_organisation(words)
             && let Some(mention @ Mention::Description { .. }) = speakers::noun_phrase(phrase)
+        {
+            self.speaker(mention, offsets[0]);
+        }
+        // "A spokeswoman for the ministry declined to comment. “…,” she said."
+        if let Some(phrase) = described_person(words)
+            && let Some(mention) = speakers::noun_phrase(phrase)
         {
             self.speaker(mention, offsets[0]);
         }
@@ -473,7 +499,11 @@ impl Discourse {
     fn antecedent(&self, feminine: Option<bool>, at: usize) -> Option<usize> {
         let fits = |n: &Naming| {
             let e = &self.entities[n.entity];
-            e.kind == SpeakerKind::Person
+            // "A spokeswoman for the ministry said ... “…,” she added": someone unnamed whose
+            // description tells the pronoun's gender.
+            let unnamed_of_gender =
+                e.kind == SpeakerKind::Anonymous && feminine.is_some() && e.feminine == feminine;
+            (e.kind == SpeakerKind::Person || unnamed_of_gender)
                 && !e.outlet
                 && n.at < at
                 && e.feminine.or(e.feminine_by_name).zip(feminine).is_none_or(|(e, f)| e == f)

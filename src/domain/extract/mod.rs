@@ -1599,4 +1599,23 @@ mod tests {
             "{found:?}"
         );
     }
+
+    #[test]
+    fn an_unnamed_speaker_whose_description_tells_a_gender_is_a_pronouns_antecedent() {
+        let found = extract(
+            "Maria Lopez resigned on Friday. A spokeswoman for the ministry said the post would be filled.\n\n\
+             \"We are grateful,\" she added.\n\n\
+             Maria Lopez left. A police spokesman declined to comment. \"We do not discuss that,\" he said.",
+        );
+        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
+        assert_eq!(
+            quotes,
+            [
+                ("the post would be filled", "spokeswoman for the ministry"),
+                ("We are grateful,", "spokeswoman for the ministry"),
+                ("We do not discuss that,", "police spokesman"),
+            ],
+            "{found:?}"
+        );
+    }
 }
