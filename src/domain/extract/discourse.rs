@@ -319,7 +319,11 @@ impl Discourse {
                 .or_else(|| role_before(words, run.start));
             let entity = match (run.kind, known) {
                 (_, Some(entity)) => entity,
-                (RunKind::Person, None) if run.name.split_whitespace().count() >= 2 => {
+                // "his wife Jane": a given name alone names someone too.
+                (RunKind::Person, None)
+                    if run.name.split_whitespace().count() >= 2
+                        || first_names::gender_of_given_name(&run.name).is_some() =>
+                {
                     self.add(run.name, SpeakerKind::Person, run.title)
                 }
                 (RunKind::Organisation, None) => self.add(run.name, SpeakerKind::Organisation, None),

@@ -1522,7 +1522,8 @@ mod tests {
              \u{201c}The boats stay in,\u{201d} she said. She called the plan \u{201c}a betrayal\u{201d}.\n\n\
              Dr Imre Falk, who examined the hull, said the welds had failed. \
              \u{201c}They were never inspected,\u{201d} the surveyor told the inquiry.\n\n\
-             The Harbour Exchange building was closed. \u{201c}We are closed,\u{201d} it said.",
+             The Harbour Exchange building was closed. \u{201c}We are closed,\u{201d} it said.\n\n\
+             Paul Smith and his wife Jane run the bakery. \u{201c}We are thrilled,\u{201d} she said.",
         );
         let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
         assert_eq!(
@@ -1534,6 +1535,7 @@ mod tests {
                 ("the welds had failed", "Imre Falk"),
                 ("They were never inspected,", "Imre Falk"),
                 ("We are closed,", "Harbour Exchange"),
+                ("We are thrilled,", "Jane"),
             ],
             "{found:?}"
         );
