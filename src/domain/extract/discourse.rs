@@ -362,6 +362,14 @@ impl Discourse {
             Mention::Description { words } if words.last().is_some_and(|w| w.ends_with("-year-old")) => {
                 self.antecedent(None, at)?
             }
+            // "The ministry issued a statement. “…,” the statement said": its writer's words.
+            Mention::Description { words }
+                if words.len() == 1
+                    && speakers::is_document_noun(&words[0])
+                    && let Some(writer) = self.last_organisation().or_else(|| self.antecedent(None, at)) =>
+            {
+                writer
+            }
             Mention::Description { words } => {
                 match self.described(&words).or_else(|| self.described_around(&words)) {
                     Some(entity) => entity,

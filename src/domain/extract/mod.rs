@@ -1603,11 +1603,12 @@ mod tests {
     }
 
     #[test]
-    fn an_unnamed_speaker_whose_description_tells_a_gender_is_a_pronouns_antecedent() {
+    fn an_unnamed_speaker_or_a_document_is_someone_named_or_described_before() {
         let found = extract(
             "Maria Lopez resigned on Friday. A spokeswoman for the ministry said the post would be filled.\n\n\
              \"We are grateful,\" she added.\n\n\
-             Maria Lopez left. A police spokesman declined to comment. \"We do not discuss that,\" he said.",
+             Maria Lopez left. A police spokesman declined to comment. \"We do not discuss that,\" he said.\n\n\
+             The ministry issued a statement. \"The situation is under control,\" the statement said.",
         );
         let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
         assert_eq!(
@@ -1616,6 +1617,7 @@ mod tests {
                 ("the post would be filled", "spokeswoman for the ministry"),
                 ("We are grateful,", "spokeswoman for the ministry"),
                 ("We do not discuss that,", "police spokesman"),
+                ("The situation is under control,", "ministry"),
             ],
             "{found:?}"
         );

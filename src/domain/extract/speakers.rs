@@ -1477,7 +1477,7 @@ pub fn phrase_after<'a>(words: &[&'a str]) -> Option<(Vec<&'a str>, Option<Vec<&
 }
 
 /// What speaks for its writer: "a statement from the X", "a letter by Y".
-fn is_document_noun(word: &str) -> bool {
+pub fn is_document_noun(word: &str) -> bool {
     matches!(
         lower(word).as_str(),
         "statement" | "letter" | "post" | "message" | "communique" | "release" | "note"
