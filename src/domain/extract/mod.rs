@@ -330,32 +330,7 @@ fn attribution_after(after: &Words, ends_sentence: bool) -> Option<Attribution> 
     let after = Words { words: after.words[skip..].to_vec(), at: after.at[skip..].to_vec() };
     let words = after.refs();
     let words = &words[..clause_end - skip];
-    // "<Outlet> quoted him as saying": the outlet relays, the object spoke.
-    if let Some(q) = words.iter().position(|w| speakers::bare(w) == "quoted")
-        && q > 0
-        && matches!(speakers::bare(words[q - 1]), "was" | "were" | "is" | "been")
-    {
-        // "he was quoted as saying by the daily Le Courrier": the subject spoke.
-        let outlet = words[q..]
-            .iter()
-            .position(|w| speakers::bare(w) == "by")
-            .and_then(|b| speakers::outlet(&words[q + b + 1..]));
-        let mut subject = &words[..q - 1];
-        while subject.last().is_some_and(|w| matches!(speakers::bare(w), "has" | "had" | "have")) {
-            subject = &subject[..subject.len() - 1];
-        }
-        let mut found =
-            speakers::subject_before(subject).map(|(np, role)| attribution(&np, role, after.offset(q, 0)))?;
-        found.relayed_by = outlet;
-        return Some(found);
-    }
-    if let Some(q) = words.iter().position(|w| speakers::bare(w) == "quoted")
-        && let Some(r#as) = words[q..].iter().take(6).position(|w| speakers::bare(w) == "as").map(|a| q + a)
-        && r#as > q + 1
-    {
-        let outlet = speakers::subject_before(&words[..q]).and_then(|(np, _)| speakers::outlet(&np));
-        let mut found = attribution(&words[q + 1..r#as], None, after.offset(q, 0));
-        found.relayed_by = outlet;
+    if let Some(found) = quoted_as_saying(&after, 0, words) {
         return Some(found);
     }
     if let Some(v) = (0..words.len()).find(|&i| speakers::is_speech_verb(words, i)) {
@@ -396,6 +371,39 @@ fn attribution_after(after: &Words, ends_sentence: bool) -> Option<Attribution> 
     Some(attribution(&name, (!role.is_empty()).then_some(role), after.offset(words.len() - 1, 0)))
 }
 
+/// "<Outlet> quoted him as saying", "he was quoted by <Outlet> as saying", "<Outlet> cited
+/// her as saying": the outlet relays, the one quoted spoke. `words` are `all`'s from `from`.
+fn quoted_as_saying(all: &Words, from: usize, words: &[&str]) -> Option<Attribution> {
+    let quoted = |w: &&str| matches!(speakers::bare(w), "quoted" | "cited");
+    if let Some(q) = words.iter().position(quoted)
+        && q > 0
+        && matches!(speakers::bare(words[q - 1]), "was" | "were" | "is" | "been")
+    {
+        // "he was quoted as saying by the daily Le Courrier": the subject spoke.
+        let outlet = words[q..]
+            .iter()
+            .position(|w| speakers::bare(w) == "by")
+            .and_then(|b| speakers::outlet(&words[q + b + 1..]));
+        let mut subject = &words[..q - 1];
+        while subject.last().is_some_and(|w| matches!(speakers::bare(w), "has" | "had" | "have")) {
+            subject = &subject[..subject.len() - 1];
+        }
+        let mut found = speakers::subject_before(subject)
+            .map(|(np, role)| attribution(&np, role, all.offset(from + q, 0)))?;
+        found.relayed_by = outlet;
+        return Some(found);
+    }
+    let q = words.iter().position(quoted)?;
+    let r#as = words[q..].iter().take(6).position(|w| speakers::bare(w) == "as").map(|a| q + a)?;
+    if r#as <= q + 1 {
+        return None;
+    }
+    let outlet = speakers::subject_before(&words[..q]).and_then(|(np, _)| speakers::outlet(&np));
+    let mut found = attribution(&words[q + 1..r#as], None, all.offset(from + q, 0));
+    found.relayed_by = outlet;
+    Some(found)
+}
+
 /// The attribution in the words before a quote: "Name said: «", "She told reporters, “",
 /// "X explained the decision in a letter: '", "Furness put it more bluntly: '".
 fn attribution_before(before: &Words) -> Option<Attribution> {
@@ -429,6 +437,9 @@ fn attribution_before(before: &Words) -> Option<Attribution> {
 /// Of two clauses ("X said that ..., while Y warned that «...»"), the one the quote is in.
 fn attribution_of_partial(before: &Words, from: usize) -> Option<Attribution> {
     let words = before.refs();
+    if let Some(found) = quoted_as_saying(before, from, &words[from..]) {
+        return Some(found);
+    }
     let clause = (from + 1..words.len())
         .rev()
         .find(|&i| matches!(speakers::bare(words[i]), "while" | "whereas") && words[i - 1].ends_with(','))
@@ -1618,6 +1629,24 @@ mod tests {
                 ("We are grateful,", "spokeswoman for the ministry"),
                 ("We do not discuss that,", "police spokesman"),
                 ("The situation is under control,", "ministry"),
+            ],
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_partial_quote_relayed_by_an_outlet_is_the_quoted_persons() {
+        let found = extract(
+            "Viktor Hale visited the front. He was quoted by Interfax as saying the line would \"hold at any cost\". \
+             The newspaper Kommersant cited him as saying that the army \"will hold\".",
+        );
+        let quotes: Vec<(&str, &str, Option<&str>)> =
+            found.quotes.iter().map(|q| (q.text.as_str(), speaker(q), q.relayed_by.as_deref())).collect();
+        assert_eq!(
+            quotes,
+            [
+                ("hold at any cost", "Viktor Hale", Some("Interfax")),
+                ("will hold", "Viktor Hale", Some("Kommersant")),
             ],
             "{found:?}"
         );
