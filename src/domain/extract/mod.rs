@@ -1619,7 +1619,9 @@ mod tests {
             "Maria Lopez resigned on Friday. A spokeswoman for the ministry said the post would be filled.\n\n\
              \"We are grateful,\" she added.\n\n\
              Maria Lopez left. A police spokesman declined to comment. \"We do not discuss that,\" he said.\n\n\
-             The ministry issued a statement. \"The situation is under control,\" the statement said.",
+             The ministry issued a statement. \"The situation is under control,\" the statement said.\n\n\
+             Mark Stone leads the opposition. \"It will fail,\" the 58-year-old said. The 58-year-old said that \
+             the plan would fail.",
         );
         let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
         assert_eq!(
@@ -1629,6 +1631,8 @@ mod tests {
                 ("We are grateful,", "spokeswoman for the ministry"),
                 ("We do not discuss that,", "police spokesman"),
                 ("The situation is under control,", "ministry"),
+                ("It will fail,", "Mark Stone"),
+                ("the plan would fail", "Mark Stone"),
             ],
             "{found:?}"
         );

@@ -776,7 +776,11 @@ pub fn is_speech_verb(words: &[&str], i: usize) -> bool {
     let negated = matches!(previous.as_str(), "not" | "never")
         || previous.ends_with("n't")
         || previous.ends_with("n’t");
-    let counted = i > 0 && !words[i - 1].ends_with(',') && previous.chars().any(|c| c.is_ascii_digit());
+    // "3 said they would": a count; "the 58-year-old said": someone.
+    let counted = i > 0
+        && !words[i - 1].ends_with(',')
+        && previous.chars().any(|c| c.is_ascii_digit())
+        && !previous.ends_with("-year-old");
     if counted || negated || DETERMINERS.contains(&previous.as_str()) || passive {
         return false;
     }
