@@ -168,6 +168,20 @@ const DESCRIPTIVE_OF_BODIES: &[&str] = &[
     "provincial",
 ];
 
+/// Roles of those who head something: what "the boss" may mean.
+const BOSSES: &[&str] = &[
+    "chief",
+    "executive",
+    "head",
+    "director",
+    "leader",
+    "president",
+    "chairman",
+    "chairwoman",
+    "ceo",
+    "manager",
+];
+
 /// Words a description of a person may add to the role it names.
 const DESCRIPTIVE: &[&str] =
     &["former", "new", "outgoing", "incoming", "acting", "interim", "veteran", "embattled", "beleaguered"];
@@ -327,6 +341,15 @@ impl Discourse {
                     self.add(run.name, SpeakerKind::Person, run.title)
                 }
                 (RunKind::Organisation, None) => self.add(run.name, SpeakerKind::Organisation, None),
+                // "Northair chief executive Ana Ruiz": a one-word name before a role is whom
+                // the role is held at, and "the airline" later means it.
+                (RunKind::Person, None)
+                    if words
+                        .get(run.end)
+                        .is_some_and(|w| w.starts_with(char::is_lowercase) && speakers::is_title(w)) =>
+                {
+                    self.add(run.name, SpeakerKind::Organisation, None)
+                }
                 (RunKind::Person | RunKind::Place, None) => continue,
             };
             if run.kind == RunKind::Person {
@@ -615,13 +638,18 @@ impl Discourse {
                         || if organisation {
                             DESCRIPTIVE_OF_BODIES.contains(&w.as_str())
                         } else {
+                            // "the airline boss", "the club's manager": the body they work for.
                             DESCRIPTIVE.contains(&w.as_str())
+                                || speakers::is_generic_organisation(w)
+                                || speakers::is_organisation_word(w)
                         }
                 };
-                // "the union" for a workers' association or federation.
+                // "the union" for a workers' association or federation; "the boss" for whoever
+                // heads something.
                 let named_by = |h: &String| {
                     e.heads.contains(h)
                         || (h == "union" && e.heads.iter().any(|w| LABOUR_BODIES.contains(&w.as_str())))
+                        || (h == "boss" && e.heads.iter().any(|w| BOSSES.contains(&w.as_str())))
                 };
                 of_kind && (generic || (named_by(head) && words.iter().all(|w| named_by(w) || said(w))))
             })

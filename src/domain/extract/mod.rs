@@ -1655,4 +1655,18 @@ mod tests {
             "{found:?}"
         );
     }
+
+    #[test]
+    fn the_body_a_role_is_held_at_is_what_its_generic_description_means() {
+        let found = extract(
+            "Ana Ruiz, the chief executive of Skyline, apologised. \"We let passengers down,\" the airline boss said.\n\n\
+             Northair chief executive Lena Ortiz apologised. \"We are sorry,\" the airline said in a statement.",
+        );
+        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
+        assert_eq!(
+            quotes,
+            [("We let passengers down,", "Ana Ruiz"), ("We are sorry,", "Northair")],
+            "{found:?}"
+        );
+    }
 }
