@@ -593,6 +593,42 @@ fn indirect(
         .take(MAX_VERBS_TRIED)
         .find_map(|v| reported_by(words, &refs, from, v, sentence_end, chars))
         .or_else(|| according_to(words, &refs, from, sentence_end, chars))
+        .or_else(|| stated_intention(words, &refs, from, sentence_end, chars))
+}
+
+/// Nouns of what someone means to do, reported with a verb of saying: "voiced its intention
+/// to hold talks", "expressed hope that the talks would succeed".
+const INTENTIONS: &[&str] = &["intention", "intent", "readiness", "willingness", "determination", "hope"];
+
+/// "<Subject> voiced (its) intention to <report>.": the infinitive or the clause is what was
+/// said.
+fn stated_intention(
+    words: &Words,
+    refs: &[&str],
+    from: usize,
+    sentence_end: usize,
+    chars: &[char],
+) -> Option<(Attribution, usize, usize)> {
+    let v = (from + 1..refs.len()).find(|&i| {
+        matches!(
+            speakers::bare(refs[i]),
+            "voiced" | "expressed" | "stated" | "declared" | "signalled" | "signaled"
+        )
+    })?;
+    let possessive =
+        usize::from(refs.get(v + 1).is_some_and(|w| matches!(*w, "its" | "his" | "her" | "their" | "the")));
+    let noun = v + 1 + possessive;
+    if !refs.get(noun).is_some_and(|w| INTENTIONS.contains(w)) {
+        return None;
+    }
+    let first = noun + 1 + usize::from(refs.get(noun + 1).is_some_and(|w| matches!(*w, "to" | "that")));
+    let clause_end = sentence_end - trailing_stop(chars, sentence_end);
+    let start = words.offset(first, clause_end);
+    if refs.len() < first + 2 || start >= clause_end {
+        return None;
+    }
+    let (np, role) = speakers::subject_before(&refs[from..v])?;
+    Some((attribution(&np, role, words.offset(v, 0)), start, clause_end))
 }
 
 /// "According to the directorate, <clause>." and "<clause>, according to the directorate."
@@ -1666,6 +1702,23 @@ mod tests {
         assert_eq!(
             quotes,
             [("We let passengers down,", "Ana Ruiz"), ("We are sorry,", "Northair")],
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn an_intention_voiced_is_reported_speech() {
+        let found = extract(
+            "The leadership of the Northern Alliance voiced its intention to hold talks next month. \
+             Ana Ruiz expressed hope that the talks would succeed. Ana Ruiz voiced no opinion on it.",
+        );
+        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
+        assert_eq!(
+            quotes,
+            [
+                ("hold talks next month", "leadership of the Northern Alliance"),
+                ("the talks would succeed", "Ana Ruiz"),
+            ],
             "{found:?}"
         );
     }
