@@ -1142,13 +1142,7 @@ struct LastQuoted {
 /// Whether a sentence points back at words quoted before it: "That was Leon Varga", "The
 /// account came from ...", "Those were the words of ...", "..., recalled those seconds".
 fn points_back(words: &[&str]) -> bool {
-    let demonstrative = words.first().is_some_and(|w| {
-        matches!(
-            speakers::bare(w).to_lowercase().as_str(),
-            "that" | "those" | "this" | "these" | "such" | "so"
-        )
-    });
-    demonstrative
+    opens_pointing_back(words)
         || (0..words.len()).any(|i| {
             speakers::is_speech_verb(words, i)
                 || matches!(
@@ -1156,6 +1150,16 @@ fn points_back(words: &[&str]) -> bool {
                     "account" | "words" | "recalled" | "remembered" | "recounted" | "described"
                 )
         })
+}
+
+/// "That was ...", "Those were the words of ...", "So said ...".
+fn opens_pointing_back(words: &[&str]) -> bool {
+    words.first().is_some_and(|w| {
+        matches!(
+            speakers::bare(w).to_lowercase().as_str(),
+            "that" | "those" | "this" | "these" | "such" | "so"
+        )
+    })
 }
 
 /// Finds attributed quotes (direct, partial, indirect) and numeric claims in `article`.
@@ -1217,16 +1221,26 @@ pub fn extract(article: &str) -> Extraction {
         // next paragraph's own quote ("“…,” said Dana Kessler") speaks that quote, and one
         // who does something else ("Gov. Beau Fontenot signed an order and said he would ...")
         // is news of their own.
-        if pending.first().is_some_and(|&p| paragraph_of(extraction.quotes[p].start) != paragraph) {
+        // In the quotes' own paragraph, only a sentence that opens by pointing back ("That was
+        // the message from Ana Ruiz") names their speaker.
+        let next_paragraph =
+            pending.first().is_some_and(|&p| paragraph_of(extraction.quotes[p].start) != paragraph);
+        let pointed_at_here = !next_paragraph
+            && !pending.is_empty()
+            && in_sentence.is_empty()
+            && opens_pointing_back(&before.refs());
+        if next_paragraph || pointed_at_here {
             let points_back = points_back(&before.refs()) && report_before().is_none();
             let opener =
                 points_back.then(|| speakers::leading_person(&before.refs())).flatten().and_then(|np| {
                     cast.speaker(Mention::Named { name: np, kind: SpeakerKind::Person, role: None }, s_start)
                 });
-            let speaker = opener.or_else(|| last_speaker.clone());
-            for p in pending.drain(..) {
-                extraction.quotes[p].speaker = speaker.clone();
-                extraction.quotes[p].confidence = if speaker.is_some() { 0.5 } else { 0.2 };
+            let speaker = if next_paragraph { opener.or_else(|| last_speaker.clone()) } else { opener };
+            if speaker.is_some() || next_paragraph {
+                for p in pending.drain(..) {
+                    extraction.quotes[p].speaker = speaker.clone();
+                    extraction.quotes[p].confidence = if speaker.is_some() { 0.5 } else { 0.2 };
+                }
             }
         }
 
@@ -1500,6 +1514,13 @@ mod tests {
         for q in &found.quotes {
             assert_eq!(chars[q.start..q.end].iter().collect::<String>(), q.text);
         }
+    }
+
+    #[test]
+    fn a_sentence_pointing_back_names_the_quote_before_it_in_its_paragraph() {
+        let found =
+            extract("Mark Stone spoke first. \"We will win.\" That was the message from Ana Ruiz on Monday.");
+        assert_eq!(found.quotes.iter().map(speaker).collect::<Vec<_>>(), ["Ana Ruiz"], "{found:?}");
     }
 
     #[test]
