@@ -1743,4 +1743,14 @@ mod tests {
             "{found:?}"
         );
     }
+
+    #[test]
+    fn a_name_is_given_as_written_after_an_opening_adverb() {
+        let found = extract("\"We will win,\" said John F. Kelly. Later Kelly said the vote was close.");
+        assert_eq!(
+            found.quotes.iter().map(speaker).collect::<Vec<_>>(),
+            ["John F. Kelly", "John F. Kelly"],
+            "{found:?}"
+        );
+    }
 }

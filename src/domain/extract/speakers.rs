@@ -258,6 +258,10 @@ const POST_NOMINALS: &[&str] =
     &["mp", "mep", "msp", "qc", "kc", "phd", "jr", "sr", "obe", "mbe", "cbe", "esq"];
 
 /// Words capitalised only because a sentence starts with them: "Neighbouring Ostria said".
+/// Adverbs that open a sentence before its subject: "Later Kelly said ...".
+const OPENING_ADVERBS: &[&str] =
+    &["later", "earlier", "separately", "afterwards", "instead", "finally", "meanwhile", "however"];
+
 const SENTENCE_OPENERS: &[&str] = &[
     "neighbouring",
     "neighboring",
@@ -274,8 +278,6 @@ const SENTENCE_OPENERS: &[&str] = &[
     "few",
     "senior",
     "rival",
-    "meanwhile",
-    "however",
     "but",
     "and",
     "yet",
@@ -930,7 +932,15 @@ fn classify_run(words: &[&str], start: usize, end: usize) -> Option<NameRun> {
     let mut run: Vec<&str> = words[start..end]
         .iter()
         .enumerate()
-        .map(|(i, w)| if i < last && w.ends_with(',') && bare(w).len() + 1 == w.len() { *w } else { bare(w) })
+        .map(|(i, w)| {
+            // "John F. Kelly": an initial keeps its dot, as the name is written.
+            let initial = w.len() == 2 && w.ends_with('.') && w.starts_with(char::is_uppercase);
+            if i < last && (initial || (w.ends_with(',') && bare(w).len() + 1 == w.len())) {
+                *w
+            } else {
+                bare(w)
+            }
+        })
         .collect();
     if let Some(last) = run.last_mut() {
         *last = last.strip_suffix("’s").or_else(|| last.strip_suffix("'s")).unwrap_or(last);
@@ -959,6 +969,7 @@ fn classify_run(words: &[&str], start: usize, end: usize) -> Option<NameRun> {
         let w = w.to_lowercase();
         ARTICLES.contains(&w.as_str())
             || SENTENCE_OPENERS.contains(&w.as_str())
+            || OPENING_ADVERBS.contains(&w.as_str())
             || QUANTIFIERS.contains(&w.as_str())
     }) {
         after_the = run[0].eq_ignore_ascii_case("the");
@@ -1092,7 +1103,13 @@ fn without_article(words: &[&str]) -> String {
 pub fn noun_phrase(phrase: &[&str]) -> Option<Mention> {
     let mut words: Vec<&str> =
         phrase.iter().copied().filter(|w| !bare(w).is_empty() && !matches!(*w, "—" | "–" | "-")).collect();
-    while words.first().is_some_and(|w| matches!(lower(w).as_str(), "and" | "but" | "so" | "then")) {
+    // "And", "Later Kelly said": what opens the sentence before its subject.
+    while words.len() > 1
+        && words.first().is_some_and(|w| {
+            matches!(lower(w).as_str(), "and" | "but" | "so" | "then")
+                || (w.starts_with(char::is_uppercase) && OPENING_ADVERBS.contains(&lower(w).as_str()))
+        })
+    {
         words.remove(0);
     }
     // "He also", "the minister later": adverbs between subject and verb.
