@@ -244,19 +244,33 @@ fn is_courtesy_title(role: &str) -> bool {
     role.split_whitespace().all(|w| COURTESY_TITLES.contains(&speakers::bare(w).to_lowercase().as_str()))
 }
 
-/// "The company," "The state utility": a sentence opening with an organisation described by
-/// its kind, in at most three lower-case words.
+/// "The company," "The state utility", "The Tarvanian statistics office", "The central bank
+/// of Tarvania": a sentence opening with an organisation described by its kind, in at most
+/// three words (the first may be a proper adjective), and the place it is of.
 fn described_organisation<'a, 'w>(words: &'a [&'w str]) -> Option<&'a [&'w str]> {
     if !words.first()?.eq_ignore_ascii_case("the") {
         return None;
     }
-    let kind_words = words[1..].iter().take(3).take_while(|w| w.starts_with(char::is_lowercase)).count();
-    (1..=kind_words).find_map(|n| {
+    let kind_words = words[1..]
+        .iter()
+        .take(3)
+        .enumerate()
+        .take_while(|(i, w)| w.starts_with(char::is_lowercase) || (*i == 0 && !w.ends_with([',', '.'])))
+        .count();
+    let head = (1..=kind_words).find(|&n| {
         let head = speakers::bare(words[n]);
-        let ends = !speakers::modifies_noun(words, n + 1);
-        (ends && (speakers::is_organisation_word(head) || speakers::is_generic_organisation(head)))
-            .then(|| &words[..=n])
-    })
+        !speakers::modifies_noun(words, n + 1)
+            && (speakers::is_organisation_word(head) || speakers::is_generic_organisation(head))
+    })?;
+    let place = match words.get(head + 1..head + 3) {
+        Some([of, place])
+            if *of == "of" && !words[head].ends_with(',') && place.starts_with(char::is_uppercase) =>
+        {
+            2 + words[head + 3..].iter().take(4).take_while(|w| w.starts_with(char::is_uppercase)).count()
+        }
+        _ => 0,
+    };
+    Some(&words[..=head + place])
 }
 
 /// "A spokeswoman for the ministry declined ...", "The woman, 34, said ...": a sentence
@@ -305,11 +319,22 @@ impl Discourse {
     /// that later mentions can resolve to them.
     pub fn notice(&mut self, words: &[&str], offsets: &[usize]) {
         // "The company, which employs 4,000 people, denied the claims. It said ...": a subject
-        // described rather than named is what the next "it" means.
-        if let Some(phrase) = described_organisation(words)
-            && let Some(mention @ Mention::Description { .. }) = speakers::noun_phrase(phrase)
+        // described rather than named is what the next "it" means, as is a body described with
+        // its place's adjective anywhere ("heads the Tarvanian statistics office").
+        let described_here = (0..words.len()).filter(|&i| {
+            i == 0
+                || (words[i] == "the" && words.get(i + 1).is_some_and(|w| w.starts_with(char::is_uppercase)))
+        });
+        for (at, phrase) in
+            described_here.filter_map(|i| described_organisation(&words[i..]).map(|p| (offsets[i], p)))
         {
-            self.speaker(mention, offsets[0]);
+            if let Some(
+                mention @ (Mention::Description { .. }
+                | Mention::Named { kind: SpeakerKind::Organisation, .. }),
+            ) = speakers::noun_phrase(phrase)
+            {
+                self.speaker(mention, at);
+            }
         }
         // "A spokeswoman for the ministry declined to comment. “…,” she said."
         if let Some(phrase) = described_person(words)
@@ -380,7 +405,7 @@ impl Discourse {
                 self.entities[entity].feminine.get_or_insert(feminine);
                 entity
             }
-            Mention::Pronoun { feminine: None } => self.last_organisation()?,
+            Mention::Pronoun { feminine: None } => self.last_organisation(at)?,
             // "the 45-year-old": the person last named.
             Mention::Description { words } if words.last().is_some_and(|w| w.ends_with("-year-old")) => {
                 self.antecedent(None, at)?
@@ -389,7 +414,8 @@ impl Discourse {
             Mention::Description { words }
                 if words.len() == 1
                     && speakers::is_document_noun(&words[0])
-                    && let Some(writer) = self.last_organisation().or_else(|| self.antecedent(None, at)) =>
+                    && let Some(writer) =
+                        self.last_organisation(at).or_else(|| self.antecedent(None, at)) =>
             {
                 writer
             }
@@ -607,10 +633,10 @@ impl Discourse {
             })
     }
 
-    /// The organisation or group named last: what "it" or "they" said.
-    fn last_organisation(&self) -> Option<usize> {
+    /// The organisation or group named last before offset `at`: what "it" or "they" said.
+    fn last_organisation(&self, at: usize) -> Option<usize> {
         let recent = &self.namings[self.namings.len().saturating_sub(LOOKBACK)..];
-        recent.iter().rev().map(|n| n.entity).find(|&entity| {
+        recent.iter().rev().filter(|n| n.at < at).map(|n| n.entity).find(|&entity| {
             let e = &self.entities[entity];
             matches!(e.kind, SpeakerKind::Organisation | SpeakerKind::Group) && !e.outlet
         })

@@ -1753,4 +1753,23 @@ mod tests {
             "{found:?}"
         );
     }
+
+    #[test]
+    fn a_body_described_by_kind_and_place_is_what_it_and_the_office_mean() {
+        let found = extract(
+            "Ana Ruiz heads the Tarvanian statistics office. \"Inflation is rising,\" the office said.\n\n\
+             The central bank of Tarvania raised rates. \"Prices will ease,\" it said.\n\n\
+             Kordex Mining denied it. It acknowledged that deliveries to the Vellstadt transport authority would be delayed.",
+        );
+        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
+        assert_eq!(
+            quotes,
+            [
+                ("Inflation is rising,", "Tarvanian statistics office"),
+                ("Prices will ease,", "central bank of Tarvania"),
+                ("deliveries to the Vellstadt transport authority would be delayed", "Kordex Mining"),
+            ],
+            "{found:?}"
+        );
+    }
 }
