@@ -283,9 +283,7 @@ fn described_person<'a, 'w>(words: &'a [&'w str]) -> Option<&'a [&'w str]> {
     let verb = (2..words.len().min(9)).find(|&i| {
         let word = speakers::bare(words[i]).to_lowercase();
         words[i].starts_with(char::is_lowercase)
-            && (word.ends_with("ed")
-                || speakers::is_reporting_word(&word)
-                || matches!(word.as_str(), "is" | "was" | "has" | "had" | "will" | "would"))
+            && (word.ends_with("ed") || speakers::is_reporting_word(&word) || speakers::is_auxiliary(&word))
     })?;
     let phrase = &words[..verb];
     // "The woman, 34, said": the apposition is no part of who she is.

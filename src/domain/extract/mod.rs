@@ -411,10 +411,10 @@ fn attribution_before(before: &Words) -> Option<Attribution> {
     let colon = words.last().is_some_and(|w| w.ends_with(':'));
     let verb = if colon {
         // "Asked whether she would go, Phillips replied:": the first verb with a subject.
-        (1..words.len()).find(|&i| {
-            (speakers::is_speech_verb(&words, i) || speakers::is_framing_verb(words[i]))
-                && speakers::subject_before(&words[..i]).is_some()
-        })
+        (1..words.len())
+            .filter(|&i| speakers::is_speech_verb(&words, i) || speakers::is_framing_verb(words[i]))
+            .take(MAX_VERBS_TRIED)
+            .find(|&i| speakers::subject_before(&words[..i]).is_some())
     } else {
         // Nothing but an object ("reporters", "the BBC") may follow the verb.
         (0..words.len())
@@ -440,13 +440,15 @@ fn attribution_of_partial(before: &Words, from: usize) -> Option<Attribution> {
     if let Some(found) = quoted_as_saying(before, from, &words[from..]) {
         return Some(found);
     }
-    let clause = (from + 1..words.len())
-        .rev()
-        .find(|&i| matches!(speakers::bare(words[i]), "while" | "whereas") && words[i - 1].ends_with(','))
-        .map_or(from, |c| c + 1);
+    let clause = (from + 1..words.len()).rev().find(|&i| opens_contrast(&words, i)).map_or(from, |c| c + 1);
     let v = (clause..words.len())
         .find(|&i| speakers::is_speech_verb(&words, i) || speakers::is_framing_verb(words[i]))?;
     speakers::subject_before(&words[clause..v]).map(|(np, role)| attribution(&np, role, before.offset(v, 0)))
+}
+
+/// ", while" or ", whereas" at `i` (never the first word): a clause with a subject of its own.
+fn opens_contrast(words: &[&str], i: usize) -> bool {
+    matches!(speakers::bare(words[i]), "while" | "whereas") && words[i - 1].ends_with(',')
 }
 
 /// The speaker an attribution names, resolved against the article's cast.
@@ -954,8 +956,7 @@ fn reported_before_quote(before: &Words) -> Option<(usize, usize, usize)> {
     }
     // "... and called the vote «...»", "..., while Y warned that «...»".
     let and = (v + 1..refs.len().saturating_sub(1)).find(|&i| {
-        (refs[i] == "and" && speakers::is_framing_verb(refs[i + 1]))
-            || (matches!(refs[i], "while" | "whereas") && refs[i - 1].ends_with(','))
+        (refs[i] == "and" && speakers::is_framing_verb(refs[i + 1])) || opens_contrast(&refs, i)
     })?;
     // "said on Monday that ...": the scene is not the report.
     let that = refs[v + 1..and].iter().take(8).position(|w| *w == "that").map(|t| v + 1 + t);

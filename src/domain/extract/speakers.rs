@@ -1005,14 +1005,13 @@ fn classify_run(words: &[&str], start: usize, end: usize) -> Option<NameRun> {
     {
         return None;
     }
+    let surname_last = surname_after_given_name(&run);
     let is_org_word = |w: &String| is_organisation_word(w);
     let is_place_word = |w: &String| PLACE_LAST_WORDS.contains(&w.as_str());
     // A title followed by plain name words: "Energy Minister Faisal bin Rashid al-Hamdani".
     if let Some(t) = lowered.iter().rposition(|w| TITLES.contains(&w.trim_end_matches('.')))
         && t + 1 < run.len()
-        && !lowered[t + 1..]
-            .iter()
-            .any(|w| is_org_word(w) || (is_place_word(w) && !surname_after_given_name(&run)))
+        && !lowered[t + 1..].iter().any(|w| is_org_word(w) || (is_place_word(w) && !surname_last))
     {
         return Some(NameRun {
             start,
@@ -1024,7 +1023,7 @@ fn classify_run(words: &[&str], start: usize, end: usize) -> Option<NameRun> {
     }
     let kind = if lowered.iter().any(is_org_word) {
         RunKind::Organisation
-    } else if (lowered.last().is_some_and(is_place_word) && !surname_after_given_name(&run))
+    } else if (lowered.last().is_some_and(is_place_word) && !surname_last)
         || (run.len() > 1 && PLACE_FIRST_WORDS.contains(&lowered[0].as_str()))
     {
         RunKind::Place
@@ -1057,6 +1056,10 @@ const AUXILIARIES: &[&str] = &[
     "is", "was", "were", "are", "has", "have", "had", "will", "would", "could", "can", "may", "might",
     "should", "must", "did", "does", "do",
 ];
+
+pub fn is_auxiliary(word: &str) -> bool {
+    AUXILIARIES.contains(&word)
+}
 
 /// The word after a name run ending at `end` is a common noun that the name modifies: lower
 /// case, and no preposition, conjunction or verb that a name as subject or object is followed by.
