@@ -36,6 +36,9 @@ struct Entity {
 /// Most stems kept of the words around one entity's namings.
 const MAX_CONTEXT_STEMS: usize = 24;
 
+/// The most lower-case words a role written between two names may have.
+const MAX_ROLE_WORDS: usize = 3;
+
 /// The first letters of a word, by which "prosecutor" meets "prosecuting": words shorter than
 /// that say too little.
 fn stem(word: &str) -> Option<String> {
@@ -354,8 +357,19 @@ impl Discourse {
                 .then(|| role_after(words, run.end))
                 .flatten()
                 .or_else(|| role_before(words, run.start));
+            // "Northair chief executive Ana Ruiz", "White House press secretary Mary Jones": a
+            // name before a role held by the person named next is where the role is held.
+            let holds_role = if run.name.contains(' ') {
+                holds_role_of_next(words, run.end)
+            } else {
+                first_names::gender_of_given_name(&run.name).is_none()
+                    && words
+                        .get(run.end)
+                        .is_some_and(|w| w.starts_with(char::is_lowercase) && speakers::is_title(w))
+            };
             let entity = match (run.kind, known) {
                 (_, Some(entity)) => entity,
+                (RunKind::Person, None) if holds_role => self.add(run.name, SpeakerKind::Organisation, None),
                 // "his wife Jane": a given name alone names someone too.
                 (RunKind::Person, None)
                     if run.name.split_whitespace().count() >= 2
@@ -364,15 +378,6 @@ impl Discourse {
                     self.add(run.name, SpeakerKind::Person, run.title)
                 }
                 (RunKind::Organisation, None) => self.add(run.name, SpeakerKind::Organisation, None),
-                // "Northair chief executive Ana Ruiz": a one-word name before a role is whom
-                // the role is held at, and "the airline" later means it.
-                (RunKind::Person, None)
-                    if words
-                        .get(run.end)
-                        .is_some_and(|w| w.starts_with(char::is_lowercase) && speakers::is_title(w)) =>
-                {
-                    self.add(run.name, SpeakerKind::Organisation, None)
-                }
                 (RunKind::Person | RunKind::Place, None) => continue,
             };
             if run.kind == RunKind::Person {
@@ -680,6 +685,21 @@ impl Discourse {
         };
         matching(false).or_else(|| speakers::is_generic_organisation(head).then(|| matching(true)).flatten())
     }
+}
+
+/// The words after a name run ending at `end` are a role in lower case held by the person
+/// named next: "chief executive Ana Ruiz", "press secretary Mary Jones".
+fn holds_role_of_next(words: &[&str], end: usize) -> bool {
+    let plain = |w: &&str| w.chars().all(|c| c.is_alphabetic() || c == '-');
+    let role = words[end..]
+        .iter()
+        .take(MAX_ROLE_WORDS)
+        .take_while(|w| w.starts_with(char::is_lowercase) && plain(w))
+        .count();
+    role > 0
+        && plain(&words[end - 1])
+        && words[end..end + role].iter().any(|w| speakers::is_title(w))
+        && words.get(end + role).is_some_and(|w| w.starts_with(char::is_uppercase))
 }
 
 /// "Bruno Castellane, chief executive of Halvard Line, ...": the role a comma sets after a

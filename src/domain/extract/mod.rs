@@ -1729,6 +1729,16 @@ mod tests {
     }
 
     #[test]
+    fn a_name_before_a_role_and_its_holder_is_where_the_role_is_held() {
+        let found = extract(
+            "White House press secretary Mary Jones spoke first. She said the president \"remains confident\".\n\n\
+             Harbour Line chief executive Tom Reed was next. \"We are sorry,\" he said.",
+        );
+        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
+        assert_eq!(quotes, [("remains confident", "Mary Jones"), ("We are sorry,", "Tom Reed")], "{found:?}");
+    }
+
+    #[test]
     fn an_intention_voiced_is_reported_speech() {
         let found = extract(
             "The leadership of the Northern Alliance voiced its intention to hold talks next month. \
