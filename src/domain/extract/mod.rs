@@ -432,6 +432,24 @@ fn attribution_before(before: &Words) -> Option<Attribution> {
     }
 }
 
+/// The person a sentence without a reporting verb is about, when it opens with them: "Ana
+/// Ruiz was blunt", "The union's leader, Ana Ruiz, disagreed", "She was defiant".
+fn introduced_person(words: &[&str]) -> Option<Mention> {
+    let v = (1..words.len().min(speakers::MAX_SUBJECT_WORDS)).find(|&i| {
+        let word = speakers::bare(words[i]);
+        word.starts_with(char::is_lowercase) && (speakers::is_auxiliary(word) || word.ends_with("ed"))
+    })?;
+    if (0..words.len()).any(|i| speakers::is_speech_verb(words, i)) {
+        return None;
+    }
+    let (subject, _) = speakers::subject_before(&words[..v])?;
+    match speakers::noun_phrase(&subject)? {
+        mention @ (Mention::Pronoun { feminine: Some(_) }
+        | Mention::Named { kind: SpeakerKind::Person, .. }) => Some(mention),
+        _ => None,
+    }
+}
+
 /// The speaker of a partial quote: the subject of the sentence's reporting or framing verb
 /// ("An official with X said they aimed to discuss «...»", "X called the cuts «painful»").
 /// Of two clauses ("X said that ..., while Y warned that «...»"), the one the quote is in.
@@ -1246,12 +1264,23 @@ pub fn extract(article: &str) -> Extraction {
         }
 
         if in_sentence.is_empty() {
+            let quote_follows_here = spans.get(n + 1).is_some_and(|&(next, _)| {
+                paragraph_of(next) == paragraph && quoted.get(next_quote).is_some_and(|q| q.open_mark == next)
+            });
             announced = before
                 .words
                 .last()
                 .filter(|w| w.ends_with(':'))
                 .and_then(|_| attribution_before(&before))
-                .and_then(|found| resolve(&mut cast, &found));
+                .and_then(|found| resolve(&mut cast, &found))
+                .or_else(|| {
+                    // "Ana Ruiz was blunt. “This offer is an insult.”": the person the sentence
+                    // is about speaks the quote that follows it.
+                    quote_follows_here
+                        .then(|| introduced_person(&before.refs()[dateline..]))
+                        .flatten()
+                        .and_then(|mention| cast.speaker(mention, s_start))
+                });
             if let Some((found, start, end)) = report_before()
                 && let Some(speaker) = resolve(&mut cast, found)
             {
@@ -1736,6 +1765,21 @@ mod tests {
         );
         let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
         assert_eq!(quotes, [("remains confident", "Mary Jones"), ("We are sorry,", "Tom Reed")], "{found:?}");
+    }
+
+    #[test]
+    fn the_person_a_sentence_is_about_speaks_the_quote_after_it() {
+        let found = extract(
+            "The union's general secretary, Ana Ruiz, was blunt. \"This offer is an insult.\"\n\n\
+             The bridge was closed. \"It was chaos.\" Peskov disagreed.\n\n\
+             Tom Reed arrived at nine. \"It was late,\" said one witness.",
+        );
+        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
+        assert_eq!(
+            quotes,
+            [("This offer is an insult.", "Ana Ruiz"), ("It was chaos.", "Ana Ruiz"), ("It was late,", "witness")],
+            "{found:?}"
+        );
     }
 
     #[test]

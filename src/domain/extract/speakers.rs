@@ -1293,7 +1293,7 @@ pub fn noun_phrase(phrase: &[&str]) -> Option<Mention> {
 }
 
 /// Most words before a reporting verb read for its subject.
-const MAX_SUBJECT_WORDS: usize = 40;
+pub const MAX_SUBJECT_WORDS: usize = 40;
 
 /// The subject phrase and its apposition, from the words before a reporting verb:
 /// "..., Ana Ruiz, the chief negotiator," → "Ana Ruiz" with the role "the chief negotiator".
