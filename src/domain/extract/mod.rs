@@ -1777,7 +1777,30 @@ mod tests {
         let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
         assert_eq!(
             quotes,
-            [("This offer is an insult.", "Ana Ruiz"), ("It was chaos.", "Ana Ruiz"), ("It was late,", "witness")],
+            [
+                ("This offer is an insult.", "Ana Ruiz"),
+                ("It was chaos.", "Ana Ruiz"),
+                ("It was late,", "witness")
+            ],
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_participle_phrase_after_the_subject_names_no_one() {
+        let found = extract(
+            "The report, published by the Institute for Fiscal Studies, said taxes would rise next year.\n\n\
+             The alliance, led by Saudi Arabia, said in a statement it would keep the cuts.\n\n\
+             Recording her conclusion, coroner Ffion Wade said she would write to the council.",
+        );
+        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
+        assert_eq!(
+            quotes,
+            [
+                ("taxes would rise next year", "report"),
+                ("it would keep the cuts", "alliance"),
+                ("she would write to the council", "Ffion Wade")
+            ],
             "{found:?}"
         );
     }

@@ -1397,7 +1397,15 @@ pub fn subject_before<'a>(words: &[&'a str]) -> Option<(Vec<&'a str>, Option<Vec
         if names_person(segments[0]) {
             return Some((segments[0].to_vec(), Some(segments[1].to_vec())));
         }
-        if let Some(person) = segments[1..].iter().find(|s| names_person(s)) {
+        // "The report, published by the Institute for Fiscal Studies,", "The alliance, led by
+        // Saudi Arabia,": a participle's phrase names no one.
+        let opens_name = |s: &[&str]| {
+            let first = lower(s[0]);
+            !(s[0].starts_with(char::is_lowercase)
+                && (first.ends_with("ed")
+                    || matches!(first.as_str(), "run" | "held" | "known" | "written" | "made" | "built")))
+        };
+        if let Some(person) = segments[1..].iter().find(|s| opens_name(s) && names_person(s)) {
             return Some((person.to_vec(), Some(segments[0].to_vec())));
         }
         // "The mine's owner, Arslan Coal,": the name, not the role.
@@ -1408,7 +1416,11 @@ pub fn subject_before<'a>(words: &[&'a str]) -> Option<(Vec<&'a str>, Option<Vec
                 Some(Mention::Named { kind: SpeakerKind::Person | SpeakerKind::Organisation, .. })
             )
         };
-        if names_nothing && !name_runs(segments[1]).is_empty() && named_in(segments[1]) {
+        if names_nothing
+            && opens_name(segments[1])
+            && !name_runs(segments[1]).is_empty()
+            && named_in(segments[1])
+        {
             return Some((segments[1].to_vec(), Some(segments[0].to_vec())));
         }
     }
