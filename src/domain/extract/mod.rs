@@ -1806,6 +1806,13 @@ mod tests {
     }
 
     #[test]
+    fn whose_statement_it_is_speaks_it() {
+        let found = extract("The family's statement read: \"He was a loving father.\"");
+        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
+        assert_eq!(quotes, [("He was a loving father.", "family")], "{found:?}");
+    }
+
+    #[test]
     fn an_intention_voiced_is_reported_speech() {
         let found = extract(
             "The leadership of the Northern Alliance voiced its intention to hold talks next month. \

@@ -1453,6 +1453,10 @@ pub fn leading_subject<'a>(words: &[&'a str]) -> Option<Vec<&'a str>> {
     }
     if ARTICLES.contains(&lower(first).as_str()) {
         let second = *words.get(1)?;
+        // "The family's statement read:": the family.
+        if is_possessive(second) && !is_capitalised(second) {
+            return Some(vec![first, bare(second).trim_end_matches("’s").trim_end_matches("'s")]);
+        }
         if !is_capitalised(second) {
             return Some(words[..2].to_vec());
         }
