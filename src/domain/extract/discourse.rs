@@ -573,6 +573,12 @@ impl Discourse {
                 && e.feminine.or(e.feminine_by_name).zip(feminine).is_none_or(|(e, f)| e == f)
                 && n.belongs_to.zip(feminine).is_none_or(|(owner, f)| owner != f)
         };
+        // Someone known to be of the pronoun's gender comes before someone whose gender is
+        // unknown: "Kovac spoke after Ilse Warnke dismissed the remarks. “…,” she said".
+        let known_gender = |n: &Naming| {
+            let e = &self.entities[n.entity];
+            feminine.is_some() && e.feminine.or(e.feminine_by_name) == feminine
+        };
         let recent = &self.namings[self.namings.len().saturating_sub(LOOKBACK)..];
         let mut sentence = None;
         let mut chosen: Option<&Naming> = None;
@@ -582,7 +588,11 @@ impl Discourse {
             }
             if fits(naming) {
                 sentence = Some(naming.sentence);
-                if chosen.is_none_or(|c| naming.at < c.at) {
+                let better = chosen.is_none_or(|c| {
+                    (known_gender(naming), std::cmp::Reverse(naming.at))
+                        >= (known_gender(c), std::cmp::Reverse(c.at))
+                });
+                if better {
                     chosen = Some(naming);
                 }
             }

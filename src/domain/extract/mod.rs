@@ -1813,6 +1813,15 @@ mod tests {
     }
 
     #[test]
+    fn a_pronoun_takes_someone_known_to_be_of_its_gender_first() {
+        let found = extract(
+            "Kovac was speaking after Prime Minister Ilse Warnke dismissed the remarks. \"That is nonsense,\" she said.",
+        );
+        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
+        assert_eq!(quotes, [("That is nonsense,", "Ilse Warnke")], "{found:?}");
+    }
+
+    #[test]
     fn an_intention_voiced_is_reported_speech() {
         let found = extract(
             "The leadership of the Northern Alliance voiced its intention to hold talks next month. \
