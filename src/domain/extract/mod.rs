@@ -408,6 +408,12 @@ fn quoted_as_saying(all: &Words, from: usize, words: &[&str]) -> Option<Attribut
 /// "X explained the decision in a letter: '", "Furness put it more bluntly: '".
 fn attribution_before(before: &Words) -> Option<Attribution> {
     let words = before.refs();
+    // "Radio Norte quoted him as saying: «": the one quoted, relayed by the outlet.
+    if words.last().is_some_and(|w| speakers::bare(w) == "saying")
+        && let Some(found) = quoted_as_saying(before, 0, &words)
+    {
+        return Some(found);
+    }
     let colon = words.last().is_some_and(|w| w.ends_with(':'));
     let verb = if colon {
         // "Asked whether she would go, Phillips replied:": the first verb with a subject.
@@ -614,6 +620,36 @@ fn indirect(
         .find_map(|v| reported_by(words, &refs, from, v, sentence_end, chars))
         .or_else(|| according_to(words, &refs, from, sentence_end, chars))
         .or_else(|| stated_intention(words, &refs, from, sentence_end, chars))
+        .or_else(|| relayed_report(words, &refs, from, sentence_end, chars))
+}
+
+/// What an outlet relays without quotation marks: "Radio Norte quoted him as saying the talks
+/// would resume", "he was quoted by Interfax as saying that ...", "<clause>, state media quoted
+/// her as saying."
+fn relayed_report(
+    words: &Words,
+    refs: &[&str],
+    from: usize,
+    sentence_end: usize,
+    chars: &[char],
+) -> Option<(Attribution, usize, usize)> {
+    let saying =
+        (from + 2..refs.len()).find(|&i| speakers::bare(refs[i]) == "saying" && refs[i - 1] == "as")?;
+    let clause_end = sentence_end - trailing_stop(chars, sentence_end);
+    let first = saying + 1 + usize::from(refs.get(saying + 1).is_some_and(|w| *w == "that"));
+    if refs.len() >= first + 3 {
+        let found = quoted_as_saying(words, from, &refs[from..=saying])?;
+        let start = words.offset(first, clause_end);
+        return (start < clause_end).then_some((found, start, clause_end));
+    }
+    // The clause before the outlet, when the sentence ends with "as saying".
+    let comma = (from..saying).rev().find(|&i| refs[i].ends_with(','))?;
+    if refs.len() != saying + 1 || comma < from + 2 {
+        return None;
+    }
+    let found = quoted_as_saying(words, comma + 1, &refs[comma + 1..=saying])?;
+    let end = words.offset(comma, 0) + refs[comma].chars().count() - 1;
+    Some((found, words.offset(from, 0), end))
 }
 
 /// Nouns of what someone means to do, reported with a verb of saying: "voiced its intention
@@ -1294,7 +1330,11 @@ pub fn extract(article: &str) -> Extraction {
                     kind: QuoteKind::Indirect,
                     start,
                     end,
-                    relayed_by: relay(&text(&chars, s_start, s_end)),
+                    relayed_by: found
+                        .relayed_by
+                        .as_deref()
+                        .map(|outlet| cast.outlet(outlet))
+                        .or_else(|| relay(&text(&chars, s_start, s_end))),
                     speaker: Some(speaker.clone()),
                     confidence: 0.6,
                 });
@@ -1819,6 +1859,31 @@ mod tests {
         );
         let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
         assert_eq!(quotes, [("That is nonsense,", "Ilse Warnke")], "{found:?}");
+    }
+
+    #[test]
+    fn what_an_outlet_quotes_someone_as_saying_is_theirs() {
+        let found = extract(
+            "Arvo Kask visited the port. Radio Norte quoted him as saying the talks would resume next week.\n\n\
+             The ferry would sail on Friday, state media quoted Kask as saying.\n\n\
+             He was quoted by the daily Postimees as saying that he had other duties.\n\n\
+             Interfax quoted him as saying: \"The port stays open.\"",
+        );
+        let quotes: Vec<(&str, &str, Option<&str>)> = found
+            .quotes
+            .iter()
+            .map(|q| (q.text.as_str(), speaker(q), q.relayed_by.as_deref()))
+            .collect();
+        assert_eq!(
+            quotes,
+            [
+                ("the talks would resume next week", "Arvo Kask", Some("Radio Norte")),
+                ("The ferry would sail on Friday", "Arvo Kask", Some("state media")),
+                ("he had other duties", "Arvo Kask", Some("Postimees")),
+                ("The port stays open.", "Arvo Kask", Some("Interfax")),
+            ],
+            "{found:?}"
+        );
     }
 
     #[test]
