@@ -429,7 +429,8 @@ fn attribution_before(before: &Words) -> Option<Attribution> {
             .filter(|&v| words.len() - v <= 5)
     };
     match verb {
-        Some(v) => speakers::subject_before(&words[..v])
+        Some(v) => parenthetical(&words, v)
+            .or_else(|| speakers::subject_before(&words[..v]))
             .map(|(np, role)| attribution(&np, role, before.offset(v, 0))),
         None if colon => {
             speakers::leading_subject(&words).map(|np| attribution(&np, None, before.offset(0, 0)))
@@ -467,7 +468,23 @@ fn attribution_of_partial(before: &Words, from: usize) -> Option<Attribution> {
     let clause = (from + 1..words.len()).rev().find(|&i| opens_contrast(&words, i)).map_or(from, |c| c + 1);
     let v = (clause..words.len())
         .find(|&i| speakers::is_speech_verb(&words, i) || speakers::is_framing_verb(words[i]))?;
-    speakers::subject_before(&words[clause..v]).map(|(np, role)| attribution(&np, role, before.offset(v, 0)))
+    parenthetical(&words[clause..], v - clause)
+        .or_else(|| speakers::subject_before(&words[clause..v]))
+        .map(|(np, role)| attribution(&np, role, before.offset(v, 0)))
+}
+
+/// The speaker of a reporting verb at `v` set off by commas inside the reporter's sentence:
+/// "The Kremlin, she said, saw ...", "It is, says Dr Amara Singh, ...".
+fn parenthetical<'a>(words: &[&'a str], v: usize) -> Option<(Vec<&'a str>, Option<Vec<&'a str>>)> {
+    if v == 0 || !words[v - 1].ends_with(',') && !words[v].ends_with(',') {
+        return None;
+    }
+    if words[v].ends_with(',') {
+        let comma = (0..v).rev().take(5).find(|&i| words[i].ends_with(','))?;
+        return speakers::subject_before(&words[comma + 1..v]);
+    }
+    let comma = v + 1 + words[v + 1..].iter().take(12).position(|w| w.ends_with(','))?;
+    speakers::phrase_after(&words[v + 1..=comma])
 }
 
 /// ", while" or ", whereas" at `i` (never the first word): a clause with a subject of its own.
@@ -1884,6 +1901,16 @@ mod tests {
             ],
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn a_speaker_set_off_by_commas_speaks_the_quote() {
+        let found = extract(
+            "It is, says Dr Amara Singh, \"a perfect storm\".\n\n\
+             Maria Lopez met the envoy. The Kremlin, she said, saw \"no reason\" to change course.",
+        );
+        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
+        assert_eq!(quotes, [("a perfect storm", "Amara Singh"), ("no reason", "Maria Lopez")], "{found:?}");
     }
 
     #[test]

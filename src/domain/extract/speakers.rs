@@ -773,7 +773,9 @@ pub fn is_personal_pronoun(word: &str) -> bool {
 pub fn is_speech_verb(words: &[&str], i: usize) -> bool {
     let word = lower(words[i]);
     let previous = i.checked_sub(1).map(|p| lower(words[p])).unwrap_or_default();
-    let passive = matches!(previous.as_str(), "to" | "be" | "been" | "being" | "was" | "were" | "is" | "are");
+    // "It is, says Dr Singh, ...": a comma ends the clause the auxiliary was in.
+    let passive = !(i > 0 && words[i - 1].ends_with(','))
+        && matches!(previous.as_str(), "to" | "be" | "been" | "being" | "was" | "were" | "is" | "are");
     // "It has not disclosed how much ...": what was not said reports nothing.
     let negated = matches!(previous.as_str(), "not" | "never")
         || previous.ends_with("n't")
