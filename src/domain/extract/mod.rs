@@ -780,6 +780,12 @@ fn trailing_stop(chars: &[char], sentence_end: usize) -> usize {
     chars[..sentence_end].iter().rev().take_while(|c| matches!(c, '.' | '!' | ' ' | '\n')).count()
 }
 
+/// Whether `words` words after a reporting verb can be what it reports: two after "that"
+/// ("warned that obstacles remained"), else three, so that "said on Monday" reports nothing.
+fn long_enough_to_report(words: usize, after_that: bool) -> bool {
+    words >= if after_that { 2 } else { 3 }
+}
+
 /// The reported speech of the verb at `v`, if that verb reports any.
 fn reported_by(
     words: &Words,
@@ -968,10 +974,9 @@ fn reported_by(
             break;
         }
     }
-    if refs.get(next).is_some_and(|w| *w == "that") {
-        next += 1;
-    }
-    if refs.len() - next < 3 {
+    let that = refs.get(next).is_some_and(|w| *w == "that");
+    next += usize::from(that);
+    if !long_enough_to_report(refs.len() - next, that) {
         return None;
     }
     let start = words.offset(next, 0);
@@ -1006,11 +1011,9 @@ fn reported_after_quote(after: &Words, chars: &[char], sentence_end: usize) -> O
     if !says && !reports_clause {
         return None;
     }
-    let mut next = verb + 1;
-    if refs.get(next).is_some_and(|w| *w == "that") {
-        next += 1;
-    }
-    if refs.len() < next + 3 {
+    let that = refs.get(verb + 1).is_some_and(|w| *w == "that");
+    let next = verb + 1 + usize::from(that);
+    if !long_enough_to_report(refs.len().saturating_sub(next), that) {
         return None;
     }
     let start = after.offset(next, 0);
@@ -1911,6 +1914,20 @@ mod tests {
         );
         let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
         assert_eq!(quotes, [("a perfect storm", "Amara Singh"), ("no reason", "Maria Lopez")], "{found:?}");
+    }
+
+    #[test]
+    fn two_words_after_that_are_a_report() {
+        let found = extract(
+            "Tom Reed called the deal \"a disgrace\", but warned that obstacles remained.\n\n\
+             Ana Ruiz said that prices rose. She spoke on Monday.",
+        );
+        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
+        assert_eq!(
+            quotes,
+            [("a disgrace", "Tom Reed"), ("obstacles remained", "Tom Reed"), ("prices rose", "Ana Ruiz")],
+            "{found:?}"
+        );
     }
 
     #[test]
