@@ -590,7 +590,7 @@ impl Discourse {
                 sentence = Some(naming.sentence);
                 let better = chosen.is_none_or(|c| {
                     (known_gender(naming), std::cmp::Reverse(naming.at))
-                        >= (known_gender(c), std::cmp::Reverse(c.at))
+                        > (known_gender(c), std::cmp::Reverse(c.at))
                 });
                 if better {
                     chosen = Some(naming);

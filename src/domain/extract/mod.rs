@@ -1889,11 +1889,8 @@ mod tests {
              He was quoted by the daily Postimees as saying that he had other duties.\n\n\
              Interfax quoted him as saying: \"The port stays open.\"",
         );
-        let quotes: Vec<(&str, &str, Option<&str>)> = found
-            .quotes
-            .iter()
-            .map(|q| (q.text.as_str(), speaker(q), q.relayed_by.as_deref()))
-            .collect();
+        let quotes: Vec<(&str, &str, Option<&str>)> =
+            found.quotes.iter().map(|q| (q.text.as_str(), speaker(q), q.relayed_by.as_deref())).collect();
         assert_eq!(
             quotes,
             [
