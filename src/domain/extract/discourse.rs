@@ -31,6 +31,8 @@ struct Entity {
     /// Introduced by what they do rather than a role ("X, who runs the Health Board,"): what
     /// a later "the chief executive" most likely means.
     described_by_clause: bool,
+    /// "Tomas Vidal, 24,": what a later "the 24-year-old" means.
+    age: Option<String>,
 }
 
 /// Most stems kept of the words around one entity's namings.
@@ -382,6 +384,9 @@ impl Discourse {
             };
             if run.kind == RunKind::Person {
                 self.remember_context(entity, words, run.start, run.end);
+                if let Some(age) = age_after(words, run.end) {
+                    self.entities[entity].age.get_or_insert(age);
+                }
             }
             let belongs_to = possessor_before(words, run.start);
             self.namings.push(Naming { entity, sentence: self.sentence, at, belongs_to });
@@ -409,9 +414,10 @@ impl Discourse {
                 entity
             }
             Mention::Pronoun { feminine: None } => self.last_organisation(at)?,
-            // "the 45-year-old": the person last named.
-            Mention::Description { words } if words.last().is_some_and(|w| w.ends_with("-year-old")) => {
-                self.antecedent(None, at)?
+            // "the 45-year-old": the person of that age, else the person last named.
+            Mention::Description { ref words } if words.last().is_some_and(|w| w.ends_with("-year-old")) => {
+                let age = words.last().and_then(|w| w.strip_suffix("-year-old")).unwrap_or_default();
+                self.of_age(age, at).or_else(|| self.antecedent(None, at))?
             }
             // "The ministry issued a statement. “…,” the statement said": its writer's words.
             Mention::Description { words }
@@ -553,6 +559,7 @@ impl Discourse {
             outlet: false,
             context: Vec::new(),
             described_by_clause: false,
+            age: None,
         });
         entity
     }
@@ -600,11 +607,37 @@ impl Discourse {
         chosen.map(|n| n.entity)
     }
 
+    /// The person named before `at` whose age the article gave as `age`.
+    fn of_age(&self, age: &str, at: usize) -> Option<usize> {
+        let recent = &self.namings[self.namings.len().saturating_sub(LOOKBACK)..];
+        recent
+            .iter()
+            .rev()
+            .filter(|n| n.at < at)
+            .map(|n| n.entity)
+            .find(|&e| self.entities[e].age.as_deref() == Some(age))
+    }
+
     /// Up to three words before a person's name, and the apposition after it.
     fn remember_context(&mut self, entity: usize, words: &[&str], start: usize, end: usize) {
         let before = &words[start.saturating_sub(3)..start];
+        // "Idris Tahir, met UN mediator Clara Lind": a comma closing an apposition before the
+        // verb opens none.
+        let opens_apposition = |w: &str| {
+            let w = speakers::bare(w).to_lowercase();
+            !w.starts_with(char::is_lowercase)
+                || speakers::is_title(&w)
+                || matches!(
+                    w.as_str(),
+                    "a" | "an" | "the" | "his" | "her" | "its" | "their" | "who" | "whose"
+                )
+        };
         let apposition =
-            if words[end - 1].ends_with(',') { &words[end..words.len().min(end + 10)] } else { &[] };
+            if words[end - 1].ends_with(',') && words.get(end).is_some_and(|w| opens_apposition(w)) {
+                &words[end..words.len().min(end + 10)]
+            } else {
+                &[]
+            };
         if apposition
             .first()
             .is_some_and(|w| matches!(speakers::bare(w).to_lowercase().as_str(), "who" | "whose"))
@@ -710,6 +743,15 @@ fn holds_role_of_next(words: &[&str], end: usize) -> bool {
         && plain(&words[end - 1])
         && words[end..end + role].iter().any(|w| speakers::is_title(w))
         && words.get(end + role).is_some_and(|w| w.starts_with(char::is_uppercase))
+}
+
+/// "Tomas Vidal, 24,", "Tomas Vidal (24)": the age given right after a name.
+fn age_after(words: &[&str], end: usize) -> Option<String> {
+    let next = words.get(end)?;
+    let set_off = words[end - 1].ends_with(',') || next.starts_with('(');
+    let age = next.trim_start_matches('(').trim_end_matches([',', ')', '.']);
+    (set_off && (1..=3).contains(&age.len()) && age.chars().all(|c| c.is_ascii_digit()))
+        .then(|| age.to_owned())
 }
 
 /// "Bruno Castellane, chief executive of Halvard Line, ...": the role a comma sets after a

@@ -1928,6 +1928,21 @@ mod tests {
     }
 
     #[test]
+    fn the_verb_after_an_apposition_is_no_description_and_an_age_names_whose_it_is() {
+        let found = extract(
+            "Kavran's chief negotiator, Idris Tahir, met UN mediator Clara Lind. \"We are close,\" the negotiator \
+             said. \"Very close,\" the mediator said.\n\n\
+             Tomas Vidal, 24, scored twice. Coach Ana Ruiz praised him. \"I just did my job,\" the 24-year-old said.",
+        );
+        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
+        assert_eq!(
+            quotes,
+            [("We are close,", "Idris Tahir"), ("Very close,", "Clara Lind"), ("I just did my job,", "Tomas Vidal")],
+            "{found:?}"
+        );
+    }
+
+    #[test]
     fn an_intention_voiced_is_reported_speech() {
         let found = extract(
             "The leadership of the Northern Alliance voiced its intention to hold talks next month. \
