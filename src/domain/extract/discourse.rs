@@ -187,6 +187,19 @@ const BOSSES: &[&str] = &[
     "manager",
 ];
 
+/// Role nouns news copy uses in turn for one person: "the veteran diplomat X" is "the envoy".
+const ROLE_SYNONYMS: &[&[&str]] = &[
+    &["envoy", "diplomat", "ambassador", "emissary"],
+    &["lawmaker", "legislator", "parliamentarian", "mp"],
+    &["doctor", "physician", "surgeon", "medic"],
+    &["officer", "detective", "inspector", "constable"],
+];
+
+/// The role nouns that may stand for `word` ("envoy" → "diplomat", ...), itself included.
+fn same_role(word: &str) -> &'static [&'static str] {
+    ROLE_SYNONYMS.iter().find(|group| group.contains(&word)).copied().unwrap_or_default()
+}
+
 /// Words a description of a person may add to the role it names.
 const DESCRIPTIVE: &[&str] =
     &["former", "new", "outgoing", "incoming", "acting", "interim", "veteran", "embattled", "beleaguered"];
@@ -658,8 +671,12 @@ impl Discourse {
         if speakers::is_organisation_word(words.last()?) {
             return None;
         }
-        let stems: Vec<String> =
-            words.iter().filter(|w| !DESCRIPTIVE.contains(&w.as_str())).filter_map(|w| stem(w)).collect();
+        let stems: Vec<String> = words
+            .iter()
+            .filter(|w| !DESCRIPTIVE.contains(&w.as_str()))
+            .flat_map(|w| same_role(w).iter().copied().chain([w.as_str()]))
+            .filter_map(stem)
+            .collect();
         let recent = &self.namings[self.namings.len().saturating_sub(LOOKBACK)..];
         let person = |entity: &usize| {
             let e = &self.entities[*entity];
@@ -720,6 +737,7 @@ impl Discourse {
                 // heads something.
                 let named_by = |h: &String| {
                     e.heads.contains(h)
+                        || same_role(h).iter().any(|r| e.heads.iter().any(|w| w == r))
                         || (h == "union" && e.heads.iter().any(|w| LABOUR_BODIES.contains(&w.as_str())))
                         || (h == "boss" && e.heads.iter().any(|w| BOSSES.contains(&w.as_str())))
                 };

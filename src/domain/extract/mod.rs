@@ -1937,7 +1937,25 @@ mod tests {
         let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
         assert_eq!(
             quotes,
-            [("We are close,", "Idris Tahir"), ("Very close,", "Clara Lind"), ("I just did my job,", "Tomas Vidal")],
+            [
+                ("We are close,", "Idris Tahir"),
+                ("Very close,", "Clara Lind"),
+                ("I just did my job,", "Tomas Vidal")
+            ],
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_role_noun_finds_whoever_its_synonym_described() {
+        let found = extract(
+            "The veteran diplomat Hamid Qasemi, 71, led the talks. \"Patience is everything,\" the envoy said.\n\n\
+             Detective Inspector Sarah Cole led the search. \"We will find him,\" the officer said.",
+        );
+        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
+        assert_eq!(
+            quotes,
+            [("Patience is everything,", "Hamid Qasemi"), ("We will find him,", "Sarah Cole")],
             "{found:?}"
         );
     }
