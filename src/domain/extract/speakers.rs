@@ -574,6 +574,21 @@ const ORGANISATION_WORDS: &[&str] = &[
     "constabulary",
     "chamber",
     "line",
+    "centre",
+    "center",
+    "hôpital",
+    "clinique",
+    "klinik",
+    "université",
+    "universidad",
+    "universität",
+    "banque",
+    "banco",
+    "ministère",
+    "ministerio",
+    "société",
+    "groupe",
+    "gruppo",
 ];
 
 /// A definite description with one of these heads ("the company") names the organisation
@@ -654,6 +669,18 @@ const PLACE_LAST_WORDS: &[&str] = &[
     "kingdom",
     "emirates",
     "basin",
+    "falls",
+    "springs",
+    "heights",
+    "hills",
+    "creek",
+    "beach",
+    "canyon",
+    "junction",
+    "quay",
+    "wharf",
+    "airfield",
+    "plaza",
 ];
 const PLACE_FIRST_WORDS: &[&str] = &[
     "port", "saint", "sainte", "san", "santa", "st", "lake", "mount", "cape", "fort", "puerto", "punta",
@@ -901,6 +928,13 @@ pub fn name_runs(words: &[&str]) -> Vec<NameRun> {
             if locative && run.kind == RunKind::Person && run.title.is_none() {
                 run.kind = RunKind::Place;
             }
+            // "Dev Okonjo-Price of Labour Forward": what a person is of is no person.
+            let of_person = start > 1
+                && lower(words[start - 1]) == "of"
+                && runs.last().is_some_and(|r: &NameRun| r.end == start - 1 && r.kind == RunKind::Person);
+            if of_person && run.kind == RunKind::Person {
+                run.kind = RunKind::Organisation;
+            }
             runs.push(run);
         }
         i = end;
@@ -1028,6 +1062,14 @@ fn classify_run(words: &[&str], start: usize, end: usize) -> Option<NameRun> {
     } else if (lowered.last().is_some_and(is_place_word) && !surname_last)
         || (run.len() > 1 && PLACE_FIRST_WORDS.contains(&lowered[0].as_str()))
     {
+        RunKind::Place
+    } else if run.iter().any(|w| w.chars().all(|c| c.is_ascii_digit()))
+        || (words[end - 1].ends_with(char::is_alphanumeric)
+            && words
+                .get(end)
+                .is_some_and(|w| !bare(w).is_empty() && bare(w).chars().all(|c| c.is_ascii_digit())))
+    {
+        // "Terminal 3", "Steelworkers Local 7104": no one's name has a number in it.
         RunKind::Place
     } else if after_the && modifies_noun(words, end) {
         // "the Cerro Blanco mine", "the Vellstadt transport authority": a name used as a word
@@ -1662,6 +1704,26 @@ mod tests {
 
     fn ws(s: &str) -> Vec<&str> {
         s.split_whitespace().collect()
+    }
+
+    #[test]
+    fn numbers_affiliations_and_foreign_bodies_are_no_people() {
+        let kinds = |s: &str| -> Vec<(String, RunKind)> {
+            name_runs(&ws(s)).into_iter().map(|r| (r.name, r.kind)).collect()
+        };
+        assert_eq!(
+            kinds("Denis Archambault, president of Steelworkers Local 7104, waited."),
+            [("Denis Archambault".into(), RunKind::Person), ("Steelworkers Local".into(), RunKind::Place)]
+        );
+        assert_eq!(
+            kinds("Dev Okonjo-Price of Labour Forward met staff of Hôpital Saint-Fulbert near Carver Falls."),
+            [
+                ("Dev Okonjo-Price".into(), RunKind::Person),
+                ("Labour Forward".into(), RunKind::Organisation),
+                ("Hôpital Saint-Fulbert".into(), RunKind::Organisation),
+                ("Carver Falls".into(), RunKind::Place)
+            ]
+        );
     }
 
     fn named(s: &str) -> (String, SpeakerKind) {
