@@ -1961,6 +1961,23 @@ mod tests {
     }
 
     #[test]
+    fn where_an_officer_serves_is_not_part_of_their_name() {
+        let found = extract(
+            "Superintendent Ray Ford of Essex Police said officers were \"keeping an open mind\".\n\n\
+             The President of the European Commission said the plan would pass.",
+        );
+        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
+        assert_eq!(
+            quotes,
+            [
+                ("keeping an open mind", "Ray Ford"),
+                ("the plan would pass", "President of the European Commission")
+            ],
+            "{found:?}"
+        );
+    }
+
+    #[test]
     fn an_intention_voiced_is_reported_speech() {
         let found = extract(
             "The leadership of the Northern Alliance voiced its intention to hold talks next month. \

@@ -881,7 +881,9 @@ pub fn name_runs(words: &[&str]) -> Vec<NameRun> {
         {
             let w = words[end];
             let connects = w == "&"
-                || (CONNECTORS.contains(&lower(w).as_str()) && names_organisation(words, start, end));
+                || (CONNECTORS.contains(&lower(w).as_str())
+                    && names_organisation(words, start, end)
+                    && !titled_person(&words[start..end]));
             let numeral = bare(w).chars().all(|c| c.is_ascii_digit());
             let joins = !w.starts_with('(')
                 && (is_capitalised(w)
@@ -940,6 +942,16 @@ pub fn name_runs(words: &[&str]) -> Vec<NameRun> {
         i = end;
     }
     runs
+}
+
+/// "Superintendent Ray Ford", "Ray Ford": a title or a given name and no organisation's word,
+/// so that "of Essex Police" after it says where they serve.
+fn titled_person(run: &[&str]) -> bool {
+    let named =
+        run.iter().any(|w| is_capitalised(w) && !is_title(w) && !ARTICLES.contains(&lower(w).as_str()));
+    named
+        && !run.iter().any(|w| is_organisation_word(&lower(w)))
+        && run.iter().any(|w| is_title(w) || first_names::gender_of_given_name(bare(w)).is_some())
 }
 
 /// The run `start..end`, or the capitalised words after it, name an organisation: "of" and
