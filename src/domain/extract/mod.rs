@@ -1572,6 +1572,14 @@ mod tests {
         q.speaker.as_ref().map_or("", |s| s.name.as_str())
     }
 
+    /// The quotes found in `article`, each with its speaker, are `expected`.
+    #[track_caller]
+    fn assert_speakers(article: &str, expected: &[(&str, &str)]) {
+        let found = extract(article);
+        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
+        assert_eq!(quotes, expected, "{found:?}");
+    }
+
     #[test]
     fn the_patterns_reporters_use() {
         let article = "«Nothing is agreed until everything is agreed,» says a senior European official. \
@@ -1674,7 +1682,7 @@ mod tests {
 
     #[test]
     fn given_names_places_and_clauses_tell_who_a_later_mention_means() {
-        let found = extract(
+        assert_speakers(
             "Tomasz Wierzba stood beside Karen Oduya at the gate. \u{201c}We were never told,\u{201d} she said.\n\n\
              Ferrywoman Greta Salo met union members outside the Harbour Exchange in Tallin. \
              \u{201c}The boats stay in,\u{201d} she said. She called the plan \u{201c}a betrayal\u{201d}.\n\n\
@@ -1682,11 +1690,7 @@ mod tests {
              \u{201c}They were never inspected,\u{201d} the surveyor told the inquiry.\n\n\
              The Harbour Exchange building was closed. \u{201c}We are closed,\u{201d} it said.\n\n\
              Paul Smith and his wife Jane run the bakery. \u{201c}We are thrilled,\u{201d} she said.",
-        );
-        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
-        assert_eq!(
-            quotes,
-            [
+            &[
                 ("We were never told,", "Karen Oduya"),
                 ("The boats stay in,", "Greta Salo"),
                 ("a betrayal", "Greta Salo"),
@@ -1695,13 +1699,12 @@ mod tests {
                 ("We are closed,", "Harbour Exchange"),
                 ("We are thrilled,", "Jane"),
             ],
-            "{found:?}"
         );
     }
 
     #[test]
     fn constructions_of_wire_copy_probed_beyond_the_corpus() {
-        let found = extract(
+        assert_speakers(
             "In a statement, the ministry said: \"We are reviewing the report.\" The minister later told \
              parliament the report was flawed. Asked whether she would resign, Phillips replied: \
              \"Absolutely not.\"\n\n\
@@ -1716,11 +1719,7 @@ mod tests {
              that any deal depended on \"realities on the ground\".\n\n\
              Radoslaw Sikorski backed the plan. \"We stand with you,\" he told reporters, adding that Warsaw would \
              host a donor conference.",
-        );
-        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
-        assert_eq!(
-            quotes,
-            [
+            &[
                 ("We are reviewing the report.", "ministry"),
                 ("the report was flawed", "minister"),
                 ("Absolutely not.", "Phillips"),
@@ -1737,43 +1736,33 @@ mod tests {
                 ("We stand with you,", "Radoslaw Sikorski"),
                 ("Warsaw would host a donor conference", "Radoslaw Sikorski"),
             ],
-            "{found:?}"
         );
     }
 
     #[test]
     fn an_occupation_or_title_before_a_given_name_is_the_role_a_description_uses() {
-        let found = extract(
+        assert_speakers(
             "Judge Ellen Park sentenced Mark Dale. \"You showed no remorse,\" the judge told him.\n\n\
              Mark Dale was sentenced by Judge Ellen Park. \"It is done,\" she told him.\n\n\
              Biathlete Malin Aasvik-Torre denied doping. \"I am clean,\" the biathlete said.",
-        );
-        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
-        assert_eq!(
-            quotes,
-            [
+            &[
                 ("You showed no remorse,", "Ellen Park"),
                 ("It is done,", "Ellen Park"),
-                ("I am clean,", "Malin Aasvik-Torre")
+                ("I am clean,", "Malin Aasvik-Torre"),
             ],
-            "{found:?}"
         );
     }
 
     #[test]
     fn an_unnamed_speaker_or_a_document_is_someone_named_or_described_before() {
-        let found = extract(
+        assert_speakers(
             "Maria Lopez resigned on Friday. A spokeswoman for the ministry said the post would be filled.\n\n\
              \"We are grateful,\" she added.\n\n\
              Maria Lopez left. A police spokesman declined to comment. \"We do not discuss that,\" he said.\n\n\
              The ministry issued a statement. \"The situation is under control,\" the statement said.\n\n\
              Mark Stone leads the opposition. \"It will fail,\" the 58-year-old said. The 58-year-old said that \
              the plan would fail.",
-        );
-        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
-        assert_eq!(
-            quotes,
-            [
+            &[
                 ("the post would be filled", "spokeswoman for the ministry"),
                 ("We are grateful,", "spokeswoman for the ministry"),
                 ("We do not discuss that,", "police spokesman"),
@@ -1781,111 +1770,16 @@ mod tests {
                 ("It will fail,", "Mark Stone"),
                 ("the plan would fail", "Mark Stone"),
             ],
-            "{found:?}"
         );
-    }
-
-    #[test]
-    fn a_partial_quote_relayed_by_an_outlet_is_the_quoted_persons() {
-        let found = extract(
-            "Viktor Hale visited the front. He was quoted by Interfax as saying the line would \"hold at any cost\". \
-             The newspaper Kommersant cited him as saying that the army \"will hold\".",
-        );
-        let quotes: Vec<(&str, &str, Option<&str>)> =
-            found.quotes.iter().map(|q| (q.text.as_str(), speaker(q), q.relayed_by.as_deref())).collect();
-        assert_eq!(
-            quotes,
-            [
-                ("hold at any cost", "Viktor Hale", Some("Interfax")),
-                ("will hold", "Viktor Hale", Some("Kommersant")),
-            ],
-            "{found:?}"
-        );
-    }
-
-    #[test]
-    fn the_body_a_role_is_held_at_is_what_its_generic_description_means() {
-        let found = extract(
-            "Ana Ruiz, the chief executive of Skyline, apologised. \"We let passengers down,\" the airline boss said.\n\n\
-             Northair chief executive Lena Ortiz apologised. \"We are sorry,\" the airline said in a statement.",
-        );
-        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
-        assert_eq!(
-            quotes,
-            [("We let passengers down,", "Ana Ruiz"), ("We are sorry,", "Northair")],
-            "{found:?}"
-        );
-    }
-
-    #[test]
-    fn a_name_before_a_role_and_its_holder_is_where_the_role_is_held() {
-        let found = extract(
-            "White House press secretary Mary Jones spoke first. She said the president \"remains confident\".\n\n\
-             Harbour Line chief executive Tom Reed was next. \"We are sorry,\" he said.",
-        );
-        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
-        assert_eq!(quotes, [("remains confident", "Mary Jones"), ("We are sorry,", "Tom Reed")], "{found:?}");
-    }
-
-    #[test]
-    fn the_person_a_sentence_is_about_speaks_the_quote_after_it() {
-        let found = extract(
-            "The union's general secretary, Ana Ruiz, was blunt. \"This offer is an insult.\"\n\n\
-             The bridge was closed. \"It was chaos.\" Peskov disagreed.\n\n\
-             Tom Reed arrived at nine. \"It was late,\" said one witness.",
-        );
-        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
-        assert_eq!(
-            quotes,
-            [
-                ("This offer is an insult.", "Ana Ruiz"),
-                ("It was chaos.", "Ana Ruiz"),
-                ("It was late,", "witness")
-            ],
-            "{found:?}"
-        );
-    }
-
-    #[test]
-    fn a_participle_phrase_after_the_subject_names_no_one() {
-        let found = extract(
-            "The report, published by the Institute for Fiscal Studies, said taxes would rise next year.\n\n\
-             The alliance, led by Saudi Arabia, said in a statement it would keep the cuts.\n\n\
-             Recording her conclusion, coroner Ffion Wade said she would write to the council.",
-        );
-        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
-        assert_eq!(
-            quotes,
-            [
-                ("taxes would rise next year", "report"),
-                ("it would keep the cuts", "alliance"),
-                ("she would write to the council", "Ffion Wade")
-            ],
-            "{found:?}"
-        );
-    }
-
-    #[test]
-    fn whose_statement_it_is_speaks_it() {
-        let found = extract("The family's statement read: \"He was a loving father.\"");
-        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
-        assert_eq!(quotes, [("He was a loving father.", "family")], "{found:?}");
-    }
-
-    #[test]
-    fn a_pronoun_takes_someone_known_to_be_of_its_gender_first() {
-        let found = extract(
-            "Kovac was speaking after Prime Minister Ilse Warnke dismissed the remarks. \"That is nonsense,\" she said.",
-        );
-        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
-        assert_eq!(quotes, [("That is nonsense,", "Ilse Warnke")], "{found:?}");
     }
 
     #[test]
     fn what_an_outlet_quotes_someone_as_saying_is_theirs() {
         let found = extract(
-            "Arvo Kask visited the port. Radio Norte quoted him as saying the talks would resume next week.\n\n\
-             The ferry would sail on Friday, state media quoted Kask as saying.\n\n\
+            "Viktor Hale visited the front. He was quoted by Interfax as saying the line would \"hold at any cost\". \
+             The newspaper Kommersant cited him as saying that the army \"will hold\".\n\n\
+             Radio Norte quoted him as saying the talks would resume next week.\n\n\
+             The ferry would sail on Friday, state media quoted Hale as saying.\n\n\
              He was quoted by the daily Postimees as saying that he had other duties.\n\n\
              Interfax quoted him as saying: \"The port stays open.\"",
         );
@@ -1894,103 +1788,141 @@ mod tests {
         assert_eq!(
             quotes,
             [
-                ("the talks would resume next week", "Arvo Kask", Some("Radio Norte")),
-                ("The ferry would sail on Friday", "Arvo Kask", Some("state media")),
-                ("he had other duties", "Arvo Kask", Some("Postimees")),
-                ("The port stays open.", "Arvo Kask", Some("Interfax")),
+                ("hold at any cost", "Viktor Hale", Some("Interfax")),
+                ("will hold", "Viktor Hale", Some("Kommersant")),
+                ("the talks would resume next week", "Viktor Hale", Some("Radio Norte")),
+                ("The ferry would sail on Friday", "Viktor Hale", Some("state media")),
+                ("he had other duties", "Viktor Hale", Some("Postimees")),
+                ("The port stays open.", "Viktor Hale", Some("Interfax")),
             ],
             "{found:?}"
+        );
+    }
+
+    #[test]
+    fn the_body_a_role_is_held_at_is_what_its_generic_description_means() {
+        assert_speakers(
+            "Ana Ruiz, the chief executive of Skyline, apologised. \"We let passengers down,\" the airline boss said.\n\n\
+             Northair chief executive Lena Ortiz apologised. \"We are sorry,\" the airline said in a statement.",
+            &[("We let passengers down,", "Ana Ruiz"), ("We are sorry,", "Northair")],
+        );
+    }
+
+    #[test]
+    fn a_name_before_a_role_and_its_holder_is_where_the_role_is_held() {
+        assert_speakers(
+            "White House press secretary Mary Jones spoke first. She said the president \"remains confident\".\n\n\
+             Harbour Line chief executive Tom Reed was next. \"We are sorry,\" he said.",
+            &[("remains confident", "Mary Jones"), ("We are sorry,", "Tom Reed")],
+        );
+    }
+
+    #[test]
+    fn the_person_a_sentence_is_about_speaks_the_quote_after_it() {
+        assert_speakers(
+            "The union's general secretary, Ana Ruiz, was blunt. \"This offer is an insult.\"\n\n\
+             The bridge was closed. \"It was chaos.\" Peskov disagreed.\n\n\
+             Tom Reed arrived at nine. \"It was late,\" said one witness.",
+            &[
+                ("This offer is an insult.", "Ana Ruiz"),
+                ("It was chaos.", "Ana Ruiz"),
+                ("It was late,", "witness"),
+            ],
+        );
+    }
+
+    #[test]
+    fn a_participle_phrase_after_the_subject_names_no_one() {
+        assert_speakers(
+            "The report, published by the Institute for Fiscal Studies, said taxes would rise next year.\n\n\
+             The alliance, led by Saudi Arabia, said in a statement it would keep the cuts.\n\n\
+             Recording her conclusion, coroner Ffion Wade said she would write to the council.",
+            &[
+                ("taxes would rise next year", "report"),
+                ("it would keep the cuts", "alliance"),
+                ("she would write to the council", "Ffion Wade"),
+            ],
+        );
+    }
+
+    #[test]
+    fn whose_statement_it_is_speaks_it() {
+        assert_speakers(
+            "The family's statement read: \"He was a loving father.\"",
+            &[("He was a loving father.", "family")],
+        );
+    }
+
+    #[test]
+    fn a_pronoun_takes_someone_known_to_be_of_its_gender_first() {
+        assert_speakers(
+            "Kovac was speaking after Prime Minister Ilse Warnke dismissed the remarks. \"That is nonsense,\" she said.",
+            &[("That is nonsense,", "Ilse Warnke")],
         );
     }
 
     #[test]
     fn a_speaker_set_off_by_commas_speaks_the_quote() {
-        let found = extract(
+        assert_speakers(
             "It is, says Dr Amara Singh, \"a perfect storm\".\n\n\
              Maria Lopez met the envoy. The Kremlin, she said, saw \"no reason\" to change course.",
+            &[("a perfect storm", "Amara Singh"), ("no reason", "Maria Lopez")],
         );
-        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
-        assert_eq!(quotes, [("a perfect storm", "Amara Singh"), ("no reason", "Maria Lopez")], "{found:?}");
     }
 
     #[test]
     fn two_words_after_that_are_a_report() {
-        let found = extract(
+        assert_speakers(
             "Tom Reed called the deal \"a disgrace\", but warned that obstacles remained.\n\n\
              Ana Ruiz said that prices rose. She spoke on Monday.",
-        );
-        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
-        assert_eq!(
-            quotes,
-            [("a disgrace", "Tom Reed"), ("obstacles remained", "Tom Reed"), ("prices rose", "Ana Ruiz")],
-            "{found:?}"
+            &[("a disgrace", "Tom Reed"), ("obstacles remained", "Tom Reed"), ("prices rose", "Ana Ruiz")],
         );
     }
 
     #[test]
     fn the_verb_after_an_apposition_is_no_description_and_an_age_names_whose_it_is() {
-        let found = extract(
+        assert_speakers(
             "Kavran's chief negotiator, Idris Tahir, met UN mediator Clara Lind. \"We are close,\" the negotiator \
              said. \"Very close,\" the mediator said.\n\n\
              Tomas Vidal, 24, scored twice. Coach Ana Ruiz praised him. \"I just did my job,\" the 24-year-old said.",
-        );
-        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
-        assert_eq!(
-            quotes,
-            [
+            &[
                 ("We are close,", "Idris Tahir"),
                 ("Very close,", "Clara Lind"),
-                ("I just did my job,", "Tomas Vidal")
+                ("I just did my job,", "Tomas Vidal"),
             ],
-            "{found:?}"
         );
     }
 
     #[test]
     fn a_role_noun_finds_whoever_its_synonym_described() {
-        let found = extract(
+        assert_speakers(
             "The veteran diplomat Hamid Qasemi, 71, led the talks. \"Patience is everything,\" the envoy said.\n\n\
              Detective Inspector Sarah Cole led the search. \"We will find him,\" the officer said.",
-        );
-        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
-        assert_eq!(
-            quotes,
-            [("Patience is everything,", "Hamid Qasemi"), ("We will find him,", "Sarah Cole")],
-            "{found:?}"
+            &[("Patience is everything,", "Hamid Qasemi"), ("We will find him,", "Sarah Cole")],
         );
     }
 
     #[test]
     fn where_an_officer_serves_is_not_part_of_their_name() {
-        let found = extract(
+        assert_speakers(
             "Superintendent Ray Ford of Essex Police said officers were \"keeping an open mind\".\n\n\
              The President of the European Commission said the plan would pass.",
-        );
-        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
-        assert_eq!(
-            quotes,
-            [
+            &[
                 ("keeping an open mind", "Ray Ford"),
-                ("the plan would pass", "President of the European Commission")
+                ("the plan would pass", "President of the European Commission"),
             ],
-            "{found:?}"
         );
     }
 
     #[test]
     fn an_intention_voiced_is_reported_speech() {
-        let found = extract(
+        assert_speakers(
             "The leadership of the Northern Alliance voiced its intention to hold talks next month. \
              Ana Ruiz expressed hope that the talks would succeed. Ana Ruiz voiced no opinion on it.",
-        );
-        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
-        assert_eq!(
-            quotes,
-            [
+            &[
                 ("hold talks next month", "leadership of the Northern Alliance"),
                 ("the talks would succeed", "Ana Ruiz"),
             ],
-            "{found:?}"
         );
     }
 
@@ -2006,20 +1938,15 @@ mod tests {
 
     #[test]
     fn a_body_described_by_kind_and_place_is_what_it_and_the_office_mean() {
-        let found = extract(
+        assert_speakers(
             "Ana Ruiz heads the Tarvanian statistics office. \"Inflation is rising,\" the office said.\n\n\
              The central bank of Tarvania raised rates. \"Prices will ease,\" it said.\n\n\
              Kordex Mining denied it. It acknowledged that deliveries to the Vellstadt transport authority would be delayed.",
-        );
-        let quotes: Vec<(&str, &str)> = found.quotes.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
-        assert_eq!(
-            quotes,
-            [
+            &[
                 ("Inflation is rising,", "Tarvanian statistics office"),
                 ("Prices will ease,", "central bank of Tarvania"),
                 ("deliveries to the Vellstadt transport authority would be delayed", "Kordex Mining"),
             ],
-            "{found:?}"
         );
     }
 }
