@@ -429,9 +429,9 @@ fn attribution_before(before: &Words) -> Option<Attribution> {
             .filter(|&v| words.len() - v <= 5)
     };
     match verb {
-        Some(v) => parenthetical(&words, v)
-            .or_else(|| speakers::subject_before(&words[..v]))
-            .map(|(np, role)| attribution(&np, role, before.offset(v, 0))),
+        Some(v) => {
+            speaker_of_verb(&words, 0, v).map(|(np, role)| attribution(&np, role, before.offset(v, 0)))
+        }
         None if colon => {
             speakers::leading_subject(&words).map(|np| attribution(&np, None, before.offset(0, 0)))
         }
@@ -468,23 +468,37 @@ fn attribution_of_partial(before: &Words, from: usize) -> Option<Attribution> {
     let clause = (from + 1..words.len()).rev().find(|&i| opens_contrast(&words, i)).map_or(from, |c| c + 1);
     let v = (clause..words.len())
         .find(|&i| speakers::is_speech_verb(&words, i) || speakers::is_framing_verb(words[i]))?;
-    parenthetical(&words[clause..], v - clause)
-        .or_else(|| speakers::subject_before(&words[clause..v]))
-        .map(|(np, role)| attribution(&np, role, before.offset(v, 0)))
+    speaker_of_verb(&words, clause, v).map(|(np, role)| attribution(&np, role, before.offset(v, 0)))
 }
 
-/// The speaker of a reporting verb at `v` set off by commas inside the reporter's sentence:
-/// "The Kremlin, she said, saw ...", "It is, says Dr Amara Singh, ...".
-fn parenthetical<'a>(words: &[&'a str], v: usize) -> Option<(Vec<&'a str>, Option<Vec<&'a str>>)> {
-    if v == 0 || !words[v - 1].ends_with(',') && !words[v].ends_with(',') {
-        return None;
+/// Where the subject of the reporting verb at `v` starts, from `from`: "The Kremlin, she
+/// said, saw ..." between the commas around the verb.
+fn subject_start(words: &[&str], from: usize, v: usize) -> usize {
+    words[v]
+        .ends_with(',')
+        .then(|| (from..v).rev().take(5).find(|&i| words[i].ends_with(',')))
+        .flatten()
+        .filter(|&comma| comma + 1 < v)
+        .map_or(from, |comma| comma + 1)
+}
+
+/// The speaker of the reporting verb at `v`: set off after it by commas inside the
+/// reporter's sentence ("It is, says Dr Amara Singh, ..."), else its subject from `from`.
+fn speaker_of_verb<'a>(
+    words: &[&'a str],
+    from: usize,
+    v: usize,
+) -> Option<(Vec<&'a str>, Option<Vec<&'a str>>)> {
+    let inverted = v > from && words[v - 1].ends_with(',') && !words[v].ends_with(',');
+    if inverted
+        && let Some(comma) = words[v + 1..].iter().take(12).position(|w| w.ends_with(','))
+        && let Some(found) = speakers::phrase_after(&words[v + 1..=v + 1 + comma])
+    {
+        return Some(found);
     }
-    if words[v].ends_with(',') {
-        let comma = (0..v).rev().take(5).find(|&i| words[i].ends_with(','))?;
-        return speakers::subject_before(&words[comma + 1..v]);
-    }
-    let comma = v + 1 + words[v + 1..].iter().take(12).position(|w| w.ends_with(','))?;
-    speakers::phrase_after(&words[v + 1..=comma])
+    let start = subject_start(words, from, v);
+    speakers::subject_before(&words[start..v])
+        .or_else(|| (start > from).then(|| speakers::subject_before(&words[from..v])).flatten())
 }
 
 /// ", while" or ", whereas" at `i` (never the first word): a clause with a subject of its own.
@@ -933,14 +947,7 @@ fn reported_by(
     if !reports_anything && !clause_follows {
         return None;
     }
-    // "The Kremlin, she said, saw no reason ...": a parenthetical names the speaker.
-    let parenthetical = refs[v]
-        .ends_with(',')
-        .then(|| (from..v).rev().take(5).find(|&i| refs[i].ends_with(',')))
-        .flatten()
-        .filter(|&comma| comma + 1 < v)
-        .map_or(from, |comma| comma + 1);
-    let (np, role) = speakers::subject_before(&refs[parenthetical..v])?;
+    let (np, role) = speakers::subject_before(&refs[subject_start(refs, from, v)..v])?;
     let mut next = v + 1;
     // "pointed out that": the verb's particle.
     if refs.get(next).is_some_and(|w| *w == "out") {
