@@ -221,6 +221,9 @@ pub struct Discourse {
     /// Folded names, and the trailing words of people's names ("meulen", "van der meulen").
     by_name: HashMap<String, usize>,
     namings: Vec<Naming>,
+    /// One-word names that no given name, title or role tells as a person's ("Northair flight
+    /// NA417"), each with its offset: what a later "the airline" may mean.
+    unclassified: Vec<(String, usize)>,
     sentence: usize,
 }
 
@@ -385,15 +388,23 @@ impl Discourse {
             let entity = match (run.kind, known) {
                 (_, Some(entity)) => entity,
                 (RunKind::Person, None) if holds_role => self.add(run.name, SpeakerKind::Organisation, None),
-                // "his wife Jane": a given name alone names someone too.
+                // "his wife Jane": a given name alone names someone too, as does a surname that a
+                // pronoun speaks of ("Asked whether she would resign, Phillips replied").
                 (RunKind::Person, None)
                     if run.name.split_whitespace().count() >= 2
-                        || first_names::gender_of_given_name(&run.name).is_some() =>
+                        || first_names::gender_of_given_name(&run.name).is_some()
+                        || pronoun_before(words, run.start).is_some() =>
                 {
                     self.add(run.name, SpeakerKind::Person, run.title)
                 }
                 (RunKind::Organisation, None) => self.add(run.name, SpeakerKind::Organisation, None),
-                (RunKind::Person | RunKind::Place, None) => continue,
+                (RunKind::Person, None) => {
+                    if opens_as_unclassified_subject(words, run.start, run.end) {
+                        self.unclassified.push((run.name, at));
+                    }
+                    continue;
+                }
+                (RunKind::Place, None) => continue,
             };
             if run.kind == RunKind::Person {
                 self.remember_context(entity, words, run.start, run.end);
@@ -405,7 +416,9 @@ impl Discourse {
             self.namings.push(Naming { entity, sentence: self.sentence, at, belongs_to });
             // "His deputy, Samira Dadayeva, signed as he asked": his, not hers.
             if run.kind == RunKind::Person
-                && let Some(feminine) = pronoun_after(words, run.end).filter(|&f| belongs_to != Some(f))
+                && let Some(feminine) = pronoun_after(words, run.end)
+                    .or_else(|| pronoun_before(words, run.start))
+                    .filter(|&f| belongs_to != Some(f))
             {
                 self.entities[entity].feminine.get_or_insert(feminine);
             }
@@ -426,7 +439,11 @@ impl Discourse {
                 self.entities[entity].feminine.get_or_insert(feminine);
                 entity
             }
-            Mention::Pronoun { feminine: None } => self.last_organisation(at)?,
+            Mention::Pronoun { feminine: None } => {
+                // "Kordex, which employs 3,000 people, ...": the body named last, by name alone or not.
+                let named = self.last_organisation(at);
+                self.unclassified_organisation(named.map(|n| n.at), at).or(named.map(|n| n.entity))?
+            }
             // "the 45-year-old": the person of that age, else the person last named.
             Mention::Description { ref words } if words.last().is_some_and(|w| w.ends_with("-year-old")) => {
                 let age = words.last().and_then(|w| w.strip_suffix("-year-old")).unwrap_or_default();
@@ -436,13 +453,19 @@ impl Discourse {
             Mention::Description { words }
                 if words.len() == 1
                     && speakers::is_document_noun(&words[0])
-                    && let Some(writer) =
-                        self.last_organisation(at).or_else(|| self.antecedent(None, at)) =>
+                    && let Some(writer) = self
+                        .last_organisation(at)
+                        .map(|n| n.entity)
+                        .or_else(|| self.antecedent(None, at)) =>
             {
                 writer
             }
             Mention::Description { words } => {
-                match self.described(&words).or_else(|| self.described_around(&words)) {
+                let found = self.described(&words).or_else(|| self.described_around(&words)).or_else(|| {
+                    let generic = words.last().is_some_and(|head| speakers::is_generic_organisation(head));
+                    generic.then(|| self.unclassified_organisation(None, at)).flatten()
+                });
+                match found {
                     Some(entity) => entity,
                     None => {
                         let head = words.last()?;
@@ -697,12 +720,46 @@ impl Discourse {
     }
 
     /// The organisation or group named last before offset `at`: what "it" or "they" said.
-    fn last_organisation(&self, at: usize) -> Option<usize> {
+    fn last_organisation(&self, at: usize) -> Option<Naming> {
         let recent = &self.namings[self.namings.len().saturating_sub(LOOKBACK)..];
-        recent.iter().rev().filter(|n| n.at < at).map(|n| n.entity).find(|&entity| {
-            let e = &self.entities[entity];
+        recent.iter().rev().filter(|n| n.at < at).copied().find(|n| {
+            let e = &self.entities[n.entity];
             matches!(e.kind, SpeakerKind::Organisation | SpeakerKind::Group) && !e.outlet
         })
+    }
+
+    /// "Northair flight NA417 turned back ... the airline said", "Rovenna said in a statement.
+    /// The club said ...", "Kordex, which employs 3,000 people, ... it said": an organisation
+    /// described by its kind or by "it", when none was named as one, is the last one-word name
+    /// that nothing told as a person's (named after offset `after`), now known as an organisation.
+    fn unclassified_organisation(&mut self, after: Option<usize>, at: usize) -> Option<usize> {
+        let between = |named_at: usize| named_at < at && after.is_none_or(|after| named_at > after);
+        let recent = &self.namings[self.namings.len().saturating_sub(LOOKBACK)..];
+        let person = recent.iter().rev().filter(|n| between(n.at)).find(|n| {
+            let e = &self.entities[n.entity];
+            e.kind == SpeakerKind::Person
+                && !e.name.contains(' ')
+                && e.feminine.or(e.feminine_by_name).is_none()
+                && e.role.is_none()
+        });
+        let person = person.map(|n| (n.entity, n.at));
+        // A name noticed before it was known as someone's is theirs.
+        let bare = self
+            .unclassified
+            .iter()
+            .rev()
+            .find(|(name, named_at)| between(*named_at) && !self.by_name.contains_key(&fold(name)));
+        match (person, bare) {
+            (Some((entity, named_at)), bare) if bare.is_none_or(|(_, b)| *b < named_at) => {
+                self.entities[entity].kind = SpeakerKind::Organisation;
+                Some(entity)
+            }
+            (_, Some((name, _))) => {
+                let name = name.clone();
+                Some(self.add(name, SpeakerKind::Organisation, None))
+            }
+            _ => None,
+        }
     }
 
     /// The entity a description ("the minister", "the company") refers to: the last named
@@ -831,6 +888,37 @@ fn pronoun_after(words: &[&str], end: usize) -> Option<bool> {
             _ => None,
         },
     )
+}
+
+/// "Northair flight NA417 turned back", "Kordex, which employs 3,000 people, reported": a
+/// one-word name opening the sentence as its subject, which may be an organisation's. Not a
+/// participle ("Asked whether"), a noun of an opening phrase ("Shares in"), a pronoun, a group
+/// ("Relatives") or a code ("NA417"); a name elsewhere in the sentence is as often a place.
+fn opens_as_unclassified_subject(words: &[&str], start: usize, end: usize) -> bool {
+    let name = speakers::bare(words[start]);
+    start == 0
+        && end == 1
+        && name.chars().all(|c| c.is_alphabetic() || c == '-')
+        && !name.ends_with("ed")
+        && !name.ends_with("ing")
+        && !words.get(end).is_some_and(|w| matches!(*w, "in" | "of" | "at" | "from"))
+        && matches!(speakers::noun_phrase(&[name]), Some(Mention::Named { kind: SpeakerKind::Person, .. }))
+}
+
+/// "Asked whether she would resign, Phillips replied": a clause opening the sentence that
+/// speaks of its subject by pronoun before naming them, and names no one else.
+fn pronoun_before(words: &[&str], start: usize) -> Option<bool> {
+    if start == 0
+        || !words[start - 1].ends_with(',')
+        || words[1..start].iter().any(|w| speakers::bare(w).starts_with(char::is_uppercase))
+    {
+        return None;
+    }
+    words[..start].iter().find_map(|w| match speakers::bare(w).to_lowercase().as_str() {
+        "he" | "himself" => Some(false),
+        "she" | "herself" => Some(true),
+        _ => None,
+    })
 }
 
 /// The lower-case content words of a role or name.

@@ -1710,6 +1710,33 @@ mod tests {
     }
 
     #[test]
+    fn a_one_word_name_no_one_bears_is_the_body_a_later_description_or_it_means() {
+        assert_speakers(
+            "Halsey Airport was closed. Northair flight NA417 to Corrano turned back, and 4 people were \
+             hurt, the airline said.",
+            &[("Northair flight NA417 to Corrano turned back, and 4 people were hurt", "Northair")],
+        );
+        assert_speakers(
+            "The Trade Council met on Monday. Kordex, which employs 3,000 people, reported a loss. \
+             \"Trading was difficult,\" it said.",
+            &[("Trading was difficult,", "Kordex")],
+        );
+        assert_speakers(
+            "\"We need a striker,\" Rovenna said in a statement. The club said it expects him to play.",
+            &[("We need a striker,", "Rovenna"), ("it expects him to play", "Rovenna")],
+        );
+        // A surname a pronoun speaks of is a person's; an opening noun or participle is no name.
+        assert_speakers(
+            "Asked whether she would resign, Phillips replied: \"No.\" \"We regret this,\" the company said.",
+            &[("No.", "Phillips"), ("We regret this,", "company")],
+        );
+        assert_speakers(
+            "Relatives waited outside. Shares in Velmar fell. \"It was a tragedy,\" the insurer said.",
+            &[("It was a tragedy,", "insurer")],
+        );
+    }
+
+    #[test]
     fn constructions_of_wire_copy_probed_beyond_the_corpus() {
         assert_speakers(
             "In a statement, the ministry said: \"We are reviewing the report.\" The minister later told \
