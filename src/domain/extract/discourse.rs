@@ -213,6 +213,9 @@ struct Naming {
     /// Named as someone's ("Her deputy, Tadhg Mulvey"): the gender of that someone, whom a
     /// later "she" means rather than the deputy.
     belongs_to: Option<bool>,
+    /// Named as who asked, in the clause opening the sentence ("Asked by counsel Hugo Keith
+    /// whether he had read it, he replied"): not whom that sentence's "he" means.
+    asking: bool,
 }
 
 #[derive(Default)]
@@ -413,7 +416,8 @@ impl Discourse {
                 }
             }
             let belongs_to = possessor_before(words, run.start);
-            self.namings.push(Naming { entity, sentence: self.sentence, at, belongs_to });
+            let asking = run.start < asking_clause_end(words);
+            self.namings.push(Naming { entity, sentence: self.sentence, at, belongs_to, asking });
             // "His deputy, Samira Dadayeva, signed as he asked": his, not hers.
             if run.kind == RunKind::Person
                 && let Some(feminine) = pronoun_after(words, run.end)
@@ -535,7 +539,7 @@ impl Discourse {
     }
 
     fn named(&mut self, entity: usize, at: usize) {
-        self.namings.push(Naming { entity, sentence: self.sentence, at, belongs_to: None });
+        self.namings.push(Naming { entity, sentence: self.sentence, at, belongs_to: None, asking: false });
     }
 
     fn find_or_add(&mut self, name: String, kind: SpeakerKind, role: Option<String>) -> usize {
@@ -615,6 +619,7 @@ impl Discourse {
                 && n.at < at
                 && e.feminine.or(e.feminine_by_name).zip(feminine).is_none_or(|(e, f)| e == f)
                 && n.belongs_to.zip(feminine).is_none_or(|(owner, f)| owner != f)
+                && !(n.asking && n.sentence == self.sentence)
         };
         // Someone known to be of the pronoun's gender comes before someone whose gender is
         // unknown: "Kovac spoke after Ilse Warnke dismissed the remarks. “…,” she said".
@@ -903,6 +908,17 @@ fn opens_as_unclassified_subject(words: &[&str], start: usize, end: usize) -> bo
         && !name.ends_with("ing")
         && !words.get(end).is_some_and(|w| matches!(*w, "in" | "of" | "at" | "from"))
         && matches!(speakers::noun_phrase(&[name]), Some(Mention::Named { kind: SpeakerKind::Person, .. }))
+}
+
+/// "Asked by counsel Hugo Keith whether ..., he replied", "Pressed by X about the cost,": where
+/// the clause opening the sentence with its questioner ends (0 when there is none).
+fn asking_clause_end(words: &[&str]) -> usize {
+    match words {
+        [participle, by, ..] if participle.to_lowercase().ends_with("ed") && *by == "by" => {
+            words.iter().position(|w| w.ends_with(',')).map_or(0, |comma| comma + 1)
+        }
+        _ => 0,
+    }
 }
 
 /// "Asked whether she would resign, Phillips replied": a clause opening the sentence that

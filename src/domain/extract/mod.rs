@@ -1737,6 +1737,24 @@ mod tests {
     }
 
     #[test]
+    fn a_clause_opening_the_sentence_neither_speaks_nor_is_the_pronoun() {
+        assert_speakers(
+            "Former minister Alan Grey gave evidence on Tuesday. Asked by counsel Hugo Keith KC \
+             whether he had read the report, he replied: \"I did not.\"",
+            &[("I did not.", "Alan Grey")],
+        );
+        assert_speakers(
+            "Mayor Ruth Allan faced the council. Pressed by councillor Tom Reid about the cost, she \
+             said the budget would hold.",
+            &[("the budget would hold", "Ruth Allan")],
+        );
+        assert_speakers(
+            "Ruth Allan met Tom Reid. When Reid arrived, he said: \"We will pay.\"",
+            &[("We will pay.", "Tom Reid")],
+        );
+    }
+
+    #[test]
     fn constructions_of_wire_copy_probed_beyond_the_corpus() {
         assert_speakers(
             "In a statement, the ministry said: \"We are reviewing the report.\" The minister later told \

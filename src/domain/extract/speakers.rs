@@ -302,6 +302,16 @@ const SENTENCE_OPENERS: &[&str] = &[
     "during",
     "since",
     "until",
+    // "When Reid left,": a conjunction opening a clause of its own.
+    "when",
+    "while",
+    "as",
+    "although",
+    "though",
+    "because",
+    "if",
+    "once",
+    "whereas",
 ];
 
 /// Leading words that count or quantify a group rather than name it: "two diplomats".
@@ -1438,9 +1448,14 @@ pub fn subject_before<'a>(words: &[&'a str]) -> Option<(Vec<&'a str>, Option<Vec
         !matches!(first.as_str(), "who" | "which" | "whose" | "whom" | "where")
             && !s.iter().all(|w| bare(w).chars().all(|c| c.is_ascii_digit()))
     });
-    // "Sentencing, Judge Howard Tate ...", "Prosecuting, ...": a participle sets the scene.
+    // "Sentencing, Judge Howard Tate ...", "Prosecuting, ...", "Pressed by X about the cost,",
+    // "When Reid left,": a participle or a clause of its own sets the scene.
     let scene = |s: &[&str]| {
-        SCENE_WORDS.contains(&lower(s[0]).as_str()) || (s.len() == 1 && lower(s[0]).ends_with("ing"))
+        let first = lower(s[0]);
+        SCENE_WORDS.contains(&first.as_str())
+            || (s.len() == 1 && first.ends_with("ing"))
+            || (first.ends_with("ed") && s.get(1).is_some_and(|w| w.starts_with(char::is_lowercase)))
+            || (SUBORDINATORS.contains(&first.as_str()) && !matches!(first.as_str(), "and" | "but" | "so"))
     };
     while segments.len() > 1 && scene(segments[0]) {
         segments.remove(0);
