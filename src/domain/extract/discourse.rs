@@ -453,6 +453,10 @@ impl Discourse {
                 let age = words.last().and_then(|w| w.strip_suffix("-year-old")).unwrap_or_default();
                 self.of_age(age, at).or_else(|| self.antecedent(None, at))?
             }
+            // "Marc Duval was furious. “…,” the Frenchman said": the person last named.
+            Mention::Description { ref words } if words.len() == 1 && speakers::is_demonym(&words[0]) => {
+                self.antecedent(gender_of(&words[0]), at)?
+            }
             // "The ministry issued a statement. “…,” the statement said": its writer's words.
             Mention::Description { words }
                 if words.len() == 1

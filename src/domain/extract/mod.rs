@@ -1755,6 +1755,21 @@ mod tests {
     }
 
     #[test]
+    fn where_someone_is_from_describes_the_person_last_named() {
+        assert_speakers(
+            "The coach, Marc Duval, was furious. \"Unacceptable,\" the Frenchman said.\n\n\
+             Ana Ruiz won the final in straight sets. \"I am so proud,\" the Colombian told reporters.\n\n\
+             Hospital chief Dr Sam Patel warned of delays. His colleague, Nurse Joy Akande, disagreed. \
+             \"We are coping,\" Akande said.",
+            &[
+                ("Unacceptable,", "Marc Duval"),
+                ("I am so proud,", "Ana Ruiz"),
+                ("We are coping,", "Joy Akande"),
+            ],
+        );
+    }
+
+    #[test]
     fn constructions_of_wire_copy_probed_beyond_the_corpus() {
         assert_speakers(
             "In a statement, the ministry said: \"We are reviewing the report.\" The minister later told \

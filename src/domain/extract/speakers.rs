@@ -451,6 +451,8 @@ const TITLES: &[&str] = &[
     "reverend",
     "hon",
     "rt",
+    "nurse",
+    "pastor",
     "mep",
     "mla",
     "msp",
@@ -1315,6 +1317,14 @@ pub fn noun_phrase(phrase: &[&str]) -> Option<Mention> {
             kind,
         });
     }
+    // "the Frenchman", "the Briton": someone named before, by where they are from.
+    if let [the, demonym] = words.as_slice()
+        && lower(the) == "the"
+        && is_capitalised(demonym)
+        && is_demonym(&lower(demonym))
+    {
+        return Some(Mention::Description { words: vec![lower(demonym)] });
+    }
     // "Deputy Foreign Minister Ilian Pavek of Karvonia": the person, not their country.
     if runs.len() >= 2
         && runs[0].kind == RunKind::Person
@@ -1719,6 +1729,14 @@ pub fn is_organisation_word(word: &str) -> bool {
 
 pub fn is_generic_organisation(word: &str) -> bool {
     GENERIC_ORGANISATIONS.contains(&word)
+}
+
+/// "frenchman", "briton", "kenyan" (in lower case): a noun for someone from a country.
+pub fn is_demonym(word: &str) -> bool {
+    !is_organisation_word(word)
+        && (word.ends_with("man")
+            || word.ends_with("ian")
+            || matches!(word, "briton" | "scot" | "dane" | "swede" | "finn" | "pole" | "spaniard" | "kenyan"))
 }
 
 pub fn is_title(word: &str) -> bool {
