@@ -652,6 +652,47 @@ fn indirect(
         .or_else(|| according_to(words, &refs, from, sentence_end, chars))
         .or_else(|| stated_intention(words, &refs, from, sentence_end, chars))
         .or_else(|| relayed_report(words, &refs, from, sentence_end, chars))
+        .or_else(|| reported_by_participle(words, &refs, from, sentence_end, chars))
+}
+
+/// Participles by which a sentence's subject goes on to report: "rejected the findings,
+/// adding that the cuts were to blame", "disagreed, telling the BBC the cuts were to blame".
+const REPORTING_PARTICIPLES: &[&str] =
+    &["saying", "adding", "telling", "warning", "arguing", "insisting", "noting", "stressing", "claiming"];
+
+/// "<Subject> <verb>ed ..., <participle> [<audience>] [that] <report>.": the report is the
+/// subject's words, relayed by the audience when it is an outlet.
+fn reported_by_participle(
+    words: &Words,
+    refs: &[&str],
+    from: usize,
+    sentence_end: usize,
+    chars: &[char],
+) -> Option<(Attribution, usize, usize)> {
+    let p = (from + 2..refs.len())
+        .find(|&i| refs[i - 1].ends_with(',') && REPORTING_PARTICIPLES.contains(&speakers::bare(refs[i])))?;
+    let audience = if refs[p] == "telling" { audience_len(&refs[p + 1..]) } else { 0 };
+    if refs[p] == "telling" && audience == 0 {
+        return None;
+    }
+    let mut first = p + 1 + audience;
+    let that = refs.get(first).is_some_and(|w| *w == "that");
+    first += usize::from(that);
+    if !long_enough_to_report(refs.len().saturating_sub(first), that) {
+        return None;
+    }
+    // The subject is what comes before the sentence's own verb.
+    let v = (from + 1..p).find(|&i| {
+        let word = speakers::bare(refs[i]);
+        word.starts_with(char::is_lowercase) && (speakers::is_auxiliary(word) || word.ends_with("ed"))
+    })?;
+    let (np, role) = speakers::subject_before(&refs[from..v])?;
+    let clause_end = sentence_end - trailing_stop(chars, sentence_end);
+    let start = words.offset(first, clause_end);
+    let mut found = attribution(&np, role, words.offset(p, 0));
+    found.relayed_by =
+        (audience > 0).then(|| relay(&format!("told {}", refs[p + 1..=p + audience].join(" ")))).flatten();
+    (start < clause_end).then_some((found, start, clause_end))
 }
 
 /// What an outlet relays without quotation marks: "Radio Norte quoted him as saying the talks
@@ -1767,6 +1808,18 @@ mod tests {
                 ("We are coping,", "Joy Akande"),
             ],
         );
+    }
+
+    #[test]
+    fn a_participle_after_the_verb_reports_the_subjects_words() {
+        assert_speakers(
+            "Her predecessor, Mark Lowe, disagreed, telling the BBC the cuts were to blame.\n\n\
+             The ministry dismissed the claims on Monday, adding that the data was old.\n\n\
+             The river burst its banks, flooding 300 homes.",
+            &[("the cuts were to blame", "Mark Lowe"), ("the data was old", "ministry")],
+        );
+        let found = extract("Mark Lowe disagreed, telling the BBC the cuts were to blame.");
+        assert_eq!(found.quotes[0].relayed_by.as_deref(), Some("BBC"));
     }
 
     #[test]
