@@ -453,9 +453,11 @@ impl Discourse {
                 let age = words.last().and_then(|w| w.strip_suffix("-year-old")).unwrap_or_default();
                 self.of_age(age, at).or_else(|| self.antecedent(None, at))?
             }
-            // "Marc Duval was furious. “…,” the Frenchman said": the person last named.
+            // "Marc Duval was furious. “…,” the Frenchman said": the person last named, of the
+            // gender the noun tells ("Dutchwoman").
             Mention::Description { ref words } if words.len() == 1 && speakers::is_demonym(&words[0]) => {
-                self.antecedent(gender_of(&words[0]), at)?
+                let feminine = (words[0].ends_with("man")).then(|| words[0].ends_with("woman"));
+                self.antecedent(feminine, at)?
             }
             // "The ministry issued a statement. “…,” the statement said": its writer's words.
             Mention::Description { words }

@@ -1800,11 +1800,13 @@ mod tests {
         assert_speakers(
             "The coach, Marc Duval, was furious. \"Unacceptable,\" the Frenchman said.\n\n\
              Ana Ruiz won the final in straight sets. \"I am so proud,\" the Colombian told reporters.\n\n\
+             Tom Hale lost to Ilse Smit. \"I was lucky,\" the Dutchwoman said.\n\n\
              Hospital chief Dr Sam Patel warned of delays. His colleague, Nurse Joy Akande, disagreed. \
              \"We are coping,\" Akande said.",
             &[
                 ("Unacceptable,", "Marc Duval"),
                 ("I am so proud,", "Ana Ruiz"),
+                ("I was lucky,", "Ilse Smit"),
                 ("We are coping,", "Joy Akande"),
             ],
         );

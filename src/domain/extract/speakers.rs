@@ -1733,7 +1733,9 @@ pub fn is_generic_organisation(word: &str) -> bool {
 
 /// "frenchman", "briton", "kenyan" (in lower case): a noun for someone from a country.
 pub fn is_demonym(word: &str) -> bool {
+    // "the Chairman" is a role, described by what they do.
     !is_organisation_word(word)
+        && !TITLES.contains(&word)
         && (word.ends_with("man")
             || word.ends_with("ian")
             || matches!(word, "briton" | "scot" | "dane" | "swede" | "finn" | "pole" | "spaniard" | "kenyan"))
