@@ -203,8 +203,14 @@ class Waits:
     waits on nothing). The share of each over the run's samples says what a tail is made of."""
 
     def __init__(self, server):
-        query = ("SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') FROM pg_stat_activity "
-                 "WHERE state = 'active' AND backend_type = 'client backend' AND pid <> pg_backend_pid() "
+        # A lock wait names its table and the kind of session holding it ("by autovacuum
+        # worker"): which table's lock makes a tail, and whose.
+        query = ("SELECT coalesce(a.wait_event_type || ':' || a.wait_event || CASE WHEN a.wait_event_type = 'Lock' "
+                 "THEN coalesce(' on ' || (SELECT l.relation::regclass::text FROM pg_locks l WHERE l.pid = a.pid "
+                 "AND NOT l.granted AND l.relation IS NOT NULL LIMIT 1), '') || coalesce(' by ' || (SELECT "
+                 "string_agg(DISTINCT b.backend_type, ',') FROM pg_stat_activity b WHERE b.pid = "
+                 "ANY(pg_blocking_pids(a.pid))), '') ELSE '' END, 'CPU') FROM pg_stat_activity a "
+                 "WHERE a.state = 'active' AND a.backend_type = 'client backend' AND a.pid <> pg_backend_pid() "
                  "\\watch 0.02\n")
         self.process = subprocess.Popen(["psql", "-X", "-At", "-h", server.socket_dir, "-U", "attest", "-d",
                                          server.database], stdin=subprocess.PIPE, stdout=subprocess.PIPE,

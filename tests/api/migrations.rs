@@ -126,3 +126,36 @@ async fn a_database_from_before_workspaces_moves_into_the_default_workspace() {
         ]
     );
 }
+
+#[derive(QueryableByName)]
+struct Pages {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pages: i64,
+}
+
+/// Vacuum truncates an empty tail under a lock that every writer's insert waits for: the
+/// queues that writers fill and a server empties keep their pages through it.
+#[tokio::test]
+async fn a_drained_queue_keeps_its_pages_through_vacuum() {
+    use diesel_async::SimpleAsyncConnection;
+    let url = fresh_database().await;
+    let mut conn = attest::db::connect(&url).await.unwrap();
+    conn.batch_execute(
+        "INSERT INTO log_pending (event_seq) SELECT 1000000000000 + n FROM generate_series(1, 20000) n; \
+         DELETE FROM log_pending WHERE event_seq > 1000000000000; \
+         INSERT INTO record_changes (record_id) SELECT NULL FROM generate_series(1, 20000); \
+         DELETE FROM record_changes;",
+    )
+    .await
+    .unwrap();
+    let pages = |table: &'static str| {
+        diesel::sql_query(format!("SELECT (pg_relation_size('{table}') / 8192)::bigint AS pages"))
+    };
+    for table in ["log_pending", "record_changes"] {
+        let before: Pages = pages(table).get_result(&mut conn).await.unwrap();
+        conn.batch_execute(&format!("VACUUM {table}")).await.unwrap();
+        let after: Pages = pages(table).get_result(&mut conn).await.unwrap();
+        assert!(before.pages > 10, "{table} held the rows ({} pages)", before.pages);
+        assert_eq!(after.pages, before.pages, "vacuum truncated {table}");
+    }
+}

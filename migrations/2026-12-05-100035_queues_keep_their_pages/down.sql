@@ -1,0 +1,2 @@
+ALTER TABLE record_changes RESET (vacuum_truncate);
+ALTER TABLE log_pending RESET (vacuum_truncate);
