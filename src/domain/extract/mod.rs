@@ -442,10 +442,7 @@ fn attribution_before(before: &Words) -> Option<Attribution> {
 /// The person a sentence without a reporting verb is about, when it opens with them: "Ana
 /// Ruiz was blunt", "The union's leader, Ana Ruiz, disagreed", "She was defiant".
 fn introduced_person(words: &[&str]) -> Option<Mention> {
-    let v = (1..words.len().min(speakers::MAX_SUBJECT_WORDS)).find(|&i| {
-        let word = speakers::bare(words[i]);
-        word.starts_with(char::is_lowercase) && (speakers::is_auxiliary(word) || word.ends_with("ed"))
-    })?;
+    let v = own_verb(words, 1, words.len().min(speakers::MAX_SUBJECT_WORDS))?;
     if (0..words.len()).any(|i| speakers::is_speech_verb(words, i)) {
         return None;
     }
@@ -455,6 +452,15 @@ fn introduced_person(words: &[&str]) -> Option<Mention> {
         | Mention::Named { kind: SpeakerKind::Person, .. }) => Some(mention),
         _ => None,
     }
+}
+
+/// The sentence's own verb among `words[from..to]`, which its subject comes before: the first
+/// auxiliary or past form in lower case ("Ana Ruiz was blunt", "Mark Lowe disagreed, ...").
+fn own_verb(words: &[&str], from: usize, to: usize) -> Option<usize> {
+    (from..to).find(|&i| {
+        let word = speakers::bare(words[i]);
+        word.starts_with(char::is_lowercase) && (speakers::is_auxiliary(word) || word.ends_with("ed"))
+    })
 }
 
 /// The speaker of a partial quote: the subject of the sentence's reporting or framing verb
@@ -671,8 +677,9 @@ fn reported_by_participle(
 ) -> Option<(Attribution, usize, usize)> {
     let p = (from + 2..refs.len())
         .find(|&i| refs[i - 1].ends_with(',') && REPORTING_PARTICIPLES.contains(&speakers::bare(refs[i])))?;
-    let audience = if refs[p] == "telling" { audience_len(&refs[p + 1..]) } else { 0 };
-    if refs[p] == "telling" && audience == 0 {
+    let telling = speakers::bare(refs[p]) == "telling";
+    let audience = if telling { audience_len(&refs[p + 1..]) } else { 0 };
+    if telling && audience == 0 {
         return None;
     }
     let mut first = p + 1 + audience;
@@ -681,11 +688,7 @@ fn reported_by_participle(
     if !long_enough_to_report(refs.len().saturating_sub(first), that) {
         return None;
     }
-    // The subject is what comes before the sentence's own verb.
-    let v = (from + 1..p).find(|&i| {
-        let word = speakers::bare(refs[i]);
-        word.starts_with(char::is_lowercase) && (speakers::is_auxiliary(word) || word.ends_with("ed"))
-    })?;
+    let v = own_verb(refs, from + 1, p)?;
     let (np, role) = speakers::subject_before(&refs[from..v])?;
     let clause_end = sentence_end - trailing_stop(chars, sentence_end);
     let start = words.offset(first, clause_end);
