@@ -755,8 +755,7 @@ impl Discourse {
         });
         let person = person.map(|n| (n.entity, n.at));
         // A name noticed before it was known as someone's is theirs.
-        let bare = self
-            .unclassified
+        let bare = self.unclassified[self.unclassified.len().saturating_sub(LOOKBACK)..]
             .iter()
             .rev()
             .find(|(name, named_at)| between(*named_at) && !self.by_name.contains_key(&fold(name)));
