@@ -216,6 +216,9 @@ struct Naming {
     /// Named as who asked, in the clause opening the sentence ("Asked by counsel Hugo Keith
     /// whether he had read it, he replied"): not whom that sentence's "he" means.
     asking: bool,
+    /// Named as who asks the sentence's question ("Panel chair Olu Bako asked whether ..."):
+    /// not whom the answer's "she replied" in the next sentence means, when someone else fits.
+    questioner: bool,
 }
 
 #[derive(Default)]
@@ -417,7 +420,8 @@ impl Discourse {
             }
             let belongs_to = possessor_before(words, run.start);
             let asking = run.start < asking_clause_end(words);
-            self.namings.push(Naming { entity, sentence: self.sentence, at, belongs_to, asking });
+            let questioner = asks_question(words, run.end);
+            self.namings.push(Naming { entity, sentence: self.sentence, at, belongs_to, asking, questioner });
             // "His deputy, Samira Dadayeva, signed as he asked": his, not hers.
             if run.kind == RunKind::Person
                 && let Some(feminine) = pronoun_after(words, run.end)
@@ -545,7 +549,21 @@ impl Discourse {
     }
 
     fn named(&mut self, entity: usize, at: usize) {
-        self.namings.push(Naming { entity, sentence: self.sentence, at, belongs_to: None, asking: false });
+        // Reporting the question of someone who asks it leaves them who asked.
+        let questioner = self
+            .namings
+            .iter()
+            .rev()
+            .take_while(|n| n.sentence == self.sentence)
+            .any(|n| n.entity == entity && n.questioner);
+        self.namings.push(Naming {
+            entity,
+            sentence: self.sentence,
+            at,
+            belongs_to: None,
+            asking: false,
+            questioner,
+        });
     }
 
     fn find_or_add(&mut self, name: String, kind: SpeakerKind, role: Option<String>) -> usize {
@@ -614,6 +632,13 @@ impl Discourse {
     /// sentence, else the first named in the nearest sentence before that names one (the
     /// subject comes first), of the pronoun's gender when that is known.
     fn antecedent(&self, feminine: Option<bool>, at: usize) -> Option<usize> {
+        self.antecedent_answering(feminine, at, true)
+            .or_else(|| self.antecedent_answering(feminine, at, false))
+    }
+
+    /// The antecedent, passing over (when `answering`) who asked the previous sentence's
+    /// question: the words that follow a question are its answer.
+    fn antecedent_answering(&self, feminine: Option<bool>, at: usize, answering: bool) -> Option<usize> {
         let fits = |n: &Naming| {
             let e = &self.entities[n.entity];
             // "A spokeswoman for the ministry said ... “…,” she added": someone unnamed whose
@@ -626,6 +651,7 @@ impl Discourse {
                 && e.feminine.or(e.feminine_by_name).zip(feminine).is_none_or(|(e, f)| e == f)
                 && n.belongs_to.zip(feminine).is_none_or(|(owner, f)| owner != f)
                 && !(n.asking && n.sentence == self.sentence)
+                && !(answering && n.questioner && n.sentence + 1 == self.sentence)
         };
         // Someone known to be of the pronoun's gender comes before someone whose gender is
         // unknown: "Kovac spoke after Ilse Warnke dismissed the remarks. “…,” she said".
@@ -924,6 +950,20 @@ fn asking_clause_end(words: &[&str]) -> usize {
         }
         _ => 0,
     }
+}
+
+/// "Olu Bako asked whether ...", "Olu Bako, the panel's chair, asked if ...": the name ending
+/// at `end` is the subject of a question its sentence reports.
+fn asks_question(words: &[&str], end: usize) -> bool {
+    let verb = if words[end - 1].ends_with(',') {
+        words[end..].iter().take(12).position(|w| w.ends_with(',')).map_or(words.len(), |c| end + c + 1)
+    } else {
+        end
+    };
+    words.get(verb).is_some_and(|w| *w == "asked")
+        && words.get(verb + 1).is_some_and(|w| {
+            matches!(speakers::bare(w), "whether" | "if" | "why" | "how" | "what" | "when" | "who")
+        })
 }
 
 /// "Asked whether she would resign, Phillips replied": a clause opening the sentence that

@@ -1799,6 +1799,25 @@ mod tests {
     }
 
     #[test]
+    fn the_answer_to_a_question_is_not_its_askers() {
+        assert_speakers(
+            "Ann Reyes, the head of the agency, appeared before the committee. Panel chair Olu Bako \
+             asked whether the agency had been warned. \"Yes,\" she replied.",
+            &[("whether the agency had been warned", "Olu Bako"), ("Yes,", "Ann Reyes")],
+        );
+        assert_speakers(
+            "Mayor Joan Pike faced reporters. Councillor Sam Otieno, who chairs the finance committee, \
+             asked if the budget would be cut. \"Not this year,\" she answered.",
+            &[("if the budget would be cut", "Sam Otieno"), ("Not this year,", "Joan Pike")],
+        );
+        // With no one else to mean, the pronoun is who asked.
+        assert_speakers(
+            "Sam Otieno asked if the budget would be cut. \"Not this year, I hope,\" he said.",
+            &[("if the budget would be cut", "Sam Otieno"), ("Not this year, I hope,", "Sam Otieno")],
+        );
+    }
+
+    #[test]
     fn where_someone_is_from_describes_the_person_last_named() {
         assert_speakers(
             "The coach, Marc Duval, was furious. \"Unacceptable,\" the Frenchman said.\n\n\
