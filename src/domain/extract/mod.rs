@@ -1799,6 +1799,24 @@ mod tests {
     }
 
     #[test]
+    fn a_group_at_a_named_body_is_that_bodys() {
+        assert_speakers(
+            "Most of the coral has bleached, according to researchers at the University of Port Aldis. \
+             \"Prices will rise,\" said analysts at Nordbank Capital. \
+             The plan is \"dead in the water\", according to analysts at Nordbank. \
+             Doctors at the Royal Infirmary said the ward was full. \
+             \"It was chaos,\" said witnesses at the scene.",
+            &[
+                ("Most of the coral has bleached", "researchers at the University of Port Aldis"),
+                ("Prices will rise,", "analysts at Nordbank Capital"),
+                ("dead in the water", "analysts at Nordbank"),
+                ("the ward was full", "Doctors at the Royal Infirmary"),
+                ("It was chaos,", "witnesses"),
+            ],
+        );
+    }
+
+    #[test]
     fn the_answer_to_a_question_is_not_its_askers() {
         assert_speakers(
             "Ann Reyes, the head of the agency, appeared before the committee. Panel chair Olu Bako \

@@ -1280,6 +1280,14 @@ pub fn noun_phrase(phrase: &[&str]) -> Option<Mention> {
     // "Prosecutors", "Relatives gathered at the terminal": the group.
     let qualified = |w: &str| is_capitalised(w) || ARTICLES.contains(&lower(w).as_str()) || lower(w) == "of";
     if GROUPS.contains(&lower(words[0]).as_str()) && words.get(1).is_none_or(|w| !qualified(w)) {
+        // "researchers at the University of Port Aldis": the group of that body.
+        if words.len() > 2 && lower(words[1]) == "at" && at_named_body(&words[2..]) {
+            return Some(Mention::Named {
+                name: without_article(&words),
+                kind: SpeakerKind::Group,
+                role: None,
+            });
+        }
         return Some(Mention::Named { name: lower(words[0]), kind: SpeakerKind::Group, role: None });
     }
     // "mediators", "negotiators": a lone plural of people by what they do is a group.
@@ -1369,6 +1377,17 @@ pub fn noun_phrase(phrase: &[&str]) -> Option<Mention> {
     };
     let name = if kind == SpeakerKind::Group && words.len() == 1 { name.to_lowercase() } else { name };
     Some(Mention::Named { role: (kind == SpeakerKind::Anonymous).then(|| name.clone()), name, kind })
+}
+
+/// "Nordbank", "the University of Port Aldis": the whole of `words` is one name, after an
+/// article at most.
+fn at_named_body(words: &[&str]) -> bool {
+    let skip = usize::from(lower(words[0]) == "the");
+    let runs = name_runs(&words[skip..]);
+    runs.len() == 1
+        && runs[0].start == 0
+        && runs[0].end == words.len() - skip
+        && runs[0].kind != RunKind::Place
 }
 
 /// Most words before a reporting verb read for its subject.
@@ -1567,11 +1586,19 @@ pub fn leading_person(words: &[&str]) -> Option<String> {
 pub fn phrase_after<'a>(words: &[&'a str]) -> Option<(Vec<&'a str>, Option<Vec<&'a str>>)> {
     let mut end = 0;
     // "said a statement from the Arts Board": who wrote it follows "from".
+    // "said analysts at Nordbank Capital": the group of a body named after "at" goes on.
+    let group_at_body = |end: usize| {
+        lower(words[end]) == "at"
+            && end > 0
+            && GROUPS.contains(&lower(words[end - 1]).as_str())
+            && words.get(end + 1).is_some_and(|w| is_capitalised(w) || lower(w) == "the")
+    };
     let ends_here = |end: usize| {
         PHRASE_ENDS.contains(&lower(words[end]).as_str())
             && !(matches!(lower(words[end]).as_str(), "from" | "by")
                 && end > 0
                 && is_document_noun(words[end - 1]))
+            && !group_at_body(end)
     };
     let named_commas = commas_inside_names(words);
     while end < words.len() && !ends_here(end) {
