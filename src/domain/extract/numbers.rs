@@ -292,6 +292,12 @@ fn unit_at(tokens: &[Token], at: usize) -> Option<(String, usize)> {
     Some((unit, i))
 }
 
+/// "12 meetings", "17 votes": a lower-case plural noun counted from `at`.
+fn counts_plural(tokens: &[Token], at: usize) -> bool {
+    tokens.get(at).is_some_and(|t| t.text.starts_with(char::is_lowercase))
+        && unit_at(tokens, at).is_some_and(|(unit, _)| is_plural(&unit))
+}
+
 fn is_content_word(text: &str) -> bool {
     let is_word = text.chars().next().is_some_and(char::is_alphabetic)
         && text.chars().all(|c| c.is_alphabetic() || c == '-');
@@ -428,6 +434,8 @@ const IDENTIFIED_NOUNS: &[&str] = &[
     "week",
     "marker",
     "milepost",
+    "junction",
+    "junctions",
 ];
 
 fn is_month(token: Option<&Token>) -> bool {
@@ -538,21 +546,26 @@ pub fn find(chars: &[char]) -> Vec<Number> {
         }) && numeral.starts_with(|c: char| c.is_ascii_digit())
             && currency.is_none()
             // "Robichaud-Diaz 17 votes ahead": a count of a lower-case plural, not a code.
-            && !(next.is_some_and(|t| t.text.starts_with(char::is_lowercase))
-                && unit_at(&tokens, i + 1).is_some_and(|(unit, _)| is_plural(&unit)));
+            && !counts_plural(&tokens, i + 1);
         // "van der Heyde, 61, told", "aged 47": an age.
         let age = (i >= 2
             && tokens[i - 1].text == ","
             && tokens[i - 2].text.starts_with(char::is_uppercase)
             && next.is_some_and(|t| t.text == ","))
-            || previous.is_some_and(|p| p.text.eq_ignore_ascii_case("aged"));
+            || previous.is_some_and(|p| p.text.eq_ignore_ascii_case("aged"))
+            // "He was 34 years old".
+            || (word_after(1).is_some_and(|w| w == "years" || w == "year") && word_after(2).as_deref() == Some("old"));
         // "by calling 311", "dial 0800 ...": a number to call, whatever it is.
         let phoned = previous.is_some_and(|p| {
             matches!(
                 p.text.to_lowercase().as_str(),
                 "call"
                     | "calling"
+                    | "called"
+                    | "phoned"
                     | "dial"
+                    | "dialled"
+                    | "dialed"
                     | "dialling"
                     | "dialing"
                     | "ring"
@@ -560,8 +573,8 @@ pub fn find(chars: &[char]) -> Vec<Number> {
                     | "text"
                     | "texting"
             )
-        });
-        // "a 911 caller", "999 response times": an emergency line.
+        }) && !counts_plural(&tokens, i + 1);
+        // "a 911 caller", "999 response times": an emergency line ("called 12 meetings" counts).
         let emergency = phoned
             || (matches!(numeral, "911" | "999" | "111" | "112" | "000")
                 && (previous
@@ -711,6 +724,12 @@ mod tests {
         assert_eq!(
             claims("one caller spent 40 minutes calling 311"),
             [claim("40", ClaimQualifier::Exact, "minutes")]
+        );
+        assert!(claims("Residents called 911; she dialled 112. The driver was 34 years old.").is_empty());
+        assert!(claims("Lanes were shut between junction 9 and junction 11.").is_empty());
+        assert_eq!(
+            claims("The council called 12 meetings."),
+            [claim("12", ClaimQualifier::Exact, "meetings")]
         );
     }
 }
