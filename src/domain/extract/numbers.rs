@@ -292,6 +292,11 @@ fn unit_at(tokens: &[Token], at: usize) -> Option<(String, usize)> {
     Some((unit, i))
 }
 
+/// "MAX", "T": a model's letters in capitals, before its number.
+fn is_model_code(previous: Option<&Token>) -> bool {
+    previous.is_some_and(|p| p.text.len() >= 2 && p.text.chars().all(|c| c.is_ascii_uppercase()))
+}
+
 /// "12 meetings", "17 votes": a lower-case plural noun counted from `at`.
 fn counts_plural(tokens: &[Token], at: usize) -> bool {
     tokens.get(at).is_some_and(|t| t.text.starts_with(char::is_lowercase))
@@ -506,7 +511,23 @@ pub fn find(chars: &[char]) -> Vec<Number> {
         let is_time = next
             .is_some_and(|t| t.text == ":" || CLOCK_WORDS.contains(&t.text.to_lowercase().as_str()))
             || previous.is_some_and(|t| t.text == ":")
-            || hour_in_words;
+            || hour_in_words
+            || (word_after(1).as_deref() == Some("local") && word_after(2).as_deref() == Some("time"));
+        // "won 3 - 1", "lost 21 to 14": a match's score, either side of it.
+        let is_digits =
+            |at: usize| tokens.get(at).is_some_and(|t| t.text.starts_with(|c: char| c.is_ascii_digit()));
+        let joins_score =
+            |at: usize| tokens.get(at).is_some_and(|t| matches!(t.text.as_str(), "-" | "–" | "to"));
+        let scores = |at: usize| {
+            at.checked_sub(1).is_some_and(|p| {
+                matches!(
+                    tokens[p].text.to_lowercase().as_str(),
+                    "won" | "lost" | "beat" | "drew" | "led" | "trailed" | "leading" | "trailing"
+                )
+            })
+        };
+        let is_score = (scores(i) && joins_score(i + 1) && is_digits(i + 2))
+            || (i >= 2 && joins_score(i - 1) && is_digits(i - 2) && scores(i - 2));
         // "routes 1, 4 and 12": the noun's number, and the numbers listed after it.
         let identifies = |at: usize| {
             at.checked_sub(1).is_some_and(|p| IDENTIFIED_NOUNS.contains(&tokens[p].text.as_str()))
@@ -546,7 +567,8 @@ pub fn find(chars: &[char]) -> Vec<Number> {
         }) && numeral.starts_with(|c: char| c.is_ascii_digit())
             && currency.is_none()
             // "Robichaud-Diaz 17 votes ahead": a count of a lower-case plural, not a code.
-            && !counts_plural(&tokens, i + 1);
+            // "737 MAX 8 jets": a model's code, whatever it counts.
+            && (!counts_plural(&tokens, i + 1) || is_model_code(previous));
         // "van der Heyde, 61, told", "aged 47": an age.
         let age = (i >= 2
             && tokens[i - 1].text == ","
@@ -615,6 +637,7 @@ pub fn find(chars: &[char]) -> Vec<Number> {
             || code
             || in_range
             || is_identifier
+            || is_score
         {
             i += 1;
             continue;
@@ -730,6 +753,12 @@ mod tests {
         assert_eq!(
             claims("The council called 12 meetings."),
             [claim("12", ClaimQualifier::Exact, "meetings")]
+        );
+        assert!(claims("The team won 3 - 1, then lost 21 to 14 at home.").is_empty());
+        assert!(claims("The 737 MAX 8 jets left at 19.30 local time.").is_empty());
+        assert_eq!(
+            claims("Turnout fell 21 to 14 percent.")[1],
+            claim("14", ClaimQualifier::Exact, "percent")
         );
     }
 }
