@@ -1034,6 +1034,35 @@ fn reported_by(
     (start < clause_end).then(|| (attribution(&np, role, at), start, clause_end))
 }
 
+/// Verbs in the past that go on from a reporting verb's subject, after ", but" or ", and",
+/// when their subject is not repeated: "said the talks would resume, but gave no date".
+const SUBJECTLESS_CONTINUATIONS: &[&str] =
+    &["gave", "did", "declined", "refused", "offered", "provided", "stopped"];
+
+/// The parts of a reported clause that are reported speech: "<A>, adding that <B>" is two,
+/// and what its subject did next ("<A>, but gave no date") none.
+fn reported_parts(chars: &[char], start: usize, end: usize) -> Vec<(usize, usize)> {
+    let clause = Words::of(chars, start, end);
+    let refs = clause.refs();
+    let comma_end = |i: usize| clause.at[i] + refs[i].chars().count() - 1;
+    for i in 1..refs.len().saturating_sub(1) {
+        if !refs[i - 1].ends_with(',') {
+            continue;
+        }
+        let word = speakers::bare(refs[i]);
+        if word == "adding" {
+            let next = i + 1 + usize::from(refs[i + 1] == "that");
+            if refs.len() >= next + 3 {
+                return vec![(start, comma_end(i - 1)), (clause.at[next], end)];
+            }
+        }
+        if matches!(word, "but" | "and") && SUBJECTLESS_CONTINUATIONS.contains(&speakers::bare(refs[i + 1])) {
+            return vec![(start, comma_end(i - 1))];
+        }
+    }
+    vec![(start, end)]
+}
+
 /// The clause a quote's speaker goes on to report in the same sentence: "... «a verdict
 /// without a trial» and said he would appeal to the tribunal."
 fn reported_after_quote(after: &Words, chars: &[char], sentence_end: usize) -> Option<(usize, usize)> {
@@ -1391,24 +1420,26 @@ pub fn extract(article: &str) -> Extraction {
             if let Some((found, start, end)) = report_before()
                 && let Some(speaker) = resolve(&mut cast, found)
             {
-                let (start, end) = (*start, *end);
-                let clause = text(&chars, start, end);
-                if let Some(pronoun) = clause.split_whitespace().next() {
-                    cast.hint_by_pronoun(&speaker, pronoun);
+                let relayed_by = found
+                    .relayed_by
+                    .as_deref()
+                    .map(|outlet| cast.outlet(outlet))
+                    .or_else(|| relay(&text(&chars, s_start, s_end)));
+                for (start, end) in reported_parts(&chars, *start, *end) {
+                    let clause = text(&chars, start, end);
+                    if let Some(pronoun) = clause.split_whitespace().next() {
+                        cast.hint_by_pronoun(&speaker, pronoun);
+                    }
+                    extraction.quotes.push(QuoteCandidate {
+                        text: clause,
+                        kind: QuoteKind::Indirect,
+                        start,
+                        end,
+                        relayed_by: relayed_by.clone(),
+                        speaker: Some(speaker.clone()),
+                        confidence: 0.6,
+                    });
                 }
-                extraction.quotes.push(QuoteCandidate {
-                    text: clause,
-                    kind: QuoteKind::Indirect,
-                    start,
-                    end,
-                    relayed_by: found
-                        .relayed_by
-                        .as_deref()
-                        .map(|outlet| cast.outlet(outlet))
-                        .or_else(|| relay(&text(&chars, s_start, s_end))),
-                    speaker: Some(speaker.clone()),
-                    confidence: 0.6,
-                });
                 last_speaker = Some(speaker);
             }
             continue;
@@ -1813,6 +1844,26 @@ mod tests {
                 ("the ward was full", "Doctors at the Royal Infirmary"),
                 ("It was chaos,", "witnesses"),
             ],
+        );
+    }
+
+    #[test]
+    fn a_reported_clause_ends_where_its_subject_goes_on() {
+        assert_speakers(
+            "The ministry said the plan was sound, adding that costs would fall. \
+             The envoy said the next round would take place in early November, but gave no date. \
+             Ana Ruiz said the firm had lost money, but did not say how much.",
+            &[
+                ("the plan was sound", "ministry"),
+                ("costs would fall", "ministry"),
+                ("the next round would take place in early November", "envoy"),
+                ("the firm had lost money", "Ana Ruiz"),
+            ],
+        );
+        // A subject of its own after "but" keeps the clause whole.
+        assert_speakers(
+            "Ana Ruiz said the firm had lost money, but the bank would help.",
+            &[("the firm had lost money, but the bank would help", "Ana Ruiz")],
         );
     }
 
