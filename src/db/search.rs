@@ -12,9 +12,9 @@ use crate::domain::kinds::ReviewStatus;
 /// Matches ranked per query, at most: the first this many found (with every filter applied)
 /// are ranked and paged; a query matching more should be made more specific. Hits of a query
 /// that reached the cap say so (`capped`). Fetching and ranking the candidates is most of what
-/// such a search costs: 2,000 sampled searches of a million quotes, one at a time, had a p99 of
-/// 11.7 ms ranking 2,000 and 8.4 ms ranking 1,000.
-pub const MAX_RANKED: i64 = 1000;
+/// such a search costs, so the cap is what keeps a search of everyday words as fast in a large
+/// table as in a small one (benches/README, "Search's ranking cap").
+pub const MAX_RANKED: i64 = 500;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -246,7 +246,7 @@ fn fill(template: &str, names: &[(&str, &str)]) -> String {
 }
 
 /// The oldest slice's matches counted, at most: an eighth of a slice. Any share above that
-/// walks every table of more than 1,171 records (see `walk`), so counting further would not
+/// walks every table of more than 585 records (see `walk`), so counting further would not
 /// change the choice where there is one to make: a table of one slice reads that slice either way.
 const PROBE_CAP: i64 = 1024;
 
@@ -285,14 +285,15 @@ mod tests {
         assert!(probe(0.02, 1_000_000).walk());
         // Rarer words, or a small table: one bitmap of every match is cheaper.
         assert!(!probe(0.002, 1_000_000).walk());
-        assert!(!probe(0.05, 5_000).walk());
+        assert!(!probe(0.05, 2_000).walk());
         assert!(!probe(0.0, 1_000_000).walk());
-        // Every record matching: worth it from two slices on.
+        // Every record matching: worth it in all but a tiny table.
         assert!(probe(1.0, 20_000).walk());
-        // The probe's cap, reached: as good as every record matching, past 1,171 records.
+        assert!(!probe(1.0, 9).walk());
+        // The probe's cap, reached: as good as every record matching, past 585 records.
         let capped = PROBE_CAP as f64 / 8192.0;
-        assert!(probe(capped, 1_172).walk());
+        assert!(probe(capped, 586).walk());
         assert!(probe(capped, 10_000).walk());
-        assert!(!probe(capped, 1_171).walk());
+        assert!(!probe(capped, 585).walk());
     }
 }
