@@ -41,6 +41,10 @@ const MAX_CONTEXT_STEMS: usize = 24;
 /// The most lower-case words a role written between two names may have.
 const MAX_ROLE_WORDS: usize = 3;
 
+/// Most words of an apposition looked through for the verb after it ("Olu Bako, who chairs
+/// the panel, asked").
+const MAX_APPOSITION_WORDS: usize = 12;
+
 /// The first letters of a word, by which "prosecutor" meets "prosecuting": words shorter than
 /// that say too little.
 fn stem(word: &str) -> Option<String> {
@@ -554,6 +558,7 @@ impl Discourse {
             .namings
             .iter()
             .rev()
+            .take(LOOKBACK)
             .take_while(|n| n.sentence == self.sentence)
             .any(|n| n.entity == entity && n.questioner);
         self.namings.push(Naming {
@@ -956,7 +961,11 @@ fn asking_clause_end(words: &[&str]) -> usize {
 /// at `end` is the subject of a question its sentence reports.
 fn asks_question(words: &[&str], end: usize) -> bool {
     let verb = if words[end - 1].ends_with(',') {
-        words[end..].iter().take(12).position(|w| w.ends_with(',')).map_or(words.len(), |c| end + c + 1)
+        words[end..]
+            .iter()
+            .take(MAX_APPOSITION_WORDS)
+            .position(|w| w.ends_with(','))
+            .map_or(words.len(), |c| end + c + 1)
     } else {
         end
     };

@@ -292,7 +292,7 @@ fn unit_at(tokens: &[Token], at: usize) -> Option<(String, usize)> {
     Some((unit, i))
 }
 
-/// "MAX", "T": a model's letters in capitals, before its number.
+/// "MAX" of "737 MAX 8": a model's letters in capitals, before its number.
 fn is_model_code(previous: Option<&Token>) -> bool {
     previous.is_some_and(|p| p.text.len() >= 2 && p.text.chars().all(|c| c.is_ascii_uppercase()))
 }
@@ -576,7 +576,8 @@ pub fn find(chars: &[char]) -> Vec<Number> {
             && next.is_some_and(|t| t.text == ","))
             || previous.is_some_and(|p| p.text.eq_ignore_ascii_case("aged"))
             // "He was 34 years old".
-            || (word_after(1).is_some_and(|w| w == "years" || w == "year") && word_after(2).as_deref() == Some("old"));
+            || (matches!(word_after(1).as_deref(), Some("years" | "year"))
+                && word_after(2).as_deref() == Some("old"));
         // "by calling 311", "dial 0800 ...": a number to call, whatever it is.
         let phoned = previous.is_some_and(|p| {
             matches!(
