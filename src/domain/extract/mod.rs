@@ -333,7 +333,9 @@ fn attribution_after(after: &Words, ends_sentence: bool) -> Option<Attribution> 
     if let Some(found) = quoted_as_saying(&after, 0, words) {
         return Some(found);
     }
-    if let Some(v) = (0..words.len()).find(|&i| speakers::is_speech_verb(words, i)) {
+    if let Some(v) =
+        (0..words.len()).find(|&i| speakers::is_speech_verb(words, i) || speakers::is_quoting_verb(words, i))
+    {
         let at = after.offset(v, 0);
         let mut found = if v == 0 {
             speakers::phrase_after(&words[1..]).map(|(np, role)| match role {
@@ -1864,6 +1866,21 @@ mod tests {
         assert_speakers(
             "Ana Ruiz said the firm had lost money, but the bank would help.",
             &[("the firm had lost money, but the bank would help", "Ana Ruiz")],
+        );
+    }
+
+    #[test]
+    fn how_a_quote_was_spoken_attributes_it() {
+        assert_speakers(
+            "Then came Tomas Lind, the opposition leader, who had waited two hours to speak.\n\n\
+             \"This is a sad day,\" he began. \"I am not a robot,\" joked Ana Ruiz.",
+            &[("This is a sad day,", "Tomas Lind"), ("I am not a robot,", "Ana Ruiz")],
+        );
+        // Far from the quote, such a verb is the sentence's own ("began the session").
+        assert_speakers(
+            "\"We are ready,\" said Ana Ruiz. \"Good,\" the chair of the session that began on Monday \
+             and ended late said.",
+            &[("We are ready,", "Ana Ruiz"), ("Good,", "chair of the session")],
         );
     }
 

@@ -839,6 +839,30 @@ pub fn is_speech_verb(words: &[&str], i: usize) -> bool {
         })
 }
 
+/// Verbs that say how a quote was spoken, reporting only the quote they follow: "“…,” he
+/// began", "joked Ana Ruiz".
+const QUOTING_VERBS: &[&str] = &[
+    "began",
+    "joked",
+    "quipped",
+    "shouted",
+    "laughed",
+    "sighed",
+    "snapped",
+    "mused",
+    "interjected",
+    "concluded",
+];
+
+/// Whether `words[i]`, in the words after a quote, says how it was spoken: right after a
+/// pronoun or a short name ("he began", "Ana Ruiz joked"), or before the speaker.
+pub fn is_quoting_verb(words: &[&str], i: usize) -> bool {
+    i <= MAX_QUOTING_SUBJECT_WORDS && QUOTING_VERBS.contains(&lower(words[i]).as_str())
+}
+
+/// Most words of the subject before a verb of `QUOTING_VERBS`.
+const MAX_QUOTING_SUBJECT_WORDS: usize = 4;
+
 /// Whether a word is a reporting verb, wherever it stands.
 pub fn is_reporting_word(word: &str) -> bool {
     SPEECH_VERBS.contains(&lower(word).as_str())
