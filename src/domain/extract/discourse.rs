@@ -354,15 +354,21 @@ impl Discourse {
             i == 0
                 || (words[i] == "the" && words.get(i + 1).is_some_and(|w| w.starts_with(char::is_uppercase)))
         });
-        for (at, phrase) in
-            described_here.filter_map(|i| described_organisation(&words[i..]).map(|p| (offsets[i], p)))
+        // "Velmar, the Oslo-based shipping firm,": a body first met as a description set after
+        // a name, by the word where the description starts.
+        let mut apposed: Vec<(usize, usize)> = Vec::new();
+        for (i, phrase) in described_here.filter_map(|i| described_organisation(&words[i..]).map(|p| (i, p)))
         {
             if let Some(
                 mention @ (Mention::Description { .. }
                 | Mention::Named { kind: SpeakerKind::Organisation, .. }),
             ) = speakers::noun_phrase(phrase)
             {
-                self.speaker(mention, at);
+                let known = self.entities.len();
+                self.speaker(mention, offsets[i]);
+                if self.entities.len() > known && i > 0 && words[i - 1].ends_with(',') {
+                    apposed.push((i, known));
+                }
             }
         }
         // "A spokeswoman for the ministry declined to comment. “…,” she said."
@@ -395,26 +401,34 @@ impl Discourse {
                         .get(run.end)
                         .is_some_and(|w| w.starts_with(char::is_lowercase) && speakers::is_title(w))
             };
-            let entity = match (run.kind, known) {
-                (_, Some(entity)) => entity,
-                (RunKind::Person, None) if holds_role => self.add(run.name, SpeakerKind::Organisation, None),
+            // A one-word name no given name marks, before the body's description.
+            let described = apposed.iter().find(|&&(i, _)| i == run.end).map(|&(_, e)| e);
+            let entity = match (run.kind, known, described) {
+                (_, Some(entity), _) => entity,
+                (RunKind::Person, None, _) if holds_role => {
+                    self.add(run.name, SpeakerKind::Organisation, None)
+                }
                 // "his wife Jane": a given name alone names someone too, as does a surname that a
                 // pronoun speaks of ("Asked whether she would resign, Phillips replied").
-                (RunKind::Person, None)
+                (RunKind::Person, None, _)
                     if run.name.split_whitespace().count() >= 2
                         || first_names::gender_of_given_name(&run.name).is_some()
                         || pronoun_before(words, run.start).is_some() =>
                 {
                     self.add(run.name, SpeakerKind::Person, run.title)
                 }
-                (RunKind::Organisation, None) => self.add(run.name, SpeakerKind::Organisation, None),
-                (RunKind::Person, None) => {
+                (RunKind::Organisation, None, _) => self.add(run.name, SpeakerKind::Organisation, None),
+                (RunKind::Person, None, Some(entity)) => {
+                    self.name_described(entity, run.name);
+                    entity
+                }
+                (RunKind::Person, None, None) => {
                     if opens_as_unclassified_subject(words, run.start, run.end) {
                         self.unclassified.push((run.name, at));
                     }
                     continue;
                 }
-                (RunKind::Place, None) => continue,
+                (RunKind::Place, None, _) => continue,
             };
             if run.kind == RunKind::Person {
                 self.remember_context(entity, words, run.start, run.end);
@@ -569,6 +583,15 @@ impl Discourse {
             asking: false,
             questioner,
         });
+    }
+
+    /// Names the body a description met first ("the Oslo-based shipping firm") by the name it
+    /// was set after ("Velmar"): later descriptions and "it" mean it by that name.
+    fn name_described(&mut self, entity: usize, name: String) {
+        self.by_name.insert(fold(&name), entity);
+        let e = &mut self.entities[entity];
+        e.kind = SpeakerKind::Organisation;
+        e.name = name;
     }
 
     fn find_or_add(&mut self, name: String, kind: SpeakerKind, role: Option<String>) -> usize {

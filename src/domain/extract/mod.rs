@@ -1885,6 +1885,15 @@ mod tests {
     }
 
     #[test]
+    fn a_name_set_before_a_bodys_description_names_it() {
+        assert_speakers(
+            "Halvard Line reported a profit. Velmar, the Oslo-based shipping firm, lost $2bn. \
+             \"We will recover,\" it said. The company said it would cut 300 jobs.",
+            &[("We will recover,", "Velmar"), ("it would cut 300 jobs", "Velmar")],
+        );
+    }
+
+    #[test]
     fn the_answer_to_a_question_is_not_its_askers() {
         assert_speakers(
             "Ann Reyes, the head of the agency, appeared before the committee. Panel chair Olu Bako \
