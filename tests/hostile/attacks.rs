@@ -11,8 +11,8 @@ use crate::{Hostile, Rng, body, id, problem};
 /// Text of about `chars` characters in one of the shapes that once made extraction quadratic:
 /// runs of initials and abbreviations (a sentence that never ends), dense numbers (each claim
 /// copying its sentence), dense quotation marks, and dense attribution (reporting verbs,
-/// names, appositions, pronouns, descriptions and names of no known kind for the article's cast
-/// to resolve).
+/// names, appositions, pronouns, descriptions, questions and names of no known kind for the
+/// article's cast to resolve).
 fn pathological_text(rng: &mut Rng, shape: usize, chars: usize) -> String {
     let shapes: [&[&str]; 4] = [
         &["A.", "B.", "J.", "Mr.", "St.", "No.", "Dr.", "K."],
@@ -47,6 +47,13 @@ fn pathological_text(rng: &mut Rng, shape: usize, chars: usize) -> String {
             "Asked by",
             ", telling the BBC",
             ", adding that",
+            "Velmar,",
+            "the shipping firm,",
+            "asked whether",
+            "she replied.",
+            "he began.",
+            "analysts at Nordbank",
+            ", but gave",
         ],
     ];
     let shape = shapes[shape % shapes.len()];

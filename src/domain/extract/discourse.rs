@@ -355,7 +355,7 @@ impl Discourse {
                 || (words[i] == "the" && words.get(i + 1).is_some_and(|w| w.starts_with(char::is_uppercase)))
         });
         // "Velmar, the Oslo-based shipping firm,": a body first met as a description set after
-        // a name, by the word where the description starts.
+        // a name, by the word where the description starts (in order).
         let mut apposed: Vec<(usize, usize)> = Vec::new();
         for (i, phrase) in described_here.filter_map(|i| described_organisation(&words[i..]).map(|p| (i, p)))
         {
@@ -402,7 +402,7 @@ impl Discourse {
                         .is_some_and(|w| w.starts_with(char::is_lowercase) && speakers::is_title(w))
             };
             // A one-word name no given name marks, before the body's description.
-            let described = apposed.iter().find(|&&(i, _)| i == run.end).map(|&(_, e)| e);
+            let described = apposed.binary_search_by_key(&run.end, |&(i, _)| i).ok().map(|k| apposed[k].1);
             let entity = match (run.kind, known, described) {
                 (_, Some(entity), _) => entity,
                 (RunKind::Person, None, _) if holds_role => {
