@@ -1052,17 +1052,23 @@ fn reported_parts(chars: &[char], start: usize, end: usize) -> Vec<(usize, usize
             continue;
         }
         let word = speakers::bare(refs[i]);
-        if word == "adding" {
-            let next = i + 1 + usize::from(refs[i + 1] == "that");
-            if refs.len() >= next + 3 {
-                return vec![(start, comma_end(i - 1)), (clause.at[next], end)];
-            }
+        if word == "adding"
+            && let Some(next) = added_report(&refs, i)
+        {
+            return vec![(start, comma_end(i - 1)), (clause.at[next], end)];
         }
         if matches!(word, "but" | "and") && SUBJECTLESS_CONTINUATIONS.contains(&speakers::bare(refs[i + 1])) {
             return vec![(start, comma_end(i - 1))];
         }
     }
     vec![(start, end)]
+}
+
+/// Where the report after ", adding [that]" (the word at `adding`) starts, when it is long
+/// enough to be one.
+fn added_report(refs: &[&str], adding: usize) -> Option<usize> {
+    let next = adding + 1 + usize::from(refs.get(adding + 1).is_some_and(|w| *w == "that"));
+    (refs.len() >= next + 3).then_some(next)
 }
 
 /// The clause a quote's speaker goes on to report in the same sentence: "... «a verdict
@@ -1075,9 +1081,8 @@ fn reported_after_quote(after: &Words, chars: &[char], sentence_end: usize) -> O
         && adding > 0
         && refs[adding - 1].ends_with(',')
     {
-        let next = adding + 1 + usize::from(refs.get(adding + 1).is_some_and(|w| *w == "that"));
-        let start = after.offset(next, end);
-        return (refs.len() >= next + 3 && start < end).then_some((start, end));
+        let start = added_report(&refs, adding).map(|next| after.offset(next, end));
+        return start.filter(|&start| start < end).map(|start| (start, end));
     }
     let and = refs.iter().position(|w| !speakers::bare(w).is_empty())?;
     if !matches!(speakers::bare(refs[and]), "and" | "but") {
