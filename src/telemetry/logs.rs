@@ -10,7 +10,7 @@
 //! are written straight into the line (tracing-subscriber's visitor builds a map of JSON
 //! values first: an allocation per field).
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
@@ -98,7 +98,11 @@ impl Visit for JsonFields<'_, '_> {
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.member(field, |w| write!(w, "{}", JsonText(&format!("{value:?}"))));
+        self.member(field, |w| {
+            w.write_char('"')?;
+            write!(Escaped(&mut *w), "{value:?}")?;
+            w.write_char('"')
+        });
     }
 }
 
@@ -107,9 +111,40 @@ struct JsonText<'a>(&'a str);
 
 impl fmt::Display for JsonText<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut escaped = Vec::with_capacity(self.0.len() + 2);
-        serde_json::to_writer(&mut escaped, self.0).map_err(|_| fmt::Error)?;
-        f.write_str(std::str::from_utf8(&escaped).map_err(|_| fmt::Error)?)
+        f.write_char('"')?;
+        Escaped(&mut *f).write_str(self.0)?;
+        f.write_char('"')
+    }
+}
+
+/// Writes text as the inside of a JSON string, straight into the line: `"`, `\` and control
+/// characters escaped as serde_json escapes them, everything else as it is. (serde_json can
+/// escape only into an `io::Write`: a copy of each value first, and another of its `Debug`.)
+struct Escaped<W>(W);
+
+impl<W: fmt::Write> fmt::Write for Escaped<W> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        let mut plain = 0;
+        for (at, byte) in text.bytes().enumerate() {
+            let escape = match byte {
+                b'"' => Some("\\\""),
+                b'\\' => Some("\\\\"),
+                b'\n' => Some("\\n"),
+                b'\r' => Some("\\r"),
+                b'\t' => Some("\\t"),
+                0x08 => Some("\\b"),
+                0x0c => Some("\\f"),
+                0x00..=0x1f => None,
+                _ => continue,
+            };
+            self.0.write_str(&text[plain..at])?;
+            match escape {
+                Some(escape) => self.0.write_str(escape)?,
+                None => write!(self.0, "\\u{byte:04x}")?,
+            }
+            plain = at + 1;
+        }
+        self.0.write_str(&text[plain..])
     }
 }
 
@@ -149,6 +184,7 @@ where
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
     use std::io;
     use std::sync::{Arc, Mutex};
 
@@ -211,5 +247,16 @@ mod tests {
         );
         assert_eq!(lines[2]["span"], serde_json::json!({"name": "bare"}));
         assert!(lines[1]["timestamp"].as_str().unwrap().ends_with('Z'));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn text_is_escaped_as_serde_json_escapes_it(text in "(?s).{0,40}|[\\x00-\\x20\"\\\\a\u{7f}\u{e9}\u{2028}]{0,40}") {
+            let expected = serde_json::to_string(&text).unwrap();
+            proptest::prop_assert_eq!(JsonText(&text).to_string(), expected.clone());
+            let mut debug = String::new();
+            write!(Escaped(&mut debug), "{text}").unwrap();
+            proptest::prop_assert_eq!(format!("\"{debug}\""), expected);
+        }
     }
 }
