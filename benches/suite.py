@@ -8,7 +8,10 @@ fills it with the `generate` example, and measures over loopback:
                      `pgbench -S -M prepared` on the same cluster with the same client count; then
                      latency at a constant rate. The record cache's hits and misses are counted;
                      the same reads with `Attest-Lsn` (which skip the cache) show the database
-                     path. Its ceiling: GET /healthz (no database, no token), the same way.
+                     path. Its ceiling: GET /healthz (no database, no token), the same way. Each
+                     closed loop's CPU per request is split between the server, the load generator
+                     and the rest of the box (PostgreSQL): what a read could reach if the server
+                     cost nothing.
   B2 batch ingest    POST /claims/batch of 1,000 claims, against COPY of the same rows.
   B3 list page       a filtered, cursor-paged GET /claims at 10,000 and at 1,000,000 rows.
   B4 search          GET /search at 10,000 and at 1,000,000 quotes: two words from each of as
@@ -43,6 +46,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import socket
 import statistics
@@ -235,6 +239,41 @@ def with_waits(server, measure):
     result = measure()
     result["pg_waits"] = waits.stop()
     return result
+
+
+class Cpu:
+    """The box's CPU time while a closed-loop run goes, per request, in µs, split three ways: the
+    server's process, the load generator (this script's children: oha or pgbench) and the rest of
+    the box (PostgreSQL's backends, mostly). On a box whose cores are all busy, these say what
+    each side of a read costs, and so what the ratio could be if one of them cost nothing."""
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, server_pid):
+        self.server_pid = server_pid
+
+    def process(self):
+        fields = Path(f"/proc/{self.server_pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / self.TICK
+
+    def busy(self):
+        times = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+        return (sum(times) - times[3] - times[4]) / self.TICK
+
+    @staticmethod
+    def children():
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    def per_request(self, measure, requests):
+        """Runs `measure`; `requests(result)` is how many requests it answered."""
+        before = self.process(), self.children(), self.busy()
+        result = measure()
+        server, generator, busy = (now - then for now, then in zip((self.process(), self.children(), self.busy()),
+                                                                   before))
+        count = requests(result)
+        return result, {"server": round(server / count * 1e6, 1), "load generator": round(generator / count * 1e6, 1),
+                        "rest (PostgreSQL)": round((busy - server - generator) / count * 1e6, 1)}
 
 
 def record_cache_counts(server):
@@ -597,22 +636,34 @@ def read_by_id(server, work, run, t, c, rounds, profile):
     ids = server.psql("SELECT id FROM claims ORDER BY random() LIMIT 20000").split()
     by_id = write_urls(work / "claims.txt", [f"{server.base}/claims/{i}" for i in ids])
     healthz = write_urls(work / "healthz.txt", [server.base + "/healthz"])
-    ratios = {"cached": [], "database": [], "ceiling": [], "claim query": [], "half-rate p99/p50": []}
+    ratios = {"cached": [], "database": [], "ceiling": [], "claim query": [], "half-rate p99/p50": [],
+              "database if the server cost nothing": []}
+    cpu = Cpu(server.process.pid)
+    costs = {"pgbench -S": [], "cached": [], "database": [], "healthz": []}
+
+    def closed_loop(kind, measure):
+        result, cost = cpu.per_request(measure, lambda r: r["rps"] * t)
+        costs[kind].append(cost)
+        result["cpu_us_per_request"] = cost
+        return result
+
     for n in range(1, rounds + 1):
-        tps = pgbench(server, c, t)
+        tps, cost = cpu.per_request(lambda: pgbench(server, c, t), lambda tps: tps * t)
+        costs["pgbench -S"].append(cost)
         hits_before, misses_before = record_cache_counts(server)
-        b1 = run(f"B1 read by id (closed loop), round {n}", lambda: oha(by_id, server.token, t, c))
+        b1 = run(f"B1 read by id (closed loop), round {n}", lambda: closed_loop("cached", lambda: oha(by_id, server.token, t, c)))
         hits, misses = (now - before for now, before in zip(record_cache_counts(server), (hits_before, misses_before)))
         own_tps = pgbench_claim_query(server, ids, c, t)
         b1.update(pgbench_tps=tps, ratio=round(b1["rps"] / tps, 3), figure=f"{b1['rps'] / tps:.2f} x pgbench",
                   pgbench_claim_query_tps=own_tps, ratio_to_claim_query=round(b1["rps"] / own_tps, 3),
                   record_cache_hits=hits, record_cache_misses=misses)
         # The same reads past the record cache: a read carrying Attest-Lsn always asks PostgreSQL.
-        uncached = run(f"B1 read by id, from the database, round {n}", lambda: oha(
-            by_id, server.token, t, c, headers=["Attest-Lsn: 0/0"]))
+        uncached = run(f"B1 read by id, from the database, round {n}", lambda: closed_loop("database", lambda: oha(
+            by_id, server.token, t, c, headers=["Attest-Lsn: 0/0"])))
         uncached.update(ratio=round(uncached["rps"] / tps, 3), figure=f"{uncached['rps'] / tps:.2f} x pgbench")
         # What HTTP alone reaches on this box: no database, no token, the same load generator.
-        ceiling = run(f"B1 ceiling: GET /healthz, round {n}", lambda: oha(healthz, server.token, t, c))
+        ceiling = run(f"B1 ceiling: GET /healthz, round {n}",
+                      lambda: closed_loop("healthz", lambda: oha(healthz, server.token, t, c)))
         ceiling.update(ratio=round(ceiling["rps"] / tps, 3), figure=f"{ceiling['rps'] / tps:.2f} x pgbench")
         b1_rate = max(10, int(b1["rps"] / 2))
         half = run(f"B1 read by id @{b1_rate}/s, round {n}", lambda: oha(by_id, server.token, t, c, b1_rate),
@@ -622,12 +673,24 @@ def read_by_id(server, work, run, t, c, rounds, profile):
         ratios["ceiling"].append(ceiling["ratio"])
         ratios["claim query"].append(own_tps / tps)
         ratios["half-rate p99/p50"].append(half["p99_ms"] / half["p50_ms"])
+        # Both runs had the box to themselves: a pgbench transaction's whole CPU against what a
+        # read from the database leaves to the box when the server's own share is taken away.
+        read = costs["database"][-1]
+        ratios["database if the server cost nothing"].append(
+            sum(costs["pgbench -S"][-1].values()) / (read["load generator"] + read["rest (PostgreSQL)"]))
     results = {
         "B1 cached / pgbench -S, median": spread(ratios["cached"], "{:.2f}"),
         "B1 from the database / pgbench -S, median": spread(ratios["database"], "{:.2f}"),
         "B1 ceiling / pgbench -S, median": spread(ratios["ceiling"], "{:.2f}"),
         "B1 claim query in pgbench / pgbench -S, median": spread(ratios["claim query"], "{:.2f}"),
+        "B1 from the database if the server cost nothing / pgbench -S, median":
+            spread(ratios["database if the server cost nothing"], "{:.2f}"),
     }
+    for kind, per_round in costs.items():
+        server, generator, rest = (statistics.median(cost[part] for cost in per_round) for part in per_round[0])
+        results[f"B1 CPU µs per request, {kind}"] = {
+            "figure": f"{server:.1f}, {generator:.1f}, {rest:.1f}", "server_us": server,
+            "load_generator_us": generator, "rest_us": rest, "rounds": per_round}
     if profile:
         flame_graph(server, Path(profile) / "b1-database.svg", t, lambda: oha(
             by_id, server.token, t, c, headers=["Attest-Lsn: 0/0"]))
