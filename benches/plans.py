@@ -30,11 +30,9 @@ import json
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import suite
@@ -49,24 +47,6 @@ AUTO_EXPLAIN = {
 # Left out of the copy (see the module's documentation): indexes B3 and B4 never read.
 UNREAD_INDEXES = re.compile(r"same_record_key|trgm")
 TABLES = ("claims", "quotes")
-
-
-def restart(server):
-    """The same server again, on the same data: its new connections load auto_explain."""
-    server.stop()
-    server.log = open(server.work / "serve.log", "a")
-    server.process = subprocess.Popen([suite.BIN, "serve", *server.db_args, "--bind", f"127.0.0.1:{server.port}"],
-                                      stderr=server.log)
-    for _ in range(600):
-        try:
-            urllib.request.urlopen(server.base + "/readyz", timeout=1)
-            break
-        except Exception:
-            time.sleep(0.2)
-    else:
-        sys.exit("attest serve did not come back; see " + str(server.work / "serve.log"))
-    server.token = None
-    server.token = server.call("POST", "/auth/token", {"email": suite.EMAIL, "password": suite.PASSWORD})["access_token"]
 
 
 def configure(server, settings):
@@ -194,11 +174,11 @@ def main():
         print(f"generated in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
         configure(server, {**AUTO_EXPLAIN, "auto_explain.log_min_duration": "-1",
                            "session_preload_libraries": "auto_explain"})
-        restart(server)
+        server.restart()  # its new connections load auto_explain
         lists, searches = suite.list_urls(server), suite.search_urls(server, args.searches)
         results = {"small": measure(server, lists, searches, f"scale {args.scale}")}
         grow(server, args.factor)
-        restart(server)
+        server.restart()  # its new connections load auto_explain
         results["large"] = measure(server, lists, searches, f"{args.factor} x scale {args.scale}")
     finally:
         server.stop()

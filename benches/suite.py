@@ -48,7 +48,6 @@ import random
 import re
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -107,12 +106,21 @@ class Server:
             cluster.psql(f"CREATE DATABASE {database}", "postgres")
             self.db_args += ["--database-url", f"postgresql://attest@/{database}?host={self.socket_dir}"]
         # The server as shipped: its default log level writes an access-log line per request.
-        env = dict(os.environ)
-        env.pop("DATABASE_URL", None)
-        env.pop("ATTEST_LOG", None)
+        self.env = dict(os.environ)
+        self.env.pop("DATABASE_URL", None)
+        self.env.pop("ATTEST_LOG", None)
         self.log = open(work / "serve.log", "w")
+        self.start()
+        add = subprocess.run(
+            [BIN, "user", "add", *self.db_args, "--email", EMAIL, "--name", "Bench", "--role", "admin",
+             "--password-stdin"], input=PASSWORD + "\n", text=True, capture_output=True, env=self.env)
+        if add.returncode != 0:
+            sys.exit(add.stderr)
+        self.sign_in()
+
+    def start(self):
         self.process = subprocess.Popen(
-            [BIN, "serve", *self.db_args, "--bind", f"127.0.0.1:{port}"], env=env, stderr=self.log
+            [BIN, "serve", *self.db_args, "--bind", f"127.0.0.1:{self.port}"], env=self.env, stderr=self.log
         )
         for _ in range(600):
             try:
@@ -121,12 +129,16 @@ class Server:
             except Exception:
                 time.sleep(0.2)
         else:
-            sys.exit("attest serve did not become ready; see " + str(work / "serve.log"))
-        add = subprocess.run(
-            [BIN, "user", "add", *self.db_args, "--email", EMAIL, "--name", "Bench", "--role", "admin",
-             "--password-stdin"], input=PASSWORD + "\n", text=True, capture_output=True, env=env)
-        if add.returncode != 0:
-            sys.exit(add.stderr)
+            sys.exit("attest serve did not become ready; see " + str(self.work / "serve.log"))
+
+    def restart(self):
+        """The same server again, on the same data: all its connections new."""
+        self.stop()
+        self.start()
+        self.sign_in()
+
+    def sign_in(self):
+        self.token = None
         self.token = self.call("POST", "/auth/token", {"email": EMAIL, "password": PASSWORD})["access_token"]
 
     def call(self, method, path, body=None, headers=None):
