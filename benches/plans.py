@@ -51,10 +51,8 @@ TABLES = ("claims", "quotes")
 
 def configure(server, settings):
     """ALTER SYSTEM each setting (auto_explain's are known once it is loaded), then reload."""
-    statements = ["LOAD 'auto_explain'", *(f"ALTER SYSTEM SET {name} = '{value}'" for name, value in settings.items()),
-                  "SELECT pg_reload_conf()"]
-    suite.sh("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", server.socket_dir, "-U", "attest", "-d", "postgres",
-             *(arg for statement in statements for arg in ("-c", statement)))
+    server.psql(["LOAD 'auto_explain'", *(f"ALTER SYSTEM SET {name} = '{value}'" for name, value in settings.items()),
+                 "SELECT pg_reload_conf()"], "postgres")
     time.sleep(1)
 
 

@@ -153,10 +153,13 @@ class Server:
             return json.loads(response.read() or b"null")
 
     def psql(self, sql, database=None):
+        """`sql`, or each of a list of statements in its own transaction, as the tables' owner."""
         # Rows written as the tables' owner (B2's COPY) belong to the default workspace.
         env = {**os.environ, "PGOPTIONS": f"-c attest.workspace={DEFAULT_WORKSPACE}"}
+        statements = [sql] if isinstance(sql, str) else sql
         return sh("psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", self.socket_dir, "-U", "attest",
-                  "-d", database or self.database, "-c", sql, env=env)
+                  "-d", database or self.database, *(arg for statement in statements for arg in ("-c", statement)),
+                  env=env)
 
     def stop(self):
         self.process.send_signal(2)
