@@ -98,6 +98,10 @@ struct Reading {
     /// ranking records that hold them so first; none where every word is a stopword.
     #[diesel(sql_type = Array<Nullable<Text>>)]
     phrases: Vec<Option<String>>,
+    /// The caller's workspace's share of the table's rows, by the planner's statistics (0 when
+    /// not known).
+    #[diesel(sql_type = Double)]
+    workspace_share: f64,
 }
 
 async fn read_query(conn: &mut AsyncPgConnection, q: &str, records: &str) -> diesel::QueryResult<Reading> {
@@ -117,6 +121,13 @@ async fn read_query(conn: &mut AsyncPgConnection, q: &str, records: &str) -> die
 /// at 150, words in 0.7% of quotes are walked and words in 0.2% are not (ranking 2,000, the
 /// walk took 6 ms against 7.6 ms for the bitmap at 0.7%, and would have read every slice at 0.2%).
 const SLICE_SCAN_COST: f64 = 150.0;
+
+/// A workspace with at least this share of a table's rows is checked on each row the full-text
+/// index finds rather than looked up in it. The index's list of such a workspace's rows is
+/// nearly the table's, and stepping through it beside the words' lists cost up to three pages
+/// per match of the rarest word, growing with the table; checking the rows found costs at most
+/// one more row read per match in another workspace, fewer than those in this one.
+const WORKSPACE_SHARE_CHECKED_BY_ROW: f64 = 0.5;
 
 /// Ranked matches for `q` (web search syntax: words, "quoted phrases", -exclusions, or).
 /// Records containing the query's words next to each other, in order, rank above all others.
@@ -144,9 +155,11 @@ pub async fn search(
     // `slice` (NULL: any), the first `max` found, in the order found (`found.n`). `@@` is not
     // leakproof, so under row-level security it could not use the full-text index written
     // here: a function of the tables' owner finds them (see its migration).
+    let workspace_in_index = reading.workspace_share < WORKSPACE_SHARE_CHECKED_BY_ROW;
     let found = |slice: &str, max: i64| -> String {
         format!(
-            "attest_search_candidates('{records}', $1::tsquery, {slice}, {max}, $2, $3, $4, $5, $6, $7, $8)
+            "attest_search_candidates('{records}', $1::tsquery, {slice}, {max}, {workspace_in_index},
+                                      $2, $3, $4, $5, $6, $7, $8)
                WITH ORDINALITY AS found(id, search_vector, config, speaker_id, source_id, n)"
         )
     };

@@ -1007,3 +1007,118 @@ async fn index_conditions(conn: &mut diesel_async::AsyncPgConnection, query: &st
     let plan: Vec<Line> = diesel::sql_query(format!("EXPLAIN (COSTS OFF) {query}")).load(conn).await.unwrap();
     plan.into_iter().map(|l| l.line).filter(|l| l.contains("Index Cond")).collect::<Vec<_>>().join("\n")
 }
+
+/// A workspace holding most of a table has search check each row the full-text index finds for
+/// it, rather than look the workspace up in the index beside the words; a small one is looked
+/// up. Either way a search finds its own workspace's records only, walking the slices or not.
+#[tokio::test]
+async fn a_search_finds_its_own_workspace_only_however_much_of_the_table_it_holds() {
+    use diesel::sql_types::Double;
+    use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
+    let app = TestApp::spawn().await;
+    let harbour = newsroom(&app, "harbour").await;
+    let editor = &harbour.member(Role::Editor).token;
+    let post = async |path: &str, body: Value| {
+        let response = in_workspace(app.request_as(Some(editor), Method::POST, path), "harbour")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        json(response, StatusCode::CREATED).await
+    };
+    let piers = (0..3).map(|n| format!("The harbour reopened at dawn, pier {n}.")).collect::<Vec<_>>();
+    let source = post(
+        "/sources",
+        json!({"url": "https://harbour.example/1", "kind": "article", "content": piers.join(" ")}),
+    )
+    .await;
+    let speaker = post("/speakers", json!({"name": "The harbour pilot", "kind": "person"})).await;
+    let mut theirs = std::collections::BTreeSet::new();
+    for pier in &piers {
+        let quote = post(
+            "/quotes",
+            json!({"source_id": id(&source), "speaker_id": id(&speaker), "kind": "direct", "text": pier}),
+        )
+        .await;
+        theirs.insert(id(&quote).to_owned());
+    }
+    // The default workspace: one quote of the same words, and 12,000 more of the everyday ones
+    // (more than one arrival slice), so it holds nearly every row.
+    let (our_source, our_speaker) =
+        (app.source("«The harbour reopened at dawn»").await, app.speaker("The harbourmaster").await);
+    let ours = app
+        .create(
+            "/quotes",
+            json!({"source_id": id(&our_source), "speaker_id": id(&our_speaker), "kind": "direct",
+                   "text": "The harbour reopened at dawn"}),
+        )
+        .await;
+    app.sql(&format!(
+        "INSERT INTO quotes (id, source_id, speaker_id, text, kind, language)
+         SELECT gen_random_uuid(), '{}', '{}', 'The harbour was reopened, report ' || n, 'direct', 'en'
+           FROM generate_series(1, 12000) n; ANALYZE quotes",
+        id(&our_source),
+        id(&our_speaker)
+    ))
+    .await;
+
+    // The shares search goes by, as the server's role sees them in each workspace.
+    let mut conn = attest::db::connect(&app.database_url).await.unwrap();
+    conn.batch_execute("SET ROLE attest_app").await.unwrap();
+    let mut share = async |workspace: &str| -> f64 {
+        conn.batch_execute(&format!(
+            "SELECT set_config('attest.workspace', (SELECT id::text FROM workspaces WHERE slug = '{workspace}'), false)"
+        ))
+        .await
+        .unwrap();
+        diesel::sql_query("SELECT attest_workspace_share('quotes') AS share")
+            .get_result::<Share>(&mut conn)
+            .await
+            .unwrap()
+            .share
+    };
+    #[derive(diesel::QueryableByName)]
+    struct Share {
+        #[diesel(sql_type = Double)]
+        share: f64,
+    }
+    assert!(share("default").await > 0.99, "the default workspace holds nearly every quote");
+    assert!(share("harbour").await < 0.01, "three quotes of 12,004");
+
+    // The default workspace, each row checked: the everyday words (the slices walked), paged
+    // to the end, and the rarer ones (one bitmap of every match).
+    let mut path = "/search?q=harbour%20reopened&type=quote&limit=100".to_owned();
+    let mut seen = 0;
+    loop {
+        let page = json(app.get(&path).await, StatusCode::OK).await;
+        for hit in page["items"].as_array().unwrap() {
+            assert!(!theirs.contains(id(hit)), "another workspace's quote found: {hit}");
+            seen += 1;
+        }
+        match page["next_cursor"].as_str() {
+            Some(cursor) => {
+                path = format!("/search?q=harbour%20reopened&type=quote&limit=100&cursor={cursor}")
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen, attest::db::search::MAX_RANKED);
+    let dawn = json(app.get("/search?q=harbour%20dawn&type=quote").await, StatusCode::OK).await;
+    let found: Vec<&str> = dawn["items"].as_array().unwrap().iter().map(id).collect();
+    assert_eq!(found, [id(&ours)], "{dawn}");
+
+    // The harbour desk, its workspace looked up in the index: its own three, whatever the words.
+    for q in ["harbour%20reopened", "harbour%20dawn"] {
+        let response = in_workspace(
+            app.request_as(Some(editor), Method::GET, &format!("/search?q={q}&type=quote")),
+            "harbour",
+        )
+        .send()
+        .await
+        .unwrap();
+        let page = json(response, StatusCode::OK).await;
+        let found: std::collections::BTreeSet<String> =
+            page["items"].as_array().unwrap().iter().map(|hit| id(hit).to_owned()).collect();
+        assert_eq!(found, theirs, "{q}: {page}");
+    }
+}

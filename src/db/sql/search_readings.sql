@@ -1,6 +1,7 @@
 -- Query $1 read in every text search configuration the records of table $2 use (search_configs):
 -- all readings ORed (what a record must match), and per configuration, in name order, its own
--- reading (what a record in that language is ranked against) and its phrase.
+-- reading (what a record in that language is ranked against) and its phrase; and the caller's
+-- workspace's share of the table's rows.
 WITH readings AS (
     SELECT row_number() OVER (ORDER BY config::text) AS n, config::text AS config,
            websearch_to_tsquery(config, $1) AS q, phraseto_tsquery(config, $1) AS phrase
@@ -13,5 +14,6 @@ SELECT matching.q AS matching,
        coalesce((SELECT array_agg(CASE WHEN numnode(q) > 0 THEN q::text ELSE matching.q END ORDER BY n)
                    FROM readings), '{}') AS per_config,
        coalesce((SELECT array_agg(CASE WHEN numnode(phrase) > 0 THEN phrase::text END ORDER BY n)
-                   FROM readings), '{}') AS phrases
+                   FROM readings), '{}') AS phrases,
+       attest_workspace_share($2) AS workspace_share
   FROM matching
