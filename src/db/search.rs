@@ -124,9 +124,10 @@ const SLICE_SCAN_COST: f64 = 150.0;
 
 /// A workspace with at least this share of a table's rows is checked on each row the full-text
 /// index finds rather than looked up in it. The index's list of such a workspace's rows is
-/// nearly the table's, and stepping through it beside the words' lists cost up to three pages
-/// per match of the rarest word, growing with the table; checking the rows found costs at most
-/// one more row read per match in another workspace, fewer than those in this one.
+/// nearly the table's, and stepping through it beside the words' lists reads about a page per
+/// match of the rarest word, up to every page of it: a cost that grows with the table. Checking
+/// the rows found instead reads one more row per match in another workspace, and at this share
+/// those are fewer than the matches in this one.
 const WORKSPACE_SHARE_CHECKED_BY_ROW: f64 = 0.5;
 
 /// Ranked matches for `q` (web search syntax: words, "quoted phrases", -exclusions, or).
