@@ -119,7 +119,6 @@ pub fn run(
             .wrap(security::cors(&cors_origins))
             .wrap(security::security_headers())
             .wrap(from_fn(request_log::record))
-            .wrap(tracing_actix_web::TracingLogger::<request_log::RequestSpan>::new())
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
     })

@@ -8,6 +8,8 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
+use tracing::Instrument;
+use uuid::Uuid;
 
 use crate::http::middleware::access::MatchedRoute;
 use crate::http::state::AppState;
@@ -23,45 +25,11 @@ pub fn incoming_request_id(request: &ServiceRequest) -> Option<&str> {
     sane.then_some(id)
 }
 
-/// The root span of every request's log lines: method, path, the generated request id and
-/// the caller's own, then the route pattern and status once answered. (tracing-actix-web's
-/// own span looks the route up again when the request starts: a second pass through the
-/// router on every request.)
-pub struct RequestSpan;
-
-impl tracing_actix_web::RootSpanBuilder for RequestSpan {
-    fn on_request_start(request: &ServiceRequest) -> tracing::Span {
-        let request_id = request.extensions().get::<tracing_actix_web::RequestId>().copied();
-        tracing::info_span!(
-            "HTTP request",
-            http.method = %request.method(),
-            http.target = %request.path(),
-            http.route = tracing::field::Empty,
-            http.status_code = tracing::field::Empty,
-            otel.status_code = tracing::field::Empty,
-            exception.message = tracing::field::Empty,
-            exception.details = tracing::field::Empty,
-            request_id = request_id.map(tracing::field::display),
-            client_request_id = incoming_request_id(request).unwrap_or_default(),
-        )
-    }
-
-    fn on_request_end<B: MessageBody>(
-        span: tracing::Span,
-        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
-    ) {
-        if let Ok(response) = outcome
-            && let Some(route) = response.request().extensions().get::<MatchedRoute>()
-        {
-            span.record("http.route", &*route.0);
-        }
-        tracing_actix_web::DefaultRootSpanBuilder::on_request_end(span, outcome);
-    }
-}
-
 /// Counts and times every answer by its route pattern (not its path: ids would explode the
-/// label set), and returns the request's id in `X-Request-Id`: the caller's own if it sent a sane one,
-/// else the one generated for the logs.
+/// label set), and writes its access-log line; all of the request's log lines are in one span
+/// that carries its ids: method, path, a generated request id and the caller's own. The
+/// request's id goes back in `X-Request-Id`: the caller's own if it sent a sane one, else the
+/// generated one.
 pub async fn record(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -69,33 +37,37 @@ pub async fn record(
     let started = Instant::now();
     let method = method_label(req.method());
     let client_id = incoming_request_id(&req).map(str::to_owned);
+    let request_id = Uuid::new_v4();
+    let span = tracing::info_span!(
+        "HTTP request",
+        http.method = req.method().as_str(),
+        http.target = req.path(),
+        request_id = %request_id,
+        client_request_id = client_id.as_deref().unwrap_or_default(),
+    );
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let mut response = next.call(req).await?;
-    let route = response
-        .request()
-        .extensions()
-        .get::<MatchedRoute>()
-        .map_or_else(|| "unmatched".to_owned(), |matched| matched.0.to_string());
-    let status = response.status().as_u16();
+    let mut response = next.call(req).instrument(span.clone()).await?;
+    let route = response.request().extensions().get::<MatchedRoute>().map(|matched| matched.0.clone());
+    let route = route.as_deref().unwrap_or("unmatched");
+    let status = response.status();
     let took = started.elapsed();
     if let Some(state) = state {
-        let status = status.to_string();
-        state.metrics.requests.with_label_values(&[method, route.as_str(), status.as_str()]).inc();
-        state.metrics.latency.with_label_values(&[method, route.as_str()]).observe(took.as_secs_f64());
+        state.metrics.requests.with_label_values(&[method, route, status.as_str()]).inc();
+        state.metrics.latency.with_label_values(&[method, route]).observe(took.as_secs_f64());
     }
-    // The access log: one line per answer, inside the request's span (which carries its ids).
-    // Never the headers, query string or body: they may hold credentials.
-    tracing::info!(
-        http.method = %method,
-        http.route = %route,
-        http.status_code = status,
-        duration_ms = took.as_secs_f64() * 1000.0,
-        "answered"
-    );
-    let id = client_id.or_else(|| {
-        response.request().extensions().get::<tracing_actix_web::RequestId>().map(ToString::to_string)
+    // The access log: one line per answer. Never the headers, query string or body: they may
+    // hold credentials.
+    span.in_scope(|| {
+        tracing::info!(
+            http.method = method,
+            http.route = route,
+            http.status_code = status.as_u16(),
+            duration_ms = took.as_secs_f64() * 1000.0,
+            "answered"
+        )
     });
-    if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+    let id = client_id.unwrap_or_else(|| request_id.to_string());
+    if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID.clone(), value);
     }
     Ok(response)
