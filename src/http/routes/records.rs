@@ -27,16 +27,17 @@ use crate::services::sources::SourceView;
 use crate::services::speakers::SpeakerView;
 
 /// A record by id, from this server's record cache when it can (see `crate::cache`): `read`
-/// reads it from the database otherwise.
+/// reads it from the database otherwise. The read's future is made, on the heap, only then:
+/// a cached answer neither builds nor moves it.
 pub async fn cached<V: Serialize>(
     scope: &Scope,
     collection: &'static str,
     id: Uuid,
-    read: impl Future<Output = Result<Saved<V>, ApiError>>,
+    read: impl AsyncFnOnce() -> Result<Saved<V>, ApiError>,
 ) -> Result<CachedRecord, ApiError> {
     let workspace = scope.workspace();
     let read = async {
-        let record = read.await?;
+        let record = Box::pin(read()).await?;
         CachedRecord::new(collection, workspace, record.version, &record.view).map_err(ApiError::internal)
     };
     match scope.record_cache() {
@@ -181,7 +182,7 @@ pub async fn create_batch<K: Collection>(
 /// A record by id, through the record cache.
 pub async fn get<K: Collection>(scope: Scope, id: web::Path<Uuid>) -> Result<CachedRecord, ApiError> {
     let id = *id;
-    cached(&scope, K::PATH, id, async {
+    cached(&scope, K::PATH, id, async || {
         scope.read_one(async |conn| flows::get::<K>(conn, id).await).await.map_err(|error| match error {
             ServiceError::Moved(survivor) => ApiError::MovedPermanently(format!("/{}/{survivor}", K::PATH)),
             other => other.into(),
