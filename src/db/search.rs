@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Bool, Double, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use uuid::Uuid;
 
 use crate::domain::kinds::ReviewStatus;
@@ -152,14 +152,15 @@ pub async fn search(
         // only), or the table is empty.
         return Ok(Vec::new());
     }
-    // The candidates matching the readings ($1) and the filters ($2 to $8), in arrival slice
-    // `slice` (NULL: any), the first `max` found, in the order found (`found.n`). `@@` is not
-    // leakproof, so under row-level security it could not use the full-text index written
-    // here: a function of the tables' owner finds them (see its migration).
+    // The candidates matching the readings ($1) and the filters ($2 to $8), the first `max`
+    // found, in the order found (`found.n`): slice by slice from the oldest to `last_slice`, or
+    // (NULL) in one bitmap of the whole table. `@@` is not leakproof, so under row-level
+    // security it could not use the full-text index written here: a function of the tables'
+    // owner finds them (see its migration).
     let workspace_in_index = reading.workspace_share < WORKSPACE_SHARE_CHECKED_BY_ROW;
-    let found = |slice: &str, max: i64| -> String {
+    let found = |last_slice: &str, max: i64| -> String {
         format!(
-            "attest_search_candidates('{records}', $1::tsquery, {slice}, {max}, {workspace_in_index},
+            "attest_search_candidates('{records}', $1::tsquery, {last_slice}, {max}, {workspace_in_index},
                                       $2, $3, $4, $5, $6, $7, $8)
                WITH ORDINALITY AS found(id, search_vector, config, speaker_id, source_id, n)"
         )
@@ -192,7 +193,9 @@ pub async fn search(
            FROM {}",
         found("0", PROBE_CAP)
     )));
-    conn.transaction(async move |conn| {
+    // Part of the request's transaction, as the settings below need one: a transaction of its
+    // own inside that would be a savepoint, two round trips more.
+    crate::db::transaction::atomically(conn, async move |conn| {
         // The candidates are the first found in the table's order, and the next page must be
         // cut from the same ones: no scan that starts midway to share another's reads, no
         // parallel scan, whose rows come in any order. No JIT: compiling the slice walk's
@@ -206,16 +209,12 @@ pub async fn search(
         // The readings are parameters, not computed in the statement, so the planner plans for
         // them: words in most records are found faster by reading the table's slices in order
         // until enough match than by building the index's bitmap of every match.
-        let candidates = if probe.walk() {
-            format!(
-                "SELECT found.* FROM generate_series(0, {}) AS s(slice)
-                   CROSS JOIN LATERAL (SELECT * FROM {} ORDER BY found.n) found",
-                probe.arrivals / i64::from(probe.slice_rows),
-                found("s.slice", MAX_RANKED)
-            )
+        let last_slice = if probe.walk() {
+            (probe.arrivals / i64::from(probe.slice_rows)).to_string()
         } else {
-            format!("SELECT * FROM {} ORDER BY found.n", found("NULL", MAX_RANKED))
+            "NULL".to_owned()
         };
+        let candidates = format!("SELECT * FROM {} ORDER BY found.n", found(&last_slice, MAX_RANKED));
         let max_ranked = MAX_RANKED.to_string();
         let sql = fill(
             include_str!("sql/search_page.sql"),
