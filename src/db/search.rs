@@ -116,10 +116,9 @@ async fn read_query(conn: &mut AsyncPgConnection, q: &str, records: &str) -> die
         .await
 }
 
-/// What looking through one arrival slice costs, in matches of the one bitmap it replaces.
-/// On a million quotes a slice took 0.04 to 0.2 ms and a match in the bitmap 0.15 to 1 µs;
-/// at 150, words in 0.7% of quotes are walked and words in 0.2% are not (ranking 2,000, the
-/// walk took 6 ms against 7.6 ms for the bitmap at 0.7%, and would have read every slice at 0.2%).
+/// What looking through one arrival slice costs, in matches of the one bitmap it replaces: a
+/// ratio of the two measured on a million quotes (benches/README, "The slice walk in one
+/// statement").
 const SLICE_SCAN_COST: f64 = 150.0;
 
 /// A workspace with at least this share of a table's rows is checked on each row the full-text
