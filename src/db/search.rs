@@ -7,6 +7,7 @@ use diesel::sql_types::{Array, BigInt, Bool, Double, Integer, Nullable, Text, Ti
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use uuid::Uuid;
 
+use super::prepared::PrepareOnce;
 use crate::domain::kinds::ReviewStatus;
 
 /// Matches ranked per query, at most: the first this many found (with every filter applied)
@@ -112,6 +113,7 @@ async fn read_query(conn: &mut AsyncPgConnection, q: &str, records: &str) -> die
     diesel::sql_query(include_str!("sql/search_readings.sql"))
         .bind::<Text, _>(q)
         .bind::<Text, _>(records)
+        .prepare_once()
         .get_result(conn)
         .await
 }
@@ -191,7 +193,8 @@ pub async fn search(
                 attest_arrival_slice_rows() AS slice_rows
            FROM {}",
         found("0", PROBE_CAP)
-    )));
+    )))
+    .prepare_once();
     // Part of the request's transaction, as the settings below need one: a transaction of its
     // own inside that would be a savepoint, two round trips more.
     crate::db::transaction::atomically(conn, async move |conn| {
@@ -205,15 +208,11 @@ pub async fn search(
         )
         .await?;
         let probe: Probe = probe.get_result(conn).await?;
-        // The readings are parameters, not computed in the statement, so the planner plans for
-        // them: words in most records are found faster by reading the table's slices in order
-        // until enough match than by building the index's bitmap of every match.
-        let last_slice = if probe.walk() {
-            (probe.arrivals / i64::from(probe.slice_rows)).to_string()
-        } else {
-            "NULL".to_owned()
-        };
-        let candidates = format!("SELECT * FROM {} ORDER BY found.n", found(&last_slice, MAX_RANKED));
+        // Words in most records are found faster by reading the table's slices in order until
+        // enough match than by building the index's bitmap of every match. The statements'
+        // texts take a few forms only (the table, the workspace's place): each is prepared once.
+        let last_slice = probe.walk().then(|| probe.arrivals / i64::from(probe.slice_rows));
+        let candidates = format!("SELECT * FROM {} ORDER BY found.n", found("$15::integer", MAX_RANKED));
         let max_ranked = MAX_RANKED.to_string();
         let sql = fill(
             include_str!("sql/search_page.sql"),
@@ -226,6 +225,8 @@ pub async fn search(
             .bind::<Array<Text>, _>(&reading.per_config)
             .bind::<Array<Nullable<Text>>, _>(&reading.phrases)
             .bind::<Array<Text>, _>(&reading.configs)
+            .bind::<Nullable<BigInt>, _>(last_slice)
+            .prepare_once()
             .load(conn)
             .await
     })

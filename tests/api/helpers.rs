@@ -498,3 +498,22 @@ pub fn etag(record: &Value) -> String {
 pub fn id(record: &Value) -> &str {
     record["id"].as_str().unwrap()
 }
+
+#[derive(diesel::QueryableByName)]
+struct PreparedStatement {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    statement: String,
+}
+
+/// The statements a connection holds prepared, but for the query that lists them.
+pub async fn prepared_statements(conn: &mut diesel_async::AsyncPgConnection) -> Vec<String> {
+    use diesel_async::RunQueryDsl;
+    let rows: Vec<PreparedStatement> = diesel::sql_query(
+        "SELECT statement FROM pg_prepared_statements \
+          WHERE statement NOT LIKE '%pg_prepared_statements%' ORDER BY statement",
+    )
+    .load(conn)
+    .await
+    .unwrap();
+    rows.into_iter().map(|row| row.statement).collect()
+}

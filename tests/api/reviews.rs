@@ -4,7 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestUser, etag, id, json, pointer, problem};
+use crate::helpers::{TestApp, TestUser, etag, id, json, pointer, prepared_statements, problem};
 
 async fn review(
     app: &TestApp,
@@ -480,25 +480,6 @@ async fn a_covered_change_after_the_verdict_makes_it_stale() {
     assert_eq!(current(&app, &claim_id).await["version"], after_source["version"]);
     let history_again = json(app.get(&format!("{path}/history")).await, StatusCode::OK).await;
     assert_eq!(history_again["items"].as_array().unwrap().len(), history["items"].as_array().unwrap().len());
-}
-
-#[derive(diesel::QueryableByName)]
-struct PreparedStatement {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    statement: String,
-}
-
-/// The statements a connection holds prepared, but for the query that lists them.
-async fn prepared_statements(conn: &mut diesel_async::AsyncPgConnection) -> Vec<String> {
-    use diesel_async::RunQueryDsl;
-    let rows: Vec<PreparedStatement> = diesel::sql_query(
-        "SELECT statement FROM pg_prepared_statements \
-          WHERE statement NOT LIKE '%pg_prepared_statements%' ORDER BY statement",
-    )
-    .load(conn)
-    .await
-    .unwrap();
-    rows.into_iter().map(|row| row.statement).collect()
 }
 
 /// A review runs the same statements every time, prepared once per connection: the reviews

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use attest::db::search::MAX_RANKED;
 
-use crate::helpers::{TestApp, etag, id, json, keep_for_jsonld_check, problem};
+use crate::helpers::{TestApp, etag, id, json, keep_for_jsonld_check, prepared_statements, problem};
 
 async fn quote_in(app: &TestApp, speaker: &Value, text: &str, language: &str) -> Value {
     let source = app.source(&format!("«{text}»")).await;
@@ -370,6 +370,58 @@ async fn a_search_of_everyday_words_ranks_the_first_matches_found() {
             .await;
     assert_eq!(by_source["items"][0]["id"], late["id"], "{by_source}");
     assert_eq!(by_source["capped"], false, "one match is not capped: {by_source}");
+}
+
+/// A search runs the same statements whatever it finds and however it finds them (slice by
+/// slice, or one bitmap of every match), each prepared once per connection: the searches after
+/// the first prepare nothing new (a statement prepared on every run costs a parse and a plan).
+#[tokio::test]
+async fn searches_prepare_their_statements_once_per_connection() {
+    use attest::db::search::{SearchFilter, SearchType};
+    use attest::db::{self, PageRequest};
+    use attest::services::search;
+
+    let app = TestApp::spawn().await;
+    let keeper = app.speaker("The lighthouse keeper").await;
+    let first = quote_in(&app, &keeper, "The lighthouse stays lit", "en").await;
+    let (source, speaker) = (first["source_id"].as_str().unwrap(), id(&keeper));
+    // An everyday word in a thousand quotes is looked for slice by slice; the lighthouse, in
+    // one, from the bitmap of its matches.
+    app.sql(&format!(
+        "INSERT INTO quotes (id, source_id, speaker_id, text, kind, language)
+         SELECT gen_random_uuid(), '{source}', '{speaker}', 'The harbour at night, ' || n, 'direct', 'en'
+           FROM generate_series(1, 1000) n"
+    ))
+    .await;
+    let mut conn = db::connect(&app.database_url).await.unwrap();
+    let workspace = db::workspace::find_by_slug(&mut conn, "default").await.unwrap().unwrap().id;
+    let mut prepared_after_each = Vec::new();
+    for (q, matches) in [("harbour", 1000), ("lighthouse", 1), ("harbour night", 1000), ("lighthouse lit", 1)]
+    {
+        let page = PageRequest { after: None, limit: 5, newest_first: false };
+        let found = db::workspace::scoped(&mut conn, workspace, None, async |conn| {
+            search::search(conn, SearchType::Quote, q, &SearchFilter::default(), page).await
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            (found.hits.rows.len() as i64, found.capped),
+            (matches.min(5), matches >= MAX_RANKED),
+            "{q}"
+        );
+        prepared_after_each.push(prepared_statements(&mut conn).await);
+    }
+    let first = &prepared_after_each[0];
+    for wanted in ["-- Query $1 read", "SELECT count(*)::float8", "-- A page of hits"] {
+        assert_eq!(
+            first.iter().filter(|statement| statement.trim_start().starts_with(wanted)).count(),
+            1,
+            "{wanted} prepared once: {first:#?}"
+        );
+    }
+    for (n, prepared) in prepared_after_each.iter().enumerate().skip(1) {
+        assert_eq!(prepared, first, "search {} prepared something new", n + 1);
+    }
 }
 
 /// `capped` is true once a query finds as many matches as are ranked (MAX_RANKED): more may match.
