@@ -258,10 +258,11 @@ fn fill(template: &str, names: &[(&str, &str)]) -> String {
     names.iter().fold(template.to_owned(), |sql, (name, value)| sql.replace(&format!("{{{name}}}"), value))
 }
 
-/// The oldest slice's matches counted, at most: an eighth of a slice. Any share above that
-/// walks every table of more than 585 records (see `walk`), so counting further would not
-/// change the choice where there is one to make: a table of one slice reads that slice either way.
-const PROBE_CAP: i64 = 1024;
+/// The oldest slice's matches counted, at most: a thirty-second of a slice. Any share above that
+/// walks every table of more than 9,375 records (see `walk`), a little over one slice, and in a
+/// smaller table a walk and the one bitmap read about the same rows: counting further would
+/// not change the choice where there is one to make, and each match counted is a row read.
+const PROBE_CAP: i64 = 256;
 
 /// The oldest slice's matches (up to PROBE_CAP), and how many records have arrived.
 #[derive(QueryableByName)]
@@ -303,10 +304,10 @@ mod tests {
         // Every record matching: worth it in all but a tiny table.
         assert!(probe(1.0, 20_000).walk());
         assert!(!probe(1.0, 9).walk());
-        // The probe's cap, reached: as good as every record matching, past 585 records.
+        // The probe's cap, reached: as good as every record matching, past 9,375 records.
         let capped = PROBE_CAP as f64 / 8192.0;
-        assert!(probe(capped, 586).walk());
-        assert!(probe(capped, 10_000).walk());
-        assert!(!probe(capped, 585).walk());
+        assert!(probe(capped, 9_376).walk());
+        assert!(probe(capped, 100_000).walk());
+        assert!(!probe(capped, 9_375).walk());
     }
 }

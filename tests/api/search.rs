@@ -385,18 +385,19 @@ async fn searches_prepare_their_statements_once_per_connection() {
     let keeper = app.speaker("The lighthouse keeper").await;
     let first = quote_in(&app, &keeper, "The lighthouse stays lit", "en").await;
     let (source, speaker) = (first["source_id"].as_str().unwrap(), id(&keeper));
-    // An everyday word in a thousand quotes is looked for slice by slice; the lighthouse, in
-    // one, from the bitmap of its matches.
+    // An everyday word in 10,000 quotes (more than an arrival slice) is looked for slice by
+    // slice; the lighthouse, in one, from the bitmap of its matches.
     app.sql(&format!(
         "INSERT INTO quotes (id, source_id, speaker_id, text, kind, language)
          SELECT gen_random_uuid(), '{source}', '{speaker}', 'The harbour at night, ' || n, 'direct', 'en'
-           FROM generate_series(1, 1000) n"
+           FROM generate_series(1, 10000) n"
     ))
     .await;
     let mut conn = db::connect(&app.database_url).await.unwrap();
     let workspace = db::workspace::find_by_slug(&mut conn, "default").await.unwrap().unwrap().id;
     let mut prepared_after_each = Vec::new();
-    for (q, matches) in [("harbour", 1000), ("lighthouse", 1), ("harbour night", 1000), ("lighthouse lit", 1)]
+    for (q, matches) in
+        [("harbour", 10_000), ("lighthouse", 1), ("harbour night", 10_000), ("lighthouse lit", 1)]
     {
         let page = PageRequest { after: None, limit: 5, newest_first: false };
         let found = db::workspace::scoped(&mut conn, workspace, None, async |conn| {
