@@ -64,6 +64,23 @@ async fn wait_for_follower(database_url: &str) -> i32 {
     }
 }
 
+/// Waits until the server's record cache is live, and returns its follower's backend. The
+/// follower connects before it has read the writes' changes, and the cache is unused until it
+/// has: so this reads `path` until an answer comes from memory.
+async fn wait_until_live(app: &TestApp, path: &str) -> i32 {
+    let follower = wait_for_follower(&app.database_url).await;
+    let hits = metric(app, "attest_record_cache_hits_total").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        assert_eq!(app.get(path).await.status(), StatusCode::OK, "{path}");
+        if metric(app, "attest_record_cache_hits_total").await > hits {
+            return follower;
+        }
+        assert!(Instant::now() < deadline, "the record cache never answered {path}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// A server whose record cache is following changes, and a claim of its, read once (so cached).
 struct Cached {
     app: TestApp,
@@ -75,10 +92,10 @@ struct Cached {
 
 async fn cached_claim() -> Cached {
     let app = TestApp::spawn().await;
-    let follower = wait_for_follower(&app.database_url).await;
     let claim = app.claim().await;
     let path = format!("/claims/{}", id(&claim));
     assert_eq!(json(app.get(&path).await, StatusCode::OK).await, claim);
+    let follower = wait_until_live(&app, &path).await;
     Cached { app, claim, path, follower }
 }
 
@@ -103,7 +120,8 @@ impl Drop for Stopped {
 #[tokio::test]
 async fn a_second_read_comes_from_memory() {
     let app = TestApp::spawn().await;
-    wait_for_follower(&app.database_url).await;
+    let another = app.claim().await;
+    wait_until_live(&app, &format!("/claims/{}", id(&another))).await;
     let claim = app.claim().await;
     let path = format!("/claims/{}", id(&claim));
     let first = app.get(&path).await;
@@ -172,8 +190,8 @@ async fn changes_made_here_are_read_back_at_once() {
 #[tokio::test]
 async fn records_a_write_changes_besides_its_own_are_read_back_at_once() {
     let app = TestApp::spawn().await;
-    wait_for_follower(&app.database_url).await;
     let source = app.source("«We are ready to talk» he said.").await;
+    wait_until_live(&app, &format!("/sources/{}", id(&source))).await;
     // Each round's quotes are its own speaker's: the same quote twice would be refused.
     let quote = async |speaker: &Value, text: &str| {
         app.create(
