@@ -47,6 +47,7 @@ AUTO_EXPLAIN = {
 # Left out of the copy (see the module's documentation): indexes B3 and B4 never read.
 UNREAD_INDEXES = re.compile(r"same_record_key|trgm")
 TABLES = ("claims", "quotes")
+LISTS, SEARCHES = "B3 list pages, one at a time", "B4 searches, one at a time"
 
 
 def configure(server, settings):
@@ -109,8 +110,8 @@ def summarise(plans):
 def measure(server, lists, searches, label):
     print(f"measuring at {label} ...", file=sys.stderr, flush=True)
     return {
-        "B3 list pages, one at a time": suite.one_at_a_time(lists, server.token),
-        "B4 searches, one at a time": suite.one_at_a_time(searches, server.token),
+        LISTS: suite.one_at_a_time(lists, server.token),
+        SEARCHES: suite.one_at_a_time(searches, server.token),
         "B3 plans": summarise(plans_of(server, lists)),
         "B4 plans": summarise(plans_of(server, searches)),
         "sizes": server.psql("SELECT string_agg(relname || ' ' || pg_size_pretty(pg_total_relation_size(oid)), ', ') "
@@ -177,7 +178,7 @@ def main():
         results = {"small": measure(server, lists, searches, f"scale {args.scale}")}
         # The larger size takes the longest: what the smaller one measured is kept if it never comes.
         Path(args.out).write_text(json.dumps(results, indent=2))
-        for bench in ("B3 list pages, one at a time", "B4 searches, one at a time"):
+        for bench in (LISTS, SEARCHES):
             small = results["small"][bench]
             print(f"{bench} at scale {args.scale}: p50 {small['p50_ms']} ms, p99 {small['p99_ms']} ms "
                   f"(all of it in {args.out})", file=sys.stderr, flush=True)
@@ -188,7 +189,7 @@ def main():
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
     Path(args.out).write_text(json.dumps(results, indent=2))
-    for bench in ("B3 list pages, one at a time", "B4 searches, one at a time"):
+    for bench in (LISTS, SEARCHES):
         small, large = results["small"][bench], results["large"][bench]
         print(f"{bench}: p50 {small['p50_ms']} -> {large['p50_ms']} ms, p99 {small['p99_ms']} -> {large['p99_ms']} ms")
     for plans in ("B3 plans", "B4 plans"):
