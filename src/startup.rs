@@ -19,6 +19,7 @@ use crate::services::auth::jwt::KeyRing;
 use crate::services::auth::principals::PrincipalCache;
 use crate::services::claimreview::Publisher;
 use crate::services::log::SequencerSettings;
+use crate::services::reads::{ReadBatches, ReadCounters};
 use crate::services::webhook_delivery::DeliverySettings;
 use crate::services::webhooks::TargetPolicy;
 use crate::telemetry::metrics::Metrics;
@@ -77,6 +78,7 @@ pub fn run(
         let session_url = database.listen_url.as_ref().unwrap_or(&database.primary_url);
         tokio::spawn(crate::services::log::run_sequencer(session_url.clone(), settings.log.clone()));
     }
+    let read_counters = ReadCounters::new();
     let shared = AppState {
         database: databases[0].clone(),
         primary_pools: databases.iter().map(|database| database.primary.clone()).collect(),
@@ -88,7 +90,7 @@ pub fn run(
         max_body_bytes: settings.max_body_bytes,
         throttle: Arc::default(),
         principals: Arc::new(PrincipalCache::new(settings.auth_cache_ttl)),
-        metrics: Arc::new(Metrics::new(records.collectors())),
+        metrics: Arc::new(Metrics::new(records.collectors().into_iter().chain(read_counters.collectors()))),
         records,
         exports: Arc::new(tokio::sync::Semaphore::new(routes::records::MAX_CONCURRENT_EXPORTS)),
         trusted_proxies: settings.trusted_proxies.clone().into(),
@@ -105,6 +107,7 @@ pub fn run(
         let state = web::Data::new(AppState { database, ..shared.clone() });
         App::new()
             .app_data(state.clone())
+            .app_data(web::Data::new(ReadBatches::new(read_counters.clone())))
             .app_data(web::PayloadConfig::new(max_body_bytes))
             .app_data(web::PathConfig::default().error_handler(|error, _| {
                 ApiError::BadParameter(format!("invalid path: {error}; ids are UUIDs")).into()

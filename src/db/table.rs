@@ -71,6 +71,11 @@ pub trait Versioned: Clone + Send + Sized + 'static {
     fn created_by(&self) -> Option<Uuid>;
     /// A live (not deleted) row.
     fn find(conn: &mut AsyncPgConnection, id: Uuid) -> impl Future<Output = QueryResult<Self>> + Send;
+    /// The live rows among `ids`, in one statement, in no particular order.
+    fn find_many(
+        conn: &mut AsyncPgConnection,
+        ids: &[Uuid],
+    ) -> impl Future<Output = QueryResult<Vec<Self>>> + Send;
     /// Inserts the rows, in order, submitted by `created_by`.
     fn insert(
         conn: &mut AsyncPgConnection,
@@ -157,6 +162,20 @@ macro_rules! versioned_queries {
                 id: Uuid,
             ) -> impl Future<Output = QueryResult<Self>> + Send {
                 find(conn, id)
+            }
+
+            fn find_many(
+                conn: &mut AsyncPgConnection,
+                ids: &[Uuid],
+            ) -> impl Future<Output = QueryResult<Vec<Self>>> + Send {
+                use $crate::db::prepared::PrepareOnce as _;
+                // `= ANY($1)` with one array: a single text, whatever the number of ids.
+                $table::table
+                    .filter($table::id.eq_any(ids))
+                    .filter($table::deleted_at.is_null())
+                    .select(<$row>::as_select())
+                    .prepare_once()
+                    .load(conn)
             }
 
             fn insert(

@@ -9,7 +9,7 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use diesel_async::AsyncPgConnection;
 
-use crate::cache::RecordCache;
+use crate::cache::{CachedRecord, RecordCache};
 use crate::db::{Database, DbConn, DbPool, WalPosition, workspace};
 use crate::domain::Principal;
 use crate::domain::workspace::Slug;
@@ -18,6 +18,8 @@ use crate::services::auth::jwt::KeyRing;
 use crate::services::auth::principals::PrincipalCache;
 use crate::services::auth::throttle::Throttle;
 use crate::services::claimreview::Publisher;
+use crate::services::reads::{ReadBatches, ReadFrom};
+use crate::services::records::Record;
 use crate::services::webhooks::TargetPolicy;
 use crate::services::{Connections, ServiceError, ServiceResult, workspaces};
 use crate::telemetry::metrics::Metrics;
@@ -121,6 +123,13 @@ impl Connections for AppState {
     async fn primary(&self) -> ServiceResult<DbConn> {
         AppState::primary(self).await
     }
+
+    async fn reader(&self, from: ReadFrom) -> ServiceResult<DbConn> {
+        match from {
+            ReadFrom::Primary => self.checkout_primary().await,
+            ReadFrom::Replayed(after) => self.replica_after(after).await,
+        }
+    }
 }
 
 /// The header that carries a WAL position: on the answer to a write when replicas are
@@ -161,26 +170,29 @@ impl Scope {
         &self,
         work: impl AsyncFnOnce(&mut AsyncPgConnection) -> ServiceResult<T>,
     ) -> ServiceResult<T> {
-        let mut conn = self.reader().await?;
+        let mut conn = self.state.reader(self.read_from()).await?;
         workspace::scoped(&mut conn, self.workspace, self.caller, work).await
     }
 
-    /// `read`, for a read of one statement that needs no caller (a record by id): on a
-    /// session bound to the request's workspace, with no transaction around it (see
+    /// The record `id` of the collection `K`, as `GET` answers it: gathered with this
+    /// worker's other reads of the collection in the workspace (see `services::reads`), each
+    /// statement on a session bound to the workspace, with no transaction around it (see
     /// `db::session`).
-    pub async fn read_one<T>(
+    pub async fn read_by_id<K: Record>(
         &self,
-        read: impl AsyncFnOnce(&mut AsyncPgConnection) -> ServiceResult<T>,
-    ) -> ServiceResult<T> {
-        let mut conn = self.reader().await?;
-        conn.bind(self.workspace).await?;
-        read(&mut conn).await
+        reads: Arc<ReadBatches>,
+        collection: &'static str,
+        id: uuid::Uuid,
+    ) -> ServiceResult<CachedRecord> {
+        reads
+            .get::<K>(self.state.clone().into_inner(), collection, self.workspace, self.read_from(), id)
+            .await
     }
 
-    async fn reader(&self) -> ServiceResult<DbConn> {
+    fn read_from(&self) -> ReadFrom {
         match self.after {
-            Some(None) => self.state.checkout_primary().await,
-            after => self.state.replica_after(after.flatten()).await,
+            Some(None) => ReadFrom::Primary,
+            after => ReadFrom::Replayed(after.flatten()),
         }
     }
 

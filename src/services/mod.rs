@@ -18,6 +18,7 @@ pub mod matches;
 pub mod provenance;
 pub mod publication;
 pub mod quotes;
+pub mod reads;
 pub mod rechecks;
 pub mod records;
 pub mod reviews;
@@ -32,7 +33,10 @@ pub mod workspaces;
 pub use error::{ServiceError, ServiceResult};
 
 /// Where a use case that holds a connection only part of the time (not while it hashes a
-/// password or waits) gets one: the HTTP state's primary pool.
+/// password or waits) gets one: the HTTP state's pools.
 pub trait Connections {
+    /// The primary, its session bound to no workspace.
     fn primary(&self) -> impl Future<Output = ServiceResult<crate::db::DbConn>>;
+    /// A connection for a read (see `reads::ReadFrom`), its session bound as the pool left it.
+    fn reader(&self, from: reads::ReadFrom) -> impl Future<Output = ServiceResult<crate::db::DbConn>>;
 }

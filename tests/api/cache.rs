@@ -7,15 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, etag, fresh_database, id, json};
-
-/// A counter from `/metrics`.
-async fn metric(app: &TestApp, name: &str) -> u64 {
-    let text = app.get("/metrics").await.text().await.unwrap();
-    text.lines()
-        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or_else(|| panic!("no {name} in /metrics"))
-}
+use crate::helpers::{TestApp, etag, fresh_database, id, json, metric};
 
 /// Reads `path` until `done` holds of the answer (status and body), for at most five seconds:
 /// a change made elsewhere is read from the table of changes, not at once.

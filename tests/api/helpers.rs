@@ -445,6 +445,14 @@ impl TestApp {
 }
 
 /// Asserts a problem+json answer with `status`; returns the problem document.
+/// A counter from `/metrics`.
+pub async fn metric(app: &TestApp, name: &str) -> u64 {
+    let text = app.get("/metrics").await.text().await.unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in /metrics"))
+}
+
 pub async fn problem(response: Response, status: StatusCode) -> Value {
     let actual = response.status();
     let content_type =

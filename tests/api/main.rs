@@ -19,6 +19,7 @@ mod paging;
 mod provenance;
 mod publication;
 mod quotes;
+mod reads;
 mod reviews;
 mod search;
 mod sources;

@@ -909,3 +909,72 @@ async fn log_proofs_of_any_leaf_and_size_are_bounded() {
     println!("{} proofs of a {size}-leaf log in {elapsed:?}", paths.len());
     assert!(elapsed < Duration::from_secs(30), "{} proofs took {elapsed:?}", paths.len());
 }
+
+/// Reads by id in a flood, from hundreds of connections at once: most name no record, or a
+/// deleted one, so each costs a place in a gathered statement and then a read alone. Every
+/// answer is the record or a 404 problem, and the server stays quick and small.
+#[tokio::test]
+async fn a_flood_of_reads_by_id_gets_each_its_own_answer() {
+    let app = Hostile::start().await;
+    let mut rng = Rng::new("reads by id");
+    let mut known = Vec::new();
+    for i in 0..20 {
+        known.push(("sources", app.source(&format!("Report number {i}.")).await));
+        known.push(("speakers", app.speaker(&format!("{} {i}", rng.words(2))).await));
+    }
+    let deleted = app.speaker("Gone Speaker").await;
+    let delete = app
+        .client
+        .delete(app.url(&format!("/speakers/{}", id(&deleted))))
+        .bearer_auth(&app.editor.token)
+        .header("if-match", format!("\"{}\"", deleted["version"]));
+    assert_eq!(delete.send().await.unwrap().status(), StatusCode::NO_CONTENT);
+
+    // (path, the record it must answer, whether it skips the record cache)
+    let reads: Vec<(String, Option<&serde_json::Value>, bool)> = (0..3_000)
+        .map(|_| {
+            let from_database = rng.between(0..2) == 0;
+            match rng.between(0..4) {
+                0 => {
+                    let (collection, record) = rng.pick(&known);
+                    (format!("/{collection}/{}", id(record)), Some(record), from_database)
+                }
+                1 => (format!("/speakers/{}", id(&deleted)), None, from_database),
+                _ => {
+                    let collection = rng.pick(&["sources", "speakers", "quotes", "claims"]);
+                    (format!("/{collection}/{}", uuid::Uuid::now_v7()), None, from_database)
+                }
+            }
+        })
+        .collect();
+    let answers = app
+        .under_watch(async {
+            let mut answers = Vec::new();
+            for chunk in reads.chunks(300) {
+                answers.extend(
+                    futures_util::future::join_all(chunk.iter().map(|(path, _, from_database)| {
+                        let request = app.client.get(app.url(path)).bearer_auth(&app.submitter.token);
+                        match from_database {
+                            true => request.header("attest-lsn", "0/0").send(),
+                            false => request.send(),
+                        }
+                    }))
+                    .await,
+                );
+            }
+            answers
+        })
+        .await;
+    for ((path, record, _), answer) in reads.iter().zip(answers) {
+        let answer = answer.unwrap();
+        match record {
+            Some(record) => {
+                let got = body(answer, StatusCode::OK).await;
+                assert_eq!((&got["id"], &got["version"]), (&record["id"], &record["version"]), "{path}");
+            }
+            None => {
+                problem(answer, &[StatusCode::NOT_FOUND]).await;
+            }
+        }
+    }
+}

@@ -22,29 +22,10 @@ use crate::http::state::Scope;
 use crate::services::ServiceError;
 use crate::services::claims::ClaimView;
 use crate::services::quotes::QuoteView;
+use crate::services::reads::ReadBatches;
 use crate::services::records::{self as flows, Record, Saved, Submission};
 use crate::services::sources::SourceView;
 use crate::services::speakers::SpeakerView;
-
-/// A record by id, from this server's record cache when it can (see `crate::cache`): `read`
-/// reads it from the database otherwise. The read's future is made, on the heap, only then:
-/// a cached answer neither builds nor moves it.
-pub async fn cached<V: Serialize>(
-    scope: &Scope,
-    collection: &'static str,
-    id: Uuid,
-    read: impl AsyncFnOnce() -> Result<Saved<V>, ApiError>,
-) -> Result<CachedRecord, ApiError> {
-    let workspace = scope.workspace();
-    let read = async {
-        let record = Box::pin(read()).await?;
-        CachedRecord::new(collection, workspace, record.version, &record.view).map_err(ApiError::internal)
-    };
-    match scope.record_cache() {
-        Some(cache) => cache.get_or_read(collection, workspace, id, read).await,
-        None => read.await,
-    }
-}
 
 /// A kind of stored record as the API serves it, at `/{PATH}`.
 pub trait Collection: Record {
@@ -179,16 +160,25 @@ pub async fn create_batch<K: Collection>(
     Ok(Created::from(scope.write(async |conn| flows::create::<K>(conn, caller, batch).await).await?))
 }
 
-/// A record by id, through the record cache.
-pub async fn get<K: Collection>(scope: Scope, id: web::Path<Uuid>) -> Result<CachedRecord, ApiError> {
+/// A record by id, from this server's record cache when it can (see `crate::cache`), else
+/// from the database. The database read's future is made, on the heap, only then: a cached
+/// answer neither builds nor moves it.
+pub async fn get<K: Collection>(
+    scope: Scope,
+    reads: web::Data<ReadBatches>,
+    id: web::Path<Uuid>,
+) -> Result<CachedRecord, ApiError> {
     let id = *id;
-    cached(&scope, K::PATH, id, async || {
-        scope.read_one(async |conn| flows::get::<K>(conn, id).await).await.map_err(|error| match error {
+    let read = async {
+        Box::pin(scope.read_by_id::<K>(reads.into_inner(), K::PATH, id)).await.map_err(|error| match error {
             ServiceError::Moved(survivor) => ApiError::MovedPermanently(format!("/{}/{survivor}", K::PATH)),
             other => other.into(),
         })
-    })
-    .await
+    };
+    match scope.record_cache() {
+        Some(cache) => cache.get_or_read(K::PATH, scope.workspace(), id, read).await,
+        None => read.await,
+    }
 }
 
 pub async fn list<K: Collection>(scope: Scope, query: Paged<Filter<K>>) -> Result<Listed<K>, ApiError> {
