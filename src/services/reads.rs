@@ -164,6 +164,10 @@ struct Reader {
 impl Reader {
     async fn run<K: Record>(mut self, db: Arc<impl Connections>) {
         loop {
+            // Yielded once before each statement, so that the worker first reads what its
+            // connections have received (tokio polls for I/O before it runs a yielded task
+            // again): reads that arrived meanwhile join this statement, not the next.
+            tokio::task::yield_now().await;
             let batch = {
                 let mut all = self.batches.lock();
                 let Some(waiting) = all.get_mut(&self.gathering) else { return };
