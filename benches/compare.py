@@ -24,6 +24,7 @@ FIGURES = [
     ("B1 read by id / pgbench -S", "B1 read by id (closed loop)", "ratio", True),
     ("B1 from the database (req/s)", "B1 read by id, from the database", "rps", True),
     ("B1 from the database / pgbench -S", "B1 read by id, from the database", "ratio", True),
+    ("B1 from the database, reads per statement", "B1 read by id, from the database", "reads_per_statement", True),
     ("B1 ceiling GET /healthz (req/s)", "B1 ceiling: GET /healthz", "rps", True),
     ("B1 at half rate, p99 ms", "B1 read by id @", "p99_ms", False),
     ("B1 server CPU µs per cached read", "B1 CPU µs per request, cached", "server_us", False),

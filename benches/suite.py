@@ -294,12 +294,22 @@ class Cpu:
                         "rest (PostgreSQL)": round((busy - server - generator) / count * 1e6, 1)}
 
 
-def record_cache_counts(server):
-    """The record cache's (hits, misses) so far, from /metrics."""
+def counts(server, *names):
+    """Counters from /metrics, as they stand; a name this build does not have counts 0."""
     with urllib.request.urlopen(server.base + "/metrics") as response:
         text = response.read().decode()
-    count = lambda name: int(float(re.search(rf"^{name} (\S+)$", text, re.M).group(1)))
-    return count("attest_record_cache_hits_total"), count("attest_record_cache_misses_total")
+    found = lambda name: re.search(rf"^{name} (\S+)$", text, re.M)
+    return [int(float(match.group(1))) if (match := found(name)) else 0 for name in names]
+
+
+def record_cache_counts(server):
+    """The record cache's (hits, misses) so far."""
+    return counts(server, "attest_record_cache_hits_total", "attest_record_cache_misses_total")
+
+
+def gathered_read_counts(server):
+    """The gathered reads' (statements, reads) so far."""
+    return counts(server, "attest_gathered_read_statements_total", "attest_gathered_reads_total")
 
 
 def ms(seconds):
@@ -678,9 +688,12 @@ def read_by_id(server, work, run, t, c, rounds, profile):
                   pgbench_claim_query_tps=own_tps, ratio_to_claim_query=round(b1["rps"] / own_tps, 3),
                   record_cache_hits=hits, record_cache_misses=misses)
         # The same reads past the record cache: a read carrying Attest-Lsn always asks PostgreSQL.
+        gathered_before = gathered_read_counts(server)
         uncached = run(f"B1 read by id, from the database, round {n}", lambda: closed_loop("database", lambda: oha(
             by_id, server.token, t, c, headers=["Attest-Lsn: 0/0"])))
-        uncached.update(ratio=round(uncached["rps"] / tps, 3), figure=f"{uncached['rps'] / tps:.2f} x pgbench")
+        statements, reads = (now - before for now, before in zip(gathered_read_counts(server), gathered_before))
+        uncached.update(ratio=round(uncached["rps"] / tps, 3), figure=f"{uncached['rps'] / tps:.2f} x pgbench",
+                        reads_per_statement=round(reads / statements, 2) if statements else None)
         # What HTTP alone reaches on this box: no database, no token, the same load generator.
         ceiling = run(f"B1 ceiling: GET /healthz, round {n}",
                       lambda: closed_loop("healthz", lambda: oha(healthz, server.token, t, c)))
