@@ -25,7 +25,7 @@ use prometheus::{IntCounter, IntGauge};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-use super::records::{self, Record};
+use super::records::{self, Record, Saved};
 use super::{Connections, ServiceError, ServiceResult};
 use crate::cache::CachedRecord;
 use crate::db::{Versioned, WalPosition};
@@ -149,9 +149,17 @@ impl ReadBatches {
         }
         let mut conn = db.reader(from).await?;
         conn.bind(workspace).await?;
-        let saved = records::get::<K>(&mut conn, id).await?;
-        CachedRecord::new(collection, workspace, saved.version, &saved.view).map_err(ServiceError::internal)
+        as_answer(collection, workspace, records::get::<K>(&mut conn, id).await?)
     }
+}
+
+/// A record as `GET` answers it.
+fn as_answer<K: Record>(
+    collection: &'static str,
+    workspace: Uuid,
+    saved: Saved<K>,
+) -> ServiceResult<CachedRecord> {
+    CachedRecord::new(collection, workspace, saved.version, &saved.view).map_err(ServiceError::internal)
 }
 
 /// Takes the waiting reads of one gathering in statements until none are left.
@@ -216,13 +224,7 @@ impl Reader {
         let rows = K::Row::find_many(&mut conn, &ids).await?;
         drop(conn);
         rows.into_iter()
-            .map(|row| {
-                let id = row.id();
-                let saved = records::Saved::of(row, K::from);
-                let record = CachedRecord::new(collection, workspace, saved.version, &saved.view)
-                    .map_err(ServiceError::internal)?;
-                Ok((id, record))
-            })
+            .map(|row| Ok((row.id(), as_answer(collection, workspace, Saved::of(row, K::from))?)))
             .collect()
     }
 }
