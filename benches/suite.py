@@ -76,14 +76,18 @@ def sh(*args, **kwargs):
     return done.stdout
 
 
-def ensure_tools():
-    """wrk and pgbench from Debian, oha from crates.io: installed when missing."""
-    missing = [p for p, tool in (("wrk", "wrk"), ("postgresql-contrib", "pgbench")) if not shutil.which(tool)]
+def ensure_tools(profile):
+    """wrk and pgbench (and perf, to profile) from Debian, oha (and inferno, to profile) from
+    crates.io: installed when missing."""
+    debian = [("wrk", "wrk"), ("postgresql-contrib", "pgbench")] + [("linux-perf", "perf")] * profile
+    missing = [package for package, tool in debian if not shutil.which(tool)]
     if missing:
         subprocess.run(["apt-get", "update", "-qq"], check=True)
         subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True)
     if not shutil.which("oha"):
         subprocess.run(["cargo", "install", "oha", "--locked", "--version", "1.16.0"], check=True)
+    if profile and not shutil.which("inferno-collapse-perf"):
+        subprocess.run(["cargo", "install", "inferno", "--locked"], check=True)
 
 
 # Row-level security off on every table that has it: the same server and queries, no policies.
@@ -555,7 +559,7 @@ def main():
     only = set(args.only.split(","))
 
     global BIN, GENERATE_COMMAND
-    ensure_tools()
+    ensure_tools(bool(args.profile))
     if args.binary:
         BIN = Path(args.binary)
     else:
@@ -720,9 +724,9 @@ def read_by_id(server, work, run, t, c, rounds, profile):
             spread(ratios["database if the server cost nothing"], "{:.2f}"),
     }
     for kind, per_round in costs.items():
-        server, generator, rest = (statistics.median(cost[part] for cost in per_round) for part in per_round[0])
+        own, generator, rest = (statistics.median(cost[part] for cost in per_round) for part in per_round[0])
         results[f"B1 CPU µs per request, {kind}"] = {
-            "figure": f"{server:.1f}, {generator:.1f}, {rest:.1f}", "server_us": server,
+            "figure": f"{own:.1f}, {generator:.1f}, {rest:.1f}", "server_us": own,
             "load_generator_us": generator, "rest_us": rest, "rounds": per_round}
     if profile:
         flame_graph(server, Path(profile) / "b1-database.svg", t, lambda: oha(
@@ -769,8 +773,11 @@ def flame_graph(server, svg, seconds, load):
     stacks = sh("perf", "script", "--no-inline", "-i", str(data))
     folded = subprocess.run(["inferno-collapse-perf"], input=stacks, text=True, capture_output=True, check=True).stdout
     svg.parent.mkdir(parents=True, exist_ok=True)
+    # The folded stacks too, beside the graph: they can be searched and summed.
+    svg.with_suffix(".folded").write_text(without_generics(folded))
     svg.write_text(subprocess.run(["inferno-flamegraph", "--title", svg.stem, "--width", "1600", "--minwidth", "0.2"],
-                                  input=without_generics(folded), text=True, capture_output=True, check=True).stdout)
+                                  input=svg.with_suffix(".folded").read_text(), text=True, capture_output=True,
+                                  check=True).stdout)
     print(f"flame graph: {svg}", file=sys.stderr, flush=True)
 
 
