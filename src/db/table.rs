@@ -104,6 +104,22 @@ pub trait Versioned: Clone + Send + Sized + 'static {
     ) -> impl Future<Output = QueryResult<Option<Self>>> + Send;
 }
 
+/// Fewest ids `Versioned::find_many` sends. PostgreSQL plans a prepared `id = ANY($1)` again
+/// on every run (a custom plan) while its arrays hold fewer ids than its one generic plan
+/// assumes (ten), and planning costs it more than the reads. From this many on, it keeps the
+/// generic plan.
+pub const PLANNED_ONCE_IDS: usize = 16;
+
+/// `ids`, the last repeated up to `PLANNED_ONCE_IDS`: the repeats cost nothing, as the index
+/// scan drops repeated keys.
+pub fn planned_once(ids: &[Uuid]) -> Vec<Uuid> {
+    let mut padded = ids.to_vec();
+    if let Some(&last) = ids.last() {
+        padded.resize(ids.len().max(PLANNED_ONCE_IDS), last);
+    }
+    padded
+}
+
 /// The queries every versioned, soft-deleted table shares (`find`, `update`, `soft_delete`
 /// and the keyset `page_query` of its lists), as functions of the table's module and as its
 /// row's `Versioned` implementation. A write that finds no live row at the version its writer
@@ -171,7 +187,7 @@ macro_rules! versioned_queries {
                 use $crate::db::prepared::PrepareOnce as _;
                 // `= ANY($1)` with one array: a single text, whatever the number of ids.
                 $table::table
-                    .filter($table::id.eq_any(ids))
+                    .filter($table::id.eq_any($crate::db::table::planned_once(ids)))
                     .filter($table::deleted_at.is_null())
                     .select(<$row>::as_select())
                     .prepare_once()

@@ -262,3 +262,65 @@ async fn when_a_gathered_statement_fails_each_of_its_reads_is_tried_alone() {
     assert_eq!(metric(&app, STATEMENTS).await - statements, 2);
     assert_eq!(metric(&app, READS).await - gathered_reads, 20);
 }
+
+#[derive(diesel::QueryableByName)]
+struct Plans {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    generic_plans: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    custom_plans: i64,
+}
+
+/// PostgreSQL plans a gathered statement once per connection, whatever the number of ids it
+/// is given: planning it again on every run would cost more than the reads.
+#[tokio::test]
+async fn a_gathered_statement_is_planned_once_whatever_the_number_of_its_ids() {
+    use attest::db::Versioned;
+    use attest::db::source::Source;
+
+    let app = TestApp::spawn().await;
+    let live: Vec<Uuid> =
+        sources(&app, MAX_IDS).await.iter().map(|source| id(source).parse().unwrap()).collect();
+    // A newsroom's table, not a handful of rows: PostgreSQL prices plans by the table's size.
+    app.sql(
+        "INSERT INTO sources (id, url, retrieved_at, kind)
+         SELECT gen_random_uuid(), 'https://wire.example/archive/' || n, now(), 'article'
+           FROM generate_series(1, 20000) n;
+         ANALYZE sources",
+    )
+    .await;
+    let mut conn = attest::db::connect(&app.database_url).await.unwrap();
+    let workspace = attest::db::workspace::find_by_slug(&mut conn, "default").await.unwrap().unwrap().id;
+    // As the server's sessions read: its role, bound to the workspace.
+    conn.batch_execute(&format!(
+        "SET ROLE attest_app; SELECT set_config('attest.workspace', '{workspace}', false)"
+    ))
+    .await
+    .unwrap();
+
+    // Every size from one id to MAX_IDS, few first, as a quiet server sends them; some ids
+    // are of no record.
+    let runs = MAX_IDS;
+    for size in 1..=runs {
+        let unknown = size / 4;
+        let mut ids: Vec<Uuid> = live.iter().copied().take(size - unknown).collect();
+        ids.extend((0..unknown).map(|_| Uuid::now_v7()));
+        let found = Source::find_many(&mut conn, &ids).await.unwrap();
+        let mut found: Vec<Uuid> = found.iter().map(|row| row.id).collect();
+        found.sort_unstable();
+        let mut wanted = live[..size - unknown].to_vec();
+        wanted.sort_unstable();
+        assert_eq!(found, wanted, "{size} ids");
+    }
+
+    let plans: Vec<Plans> = diesel::sql_query(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements \
+          WHERE statement LIKE '%= ANY(%' AND statement NOT LIKE '%pg_prepared_statements%'",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    let [plans] = &plans[..] else { panic!("one statement prepared, not {}", plans.len()) };
+    // PostgreSQL plans the first five runs of a prepared statement for their values.
+    assert_eq!((plans.custom_plans, plans.generic_plans), (5, runs as i64 - 5));
+}
