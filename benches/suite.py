@@ -773,11 +773,11 @@ def flame_graph(server, svg, seconds, load):
     stacks = sh("perf", "script", "--no-inline", "-i", str(data))
     folded = subprocess.run(["inferno-collapse-perf"], input=stacks, text=True, capture_output=True, check=True).stdout
     svg.parent.mkdir(parents=True, exist_ok=True)
+    by_function = without_generics(folded)
     # The folded stacks too, beside the graph: they can be searched and summed.
-    svg.with_suffix(".folded").write_text(without_generics(folded))
+    svg.with_suffix(".folded").write_text(by_function)
     svg.write_text(subprocess.run(["inferno-flamegraph", "--title", svg.stem, "--width", "1600", "--minwidth", "0.2"],
-                                  input=svg.with_suffix(".folded").read_text(), text=True, capture_output=True,
-                                  check=True).stdout)
+                                  input=by_function, text=True, capture_output=True, check=True).stdout)
     print(f"flame graph: {svg}", file=sys.stderr, flush=True)
 
 
