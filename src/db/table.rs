@@ -108,7 +108,7 @@ pub trait Versioned: Clone + Send + Sized + 'static {
 /// on every run (a custom plan) while its arrays hold fewer ids than its one generic plan
 /// assumes (ten), and planning costs it more than the reads. From this many on, it keeps the
 /// generic plan.
-pub const PLANNED_ONCE_IDS: usize = 16;
+const PLANNED_ONCE_IDS: usize = 16;
 
 /// `ids`, the last repeated up to `PLANNED_ONCE_IDS`: the repeats cost nothing, as the index
 /// scan drops repeated keys.

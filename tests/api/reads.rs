@@ -290,13 +290,9 @@ async fn a_gathered_statement_is_planned_once_whatever_the_number_of_its_ids() {
     )
     .await;
     let mut conn = attest::db::connect(&app.database_url).await.unwrap();
-    let workspace = attest::db::workspace::find_by_slug(&mut conn, "default").await.unwrap().unwrap().id;
     // As the server's sessions read: its role, bound to the workspace.
-    conn.batch_execute(&format!(
-        "SET ROLE attest_app; SELECT set_config('attest.workspace', '{workspace}', false)"
-    ))
-    .await
-    .unwrap();
+    attest::db::workspace::act_in_for_session(&mut conn, "default").await.unwrap();
+    conn.batch_execute("SET ROLE attest_app").await.unwrap();
 
     // Every size from one id to MAX_IDS, few first, as a quiet server sends them; some ids
     // are of no record.
