@@ -217,12 +217,14 @@ fn reviewed<R: Reviewed>() -> Vec<Endpoint> {
 /// Registers the table: one resource per path, so a known path with an unknown method
 /// answers 405 with `Allow`, not 404. Every resource runs the access middleware with its own
 /// rules. Resources are grouped in one scope per first path segment, so the router compares
-/// a static prefix before it tries the few patterns under it.
+/// a static prefix before it tries the few patterns under it; within a scope, the router
+/// tries them in the order of `matching_order`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let endpoints = endpoints();
     let mut seen = HashSet::new();
-    let paths: Vec<String> =
+    let mut paths: Vec<String> =
         endpoints.iter().filter(|e| seen.insert(e.path.clone())).map(|e| e.path.clone()).collect();
+    paths.sort_by_key(|path| matching_order(path));
     let mut scopes: Vec<(String, actix_web::Scope)> = Vec::new();
     for path in paths {
         let here: Vec<&Endpoint> = endpoints.iter().filter(|e| e.path == path).collect();
@@ -256,6 +258,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     }
 }
 
+/// Static paths before patterns, so `/claims/batch` is never taken for `/claims/{id}`; then
+/// patterns by their number of segments, so the common read by id is tried before the paths
+/// below it (a pattern matches a whole path, never a shorter one, so this order cannot change
+/// which resource answers; each pattern tried costs a regular expression).
+fn matching_order(path: &str) -> (bool, usize) {
+    (path.contains('{'), path.matches('/').count())
+}
+
 /// `/claims/{id}/reviews` → (`/claims`, `/{id}/reviews`); `/search` → (`/search`, ``).
 fn split_first_segment(path: &str) -> (&str, &str) {
     let end = path[1..].find('/').map_or(path.len(), |i| i + 1);
@@ -265,4 +275,44 @@ fn split_first_segment(path: &str) -> (&str, &str) {
 /// Any path not in the table.
 pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
     Err(ServiceError::NotFound("no such route".into()).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use actix_web::dev::ResourceDef;
+
+    use super::{endpoints, matching_order};
+
+    /// The matching order tries some patterns earlier than the table lists them: none of
+    /// them may then take a path that a resource tried after it is there to answer.
+    #[test]
+    fn no_path_is_taken_by_a_resource_tried_before_its_own() {
+        let mut seen = HashSet::new();
+        let mut paths: Vec<String> =
+            endpoints().into_iter().map(|e| e.path).filter(|p| seen.insert(p.clone())).collect();
+        paths.sort_by_key(|path| matching_order(path));
+        let instance = |path: &str| {
+            let segments = path
+                .split('/')
+                .map(|s| if s.starts_with('{') { "0192f0c0-0000-7000-8000-000000000000" } else { s });
+            segments.collect::<Vec<_>>().join("/")
+        };
+        for (at, path) in paths.iter().enumerate() {
+            let concrete = instance(path);
+            assert!(ResourceDef::new(path.as_str()).is_match(&concrete), "{path} does not match {concrete}");
+            if let Some(earlier) =
+                paths[..at].iter().find(|earlier| ResourceDef::new(earlier.as_str()).is_match(&concrete))
+            {
+                panic!("{concrete} would be answered by {earlier}, not by {path}");
+            }
+        }
+        let first_pattern = paths.iter().position(|path| path.contains('{')).unwrap();
+        assert!(paths[..first_pattern].iter().all(|path| !path.contains('{')));
+        assert!(
+            paths.iter().position(|path| path == "/claims/{id}")
+                < paths.iter().position(|path| path == "/claims/{id}/reviews")
+        );
+    }
 }
