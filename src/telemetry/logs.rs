@@ -68,8 +68,12 @@ impl JsonFields<'_, '_> {
             return;
         }
         let comma = if std::mem::take(&mut self.first) { "" } else { "," };
-        self.result =
-            write!(self.writer, "{comma}{}:", JsonText(field.name())).and_then(|()| value(self.writer));
+        self.result = self
+            .writer
+            .write_str(comma)
+            .and_then(|()| json_text(self.writer, field.name()))
+            .and_then(|()| self.writer.write_char(':'))
+            .and_then(|()| value(self.writer));
     }
 }
 
@@ -82,19 +86,19 @@ impl Visit for JsonFields<'_, '_> {
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.member(field, |w| write!(w, "{value}"));
+        self.member(field, |w| w.write_str(itoa::Buffer::new().format(value)));
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.member(field, |w| write!(w, "{value}"));
+        self.member(field, |w| w.write_str(itoa::Buffer::new().format(value)));
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.member(field, |w| write!(w, "{value}"));
+        self.member(field, |w| w.write_str(if value { "true" } else { "false" }));
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.member(field, |w| write!(w, "{}", JsonText(value)));
+        self.member(field, |w| json_text(w, value));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
@@ -106,15 +110,11 @@ impl Visit for JsonFields<'_, '_> {
     }
 }
 
-/// A JSON string literal of the text, escaped as serde_json escapes it.
-struct JsonText<'a>(&'a str);
-
-impl fmt::Display for JsonText<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_char('"')?;
-        Escaped(&mut *f).write_str(self.0)?;
-        f.write_char('"')
-    }
+/// Writes a JSON string literal of the text, escaped as serde_json escapes it.
+fn json_text(writer: &mut impl fmt::Write, text: &str) -> fmt::Result {
+    writer.write_char('"')?;
+    Escaped(&mut *writer).write_str(text)?;
+    writer.write_char('"')
 }
 
 /// Writes text as the inside of a JSON string, straight into the line: `"`, `\` and control
@@ -168,17 +168,24 @@ where
     ) -> fmt::Result {
         let meta = event.metadata();
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        write!(writer, r#"{{"timestamp":"{now}","level":"{}","fields":"#, meta.level())?;
+        for part in [r#"{"timestamp":""#, &now, r#"","level":""#, meta.level().as_str(), r#"","fields":"#] {
+            writer.write_str(part)?;
+        }
         ctx.format_fields(writer.by_ref(), event)?;
-        write!(writer, r#","target":{}"#, JsonText(meta.target()))?;
+        writer.write_str(r#","target":"#)?;
+        json_text(&mut writer, meta.target())?;
         let span = event.parent().and_then(|id| ctx.span(id)).or_else(|| ctx.lookup_current());
         if let Some(span) = span {
             let extensions = span.extensions();
             let fields = extensions.get::<FormattedFields<JsonObjectFields>>().map_or("", |f| members(f));
             let comma = if fields.is_empty() { "" } else { "," };
-            write!(writer, r#","span":{{{fields}{comma}"name":{}}}"#, JsonText(span.name()))?;
+            for part in [r#","span":{"#, fields, comma, r#""name":"#] {
+                writer.write_str(part)?;
+            }
+            json_text(&mut writer, span.name())?;
+            writer.write_char('}')?;
         }
-        writeln!(writer, "}}")
+        writer.write_str("}\n")
     }
 }
 
@@ -253,7 +260,9 @@ mod tests {
         #[test]
         fn text_is_escaped_as_serde_json_escapes_it(text in "(?s).{0,40}|[\\x00-\\x20\"\\\\a\u{7f}\u{e9}\u{2028}]{0,40}") {
             let expected = serde_json::to_string(&text).unwrap();
-            proptest::prop_assert_eq!(JsonText(&text).to_string(), expected.clone());
+            let mut literal = String::new();
+            json_text(&mut literal, &text).unwrap();
+            proptest::prop_assert_eq!(literal, expected.clone());
             let mut debug = String::new();
             write!(Escaped(&mut debug), "{text}").unwrap();
             proptest::prop_assert_eq!(format!("\"{debug}\""), expected);

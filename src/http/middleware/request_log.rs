@@ -37,37 +37,42 @@ pub async fn record(
     let started = Instant::now();
     let method = method_label(req.method());
     let client_id = incoming_request_id(&req).map(str::to_owned);
-    let request_id = Uuid::new_v4();
+    let mut generated = Uuid::encode_buffer();
+    let request_id = &*Uuid::new_v4().hyphenated().encode_lower(&mut generated);
     let span = tracing::info_span!(
         "HTTP request",
         http.method = req.method().as_str(),
         http.target = req.path(),
-        request_id = %request_id,
+        request_id,
         client_request_id = client_id.as_deref().unwrap_or_default(),
     );
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let mut response = next.call(req).instrument(span.clone()).await?;
-    let route = response.request().extensions().get::<MatchedRoute>().map(|matched| matched.0.clone());
-    let route = route.as_deref().unwrap_or("unmatched");
-    let status = response.status();
-    let took = started.elapsed();
-    if let Some(state) = state {
-        state.metrics.requests.with_label_values(&[method, route, status.as_str()]).inc();
-        state.metrics.latency.with_label_values(&[method, route]).observe(took.as_secs_f64());
-    }
-    // The access log: one line per answer. Never the headers, query string or body: they may
-    // hold credentials.
-    span.in_scope(|| {
+    // The access log line is written inside the instrumented future: it is in the span
+    // without entering it again.
+    let answered = async {
+        let response = next.call(req).await?;
+        let route = response.request().extensions().get::<MatchedRoute>().map(|matched| matched.0.clone());
+        let route = route.as_deref().unwrap_or("unmatched");
+        let status = response.status();
+        let took = started.elapsed();
+        if let Some(state) = state {
+            state.metrics.requests.with_label_values(&[method, route, status.as_str()]).inc();
+            state.metrics.latency.with_label_values(&[method, route]).observe(took.as_secs_f64());
+        }
+        // The access log: one line per answer. Never the headers, query string or body: they
+        // may hold credentials.
         tracing::info!(
             http.method = method,
             http.route = route,
             http.status_code = status.as_u16(),
             duration_ms = took.as_secs_f64() * 1000.0,
             "answered"
-        )
-    });
-    let id = client_id.unwrap_or_else(|| request_id.to_string());
-    if let Ok(value) = HeaderValue::from_str(&id) {
+        );
+        Ok::<_, actix_web::Error>(response)
+    };
+    let mut response = answered.instrument(span).await?;
+    let id = client_id.as_deref().unwrap_or(request_id);
+    if let Ok(value) = HeaderValue::from_str(id) {
         response.headers_mut().insert(REQUEST_ID.clone(), value);
     }
     Ok(response)
