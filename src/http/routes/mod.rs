@@ -221,10 +221,7 @@ fn reviewed<R: Reviewed>() -> Vec<Endpoint> {
 /// tries them in the order of `matching_order`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let endpoints = endpoints();
-    let mut seen = HashSet::new();
-    let mut paths: Vec<String> =
-        endpoints.iter().filter(|e| seen.insert(e.path.clone())).map(|e| e.path.clone()).collect();
-    paths.sort_by_key(|path| matching_order(path));
+    let paths = paths_in_matching_order(&endpoints);
     let mut scopes: Vec<(String, actix_web::Scope)> = Vec::new();
     for path in paths {
         let here: Vec<&Endpoint> = endpoints.iter().filter(|e| e.path == path).collect();
@@ -258,6 +255,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     }
 }
 
+/// The table's paths, each once, in the order the router tries them within a scope.
+fn paths_in_matching_order(endpoints: &[Endpoint]) -> Vec<String> {
+    let mut seen = HashSet::new();
+    let mut paths: Vec<String> =
+        endpoints.iter().filter(|e| seen.insert(e.path.clone())).map(|e| e.path.clone()).collect();
+    paths.sort_by_key(|path| matching_order(path));
+    paths
+}
+
 /// Static paths before patterns, so `/claims/batch` is never taken for `/claims/{id}`; then
 /// patterns by their number of segments, so the common read by id is tried before the paths
 /// below it (a pattern matches a whole path, never a shorter one, so this order cannot change
@@ -279,20 +285,15 @@ pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashSet;
-
     use actix_web::dev::ResourceDef;
 
-    use super::{endpoints, matching_order};
+    use super::{endpoints, paths_in_matching_order};
 
     /// The matching order tries some patterns earlier than the table lists them: none of
     /// them may then take a path that a resource tried after it is there to answer.
     #[test]
     fn no_path_is_taken_by_a_resource_tried_before_its_own() {
-        let mut seen = HashSet::new();
-        let mut paths: Vec<String> =
-            endpoints().into_iter().map(|e| e.path).filter(|p| seen.insert(p.clone())).collect();
-        paths.sort_by_key(|path| matching_order(path));
+        let paths = paths_in_matching_order(&endpoints());
         let instance = |path: &str| {
             let segments = path
                 .split('/')
