@@ -103,6 +103,12 @@ struct Reading {
     /// not known).
     #[diesel(sql_type = Double)]
     workspace_share: f64,
+    /// Records that have arrived in the table (its arrival sequence), deleted ones too.
+    #[diesel(sql_type = BigInt)]
+    arrivals: i64,
+    /// Records in an arrival slice (`attest_arrival_slice_rows`).
+    #[diesel(sql_type = Integer)]
+    slice_rows: i32,
 }
 
 async fn read_query(conn: &mut AsyncPgConnection, q: &str, records: &str) -> diesel::QueryResult<Reading> {
@@ -145,56 +151,52 @@ pub async fn search(
         return speakers(conn, q, after, limit).await;
     };
     let table = format!("{records} r");
-    // Each table's arrival sequence is named after it (see the sources, quotes and claims migrations).
-    let arrivals = format!("{records}_arrival_seq");
     let reading = read_query(conn, q, records).await?;
     if reading.matching.is_empty() {
         // No word of the query survives in any language in use (punctuation, stopwords
         // only), or the table is empty.
         return Ok(Vec::new());
     }
-    // The candidates matching the readings ($1) and the filters ($2 to $8), the first `max`
-    // found, in the order found (`found.n`): slice by slice from the oldest to `last_slice`, or
-    // (NULL) in one bitmap of the whole table. `@@` is not leakproof, so under row-level
-    // security it could not use the full-text index written here: a function of the tables'
-    // owner finds them (see its migration).
+    // The candidates matching the readings ($1) and the filters ($2 to $8), the first
+    // MAX_RANKED found, in the order found (`found.n`): the oldest slice's, then the rest slice by
+    // slice up to `$15`, or in one bitmap, as `walk_from` ($16) tells. `@@` is not leakproof, so
+    // under row-level security it could not use the full-text index written here: a function of
+    // the tables' owner finds them (see its migration).
     let workspace_in_index = reading.workspace_share < WORKSPACE_SHARE_CHECKED_BY_ROW;
-    let found = |last_slice: &str, max: i64| -> String {
-        format!(
-            "attest_search_candidates('{records}', $1::tsquery, {last_slice}, {max}, {workspace_in_index},
-                                      $2, $3, $4, $5, $6, $7, $8)
-               WITH ORDINALITY AS found(id, search_vector, config, speaker_id, source_id, n)"
-        )
-    };
+    let candidates = format!(
+        "SELECT * FROM attest_search_candidates('{records}', $1::tsquery, $15::integer, $16::integer, {MAX_RANKED},
+                                                {workspace_in_index}, $2, $3, $4, $5, $6, $7, $8)
+                         WITH ORDINALITY AS found(id, search_vector, config, speaker_id, source_id, n)
+          ORDER BY found.n"
+    );
+    let max_ranked = MAX_RANKED.to_string();
+    let sql = fill(
+        include_str!("sql/search_page.sql"),
+        &[("candidates", &candidates), ("max_ranked", &max_ranked), ("table", &table), ("text", text)],
+    );
     let status = filter.status.map(|s| {
         serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
     });
-    let (reading, status, table) = (&reading, &status, &table);
-    // $1 to $8, in every statement below: the readings and the filters.
-    macro_rules! bind_matches {
-        ($query:expr) => {
-            $query
-                .bind::<Text, _>(&reading.matching)
-                .bind::<Nullable<SqlUuid>, _>(filter.speaker_id)
-                .bind::<Nullable<SqlUuid>, _>(filter.source_id)
-                .bind::<Nullable<Text>, _>(filter.publisher.as_deref())
-                .bind::<Nullable<Text>, _>(filter.language.as_deref())
-                .bind::<Nullable<Text>, _>(status.as_deref())
-                .bind::<Nullable<Timestamptz>, _>(filter.published_from)
-                .bind::<Nullable<Timestamptz>, _>(filter.published_to)
-        };
-    }
-    // How many of the oldest slice match tells how to find the first MAX_RANKED. Counting
-    // stops at PROBE_CAP: past it the answer is the same, and counting every match of an
-    // everyday word cost more than the rest of the search.
-    let probe = bind_matches!(diesel::sql_query(format!(
-        "SELECT count(*)::float8 / attest_arrival_slice_rows() AS density,
-                (SELECT last_value FROM {arrivals}) AS arrivals,
-                attest_arrival_slice_rows() AS slice_rows
-           FROM {}",
-        found("0", PROBE_CAP)
-    )))
-    .prepare_once();
+    // The statements' texts take a few forms only (the table, the workspace's place): each is
+    // prepared once.
+    let page = diesel::sql_query(sql)
+        .bind::<Text, _>(&reading.matching)
+        .bind::<Nullable<SqlUuid>, _>(filter.speaker_id)
+        .bind::<Nullable<SqlUuid>, _>(filter.source_id)
+        .bind::<Nullable<Text>, _>(filter.publisher.as_deref())
+        .bind::<Nullable<Text>, _>(filter.language.as_deref())
+        .bind::<Nullable<Text>, _>(status.as_deref())
+        .bind::<Nullable<Timestamptz>, _>(filter.published_from)
+        .bind::<Nullable<Timestamptz>, _>(filter.published_to)
+        .bind::<Nullable<Double>, _>(after.map(|c| c.rank))
+        .bind::<Nullable<SqlUuid>, _>(after.map(|c| c.id))
+        .bind::<BigInt, _>(limit)
+        .bind::<Array<Text>, _>(&reading.per_config)
+        .bind::<Array<Nullable<Text>>, _>(&reading.phrases)
+        .bind::<Array<Text>, _>(&reading.configs)
+        .bind::<BigInt, _>(reading.arrivals / i64::from(reading.slice_rows))
+        .bind::<BigInt, _>(walk_from(reading.arrivals, reading.slice_rows))
+        .prepare_once();
     // Part of the request's transaction, as the settings below need one: a transaction of its
     // own inside that would be a savepoint, two round trips more.
     crate::db::transaction::atomically(conn, async move |conn| {
@@ -207,28 +209,7 @@ pub async fn search(
              SET LOCAL jit = off",
         )
         .await?;
-        let probe: Probe = probe.get_result(conn).await?;
-        // Words in most records are found faster by reading the table's slices in order until
-        // enough match than by building the index's bitmap of every match. The statements'
-        // texts take a few forms only (the table, the workspace's place): each is prepared once.
-        let last_slice = probe.walk().then(|| probe.arrivals / i64::from(probe.slice_rows));
-        let candidates = format!("SELECT * FROM {} ORDER BY found.n", found("$15::integer", MAX_RANKED));
-        let max_ranked = MAX_RANKED.to_string();
-        let sql = fill(
-            include_str!("sql/search_page.sql"),
-            &[("candidates", &candidates), ("max_ranked", &max_ranked), ("table", table), ("text", text)],
-        );
-        bind_matches!(diesel::sql_query(sql))
-            .bind::<Nullable<Double>, _>(after.map(|c| c.rank))
-            .bind::<Nullable<SqlUuid>, _>(after.map(|c| c.id))
-            .bind::<BigInt, _>(limit)
-            .bind::<Array<Text>, _>(&reading.per_config)
-            .bind::<Array<Nullable<Text>>, _>(&reading.phrases)
-            .bind::<Array<Text>, _>(&reading.configs)
-            .bind::<Nullable<BigInt>, _>(last_slice)
-            .prepare_once()
-            .load(conn)
-            .await
+        page.load(conn).await
     })
     .await
 }
@@ -258,56 +239,39 @@ fn fill(template: &str, names: &[(&str, &str)]) -> String {
     names.iter().fold(template.to_owned(), |sql, (name, value)| sql.replace(&format!("{{{name}}}"), value))
 }
 
-/// The oldest slice's matches counted, at most: a thirty-second of a slice. Any share above that
-/// walks every table of more than 9,375 records (see `walk`), a little over one slice, and in a
-/// smaller table a walk and the one bitmap read about the same rows: counting further would
-/// not change the choice where there is one to make, and each match counted is a row read.
-const PROBE_CAP: i64 = 256;
-
-/// The oldest slice's matches (up to PROBE_CAP), and how many records have arrived.
-#[derive(QueryableByName)]
-struct Probe {
-    /// The share of the oldest slice that matches, up to PROBE_CAP's.
-    #[diesel(sql_type = Double)]
-    density: f64,
-    #[diesel(sql_type = BigInt)]
-    arrivals: i64,
-    #[diesel(sql_type = Integer)]
-    slice_rows: i32,
-}
-
-impl Probe {
-    /// Whether reading slices one at a time until MAX_RANKED are found costs less than the
-    /// one bitmap of every match, if the rest of the table matches like the oldest slice.
-    fn walk(&self) -> bool {
-        let slices_to_read = MAX_RANKED as f64 / (self.density * f64::from(self.slice_rows));
-        self.density > 0.0 && slices_to_read * SLICE_SCAN_COST < self.density * self.arrivals as f64
+/// The fewest matches in the oldest slice for which the rest are found by reading the next
+/// slices in order, until MAX_RANKED are found, rather than by one bitmap of every match, if the
+/// table matches as its oldest slice does. With `m` matches a slice, the walk reads MAX_RANKED / m
+/// slices at SLICE_SCAN_COST each, and the bitmap holds m of every slice's arrivals: the walk
+/// costs less once m² > MAX_RANKED × SLICE_SCAN_COST × slice_rows / arrivals. MAX_RANKED, the
+/// most it can be, is never: the oldest slice alone has given every candidate by then.
+fn walk_from(arrivals: i64, slice_rows: i32) -> i64 {
+    if arrivals <= 0 {
+        return MAX_RANKED;
     }
+    let square = MAX_RANKED as f64 * SLICE_SCAN_COST * f64::from(slice_rows) / arrivals as f64;
+    (square.sqrt().floor() as i64 + 1).min(MAX_RANKED)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{PROBE_CAP, Probe};
-
-    fn probe(density: f64, arrivals: i64) -> Probe {
-        Probe { density, arrivals, slice_rows: 8192 }
-    }
+    use super::{MAX_RANKED, walk_from};
 
     #[test]
     fn common_words_in_a_large_table_are_looked_for_slice_by_slice() {
-        assert!(probe(0.10, 1_000_000).walk());
-        assert!(probe(0.02, 1_000_000).walk());
-        // Rarer words, or a small table: one bitmap of every match is cheaper.
-        assert!(!probe(0.002, 1_000_000).walk());
-        assert!(!probe(0.05, 2_000).walk());
-        assert!(!probe(0.0, 1_000_000).walk());
-        // Every record matching: worth it in all but a tiny table.
-        assert!(probe(1.0, 20_000).walk());
-        assert!(!probe(1.0, 9).walk());
-        // The probe's cap, reached: as good as every record matching, past 9,375 records.
-        let capped = PROBE_CAP as f64 / 8192.0;
-        assert!(probe(capped, 9_376).walk());
-        assert!(probe(capped, 100_000).walk());
-        assert!(!probe(capped, 9_375).walk());
+        let walks = |matches_in_oldest: i64, arrivals: i64| matches_in_oldest >= walk_from(arrivals, 8192);
+        // A word in 2% of records walks a million; one in 0.2% is found in one bitmap.
+        assert!(walks(164, 1_000_000));
+        assert!(!walks(16, 1_000_000));
+        // The more records, the rarer a word that walks.
+        assert_eq!(walk_from(1_000_000, 8192), 25);
+        assert_eq!(walk_from(100_000, 8192), 79);
+        assert_eq!(walk_from(10_000_000, 8192), 8);
+        // Where the walk's cost meets the bitmap's: 256 matches of a slice at 9,375 records.
+        assert_eq!(walk_from(9_376, 8192), 256);
+        assert_eq!(walk_from(9_375, 8192), 257);
+        // A table that holds less than a slice, or nothing, never walks.
+        assert_eq!(walk_from(2_000, 8192), MAX_RANKED);
+        assert_eq!(walk_from(0, 8192), MAX_RANKED);
     }
 }

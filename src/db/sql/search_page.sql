@@ -1,8 +1,9 @@
 -- A page of hits, best first: the candidates (the first found, at most MAX_RANKED) ranked
 -- against their own language's reading ($12 to $14: per configuration, the reading and the
 -- phrase), after the key ($9 rank, $10 id) when given, at most $11, with snippets of the
--- record's text. $1 to $8: the readings and the filters; $15, in the candidates' query: the last
--- arrival slice of a walk, or NULL. The names in braces are filled in by db::search (the
+-- record's text. $1 to $8: the readings and the filters; $15 and $16, in the candidates' query:
+-- the table's last arrival slice, and how many of the oldest slice's records must match for the
+-- rest to be looked for slice by slice. The names in braces are filled in by db::search (the
 -- candidates' query, the cap, the table and its text column).
 WITH readings AS (
     SELECT * FROM unnest($14::text[]::regconfig[], $12::text[]::tsquery[], $13::text[]::tsquery[])
