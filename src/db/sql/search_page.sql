@@ -14,10 +14,14 @@ WITH readings AS (
 -- first found, oldest first.
 candidates AS ({candidates} LIMIT {max_ranked}),
 -- A record is ranked against its own language's reading only: ranking costs grow
--- with the query's size.
+-- with the query's size. ts_rank weighs how often the words occur and, for words that
+-- must all occur, how near each other they stand. ts_rank_cd, which weighs nearness by
+-- covers, clears a 32 kB position table per item of the query (word or operator) for
+-- every cover it looks for: ranking the cap's candidates with it was the largest part
+-- of a capped search.
 hits AS (
     SELECT c.id, c.speaker_id, c.source_id,
-           (ts_rank_cd(c.search_vector, rd.query, 32)
+           (ts_rank(c.search_vector, rd.query, 32)
              + CASE WHEN c.search_vector @@ rd.phrase THEN 1 ELSE 0 END)::float8 AS rank
       FROM candidates c JOIN readings rd ON rd.config = c.config
 ),
