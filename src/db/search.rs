@@ -243,8 +243,8 @@ fn fill(template: &str, names: &[(&str, &str)]) -> String {
 /// slices in order, until MAX_RANKED are found, rather than by one bitmap of every match, if the
 /// table matches as its oldest slice does. With `m` matches a slice, the walk reads MAX_RANKED / m
 /// slices at SLICE_SCAN_COST each, and the bitmap holds m of every slice's arrivals: the walk
-/// costs less once m² > MAX_RANKED × SLICE_SCAN_COST × slice_rows / arrivals. MAX_RANKED, the
-/// most it can be, is never: the oldest slice alone has given every candidate by then.
+/// costs less once m² > MAX_RANKED × SLICE_SCAN_COST × slice_rows / arrivals. At MAX_RANKED, no
+/// walk: the oldest slice alone has then given every candidate.
 fn walk_from(arrivals: i64, slice_rows: i32) -> i64 {
     if arrivals <= 0 {
         return MAX_RANKED;

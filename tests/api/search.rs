@@ -373,8 +373,8 @@ async fn a_search_of_everyday_words_ranks_the_first_matches_found() {
 }
 
 /// Past the oldest arrival slice, a word that slice holds often is looked for slice by slice, and
-/// a rarer one in one bitmap of the rest of the table: either way the candidates are the first
-/// MAX_RANKED matches in the order the records arrived, each once.
+/// a rarer one in one bitmap of the rest of the table: either way the candidates are the oldest
+/// slice's matches, then the next slices', up to MAX_RANKED, each once.
 #[tokio::test]
 async fn the_rest_of_the_table_is_looked_through_after_the_oldest_slice() {
     let app = TestApp::spawn().await;
@@ -412,7 +412,8 @@ async fn the_rest_of_the_table_is_looked_through_after_the_oldest_slice() {
         }
     };
 
-    // Report n arrived n + 1st: the oldest slice holds reports up to 8,190, the next up to 16,382.
+    // Report n is the (n + 1)th quote to arrive: the oldest slice holds reports up to 8,190, the
+    // next up to 16,382.
     let (tides, capped) = reports("tide").await;
     let slice_of = |n: i64| (n + 1) / 8192;
     let in_slice = |slice: i64| tides.iter().filter(|&&n| slice_of(n) == slice).count() as i64;
