@@ -17,8 +17,7 @@ candidates AS ({candidates} LIMIT {max_ranked}),
 -- with the query's size. ts_rank weighs how often the words occur and, for words that
 -- must all occur, how near each other they stand. ts_rank_cd, which weighs nearness by
 -- covers, clears a 32 kB position table per item of the query (word or operator) for
--- every cover it looks for: ranking the cap's candidates with it was the largest part
--- of a capped search.
+-- every cover it looks for, for every candidate.
 hits AS (
     SELECT c.id, c.speaker_id, c.source_id,
            (ts_rank(c.search_vector, rd.query, 32)
